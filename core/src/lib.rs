@@ -1,0 +1,14 @@
+//! gridcase-core: the case model, the workflow fold, the work calendar and deadlines, the
+//! category catalog and codes, case CRDT documents and the device store.
+//!
+//! Layering, from the bottom: [`model`], [`codes`], [`catalog`], [`calendar`], [`workflow`] and
+//! [`deadline`] are pure: no I/O, no clock (`now` is always passed in), no randomness.
+//! [`doc`] maps a case to and from its Automerge document. [`store`] (feature `store`) is the
+//! device's SQLite. Nothing here panics on bad input: every parser returns a typed error and
+//! every invalid workflow event becomes a flagged conflict.
+#![forbid(unsafe_code)]
+
+pub mod codes;
+pub mod error;
+pub mod model;
+pub mod workflow;
