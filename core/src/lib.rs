@@ -8,7 +8,13 @@
 //! every invalid workflow event becomes a flagged conflict.
 #![forbid(unsafe_code)]
 
+pub mod calendar;
+pub mod catalog;
 pub mod codes;
+pub mod deadline;
+pub mod doc;
 pub mod error;
 pub mod model;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod workflow;

@@ -1,0 +1,1 @@
+//! The tenant work calendar (工作日历) in Asia/Shanghai.

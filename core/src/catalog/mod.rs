@@ -1,0 +1,1 @@
+//! Category catalogs (部件 / 事项 类别) loaded from the data files in `core/data/catalog`.

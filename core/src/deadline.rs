@@ -1,0 +1,1 @@
+//! Deadlines and lights (green / yellow / red) computed on the work calendar.

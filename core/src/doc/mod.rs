@@ -1,0 +1,1 @@
+//! A case to and from its Automerge 0.12 document.
