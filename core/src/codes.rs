@@ -31,7 +31,8 @@ fn digits(text: &str, what: &'static str, len: &[usize]) -> Result<(), ParseErro
 }
 
 fn num(text: &str) -> u32 {
-    text.bytes().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'))
+    text.bytes()
+        .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'))
 }
 
 /// A county-level administrative division code (6 digits, e.g. 620102 for 兰州市城关区).
@@ -45,7 +46,11 @@ impl CountyCode {
         digits(text, "county code", &[6])?;
         let province = num(&text[..2]);
         if !(11..=82).contains(&province) {
-            return Err(ParseError::new("county code", text, "province part must be 11–82"));
+            return Err(ParseError::new(
+                "county code",
+                text,
+                "province part must be 11–82",
+            ));
         }
         Ok(Self(num(text)))
     }
@@ -97,7 +102,13 @@ impl GridCode {
         community: u16,
         sequence: u16,
     ) -> Result<Self, ParseError> {
-        let g = Self { county, street, community, sequence, legacy: false };
+        let g = Self {
+            county,
+            street,
+            community,
+            sequence,
+            legacy: false,
+        };
         g.check()?;
         Ok(g)
     }
@@ -112,7 +123,10 @@ impl GridCode {
         } else {
             Err(ParseError::new(
                 "grid cell code",
-                format!("{}/{}/{}/{}", self.county, self.street, self.community, self.sequence),
+                format!(
+                    "{}/{}/{}/{}",
+                    self.county, self.street, self.community, self.sequence
+                ),
                 "street, community and sequence must not be 0 nor too large",
             ))
         }
@@ -131,7 +145,8 @@ impl GridCode {
             sequence: num(&text[12..]) as u16,
             legacy,
         };
-        g.check().map_err(|e| ParseError::new("grid cell code", text, e.reason))?;
+        g.check()
+            .map_err(|e| ParseError::new("grid cell code", text, e.reason))?;
         Ok(g)
     }
 
@@ -168,9 +183,17 @@ impl GridCode {
 impl fmt::Display for GridCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.legacy {
-            write!(f, "{}{:03}{:03}{:02}", self.county, self.street, self.community, self.sequence)
+            write!(
+                f,
+                "{}{:03}{:03}{:02}",
+                self.county, self.street, self.community, self.sequence
+            )
         } else {
-            write!(f, "{}{:03}{:03}{:03}", self.county, self.street, self.community, self.sequence)
+            write!(
+                f,
+                "{}{:03}{:03}{:03}",
+                self.county, self.street, self.community, self.sequence
+            )
         }
     }
 }
@@ -213,7 +236,11 @@ impl CategoryCode {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         digits(text, "category code", &[4, 5])?;
         if num(&text[..2]) == 0 || num(&text[2..]) == 0 {
-            return Err(ParseError::new("category code", text, "大类 and 小类 must not be 0"));
+            return Err(ParseError::new(
+                "category code",
+                text,
+                "大类 and 小类 must not be 0",
+            ));
         }
         Ok(Self(text.to_owned()))
     }
@@ -300,13 +327,23 @@ impl ComponentId {
             .map_err(|e| ParseError::new("component id", text, e.reason))?;
         let type_end = if legacy { 10 } else { 11 };
         let type_text = &text[6..type_end];
-        CategoryCode::parse(type_text)
-            .map_err(|e| ParseError::new("component id", text, format!("type code: {}", e.reason)))?;
+        CategoryCode::parse(type_text).map_err(|e| {
+            ParseError::new("component id", text, format!("type code: {}", e.reason))
+        })?;
         let sequence = num(&text[type_end..]);
         if sequence == 0 {
-            return Err(ParseError::new("component id", text, "sequence must not be 0"));
+            return Err(ParseError::new(
+                "component id",
+                text,
+                "sequence must not be 0",
+            ));
         }
-        Ok(Self { county, type_code: num(type_text), sequence, legacy })
+        Ok(Self {
+            county,
+            type_code: num(type_text),
+            sequence,
+            legacy,
+        })
     }
 
     /// The county part.
@@ -368,7 +405,14 @@ mod tests {
         let l = GridCode::parse("62010200100203").expect("legacy");
         assert!(l.is_legacy());
         assert_eq!(l.to_string(), "62010200100203");
-        for bad in ["62010200100200a", "6201020010020030", "620102000002003", "000000001002003", "620102001002000", ""] {
+        for bad in [
+            "62010200100200a",
+            "6201020010020030",
+            "620102000002003",
+            "000000001002003",
+            "620102001002000",
+            "",
+        ] {
             assert!(GridCode::parse(bad).is_err(), "{bad}");
         }
     }
@@ -386,9 +430,18 @@ mod tests {
 
     #[test]
     fn category_codes() {
-        assert_eq!(CategoryCode::parse("01001").map(|c| c.standard()), Ok(CodeStandard::Current));
-        assert_eq!(CategoryCode::parse("0101").map(|c| c.standard()), Ok(CodeStandard::Legacy));
-        assert_eq!(CategoryCode::parse("21001").map(|c| c.standard()), Ok(CodeStandard::Extension));
+        assert_eq!(
+            CategoryCode::parse("01001").map(|c| c.standard()),
+            Ok(CodeStandard::Current)
+        );
+        assert_eq!(
+            CategoryCode::parse("0101").map(|c| c.standard()),
+            Ok(CodeStandard::Legacy)
+        );
+        assert_eq!(
+            CategoryCode::parse("21001").map(|c| c.standard()),
+            Ok(CodeStandard::Extension)
+        );
         assert!(CategoryCode::parse("00001").is_err());
         assert!(CategoryCode::parse("01000").is_err());
         assert!(CategoryCode::parse("1001").is_ok());

@@ -22,7 +22,11 @@ impl ParseError {
         if input.chars().count() > 80 {
             input = input.chars().take(80).collect::<String>() + "…";
         }
-        Self { what, input, reason: reason.into() }
+        Self {
+            what,
+            input,
+            reason: reason.into(),
+        }
     }
 
     /// Stable error code.
@@ -54,7 +58,12 @@ impl DataFileError {
         field: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Self { file: file.into(), line, field: field.into(), message: message.into() }
+        Self {
+            file: file.into(),
+            line,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// Stable error code.

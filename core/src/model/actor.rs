@@ -1,6 +1,7 @@
-//! Roles (DESIGN.md §2) and the actor that appends an event: a user, on a device, in a role.
+//! Roles (DESIGN.md §2) and the actor that appends an event: a user, on a device, in a role
+//! (and, for department users, on behalf of their department).
 
-use super::ids::{DeviceId, UserId};
+use super::ids::{DepartmentId, DeviceId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -88,6 +89,10 @@ pub struct Actor {
     pub device: DeviceId,
     /// The role the user acted in.
     pub role: Role,
+    /// The department the user acts for (department users only; checked by the server's gate
+    /// against its account records, and by the fold against the case's assigned department).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<DepartmentId>,
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A hybrid logical clock stamp. Ordered by (`ms`, `counter`, `node`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Debug, Default)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Debug, Default,
+)]
 pub struct Hlc {
     /// Wall-clock milliseconds (Unix).
     pub ms: i64,
@@ -41,8 +43,14 @@ pub struct HlcClock {
 impl HlcClock {
     /// A clock for `node`, restarted from its last persisted stamp.
     pub fn new(node: u64, last: Option<Hlc>) -> Self {
-        let last = last.unwrap_or(Hlc { ms: 0, counter: 0, node });
-        Self { last: Hlc { node, ..last } }
+        let last = last.unwrap_or(Hlc {
+            ms: 0,
+            counter: 0,
+            node,
+        });
+        Self {
+            last: Hlc { node, ..last },
+        }
     }
 
     /// The last stamp issued or observed.
@@ -53,7 +61,11 @@ impl HlcClock {
     /// A new stamp for a local event at wall time `now_ms`: strictly after every earlier one.
     pub fn tick(&mut self, now_ms: i64) -> Hlc {
         if now_ms > self.last.ms {
-            self.last = Hlc { ms: now_ms, counter: 0, node: self.last.node };
+            self.last = Hlc {
+                ms: now_ms,
+                counter: 0,
+                node: self.last.node,
+            };
         } else {
             self.last.counter = self.last.counter.saturating_add(1);
         }
@@ -95,7 +107,11 @@ mod tests {
     fn observing_a_remote_stamp_orders_later_ticks_after_it() {
         let mut c = HlcClock::new(1, None);
         c.tick(1000);
-        let remote = Hlc { ms: 5000, counter: 3, node: 2 };
+        let remote = Hlc {
+            ms: 5000,
+            counter: 3,
+            node: 2,
+        };
         c.observe(remote, 1200);
         let next = c.tick(1300);
         assert!(next > remote);

@@ -121,11 +121,23 @@ mod tests {
 
     #[test]
     fn parses_both_spellings() {
-        assert_eq!(TimeLimit::parse("4 working_hours"), Ok(TimeLimit::new(4, LimitUnit::WorkingHours)));
-        assert_eq!(TimeLimit::parse("15工作日"), Ok(TimeLimit::new(15, LimitUnit::WorkingDays)));
-        assert_eq!(TimeLimit::parse("2 小时"), Ok(TimeLimit::new(2, LimitUnit::NaturalHours)));
+        assert_eq!(
+            TimeLimit::parse("4 working_hours"),
+            Ok(TimeLimit::new(4, LimitUnit::WorkingHours))
+        );
+        assert_eq!(
+            TimeLimit::parse("15工作日"),
+            Ok(TimeLimit::new(15, LimitUnit::WorkingDays))
+        );
+        assert_eq!(
+            TimeLimit::parse("2 小时"),
+            Ok(TimeLimit::new(2, LimitUnit::NaturalHours))
+        );
         assert!(TimeLimit::parse("hours 4").is_err());
         assert!(TimeLimit::parse("4 fortnights").is_err());
-        assert_eq!(TimeLimit::new(4, LimitUnit::WorkingHours).to_string(), "4工作时");
+        assert_eq!(
+            TimeLimit::new(4, LimitUnit::WorkingHours).to_string(),
+            "4工作时"
+        );
     }
 }

@@ -60,7 +60,11 @@ impl Location {
     ) -> Result<Self, ParseError> {
         let text = || format!("({lon}, {lat}, {accuracy_m:?})");
         if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-            return Err(ParseError::new("location", text(), "longitude out of range"));
+            return Err(ParseError::new(
+                "location",
+                text(),
+                "longitude out of range",
+            ));
         }
         if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
             return Err(ParseError::new("location", text(), "latitude out of range"));
@@ -68,9 +72,18 @@ impl Location {
         if let Some(a) = accuracy_m
             && (!a.is_finite() || a < 0.0)
         {
-            return Err(ParseError::new("location", text(), "accuracy must be ≥ 0 metres"));
+            return Err(ParseError::new(
+                "location",
+                text(),
+                "accuracy must be ≥ 0 metres",
+            ));
         }
-        Ok(Self { lon, lat, accuracy_m, source })
+        Ok(Self {
+            lon,
+            lat,
+            accuracy_m,
+            source,
+        })
     }
 }
 

@@ -21,7 +21,11 @@ impl Sha256 {
     /// Parses 64 hex digits (either case); refuses anything else, including path characters.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(ParseError::new("sha256", text, "must be 64 hexadecimal digits"));
+            return Err(ParseError::new(
+                "sha256",
+                text,
+                "must be 64 hexadecimal digits",
+            ));
         }
         let mut out = [0u8; 32];
         hex::decode_to_slice(text, &mut out)

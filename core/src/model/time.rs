@@ -25,7 +25,10 @@ impl Timestamp {
 
     /// This instant plus `minutes` (natural time).
     pub fn plus_minutes(self, minutes: i64) -> Self {
-        Self(self.0.saturating_add(minutes.saturating_mul(Self::MINUTE_MS)))
+        Self(
+            self.0
+                .saturating_add(minutes.saturating_mul(Self::MINUTE_MS)),
+        )
     }
 
     /// The Asia/Shanghai offset.

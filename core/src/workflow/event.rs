@@ -367,7 +367,10 @@ impl EventKind {
     /// Decodes a payload from its JSON form (`{"type": "...", ...}`). An unknown type becomes
     /// [`EventKind::Unknown`]; a known type with a malformed payload is an error.
     pub fn from_json(value: serde_json::Value) -> Result<EventKind, serde_json::Error> {
-        let type_name = value.get("type").and_then(|t| t.as_str()).map(str::to_owned);
+        let type_name = value
+            .get("type")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned);
         match type_name {
             Some(name) if !Self::TYPE_NAMES.contains(&name.as_str()) => {
                 Ok(EventKind::Unknown { type_name: name })

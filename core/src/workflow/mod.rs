@@ -6,6 +6,22 @@
 //! the same state; an event that is not a valid transition at its place is kept and reported as
 //! a [`Conflict`], never dropped and never a panic.
 
+mod conflict;
 mod event;
+mod fold;
+mod rules;
+mod state;
+mod status;
 
+pub use conflict::{Conflict, ConflictReason};
 pub use event::{Event, EventKind, ReportPayload};
+pub use fold::{fold, is_centre_role};
+pub use rules::{allowed_roles, allowed_sources, role_may_append};
+pub use state::{
+    CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord, Escalation, Extension,
+    ParkedInterval, PendingRequest, StageVisit,
+};
+pub use status::{Stage, Status};
+
+#[cfg(test)]
+mod tests;

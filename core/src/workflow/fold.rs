@@ -1,0 +1,463 @@
+//! The fold: a case's state from the set of its events.
+//!
+//! Events are sorted by (HLC, actor, event id) and applied one by one to an explicit state
+//! machine (`apply`, one `match` arm per event type, no wildcard). An event that is not valid
+//! at its place is recorded as a [`Conflict`] and the state goes on without it. Events with the
+//! same id are one event; if their contents differ the later copy in the order is a conflict.
+//!
+//! The act time of an event is its HLC time bounded above by the server's receipt time and
+//! below by the time the case entered its current status, so a device with a slow clock cannot
+//! act before the case reached it and a report that waited for signal is not charged the wait.
+
+use super::conflict::{Conflict, ConflictReason};
+use super::event::{Event, EventKind, ReportPayload};
+use super::rules::{allowed_sources, role_may_append};
+use super::state::{
+    CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord, Escalation, Extension,
+    ParkedInterval, PendingRequest, StageVisit,
+};
+use super::status::Status;
+use crate::model::{Role, Timestamp, Urgency};
+use std::collections::HashMap;
+
+use ConflictReason as R;
+
+/// Folds a set of events (in any order, duplicates allowed) into the case's state.
+pub fn fold<'a, I>(events: I) -> CaseState
+where
+    I: IntoIterator<Item = &'a Event>,
+{
+    let mut sorted: Vec<&Event> = events.into_iter().collect();
+    sorted.sort_by_key(|e| e.order_key());
+    let mut state = CaseState::default();
+    let mut seen: HashMap<_, &Event> = HashMap::with_capacity(sorted.len());
+    for ev in sorted {
+        state.last_hlc = Some(state.last_hlc.map_or(ev.hlc, |h| h.max(ev.hlc)));
+        if let Some(first) = seen.get(&ev.id) {
+            if first.kind != ev.kind || first.actor != ev.actor || first.hlc != ev.hlc {
+                push_conflict(&mut state, ev, R::DuplicateEventId);
+            }
+            continue;
+        }
+        seen.insert(ev.id, ev);
+        match apply(&mut state, ev) {
+            Ok(()) => {
+                state.applied += 1;
+                state.updated_at = Some(act_time(&state, ev));
+                state.photos.extend(ev.kind.photos().into_iter().cloned());
+            }
+            Err(reason) => push_conflict(&mut state, ev, reason),
+        }
+    }
+    state
+}
+
+fn push_conflict(state: &mut CaseState, ev: &Event, reason: ConflictReason) {
+    state.conflicts.push(Conflict {
+        event: ev.id,
+        event_type: ev.kind.type_name().to_owned(),
+        actor: ev.actor,
+        hlc: ev.hlc,
+        reason,
+    });
+}
+
+/// The act time of `ev` given the state before it (see the module docs).
+fn act_time(state: &CaseState, ev: &Event) -> Timestamp {
+    let floor = state
+        .visits
+        .last()
+        .map_or(Timestamp(i64::MIN), |v| v.entered_at);
+    ev.act_time().max(floor)
+}
+
+fn require(ok: bool, reason: ConflictReason) -> Result<(), ConflictReason> {
+    if ok { Ok(()) } else { Err(reason) }
+}
+
+fn in_state(state: &CaseState, allowed: &[Status]) -> Result<(), ConflictReason> {
+    require(
+        allowed.contains(&state.status),
+        R::WrongState {
+            status: state.status,
+        },
+    )
+}
+
+/// Moves the case to `to` at the event's act time, closing the current visit.
+fn transition(state: &mut CaseState, ev: &Event, to: Status) {
+    let at = act_time(state, ev);
+    if let Some(v) = state.visits.last_mut() {
+        v.exited_at = Some(at);
+        v.exited_by = Some(ev.id);
+    }
+    state.visits.push(StageVisit {
+        status: to,
+        entered_at: at,
+        entered_by: ev.id,
+        exited_at: None,
+        exited_by: None,
+        round: state.rework_count,
+    });
+    if !matches!(to, Status::InProgress | Status::Parked) {
+        for e in state.extensions.iter_mut().filter(|e| e.decision.is_none()) {
+            e.lapsed = true;
+        }
+        state.sendback_request = None;
+        state.park_request = None;
+    }
+    state.status = to;
+}
+
+fn start_report(
+    state: &mut CaseState,
+    ev: &Event,
+    report: &ReportPayload,
+    to: Status,
+) -> Result<(), ConflictReason> {
+    require(state.report.is_none(), R::DuplicateReport)?;
+    let role = ev.actor.role;
+    require(
+        allowed_sources(role).contains(&report.source),
+        R::SourceNotAllowed {
+            role,
+            source: report.source,
+        },
+    )?;
+    state.report = Some(report.clone());
+    state.reported_by = Some(ev.actor);
+    state.reported_at = Some(act_time(state, ev));
+    transition(state, ev, to);
+    Ok(())
+}
+
+/// The department check: department events must come from the case's department.
+fn from_department(state: &CaseState, ev: &Event) -> Result<(), ConflictReason> {
+    require(
+        state.department.is_some() && ev.actor.org == state.department,
+        R::NotAssignedDepartment,
+    )
+}
+
+fn request(state: &CaseState, ev: &Event, reason: &str) -> PendingRequest {
+    PendingRequest {
+        event: ev.id,
+        at: act_time(state, ev),
+        reason: reason.to_owned(),
+        expected: None,
+    }
+}
+
+fn decision(state: &CaseState, ev: &Event, approved: bool) -> Decision {
+    Decision {
+        approved,
+        at: act_time(state, ev),
+        by: ev.id,
+    }
+}
+
+/// Applies one event, or says why it cannot be applied.
+fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
+    use Status::*;
+    if let EventKind::Unknown { .. } = ev.kind {
+        return Err(R::UnknownEventType);
+    }
+    let role = ev.actor.role;
+    require(role_may_append(role, &ev.kind), R::RoleNotAllowed { role })?;
+    let is_report = matches!(ev.kind, EventKind::Report(_) | EventKind::SelfHandle { .. });
+    if !is_report && state.report.is_none() {
+        return Err(R::NoReport);
+    }
+    match &ev.kind {
+        EventKind::Report(report) => start_report(state, ev, report, Reported),
+        EventKind::SelfHandle { report, .. } => {
+            start_report(state, ev, report, SelfHandledPendingReview)?;
+            state.self_handled = true;
+            Ok(())
+        }
+        EventKind::Accept => {
+            in_state(state, &[Reported])?;
+            let needs = state
+                .report
+                .as_ref()
+                .is_some_and(|r| r.source.needs_verification());
+            require(!needs, R::VerificationRequired)?;
+            transition(state, ev, AwaitingFiling);
+            Ok(())
+        }
+        EventKind::RequestVerification { assignee } => {
+            in_state(state, &[Reported])?;
+            state.verify_assignee = Some(*assignee);
+            transition(state, ev, AwaitingVerification);
+            Ok(())
+        }
+        EventKind::Verify {
+            confirmed,
+            location,
+            category,
+            ..
+        } => {
+            in_state(state, &[AwaitingVerification])?;
+            require(state.verify_assignee == Some(ev.actor.user), R::NotAssignee)?;
+            state.verification = Some(*confirmed);
+            if let Some(report) = state.report.as_mut() {
+                if let Some(l) = location {
+                    report.location = *l;
+                }
+                if let Some(c) = category {
+                    report.category = c.clone();
+                }
+            }
+            transition(state, ev, AwaitingFiling);
+            Ok(())
+        }
+        EventKind::MergeInto { target } => {
+            in_state(state, &[Reported, AwaitingFiling])?;
+            state.merged_into = Some(*target);
+            transition(state, ev, Merged);
+            Ok(())
+        }
+        EventKind::File { .. } => {
+            in_state(state, &[AwaitingFiling])?;
+            state.filed_at = Some(act_time(state, ev));
+            transition(state, ev, AwaitingDispatch);
+            Ok(())
+        }
+        EventKind::AssignNumber { number } => {
+            require(
+                state.filed_at.is_some() && state.case_number.is_none(),
+                R::NumberNotAssignable,
+            )?;
+            state.case_number = Some(number.clone());
+            Ok(())
+        }
+        EventKind::Reject { .. } => {
+            in_state(state, &[Reported, AwaitingFiling])?;
+            transition(state, ev, Rejected);
+            Ok(())
+        }
+        EventKind::FastDispatch { department, limit } => {
+            in_state(state, &[AwaitingFiling])?;
+            require(state.urgency() == Urgency::Urgent, R::NotUrgent)?;
+            state.filed_at = Some(act_time(state, ev));
+            dispatch(state, ev, *department, *limit, true);
+            Ok(())
+        }
+        EventKind::Dispatch { department, limit } => {
+            in_state(state, &[AwaitingDispatch])?;
+            dispatch(state, ev, *department, *limit, false);
+            Ok(())
+        }
+        EventKind::RequestExtension { requested, reason } => {
+            in_state(state, &[InProgress])?;
+            from_department(state, ev)?;
+            require(
+                state.pending_extension().is_none(),
+                R::RequestAlreadyPending,
+            )?;
+            let at = act_time(state, ev);
+            state.extensions.push(Extension {
+                requested_by: ev.id,
+                requested_at: at,
+                requested: *requested,
+                reason: reason.clone(),
+                round: state.rework_count,
+                granted: None,
+                decision: None,
+                lapsed: false,
+            });
+            Ok(())
+        }
+        EventKind::ApproveExtension { granted } => decide_extension(state, ev, Some(*granted)),
+        EventKind::DenyExtension { .. } => decide_extension(state, ev, None),
+        EventKind::RequestSendback { reason } => {
+            in_state(state, &[InProgress])?;
+            from_department(state, ev)?;
+            require(state.sendback_request.is_none(), R::RequestAlreadyPending)?;
+            state.sendback_request = Some(request(state, ev, reason));
+            Ok(())
+        }
+        EventKind::ApproveSendback => {
+            in_state(state, &[InProgress])?;
+            require(state.sendback_request.is_some(), R::NoPendingRequest)?;
+            state.sendback_count += 1;
+            state.department = None;
+            transition(state, ev, AwaitingDispatch);
+            Ok(())
+        }
+        EventKind::DenySendback { .. } => {
+            in_state(state, &[InProgress])?;
+            require(state.sendback_request.take().is_some(), R::NoPendingRequest)
+        }
+        EventKind::RequestPark { reason, expected } => {
+            in_state(state, &[InProgress])?;
+            from_department(state, ev)?;
+            require(state.park_request.is_none(), R::RequestAlreadyPending)?;
+            let mut req = request(state, ev, reason);
+            req.expected = *expected;
+            state.park_request = Some(req);
+            Ok(())
+        }
+        EventKind::ApprovePark => {
+            in_state(state, &[InProgress])?;
+            require(state.park_request.take().is_some(), R::NoPendingRequest)?;
+            transition(state, ev, Parked);
+            let from = act_time(state, ev);
+            state.parked.push(ParkedInterval { from, to: None });
+            Ok(())
+        }
+        EventKind::DenyPark { .. } => {
+            in_state(state, &[InProgress])?;
+            require(state.park_request.take().is_some(), R::NoPendingRequest)
+        }
+        EventKind::Resume => {
+            in_state(state, &[Parked])?;
+            let at = act_time(state, ev);
+            if let Some(p) = state.parked.last_mut() {
+                p.to = Some(at);
+            }
+            transition(state, ev, InProgress);
+            Ok(())
+        }
+        EventKind::Feedback { .. } => {
+            in_state(state, &[InProgress])?;
+            from_department(state, ev)?;
+            transition(state, ev, FeedbackReceived);
+            Ok(())
+        }
+        EventKind::RequestCheck { assignee } => {
+            in_state(state, &[FeedbackReceived])?;
+            state.check_assignee = Some(*assignee);
+            transition(state, ev, AwaitingCheck);
+            Ok(())
+        }
+        EventKind::Check { passed, .. } => {
+            in_state(state, &[AwaitingCheck])?;
+            require(state.check_assignee == Some(ev.actor.user), R::NotAssignee)?;
+            let at = act_time(state, ev);
+            state.checks.push(CheckRecord {
+                passed: *passed,
+                at,
+                by: ev.actor.user,
+            });
+            if *passed {
+                transition(state, ev, AwaitingClose);
+            } else {
+                state.rework_count += 1;
+                transition(state, ev, InProgress);
+            }
+            Ok(())
+        }
+        EventKind::Close { .. } => {
+            in_state(state, &[AwaitingClose])?;
+            state.closed_at = Some(act_time(state, ev));
+            transition(state, ev, Closed);
+            Ok(())
+        }
+        EventKind::ApproveSelfHandle => {
+            in_state(state, &[SelfHandledPendingReview])?;
+            state.closed_at = Some(act_time(state, ev));
+            transition(state, ev, Closed);
+            Ok(())
+        }
+        EventKind::DenySelfHandle { .. } => {
+            in_state(state, &[SelfHandledPendingReview])?;
+            transition(state, ev, AwaitingFiling);
+            Ok(())
+        }
+        EventKind::Void { .. } => {
+            require(
+                !state.status.is_terminal(),
+                R::WrongState {
+                    status: state.status,
+                },
+            )?;
+            transition(state, ev, Voided);
+            Ok(())
+        }
+        EventKind::Callback { satisfied, .. } => {
+            in_state(state, &[Closed])?;
+            let at = act_time(state, ev);
+            state.callbacks.push(CallbackRecord {
+                satisfied: *satisfied,
+                at,
+            });
+            Ok(())
+        }
+        EventKind::Reopen { .. } => {
+            in_state(state, &[Closed])?;
+            state.reopen_count += 1;
+            state.department = None;
+            state.check_assignee = None;
+            transition(state, ev, AwaitingDispatch);
+            Ok(())
+        }
+        EventKind::Escalate { level, reason } => {
+            require(
+                !state.status.is_terminal(),
+                R::WrongState {
+                    status: state.status,
+                },
+            )?;
+            let at = act_time(state, ev);
+            state.escalations.push(Escalation {
+                level: *level,
+                at,
+                reason: reason.clone(),
+                by: ev.actor,
+            });
+            Ok(())
+        }
+        EventKind::Comment { .. } | EventKind::AddPhoto { .. } => Ok(()),
+        EventKind::Unknown { .. } => Err(R::UnknownEventType),
+    }
+}
+
+fn dispatch(
+    state: &mut CaseState,
+    ev: &Event,
+    department: crate::model::DepartmentId,
+    limit: Option<crate::model::TimeLimit>,
+    fast: bool,
+) {
+    let at = act_time(state, ev);
+    state.department = Some(department);
+    state.dispatches.push(DispatchRecord {
+        event: ev.id,
+        department,
+        at,
+        limit,
+        fast,
+    });
+    transition(state, ev, Status::InProgress);
+}
+
+fn decide_extension(
+    state: &mut CaseState,
+    ev: &Event,
+    granted: Option<crate::model::TimeLimit>,
+) -> Result<(), ConflictReason> {
+    in_state(state, &[Status::InProgress])?;
+    let d = decision(state, ev, granted.is_some());
+    let pending = state
+        .extensions
+        .iter_mut()
+        .find(|e| e.decision.is_none() && !e.lapsed)
+        .ok_or(R::NoPendingRequest)?;
+    pending.decision = Some(d);
+    pending.granted = granted;
+    Ok(())
+}
+
+/// Whether `role` is a centre role that sees the whole tenant.
+pub fn is_centre_role(role: Role) -> bool {
+    matches!(
+        role,
+        Role::IntakeOperator
+            | Role::ShiftLeader
+            | Role::Dispatcher
+            | Role::Leader
+            | Role::Admin
+            | Role::System
+    )
+}

@@ -1,0 +1,90 @@
+//! Who may append what: the role table of WORKFLOW.md "Events", as data the fold, the server's
+//! gate and the app's buttons all read.
+
+use super::event::EventKind;
+use crate::model::{Role, SourceChannel};
+
+use Role::{Department, Dispatcher, Inspector, IntakeOperator, Leader, ShiftLeader, System};
+
+/// Every role but the system account (comments and photos may come from anyone in scope).
+const ANYONE: &[Role] = &[
+    Inspector,
+    IntakeOperator,
+    ShiftLeader,
+    Dispatcher,
+    Department,
+    Leader,
+    Role::Admin,
+    System,
+];
+
+/// The roles allowed to append an event of this type (`type_name` as in
+/// [`EventKind::TYPE_NAMES`]). Unknown types allow nobody.
+pub fn allowed_roles(type_name: &str) -> &'static [Role] {
+    match type_name {
+        "report" => &[Inspector, IntakeOperator, System],
+        "accept" | "request_verification" | "merge_into" | "request_check" | "callback" => {
+            &[IntakeOperator]
+        }
+        "verify" | "check" | "self_handle" => &[Inspector],
+        "file"
+        | "reject"
+        | "close"
+        | "approve_self_handle"
+        | "deny_self_handle"
+        | "void"
+        | "reopen" => &[ShiftLeader],
+        "fast_dispatch" => &[ShiftLeader, Dispatcher],
+        "dispatch" | "approve_extension" | "deny_extension" | "approve_sendback"
+        | "deny_sendback" | "approve_park" | "deny_park" | "resume" => &[Dispatcher],
+        "request_extension" | "request_sendback" | "request_park" | "feedback" => &[Department],
+        "assign_number" => &[System],
+        "escalate" => &[System, Leader],
+        "comment" | "add_photo" => ANYONE,
+        _ => &[],
+    }
+}
+
+/// The channels a role may report through: inspectors report their own patrols; intake
+/// operators enter hotline, public, superior and video reports by hand; the system account
+/// takes Open311, video webhook and superior imports.
+pub fn allowed_sources(role: Role) -> &'static [SourceChannel] {
+    use SourceChannel::*;
+    match role {
+        Inspector => &[InspectorPatrol],
+        IntakeOperator => &[
+            PublicHotline,
+            PublicApp,
+            PublicOpen311,
+            Superior,
+            VideoAnalytics,
+        ],
+        System => &[PublicOpen311, VideoAnalytics, Superior],
+        ShiftLeader | Dispatcher | Department | Leader | Role::Admin => &[],
+    }
+}
+
+/// Whether `role` may append `kind` at all (before any state check).
+pub fn role_may_append(role: Role, kind: &EventKind) -> bool {
+    allowed_roles(kind.type_name()).contains(&role)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_type_has_roles_and_unknown_has_none() {
+        for name in EventKind::TYPE_NAMES {
+            assert!(!allowed_roles(name).is_empty(), "{name}");
+        }
+        assert!(allowed_roles("drop_table").is_empty());
+    }
+
+    #[test]
+    fn inspectors_cannot_file_and_only_the_system_numbers() {
+        assert!(!allowed_roles("file").contains(&Inspector));
+        assert_eq!(allowed_roles("assign_number"), &[System]);
+        assert!(!allowed_roles("dispatch").contains(&ShiftLeader));
+    }
+}

@@ -1,0 +1,243 @@
+//! The folded state of a case: everything later parts (deadlines, the server's queue, the app,
+//! evaluation) read. Built only by [`super::fold`]; never stored as mutable fields.
+
+use super::conflict::Conflict;
+use super::event::ReportPayload;
+use super::status::Status;
+use crate::codes::{CategoryRef, GridCode};
+use crate::model::{
+    Actor, CaseId, DepartmentId, EventId, Hlc, PhotoRef, TimeLimit, Timestamp, Urgency, UserId,
+};
+use serde::{Deserialize, Serialize};
+
+/// One stay of the case in one status: when it entered and left, and by which events.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct StageVisit {
+    /// The status.
+    pub status: Status,
+    /// Act time of the event that entered it.
+    pub entered_at: Timestamp,
+    /// The event that entered it.
+    pub entered_by: EventId,
+    /// Act time of the event that left it (None while the case is still here).
+    pub exited_at: Option<Timestamp>,
+    /// The event that left it.
+    pub exited_by: Option<EventId>,
+    /// The handling round (rework count) at entry.
+    pub round: u32,
+}
+
+/// An approval decision on a request.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Decision {
+    /// Approved or denied.
+    pub approved: bool,
+    /// Act time of the decision.
+    pub at: Timestamp,
+    /// The deciding event.
+    pub by: EventId,
+}
+
+/// An extension (延期) request and its outcome.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Extension {
+    /// The request event.
+    pub requested_by: EventId,
+    /// Act time of the request.
+    pub requested_at: Timestamp,
+    /// Time asked for.
+    pub requested: TimeLimit,
+    /// Why.
+    pub reason: String,
+    /// The handling round it belongs to.
+    pub round: u32,
+    /// Time granted, when approved.
+    pub granted: Option<TimeLimit>,
+    /// The decision, once made.
+    pub decision: Option<Decision>,
+    /// The case left handling before a decision.
+    pub lapsed: bool,
+}
+
+/// An open send-back (回退) or parking (挂账) request.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct PendingRequest {
+    /// The request event.
+    pub event: EventId,
+    /// Act time of the request.
+    pub at: Timestamp,
+    /// Why.
+    pub reason: String,
+    /// For parking: when it is expected to be solvable.
+    pub expected: Option<Timestamp>,
+}
+
+/// A stretch of time the case was parked (clock stopped).
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct ParkedInterval {
+    /// Parking approved at.
+    pub from: Timestamp,
+    /// Resumed at (None while still parked).
+    pub to: Option<Timestamp>,
+}
+
+/// A dispatch to a department.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct DispatchRecord {
+    /// The event.
+    pub event: EventId,
+    /// The department.
+    pub department: DepartmentId,
+    /// Act time.
+    pub at: Timestamp,
+    /// Handling limit set by the dispatcher (overrides the category's).
+    pub limit: Option<TimeLimit>,
+    /// Fast track (快速立案派遣).
+    pub fast: bool,
+}
+
+/// A field check (核查) result.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct CheckRecord {
+    /// Passed or failed (返工).
+    pub passed: bool,
+    /// Act time.
+    pub at: Timestamp,
+    /// The inspector.
+    pub by: UserId,
+}
+
+/// A supervision (督办) escalation.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Escalation {
+    /// Level.
+    pub level: u8,
+    /// Act time.
+    pub at: Timestamp,
+    /// Why.
+    pub reason: String,
+    /// Who escalated (system or leader).
+    pub by: Actor,
+}
+
+/// A hotline call-back (回访).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct CallbackRecord {
+    /// Whether the reporter was satisfied.
+    pub satisfied: bool,
+    /// Act time.
+    pub at: Timestamp,
+}
+
+/// The state of a case, folded from its events.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Debug, Default)]
+pub struct CaseState {
+    /// Current status.
+    pub status: Status,
+    /// The report, with corrections from verification applied.
+    pub report: Option<ReportPayload>,
+    /// Who reported (or self-handled).
+    pub reported_by: Option<Actor>,
+    /// Act time of the report.
+    pub reported_at: Option<Timestamp>,
+    /// The case arrived already fixed (自行处置).
+    pub self_handled: bool,
+    /// Verification result (核实): confirmed or not found.
+    pub verification: Option<bool>,
+    /// The inspector the verification task is given to.
+    pub verify_assignee: Option<UserId>,
+    /// The inspector the check task is given to.
+    pub check_assignee: Option<UserId>,
+    /// The department currently responsible.
+    pub department: Option<DepartmentId>,
+    /// Every dispatch, in order.
+    pub dispatches: Vec<DispatchRecord>,
+    /// Filed (立案) at.
+    pub filed_at: Option<Timestamp>,
+    /// Closed (结案) at (the last close after any reopen).
+    pub closed_at: Option<Timestamp>,
+    /// The human case number (案卷号) from the server.
+    pub case_number: Option<String>,
+    /// The case this one was merged into.
+    pub merged_into: Option<CaseId>,
+    /// Failed checks (返工).
+    pub rework_count: u32,
+    /// Every check result.
+    pub checks: Vec<CheckRecord>,
+    /// Every extension request.
+    pub extensions: Vec<Extension>,
+    /// The open send-back request.
+    pub sendback_request: Option<PendingRequest>,
+    /// Approved send-backs.
+    pub sendback_count: u32,
+    /// The open parking request.
+    pub park_request: Option<PendingRequest>,
+    /// Parked intervals.
+    pub parked: Vec<ParkedInterval>,
+    /// Escalations.
+    pub escalations: Vec<Escalation>,
+    /// Call-backs.
+    pub callbacks: Vec<CallbackRecord>,
+    /// Times reopened.
+    pub reopen_count: u32,
+    /// Every stay in every status, in order.
+    pub visits: Vec<StageVisit>,
+    /// Events kept but not applied.
+    pub conflicts: Vec<Conflict>,
+    /// Photos of applied events, in order.
+    pub photos: Vec<PhotoRef>,
+    /// Number of applied events.
+    pub applied: usize,
+    /// Act time of the last applied event.
+    pub updated_at: Option<Timestamp>,
+    /// The highest HLC among all events (applied or not).
+    pub last_hlc: Option<Hlc>,
+}
+
+impl CaseState {
+    /// The case's urgency (一般 until reported).
+    pub fn urgency(&self) -> Urgency {
+        self.report.as_ref().map_or(Urgency::Normal, |r| r.urgency)
+    }
+
+    /// The category.
+    pub fn category(&self) -> Option<&CategoryRef> {
+        self.report.as_ref().map(|r| &r.category)
+    }
+
+    /// The grid cell.
+    pub fn cell(&self) -> Option<GridCode> {
+        self.report.as_ref().and_then(|r| r.cell)
+    }
+
+    /// The open extension request, if any.
+    pub fn pending_extension(&self) -> Option<&Extension> {
+        self.extensions
+            .iter()
+            .find(|e| e.decision.is_none() && !e.lapsed)
+    }
+
+    /// The current stay.
+    pub fn current_visit(&self) -> Option<&StageVisit> {
+        self.visits.last()
+    }
+
+    /// Time granted by approved extensions in handling round `round`.
+    pub fn granted_in_round(&self, round: u32) -> Vec<TimeLimit> {
+        self.extensions
+            .iter()
+            .filter(|e| e.round == round)
+            .filter_map(|e| e.granted)
+            .collect()
+    }
+
+    /// The highest escalation level so far (0 = none).
+    pub fn escalation_level(&self) -> u8 {
+        self.escalations.iter().map(|e| e.level).max().unwrap_or(0)
+    }
+
+    /// Whether the case has any flagged conflict.
+    pub fn has_conflicts(&self) -> bool {
+        !self.conflicts.is_empty()
+    }
+}
