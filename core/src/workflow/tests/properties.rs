@@ -72,7 +72,7 @@ fn kind(n: u8) -> K {
             assignee: s.inspector.user,
         },
         16 => K::Check {
-            passed: n % 2 == 0,
+            passed: n.is_multiple_of(2),
             photos: vec![],
             note: String::new(),
         },
