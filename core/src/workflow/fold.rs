@@ -91,10 +91,12 @@ fn transition(state: &mut CaseState, ev: &Event, to: Status) {
         v.exited_at = Some(at);
         v.exited_by = Some(ev.id);
     }
+    let available_at = ev.received_at.map_or(at, |r| r.max(at));
     state.visits.push(StageVisit {
         status: to,
         entered_at: at,
         entered_by: ev.id,
+        available_at,
         exited_at: None,
         exited_by: None,
         round: state.rework_count,

@@ -24,4 +24,4 @@ pub use state::{
 pub use status::{Stage, Status};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -19,6 +19,10 @@ pub struct StageVisit {
     pub entered_at: Timestamp,
     /// The event that entered it.
     pub entered_by: EventId,
+    /// When the centre could first see the entry: the entering event's server receipt time
+    /// when later than its act time. Stage clocks start here, so the next actor is not charged
+    /// for the time a report waited for signal.
+    pub available_at: Timestamp,
     /// Act time of the event that left it (None while the case is still here).
     pub exited_at: Option<Timestamp>,
     /// The event that left it.

@@ -1,6 +1,6 @@
 //! Workflow tests: one per lifecycle transition, the role table, and the fold's invariants.
 
-mod fixtures;
+pub(crate) mod fixtures;
 mod properties;
 mod roles;
 mod transitions;

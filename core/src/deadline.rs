@@ -1,1 +1,0 @@
-//! Deadlines and lights (green / yellow / red) computed on the work calendar.

@@ -1,0 +1,294 @@
+//! Deadlines and lights (green / yellow / red) for every clock of a case, counted on the
+//! tenant's work calendar or in natural time as each limit says.
+//!
+//! Pure: the caller passes the folded state, the policy, the category's handling limit, the
+//! calendar and `now`. Rules (WORKFLOW.md "Clocks"):
+//! - a stage clock starts when the case enters the status that runs it and stops when it
+//!   leaves; re-entering starts a new clock;
+//! - the handling clock starts at dispatch and runs over every `InProgress` stay of the round;
+//!   its limit is the dispatch's limit or the category's for the urgency, plus approved
+//!   extensions of the round; parked time does not count (the deadline moves by the parked
+//!   stretch, measured on the same kind of time as the limit);
+//! - after a failed check a new round starts, with the full limit or the remainder
+//!   ([`ReworkTiming`]);
+//! - acts are timed by the fold's act time (device HLC bounded by the server's receipt), so a
+//!   report that waited for signal is not charged the wait (docs/ARCHITECTURE.md, clock skew).
+//! - light: used fraction < `yellow_fraction` green, < 1 yellow, otherwise red.
+
+mod policy;
+#[cfg(test)]
+mod tests;
+
+pub use policy::{Clock, DeadlinePolicy, ReworkTiming, UrgencyLimits};
+
+use crate::calendar::WorkCalendar;
+use crate::model::{TimeLimit, Timestamp};
+use crate::workflow::{CaseState, Status};
+use serde::{Deserialize, Serialize};
+
+/// A deadline light.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum Light {
+    /// Within the limit.
+    Green,
+    /// Past the warning fraction.
+    Yellow,
+    /// Overdue.
+    Red,
+    /// No limit applies (no clock, or no handling limit known).
+    None,
+}
+
+impl Light {
+    /// The Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Light::Green => "正常",
+            Light::Yellow => "预警",
+            Light::Red => "超期",
+            Light::None => "无时限",
+        }
+    }
+}
+
+/// One run of one clock.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Debug)]
+pub struct ClockReading {
+    /// Which clock.
+    pub clock: Clock,
+    /// Handling round (rework count) it belongs to.
+    pub round: u32,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// When it stopped (the case left the stage), None while running.
+    pub ended_at: Option<Timestamp>,
+    /// The limit applied (with extensions, for handling).
+    pub limit: Option<TimeLimit>,
+    /// The deadline instant, when a limit applies.
+    pub deadline: Option<Timestamp>,
+    /// Fraction of the limit used (at the end, or at `now` while running).
+    pub used: f64,
+    /// Light at the end, or now.
+    pub light: Light,
+}
+
+impl ClockReading {
+    /// Whether the stage ended within its limit (None while running or with no limit).
+    pub fn on_time(&self) -> Option<bool> {
+        match (self.ended_at, self.deadline) {
+            (Some(end), Some(deadline)) => Some(end <= deadline),
+            _ => None,
+        }
+    }
+}
+
+/// Every clock of a case: finished ones and the running one.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Debug, Default)]
+pub struct Deadlines {
+    /// Every clock run, in order of start.
+    pub clocks: Vec<ClockReading>,
+}
+
+impl Deadlines {
+    /// The running clock, if the case is in a timed stage.
+    pub fn current(&self) -> Option<&ClockReading> {
+        self.clocks.iter().rev().find(|c| c.ended_at.is_none())
+    }
+
+    /// The case's light: the running clock's, or `None`.
+    pub fn light(&self) -> Light {
+        self.current().map_or(Light::None, |c| c.light)
+    }
+}
+
+/// The stage clock run by a status, if any.
+pub fn clock_of(status: Status) -> Option<Clock> {
+    match status {
+        Status::Reported => Some(Clock::Accept),
+        Status::AwaitingVerification => Some(Clock::Verify),
+        Status::AwaitingFiling => Some(Clock::File),
+        Status::AwaitingDispatch => Some(Clock::Dispatch),
+        Status::InProgress => Some(Clock::Handling),
+        Status::FeedbackReceived => Some(Clock::CheckDispatch),
+        Status::AwaitingCheck => Some(Clock::Check),
+        Status::AwaitingClose => Some(Clock::Close),
+        Status::SelfHandledPendingReview => Some(Clock::Review),
+        Status::Draft
+        | Status::Parked
+        | Status::Closed
+        | Status::Rejected
+        | Status::Voided
+        | Status::Merged => None,
+    }
+}
+
+/// What the deadline computation needs besides the case.
+pub struct DeadlineContext<'a> {
+    /// The tenant's policy.
+    pub policy: &'a DeadlinePolicy,
+    /// The tenant's calendar.
+    pub calendar: &'a WorkCalendar,
+    /// The category's handling limit for the case's urgency (from the catalog), if known.
+    pub category_limit: Option<TimeLimit>,
+    /// The current time.
+    pub now: Timestamp,
+}
+
+/// Computes every clock of the case.
+pub fn deadlines(state: &CaseState, ctx: &DeadlineContext<'_>) -> Deadlines {
+    let mut clocks = Vec::new();
+    let mut i = 0;
+    let mut carried_remainder: Option<i64> = None;
+    while i < state.visits.len() {
+        let visit = &state.visits[i];
+        match clock_of(visit.status) {
+            Some(Clock::Handling) => {
+                let (reading, next, remainder) = handling_round(state, i, ctx, carried_remainder);
+                carried_remainder = remainder;
+                clocks.push(reading);
+                i = next;
+                continue;
+            }
+            Some(clock) => {
+                let limit = ctx.policy.stage_limit(clock, state.urgency());
+                let start = visit.available_at;
+                let deadline = limit.and_then(|l| ctx.calendar.add_limit(start, l));
+                clocks.push(reading(clock, visit.round, start, visit.exited_at, limit, deadline, &[], ctx));
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    Deadlines { clocks }
+}
+
+/// The handling clock of the round starting at visit `start`; returns the reading, the index
+/// of the first visit after the round, and for `Remainder` timing the time left at feedback.
+fn handling_round(
+    state: &CaseState,
+    start: usize,
+    ctx: &DeadlineContext<'_>,
+    carried: Option<i64>,
+) -> (ClockReading, usize, Option<i64>) {
+    let first = &state.visits[start];
+    let round = first.round;
+    // The round runs over InProgress and Parked stays until it leaves both.
+    let mut end = start;
+    while end + 1 < state.visits.len()
+        && matches!(state.visits[end].status, Status::InProgress | Status::Parked)
+        && matches!(state.visits[end + 1].status, Status::InProgress | Status::Parked)
+        && state.visits[end + 1].round == round
+    {
+        end += 1;
+    }
+    let ended_at = state.visits[end].exited_at;
+    let started_at = first.available_at;
+    let after_rework = start > 0 && state.visits[start - 1].status == Status::AwaitingCheck;
+    let parked: Vec<(Timestamp, Timestamp)> = state.visits[start..=end]
+        .iter()
+        .filter(|v| v.status == Status::Parked)
+        .map(|v| (v.entered_at, v.exited_at.unwrap_or(ctx.now)))
+        .collect();
+    let dispatch_limit = state.dispatches.iter().rev().find(|d| d.at <= first.entered_at).and_then(|d| d.limit);
+    let base = dispatch_limit.or(ctx.category_limit);
+    let working = base.is_none_or(|l| l.unit.is_working());
+    let mut deadline = match (base, carried, ctx.policy.rework) {
+        (Some(_), Some(left), ReworkTiming::Remainder) if after_rework => add_clock_ms(ctx, started_at, left, working),
+        (Some(b), _, _) => ctx.calendar.add_limit(started_at, b),
+        (None, _, _) => None,
+    };
+    for ext in state.granted_in_round(round) {
+        deadline = deadline.and_then(|d| ctx.calendar.add_limit(d, ext));
+    }
+    for (from, to) in &parked {
+        if deadline.is_some_and(|d| *from < d) {
+            let stopped = clock_ms(ctx, *from, *to, working);
+            deadline = deadline.and_then(|d| add_clock_ms(ctx, d, stopped, working));
+        }
+    }
+    let remainder = match (deadline, ended_at) {
+        (Some(d), Some(e)) => Some((clock_ms(ctx, e, d, working) - parked_ms_after(ctx, &parked, e, working)).max(0)),
+        _ => None,
+    };
+    let limit = base.map(|b| with_extensions(b, &state.granted_in_round(round)));
+    let reading = reading_with_unit(Clock::Handling, round, started_at, ended_at, limit, deadline, &parked, ctx, working);
+    // Skip the visits of this round; the next visit (if any) is where the round ended.
+    (reading, end + 1, remainder)
+}
+
+fn parked_ms_after(ctx: &DeadlineContext<'_>, parked: &[(Timestamp, Timestamp)], after: Timestamp, working: bool) -> i64 {
+    parked.iter().filter(|(f, _)| *f >= after).map(|(f, t)| clock_ms(ctx, *f, *t, working)).sum()
+}
+
+/// The limit text with extensions, when they share its unit (for display); otherwise the base.
+fn with_extensions(base: TimeLimit, extensions: &[TimeLimit]) -> TimeLimit {
+    if extensions.iter().all(|e| e.unit == base.unit) {
+        TimeLimit::new(base.value + extensions.iter().map(|e| e.value).sum::<u32>(), base.unit)
+    } else {
+        base
+    }
+}
+
+/// Milliseconds of clock time between two instants: working time or natural time.
+fn clock_ms(ctx: &DeadlineContext<'_>, a: Timestamp, b: Timestamp, working: bool) -> i64 {
+    if working { ctx.calendar.working_ms_between(a, b) } else { (b.0 - a.0).max(0) }
+}
+
+fn add_clock_ms(ctx: &DeadlineContext<'_>, t: Timestamp, ms: i64, working: bool) -> Option<Timestamp> {
+    if working {
+        let minutes = (ms + Timestamp::MINUTE_MS - 1) / Timestamp::MINUTE_MS;
+        ctx.calendar.add_working_minutes(t, minutes)
+    } else {
+        Some(Timestamp(t.0.saturating_add(ms)))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reading(
+    clock: Clock,
+    round: u32,
+    started_at: Timestamp,
+    ended_at: Option<Timestamp>,
+    limit: Option<TimeLimit>,
+    deadline: Option<Timestamp>,
+    parked: &[(Timestamp, Timestamp)],
+    ctx: &DeadlineContext<'_>,
+) -> ClockReading {
+    let working = limit.is_none_or(|l| l.unit.is_working());
+    reading_with_unit(clock, round, started_at, ended_at, limit, deadline, parked, ctx, working)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reading_with_unit(
+    clock: Clock,
+    round: u32,
+    started_at: Timestamp,
+    ended_at: Option<Timestamp>,
+    limit: Option<TimeLimit>,
+    deadline: Option<Timestamp>,
+    parked: &[(Timestamp, Timestamp)],
+    ctx: &DeadlineContext<'_>,
+    working: bool,
+) -> ClockReading {
+    let at = ended_at.unwrap_or(ctx.now).max(started_at);
+    let stopped: i64 = parked.iter().map(|(f, t)| clock_ms(ctx, *f, (*t).min(at), working)).sum();
+    let (used, light) = match deadline {
+        None => (0.0, Light::None),
+        Some(d) => {
+            let stopped_before_deadline: i64 = parked.iter().map(|(f, t)| clock_ms(ctx, *f, (*t).min(d), working)).sum();
+            let budget = (clock_ms(ctx, started_at, d, working) - stopped_before_deadline).max(0);
+            let spent = (clock_ms(ctx, started_at, at, working) - stopped).max(0);
+            let used = if budget == 0 { if spent > 0 || at > d { 1.0 } else { 0.0 } } else { spent as f64 / budget as f64 };
+            let light = if at > d {
+                Light::Red
+            } else if used >= ctx.policy.yellow_fraction {
+                Light::Yellow
+            } else {
+                Light::Green
+            };
+            (used, light)
+        }
+    };
+    ClockReading { clock, round, started_at, ended_at, limit, deadline, used, light }
+}
