@@ -8,9 +8,17 @@
 //! schedule whose season contains it. Calendars come from a TOML file ([`WorkCalendar::parse_toml`],
 //! format in `docs/calendar.md`) or [`WorkCalendar::standard_weekdays`].
 //!
+//! Operations: [`WorkCalendar::next_working_instant`], [`WorkCalendar::add_working_minutes`],
+//! [`WorkCalendar::add_working_days`], [`WorkCalendar::working_ms_between`],
+//! [`WorkCalendar::working_days_between`], and for a [`TimeLimit`](crate::model::TimeLimit) of
+//! any unit [`WorkCalendar::add_limit`], [`WorkCalendar::elapsed`] and
+//! [`WorkCalendar::elapsed_fraction`]. Counting always starts at the next working instant, so a
+//! case arriving out of hours is not charged for the night. N working days keep the working-time
+//! position of the start on the N-th working day after it (see `add_working_days`).
+//!
 //! Invariants:
-//! - Pure: no I/O, no clock. Every instant is a [`Timestamp`](crate::model::Timestamp) passed in; China is a fixed
-//!   UTC+08:00, so local days are exact 24-hour days.
+//! - Pure: no I/O, no clock. Every instant is a [`Timestamp`](crate::model::Timestamp) passed
+//!   in; China is a fixed UTC+08:00, so local days are exact 24-hour days.
 //! - Every month-day of the year (02-29 included) belongs to exactly one schedule, and every
 //!   schedule has at least one period; periods are ordered, non-overlapping, within one day.
 //! - Periods are half-open `[start, end)`: 12:00 is not working time in 08:30–12:00.
@@ -22,6 +30,7 @@
 
 mod days;
 mod file;
+mod file_schedules;
 mod file_years;
 mod measure;
 mod period;

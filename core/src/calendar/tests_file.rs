@@ -64,6 +64,8 @@ const BAD: &[(&str, &str, usize, &str, &str)] = &[
     ("[1, 2, 3, 4, 5]", "[1, 8]", 5, "weekdays[1]", "1 (Monday) to 7"),
     ("[1, 2, 3, 4, 5]", "[1, 1]", 5, "weekdays[1]", "listed twice"),
     ("[1, 2, 3, 4, 5]", "[\n  1,\n  0,\n]", 7, "weekdays[1]", "1 (Monday) to 7"),
+    ("[1, 2, 3, 4, 5]", "[-9223372036854775808]", 5, "weekdays[0]", "1 (Monday) to 7"),
+    ("[1, 2, 3, 4, 5]", "[]", 5, "weekdays", "at least one"),
     ("[1, 2, 3, 4, 5]", "\"Mon-Fri\"", 5, "weekdays", "expected an array"),
     ("timezone", "holiday = []\ntimezone", 4, "holiday", "unknown key"),
     ("\"15:00-18:30\"", "\"11:00-18:30\"", 11, "schedule[0].periods[1]", "starts before"),

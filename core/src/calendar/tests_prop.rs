@@ -2,7 +2,8 @@
 //! adding working time and measuring it agree, results are monotonic, and searches land on
 //! working time.
 
-use super::tests::{at, fixture};
+use super::WorkCalendar;
+use super::tests::{FIXTURE, at, fixture};
 use crate::model::{LimitUnit, Timestamp};
 use proptest::prelude::*;
 
@@ -67,6 +68,21 @@ proptest! {
         // Each working day after the first holds one day of working time (7 h in both seasons).
         if n > 0 {
             prop_assert_eq!(cal.working_ms_between(end, after), 7 * 3_600_000);
+        }
+    }
+
+    #[test]
+    fn a_damaged_file_is_refused_without_panicking(at in 0usize..1_000, cut in 0usize..8, with in "[ -~\n]{0,6}") {
+        // Replace a few characters of the fixture somewhere with arbitrary ASCII.
+        let mut text: Vec<char> = FIXTURE.chars().collect();
+        let start = at % text.len();
+        let end = (start + cut).min(text.len());
+        text.splice(start..end, with.chars());
+        let text: String = text.into_iter().collect();
+        if let Err(err) = WorkCalendar::parse_toml("damaged.toml", &text) {
+            prop_assert_eq!(err.file.as_str(), "damaged.toml");
+            prop_assert!(err.line <= text.lines().count() + 1, "{}", err);
+            prop_assert!(!err.field.is_empty());
         }
     }
 }
