@@ -154,7 +154,16 @@ pub fn deadlines(state: &CaseState, ctx: &DeadlineContext<'_>) -> Deadlines {
                 let limit = ctx.policy.stage_limit(clock, state.urgency());
                 let start = visit.available_at;
                 let deadline = limit.and_then(|l| ctx.calendar.add_limit(start, l));
-                clocks.push(reading(clock, visit.round, start, visit.exited_at, limit, deadline, &[], ctx));
+                clocks.push(reading(
+                    clock,
+                    visit.round,
+                    start,
+                    visit.exited_at,
+                    limit,
+                    deadline,
+                    &[],
+                    ctx,
+                ));
             }
             None => {}
         }
@@ -176,8 +185,14 @@ fn handling_round(
     // The round runs over InProgress and Parked stays until it leaves both.
     let mut end = start;
     while end + 1 < state.visits.len()
-        && matches!(state.visits[end].status, Status::InProgress | Status::Parked)
-        && matches!(state.visits[end + 1].status, Status::InProgress | Status::Parked)
+        && matches!(
+            state.visits[end].status,
+            Status::InProgress | Status::Parked
+        )
+        && matches!(
+            state.visits[end + 1].status,
+            Status::InProgress | Status::Parked
+        )
         && state.visits[end + 1].round == round
     {
         end += 1;
@@ -190,11 +205,18 @@ fn handling_round(
         .filter(|v| v.status == Status::Parked)
         .map(|v| (v.entered_at, v.exited_at.unwrap_or(ctx.now)))
         .collect();
-    let dispatch_limit = state.dispatches.iter().rev().find(|d| d.at <= first.entered_at).and_then(|d| d.limit);
+    let dispatch_limit = state
+        .dispatches
+        .iter()
+        .rev()
+        .find(|d| d.at <= first.entered_at)
+        .and_then(|d| d.limit);
     let base = dispatch_limit.or(ctx.category_limit);
     let working = base.is_none_or(|l| l.unit.is_working());
     let mut deadline = match (base, carried, ctx.policy.rework) {
-        (Some(_), Some(left), ReworkTiming::Remainder) if after_rework => add_clock_ms(ctx, started_at, left, working),
+        (Some(_), Some(left), ReworkTiming::Remainder) if after_rework => {
+            add_clock_ms(ctx, started_at, left, working)
+        }
         (Some(b), _, _) => ctx.calendar.add_limit(started_at, b),
         (None, _, _) => None,
     };
@@ -208,23 +230,47 @@ fn handling_round(
         }
     }
     let remainder = match (deadline, ended_at) {
-        (Some(d), Some(e)) => Some((clock_ms(ctx, e, d, working) - parked_ms_after(ctx, &parked, e, working)).max(0)),
+        (Some(d), Some(e)) => {
+            Some((clock_ms(ctx, e, d, working) - parked_ms_after(ctx, &parked, e, working)).max(0))
+        }
         _ => None,
     };
     let limit = base.map(|b| with_extensions(b, &state.granted_in_round(round)));
-    let reading = reading_with_unit(Clock::Handling, round, started_at, ended_at, limit, deadline, &parked, ctx, working);
+    let reading = reading_with_unit(
+        Clock::Handling,
+        round,
+        started_at,
+        ended_at,
+        limit,
+        deadline,
+        &parked,
+        ctx,
+        working,
+    );
     // Skip the visits of this round; the next visit (if any) is where the round ended.
     (reading, end + 1, remainder)
 }
 
-fn parked_ms_after(ctx: &DeadlineContext<'_>, parked: &[(Timestamp, Timestamp)], after: Timestamp, working: bool) -> i64 {
-    parked.iter().filter(|(f, _)| *f >= after).map(|(f, t)| clock_ms(ctx, *f, *t, working)).sum()
+fn parked_ms_after(
+    ctx: &DeadlineContext<'_>,
+    parked: &[(Timestamp, Timestamp)],
+    after: Timestamp,
+    working: bool,
+) -> i64 {
+    parked
+        .iter()
+        .filter(|(f, _)| *f >= after)
+        .map(|(f, t)| clock_ms(ctx, *f, *t, working))
+        .sum()
 }
 
 /// The limit text with extensions, when they share its unit (for display); otherwise the base.
 fn with_extensions(base: TimeLimit, extensions: &[TimeLimit]) -> TimeLimit {
     if extensions.iter().all(|e| e.unit == base.unit) {
-        TimeLimit::new(base.value + extensions.iter().map(|e| e.value).sum::<u32>(), base.unit)
+        TimeLimit::new(
+            base.value + extensions.iter().map(|e| e.value).sum::<u32>(),
+            base.unit,
+        )
     } else {
         base
     }
@@ -232,10 +278,19 @@ fn with_extensions(base: TimeLimit, extensions: &[TimeLimit]) -> TimeLimit {
 
 /// Milliseconds of clock time between two instants: working time or natural time.
 fn clock_ms(ctx: &DeadlineContext<'_>, a: Timestamp, b: Timestamp, working: bool) -> i64 {
-    if working { ctx.calendar.working_ms_between(a, b) } else { (b.0 - a.0).max(0) }
+    if working {
+        ctx.calendar.working_ms_between(a, b)
+    } else {
+        (b.0 - a.0).max(0)
+    }
 }
 
-fn add_clock_ms(ctx: &DeadlineContext<'_>, t: Timestamp, ms: i64, working: bool) -> Option<Timestamp> {
+fn add_clock_ms(
+    ctx: &DeadlineContext<'_>,
+    t: Timestamp,
+    ms: i64,
+    working: bool,
+) -> Option<Timestamp> {
     if working {
         let minutes = (ms + Timestamp::MINUTE_MS - 1) / Timestamp::MINUTE_MS;
         ctx.calendar.add_working_minutes(t, minutes)
@@ -256,7 +311,9 @@ fn reading(
     ctx: &DeadlineContext<'_>,
 ) -> ClockReading {
     let working = limit.is_none_or(|l| l.unit.is_working());
-    reading_with_unit(clock, round, started_at, ended_at, limit, deadline, parked, ctx, working)
+    reading_with_unit(
+        clock, round, started_at, ended_at, limit, deadline, parked, ctx, working,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -272,14 +329,24 @@ fn reading_with_unit(
     working: bool,
 ) -> ClockReading {
     let at = ended_at.unwrap_or(ctx.now).max(started_at);
-    let stopped: i64 = parked.iter().map(|(f, t)| clock_ms(ctx, *f, (*t).min(at), working)).sum();
+    let stopped: i64 = parked
+        .iter()
+        .map(|(f, t)| clock_ms(ctx, *f, (*t).min(at), working))
+        .sum();
     let (used, light) = match deadline {
         None => (0.0, Light::None),
         Some(d) => {
-            let stopped_before_deadline: i64 = parked.iter().map(|(f, t)| clock_ms(ctx, *f, (*t).min(d), working)).sum();
+            let stopped_before_deadline: i64 = parked
+                .iter()
+                .map(|(f, t)| clock_ms(ctx, *f, (*t).min(d), working))
+                .sum();
             let budget = (clock_ms(ctx, started_at, d, working) - stopped_before_deadline).max(0);
             let spent = (clock_ms(ctx, started_at, at, working) - stopped).max(0);
-            let used = if budget == 0 { if spent > 0 || at > d { 1.0 } else { 0.0 } } else { spent as f64 / budget as f64 };
+            let used = if budget == 0 {
+                if spent > 0 || at > d { 1.0 } else { 0.0 }
+            } else {
+                spent as f64 / budget as f64
+            };
             let light = if at > d {
                 Light::Red
             } else if used >= ctx.policy.yellow_fraction {
@@ -290,5 +357,14 @@ fn reading_with_unit(
             (used, light)
         }
     };
-    ClockReading { clock, round, started_at, ended_at, limit, deadline, used, light }
+    ClockReading {
+        clock,
+        round,
+        started_at,
+        ended_at,
+        limit,
+        deadline,
+        used,
+        light,
+    }
 }

@@ -117,7 +117,10 @@ impl DeadlinePolicy {
     /// The limit of a stage clock for an urgency (None for handling, which comes from the
     /// category or the dispatch).
     pub fn stage_limit(&self, clock: Clock, urgency: Urgency) -> Option<TimeLimit> {
-        self.stages.iter().find(|(c, _)| *c == clock).map(|(_, l)| l.get(urgency))
+        self.stages
+            .iter()
+            .find(|(c, _)| *c == clock)
+            .map(|(_, l)| l.get(urgency))
     }
 
     /// Parses a policy file; every error names the file, line and field.
@@ -136,7 +139,12 @@ impl DeadlinePolicy {
         })?;
         let yellow_fraction = match raw.yellow_fraction {
             Some(y) if !(y.get_ref() > &0.0 && y.get_ref() < &1.0) => {
-                return Err(DataFileError::new(file, line_of(y.span().start), "yellow_fraction", "must be between 0 and 1"));
+                return Err(DataFileError::new(
+                    file,
+                    line_of(y.span().start),
+                    "yellow_fraction",
+                    "must be between 0 and 1",
+                ));
             }
             Some(y) => *y.get_ref(),
             None => 0.8,
@@ -147,7 +155,12 @@ impl DeadlinePolicy {
                 "full" => ReworkTiming::Full,
                 "remainder" => ReworkTiming::Remainder,
                 other => {
-                    return Err(DataFileError::new(file, line_of(r.span().start), "rework", format!("expected \"full\" or \"remainder\", found {other:?}")));
+                    return Err(DataFileError::new(
+                        file,
+                        line_of(r.span().start),
+                        "rework",
+                        format!("expected \"full\" or \"remainder\", found {other:?}"),
+                    ));
                 }
             },
         };
@@ -161,20 +174,54 @@ impl DeadlinePolicy {
                 .get_ref()
                 .get(key)
                 .and_then(|v| v.as_table())
-                .ok_or_else(|| DataFileError::new(file, stages_line, &field, "missing table with urgent and normal limits"))?;
+                .ok_or_else(|| {
+                    DataFileError::new(
+                        file,
+                        stages_line,
+                        &field,
+                        "missing table with urgent and normal limits",
+                    )
+                })?;
             let limit = |which: &str| -> Result<TimeLimit, DataFileError> {
                 let field = format!("{field}.{which}");
                 let text_value = table.get(which).and_then(|v| v.as_str()).ok_or_else(|| {
-                    DataFileError::new(file, find_line(text, key, which), &field, "missing limit such as \"30 working_minutes\"")
+                    DataFileError::new(
+                        file,
+                        find_line(text, key, which),
+                        &field,
+                        "missing limit such as \"30 working_minutes\"",
+                    )
                 })?;
-                TimeLimit::parse(text_value).map_err(|e| DataFileError::new(file, find_line(text, key, which), &field, e.to_string()))
+                TimeLimit::parse(text_value).map_err(|e| {
+                    DataFileError::new(file, find_line(text, key, which), &field, e.to_string())
+                })
             };
-            stages.push((clock, UrgencyLimits { urgent: limit("urgent")?, normal: limit("normal")? }));
+            stages.push((
+                clock,
+                UrgencyLimits {
+                    urgent: limit("urgent")?,
+                    normal: limit("normal")?,
+                },
+            ));
         }
-        if let Some(extra) = raw.stages.get_ref().keys().find(|k| !Clock::STAGES.iter().any(|c| c.as_str() == k.as_str())) {
-            return Err(DataFileError::new(file, stages_line, format!("stages.{extra}"), "unknown stage clock"));
+        if let Some(extra) = raw
+            .stages
+            .get_ref()
+            .keys()
+            .find(|k| !Clock::STAGES.iter().any(|c| c.as_str() == k.as_str()))
+        {
+            return Err(DataFileError::new(
+                file,
+                stages_line,
+                format!("stages.{extra}"),
+                "unknown stage clock",
+            ));
         }
-        Ok(Self { stages, yellow_fraction, rework })
+        Ok(Self {
+            stages,
+            yellow_fraction,
+            rework,
+        })
     }
 }
 
@@ -183,7 +230,7 @@ fn find_line(text: &str, table: &str, key: &str) -> usize {
     let header = format!("[stages.{table}]");
     let mut in_table = false;
     for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
+        let t = line.split('#').next().unwrap_or("").trim();
         if t.starts_with('[') {
             in_table = t == header;
         } else if in_table && t.split('=').next().map(str::trim) == Some(key) {

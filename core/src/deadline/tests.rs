@@ -2,20 +2,29 @@
 //! 2026-03-02 is a Monday.
 
 use super::*;
-use crate::model::{Actor, DepartmentId, DeviceId, EventId, Hlc, LimitUnit, Role, SourceChannel, Urgency, UserId};
+use crate::model::{
+    Actor, DepartmentId, DeviceId, EventId, Hlc, LimitUnit, Role, SourceChannel, Urgency, UserId,
+};
 use crate::workflow::{Event, EventKind as K, fold};
 use chrono::NaiveDate;
 
 const POLICY: &str = include_str!("../../data/limits/stage_limits.example.toml");
 
 fn at(day: u32, h: u32, m: u32) -> Timestamp {
-    let local = NaiveDate::from_ymd_opt(2026, 3, day).and_then(|d| d.and_hms_opt(h, m, 0)).expect("valid");
+    let local = NaiveDate::from_ymd_opt(2026, 3, day)
+        .and_then(|d| d.and_hms_opt(h, m, 0))
+        .expect("valid");
     Timestamp::from_shanghai(local)
 }
 
 fn actor(n: u8, role: Role) -> Actor {
     let org = (role == Role::Department).then(|| DepartmentId::from_parts(3, [1; 10]));
-    Actor { user: UserId::from_parts(1, [n; 10]), device: DeviceId::from_parts(2, [n; 10]), role, org }
+    Actor {
+        user: UserId::from_parts(1, [n; 10]),
+        device: DeviceId::from_parts(2, [n; 10]),
+        role,
+        org,
+    }
 }
 
 struct Case {
@@ -30,7 +39,11 @@ impl Case {
         let n = self.events.len() as u8;
         self.events.push(Event {
             id: EventId::from_parts(when.0 as u64, [n; 10]),
-            hlc: Hlc { ms: when.0, counter: 0, node: 1 },
+            hlc: Hlc {
+                ms: when.0,
+                counter: 0,
+                node: 1,
+            },
             actor: actor(role as u8, role),
             received_at: None,
             kind,
@@ -39,16 +52,42 @@ impl Case {
     }
     fn dispatched_at(when: Timestamp, limit: Option<TimeLimit>) -> Self {
         let mut c = Case::new();
-        let report = crate::workflow::tests::fixtures::report(SourceChannel::InspectorPatrol, Urgency::Normal);
+        let report = crate::workflow::tests::fixtures::report(
+            SourceChannel::InspectorPatrol,
+            Urgency::Normal,
+        );
         c.add(when.plus_minutes(-30), Role::Inspector, K::Report(report))
             .add(when.plus_minutes(-20), Role::IntakeOperator, K::Accept)
-            .add(when.plus_minutes(-10), Role::ShiftLeader, K::File { note: String::new() })
-            .add(when, Role::Dispatcher, K::Dispatch { department: DepartmentId::from_parts(3, [1; 10]), limit });
+            .add(
+                when.plus_minutes(-10),
+                Role::ShiftLeader,
+                K::File {
+                    note: String::new(),
+                },
+            )
+            .add(
+                when,
+                Role::Dispatcher,
+                K::Dispatch {
+                    department: DepartmentId::from_parts(3, [1; 10]),
+                    limit,
+                },
+            );
         c
     }
-    fn clocks(&self, now: Timestamp, category_limit: Option<TimeLimit>, policy: &DeadlinePolicy) -> Deadlines {
+    fn clocks(
+        &self,
+        now: Timestamp,
+        category_limit: Option<TimeLimit>,
+        policy: &DeadlinePolicy,
+    ) -> Deadlines {
         let calendar = WorkCalendar::standard_weekdays();
-        let ctx = DeadlineContext { policy, calendar: &calendar, category_limit, now };
+        let ctx = DeadlineContext {
+            policy,
+            calendar: &calendar,
+            category_limit,
+            now,
+        };
         deadlines(&fold(&self.events), &ctx)
     }
 }
@@ -64,7 +103,14 @@ fn hours(n: u32) -> TimeLimit {
 #[test]
 fn accept_clock_goes_green_yellow_red() {
     let mut c = Case::new();
-    c.add(at(2, 9, 0), Role::Inspector, K::Report(crate::workflow::tests::fixtures::report(SourceChannel::InspectorPatrol, Urgency::Normal)));
+    c.add(
+        at(2, 9, 0),
+        Role::Inspector,
+        K::Report(crate::workflow::tests::fixtures::report(
+            SourceChannel::InspectorPatrol,
+            Urgency::Normal,
+        )),
+    );
     let p = policy();
     // 30 working minutes from 09:00 → 09:30. 20/30 = 0.67 green, 25/30 = 0.83 yellow, 31 red.
     let d = c.clocks(at(2, 9, 20), None, &p);
@@ -77,7 +123,14 @@ fn accept_clock_goes_green_yellow_red() {
 #[test]
 fn a_report_that_waited_for_signal_starts_the_accept_clock_on_arrival() {
     let mut c = Case::new();
-    c.add(at(2, 9, 0), Role::Inspector, K::Report(crate::workflow::tests::fixtures::report(SourceChannel::InspectorPatrol, Urgency::Normal)));
+    c.add(
+        at(2, 9, 0),
+        Role::Inspector,
+        K::Report(crate::workflow::tests::fixtures::report(
+            SourceChannel::InspectorPatrol,
+            Urgency::Normal,
+        )),
+    );
     c.events[0].received_at = Some(at(2, 10, 0));
     let d = c.clocks(at(2, 10, 10), None, &policy());
     let clock = d.current().expect("running");
@@ -94,31 +147,63 @@ fn handling_limit_runs_over_the_lunch_break() {
     let clock = d.current().expect("running");
     assert_eq!(clock.clock, Clock::Handling);
     assert_eq!(clock.deadline, Some(at(2, 16, 30)));
-    assert!((clock.used - 0.25).abs() < 1e-9, "1 h of 4 used: {}", clock.used);
+    assert!(
+        (clock.used - 0.25).abs() < 1e-9,
+        "1 h of 4 used: {}",
+        clock.used
+    );
     // The dispatcher's own limit wins over the category's: 1 h → 11:00.
     let c = Case::dispatched_at(at(2, 10, 0), Some(hours(1)));
-    assert_eq!(c.clocks(at(2, 10, 30), Some(hours(4)), &policy()).current().and_then(|c| c.deadline), Some(at(2, 11, 0)));
+    assert_eq!(
+        c.clocks(at(2, 10, 30), Some(hours(4)), &policy())
+            .current()
+            .and_then(|c| c.deadline),
+        Some(at(2, 11, 0))
+    );
 }
 
 #[test]
 fn an_extension_adds_time() {
     let mut c = Case::dispatched_at(at(2, 10, 0), None);
-    c.add(at(2, 11, 0), Role::Department, K::RequestExtension { requested: hours(2), reason: "配件".into() })
-        .add(at(2, 11, 10), Role::Dispatcher, K::ApproveExtension { granted: hours(1) });
+    c.add(
+        at(2, 11, 0),
+        Role::Department,
+        K::RequestExtension {
+            requested: hours(2),
+            reason: "配件".into(),
+        },
+    )
+    .add(
+        at(2, 11, 10),
+        Role::Dispatcher,
+        K::ApproveExtension { granted: hours(1) },
+    );
     // 16:30 + 1 working hour = 17:30; the limit reads 5 working hours.
     let d = c.clocks(at(2, 17, 0), Some(hours(4)), &policy());
     let clock = d.current().expect("running");
     assert_eq!(clock.deadline, Some(at(2, 17, 30)));
     assert_eq!(clock.limit, Some(hours(5)));
-    assert_eq!(clock.light, Light::Yellow, "4.5 h of 5 h: used {}", clock.used);
+    assert_eq!(
+        clock.light,
+        Light::Yellow,
+        "4.5 h of 5 h: used {}",
+        clock.used
+    );
 }
 
 #[test]
 fn parking_stops_the_clock() {
     let mut c = Case::dispatched_at(at(2, 10, 0), None);
-    c.add(at(2, 10, 50), Role::Department, K::RequestPark { reason: "需立项".into(), expected: None })
-        .add(at(2, 11, 0), Role::Dispatcher, K::ApprovePark)
-        .add(at(2, 14, 45), Role::Dispatcher, K::Resume);
+    c.add(
+        at(2, 10, 50),
+        Role::Department,
+        K::RequestPark {
+            reason: "需立项".into(),
+            expected: None,
+        },
+    )
+    .add(at(2, 11, 0), Role::Dispatcher, K::ApprovePark)
+    .add(at(2, 14, 45), Role::Dispatcher, K::Resume);
     // Parked 11:00–14:45 = 1 h (11–12) + 0.25 h (14:30–14:45) of working time:
     // deadline 16:30 + 1 h 15 min = 17:45.
     let d = c.clocks(at(2, 15, 45), Some(hours(4)), &policy());
@@ -127,15 +212,41 @@ fn parking_stops_the_clock() {
     // Spent: 10:00–11:00 (1 h) + 14:45–15:45 (1 h) = 2 h of 4.
     assert!((clock.used - 0.5).abs() < 1e-9, "used {}", clock.used);
     // While parked there is no running clock and no light.
-    assert_eq!(c.clocks(at(2, 12, 0), Some(hours(4)), &policy()).clocks.len(), 4);
+    assert_eq!(
+        c.clocks(at(2, 12, 0), Some(hours(4)), &policy())
+            .clocks
+            .len(),
+        4
+    );
 }
 
 fn reworked() -> Case {
     let mut c = Case::dispatched_at(at(2, 10, 0), None);
     let inspector = actor(Role::Inspector as u8, Role::Inspector).user;
-    c.add(at(2, 15, 0), Role::Department, K::Feedback { result: "done".into(), photos: vec![] })
-        .add(at(2, 15, 10), Role::IntakeOperator, K::RequestCheck { assignee: inspector })
-        .add(at(3, 10, 0), Role::Inspector, K::Check { passed: false, photos: vec![], note: String::new() });
+    c.add(
+        at(2, 15, 0),
+        Role::Department,
+        K::Feedback {
+            result: "done".into(),
+            photos: vec![],
+        },
+    )
+    .add(
+        at(2, 15, 10),
+        Role::IntakeOperator,
+        K::RequestCheck {
+            assignee: inspector,
+        },
+    )
+    .add(
+        at(3, 10, 0),
+        Role::Inspector,
+        K::Check {
+            passed: false,
+            photos: vec![],
+            note: String::new(),
+        },
+    );
     c
 }
 
@@ -143,7 +254,11 @@ fn reworked() -> Case {
 fn rework_gets_a_full_new_limit_by_default() {
     let c = reworked();
     let d = c.clocks(at(3, 10, 30), Some(hours(4)), &policy());
-    let first = d.clocks.iter().find(|c| c.clock == Clock::Handling).expect("first round");
+    let first = d
+        .clocks
+        .iter()
+        .find(|c| c.clock == Clock::Handling)
+        .expect("first round");
     assert_eq!(first.on_time(), Some(true), "fed back 15:00 before 16:30");
     let clock = d.current().expect("running");
     assert_eq!((clock.clock, clock.round), (Clock::Handling, 1));
@@ -165,7 +280,11 @@ fn rework_with_the_remainder() {
 fn natural_hours_ignore_the_calendar() {
     // Sat 2026-03-07 22:00 + 2 natural hours = Sun 00:00.
     let c = Case::dispatched_at(at(7, 22, 0), None);
-    let d = c.clocks(at(7, 23, 0), Some(TimeLimit::new(2, LimitUnit::NaturalHours)), &policy());
+    let d = c.clocks(
+        at(7, 23, 0),
+        Some(TimeLimit::new(2, LimitUnit::NaturalHours)),
+        &policy(),
+    );
     let clock = d.current().expect("running");
     assert_eq!(clock.deadline, Some(at(8, 0, 0)));
     assert!((clock.used - 0.5).abs() < 1e-9);
@@ -177,12 +296,15 @@ fn finished_stages_say_whether_they_were_on_time() {
     // Report 09:30, accept 09:40 (10 of 30 min), file 09:50, dispatch 10:00.
     let d = c.clocks(at(2, 10, 5), Some(hours(4)), &policy());
     let kinds: Vec<_> = d.clocks.iter().map(|c| (c.clock, c.on_time())).collect();
-    assert_eq!(kinds, [
-        (Clock::Accept, Some(true)),
-        (Clock::File, Some(true)),
-        (Clock::Dispatch, Some(true)),
-        (Clock::Handling, None),
-    ]);
+    assert_eq!(
+        kinds,
+        [
+            (Clock::Accept, Some(true)),
+            (Clock::File, Some(true)),
+            (Clock::Dispatch, Some(true)),
+            (Clock::Handling, None),
+        ]
+    );
 }
 
 #[test]
@@ -193,15 +315,33 @@ fn no_handling_limit_means_no_light() {
 
 #[test]
 fn bad_policy_files_name_the_line_and_field() {
-    let bad_unit = POLICY.replace("urgent = \"10 working_minutes\"\nnormal = \"30 working_minutes\"\n\n[stages.verify]", "urgent = \"10 fortnights\"\nnormal = \"30 working_minutes\"\n\n[stages.verify]");
+    let bad_unit = POLICY.replace(
+        "urgent = \"10 working_minutes\"\nnormal = \"30 working_minutes\"\n\n[stages.verify]",
+        "urgent = \"10 fortnights\"\nnormal = \"30 working_minutes\"\n\n[stages.verify]",
+    );
     let e = DeadlinePolicy::parse_toml("p.toml", &bad_unit).expect_err("bad unit");
-    assert_eq!((e.file.as_str(), e.field.as_str()), ("p.toml", "stages.accept.urgent"));
-    let line = bad_unit.lines().position(|l| l.contains("fortnights")).map(|i| i + 1);
+    assert_eq!(
+        (e.file.as_str(), e.field.as_str()),
+        ("p.toml", "stages.accept.urgent")
+    );
+    let line = bad_unit
+        .lines()
+        .position(|l| l.contains("fortnights"))
+        .map(|i| i + 1);
     assert_eq!(Some(e.line), line);
-    let e = DeadlinePolicy::parse_toml("p.toml", &POLICY.replace("yellow_fraction = 0.8", "yellow_fraction = 1.5")).expect_err("bad fraction");
+    let e = DeadlinePolicy::parse_toml(
+        "p.toml",
+        &POLICY.replace("yellow_fraction = 0.8", "yellow_fraction = 1.5"),
+    )
+    .expect_err("bad fraction");
     assert_eq!((e.field.as_str(), e.line), ("yellow_fraction", 9));
-    let e = DeadlinePolicy::parse_toml("p.toml", &POLICY.replace("[stages.close]", "[stages.closing]")).expect_err("unknown");
+    let e = DeadlinePolicy::parse_toml(
+        "p.toml",
+        &POLICY.replace("[stages.close]", "[stages.closing]"),
+    )
+    .expect_err("unknown");
     assert_eq!(e.field, "stages.close");
-    let e = DeadlinePolicy::parse_toml("p.toml", "rework = \"full\"\nstages = 3\n").expect_err("type");
+    let e =
+        DeadlinePolicy::parse_toml("p.toml", "rework = \"full\"\nstages = 3\n").expect_err("type");
     assert_eq!(e.line, 2);
 }
