@@ -1,4 +1,5 @@
 //! `core::store` on real SQLite files in a temporary directory.
+#![cfg(feature = "store")]
 
 mod doc_support;
 

@@ -68,6 +68,21 @@ pub(crate) fn map<I: IntoIterator<Item = (&'static str, Value)>>(entries: I) -> 
     m
 }
 
+/// A hydrate map value keyed by runtime strings (event ids, hashes).
+pub(crate) fn owned_map(entries: Vec<(String, Value)>) -> Value {
+    let mut m = Map::default();
+    for (key, value) in entries {
+        m.insert(
+            key,
+            MapValue {
+                value,
+                conflict: false,
+            },
+        );
+    }
+    Value::Map(m)
+}
+
 pub(crate) fn str_value(s: &str) -> Value {
     Value::Scalar(ScalarValue::Str(s.into()))
 }

@@ -18,31 +18,21 @@ mod decode;
 mod error;
 mod header;
 pub mod layout;
+mod read;
 
 pub use decode::PhotoEntry;
 pub use error::DocError;
 pub use header::ImmutableFields;
 pub use layout::SCHEMA_VERSION;
+pub use read::EventsRead;
 
 use crate::codes::CountyCode;
 use crate::model::{CaseId, DeviceId, EventId, Timestamp};
 use crate::workflow::{Event, EventKind};
-use automerge::hydrate::Value as HValue;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Author, AutoCommit, ChangeHash, ReadDoc, ScalarValue};
 use header::{Header, read_header, root_map};
 use layout::*;
-use std::collections::HashMap;
-
-/// The events of a document read leniently: every decodable event plus one error per entry that
-/// is not (so a list view can still show the case and count its problems).
-#[derive(Clone, Debug, Default)]
-pub struct EventsRead {
-    /// The decoded events, sorted by (HLC, actor, id).
-    pub events: Vec<Event>,
-    /// One [`DocError::BadEvent`] per malformed entry, sorted by entry key.
-    pub problems: Vec<DocError>,
-}
 
 /// One case's Automerge document with a validated header.
 #[derive(Debug)]
@@ -83,19 +73,6 @@ impl CaseDoc {
         if let Some(r) = report.received_at {
             receipts.push((id.clone(), int_value(r.ms())));
         }
-        let owned_map = |entries: Vec<(String, HValue)>| {
-            let mut m = automerge::hydrate::Map::default();
-            for (k, value) in entries {
-                m.insert(
-                    k,
-                    automerge::hydrate::MapValue {
-                        value,
-                        conflict: false,
-                    },
-                );
-            }
-            HValue::Map(m)
-        };
         let root = map([
             (SCHEMA_VERSION_KEY, uint_value(SCHEMA_VERSION)),
             (CASE_ID, str_value(&case_id.to_string())),
@@ -237,63 +214,6 @@ impl CaseDoc {
         Ok(true)
     }
 
-    /// Every event, strictly: the first malformed entry is an error naming its id.
-    pub fn events(&self) -> Result<Vec<Event>, DocError> {
-        let read = self.read_events()?;
-        match read.problems.into_iter().next() {
-            Some(problem) => Err(problem),
-            None => Ok(read.events),
-        }
-    }
-
-    /// Every event, leniently: decodable events plus one error per malformed entry.
-    pub fn read_events(&self) -> Result<EventsRead, DocError> {
-        let receipts = self.hydrate_map(RECEIPTS)?;
-        let mut read = EventsRead::default();
-        let mut entries: Vec<_> = self.hydrate_map(EVENTS)?.into_iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (key, entry) in entries {
-            let receipt = match receipts.get(&key) {
-                None => Ok(None),
-                Some(HValue::Scalar(s)) => {
-                    decode::as_i64(s).map(|ms| Some(Timestamp(ms))).ok_or(())
-                }
-                Some(_) => Err(()),
-            };
-            let decoded = receipt
-                .map_err(|()| DocError::bad_event(key.clone(), "its receipt is not an integer"))
-                .and_then(|receipt| decode::decode_event(&key, &entry, receipt));
-            match decoded {
-                Ok(event) => read.events.push(event),
-                Err(problem) => read.problems.push(problem),
-            }
-        }
-        read.events.sort_by_key(Event::order_key);
-        Ok(read)
-    }
-
-    fn hydrate_map(&self, key: &str) -> Result<HashMap<String, HValue>, DocError> {
-        let obj = root_map(&self.doc, key)?;
-        match self.doc.hydrate(&obj, None)? {
-            HValue::Map(m) => Ok(m
-                .iter()
-                .map(|(k, v)| (k.clone(), v.value.clone()))
-                .collect()),
-            _ => Err(DocError::bad_field(key, "expected a map")),
-        }
-    }
-
-    /// The photos the case references, sorted by hash.
-    pub fn photos(&self) -> Result<Vec<PhotoEntry>, DocError> {
-        let mut photos = self
-            .hydrate_map(PHOTOS)?
-            .iter()
-            .map(|(key, entry)| decode::decode_photo(key, entry))
-            .collect::<Result<Vec<_>, _>>()?;
-        photos.sort_by_key(|p| p.sha256);
-        Ok(photos)
-    }
-
     /// The fields that never change after creation, for the server's gate to compare.
     pub fn immutable_fields(&self) -> Result<ImmutableFields, DocError> {
         header::immutable_fields(&self.doc, &self.header)
@@ -334,6 +254,8 @@ impl CaseDoc {
     }
 
     /// Merges another replica of the same case into this one; returns the new change hashes.
+    /// If the other replica rewrote the header the error says so and this in-memory document
+    /// must be dropped (the store merges into a copy inside its transaction).
     pub fn merge(&mut self, other: &mut CaseDoc) -> Result<Vec<ChangeHash>, DocError> {
         self.check_same_case(&other.header)?;
         let hashes = self.doc.merge(&mut other.doc)?;
