@@ -3,7 +3,7 @@
 //! `synchronous=FULL`, a real file in a temporary directory). Figures go to docs/storage.md.
 #![allow(missing_docs)] // `criterion_group!` generates an undocumented pub fn.
 
-#[path = "../tests/doc_support/mod.rs"]
+#[path = "../tests/it/doc_support.rs"]
 mod doc_support;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};

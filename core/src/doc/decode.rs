@@ -7,7 +7,9 @@
 
 use super::error::DocError;
 use super::layout::*;
-use crate::model::{Actor, DeviceId, EventId, Hlc, PhotoRole, Role, Sha256, Timestamp, UserId};
+use crate::model::{
+    Actor, DepartmentId, DeviceId, EventId, Hlc, PhotoRole, Role, Sha256, Timestamp, UserId,
+};
 use crate::workflow::{Event, EventKind};
 use automerge::ScalarValue;
 use automerge::hydrate::{Map, Value};
@@ -108,6 +110,10 @@ pub(crate) fn decode_event(
     let user = text_field(entry, USER, UserId::parse).map_err(bad)?;
     let device = text_field(entry, DEVICE, DeviceId::parse).map_err(bad)?;
     let role = text_field(entry, ROLE, |s| Role::parse(s).ok_or("unknown role")).map_err(bad)?;
+    let org = match entry.get(ORG) {
+        None => None,
+        Some(_) => Some(text_field(entry, ORG, DepartmentId::parse).map_err(bad)?),
+    };
     let type_name = text_field(entry, TYPE, |s| Ok::<_, String>(s.to_owned())).map_err(bad)?;
     let payload = text_field(entry, PAYLOAD, |s| {
         serde_json::from_str::<serde_json::Value>(s)
@@ -123,7 +129,12 @@ pub(crate) fn decode_event(
     Ok(Event {
         id,
         hlc: Hlc { ms, counter, node },
-        actor: Actor { user, device, role },
+        actor: Actor {
+            user,
+            device,
+            role,
+            org,
+        },
         received_at,
         kind,
     })

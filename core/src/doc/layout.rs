@@ -45,6 +45,8 @@ pub(crate) const HLC_NODE: &str = "hlc_node";
 pub(crate) const USER: &str = "user";
 pub(crate) const DEVICE: &str = "device";
 pub(crate) const ROLE: &str = "role";
+/// Optional: the department a department user acts for.
+pub(crate) const ORG: &str = "org";
 pub(crate) const TYPE: &str = "type";
 pub(crate) const PAYLOAD: &str = "payload";
 
@@ -98,7 +100,7 @@ pub(crate) fn uint_value(u: u64) -> Value {
 /// An event as its `events/<id>` entry. The server receipt (`received_at`) goes to `receipts`.
 pub(crate) fn event_entry(event: &Event) -> Value {
     let payload = event.kind.to_json().to_string();
-    Value::Map(map([
+    let mut entry = map([
         (HLC_MS, int_value(event.hlc.ms)),
         (HLC_COUNTER, uint_value(u64::from(event.hlc.counter))),
         (HLC_NODE, str_value(&format!("{:016x}", event.hlc.node))),
@@ -107,7 +109,17 @@ pub(crate) fn event_entry(event: &Event) -> Value {
         (ROLE, str_value(event.actor.role.as_str())),
         (TYPE, str_value(event.kind.type_name())),
         (PAYLOAD, str_value(&payload)),
-    ]))
+    ]);
+    if let Some(org) = event.actor.org {
+        entry.insert(
+            ORG.to_owned(),
+            MapValue {
+                value: str_value(&org.to_string()),
+                conflict: false,
+            },
+        );
+    }
+    Value::Map(entry)
 }
 
 /// A photo reference as its `photos/<sha256>` entry, naming the event that brought it.

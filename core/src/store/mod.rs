@@ -15,7 +15,7 @@
 //! - the schema only grows, by the append-only [`MIGRATIONS`].
 //!
 //! The projection row is computed by a [`ProjectionFn`] from the case's events; see
-//! [`interim_projection`] for where the workflow fold plugs in.
+//! [`fold_projection`], the workflow fold mapped to list rows.
 
 mod cases;
 mod dirty;
@@ -28,7 +28,7 @@ mod schema;
 pub use dirty::DirtyCase;
 pub use error::StoreError;
 pub use outbox::{BlobSource, BlobState, OutboxBlob};
-pub use projection::{CaseFilter, ProjectionFn, ProjectionRow, SyncState, interim_projection};
+pub use projection::{CaseFilter, ProjectionFn, ProjectionRow, SyncState, fold_projection};
 pub use schema::{MIGRATIONS, current_version};
 
 use automerge::ChangeHash;
@@ -60,7 +60,7 @@ impl std::fmt::Debug for DeviceStore {
 
 impl DeviceStore {
     /// Opens (creating if needed) the database at `path`: WAL, `synchronous=FULL`, foreign keys
-    /// on, a busy timeout, then every pending migration. Projection uses [`interim_projection`].
+    /// on, a busy timeout, then every pending migration. Projection uses [`fold_projection`].
     pub fn open(path: impl AsRef<Path>) -> Result<DeviceStore, StoreError> {
         let conn = Connection::open(path)?;
         let mode: String =
@@ -76,7 +76,7 @@ impl DeviceStore {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mut store = DeviceStore {
             conn,
-            project: interim_projection,
+            project: fold_projection,
         };
         store.migrate()?;
         Ok(store)

@@ -8,7 +8,7 @@
 use super::{DeviceStore, StoreError};
 use crate::doc::CaseDoc;
 use crate::model::{CaseId, Timestamp, Urgency};
-use crate::workflow::{Event, EventKind, ReportPayload};
+use crate::workflow::{Event, ReportPayload, fold};
 use rusqlite::{Connection, Row, params};
 
 /// Where a case stands with the server.
@@ -71,51 +71,26 @@ pub struct CaseFilter {
 
 const EXCERPT_CHARS: usize = 60;
 
-/// THE SEAM FOR THE WORKFLOW FOLD. Until `workflow::fold` lands this reads the status from the
-/// event list in the simplest honest way: `status` and `status_label` are the type of the latest
-/// event (e.g. `dispatch`), not a workflow state, and `conflict_count` counts only events of
-/// unknown type. With the fold, replace the body by (or `set_projection` to) a function that
-/// calls `let state = workflow::fold(events)` and maps `state.status.as_str()`,
-/// `state.status.label_zh()`, `state.department`, `state.urgency`, `state.category`,
-/// `state.cell`, `state.case_number`, `state.conflicts.len()`, `state.updated_at` and
-/// `state.report` (address, description) into the row.
-pub fn interim_projection(case_id: CaseId, events: &[Event]) -> ProjectionRow {
-    let report = events.iter().find_map(|e| match &e.kind {
-        EventKind::Report(r) | EventKind::SelfHandle { report: r, .. } => Some((e, r)),
-        _ => None,
-    });
-    let status = events
-        .last()
-        .map_or("unknown", |e| e.kind.type_name())
-        .to_owned();
-    let department = events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::Dispatch { department, .. } | EventKind::FastDispatch { department, .. } => {
-            Some(department.to_string())
-        }
-        _ => None,
-    });
-    let case_number = events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::AssignNumber { number } => Some(number.clone()),
-        _ => None,
-    });
-    let unknown = events
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Unknown { .. }))
-        .count();
+/// The default projection: the workflow fold ([`crate::workflow::fold`]) mapped to a row.
+/// `conflict_count` counts the fold's flagged conflicts (the store adds the entries the document
+/// could not decode).
+pub fn fold_projection(case_id: CaseId, events: &[Event]) -> ProjectionRow {
+    let state = fold(events);
+    let report = state.report.as_ref();
     ProjectionRow {
         case_id,
-        status_label: status.clone(),
-        status,
-        category: report.map(|(_, r)| category_text(r)),
-        cell: report.and_then(|(_, r)| r.cell.map(|c| c.to_string())),
-        department,
-        urgency: report.map(|(_, r)| urgency_text(r.urgency).to_owned()),
-        address: report.map(|(_, r)| r.address.clone()),
-        excerpt: report.map(|(_, r)| r.description.chars().take(EXCERPT_CHARS).collect()),
-        case_number,
-        conflict_count: u32::try_from(unknown).unwrap_or(u32::MAX),
-        updated_at: events.iter().map(Event::act_time).max().unwrap_or_default(),
-        created_at: report.map(|(e, _)| Timestamp(e.hlc.ms)).unwrap_or_default(),
+        status: state.status.as_str().to_owned(),
+        status_label: state.status.label_zh().to_owned(),
+        category: report.map(category_text),
+        cell: state.cell().map(|c| c.to_string()),
+        department: state.department.map(|d| d.to_string()),
+        urgency: report.map(|r| urgency_text(r.urgency).to_owned()),
+        address: report.map(|r| r.address.clone()),
+        excerpt: report.map(|r| r.description.chars().take(EXCERPT_CHARS).collect()),
+        case_number: state.case_number.clone(),
+        conflict_count: u32::try_from(state.conflicts.len()).unwrap_or(u32::MAX),
+        updated_at: state.updated_at.unwrap_or_default(),
+        created_at: state.reported_at.unwrap_or_default(),
         sync_state: SyncState::Local,
     }
 }

@@ -1,11 +1,9 @@
 //! Golden v1 case documents (core/tests/fixtures/case_v1_*.automerge): committed bytes that
 //! every later build must still load, with the same content. Regenerate only for a new schema
 //! version, never to make a failing test pass:
-//! `cargo test -p gridcase-core --test doc_fixtures -- --ignored write_golden_fixtures`.
+//! `cargo test -p gridcase-core --test it -- --ignored write_golden_fixtures`.
 
-mod doc_support;
-
-use doc_support::*;
+use crate::doc_support::*;
 use gridcase_core::doc::{CaseDoc, SCHEMA_VERSION};
 use gridcase_core::model::Timestamp;
 use gridcase_core::workflow::EventKind;
@@ -99,4 +97,32 @@ fn v1_unknown_event_type_is_kept() {
             type_name: "drone_patrol".into()
         }
     );
+}
+
+#[test]
+fn v1_lifecycle_folds_to_a_closed_case_without_conflicts() {
+    let state = gridcase_core::workflow::fold(
+        &load("case_v1_lifecycle.automerge")
+            .events()
+            .expect("events"),
+    );
+    assert_eq!(state.status, gridcase_core::workflow::Status::Closed);
+    assert!(state.conflicts.is_empty(), "{:?}", state.conflicts);
+    assert_eq!(state.case_number.as_deref(), Some("620102-20261127-00042"));
+    assert_eq!(state.department, Some(department()));
+}
+
+#[test]
+fn v1_unknown_event_type_folds_to_a_flagged_conflict() {
+    let state = gridcase_core::workflow::fold(
+        &load("case_v1_unknown_event.automerge")
+            .events()
+            .expect("events"),
+    );
+    assert_eq!(state.conflicts.len(), 1);
+    assert_eq!(
+        state.conflicts[0].reason,
+        gridcase_core::workflow::ConflictReason::UnknownEventType
+    );
+    assert_eq!(state.status, gridcase_core::workflow::Status::Reported);
 }

@@ -1,10 +1,8 @@
 //! `core::doc`: a case to and from its Automerge document, including damaged and foreign input.
 
-mod doc_support;
-
+use crate::doc_support::*;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue};
-use doc_support::*;
 use gridcase_core::doc::{CaseDoc, DocError};
 use gridcase_core::model::{Role, Timestamp};
 use gridcase_core::workflow::EventKind;
@@ -42,7 +40,7 @@ fn create_then_load_round_trips_events_photos_and_header() {
     assert!(
         photos
             .iter()
-            .any(|p| p.event == event_id(1, 4) && p.size == 1_234_567)
+            .any(|p| p.event == event_id(1, 5) && p.size == 1_234_567)
     );
     let fixed = loaded.immutable_fields().expect("immutable");
     assert_eq!(fixed.report, report(1));

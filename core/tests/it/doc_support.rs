@@ -37,6 +37,7 @@ pub fn actor(role: Role, n: u8) -> Actor {
         user: UserId::from_parts(T0 as u64, [n, 1, 0, 0, 0, 0, 0, 0, 0, 0]),
         device: DeviceId::from_parts(T0 as u64, [n, 2, 0, 0, 0, 0, 0, 0, 0, 0]),
         role,
+        org: (role == Role::Department).then(department),
     }
 }
 
@@ -103,13 +104,16 @@ pub fn department() -> DepartmentId {
     DepartmentId::from_parts(T0 as u64, [9; 10])
 }
 
-/// The events after the report of a full lifecycle: file, number, dispatch, feedback, check,
-/// close.
+/// The events after the report of a full lifecycle that folds cleanly: accept, file, number,
+/// dispatch, feedback, check request, check, close.
 pub fn lifecycle(case: u8) -> Vec<Event> {
+    // `event` picks actor number n % 4: the check (n = 7) is made by inspector 3.
+    let checker = actor(Role::Inspector, 3).user;
     vec![
+        event(case, 1, Role::IntakeOperator, EventKind::Accept),
         event(
             case,
-            1,
+            2,
             Role::ShiftLeader,
             EventKind::File {
                 note: "符合立案条件".into(),
@@ -117,7 +121,7 @@ pub fn lifecycle(case: u8) -> Vec<Event> {
         ),
         event(
             case,
-            2,
+            3,
             Role::System,
             EventKind::AssignNumber {
                 number: "620102-20261127-00042".into(),
@@ -125,7 +129,7 @@ pub fn lifecycle(case: u8) -> Vec<Event> {
         ),
         event(
             case,
-            3,
+            4,
             Role::Dispatcher,
             EventKind::Dispatch {
                 department: department(),
@@ -134,7 +138,7 @@ pub fn lifecycle(case: u8) -> Vec<Event> {
         ),
         event(
             case,
-            4,
+            5,
             Role::Department,
             EventKind::Feedback {
                 result: "已更换井盖".into(),
@@ -143,7 +147,13 @@ pub fn lifecycle(case: u8) -> Vec<Event> {
         ),
         event(
             case,
-            5,
+            6,
+            Role::IntakeOperator,
+            EventKind::RequestCheck { assignee: checker },
+        ),
+        event(
+            case,
+            7,
             Role::Inspector,
             EventKind::Check {
                 passed: true,
@@ -153,7 +163,7 @@ pub fn lifecycle(case: u8) -> Vec<Event> {
         ),
         event(
             case,
-            6,
+            8,
             Role::ShiftLeader,
             EventKind::Close {
                 note: "结案".into(),

@@ -1,0 +1,10 @@
+//! gridcase-core's integration tests, as one test binary (STYLE.md): the shipped catalogs,
+//! case documents and their golden v1 fixtures, and the device store on real SQLite files.
+
+mod catalog;
+mod catalog_errors;
+mod doc_case;
+mod doc_fixtures;
+mod doc_merge;
+mod doc_support;
+mod store_device;
