@@ -6,6 +6,7 @@
 //! the same state; an event that is not a valid transition at its place is kept and reported as
 //! a [`Conflict`], never dropped and never a panic.
 
+mod clock;
 mod conflict;
 mod event;
 mod fold;
@@ -13,6 +14,7 @@ mod rules;
 mod state;
 mod status;
 
+pub use clock::{ClockError, MAX_CLOCK_AHEAD_MS, check_clock, observe_events};
 pub use conflict::{Conflict, ConflictReason};
 pub use event::{Event, EventKind, ReportPayload};
 pub use fold::{fold, is_centre_role};
