@@ -15,6 +15,7 @@ pub mod deadline;
 pub mod doc;
 pub mod error;
 pub mod model;
+pub mod protocol;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod workflow;

@@ -13,7 +13,9 @@ pub const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60_000;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ClockError {
     /// The event's HLC is more than the allowed skew ahead of the receiver's clock.
-    #[error("event {event}: its clock is {ahead_ms} ms ahead of the receiver's (at most {max_ms} ms allowed)")]
+    #[error(
+        "event {event}: its clock is {ahead_ms} ms ahead of the receiver's (at most {max_ms} ms allowed)"
+    )]
     InFuture {
         /// The event.
         event: EventId,
@@ -37,7 +39,11 @@ impl ClockError {
 pub fn check_clock(event: &Event, now: Timestamp, max_ahead_ms: i64) -> Result<(), ClockError> {
     let ahead_ms = event.hlc.ms.saturating_sub(now.0);
     if ahead_ms > max_ahead_ms {
-        Err(ClockError::InFuture { event: event.id, ahead_ms, max_ms: max_ahead_ms })
+        Err(ClockError::InFuture {
+            event: event.id,
+            ahead_ms,
+            max_ms: max_ahead_ms,
+        })
     } else {
         Ok(())
     }
@@ -78,7 +84,11 @@ mod tests {
         let mut clock = HlcClock::new(1, None);
         let refused = observe_events(&mut clock, [&s.events[0], &future], now);
         assert_eq!(refused.len(), 1);
-        assert_eq!(clock.last().ms, now.0, "the local clock was not dragged forward");
+        assert_eq!(
+            clock.last().ms,
+            now.0,
+            "the local clock was not dragged forward"
+        );
         // A little skew is fine.
         future.hlc.ms = now.0 + 60_000;
         assert_eq!(check_clock(&future, now, MAX_CLOCK_AHEAD_MS), Ok(()));

@@ -1,0 +1,103 @@
+//! Error codes of protocol v1: stable strings the client switches on, with the HTTP status each
+//! one travels with and a Chinese message for the user.
+
+use serde::{Deserialize, Serialize};
+
+/// An error as it travels: `{code, message}`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct ApiError {
+    /// Stable code (see [`ErrorCode`]).
+    pub code: String,
+    /// Human message, Chinese first.
+    pub message: String,
+}
+
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal, $status:literal, $zh:literal;)*) => {
+        /// Every error code of protocol v1.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        pub enum ErrorCode {
+            $(
+                #[doc = $zh]
+                $variant,
+            )*
+        }
+
+        impl ErrorCode {
+            /// Every code.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The stable wire string.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status it travels with.
+            pub fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+
+            /// The Chinese message shown to users.
+            pub fn message_zh(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $zh,)* }
+            }
+
+            /// Parses the wire string.
+            pub fn parse(text: &str) -> Option<ErrorCode> {
+                Self::ALL.iter().copied().find(|c| c.as_str() == text)
+            }
+
+            /// An [`ApiError`] with this code and a detail appended to the Chinese message.
+            pub fn with(self, detail: impl std::fmt::Display) -> ApiError {
+                let detail = detail.to_string();
+                let message = if detail.is_empty() {
+                    self.message_zh().to_owned()
+                } else {
+                    format!("{}：{}", self.message_zh(), detail)
+                };
+                ApiError { code: self.as_str().to_owned(), message }
+            }
+        }
+    };
+}
+
+error_codes! {
+    UnsupportedProtocol = "unsupported_protocol", 426, "协议版本不受支持，请升级应用";
+    BadRequest = "bad_request", 400, "请求格式错误";
+    BadMessage = "bad_message", 400, "同步数据无法解析";
+    TooLarge = "too_large", 413, "请求过大";
+    Unauthorized = "unauthorized", 401, "未登录或登录已失效";
+    TokenRevoked = "token_revoked", 401, "该设备的登录已被撤销";
+    BadCredentials = "bad_credentials", 401, "用户名或密码错误";
+    Forbidden = "forbidden", 403, "无权执行此操作";
+    OutOfScope = "out_of_scope", 403, "案件不在您的管辖范围内";
+    ForbiddenActor = "forbidden_actor", 403, "变更的作者不是本设备";
+    EventActorMismatch = "event_actor_mismatch", 403, "事件的操作人与登录用户不符";
+    RoleNotAllowed = "role_not_allowed", 403, "您的岗位不能执行此类操作";
+    ImmutableChanged = "immutable_changed", 403, "不可修改的案件字段被修改";
+    EventModified = "event_modified", 403, "已有的事件记录被修改";
+    HlcInFuture = "hlc_in_future", 400, "设备时钟超前过多，请校准时间";
+    InvalidId = "invalid_id", 400, "编号格式错误";
+    NotFound = "not_found", 404, "未找到";
+    HashMismatch = "hash_mismatch", 422, "文件校验失败，请重新上传";
+    OffsetMismatch = "offset_mismatch", 409, "上传位置不一致，请从服务器记录的位置续传";
+    Internal = "internal", 500, "服务器内部错误";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code:?}");
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
+            assert!((400..600).contains(&code.http_status()));
+        }
+        let e = ErrorCode::OutOfScope.with("620103");
+        assert_eq!(e.code, "out_of_scope");
+        assert!(e.message.starts_with("案件不在"));
+    }
+}
