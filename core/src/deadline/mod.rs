@@ -74,6 +74,28 @@ pub struct ClockReading {
 }
 
 impl ClockReading {
+    /// A run not yet measured (no fraction used, no light).
+    fn new(
+        clock: Clock,
+        round: u32,
+        started_at: Timestamp,
+        ended_at: Option<Timestamp>,
+        limit: Option<TimeLimit>,
+        deadline: Option<Timestamp>,
+    ) -> Self {
+        let (used, light) = (0.0, Light::None);
+        ClockReading {
+            clock,
+            round,
+            started_at,
+            ended_at,
+            limit,
+            deadline,
+            used,
+            light,
+        }
+    }
+
     /// Whether the stage ended within its limit (None while running or with no limit).
     pub fn on_time(&self) -> Option<bool> {
         match (self.ended_at, self.deadline) {
@@ -154,16 +176,10 @@ pub fn deadlines(state: &CaseState, ctx: &DeadlineContext<'_>) -> Deadlines {
                 let limit = ctx.policy.stage_limit(clock, state.urgency());
                 let start = visit.available_at;
                 let deadline = limit.and_then(|l| ctx.calendar.add_limit(start, l));
-                clocks.push(reading(
-                    clock,
-                    visit.round,
-                    start,
-                    visit.exited_at,
-                    limit,
-                    deadline,
-                    &[],
-                    ctx,
-                ));
+                let run =
+                    ClockReading::new(clock, visit.round, start, visit.exited_at, limit, deadline);
+                let working = limit.is_none_or(|l| l.unit.is_working());
+                clocks.push(measured(run, &[], ctx, working));
             }
             None => {}
         }
@@ -236,17 +252,15 @@ fn handling_round(
         _ => None,
     };
     let limit = base.map(|b| with_extensions(b, &state.granted_in_round(round)));
-    let reading = reading_with_unit(
+    let run = ClockReading::new(
         Clock::Handling,
         round,
         started_at,
         ended_at,
         limit,
         deadline,
-        &parked,
-        ctx,
-        working,
     );
+    let reading = measured(run, &parked, ctx, working);
     // Skip the visits of this round; the next visit (if any) is where the round ended.
     (reading, end + 1, remainder)
 }
@@ -299,36 +313,16 @@ fn add_clock_ms(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn reading(
-    clock: Clock,
-    round: u32,
-    started_at: Timestamp,
-    ended_at: Option<Timestamp>,
-    limit: Option<TimeLimit>,
-    deadline: Option<Timestamp>,
-    parked: &[(Timestamp, Timestamp)],
-    ctx: &DeadlineContext<'_>,
-) -> ClockReading {
-    let working = limit.is_none_or(|l| l.unit.is_working());
-    reading_with_unit(
-        clock, round, started_at, ended_at, limit, deadline, parked, ctx, working,
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn reading_with_unit(
-    clock: Clock,
-    round: u32,
-    started_at: Timestamp,
-    ended_at: Option<Timestamp>,
-    limit: Option<TimeLimit>,
-    deadline: Option<Timestamp>,
+/// Fills in `used` and `light` of a clock run, measuring on working or natural time and leaving
+/// out the parked stretches.
+fn measured(
+    mut run: ClockReading,
     parked: &[(Timestamp, Timestamp)],
     ctx: &DeadlineContext<'_>,
     working: bool,
 ) -> ClockReading {
-    let at = ended_at.unwrap_or(ctx.now).max(started_at);
+    let (started_at, deadline) = (run.started_at, run.deadline);
+    let at = run.ended_at.unwrap_or(ctx.now).max(started_at);
     let stopped: i64 = parked
         .iter()
         .map(|(f, t)| clock_ms(ctx, *f, (*t).min(at), working))
@@ -357,14 +351,7 @@ fn reading_with_unit(
             (used, light)
         }
     };
-    ClockReading {
-        clock,
-        round,
-        started_at,
-        ended_at,
-        limit,
-        deadline,
-        used,
-        light,
-    }
+    run.used = used;
+    run.light = light;
+    run
 }
