@@ -61,17 +61,32 @@ impl ResponsibilityList {
             let kind = match r.required("kind")? {
                 "component" => CategoryKind::Component,
                 "matter" => CategoryKind::Matter,
-                other => return Err(r.error("kind", format!("expected component or matter, found {other:?}"))),
+                other => {
+                    return Err(r.error(
+                        "kind",
+                        format!("expected component or matter, found {other:?}"),
+                    ));
+                }
             };
             let category = r.required("category")?;
-            let class = category.len() == 2 && category.bytes().all(|b| b.is_ascii_digit()) && category != "00";
+            let class = category.len() == 2
+                && category.bytes().all(|b| b.is_ascii_digit())
+                && category != "00";
             if category != "*" && !class && CategoryCode::parse(category).is_err() {
-                return Err(r.error("category", format!("{category:?} is not a category code, a 2-digit class or *")));
+                return Err(r.error(
+                    "category",
+                    format!("{category:?} is not a category code, a 2-digit class or *"),
+                ));
             }
             let area = r.required("area")?;
             let digits = area.bytes().all(|b| b.is_ascii_digit());
             if area != "*" && !(digits && (area.len() == 9 || area.len() == 12)) {
-                return Err(r.error("area", format!("{area:?} is not a 9-digit street code, a 12-digit community code or *")));
+                return Err(r.error(
+                    "area",
+                    format!(
+                        "{area:?} is not a 9-digit street code, a 12-digit community code or *"
+                    ),
+                ));
             }
             rows.push(Responsibility {
                 kind,
@@ -84,7 +99,12 @@ impl ResponsibilityList {
     }
 
     /// The row that decides who handles `code` of `kind` in `cell`, if any.
-    pub fn find(&self, kind: CategoryKind, code: &CategoryCode, cell: &GridCode) -> Option<&Responsibility> {
+    pub fn find(
+        &self,
+        kind: CategoryKind,
+        code: &CategoryCode,
+        cell: &GridCode,
+    ) -> Option<&Responsibility> {
         let mut best: Option<((u8, u8), &Responsibility)> = None;
         for row in &self.rows {
             if let Some(rank) = row.rank(kind, code, cell)

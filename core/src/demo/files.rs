@@ -14,15 +14,29 @@ const STAGE_LIMITS: &str = include_str!("../../data/limits/stage_limits.example.
 
 /// The files a tenant directory holds, in the order [`DemoTenant::files`] returns them.
 pub const FILE_NAMES: [&str; 12] = [
-    "README.md", "tenant.toml", "streets.csv", "communities.csv", "cells.geojson", "components.geojson",
-    "places.geojson", "departments.csv", "responsibility.csv", "users.csv", "calendar.toml", "stage_limits.toml",
+    "README.md",
+    "tenant.toml",
+    "streets.csv",
+    "communities.csv",
+    "cells.geojson",
+    "components.geojson",
+    "places.geojson",
+    "departments.csv",
+    "responsibility.csv",
+    "users.csv",
+    "calendar.toml",
+    "stage_limits.toml",
 ];
 
 /// A number with at most 7 decimals and no trailing zeros.
 fn num(x: f64) -> String {
     let s = format!("{x:.7}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".to_owned() } else { s.to_owned() }
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 fn json(s: &str) -> String {
@@ -39,12 +53,22 @@ fn ring(coords: impl Iterator<Item = Coord>) -> String {
 }
 
 fn polygon(p: &Polygon) -> String {
-    let rings: Vec<String> = std::iter::once(p.exterior()).chain(p.interiors()).map(|r| ring(r.coords().copied())).collect();
-    format!("{{\"type\":\"Polygon\",\"coordinates\":[{}]}}", rings.join(","))
+    let rings: Vec<String> = std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(|r| ring(r.coords().copied()))
+        .collect();
+    format!(
+        "{{\"type\":\"Polygon\",\"coordinates\":[{}]}}",
+        rings.join(",")
+    )
 }
 
 fn collection(header: &str, features: Vec<String>) -> String {
-    format!("{{\"type\":\"FeatureCollection\",\"coordinate_system\":\"wgs84\",\"name\":{},\"features\":[\n{}\n]}}\n", json(header), features.join(",\n"))
+    format!(
+        "{{\"type\":\"FeatureCollection\",\"coordinate_system\":\"wgs84\",\"name\":{},\"features\":[\n{}\n]}}\n",
+        json(header),
+        features.join(",\n")
+    )
 }
 
 fn csv_file(comment: &str, header: &str, rows: impl Iterator<Item = Vec<String>>) -> String {
@@ -52,7 +76,13 @@ fn csv_file(comment: &str, header: &str, rows: impl Iterator<Item = Vec<String>>
     for row in rows {
         let fields: Vec<String> = row
             .into_iter()
-            .map(|f| if f.contains([',', '"', '\n', '#']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f })
+            .map(|f| {
+                if f.contains([',', '"', '\n', '#']) {
+                    format!("\"{}\"", f.replace('"', "\"\""))
+                } else {
+                    f
+                }
+            })
             .collect();
         out.push_str(&fields.join(","));
         out.push('\n');
@@ -62,8 +92,14 @@ fn csv_file(comment: &str, header: &str, rows: impl Iterator<Item = Vec<String>>
 
 impl DemoTenant {
     fn note(&self) -> String {
-        let seed = self.info.seed.map_or(String::new(), |s| format!(" (seed {s})"));
-        format!("SYNTHETIC DEMO DATA{seed} for {} {} — gridcase demo generator; format: docs/data-formats.md", self.info.code, self.info.name)
+        let seed = self
+            .info
+            .seed
+            .map_or(String::new(), |s| format!(" (seed {s})"));
+        format!(
+            "SYNTHETIC DEMO DATA{seed} for {} {} — gridcase demo generator; format: docs/data-formats.md",
+            self.info.code, self.info.name
+        )
     }
 
     fn cells_geojson(&self) -> String {
@@ -113,7 +149,13 @@ impl DemoTenant {
         let seed = i.seed.map_or(String::new(), |s| format!("seed = {s}\n"));
         format!(
             "# {}\nversion = 1\ncode = \"{}\"\nname = \"{}\"\nshort_name = \"{}\"\n# Map centre, [lon, lat] in WGS84 / CGCS2000.\ncentre = [{}, {}]\nsynthetic = {}\n{seed}",
-            self.note(), i.code, i.name, i.short_name, num(i.centre[0]), num(i.centre[1]), i.synthetic
+            self.note(),
+            i.code,
+            i.name,
+            i.short_name,
+            num(i.centre[0]),
+            num(i.centre[1]),
+            i.synthetic
         )
     }
 
@@ -129,10 +171,17 @@ impl DemoTenant {
              `users.csv` holds no passwords: the server's import sets a demo password for every account and stores \
              only its hash. Counts: {streets} streets, {communities} communities, {cells} cells, {components} components, \
              {places} roads and places, {departments} departments, {users} users.\n",
-            name = self.info.name, code = self.info.code, seed = self.info.seed.unwrap_or_default(),
-            files = FILE_NAMES.join(", "), streets = self.streets.len(), communities = self.communities.len(),
-            cells = self.cells.len(), components = self.components.len(), places = self.places.len(),
-            departments = self.departments.len(), users = self.users.len(),
+            name = self.info.name,
+            code = self.info.code,
+            seed = self.info.seed.unwrap_or_default(),
+            files = FILE_NAMES.join(", "),
+            streets = self.streets.len(),
+            communities = self.communities.len(),
+            cells = self.cells.len(),
+            components = self.components.len(),
+            places = self.places.len(),
+            departments = self.departments.len(),
+            users = self.users.len(),
         )
     }
 
@@ -146,19 +195,57 @@ impl DemoTenant {
         let texts = [
             self.readme(),
             self.tenant_toml(),
-            csv_file(&note, "code,name", self.streets.iter().map(|s| vec![s.code.clone(), s.name.clone()])),
-            csv_file(&note, "code,street,name", self.communities.iter().map(|c| vec![c.code.clone(), c.street.clone(), c.name.clone()])),
+            csv_file(
+                &note,
+                "code,name",
+                self.streets
+                    .iter()
+                    .map(|s| vec![s.code.clone(), s.name.clone()]),
+            ),
+            csv_file(
+                &note,
+                "code,street,name",
+                self.communities
+                    .iter()
+                    .map(|c| vec![c.code.clone(), c.street.clone(), c.name.clone()]),
+            ),
             self.cells_geojson(),
             self.components_geojson(),
             self.places_geojson(),
-            csv_file(&note, "code,id,name", self.departments.iter().map(|d| vec![d.code.clone(), d.id.to_string(), d.name.clone()])),
-            csv_file(&note, "kind,category,area,department", self.responsibility.rows.iter().map(|r| {
-                vec![kind(r.kind).to_owned(), r.category.clone(), r.area.clone(), r.department.clone()]
-            })),
-            csv_file(&format!("{note}. No passwords: the server's import sets a demo password and stores its hash."),
-                "username,display_name,role,department,cells", self.users.iter().map(|u| {
-                vec![u.username.clone(), u.display_name.clone(), u.role.as_str().to_owned(), u.department.clone().unwrap_or_default(), u.cells.join(" ")]
-            })),
+            csv_file(
+                &note,
+                "code,id,name",
+                self.departments
+                    .iter()
+                    .map(|d| vec![d.code.clone(), d.id.to_string(), d.name.clone()]),
+            ),
+            csv_file(
+                &note,
+                "kind,category,area,department",
+                self.responsibility.rows.iter().map(|r| {
+                    vec![
+                        kind(r.kind).to_owned(),
+                        r.category.clone(),
+                        r.area.clone(),
+                        r.department.clone(),
+                    ]
+                }),
+            ),
+            csv_file(
+                &format!(
+                    "{note}. No passwords: the server's import sets a demo password and stores its hash."
+                ),
+                "username,display_name,role,department,cells",
+                self.users.iter().map(|u| {
+                    vec![
+                        u.username.clone(),
+                        u.display_name.clone(),
+                        u.role.as_str().to_owned(),
+                        u.department.clone().unwrap_or_default(),
+                        u.cells.join(" "),
+                    ]
+                }),
+            ),
             CALENDAR.to_owned(),
             STAGE_LIMITS.to_owned(),
         ];

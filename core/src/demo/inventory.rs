@@ -44,7 +44,8 @@ pub(crate) fn components(
             let at = inside(quad, rng.range(0.08, 0.92), rng.range(0.08, 0.92));
             let state = ComponentState::ALL[rng.weighted(&STATE_WEIGHTS)];
             let maintainer = if east && dept == "hw" { "hwdp" } else { dept };
-            let name = (code == "03001").then(|| format!("{}公厕{}号", cell.community.trim_end_matches("社区"), *seq));
+            let name = (code == "03001")
+                .then(|| format!("{}公厕{}号", cell.community.trim_end_matches("社区"), *seq));
             out.push(Component {
                 id,
                 type_code: CategoryCode::parse(code)?,

@@ -8,7 +8,10 @@
 //! streets, communities and cells are numbered west→east, north→south; coordinates are rounded
 //! to 1e-7° (about 1 cm) so that the files written and read back give the same numbers.
 
-use super::names::{COMMUNITY_FIRST, COMMUNITY_SECOND, EAST_WEST_ROADS, LANES, NORTH_SOUTH_ROADS, PLACE_KINDS, STREETS};
+use super::names::{
+    COMMUNITY_FIRST, COMMUNITY_SECOND, EAST_WEST_ROADS, LANES, NORTH_SOUTH_ROADS, PLACE_KINDS,
+    STREETS,
+};
 use super::rng::SplitMix64;
 use super::{Community, Street};
 use crate::codes::{CountyCode, GridCode};
@@ -88,33 +91,64 @@ fn communities_of(rng: &mut SplitMix64, x0: f64, y0: f64) -> (Vec<Block>, f64) {
     let mut blocks = Vec::with_capacity(5);
     let mut x = x0;
     for w in [w1, w2, BLOCK_W - w1 - w2] {
-        blocks.push(Block { x, y: y0, w, h: top });
+        blocks.push(Block {
+            x,
+            y: y0,
+            w,
+            h: top,
+        });
         x += w as f64 * CELL + LANE;
     }
     let y = y0 + top as f64 * CELL + LANE;
     x = x0;
     for w in [w4, BLOCK_W - w4] {
-        blocks.push(Block { x, y, w, h: BLOCK_H - top });
+        blocks.push(Block {
+            x,
+            y,
+            w,
+            h: BLOCK_H - top,
+        });
         x += w as f64 * CELL + LANE;
     }
     (blocks, y - LANE / 2.0)
 }
 
 /// Lays the tenant out around `(lon, lat)`.
-pub(crate) fn layout(rng: &mut SplitMix64, county: CountyCode, lon: f64, lat: f64) -> Result<Layout, ParseError> {
+pub(crate) fn layout(
+    rng: &mut SplitMix64,
+    county: CountyCode,
+    lon: f64,
+    lat: f64,
+) -> Result<Layout, ParseError> {
     let frame = Frame::centred(lon, lat);
     let mut names: Vec<String> = COMMUNITY_FIRST
         .iter()
         .flat_map(|a| COMMUNITY_SECOND.iter().map(move |b| format!("{a}{b}")))
         .collect();
     rng.shuffle(&mut names);
-    let mut out = Layout { streets: Vec::new(), communities: Vec::new(), cells: Vec::new(), quads: Vec::new(), places: roads(&frame) };
+    let mut out = Layout {
+        streets: Vec::new(),
+        communities: Vec::new(),
+        cells: Vec::new(),
+        quads: Vec::new(),
+        places: roads(&frame),
+    };
     for s in 0..STREET_COLS * STREET_ROWS {
-        let (x0, y0) = ((s % STREET_COLS) as f64 * (STREET_W + ROAD), (s / STREET_COLS) as f64 * (STREET_H + ROAD));
-        let street = Street { code: format!("{county}{:03}", s + 1), name: STREETS[s as usize].to_owned() };
+        let (x0, y0) = (
+            (s % STREET_COLS) as f64 * (STREET_W + ROAD),
+            (s / STREET_COLS) as f64 * (STREET_H + ROAD),
+        );
+        let street = Street {
+            code: format!("{county}{:03}", s + 1),
+            name: STREETS[s as usize].to_owned(),
+        };
         let (blocks, lane_y) = communities_of(rng, x0, y0);
         let lane = [frame.coord(x0, lane_y), frame.coord(x0 + STREET_W, lane_y)];
-        out.places.push(place(LANES[s as usize], PlaceKind::Road, PlaceGeometry::Line(LineString::new(lane.to_vec()))));
+        out.places.push(place(
+            LANES[s as usize],
+            PlaceKind::Road,
+            PlaceGeometry::Line(LineString::new(lane.to_vec())),
+        ));
         for (c, block) in blocks.iter().enumerate() {
             let stem = names.pop().unwrap_or_default();
             let community = Community {
@@ -123,17 +157,27 @@ pub(crate) fn layout(rng: &mut SplitMix64, county: CountyCode, lon: f64, lat: f6
                 name: format!("{stem}社区"),
             };
             let first = out.cells.len();
-            cells_of(rng, &frame, block, &mut out, |seq| GridCode::new(county, s as u16 + 1, c as u16 + 1, seq))?;
+            cells_of(rng, &frame, block, &mut out, |seq| {
+                GridCode::new(county, s as u16 + 1, c as u16 + 1, seq)
+            })?;
             for cell in &mut out.cells[first..] {
                 cell.street = street.name.clone();
                 cell.community = community.name.clone();
-                cell.departments = if s % STREET_COLS >= 2 { vec!["hwdp".into(), "zf".into()] } else { vec!["hw".into(), "zf".into()] };
+                cell.departments = if s % STREET_COLS >= 2 {
+                    vec!["hwdp".into(), "zf".into()]
+                } else {
+                    vec!["hw".into(), "zf".into()]
+                };
             }
             let pick = first + rng.index(out.cells.len() - first);
             let [nw, _, se, _] = out.quads[pick];
             let centre = Point::new(round7((nw.x + se.x) / 2.0), round7((nw.y + se.y) / 2.0));
             let kind = PLACE_KINDS[rng.index(PLACE_KINDS.len())];
-            out.places.push(place(&format!("{stem}{kind}"), PlaceKind::Place, PlaceGeometry::Point(centre)));
+            out.places.push(place(
+                &format!("{stem}{kind}"),
+                PlaceKind::Place,
+                PlaceGeometry::Point(centre),
+            ));
             out.communities.push(community);
         }
         out.streets.push(street);
@@ -154,7 +198,11 @@ fn cells_of(
     for i in 0..=b.h {
         for j in 0..=b.w {
             let inner = i > 0 && i < b.h && j > 0 && j < b.w;
-            let (dx, dy) = if inner { (rng.range(-JITTER, JITTER), rng.range(-JITTER, JITTER)) } else { (0.0, 0.0) };
+            let (dx, dy) = if inner {
+                (rng.range(-JITTER, JITTER), rng.range(-JITTER, JITTER))
+            } else {
+                (0.0, 0.0)
+            };
             vertices.push(frame.coord(b.x + j as f64 * CELL + dx, b.y + i as f64 * CELL + dy));
         }
     }
@@ -177,22 +225,39 @@ fn cells_of(
 }
 
 fn place(name: &str, kind: PlaceKind, geometry: PlaceGeometry) -> Place {
-    Place { name: name.to_owned(), kind, geometry }
+    Place {
+        name: name.to_owned(),
+        kind,
+        geometry,
+    }
 }
 
 /// The main roads along the gaps between street blocks and around the area.
 fn roads(frame: &Frame) -> Vec<Place> {
     let width = STREET_COLS as f64 * (STREET_W + ROAD) - ROAD;
     let height = STREET_ROWS as f64 * (STREET_H + ROAD) - ROAD;
-    let line = |a: (f64, f64), b: (f64, f64)| PlaceGeometry::Line(LineString::new(vec![frame.coord(a.0, a.1), frame.coord(b.0, b.1)]));
+    let line = |a: (f64, f64), b: (f64, f64)| {
+        PlaceGeometry::Line(LineString::new(vec![
+            frame.coord(a.0, a.1),
+            frame.coord(b.0, b.1),
+        ]))
+    };
     let mut roads = Vec::new();
     for (r, name) in EAST_WEST_ROADS.iter().enumerate() {
         let y = r as f64 * (STREET_H + ROAD) - ROAD / 2.0;
-        roads.push(place(name, PlaceKind::Road, line((-ROAD, y), (width + ROAD, y))));
+        roads.push(place(
+            name,
+            PlaceKind::Road,
+            line((-ROAD, y), (width + ROAD, y)),
+        ));
     }
     for (c, name) in NORTH_SOUTH_ROADS.iter().enumerate() {
         let x = c as f64 * (STREET_W + ROAD) - ROAD / 2.0;
-        roads.push(place(name, PlaceKind::Road, line((x, -ROAD), (x, height + ROAD))));
+        roads.push(place(
+            name,
+            PlaceKind::Road,
+            line((x, -ROAD), (x, height + ROAD)),
+        ));
     }
     roads
 }

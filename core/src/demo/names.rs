@@ -4,32 +4,76 @@
 
 /// Twenty real 街道 of 城关区, in the order the demo numbers them (001–020).
 pub(crate) const STREETS: [&str; 20] = [
-    "酒泉路街道", "张掖路街道", "雁南街道", "临夏路街道", "雁北街道",
-    "五泉街道", "白银路街道", "皋兰路街道", "广武门街道", "伏龙坪街道",
-    "靖远路街道", "草场街街道", "火车站街道", "拱星墩街道", "东岗街道",
-    "团结新村街道", "东岗西路街道", "铁路东村街道", "铁路西村街道", "渭源路街道",
+    "酒泉路街道",
+    "张掖路街道",
+    "雁南街道",
+    "临夏路街道",
+    "雁北街道",
+    "五泉街道",
+    "白银路街道",
+    "皋兰路街道",
+    "广武门街道",
+    "伏龙坪街道",
+    "靖远路街道",
+    "草场街街道",
+    "火车站街道",
+    "拱星墩街道",
+    "东岗街道",
+    "团结新村街道",
+    "东岗西路街道",
+    "铁路东村街道",
+    "铁路西村街道",
+    "渭源路街道",
 ];
 
 /// East–west roads, north to south (the first and last run along the area's edges).
-pub(crate) const EAST_WEST_ROADS: [&str; 6] =
-    ["滨河东路", "张掖路", "庆阳路", "武都路", "民主东路", "东岗西路"];
+pub(crate) const EAST_WEST_ROADS: [&str; 6] = [
+    "滨河东路",
+    "张掖路",
+    "庆阳路",
+    "武都路",
+    "民主东路",
+    "东岗西路",
+];
 
 /// North–south roads, west to east.
-pub(crate) const NORTH_SOUTH_ROADS: [&str; 5] = ["中山路", "酒泉路", "天水北路", "雁滩路", "焦家湾路"];
+pub(crate) const NORTH_SOUTH_ROADS: [&str; 5] =
+    ["中山路", "酒泉路", "天水北路", "雁滩路", "焦家湾路"];
 
 /// One lane (巷) inside each street, between its two rows of communities.
 pub(crate) const LANES: [&str; 20] = [
-    "永昌巷", "金塔巷", "通渭巷", "颜家巷", "南滩巷", "孙家巷", "贡元巷", "积德巷", "横街巷", "道升巷",
-    "秦安巷", "畅家巷", "陇西巷", "和政巷", "正宁巷", "宁卧庄巷", "安定巷", "红山巷", "学院巷", "皋兰巷",
+    "永昌巷",
+    "金塔巷",
+    "通渭巷",
+    "颜家巷",
+    "南滩巷",
+    "孙家巷",
+    "贡元巷",
+    "积德巷",
+    "横街巷",
+    "道升巷",
+    "秦安巷",
+    "畅家巷",
+    "陇西巷",
+    "和政巷",
+    "正宁巷",
+    "宁卧庄巷",
+    "安定巷",
+    "红山巷",
+    "学院巷",
+    "皋兰巷",
 ];
 
 /// First and second characters of community names (10 × 10 = 100 distinct names).
-pub(crate) const COMMUNITY_FIRST: [&str; 10] = ["东", "西", "南", "北", "金", "新", "安", "华", "兴", "和"];
+pub(crate) const COMMUNITY_FIRST: [&str; 10] =
+    ["东", "西", "南", "北", "金", "新", "安", "华", "兴", "和"];
 /// See [`COMMUNITY_FIRST`].
-pub(crate) const COMMUNITY_SECOND: [&str; 10] = ["园", "苑", "港", "湾", "桥", "林", "台", "庄", "坪", "滩"];
+pub(crate) const COMMUNITY_SECOND: [&str; 10] =
+    ["园", "苑", "港", "湾", "桥", "林", "台", "庄", "坪", "滩"];
 
 /// Kinds of named place, one per community (e.g. 东园广场).
-pub(crate) const PLACE_KINDS: [&str; 6] = ["广场", "小学", "菜市场", "公园", "卫生服务站", "幼儿园"];
+pub(crate) const PLACE_KINDS: [&str; 6] =
+    ["广场", "小学", "菜市场", "公园", "卫生服务站", "幼儿园"];
 
 /// Surnames and given-name characters for synthetic user names.
 pub(crate) const SURNAMES: [&str; 16] = [
@@ -37,8 +81,8 @@ pub(crate) const SURNAMES: [&str; 16] = [
 ];
 /// See [`SURNAMES`].
 pub(crate) const GIVEN: [&str; 20] = [
-    "伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平",
-    "刚", "桂英", "建华",
+    "伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞",
+    "平", "刚", "桂英", "建华",
 ];
 
 /// The departments: short code (used by every other file), name, and what they look after.

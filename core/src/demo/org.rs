@@ -40,9 +40,18 @@ pub(crate) fn responsibility(streets: &[Street]) -> ResponsibilityList {
         rows.push(row(m, code, "*", dept));
     }
     for (kind, category, dept) in [
-        (c, "02", "jj"), (c, "03", "hw"), (c, "04", "yl"), (c, "*", "zf"),
-        (m, "06", "hw"), (m, "07", "zf"), (m, "08", "zj"), (m, "09", "zf"), (m, "10", "zj"),
-        (m, "10001", "hw"), (m, "10002", "dx"), (m, "*", "zf"),
+        (c, "02", "jj"),
+        (c, "03", "hw"),
+        (c, "04", "yl"),
+        (c, "*", "zf"),
+        (m, "06", "hw"),
+        (m, "07", "zf"),
+        (m, "08", "zj"),
+        (m, "09", "zf"),
+        (m, "10", "zj"),
+        (m, "10001", "hw"),
+        (m, "10002", "dx"),
+        (m, "*", "zf"),
     ] {
         rows.push(row(kind, category, "*", dept));
     }
@@ -56,29 +65,63 @@ pub(crate) fn responsibility(streets: &[Street]) -> ResponsibilityList {
 }
 
 fn person(rng: &mut SplitMix64) -> String {
-    format!("{}{}", SURNAMES[rng.index(SURNAMES.len())], GIVEN[rng.index(GIVEN.len())])
+    format!(
+        "{}{}",
+        SURNAMES[rng.index(SURNAMES.len())],
+        GIVEN[rng.index(GIVEN.len())]
+    )
 }
 
 /// Users for every role but `system` (the server's own account): an administrator, a leader,
 /// two each of intake operators, shift leaders and dispatchers, one user per department, and one
 /// inspector per community.
-pub(crate) fn users(rng: &mut SplitMix64, departments: &[Department], communities: &[Community]) -> Vec<UserRecord> {
+pub(crate) fn users(
+    rng: &mut SplitMix64,
+    departments: &[Department],
+    communities: &[Community],
+) -> Vec<UserRecord> {
     let mut out = Vec::new();
-    let mut push = |rng: &mut SplitMix64, username: String, role: Role, department: Option<String>, cells: Vec<String>| {
-        out.push(UserRecord { username, display_name: person(rng), role, department, cells });
+    let mut push = |rng: &mut SplitMix64,
+                    username: String,
+                    role: Role,
+                    department: Option<String>,
+                    cells: Vec<String>| {
+        out.push(UserRecord {
+            username,
+            display_name: person(rng),
+            role,
+            department,
+            cells,
+        });
     };
     push(rng, "admin".into(), Role::Admin, None, Vec::new());
     push(rng, "leader01".into(), Role::Leader, None, Vec::new());
-    for (prefix, role) in [("intake", Role::IntakeOperator), ("shift", Role::ShiftLeader), ("dispatch", Role::Dispatcher)] {
+    for (prefix, role) in [
+        ("intake", Role::IntakeOperator),
+        ("shift", Role::ShiftLeader),
+        ("dispatch", Role::Dispatcher),
+    ] {
         for n in 1..=2 {
             push(rng, format!("{prefix}{n:02}"), role, None, Vec::new());
         }
     }
     for d in departments {
-        push(rng, format!("dept-{}", d.code), Role::Department, Some(d.code.clone()), Vec::new());
+        push(
+            rng,
+            format!("dept-{}", d.code),
+            Role::Department,
+            Some(d.code.clone()),
+            Vec::new(),
+        );
     }
     for (n, community) in communities.iter().enumerate() {
-        push(rng, format!("insp{:03}", n + 1), Role::Inspector, None, vec![community.code.clone()]);
+        push(
+            rng,
+            format!("insp{:03}", n + 1),
+            Role::Inspector,
+            None,
+            vec![community.code.clone()],
+        );
     }
     out
 }

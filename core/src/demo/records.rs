@@ -41,7 +41,11 @@ struct RawTenant {
 /// The 1-based line where `key = …` is set, or 0.
 fn key_line(text: &str, key: &str) -> usize {
     text.lines()
-        .position(|l| l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')))
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
         .map_or(0, |i| i + 1)
 }
 
@@ -49,24 +53,41 @@ impl TenantInfo {
     /// Reads `tenant.toml` (format version 1).
     pub fn parse_toml(file: &str, text: &str) -> Result<TenantInfo, DataFileError> {
         let raw: RawTenant = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(0, |s| text.get(..s.start).unwrap_or("").matches('\n').count() + 1);
+            let line = e.span().map_or(0, |s| {
+                text.get(..s.start).unwrap_or("").matches('\n').count() + 1
+            });
             DataFileError::new(file, line, "(toml)", e.message().to_owned())
         })?;
-        let err = |key: &str, message: String| DataFileError::new(file, key_line(text, key), key, message);
+        let err = |key: &str, message: String| {
+            DataFileError::new(file, key_line(text, key), key, message)
+        };
         if raw.version != 1 {
-            return Err(err("version", format!("unsupported version {}; this build reads 1", raw.version)));
+            return Err(err(
+                "version",
+                format!("unsupported version {}; this build reads 1", raw.version),
+            ));
         }
         let code = CountyCode::parse(&raw.code).map_err(|e| err("code", e.to_string()))?;
         let [lon, lat] = raw.centre;
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-            return Err(err("centre", format!("[{lon}, {lat}] is not a WGS84 [lon, lat]")));
+            return Err(err(
+                "centre",
+                format!("[{lon}, {lat}] is not a WGS84 [lon, lat]"),
+            ));
         }
         for (key, value) in [("name", &raw.name), ("short_name", &raw.short_name)] {
             if value.trim().is_empty() {
                 return Err(err(key, "must not be empty".into()));
             }
         }
-        Ok(TenantInfo { code, name: raw.name, short_name: raw.short_name, centre: raw.centre, synthetic: raw.synthetic, seed: raw.seed })
+        Ok(TenantInfo {
+            code,
+            name: raw.name,
+            short_name: raw.short_name,
+            centre: raw.centre,
+            synthetic: raw.synthetic,
+            seed: raw.seed,
+        })
     }
 }
 
@@ -118,11 +139,17 @@ pub struct UserRecord {
 }
 
 fn numeric(text: &str, len: usize, county: Option<&str>) -> bool {
-    text.len() == len && text.bytes().all(|b| b.is_ascii_digit()) && county.is_none_or(|c| text.starts_with(c)) && CountyCode::parse(&text[..6]).is_ok()
+    text.len() == len
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && county.is_none_or(|c| text.starts_with(c))
+        && CountyCode::parse(&text[..6]).is_ok()
 }
 
 fn short_code(text: &str) -> bool {
-    (1..=32).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    (1..=32).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// Reads `streets.csv` (columns `code`, `name`).
@@ -132,9 +159,15 @@ pub fn parse_streets(file: &str, text: &str) -> Result<Vec<Street>, DataFileErro
         .map(|r| {
             let code = r.required("code")?;
             if !numeric(code, 9, None) || code.ends_with("000") {
-                return Err(r.error("code", format!("{code:?} is not a 9-digit street code (county + 001–999)")));
+                return Err(r.error(
+                    "code",
+                    format!("{code:?} is not a 9-digit street code (county + 001–999)"),
+                ));
             }
-            Ok(Street { code: code.to_owned(), name: r.required("name")?.to_owned() })
+            Ok(Street {
+                code: code.to_owned(),
+                name: r.required("name")?.to_owned(),
+            })
         })
         .collect()
 }
@@ -146,9 +179,16 @@ pub fn parse_communities(file: &str, text: &str) -> Result<Vec<Community>, DataF
         .map(|r| {
             let (code, street) = (r.required("code")?, r.required("street")?);
             if !numeric(code, 12, Some(street)) || code.ends_with("000") {
-                return Err(r.error("code", format!("{code:?} is not a 12-digit community code under street {street}")));
+                return Err(r.error(
+                    "code",
+                    format!("{code:?} is not a 12-digit community code under street {street}"),
+                ));
             }
-            Ok(Community { code: code.to_owned(), street: street.to_owned(), name: r.required("name")?.to_owned() })
+            Ok(Community {
+                code: code.to_owned(),
+                street: street.to_owned(),
+                name: r.required("name")?.to_owned(),
+            })
         })
         .collect()
 }
@@ -159,13 +199,21 @@ pub fn parse_departments(file: &str, text: &str) -> Result<Vec<Department>, Data
     for r in Rows::parse(file, text, &["code", "id", "name"], &[])?.iter() {
         let code = r.required("code")?;
         if !short_code(code) || out.iter().any(|d| d.code == code) {
-            return Err(r.error("code", format!("{code:?} must be unique, 1–32 of a-z 0-9 _ -")));
+            return Err(r.error(
+                "code",
+                format!("{code:?} must be unique, 1–32 of a-z 0-9 _ -"),
+            ));
         }
-        let id = DepartmentId::parse(r.required("id")?).map_err(|e| r.error("id", e.to_string()))?;
+        let id =
+            DepartmentId::parse(r.required("id")?).map_err(|e| r.error("id", e.to_string()))?;
         if out.iter().any(|d| d.id == id) {
             return Err(r.error("id", format!("duplicate id {id}")));
         }
-        out.push(Department { code: code.to_owned(), id, name: r.required("name")?.to_owned() });
+        out.push(Department {
+            code: code.to_owned(),
+            id,
+            name: r.required("name")?.to_owned(),
+        });
     }
     Ok(out)
 }
@@ -173,27 +221,58 @@ pub fn parse_departments(file: &str, text: &str) -> Result<Vec<Department>, Data
 /// Reads `users.csv` (columns `username`, `display_name`, `role`, `department`, `cells`).
 pub fn parse_users(file: &str, text: &str) -> Result<Vec<UserRecord>, DataFileError> {
     let mut out: Vec<UserRecord> = Vec::new();
-    for r in Rows::parse(file, text, &["username", "display_name", "role"], &["department", "cells"])?.iter() {
+    for r in Rows::parse(
+        file,
+        text,
+        &["username", "display_name", "role"],
+        &["department", "cells"],
+    )?
+    .iter()
+    {
         let username = r.required("username")?;
         if !short_code(username) || out.iter().any(|u| u.username == username) {
-            return Err(r.error("username", format!("{username:?} must be unique, 1–32 of a-z 0-9 _ -")));
+            return Err(r.error(
+                "username",
+                format!("{username:?} must be unique, 1–32 of a-z 0-9 _ -"),
+            ));
         }
         let role_text = r.required("role")?;
         let role = Role::parse(role_text).filter(|&role| role != Role::System).ok_or_else(|| {
             r.error("role", format!("unknown role {role_text:?} (inspector, intake_operator, shift_leader, dispatcher, department, leader, admin)"))
         })?;
-        let department = Some(r.get("department")).filter(|d| !d.is_empty()).map(str::to_owned);
+        let department = Some(r.get("department"))
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned);
         if (role == Role::Department) != department.is_some() {
-            return Err(r.error("department", "department users need a department; other roles have none"));
+            return Err(r.error(
+                "department",
+                "department users need a department; other roles have none",
+            ));
         }
-        let cells: Vec<String> = r.get("cells").split_whitespace().map(str::to_owned).collect();
-        if let Some(bad) = cells.iter().find(|c| !numeric(c, 15, None) && !numeric(c, 12, None)) {
-            return Err(r.error("cells", format!("{bad:?} is neither a 15-digit cell nor a 12-digit community code")));
+        let cells: Vec<String> = r
+            .get("cells")
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        if let Some(bad) = cells
+            .iter()
+            .find(|c| !numeric(c, 15, None) && !numeric(c, 12, None))
+        {
+            return Err(r.error(
+                "cells",
+                format!("{bad:?} is neither a 15-digit cell nor a 12-digit community code"),
+            ));
         }
         if role != Role::Inspector && !cells.is_empty() {
             return Err(r.error("cells", "only inspectors have cells"));
         }
-        out.push(UserRecord { username: username.to_owned(), display_name: r.required("display_name")?.to_owned(), role, department, cells });
+        out.push(UserRecord {
+            username: username.to_owned(),
+            display_name: r.required("display_name")?.to_owned(),
+            role,
+            department,
+            cells,
+        });
     }
     Ok(out)
 }

@@ -38,7 +38,12 @@ fn record_line(text: &str, byte: u64) -> usize {
 
 impl<'a> Rows<'a> {
     /// Reads `text`; the header must hold every `required` column and only those or `optional`.
-    pub fn parse(file: &'a str, text: &str, required: &[&str], optional: &[&str]) -> Result<Self, DataFileError> {
+    pub fn parse(
+        file: &'a str,
+        text: &str,
+        required: &[&str],
+        optional: &[&str],
+    ) -> Result<Self, DataFileError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
@@ -57,31 +62,58 @@ impl<'a> Rows<'a> {
         }
         let mut records = records.into_iter();
         let Some((header_line, header)) = records.next() else {
-            return Err(DataFileError::new(file, 0, "(header)", "no header row: the file is empty"));
+            return Err(DataFileError::new(
+                file,
+                0,
+                "(header)",
+                "no header row: the file is empty",
+            ));
         };
         let columns: Vec<String> = header.iter().map(str::to_owned).collect();
         for c in &columns {
             if !required.contains(&c.as_str()) && !optional.contains(&c.as_str()) {
                 let all: Vec<&str> = required.iter().chain(optional).copied().collect();
-                return Err(DataFileError::new(file, header_line, c.as_str(), format!("unknown column; expected {}", all.join(", "))));
+                return Err(DataFileError::new(
+                    file,
+                    header_line,
+                    c.as_str(),
+                    format!("unknown column; expected {}", all.join(", ")),
+                ));
             }
         }
         if let Some(missing) = required.iter().find(|r| !columns.iter().any(|c| c == *r)) {
-            return Err(DataFileError::new(file, header_line, *missing, "missing column"));
+            return Err(DataFileError::new(
+                file,
+                header_line,
+                *missing,
+                "missing column",
+            ));
         }
         let rows: Vec<(usize, StringRecord)> = records.collect();
         for (line, record) in &rows {
             if record.len() != columns.len() {
-                let msg = format!("row has {} fields, the header has {}", record.len(), columns.len());
+                let msg = format!(
+                    "row has {} fields, the header has {}",
+                    record.len(),
+                    columns.len()
+                );
                 return Err(DataFileError::new(file, *line, "(row)", msg));
             }
         }
-        Ok(Rows { file, columns, rows })
+        Ok(Rows {
+            file,
+            columns,
+            rows,
+        })
     }
 
     /// The rows in file order.
     pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(move |(line, record)| Row { rows: self, line: *line, record })
+        self.rows.iter().map(move |(line, record)| Row {
+            rows: self,
+            line: *line,
+            record,
+        })
     }
 }
 
@@ -94,7 +126,9 @@ impl<'r> Row<'r> {
 
     /// The field's value; an error naming the field when it is empty.
     pub fn required(&self, column: &str) -> Result<&'r str, DataFileError> {
-        Some(self.get(column)).filter(|v| !v.is_empty()).ok_or_else(|| self.error(column, "value is required"))
+        Some(self.get(column))
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| self.error(column, "value is required"))
     }
 
     /// An error at this row in `column`.
@@ -113,9 +147,13 @@ mod tests {
         let rows = Rows::parse("t.csv", text, &["a", "b"], &[]).expect("valid");
         let lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, [6, 7]);
-        let e = Rows::parse("t.csv", "a\n1\n", &["a", "b"], &[]).err().map(|e| (e.line, e.field));
+        let e = Rows::parse("t.csv", "a\n1\n", &["a", "b"], &[])
+            .err()
+            .map(|e| (e.line, e.field));
         assert_eq!(e, Some((1, "b".into())));
-        let e = Rows::parse("t.csv", "a,b\n1\n", &["a", "b"], &[]).err().map(|e| e.line);
+        let e = Rows::parse("t.csv", "a,b\n1\n", &["a", "b"], &[])
+            .err()
+            .map(|e| e.line);
         assert_eq!(e, Some(2));
     }
 }

@@ -71,10 +71,10 @@ impl Cell {
 fn polygon(rings: &[Vec<Position>]) -> Result<Polygon, String> {
     let mut lines = rings.iter().map(|ring| {
         let mut coords: Vec<Coord> = ring.iter().map(|&[x, y]| Coord { x, y }).collect();
-        if coords.first() != coords.last() {
-            if let Some(&first) = coords.first() {
-                coords.push(first);
-            }
+        if let Some(&first) = coords.first()
+            && coords.last() != Some(&first)
+        {
+            coords.push(first);
         }
         if coords.len() < 4 {
             return Err("a polygon ring needs at least 3 distinct positions".to_owned());

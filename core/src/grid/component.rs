@@ -119,7 +119,11 @@ impl ComponentIndex {
             };
             let id = ComponentId::parse(f.text(file, "id")?).map_err(|e| f.error(file, "id", e))?;
             if let Some(first) = seen.insert(id, f.line) {
-                return Err(f.error(file, "id", format!("duplicate id {id} (first on line {first})")));
+                return Err(f.error(
+                    file,
+                    "id",
+                    format!("duplicate id {id} (first on line {first})"),
+                ));
             }
             if let Some(t) = f.opt_text(file, "type")?
                 && t != id.type_code().as_str()
@@ -130,7 +134,13 @@ impl ComponentIndex {
             let state = match f.opt_text(file, "state")? {
                 None => ComponentState::Normal,
                 Some(s) => ComponentState::parse(s).ok_or_else(|| {
-                    f.error(file, "state", format!("unknown state {s:?} (normal, damaged, missing, abandoned, removed)"))
+                    f.error(
+                        file,
+                        "state",
+                        format!(
+                            "unknown state {s:?} (normal, damaged, missing, abandoned, removed)"
+                        ),
+                    )
                 })?,
             };
             let cell = match f.opt_text(file, "cell")? {
@@ -157,14 +167,24 @@ impl ComponentIndex {
         let mut by_id = HashMap::with_capacity(items.len());
         for (i, c) in items.iter().enumerate() {
             if !c.lon.is_finite() || !c.lat.is_finite() {
-                return Err(ParseError::new("component", c.id.to_string(), "position is not finite"));
+                return Err(ParseError::new(
+                    "component",
+                    c.id.to_string(),
+                    "position is not finite",
+                ));
             }
             if by_id.insert(c.id, i).is_some() {
-                return Err(ParseError::new("component id", c.id.to_string(), "duplicate id"));
+                return Err(ParseError::new(
+                    "component id",
+                    c.id.to_string(),
+                    "duplicate id",
+                ));
             }
         }
         let n = items.len().max(1) as f64;
-        let (lon0, lat0) = items.iter().fold((0.0, 0.0), |(x, y), c| (x + c.lon / n, y + c.lat / n));
+        let (lon0, lat0) = items
+            .iter()
+            .fold((0.0, 0.0), |(x, y), c| (x + c.lon / n, y + c.lat / n));
         let frame = LocalFrame::at(lon0, lat0);
         let entries = items
             .iter()
@@ -182,7 +202,7 @@ impl ComponentIndex {
     /// Up to `n` components within `radius_m` metres of the point, nearest first, with their
     /// distances in metres (ties in insertion order of the R-tree walk, i.e. unspecified).
     pub fn nearest(&self, lon: f64, lat: f64, n: usize, radius_m: f64) -> Vec<(&Component, f64)> {
-        if !lon.is_finite() || !lat.is_finite() || !(radius_m >= 0.0) {
+        if !lon.is_finite() || !lat.is_finite() || radius_m.is_nan() || radius_m < 0.0 {
             return Vec::new();
         }
         let r2 = radius_m * radius_m;

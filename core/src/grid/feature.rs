@@ -73,27 +73,55 @@ struct RawGeometry {
     coordinates: Value,
 }
 
-/// The 1-based line of `part`, a slice borrowed from `text`.
-fn line_of(text: &str, part: &str) -> usize {
-    let offset = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-    let offset = if offset <= text.len() { offset } else { 0 };
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Finds the 1-based lines of slices borrowed from one text, scanning forward from the last
+/// slice found (features come in order, so the whole file is scanned once).
+struct LineCursor<'t> {
+    text: &'t str,
+    offset: usize,
+    line: usize,
+}
+
+impl<'t> LineCursor<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_of(&mut self, part: &str) -> usize {
+        let offset = (part.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        let offset = if offset <= self.text.len() { offset } else { 0 };
+        if offset < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        let skipped = &self.text.as_bytes()[self.offset..offset];
+        self.line += skipped.iter().filter(|&&b| b == b'\n').count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 /// Parses a FeatureCollection. Errors name the file, the line and the field.
 pub(crate) fn parse_features(file: &str, text: &str) -> Result<Vec<Feature>, DataFileError> {
-    let collection: RawCollection<'_> = serde_json::from_str(text)
-        .map_err(|e| DataFileError::new(file, e.line(), "features", format!("not a GeoJSON FeatureCollection: {e}")))?;
+    let collection: RawCollection<'_> = serde_json::from_str(text).map_err(|e| {
+        DataFileError::new(
+            file,
+            e.line(),
+            "features",
+            format!("not a GeoJSON FeatureCollection: {e}"),
+        )
+    })?;
     if collection.kind != "FeatureCollection" {
         return Err(DataFileError::new(
             file,
             1,
             "type",
-            format!("expected \"FeatureCollection\", found {:?}", collection.kind),
+            format!(
+                "expected \"FeatureCollection\", found {:?}",
+                collection.kind
+            ),
         ));
     }
     let gcj02 = match collection.coordinate_system.as_deref() {
@@ -108,29 +136,35 @@ pub(crate) fn parse_features(file: &str, text: &str) -> Result<Vec<Feature>, Dat
             ));
         }
     };
+    let mut lines = LineCursor::new(text);
     collection
         .features
         .iter()
         .enumerate()
-        .map(|(index, raw)| parse_feature(file, text, index, raw, gcj02))
+        .map(|(index, raw)| {
+            let line = lines.line_of(raw.get());
+            parse_feature(file, line, index, raw, gcj02)
+        })
         .collect()
 }
 
 fn parse_feature(
     file: &str,
-    text: &str,
+    line: usize,
     index: usize,
     raw: &RawValue,
     gcj02: bool,
 ) -> Result<Feature, DataFileError> {
-    let line = line_of(text, raw.get());
     let err = |field: &str, message: String| {
         DataFileError::new(file, line, field, format!("feature #{index}: {message}"))
     };
     let feature: RawFeature =
         serde_json::from_str(raw.get()).map_err(|e| err("features", e.to_string()))?;
     if feature.kind != "Feature" {
-        return Err(err("type", format!("expected \"Feature\", found {:?}", feature.kind)));
+        return Err(err(
+            "type",
+            format!("expected \"Feature\", found {:?}", feature.kind),
+        ));
     }
     let geometry = feature
         .geometry
@@ -164,7 +198,10 @@ fn parse_geometry(g: &RawGeometry) -> Result<Geometry, String> {
         "Point" => Geometry::Point(position(&g.coordinates)?),
         "LineString" => Geometry::LineString(positions(&g.coordinates)?),
         "Polygon" => {
-            let rings = g.coordinates.as_array().ok_or("Polygon coordinates must be an array")?;
+            let rings = g
+                .coordinates
+                .as_array()
+                .ok_or("Polygon coordinates must be an array")?;
             Geometry::Polygon(rings.iter().map(positions).collect::<Result<_, _>>()?)
         }
         other => return Err(format!("unsupported geometry type {other:?}")),
@@ -182,10 +219,14 @@ fn positions(value: &Value) -> Result<Vec<Position>, String> {
 }
 
 fn position(value: &Value) -> Result<Position, String> {
-    let numbers = value.as_array().ok_or("a position must be an array [lon, lat]")?;
+    let numbers = value
+        .as_array()
+        .ok_or("a position must be an array [lon, lat]")?;
     let get = |i: usize| numbers.get(i).and_then(Value::as_f64);
     let (Some(lon), Some(lat)) = (get(0), get(1)) else {
-        return Err(format!("a position must be [lon, lat] numbers, found {value}"));
+        return Err(format!(
+            "a position must be [lon, lat] numbers, found {value}"
+        ));
     };
     if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
         return Err(format!("position [{lon}, {lat}] is out of range"));
@@ -210,7 +251,11 @@ impl Feature {
             file,
             self.line,
             "geometry",
-            format!("feature #{}: expected a {expected}, found a {}", self.index, self.geometry.name()),
+            format!(
+                "feature #{}: expected a {expected}, found a {}",
+                self.index,
+                self.geometry.name()
+            ),
         )
     }
 
@@ -264,15 +309,22 @@ mod tests {
         let features = parse_features("f.geojson", &ok).expect("valid");
         assert_eq!(features[1].line, 3);
         assert_eq!(features[0].text("f", "a").ok(), Some("x"));
-        assert_eq!(features[1].text("f", "a").map_err(|e| e.field), Err("properties.a".into()));
+        assert_eq!(
+            features[1].text("f", "a").map_err(|e| e.field),
+            Err("properties.a".into())
+        );
     }
 
     #[test]
     fn syntax_errors_name_the_line() {
-        let e = parse_features("f.geojson", "{\"type\":\n\"FeatureCollection\",\n\"features\": [}")
-            .expect_err("bad json");
+        let e = parse_features(
+            "f.geojson",
+            "{\"type\":\n\"FeatureCollection\",\n\"features\": [}",
+        )
+        .expect_err("bad json");
         assert_eq!(e.line, 3);
-        let e = parse_features("f.geojson", "{\"type\":\"Feature\",\"features\":[]}").expect_err("not fc");
+        let e = parse_features("f.geojson", "{\"type\":\"Feature\",\"features\":[]}")
+            .expect_err("not fc");
         assert_eq!(e.field, "type");
     }
 }

@@ -98,10 +98,18 @@ mod tests {
 
     #[test]
     fn inverse_round_trips() {
-        for (lon, lat) in [(103.83, 36.06), (116.39, 39.91), (121.47, 31.23), (87.6, 43.8)] {
+        for (lon, lat) in [
+            (103.83, 36.06),
+            (116.39, 39.91),
+            (121.47, 31.23),
+            (87.6, 43.8),
+        ] {
             let (glon, glat) = wgs84_to_gcj02(lon, lat);
             let (wlon, wlat) = gcj02_to_wgs84(glon, glat);
-            assert!((wlon - lon).abs() < 1e-8 && (wlat - lat).abs() < 1e-8, "{lon},{lat}");
+            assert!(
+                (wlon - lon).abs() < 1e-8 && (wlat - lat).abs() < 1e-8,
+                "{lon},{lat}"
+            );
         }
     }
 }

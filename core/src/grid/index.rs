@@ -74,7 +74,11 @@ impl GridIndex {
     pub fn from_cells(mut cells: Vec<Cell>) -> Result<GridIndex, ParseError> {
         cells.sort_by_key(|c| c.code);
         if let Some(w) = cells.windows(2).find(|w| w[0].code == w[1].code) {
-            return Err(ParseError::new("grid cell code", w[0].code.to_string(), "duplicate code"));
+            return Err(ParseError::new(
+                "grid cell code",
+                w[0].code.to_string(),
+                "duplicate code",
+            ));
         }
         let entries = cells
             .iter()
@@ -96,7 +100,11 @@ impl GridIndex {
 
     /// The same index with another hint distance in metres (0 turns the hint off).
     pub fn with_hint_distance(mut self, metres: f64) -> GridIndex {
-        self.hint_m = if metres.is_finite() { metres.max(0.0) } else { 0.0 };
+        self.hint_m = if metres.is_finite() {
+            metres.max(0.0)
+        } else {
+            0.0
+        };
         self
     }
 
@@ -134,7 +142,7 @@ impl GridIndex {
     /// The cell nearest to the point within `metres` (0 when the point is in a cell), with its
     /// distance; ties go to the lowest code.
     pub fn nearest_within(&self, lon: f64, lat: f64, metres: f64) -> Option<(&Cell, f64)> {
-        if !lon.is_finite() || !lat.is_finite() || !(metres >= 0.0) {
+        if !lon.is_finite() || !lat.is_finite() || !metres.is_finite() || metres < 0.0 {
             return None;
         }
         let (dlon, dlat) = LocalFrame::at(lon, lat).degrees(metres);

@@ -37,7 +37,10 @@ impl LocalFrame {
 
     /// The point in metres east and north of the reference point.
     pub fn project(&self, lon: f64, lat: f64) -> [f64; 2] {
-        [(lon - self.lon0) * self.kx, (lat - self.lat0) * M_PER_DEG_LAT]
+        [
+            (lon - self.lon0) * self.kx,
+            (lat - self.lat0) * M_PER_DEG_LAT,
+        ]
     }
 
     fn coord(&self, c: Coord) -> Coord {

@@ -74,12 +74,15 @@ impl PlaceLayer {
         for f in parse_features(file, text)? {
             let geometry = match &f.geometry {
                 Geometry::Point([x, y]) => PlaceGeometry::Point(Point::new(*x, *y)),
-                Geometry::LineString(line) if line.len() >= 2 => PlaceGeometry::Line(
-                    line.iter().map(|&[x, y]| Coord { x, y }).collect(),
-                ),
+                Geometry::LineString(line) if line.len() >= 2 => {
+                    PlaceGeometry::Line(line.iter().map(|&[x, y]| Coord { x, y }).collect())
+                }
                 Geometry::LineString(_) => {
                     let e = f.error(file, "name", "a LineString needs 2 positions at least");
-                    return Err(DataFileError { field: "geometry".into(), ..e });
+                    return Err(DataFileError {
+                        field: "geometry".into(),
+                        ..e
+                    });
                 }
                 Geometry::Polygon(_) => return Err(f.geometry_error(file, "Point or LineString")),
             };
@@ -87,7 +90,11 @@ impl PlaceLayer {
                 (Some("road"), _) | (None, PlaceGeometry::Line(_)) => PlaceKind::Road,
                 (Some("place"), _) | (None, PlaceGeometry::Point(_)) => PlaceKind::Place,
                 (Some(other), _) => {
-                    return Err(f.error(file, "kind", format!("expected road or place, found {other:?}")));
+                    return Err(f.error(
+                        file,
+                        "kind",
+                        format!("expected road or place, found {other:?}"),
+                    ));
                 }
             };
             places.push(Place {
@@ -122,7 +129,7 @@ impl PlaceLayer {
     /// The nearest place within `metres` of the point, with its distance; ties go to the one
     /// listed first.
     pub fn nearest(&self, lon: f64, lat: f64, metres: f64) -> Option<(&Place, f64)> {
-        if !lon.is_finite() || !lat.is_finite() || !(metres >= 0.0) {
+        if !lon.is_finite() || !lat.is_finite() || !metres.is_finite() || metres < 0.0 {
             return None;
         }
         let (dlon, dlat) = LocalFrame::at(lon, lat).degrees(metres);
