@@ -4,10 +4,11 @@
 use super::cell::Cell;
 use super::feature::parse_features;
 use super::metric::{LocalFrame, point_polygon_m};
+use super::shape::Shapes;
 use crate::codes::GridCode;
 use crate::error::{DataFileError, ParseError};
-use geo::BoundingRect;
 use geo::coordinate_position::CoordPos;
+use geo::{BoundingRect, Coord};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use std::collections::HashMap;
@@ -45,7 +46,9 @@ impl<'a> Lookup<'a> {
 pub struct GridIndex {
     /// Sorted by code, so an index order is a code order.
     cells: Vec<Cell>,
+    /// Cell boxes; each entry's data is a slot of `shapes`.
     tree: RTree<Entry>,
+    shapes: Shapes,
     by_code: HashMap<GridCode, usize>,
     hint_m: f64,
 }
@@ -90,9 +93,17 @@ impl GridIndex {
             })
             .collect();
         let by_code = cells.iter().enumerate().map(|(i, c)| (c.code, i)).collect();
+        // Renumber the entries in the tree's leaf order and lay the rings out in that order.
+        let mut tree = RTree::bulk_load(entries);
+        let mut shapes = Shapes::default();
+        for entry in tree.iter_mut() {
+            let i = entry.data as usize;
+            entry.data = shapes.push(i, &cells[i]);
+        }
         Ok(GridIndex {
             cells,
-            tree: RTree::bulk_load(entries),
+            tree,
+            shapes,
             by_code,
             hint_m: DEFAULT_HINT_M,
         })
@@ -127,13 +138,12 @@ impl GridIndex {
     /// The cell containing the point, without the nearest-cell search when there is none.
     pub fn cell_at(&self, lon: f64, lat: f64) -> Option<&Cell> {
         let mut boundary: Option<usize> = None;
+        let p = Coord { x: lon, y: lat };
         for entry in self.tree.locate_all_at_point(&[lon, lat]) {
-            let i = entry.data as usize;
-            let cell = &self.cells[i];
-            match cell.position(lon, lat) {
-                CoordPos::Inside => return Some(cell),
-                CoordPos::OnBoundary => boundary = Some(boundary.map_or(i, |b| b.min(i))),
-                CoordPos::Outside => {}
+            match self.shapes.position(entry.data, &self.cells, p) {
+                (i, CoordPos::Inside) => return Some(&self.cells[i]),
+                (i, CoordPos::OnBoundary) => boundary = Some(boundary.map_or(i, |b| b.min(i))),
+                (_, CoordPos::Outside) => {}
             }
         }
         boundary.map(|i| &self.cells[i])
@@ -149,7 +159,7 @@ impl GridIndex {
         let envelope = AABB::from_corners([lon - dlon, lat - dlat], [lon + dlon, lat + dlat]);
         let mut best: Option<(usize, f64)> = None;
         for entry in self.tree.locate_in_envelope_intersecting(&envelope) {
-            let i = entry.data as usize;
+            let i = self.shapes.cell(entry.data);
             let d = point_polygon_m(lon, lat, &self.cells[i].polygon);
             let better = match best {
                 None => true,

@@ -37,6 +37,8 @@ mod index;
 mod load;
 pub(crate) mod metric;
 mod place;
+mod props;
+mod shape;
 
 pub use cell::Cell;
 pub use component::{Component, ComponentIndex, ComponentState};
