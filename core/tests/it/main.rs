@@ -3,8 +3,10 @@
 
 mod catalog;
 mod catalog_errors;
+mod demo;
 mod doc_case;
 mod doc_fixtures;
 mod doc_merge;
 mod doc_support;
+mod grid;
 mod store_device;
