@@ -5,6 +5,8 @@ mod catalog;
 mod catalog_errors;
 mod doc_case;
 mod doc_fixtures;
+mod doc_inspect;
 mod doc_merge;
 mod doc_support;
+mod protocol;
 mod store_device;

@@ -59,7 +59,7 @@ pub enum Admission {
     /// A candidate document holding the server's document plus the pushed changes.
     Admitted {
         /// The candidate (merge it by storing it).
-        candidate: CaseDoc,
+        candidate: Box<CaseDoc>,
         /// Heads of the server's document before (empty for a new case).
         before: Vec<ChangeHash>,
         /// The events the push added.
@@ -204,7 +204,7 @@ pub fn gate(
         ));
     }
     Ok(Admission::Admitted {
-        candidate,
+        candidate: Box::new(candidate),
         before,
         new_events,
     })

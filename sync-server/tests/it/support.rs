@@ -25,6 +25,15 @@ pub const CELL_B: &str = "620102001001002";
 pub const CELL_OTHER: &str = "620103001001001";
 pub const PASSWORD: &str = "巡查2026-demo";
 
+/// tenant, username, role, department code, cells.
+type Account = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
 /// A running server with its data directory.
 pub struct TestServer {
     pub server: RunningServer,
@@ -50,7 +59,7 @@ impl TestServer {
                 admin::create_department(&dep, TENANT, "水务局", Some("water")).expect("dept");
             let city =
                 admin::create_department(&dep, TENANT, "市政局", Some("city")).expect("dept");
-            let users: &[(&str, &str, Role, Option<&str>, &[&str])] = &[
+            let users: &[Account] = &[
                 (TENANT, "insp_a", Role::Inspector, None, &[CELL_A]),
                 (TENANT, "insp_b", Role::Inspector, None, &[CELL_B]),
                 (TENANT, "intake", Role::IntakeOperator, None, &[]),
