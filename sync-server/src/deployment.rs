@@ -12,6 +12,10 @@ use gridcase_core::model::Timestamp;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// Parsed tenant rules are re-read after this long (an `import` run by another process).
+const RULES_TTL: Duration = Duration::from_secs(60);
 
 /// One deployment of the server.
 #[derive(Debug)]
@@ -20,7 +24,7 @@ pub struct Deployment {
     config: Config,
     clock: Clock,
     identity: ServerIdentity,
-    rules: RwLock<HashMap<String, Arc<TenantRules>>>,
+    rules: RwLock<HashMap<String, (Instant, Arc<TenantRules>)>>,
     blob_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 

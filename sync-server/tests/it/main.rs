@@ -6,6 +6,7 @@ mod auth;
 mod blobs;
 mod feed;
 mod gate;
+mod import;
 mod jobs;
 mod support;
 mod sync;

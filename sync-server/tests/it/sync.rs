@@ -284,3 +284,30 @@ async fn the_queue_filters_and_searches() {
     assert_eq!(other.error.code, "not_found");
     let _ = DocOutcome::Accepted;
 }
+
+#[tokio::test]
+async fn receipts_are_written_only_for_events_that_waited() {
+    let ts = TestServer::start().await;
+    let mut a = ts.device("insp_a").await;
+    // Made "offline" ten minutes ago.
+    let late = new_case_id();
+    let mut ev = a.event(EventKind::Report(report_payload(CELL_A)));
+    ev.hlc.ms -= 10 * 60_000;
+    let tenant = gridcase_core::codes::CountyCode::parse(TENANT).expect("tenant");
+    let doc = gridcase_core::doc::CaseDoc::create(late, tenant, a.actor_id(), &ev).expect("doc");
+    a.docs.insert(late, doc);
+    let on_time = a.report(CELL_A);
+    let pushes = vec![a.push_of(late), a.push_of(on_time)];
+    let r = a.sync(pushes).await.expect("push");
+    assert!(r.docs.iter().all(|d| outcome(d) == "accepted"));
+    let late_events = a.docs[&late].events().expect("events");
+    let receipt = late_events[0]
+        .received_at
+        .expect("a receipt for the late report");
+    assert!(receipt.ms() - late_events[0].hlc.ms >= 10 * 60_000 - 1_000);
+    let on_time_events = a.docs[&on_time].events().expect("events");
+    assert_eq!(
+        on_time_events[0].received_at, None,
+        "no receipt when received in time"
+    );
+}
