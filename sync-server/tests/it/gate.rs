@@ -105,6 +105,23 @@ async fn security_violations_are_rejected_with_their_codes() {
     let r = a.push(case).await.expect("sync");
     assert_eq!(outcome(&r.docs[0]), "out_of_scope");
 
+    // A new case with a root field outside the v1 layout: immutable_changed.
+    let case = new_case_id();
+    let ev = a.event(EventKind::Report(report_payload(CELL_A)));
+    let mut doc = CaseDoc::create(case, tenant, a.actor_id(), &ev).expect("doc");
+    let mut raw = automerge::AutoCommit::load(&doc.save()).expect("load");
+    raw.set_actor(a.actor_id());
+    automerge::transaction::Transactable::put(&mut raw, automerge::ROOT, "status", "closed")
+        .expect("put");
+    let push = DocPush {
+        case_id: case,
+        known: vec![],
+        have: wire(&raw.get_heads()),
+        changes: raw.save(),
+    };
+    let r = a.sync(vec![push]).await.expect("sync");
+    assert_eq!(outcome(&r.docs[0]), "immutable_changed");
+
     // Nothing rejected reached the feed.
     let leader = ts.device("leader").await;
     let mut ids = leader.feed_ids().await;
