@@ -4,6 +4,7 @@
 
 mod auth;
 mod blobs;
+mod durability;
 mod feed;
 mod gate;
 mod import;
