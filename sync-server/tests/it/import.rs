@@ -60,7 +60,7 @@ fn write_tenant_dir(dir: &std::path::Path) {
     .expect("write");
     fs::write(
         dir.join("responsibility.csv"),
-        "# SYNTHETIC\ncategory,department\n",
+        "# SYNTHETIC\nkind,category,area,department\nmatter,*,*,water\n",
     )
     .expect("write");
 }
@@ -109,4 +109,37 @@ async fn a_tenant_directory_imports_and_its_users_log_in() {
         .await
         .expect_err("password checked");
     assert_eq!(wrong.error.code, "bad_credentials");
+}
+
+#[tokio::test]
+async fn the_generated_demo_tenant_imports() {
+    let ts = TestServer::start().await;
+    let src = tempfile::tempdir().expect("tempdir");
+    let path = src.path().to_owned();
+    let dep = ts.server.deployment().clone();
+    let (report, users) = tokio::task::spawn_blocking(move || {
+        let demo = gridcase_core::demo::DemoTenant::generate(gridcase_core::demo::DEFAULT_SEED);
+        demo.write_to(&path).expect("demo files");
+        let users: Vec<(String, String)> = demo
+            .users
+            .iter()
+            .map(|u| (u.username.clone(), u.role.as_str().to_owned()))
+            .collect();
+        let report = import_dir(&dep, "620102", &path, Some("demo-2026")).expect("import");
+        (report, users)
+    })
+    .await
+    .expect("join");
+    assert_eq!(report.users_created, users.len());
+    assert!(report.cells > 1000, "{report:?}");
+    assert!(report.departments >= 10);
+    let (name, _) = users
+        .iter()
+        .find(|(_, role)| role == "inspector")
+        .expect("an inspector");
+    let client = reqwest::Client::new();
+    let reply = login_request(&client, &ts.url(), "620102", name, "demo-2026", "demo-1")
+        .await
+        .expect("a demo inspector logs in");
+    assert!(!reply.cells.is_empty());
 }
