@@ -207,11 +207,11 @@ fn apply_one(
                 if !result.changes.is_empty() {
                     let mut doc = store.load_case(case_id).map_err(store_failure)?;
                     doc.load_incremental(&result.changes)
-                        .map_err(|e| bad_response(e))?;
+                        .map_err(bad_response)?;
                     store.save_merged(&mut doc).map_err(store_failure)?;
                 }
             } else {
-                let mut doc = CaseDoc::load(&result.changes).map_err(|e| bad_response(e))?;
+                let mut doc = CaseDoc::load(&result.changes).map_err(bad_response)?;
                 if doc.case_id() != case_id {
                     return Err(bad_response("服务器返回了另一个案件的文档"));
                 }
@@ -227,7 +227,7 @@ fn apply_one(
             let mut server = if result.changes.is_empty() {
                 None
             } else {
-                Some(CaseDoc::load(&result.changes).map_err(|e| bad_response(e))?)
+                Some(CaseDoc::load(&result.changes).map_err(bad_response)?)
             };
             store
                 .quarantine_case(case_id, &code, &message, now, server.as_mut())
