@@ -17,12 +17,14 @@ mod chunks;
 mod decode;
 mod error;
 mod header;
+mod inspect;
 pub mod layout;
 mod read;
 
 pub use decode::PhotoEntry;
 pub use error::DocError;
 pub use header::ImmutableFields;
+pub use inspect::{ChangedPath, ChunkChange, PathChange, change_actors};
 pub use layout::SCHEMA_VERSION;
 pub use read::EventsRead;
 

@@ -1,0 +1,67 @@
+//! The HTTP layer (axum): protocol v1 routes under `/v1` (docs/protocol.md) and the desktop
+//! queue API. Handlers only convert: wire types in, a call into [`crate::biz`] on a blocking
+//! thread, wire types out. Errors leave as `{code, message}` JSON with the code's HTTP status.
+//! Each request gets one tracing span with its method and route (never its headers, so never a
+//! token).
+
+mod auth;
+mod blobs;
+mod cases;
+mod error;
+mod session;
+mod sync;
+
+pub use error::ApiFailure;
+
+use crate::deployment::Deployment;
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::Request;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// Shared state of the handlers.
+pub type AppState = Arc<Deployment>;
+
+/// The router of protocol v1 and the queue API.
+pub fn router(dep: AppState) -> Router {
+    Router::new()
+        .route("/v1/health", get(|| async { "ok" }))
+        .route("/v1/hello", post(session::hello))
+        .route("/v1/login", post(session::login))
+        .route("/v1/feed", get(sync::feed))
+        .route("/v1/sync", post(sync::sync))
+        .route(
+            "/v1/blobs/{sha256}",
+            get(blobs::get_blob)
+                .head(blobs::head_blob)
+                .put(blobs::put_blob),
+        )
+        .route("/v1/cases", get(cases::list))
+        .route("/v1/cases/{case_id}", get(cases::detail))
+        .fallback(|| async { ApiFailure::from(crate::ServerError::not_found("接口")) })
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("(unmatched)", |m| m.as_str())
+                    .to_owned();
+                tracing::info_span!("request", method = %req.method(), route = %route)
+            }),
+        )
+        .with_state(dep)
+}
+
+/// Runs blocking business work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    dep: &AppState,
+    f: impl FnOnce(&Deployment) -> crate::error::Result<T> + Send + 'static,
+) -> Result<T, ApiFailure> {
+    let dep = dep.clone();
+    tokio::task::spawn_blocking(move || f(&dep))
+        .await
+        .map_err(|e| ApiFailure::from(crate::ServerError::Internal(e.to_string())))?
+        .map_err(ApiFailure::from)
+}

@@ -1,0 +1,51 @@
+//! `GET /v1/feed` (JSON) and `POST /v1/sync` (CBOR).
+
+use super::auth::Authed;
+use super::{ApiFailure, AppState, blocking};
+use crate::biz::{feed, sync as biz_sync};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use gridcase_core::protocol::{ErrorCode, FeedPage, SyncRequest};
+use serde::Deserialize;
+
+/// Feed query parameters.
+#[derive(Deserialize)]
+pub struct FeedQuery {
+    cursor: Option<u64>,
+    limit: Option<u32>,
+}
+
+/// One page of the caller's feed.
+pub async fn feed(
+    State(dep): State<AppState>,
+    Authed(caller): Authed,
+    query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<FeedPage>, ApiFailure> {
+    let Query(q) = query.map_err(|e| ApiFailure::code(ErrorCode::BadRequest, e.body_text()))?;
+    let page = blocking(&dep, move |d| {
+        feed::page(d, &caller, q.cursor.unwrap_or(0), q.limit)
+    })
+    .await?;
+    Ok(Json(page))
+}
+
+/// A batch of documents.
+pub async fn sync(
+    State(dep): State<AppState>,
+    Authed(caller): Authed,
+    body: Body,
+) -> Result<Response, ApiFailure> {
+    let limit = dep.config().limits.max_sync_bytes as usize;
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiFailure::code(ErrorCode::TooLarge, format!("请求体超过 {limit} 字节")))?;
+    let req: SyncRequest = ciborium::from_reader(bytes.as_ref())
+        .map_err(|e| ApiFailure::code(ErrorCode::BadMessage, e))?;
+    let resp = blocking(&dep, move |d| biz_sync::sync(d, &caller, &req)).await?;
+    let mut out = Vec::new();
+    ciborium::into_writer(&resp, &mut out).map_err(|e| ApiFailure::code(ErrorCode::Internal, e))?;
+    Ok(([(CONTENT_TYPE, "application/cbor")], out).into_response())
+}

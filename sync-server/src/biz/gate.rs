@@ -1,0 +1,295 @@
+//! The gate: every pushed document is checked before anything is merged (docs/protocol.md
+//! "The gate"). The checks run on a fork of the server's document (or, for a case the server
+//! has never seen, on a document built from the pushed chunks alone); the server's own document
+//! is untouched until the caller writes the admitted candidate.
+//!
+//! In order, each failure naming its code:
+//! 1. the bytes decode as Automerge chunks (`bad_message`);
+//! 2. every change the server does not have yet was made by the caller's device actor
+//!    (`forbidden_actor`);
+//! 3. the changes apply and keep a valid v1 header of the same case (`bad_message`,
+//!    `immutable_changed`);
+//! 4. no path written once was touched: root fields, existing photo entries and the server's
+//!    receipts (`immutable_changed`); existing event entries (`event_modified`), including
+//!    concurrent writes that lose the conflict;
+//! 5. every existing event is still there and equal (`event_modified`); no new entry is
+//!    malformed (`bad_message`);
+//! 6. each new event carries the caller's actor: user, device, role, department
+//!    (`event_actor_mismatch`); the role may append its type (`role_not_allowed`); its HLC is
+//!    not more than `MAX_CLOCK_AHEAD_MS` ahead of the server's clock (`hlc_in_future`);
+//! 7. sizes: new events per push and events per case are bounded (`too_large`).
+//!
+//! Scope (`out_of_scope`) is decided by the caller of the gate: before it for an existing case,
+//! after it (on the candidate's report) for a new one.
+
+use super::Caller;
+use automerge::ChangeHash;
+use gridcase_core::doc::{CaseDoc, DocError, PathChange, change_actors};
+use gridcase_core::model::{CaseId, Timestamp};
+use gridcase_core::protocol::ErrorCode;
+use gridcase_core::workflow::{Event, MAX_CLOCK_AHEAD_MS, check_clock, role_may_append};
+use std::collections::{HashMap, HashSet};
+
+/// Most new events in one push of one document.
+pub const MAX_NEW_EVENTS: usize = 200;
+/// Most events in one case.
+pub const MAX_EVENTS_PER_CASE: usize = 2_000;
+
+/// Why a document was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The reason code.
+    pub code: ErrorCode,
+    /// Detail for the message.
+    pub detail: String,
+}
+
+fn reject(code: ErrorCode, detail: impl Into<String>) -> Rejection {
+    Rejection {
+        code,
+        detail: detail.into(),
+    }
+}
+
+/// What passed the gate.
+#[derive(Debug)]
+pub enum Admission {
+    /// The server already has every pushed change (a replay, or an empty push).
+    Nothing,
+    /// A candidate document holding the server's document plus the pushed changes.
+    Admitted {
+        /// The candidate (merge it by storing it).
+        candidate: CaseDoc,
+        /// Heads of the server's document before (empty for a new case).
+        before: Vec<ChangeHash>,
+        /// The events the push added.
+        new_events: Vec<Event>,
+    },
+}
+
+fn doc_error(e: DocError) -> Rejection {
+    match e {
+        DocError::BadField { .. } | DocError::UnknownSchema { .. } => {
+            reject(ErrorCode::ImmutableChanged, e.to_string())
+        }
+        _ => reject(ErrorCode::BadMessage, e.to_string()),
+    }
+}
+
+/// Gates `changes` pushed by `caller` for `case_id` against the server's document `existing`.
+pub fn gate(
+    caller: &Caller,
+    case_id: CaseId,
+    existing: Option<&mut CaseDoc>,
+    changes: &[u8],
+    now: Timestamp,
+) -> Result<Admission, Rejection> {
+    let incoming =
+        change_actors(changes).map_err(|e| reject(ErrorCode::BadMessage, e.to_string()))?;
+    let (mut candidate, before, before_events, before_problems, photos_before) = match existing {
+        Some(doc) => {
+            let fresh: Vec<_> = incoming
+                .iter()
+                .filter(|c| !doc.has_change(&c.hash))
+                .collect();
+            if fresh.is_empty() {
+                return Ok(Admission::Nothing);
+            }
+            check_actors(caller, fresh.iter().map(|c| &c.actor))?;
+            let before = doc.heads();
+            let read = doc.read_events().map_err(doc_error)?;
+            let problems: HashSet<String> = read.problems.iter().map(problem_key).collect();
+            let photos: HashSet<String> = doc
+                .photos()
+                .map_err(doc_error)?
+                .into_iter()
+                .map(|p| p.sha256.to_hex())
+                .collect();
+            let mut candidate = doc.fork();
+            candidate.load_incremental(changes).map_err(doc_error)?;
+            (candidate, before, read.events, problems, photos)
+        }
+        None => {
+            if incoming.is_empty() {
+                return Ok(Admission::Nothing);
+            }
+            check_actors(caller, incoming.iter().map(|c| &c.actor))?;
+            let candidate = CaseDoc::from_changes(changes).map_err(doc_error)?;
+            (
+                candidate,
+                Vec::new(),
+                Vec::new(),
+                HashSet::new(),
+                HashSet::new(),
+            )
+        }
+    };
+    if candidate.case_id() != case_id {
+        return Err(reject(
+            ErrorCode::BadMessage,
+            "the document is of another case",
+        ));
+    }
+    let after_heads = candidate.heads();
+    if after_heads == before {
+        // Changes whose dependencies the server lacks are held back by Automerge; nothing new.
+        return Ok(Admission::Nothing);
+    }
+    let before_ids: HashMap<String, &Event> = before_events
+        .iter()
+        .map(|e| (e.id.to_string(), e))
+        .collect();
+    if !before.is_empty() {
+        check_paths(
+            &mut candidate,
+            &before,
+            &before_ids,
+            &before_problems,
+            &photos_before,
+        )?;
+    }
+    let after = candidate.read_events().map_err(doc_error)?;
+    for problem in &after.problems {
+        let key = problem_key(problem);
+        if before_ids.contains_key(&key) {
+            return Err(reject(ErrorCode::EventModified, problem.to_string()));
+        }
+        if !before_problems.contains(&key) {
+            return Err(reject(ErrorCode::BadMessage, problem.to_string()));
+        }
+    }
+    let after_by_id: HashMap<String, &Event> =
+        after.events.iter().map(|e| (e.id.to_string(), e)).collect();
+    for (id, old) in &before_ids {
+        match after_by_id.get(id) {
+            None => {
+                return Err(reject(
+                    ErrorCode::EventModified,
+                    format!("event {id} removed"),
+                ));
+            }
+            Some(new) if new.received_at != old.received_at => {
+                return Err(reject(
+                    ErrorCode::ImmutableChanged,
+                    format!("receipt of {id}"),
+                ));
+            }
+            Some(new) if *new != *old => {
+                return Err(reject(ErrorCode::EventModified, format!("event {id}")));
+            }
+            Some(_) => {}
+        }
+    }
+    let new_events: Vec<Event> = after
+        .events
+        .iter()
+        .filter(|e| !before_ids.contains_key(&e.id.to_string()))
+        .cloned()
+        .collect();
+    if before.is_empty() {
+        let header = candidate.immutable_fields().map_err(doc_error)?;
+        if header.created_by != caller.user {
+            return Err(reject(ErrorCode::EventActorMismatch, "created_by"));
+        }
+    }
+    check_new_events(caller, &new_events, now)?;
+    if new_events.len() > MAX_NEW_EVENTS || after.events.len() > MAX_EVENTS_PER_CASE {
+        return Err(reject(
+            ErrorCode::TooLarge,
+            format!(
+                "{} new events, {} in the case",
+                new_events.len(),
+                after.events.len()
+            ),
+        ));
+    }
+    Ok(Admission::Admitted {
+        candidate,
+        before,
+        new_events,
+    })
+}
+
+fn problem_key(problem: &DocError) -> String {
+    match problem {
+        DocError::BadEvent { event_id, .. } => event_id.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn check_actors<'a>(
+    caller: &Caller,
+    actors: impl Iterator<Item = &'a automerge::ActorId>,
+) -> Result<(), Rejection> {
+    for actor in actors {
+        if *actor != caller.actor_id {
+            return Err(reject(
+                ErrorCode::ForbiddenActor,
+                format!("actor {actor} is not this device's"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Step 4: what the changes touched.
+fn check_paths(
+    candidate: &mut CaseDoc,
+    before: &[ChangeHash],
+    before_ids: &HashMap<String, &Event>,
+    before_problems: &HashSet<String>,
+    photos_before: &HashSet<String>,
+) -> Result<(), Rejection> {
+    for path in candidate.changed_paths(before) {
+        let keys: Vec<&str> = path.keys.iter().map(String::as_str).collect();
+        let shown = keys.join("/");
+        match keys.as_slice() {
+            ["events", id, ..] => {
+                let existing = before_ids.contains_key(*id) || before_problems.contains(*id);
+                if existing || path.change == PathChange::Delete {
+                    return Err(reject(ErrorCode::EventModified, shown));
+                }
+            }
+            ["photos", sha, ..] => {
+                if photos_before.contains(*sha) || path.change == PathChange::Delete {
+                    return Err(reject(ErrorCode::ImmutableChanged, shown));
+                }
+            }
+            _ => return Err(reject(ErrorCode::ImmutableChanged, shown)),
+        }
+    }
+    Ok(())
+}
+
+/// Step 6: who wrote each new event, whether the role may, and when.
+fn check_new_events(caller: &Caller, events: &[Event], now: Timestamp) -> Result<(), Rejection> {
+    let me = caller.actor();
+    for ev in events {
+        if ev.received_at.is_some() {
+            return Err(reject(
+                ErrorCode::ImmutableChanged,
+                format!("receipt of {} written by a device", ev.id),
+            ));
+        }
+        if ev.actor != me {
+            return Err(reject(
+                ErrorCode::EventActorMismatch,
+                format!("event {}", ev.id),
+            ));
+        }
+        if !role_may_append(caller.role, &ev.kind) {
+            return Err(reject(
+                ErrorCode::RoleNotAllowed,
+                format!(
+                    "{} 不能追加 {}",
+                    caller.role.label_zh(),
+                    ev.kind.type_name()
+                ),
+            ));
+        }
+        if let Err(e) = check_clock(ev, now, MAX_CLOCK_AHEAD_MS) {
+            return Err(reject(ErrorCode::HlcInFuture, e.to_string()));
+        }
+    }
+    Ok(())
+}

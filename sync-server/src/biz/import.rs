@@ -1,0 +1,326 @@
+//! Import of a tenant directory (the demo generator's files, or an administrator's own; formats
+//! in docs/data-formats.md): `tenant.toml`, `departments.csv`, `users.csv`, `cells.geojson`,
+//! `calendar.toml`, `stage_limits.toml`, `responsibility.csv`, and optionally
+//! `catalog_rules.csv` / `catalog_extensions.csv`.
+//!
+//! Every file is read and parsed before anything is written; then everything is written in one
+//! transaction. Re-importing is safe: departments are keyed by their id, existing users keep
+//! their password (only new accounts get `demo_password`), cells and files are replaced.
+//! Inspectors' community codes (12 digits) expand to every cell of that community.
+
+use super::auth::hash_password;
+use super::rules::kind;
+use crate::db::users::NewUser;
+use crate::db::{tenants, users};
+use crate::deployment::Deployment;
+use crate::error::{Result, ServerError};
+use gridcase_core::calendar::WorkCalendar;
+use gridcase_core::codes::{CountyCode, GridCode};
+use gridcase_core::deadline::DeadlinePolicy;
+use gridcase_core::model::{DepartmentId, Role, UserId};
+use rand::Rng;
+use rusqlite::params;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What an import wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    /// Departments created or updated.
+    pub departments: usize,
+    /// Accounts created.
+    pub users_created: usize,
+    /// Accounts already present (kept).
+    pub users_kept: usize,
+    /// Grid cells.
+    pub cells: usize,
+    /// Data files stored (calendar, limits, responsibility, catalog).
+    pub files: Vec<String>,
+}
+
+struct Dept {
+    code: String,
+    id: DepartmentId,
+    name: String,
+}
+
+struct UserLine {
+    username: String,
+    display_name: String,
+    role: Role,
+    department: Option<String>,
+    cells: Vec<String>,
+}
+
+fn read(dir: &Path, name: &str) -> Result<Option<String>> {
+    match std::fs::read_to_string(dir.join(name)) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ServerError::Config(format!("{name}: {e}"))),
+    }
+}
+
+fn bad(file: &str, line: usize, what: impl std::fmt::Display) -> ServerError {
+    ServerError::bad_request(format!("{file} 第 {line} 行：{what}"))
+}
+
+/// Rows of a CSV file with `#` comment lines, as maps from column name.
+fn csv_rows(file: &str, text: &str) -> Result<Vec<(usize, HashMap<String, String>)>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| bad(file, 1, e))?.clone();
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(file, 0, e))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let map = headers
+            .iter()
+            .zip(record.iter())
+            .map(|(h, v)| (h.to_owned(), v.to_owned()))
+            .collect();
+        out.push((line, map));
+    }
+    Ok(out)
+}
+
+fn field<'a>(
+    file: &str,
+    line: usize,
+    row: &'a HashMap<String, String>,
+    key: &str,
+) -> Result<&'a str> {
+    row.get(key)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| bad(file, line, format!("缺少 {key}")))
+}
+
+fn parse_departments(text: &str) -> Result<Vec<Dept>> {
+    let f = "departments.csv";
+    csv_rows(f, text)?
+        .into_iter()
+        .map(|(line, row)| {
+            Ok(Dept {
+                code: field(f, line, &row, "code")?.to_owned(),
+                id: DepartmentId::parse(field(f, line, &row, "id")?)
+                    .map_err(|e| bad(f, line, e))?,
+                name: field(f, line, &row, "name")?.to_owned(),
+            })
+        })
+        .collect()
+}
+
+fn parse_users(text: &str) -> Result<Vec<UserLine>> {
+    let f = "users.csv";
+    csv_rows(f, text)?
+        .into_iter()
+        .map(|(line, row)| {
+            let role_text = field(f, line, &row, "role")?;
+            let role = Role::parse(role_text)
+                .filter(|r| *r != Role::System)
+                .ok_or_else(|| bad(f, line, format!("未知岗位 {role_text}")))?;
+            Ok(UserLine {
+                username: field(f, line, &row, "username")?.to_owned(),
+                display_name: field(f, line, &row, "display_name")?.to_owned(),
+                role,
+                department: row.get("department").filter(|d| !d.is_empty()).cloned(),
+                cells: row
+                    .get("cells")
+                    .map(|c| c.split_whitespace().map(str::to_owned).collect())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn parse_cells(text: &str) -> Result<Vec<String>> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| ServerError::bad_request(format!("cells.geojson: {e}")))?;
+    let features = value["features"]
+        .as_array()
+        .ok_or_else(|| ServerError::bad_request("cells.geojson: no features"))?;
+    features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let code = f["properties"]["code"].as_str().unwrap_or_default();
+            GridCode::parse(code)
+                .map(|c| c.to_string())
+                .map_err(|e| ServerError::bad_request(format!("cells.geojson feature {i}: {e}")))
+        })
+        .collect()
+}
+
+fn tenant_name(text: &str) -> Result<(String, String)> {
+    #[derive(serde::Deserialize)]
+    struct Info {
+        code: String,
+        name: String,
+    }
+    let info: Info =
+        toml::from_str(text).map_err(|e| ServerError::bad_request(format!("tenant.toml: {e}")))?;
+    Ok((info.code, info.name))
+}
+
+/// Expands community codes (12 digits) into the cells of that community.
+fn expand_cells(wanted: &[String], all: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in wanted {
+        if w.len() == 12 {
+            out.extend(all.iter().filter(|c| c.starts_with(w.as_str())).cloned());
+        } else {
+            out.push(w.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Imports the tenant directory `dir` into `tenant` (created if missing, named from
+/// `tenant.toml`). New accounts get `demo_password`.
+pub fn import_dir(
+    dep: &Deployment,
+    tenant: &str,
+    dir: &Path,
+    demo_password: Option<&str>,
+) -> Result<ImportReport> {
+    let tenant = CountyCode::parse(tenant)
+        .map_err(ServerError::bad_request)?
+        .to_string();
+    let info = read(dir, "tenant.toml")?
+        .map(|t| tenant_name(&t))
+        .transpose()?;
+    if let Some((code, _)) = &info
+        && code != &tenant
+    {
+        return Err(ServerError::bad_request(format!(
+            "tenant.toml 的编码 {code} 与 --tenant {tenant} 不符"
+        )));
+    }
+    let departments = read(dir, "departments.csv")?
+        .map(|t| parse_departments(&t))
+        .transpose()?;
+    let user_lines = read(dir, "users.csv")?
+        .map(|t| parse_users(&t))
+        .transpose()?;
+    let cells = read(dir, "cells.geojson")?
+        .map(|t| parse_cells(&t))
+        .transpose()?;
+    let mut files = Vec::new();
+    if let Some(text) = read(dir, "calendar.toml")? {
+        WorkCalendar::parse_toml("calendar.toml", &text)?;
+        files.push((kind::CALENDAR, "calendar.toml", text));
+    }
+    if let Some(text) = read(dir, "stage_limits.toml")? {
+        DeadlinePolicy::parse_toml("stage_limits.toml", &text)?;
+        files.push((kind::POLICY, "stage_limits.toml", text));
+    }
+    if let Some(text) = read(dir, "responsibility.csv")? {
+        files.push((kind::RESPONSIBILITY, "responsibility.csv", text));
+    }
+    let mut catalog = gridcase_core::catalog::Catalog::builtin();
+    if let Some(text) = read(dir, "catalog_extensions.csv")? {
+        catalog = catalog.with_extensions("catalog_extensions.csv", &text)?;
+        files.push((kind::CATALOG_EXTENSIONS, "catalog_extensions.csv", text));
+    }
+    if let Some(text) = read(dir, "catalog_rules.csv")? {
+        catalog.with_rules("catalog_rules.csv", &text)?;
+        files.push((kind::CATALOG_RULES, "catalog_rules.csv", text));
+    }
+    let all_cells = cells.clone().unwrap_or_default();
+    let user_lines = user_lines.unwrap_or_default();
+    // Hash outside the transaction: argon2 is slow on purpose.
+    let mut hashes = HashMap::new();
+    let existing: Vec<String> = dep
+        .db()
+        .read(|tx| users::list(tx, &tenant))
+        .map(|u| u.into_iter().map(|u| u.username).collect())
+        .unwrap_or_default();
+    let new_users: Vec<&UserLine> = user_lines
+        .iter()
+        .filter(|u| !existing.contains(&u.username))
+        .collect();
+    if !new_users.is_empty() {
+        let password = demo_password.ok_or_else(|| {
+            ServerError::bad_request("导入新用户需要 --demo-password（文件中不含密码）")
+        })?;
+        if password.len() < 6 {
+            return Err(ServerError::bad_request("密码至少 6 位"));
+        }
+        // One hash per account (each with its own salt).
+        for u in &new_users {
+            hashes.insert(u.username.clone(), hash_password(password)?);
+        }
+    }
+    let now = dep.now().ms();
+    let mut report = ImportReport::default();
+    dep.db().write(|tx| {
+        if tenants::get(tx, &tenant)?.is_none() {
+            let name = info.as_ref().map_or(tenant.as_str(), |(_, n)| n.as_str());
+            tenants::create(tx, &tenant, name, now)?;
+        }
+        for d in departments.iter().flatten() {
+            tx.execute(
+                "INSERT INTO departments(id, tenant, code, name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(id) DO UPDATE SET code = excluded.code, name = excluded.name",
+                params![d.id.to_string(), tenant, d.code, d.name, now],
+            )?;
+            report.departments += 1;
+        }
+        if let Some(cells) = &cells {
+            for c in cells {
+                tenants::upsert_cell(tx, &tenant, c, "")?;
+            }
+            report.cells = cells.len();
+        }
+        for u in &user_lines {
+            let department = match &u.department {
+                Some(code) => Some(
+                    users::find_department(tx, &tenant, code)?
+                        .ok_or_else(|| ServerError::bad_request(format!("users.csv：未知部门 {code}")))?
+                        .id,
+                ),
+                None => None,
+            };
+            let expanded = expand_cells(&u.cells, &all_cells);
+            let id = match users::by_username(tx, &tenant, &u.username)? {
+                Some((row, _)) => {
+                    report.users_kept += 1;
+                    row.id
+                }
+                None => {
+                    let mut tail = [0u8; 10];
+                    rand::rng().fill(&mut tail);
+                    let id = UserId::from_parts(now as u64, tail);
+                    let hash = hashes.get(&u.username).cloned().unwrap_or_default();
+                    users::create(
+                        tx,
+                        &NewUser {
+                            id,
+                            tenant: &tenant,
+                            username: &u.username,
+                            display_name: &u.display_name,
+                            role: u.role,
+                            department,
+                            password_hash: &hash,
+                        },
+                        now,
+                    )?;
+                    report.users_created += 1;
+                    id
+                }
+            };
+            users::set_cells(tx, id, &expanded)?;
+        }
+        for (kind, name, text) in &files {
+            tenants::set_file(tx, &tenant, kind, name, text, now)?;
+            report.files.push((*name).to_owned());
+        }
+        Ok(())
+    })?;
+    dep.forget_rules(&tenant);
+    Ok(report)
+}

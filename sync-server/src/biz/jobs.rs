@@ -1,0 +1,176 @@
+//! Scheduled jobs (DESIGN.md §4 "Scheduled jobs"), run by the tokio scheduler inside `serve`
+//! and by `run-jobs --once` from cron:
+//! - **lights**: every case with a running clock is re-projected at `now` with its tenant's
+//!   calendar, policy and catalog; a changed light or deadline is written to the queue row (no
+//!   feed change);
+//! - **escalation**: a case whose running clock is red and that has no system escalation since
+//!   that clock started gets one `escalate` event (level 1) written by the system actor, merged
+//!   and projected like any change (it enters the feed);
+//! - **compaction**: documents with many chunks are rewritten as one snapshot;
+//! - **blob GC**: incomplete uploads older than a day and complete blobs no case references
+//!   (older than a day, so an upload that precedes its document's sync survives) are deleted;
+//! - **backup**: an online SQLite backup to `<data>/backups/<timestamp>.sqlite`.
+
+use super::merge::{append_system_event, store_case};
+use super::projection;
+use crate::db::{blobs, cases, docs};
+use crate::deployment::Deployment;
+use crate::error::{Result, ServerError};
+use gridcase_core::deadline::Light;
+use gridcase_core::model::{CaseId, Role, Timestamp};
+use gridcase_core::workflow::EventKind;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Compact a document past this many chunks …
+pub const COMPACT_AFTER_CHUNKS: i64 = 16;
+/// … or this many bytes of chunks.
+pub const COMPACT_AFTER_BYTES: i64 = 64 * 1024;
+/// Blobs are kept at least this long before GC may delete them.
+pub const BLOB_GRACE_MS: i64 = 24 * 3_600_000;
+
+/// What one run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct JobReport {
+    /// Queue rows whose light or deadline changed.
+    pub lights_changed: usize,
+    /// Escalation events appended.
+    pub escalated: usize,
+    /// Documents compacted.
+    pub compacted: usize,
+    /// Blobs deleted.
+    pub blobs_removed: usize,
+    /// The backup written, if any.
+    pub backup: Option<PathBuf>,
+}
+
+/// Recomputes lights and escalates cases whose running clock went red.
+pub fn lights_and_escalation(dep: &Deployment, now: Timestamp) -> Result<(usize, usize)> {
+    let running = dep.db().read(|tx| cases::running(tx))?;
+    let (mut changed, mut escalated) = (0, 0);
+    for (tenant, case) in running {
+        let case_id = CaseId::parse(&case).map_err(|e| ServerError::Internal(e.to_string()))?;
+        let rules = dep.rules(&tenant)?;
+        let (c, e) = dep.db().write(|tx| {
+            let Some(row) = cases::get(tx, &tenant, case_id)? else {
+                return Ok((false, false));
+            };
+            let mut doc = docs::load(tx, case_id)?;
+            let p = projection::project(&rules, &doc, now)?;
+            let current = p.deadlines.current().cloned();
+            if let Some(clock) = current.filter(|c| c.light == Light::Red)
+                && !p
+                    .state
+                    .escalations
+                    .iter()
+                    .any(|e| e.by.role == Role::System && e.at >= clock.started_at)
+            {
+                let before = doc.heads();
+                let reason = format!("{}超期", clock.clock.label_zh());
+                append_system_event(dep, &mut doc, EventKind::Escalate { level: 1, reason }, now)?;
+                store_case(tx, dep, &mut doc, Some(&before), now)?;
+                tracing::info!(case = %case_id, clock = clock.clock.as_str(), "escalated");
+                return Ok((row.light != "red", true));
+            }
+            let light_changed = row.light != p.row.light || row.deadline != p.row.deadline;
+            if light_changed {
+                cases::set_light(
+                    tx,
+                    &case,
+                    &p.row.light,
+                    p.row.clock.as_deref(),
+                    p.row.deadline,
+                )?;
+            }
+            Ok((light_changed, false))
+        })?;
+        changed += usize::from(c);
+        escalated += usize::from(e);
+    }
+    Ok((changed, escalated))
+}
+
+/// Compacts documents with many chunks.
+pub fn compact(dep: &Deployment) -> Result<usize> {
+    let ids = dep
+        .db()
+        .read(|tx| docs::needing_compaction(tx, COMPACT_AFTER_CHUNKS, COMPACT_AFTER_BYTES))?;
+    for id in &ids {
+        dep.db().write(|tx| docs::compact(tx, *id))?;
+    }
+    Ok(ids.len())
+}
+
+/// Deletes stale incomplete uploads and unreferenced complete blobs.
+pub fn blob_gc(dep: &Deployment, now: Timestamp) -> Result<usize> {
+    let before = now.ms() - BLOB_GRACE_MS;
+    let (stale, unreferenced) = dep.db().read(|tx| {
+        Ok((
+            blobs::stale_incomplete(tx, before)?,
+            blobs::unreferenced(tx, before)?,
+        ))
+    })?;
+    let mut removed = 0;
+    for (tenant, sha) in stale.iter().chain(unreferenced.iter()) {
+        super::blobs::remove(dep, tenant, sha)?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// Writes an online backup of the database to `<data>/backups/<timestamp>.sqlite` and keeps
+/// the newest `backups_kept`.
+pub fn backup(dep: &Deployment, now: Timestamp) -> Result<PathBuf> {
+    let dir = dep.backups_dir();
+    std::fs::create_dir_all(&dir)?;
+    let stamp = now
+        .to_shanghai()
+        .map(|t| t.format("%Y%m%dT%H%M%S%.3f").to_string())
+        .unwrap_or_else(|| now.ms().to_string());
+    let target = dir.join(format!("{stamp}.sqlite"));
+    let src = rusqlite::Connection::open_with_flags(
+        dep.db().path(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
+    let mut dst = rusqlite::Connection::open(&target)?;
+    {
+        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+        backup.run_to_completion(256, Duration::from_millis(5), None)?;
+    }
+    drop(dst);
+    prune_backups(&dir, dep.config().jobs.backups_kept)?;
+    tracing::info!(path = %target.display(), "backup written");
+    Ok(target)
+}
+
+fn prune_backups(dir: &std::path::Path, keep: usize) -> Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sqlite"))
+        .collect();
+    files.sort();
+    let excess = files.len().saturating_sub(keep.max(1));
+    for old in files.into_iter().take(excess) {
+        std::fs::remove_file(old)?;
+    }
+    Ok(())
+}
+
+/// Runs every job once (`run-jobs --once`); `with_backup` adds the online backup.
+pub fn run_all(dep: &Deployment, now: Timestamp, with_backup: bool) -> Result<JobReport> {
+    let (lights_changed, escalated) = lights_and_escalation(dep, now)?;
+    let compacted = compact(dep)?;
+    let blobs_removed = blob_gc(dep, now)?;
+    let backup = if with_backup {
+        Some(backup(dep, now)?)
+    } else {
+        None
+    };
+    Ok(JobReport {
+        lights_changed,
+        escalated,
+        compacted,
+        blobs_removed,
+        backup,
+    })
+}

@@ -1,0 +1,21 @@
+//! The business layer: everything the server decides, with no knowledge of HTTP. Each function
+//! takes a `&Deployment` (and the authenticated [`Caller`] where it matters) and runs blocking
+//! SQLite work; the HTTP layer calls it on a blocking thread.
+
+pub mod admin;
+pub mod auth;
+pub mod blobs;
+mod caller;
+pub mod feed;
+pub mod gate;
+pub mod import;
+pub mod jobs;
+pub mod merge;
+pub mod numbering;
+pub mod projection;
+pub mod queue;
+pub mod rules;
+pub mod scope;
+pub mod sync;
+
+pub use caller::Caller;

@@ -1,0 +1,133 @@
+//! The case queue projection: a case's row (status, stage, category, cell, department,
+//! deadline and light, case number, texts, counts), its scope principals and the photos it
+//! references, all computed from the workflow fold of its events with the tenant's rules, and
+//! written in the caller's transaction.
+
+use super::rules::TenantRules;
+use super::scope::case_principals;
+use crate::db::cases::{self, CaseRow};
+use crate::error::Result;
+use gridcase_core::codes::CategoryKind;
+use gridcase_core::deadline::{DeadlineContext, Deadlines, Light, deadlines};
+use gridcase_core::doc::CaseDoc;
+use gridcase_core::model::{CaseId, Timestamp, Urgency};
+use gridcase_core::workflow::{CaseState, Event, fold};
+use rusqlite::{Connection, params};
+
+/// A case as the server projects it.
+#[derive(Clone, Debug)]
+pub struct Projected {
+    /// The queue row (its `seq` is set when written).
+    pub row: CaseRow,
+    /// Scope principals.
+    pub principals: Vec<String>,
+    /// Photos referenced (hex SHA-256).
+    pub photos: Vec<String>,
+    /// The folded state.
+    pub state: CaseState,
+    /// Every clock.
+    pub deadlines: Deadlines,
+    /// The events, in fold order.
+    pub events: Vec<Event>,
+}
+
+fn light_str(light: Light) -> &'static str {
+    match light {
+        Light::Green => "green",
+        Light::Yellow => "yellow",
+        Light::Red => "red",
+        Light::None => "none",
+    }
+}
+
+/// The deadlines of a folded case at `now`.
+pub fn case_deadlines(rules: &TenantRules, state: &CaseState, now: Timestamp) -> Deadlines {
+    let category_limit = state
+        .category()
+        .and_then(|c| rules.catalog.handling_limit(c, state.urgency()));
+    let ctx = DeadlineContext {
+        policy: &rules.policy,
+        calendar: &rules.calendar,
+        category_limit,
+        now,
+    };
+    deadlines(state, &ctx)
+}
+
+/// Projects a case document.
+pub fn project(rules: &TenantRules, doc: &CaseDoc, now: Timestamp) -> Result<Projected> {
+    let read = doc.read_events()?;
+    let state = fold(&read.events);
+    let dl = case_deadlines(rules, &state, now);
+    let current = dl.current();
+    let report = state.report.as_ref();
+    let row = CaseRow {
+        case_id: doc.case_id().to_string(),
+        tenant: doc.tenant().to_string(),
+        seq: 0,
+        status: state.status.as_str().to_owned(),
+        stage: serde_json::to_value(state.status.stage())
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        category: report.map(|r| {
+            let kind = match r.category.kind {
+                CategoryKind::Component => "component",
+                CategoryKind::Matter => "matter",
+            };
+            format!("{kind}:{}", r.category.code.as_str())
+        }),
+        cell: state.cell().map(|c| c.to_string()),
+        department: state.department.map(|d| d.to_string()),
+        urgency: match state.urgency() {
+            Urgency::Urgent => "urgent",
+            Urgency::Normal => "normal",
+        }
+        .to_owned(),
+        light: light_str(dl.light()).to_owned(),
+        clock: current.map(|c| c.clock.as_str().to_owned()),
+        deadline: current.and_then(|c| c.deadline).map(Timestamp::ms),
+        case_number: state.case_number.clone(),
+        reporter: state.reported_by.map(|a| a.user.to_string()),
+        address: report.map(|r| r.address.clone()),
+        description: report.map(|r| r.description.clone()),
+        conflicts: (state.conflicts.len() + read.problems.len()) as i64,
+        escalation: i64::from(state.escalation_level()),
+        blobs_missing: 0,
+        created_at: doc.created_at().ms(),
+        updated_at: state.updated_at.unwrap_or(doc.created_at()).ms(),
+    };
+    let principals = case_principals(&state, &read.events);
+    let photos = doc
+        .photos()?
+        .into_iter()
+        .map(|p| p.sha256.to_hex())
+        .collect();
+    Ok(Projected {
+        row,
+        principals,
+        photos,
+        state,
+        deadlines: dl,
+        events: read.events,
+    })
+}
+
+/// Writes the row with feed position `seq`, the scope and the blob references.
+pub fn write(conn: &Connection, p: &mut Projected, seq: i64) -> Result<()> {
+    p.row.seq = seq;
+    let case_id = CaseId::parse(&p.row.case_id)
+        .map_err(|e| crate::error::ServerError::Internal(e.to_string()))?;
+    cases::upsert(conn, &p.row)?;
+    cases::set_scope(conn, case_id, &p.principals)?;
+    cases::set_blob_refs(conn, &p.row.tenant, case_id, &p.photos)?;
+    conn.execute(
+        "UPDATE cases SET blobs_missing = (
+            SELECT count(*) FROM blob_refs r
+            LEFT JOIN blobs b ON b.tenant = r.tenant AND b.sha256 = r.sha256 AND b.complete = 1
+            WHERE r.case_id = ?1 AND b.sha256 IS NULL)
+         WHERE case_id = ?1",
+        params![p.row.case_id],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! A tenant's rules: its category catalog, work calendar and deadline policy, parsed from the
+//! data files stored with [`crate::db::tenants::set_file`], with shipped defaults for what a
+//! tenant has not imported.
+
+use crate::error::Result;
+use gridcase_core::calendar::WorkCalendar;
+use gridcase_core::catalog::Catalog;
+use gridcase_core::deadline::DeadlinePolicy;
+use rusqlite::Connection;
+
+/// The default stage limits (the example file shipped with core).
+pub const DEFAULT_POLICY: &str =
+    include_str!("../../../core/data/limits/stage_limits.example.toml");
+
+/// Kinds of tenant data files.
+pub mod kind {
+    /// Work calendar (TOML, `WorkCalendar::parse_toml`).
+    pub const CALENDAR: &str = "calendar";
+    /// Stage limits (TOML, `DeadlinePolicy::parse_toml`).
+    pub const POLICY: &str = "policy";
+    /// Catalog rules overriding the shipped ones (CSV).
+    pub const CATALOG_RULES: &str = "catalog_rules";
+    /// Tenant extension categories (CSV).
+    pub const CATALOG_EXTENSIONS: &str = "catalog_extensions";
+    /// Responsibility list (权责清单), kept as imported for the dispatcher's suggestions.
+    pub const RESPONSIBILITY: &str = "responsibility";
+}
+
+/// The parsed rules of one tenant.
+#[derive(Debug)]
+pub struct TenantRules {
+    /// Categories and handling limits.
+    pub catalog: Catalog,
+    /// Work calendar.
+    pub calendar: WorkCalendar,
+    /// Stage limits.
+    pub policy: DeadlinePolicy,
+}
+
+impl TenantRules {
+    /// Loads the tenant's files (defaults where absent).
+    pub fn load(conn: &Connection, tenant: &str) -> Result<TenantRules> {
+        use crate::db::tenants::file;
+        let mut catalog = Catalog::builtin();
+        if let Some((name, text)) = file(conn, tenant, kind::CATALOG_EXTENSIONS)? {
+            catalog = catalog.with_extensions(&name, &text)?;
+        }
+        if let Some((name, text)) = file(conn, tenant, kind::CATALOG_RULES)? {
+            catalog = catalog.with_rules(&name, &text)?;
+        }
+        let calendar = match file(conn, tenant, kind::CALENDAR)? {
+            Some((name, text)) => WorkCalendar::parse_toml(&name, &text)?,
+            None => WorkCalendar::standard_weekdays(),
+        };
+        let policy = match file(conn, tenant, kind::POLICY)? {
+            Some((name, text)) => DeadlinePolicy::parse_toml(&name, &text)?,
+            None => DeadlinePolicy::parse_toml("stage_limits.example.toml", DEFAULT_POLICY)?,
+        };
+        Ok(TenantRules {
+            catalog,
+            calendar,
+            policy,
+        })
+    }
+}

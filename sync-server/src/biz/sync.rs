@@ -1,0 +1,242 @@
+//! `POST /v1/sync`: many documents in one round trip (docs/protocol.md "Sync").
+//!
+//! Each document is gated on its own; the accepted ones are merged, numbered, projected and
+//! given a feed position, all in one transaction for the whole request (one durable commit,
+//! group-commit style). Each document runs inside a savepoint, so an internal failure on one
+//! rolls back only that one; a gate rejection writes nothing at all. Requests that only pull run
+//! on a read connection and never wait for the writer.
+
+use super::Caller;
+use super::gate::{Admission, Rejection, gate};
+use super::merge::{add_receipts, number_if_filed, store_case};
+use super::scope::may_create;
+use crate::db::{cases, docs};
+use crate::deployment::Deployment;
+use crate::error::{Result, ServerError};
+use automerge::ChangeHash;
+use gridcase_core::doc::CaseDoc;
+use gridcase_core::model::{CaseId, Timestamp};
+use gridcase_core::protocol::{
+    DocOutcome, DocPush, DocResult, ErrorCode, Heads, SyncRequest, SyncResponse,
+};
+use gridcase_core::workflow::fold;
+use rusqlite::Connection;
+
+fn wire_heads(heads: &[ChangeHash]) -> Heads {
+    heads
+        .iter()
+        .map(|h| serde_bytes::ByteBuf::from(h.0.to_vec()))
+        .collect()
+}
+
+fn parse_heads(heads: &Heads) -> Vec<ChangeHash> {
+    heads
+        .iter()
+        .filter_map(|h| <[u8; 32]>::try_from(h.as_slice()).ok().map(ChangeHash))
+        .collect()
+}
+
+/// Checks the request against the announced limits (`too_large` for the whole request).
+pub fn check_limits(dep: &Deployment, req: &SyncRequest) -> Result<()> {
+    let limits = &dep.config().limits;
+    if req.docs.len() > limits.max_docs_per_sync as usize {
+        return Err(ServerError::api(
+            ErrorCode::TooLarge,
+            format!(
+                "{} 个案件，上限 {}",
+                req.docs.len(),
+                limits.max_docs_per_sync
+            ),
+        ));
+    }
+    if let Some(big) = req
+        .docs
+        .iter()
+        .find(|d| d.changes.len() as u64 > limits.max_doc_bytes)
+    {
+        return Err(ServerError::api(
+            ErrorCode::TooLarge,
+            format!("案件 {} 的变更 {} 字节", big.case_id, big.changes.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Handles one sync request.
+pub fn sync(dep: &Deployment, caller: &Caller, req: &SyncRequest) -> Result<SyncResponse> {
+    check_limits(dep, req)?;
+    let now = dep.now();
+    if req.docs.iter().all(|d| d.changes.is_empty()) {
+        let docs = dep.db().read(|tx| {
+            req.docs
+                .iter()
+                .map(|push| process(tx, dep, caller, push, now))
+                .collect::<Result<Vec<_>>>()
+        })?;
+        return Ok(SyncResponse { docs });
+    }
+    let docs = dep.db().write(|tx| {
+        let mut out = Vec::with_capacity(req.docs.len());
+        for push in &req.docs {
+            tx.execute_batch("SAVEPOINT doc")?;
+            match process(tx, dep, caller, push, now) {
+                Ok(result) => {
+                    tx.execute_batch("RELEASE doc")?;
+                    out.push(result);
+                }
+                Err(e) => {
+                    tx.execute_batch("ROLLBACK TO doc; RELEASE doc")?;
+                    tracing::error!(case = %push.case_id, error = %e, "sync of one document failed");
+                    let api = e.to_api();
+                    out.push(DocResult {
+                        case_id: push.case_id,
+                        outcome: DocOutcome::Rejected {
+                            code: api.code,
+                            message: api.message,
+                        },
+                        heads: Vec::new(),
+                        changes: Vec::new(),
+                        seq: 0,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    })?;
+    Ok(SyncResponse { docs })
+}
+
+fn rejected(case_id: CaseId, r: &Rejection, doc: Option<&mut CaseDoc>, seq: u64) -> DocResult {
+    let api = r.code.with(&r.detail);
+    let (heads, changes) = match doc {
+        Some(d) => (wire_heads(&d.heads()), d.save()),
+        None => (Vec::new(), Vec::new()),
+    };
+    DocResult {
+        case_id,
+        outcome: DocOutcome::Rejected {
+            code: api.code,
+            message: api.message,
+        },
+        heads,
+        changes,
+        seq,
+    }
+}
+
+fn out_of_scope(case_id: CaseId) -> DocResult {
+    let r = Rejection {
+        code: ErrorCode::OutOfScope,
+        detail: String::new(),
+    };
+    rejected(case_id, &r, None, 0)
+}
+
+/// The changes the device lacks: everything after the heads of `have` the server knows; the
+/// whole document when it knows none of them.
+fn what_device_lacks(doc: &mut CaseDoc, have: &Heads) -> Vec<u8> {
+    let known: Vec<ChangeHash> = parse_heads(have)
+        .into_iter()
+        .filter(|h| doc.has_change(h))
+        .collect();
+    if known.is_empty() {
+        doc.save()
+    } else {
+        doc.save_after(&known)
+    }
+}
+
+fn accepted(case_id: CaseId, doc: &mut CaseDoc, have: &Heads, seq: i64) -> DocResult {
+    DocResult {
+        case_id,
+        outcome: DocOutcome::Accepted,
+        heads: wire_heads(&doc.heads()),
+        changes: what_device_lacks(doc, have),
+        seq: seq.max(0) as u64,
+    }
+}
+
+/// One document of a request.
+fn process(
+    conn: &Connection,
+    dep: &Deployment,
+    caller: &Caller,
+    push: &DocPush,
+    now: Timestamp,
+) -> Result<DocResult> {
+    let case_id = push.case_id;
+    let tenant = caller.tenant_code();
+    let info = docs::info(conn, case_id)?;
+    let mut existing = match &info {
+        Some(i) if i.tenant != tenant => return Ok(out_of_scope(case_id)),
+        Some(_) => {
+            let row = cases::get(conn, &tenant, case_id)?;
+            let principals = caller.principals();
+            let visible = match &principals {
+                None => true,
+                Some(p) => cases::in_scope(conn, case_id, p)?,
+            };
+            if !visible || row.is_none() {
+                return Ok(out_of_scope(case_id));
+            }
+            Some((docs::load(conn, case_id)?, row.map_or(0, |r| r.seq)))
+        }
+        None if push.changes.is_empty() => return Ok(out_of_scope(case_id)),
+        None => None,
+    };
+    if push.changes.is_empty() {
+        let (doc, seq) = existing
+            .as_mut()
+            .ok_or_else(|| ServerError::Internal("no doc".into()))?;
+        return Ok(accepted(case_id, doc, &push.have, *seq));
+    }
+    let admission = gate(
+        caller,
+        case_id,
+        existing.as_mut().map(|(d, _)| d),
+        &push.changes,
+        now,
+    );
+    let (mut candidate, before, new_events) = match admission {
+        Err(r) => {
+            let seq = existing.as_ref().map_or(0, |(_, s)| *s as u64);
+            return Ok(rejected(
+                case_id,
+                &r,
+                existing.as_mut().map(|(d, _)| d),
+                seq,
+            ));
+        }
+        Ok(Admission::Nothing) => {
+            return Ok(match existing.as_mut() {
+                Some((doc, seq)) => accepted(case_id, doc, &push.have, *seq),
+                // Changes for an unknown case that create nothing (missing dependencies).
+                None => out_of_scope(case_id),
+            });
+        }
+        Ok(Admission::Admitted {
+            candidate,
+            before,
+            new_events,
+        }) => (candidate, before, new_events),
+    };
+    if existing.is_none() {
+        let state = fold(&new_events);
+        if candidate.tenant() != caller.tenant || !may_create(caller, &state) {
+            return Ok(out_of_scope(case_id));
+        }
+    }
+    candidate.set_actor(dep.identity().actor.clone());
+    add_receipts(&mut candidate, &new_events, now)?;
+    if let Some(number) = number_if_filed(conn, dep, &mut candidate, now)? {
+        tracing::info!(case = %case_id, number = %number, "case number allocated");
+    }
+    let before_ref = existing.is_some().then_some(before.as_slice());
+    let projected = store_case(conn, dep, &mut candidate, before_ref, now)?;
+    Ok(accepted(
+        case_id,
+        &mut candidate,
+        &push.have,
+        projected.row.seq,
+    ))
+}

@@ -1,0 +1,396 @@
+//! The command line of the `gridcase-server` binary (clap): `serve`, `migrate`, tenant,
+//! department, user and device administration, `import`, `backup` and `run-jobs --once`.
+//! Every command reads the same configuration (`--config`, then `GRIDCASE_*` variables) and
+//! works on the data directory it names. Listing commands print JSON.
+
+use crate::biz::{admin, import, jobs};
+use crate::config::Config;
+use crate::deployment::Deployment;
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use gridcase_core::model::Role;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// gridcase sync server and administration.
+#[derive(Parser, Debug)]
+#[command(name = "gridcase-server", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML); `GRIDCASE_*` environment variables override it.
+    #[arg(long, global = true, env = "GRIDCASE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the HTTP API with the scheduler in the same process.
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Tenants (counties).
+    #[command(subcommand)]
+    Tenant(TenantCmd),
+    /// Departments (专业部门).
+    #[command(subcommand)]
+    Dept(DeptCmd),
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Enrolled devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// Import a tenant directory (departments, users, cells, calendar, limits, responsibility).
+    Import {
+        /// Tenant code (6 digits).
+        #[arg(long)]
+        tenant: String,
+        /// Password given to every new account (the files hold none); hashed with argon2id.
+        #[arg(long, env = "GRIDCASE_DEMO_PASSWORD")]
+        demo_password: Option<String>,
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Write an online backup to `<data>/backups/<timestamp>.sqlite`.
+    Backup,
+    /// Run the scheduled jobs (lights, escalation, compaction, blob GC, backup).
+    RunJobs {
+        /// Run every job once and exit (for cron).
+        #[arg(long)]
+        once: bool,
+        /// Skip the backup.
+        #[arg(long)]
+        no_backup: bool,
+    },
+}
+
+/// Tenant commands.
+#[derive(Subcommand, Debug)]
+pub enum TenantCmd {
+    /// Create a tenant.
+    Create {
+        /// 6-digit county code.
+        #[arg(long)]
+        code: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List tenants.
+    List,
+}
+
+/// Department commands.
+#[derive(Subcommand, Debug)]
+pub enum DeptCmd {
+    /// Create a department.
+    Create {
+        /// Tenant code.
+        #[arg(long)]
+        tenant: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// The tenant's short code for it.
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// List departments.
+    List {
+        /// Tenant code.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+/// A password from the command line or standard input.
+#[derive(Args, Debug)]
+pub struct PasswordArg {
+    /// The password (visible in the process list; prefer --password-stdin).
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+impl PasswordArg {
+    fn read(&self) -> Result<String> {
+        if let Some(p) = &self.password {
+            return Ok(p.clone());
+        }
+        if self.password_stdin {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            return Ok(s.lines().next().unwrap_or_default().to_owned());
+        }
+        bail!("give --password or --password-stdin")
+    }
+}
+
+/// User commands.
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Create an account.
+    Create {
+        /// Tenant code.
+        #[arg(long)]
+        tenant: String,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Role: inspector, intake_operator, shift_leader, dispatcher, department, leader, admin.
+        #[arg(long)]
+        role: String,
+        /// Department id, code or name (department users).
+        #[arg(long)]
+        department: Option<String>,
+        /// Grid cells (inspectors), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        cells: Vec<String>,
+        /// The password.
+        #[command(flatten)]
+        password: PasswordArg,
+    },
+    /// Disable an account (its devices stop working at once).
+    Disable {
+        /// Tenant code.
+        #[arg(long)]
+        tenant: String,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Re-enable instead.
+        #[arg(long)]
+        enable: bool,
+    },
+    /// Set a password.
+    Passwd {
+        /// Tenant code.
+        #[arg(long)]
+        tenant: String,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// The password.
+        #[command(flatten)]
+        password: PasswordArg,
+    },
+    /// Set an inspector's grid cells.
+    Cells {
+        /// Tenant code.
+        #[arg(long)]
+        tenant: String,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Grid cells, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        cells: Vec<String>,
+    },
+    /// List accounts.
+    List {
+        /// Tenant code.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+/// Device commands.
+#[derive(Subcommand, Debug)]
+pub enum DeviceCmd {
+    /// List devices.
+    List {
+        /// Tenant code.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a device's token.
+    Revoke {
+        /// Device id.
+        #[arg(long)]
+        device: String,
+    },
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn open(config: &Config) -> Result<Deployment> {
+    Deployment::open(config.clone())
+        .with_context(|| format!("opening data directory {}", config.data_dir.display()))
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(config),
+        Command::Migrate => {
+            let dep = open(&config)?;
+            let version = dep.db().read(|tx| crate::db::schema::version(tx))?;
+            println!("schema version {version} at {}", dep.db().path().display());
+            Ok(())
+        }
+        Command::Tenant(TenantCmd::Create { code, name }) => {
+            admin::create_tenant(&open(&config)?, &code, &name)?;
+            println!("tenant {code} created");
+            Ok(())
+        }
+        Command::Tenant(TenantCmd::List) => print_json(&admin::list_tenants(&open(&config)?)?),
+        Command::Dept(DeptCmd::Create { tenant, name, code }) => {
+            let id = admin::create_department(&open(&config)?, &tenant, &name, code.as_deref())?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Dept(DeptCmd::List { tenant }) => {
+            print_json(&admin::list_departments(&open(&config)?, &tenant)?)
+        }
+        Command::User(cmd) => user(&config, cmd),
+        Command::Device(DeviceCmd::List { tenant }) => {
+            print_json(&admin::list_devices(&open(&config)?, &tenant)?)
+        }
+        Command::Device(DeviceCmd::Revoke { device }) => {
+            let changed = admin::revoke(&open(&config)?, &device)?;
+            println!(
+                "{}",
+                if changed {
+                    "revoked"
+                } else {
+                    "already revoked"
+                }
+            );
+            Ok(())
+        }
+        Command::Import {
+            tenant,
+            demo_password,
+            dir,
+        } => {
+            let dep = open(&config)?;
+            let report = import::import_dir(&dep, &tenant, &dir, demo_password.as_deref())?;
+            print_json(&report)
+        }
+        Command::Backup => {
+            let dep = open(&config)?;
+            let path = jobs::backup(&dep, dep.now())?;
+            println!("{}", path.display());
+            Ok(())
+        }
+        Command::RunJobs { once, no_backup } => {
+            if !once {
+                bail!("run-jobs runs once (--once); `serve` runs the scheduler continuously");
+            }
+            let dep = open(&config)?;
+            print_json(&jobs::run_all(&dep, dep.now(), !no_backup)?)
+        }
+    }
+}
+
+fn user(config: &Config, cmd: UserCmd) -> Result<()> {
+    let dep = open(config)?;
+    match cmd {
+        UserCmd::Create {
+            tenant,
+            username,
+            name,
+            role,
+            department,
+            cells,
+            password,
+        } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
+            let spec = admin::UserSpec {
+                tenant,
+                username,
+                display_name: name,
+                role,
+                department,
+                cells,
+                password: password.read()?,
+            };
+            println!("{}", admin::create_user(&dep, &spec)?);
+        }
+        UserCmd::Disable {
+            tenant,
+            username,
+            enable,
+        } => admin::set_disabled(&dep, &tenant, &username, !enable)?,
+        UserCmd::Passwd {
+            tenant,
+            username,
+            password,
+        } => admin::set_password(&dep, &tenant, &username, &password.read()?)?,
+        UserCmd::Cells {
+            tenant,
+            username,
+            cells,
+        } => admin::set_cells(&dep, &tenant, &username, &cells)?,
+        UserCmd::List { tenant } => print_json(&admin::list_users(&dep, &tenant)?)?,
+    }
+    Ok(())
+}
+
+fn serve(config: Config) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let server = crate::server::spawn(config).await?;
+        println!("listening on {}", server.url());
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        server.shutdown().await?;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// The binary's entry point: logging to stderr (`GRIDCASE_LOG` or `RUST_LOG`, default `info`),
+/// then the command.
+pub fn main() -> ExitCode {
+    let filter = std::env::var("GRIDCASE_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".to_owned());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

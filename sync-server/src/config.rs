@@ -1,0 +1,150 @@
+//! Server configuration: a TOML file (`--config path`) with environment overrides.
+//!
+//! Precedence: defaults < file < environment (`GRIDCASE_LISTEN`, `GRIDCASE_DATA_DIR`,
+//! `GRIDCASE_MIN_APP_VERSION`, `GRIDCASE_JOBS_INTERVAL_SECS`, `GRIDCASE_BACKUP_EVERY_HOURS`).
+//! Unknown keys in the file are refused, so a typo does not silently fall back to a default.
+
+use crate::error::ServerError;
+use gridcase_core::protocol::Limits;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Everything the server needs to start.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on (default `127.0.0.1:8470`).
+    pub listen: SocketAddr,
+    /// The data directory: `gridcase.sqlite`, `blobs/`, `backups/` (default `./gridcase-data`).
+    pub data_dir: PathBuf,
+    /// The oldest app version allowed to write (announced by `hello`).
+    pub min_app_version: String,
+    /// Protocol limits (announced by `hello`).
+    #[serde(skip)]
+    pub limits: Limits,
+    /// The scheduler.
+    pub jobs: JobsConfig,
+}
+
+/// When the scheduler runs its jobs.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Whether `serve` runs the scheduler at all (default true).
+    pub enabled: bool,
+    /// Seconds between two runs of lights and escalation (default 60).
+    pub interval_secs: u64,
+    /// Hours between two compaction and blob GC runs (default 1).
+    pub maintenance_every_hours: u64,
+    /// Hours between two online backups; 0 disables them in `serve` (default 24).
+    pub backup_every_hours: u64,
+    /// Backups to keep in `<data>/backups` (default 14).
+    pub backups_kept: usize,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            enabled: true,
+            interval_secs: 60,
+            maintenance_every_hours: 1,
+            backup_every_hours: 24,
+            backups_kept: 14,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8470)),
+            data_dir: PathBuf::from("./gridcase-data"),
+            min_app_version: "0.1.0".to_owned(),
+            limits: Limits::default(),
+            jobs: JobsConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// A configuration for `data_dir` with every other setting at its default.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            ..Config::default()
+        }
+    }
+
+    /// Parses a configuration file's text.
+    pub fn parse_toml(text: &str) -> Result<Config, ServerError> {
+        toml::from_str(text).map_err(|e| ServerError::Config(e.to_string()))
+    }
+
+    /// Loads the file (if any), then applies the environment overrides.
+    pub fn load(file: Option<&Path>) -> Result<Config, ServerError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ServerError::Config(format!("cannot read {}: {e}", path.display()))
+                })?;
+                Config::parse_toml(&text)?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|key| std::env::var(key).ok())?;
+        Ok(config)
+    }
+
+    /// Applies the `GRIDCASE_*` overrides read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ServerError> {
+        let bad =
+            |key: &str, value: &str| ServerError::Config(format!("{key}={value:?} is invalid"));
+        if let Some(v) = var("GRIDCASE_LISTEN") {
+            self.listen = v.parse().map_err(|_| bad("GRIDCASE_LISTEN", &v))?;
+        }
+        if let Some(v) = var("GRIDCASE_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("GRIDCASE_MIN_APP_VERSION") {
+            self.min_app_version = v;
+        }
+        if let Some(v) = var("GRIDCASE_JOBS_INTERVAL_SECS") {
+            self.jobs.interval_secs = v
+                .parse()
+                .map_err(|_| bad("GRIDCASE_JOBS_INTERVAL_SECS", &v))?;
+        }
+        if let Some(v) = var("GRIDCASE_BACKUP_EVERY_HOURS") {
+            self.jobs.backup_every_hours = v
+                .parse()
+                .map_err(|_| bad("GRIDCASE_BACKUP_EVERY_HOURS", &v))?;
+        }
+        Ok(())
+    }
+
+    /// The SQLite file.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("gridcase.sqlite")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment() {
+        let mut c = Config::parse_toml(
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/g\"\n[jobs]\ninterval_secs = 5\n",
+        )
+        .expect("parses");
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.jobs.interval_secs, 5);
+        assert_eq!(c.jobs.backup_every_hours, 24);
+        c.apply_env(|k| (k == "GRIDCASE_DATA_DIR").then(|| "/tmp/x".to_owned()))
+            .expect("env");
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert!(Config::parse_toml("lisen = \"x\"").is_err());
+        assert!(c.apply_env(|_| Some("nope".into())).is_err());
+    }
+}

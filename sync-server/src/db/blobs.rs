@@ -1,0 +1,85 @@
+//! `blobs`: photo uploads per tenant, by SHA-256, with the declared length and whether the
+//! bytes are complete and verified. The bytes themselves are files under `<data>/blobs/`.
+
+use crate::error::Result;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A blob record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobRow {
+    /// Declared length.
+    pub length: i64,
+    /// Received and verified.
+    pub complete: bool,
+    /// First seen (Unix ms).
+    pub created_at: i64,
+}
+
+/// A tenant's blob record.
+pub fn get(conn: &Connection, tenant: &str, sha256: &str) -> Result<Option<BlobRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT length, complete, created_at FROM blobs WHERE tenant = ?1 AND sha256 = ?2",
+            params![tenant, sha256],
+            |r| {
+                Ok(BlobRow {
+                    length: r.get(0)?,
+                    complete: r.get(1)?,
+                    created_at: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Records the start of an upload.
+pub fn create(conn: &Connection, tenant: &str, sha256: &str, length: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO blobs(tenant, sha256, length, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO NOTHING",
+        params![tenant, sha256, length, now],
+    )?;
+    Ok(())
+}
+
+/// Marks a blob complete and verified.
+pub fn complete(conn: &Connection, tenant: &str, sha256: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE blobs SET complete = 1, completed_at = ?3 WHERE tenant = ?1 AND sha256 = ?2",
+        params![tenant, sha256, now],
+    )?;
+    Ok(())
+}
+
+/// Forgets a blob.
+pub fn delete(conn: &Connection, tenant: &str, sha256: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM blobs WHERE tenant = ?1 AND sha256 = ?2",
+        params![tenant, sha256],
+    )?;
+    Ok(())
+}
+
+/// Whether the blob is complete for the tenant.
+pub fn is_complete(conn: &Connection, tenant: &str, sha256: &str) -> Result<bool> {
+    Ok(get(conn, tenant, sha256)?.is_some_and(|b| b.complete))
+}
+
+/// Incomplete uploads started before `before`: `(tenant, sha256)`.
+pub fn stale_incomplete(conn: &Connection, before: i64) -> Result<Vec<(String, String)>> {
+    let mut stmt =
+        conn.prepare("SELECT tenant, sha256 FROM blobs WHERE complete = 0 AND created_at < ?1")?;
+    let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Complete blobs no case references, completed before `before`: `(tenant, sha256)`.
+pub fn unreferenced(conn: &Connection, before: i64) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT b.tenant, b.sha256 FROM blobs b
+         WHERE b.complete = 1 AND coalesce(b.completed_at, b.created_at) < ?1
+           AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.tenant = b.tenant AND r.sha256 = b.sha256)",
+    )?;
+    let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

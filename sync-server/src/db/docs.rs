@@ -1,0 +1,134 @@
+//! `docs` and `doc_chunks`: each case's Automerge document as a snapshot (`save()`) plus the
+//! change chunks merged since (`save_after(previous heads)`), like the device store. A merge
+//! appends one small chunk instead of rewriting the document; the compaction job folds the
+//! chunks back into a snapshot.
+
+use super::{decode_heads, encode_heads};
+use crate::error::{Result, ServerError};
+use automerge::ChangeHash;
+use gridcase_core::doc::CaseDoc;
+use gridcase_core::model::CaseId;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// What the store knows of a document besides its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocInfo {
+    /// The tenant the case belongs to.
+    pub tenant: String,
+    /// Heads of snapshot + chunks.
+    pub heads: Vec<ChangeHash>,
+    /// Chunks on top of the snapshot.
+    pub chunk_count: i64,
+    /// Bytes of snapshot + chunks.
+    pub total_bytes: i64,
+}
+
+/// The tenant and heads of a case, if it exists (in any tenant).
+pub fn info(conn: &Connection, case_id: CaseId) -> Result<Option<DocInfo>> {
+    let row: Option<(String, Vec<u8>, i64, i64, i64)> = conn
+        .query_row(
+            "SELECT tenant, heads, chunk_count, chunk_bytes, length(snapshot)
+             FROM docs WHERE case_id = ?1",
+            [case_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    row.map(|(tenant, heads, chunk_count, chunk_bytes, snap)| {
+        Ok(DocInfo {
+            tenant,
+            heads: decode_heads(&heads)?,
+            chunk_count,
+            total_bytes: chunk_bytes + snap,
+        })
+    })
+    .transpose()
+}
+
+/// Loads a case's document (snapshot and chunks).
+pub fn load(conn: &Connection, case_id: CaseId) -> Result<CaseDoc> {
+    let key = case_id.to_string();
+    let mut bytes: Vec<u8> = conn
+        .query_row(
+            "SELECT snapshot FROM docs WHERE case_id = ?1",
+            [&key],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| ServerError::not_found("案件"))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM doc_chunks WHERE case_id = ?1 ORDER BY n")?;
+    for chunk in stmt.query_map([&key], |r| r.get::<_, Vec<u8>>(0))? {
+        bytes.extend(chunk?);
+    }
+    let doc = CaseDoc::load(&bytes)?;
+    if doc.case_id() != case_id {
+        return Err(ServerError::Internal(format!(
+            "docs/{key} holds another case's document"
+        )));
+    }
+    Ok(doc)
+}
+
+/// Stores a new case's document as its first snapshot.
+pub fn insert(conn: &Connection, tenant: &str, doc: &mut CaseDoc, now: i64) -> Result<()> {
+    let snapshot = doc.save();
+    let heads = encode_heads(&doc.heads());
+    conn.execute(
+        "INSERT INTO docs(case_id, tenant, snapshot, heads, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![doc.case_id().to_string(), tenant, snapshot, heads, now],
+    )?;
+    Ok(())
+}
+
+/// Appends the changes made after `previous` heads as one chunk.
+pub fn append(
+    conn: &Connection,
+    doc: &mut CaseDoc,
+    previous: &[ChangeHash],
+    now: i64,
+) -> Result<()> {
+    let chunk = doc.save_after(previous);
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    let key = doc.case_id().to_string();
+    let heads = encode_heads(&doc.heads());
+    conn.execute(
+        "INSERT INTO doc_chunks(case_id, n, bytes)
+         VALUES (?1, (SELECT chunk_count + 1 FROM docs WHERE case_id = ?1), ?2)",
+        params![key, chunk],
+    )?;
+    conn.execute(
+        "UPDATE docs SET heads = ?2, chunk_count = chunk_count + 1,
+                         chunk_bytes = chunk_bytes + ?3, updated_at = ?4
+         WHERE case_id = ?1",
+        params![key, heads, chunk.len() as i64, now],
+    )?;
+    Ok(())
+}
+
+/// Replaces snapshot and chunks by one `save()`.
+pub fn compact(conn: &Connection, case_id: CaseId) -> Result<()> {
+    let mut doc = load(conn, case_id)?;
+    let key = case_id.to_string();
+    conn.execute("DELETE FROM doc_chunks WHERE case_id = ?1", [&key])?;
+    conn.execute(
+        "UPDATE docs SET snapshot = ?2, heads = ?3, chunk_count = 0, chunk_bytes = 0
+         WHERE case_id = ?1",
+        params![key, doc.save(), encode_heads(&doc.heads())],
+    )?;
+    Ok(())
+}
+
+/// Cases with more than `chunks` chunks or `bytes` bytes of chunks.
+pub fn needing_compaction(conn: &Connection, chunks: i64, bytes: i64) -> Result<Vec<CaseId>> {
+    let mut stmt = conn.prepare(
+        "SELECT case_id FROM docs WHERE chunk_count > ?1 OR chunk_bytes > ?2 ORDER BY case_id",
+    )?;
+    let rows = stmt.query_map(params![chunks, bytes], |r| r.get::<_, String>(0))?;
+    rows.map(|r| {
+        let s = r?;
+        CaseId::parse(&s).map_err(|e| ServerError::Internal(e.to_string()))
+    })
+    .collect()
+}

@@ -1,0 +1,135 @@
+//! The server's SQLite store (rusqlite, bundled): one file in the data directory, WAL,
+//! `synchronous=FULL`, foreign keys on, append-only migrations counted by `PRAGMA user_version`.
+//!
+//! One writer: every write goes through [`Db::write`] (a `BEGIN IMMEDIATE` transaction on the
+//! single writer connection, behind a mutex; callers run it on a blocking thread). Readers take
+//! a pooled read-only connection ([`Db::read`]) and see the last committed state (WAL snapshots),
+//! so a read never waits for a write. Every table module takes a `&Connection` (a transaction
+//! derefs to one), so the business layer composes several table writes into one transaction.
+//!
+//! Invariant: every query on tenant data names the tenant.
+
+pub mod blobs;
+pub mod cases;
+pub mod devices;
+pub mod docs;
+pub mod meta;
+pub mod schema;
+pub mod tenants;
+pub mod users;
+
+use crate::error::{Result, ServerError};
+use automerge::ChangeHash;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The database of one deployment.
+#[derive(Debug)]
+pub struct Db {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Db> {
+        let conn = Connection::open(path)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(ServerError::Internal(format!(
+                "{} could not switch to WAL (journal_mode={mode})",
+                path.display()
+            )));
+        }
+        configure(&conn)?;
+        let mut conn = conn;
+        schema::migrate(&mut conn)?;
+        Ok(Db {
+            path: path.to_owned(),
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The writer connection (for callers that manage savepoints themselves).
+    pub fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer; commits if it returns `Ok`.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` on a pooled read-only connection inside one read transaction (one snapshot).
+    pub fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&c)?;
+                c
+            }
+        };
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let value = f(&tx)?;
+            tx.finish()?;
+            Ok(value)
+        })();
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < 8 {
+            pool.push(conn);
+        }
+        result
+    }
+}
+
+/// Heads as stored: concatenated 32-byte hashes, sorted.
+pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    let mut sorted = heads.to_vec();
+    sorted.sort();
+    sorted.iter().flat_map(|h| h.0).collect()
+}
+
+/// Reads stored heads.
+pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>> {
+    if bytes.len() % 32 != 0 {
+        return Err(ServerError::Internal(
+            "stored heads are not 32-byte hashes".into(),
+        ));
+    }
+    Ok(bytes
+        .chunks_exact(32)
+        .map(|c| {
+            let mut h = [0u8; 32];
+            h.copy_from_slice(c);
+            ChangeHash(h)
+        })
+        .collect())
+}

@@ -1,0 +1,196 @@
+//! The server schema as append-only migrations, applied in order in one transaction and counted
+//! by `PRAGMA user_version`. A migration, once released, is never edited: a fix is a new one at
+//! the end. A database newer than this build is refused.
+
+use crate::error::{Result, ServerError};
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The migrations, oldest first; migration `i` takes `user_version` from `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: tenants, accounts, devices, documents, the case queue, scope, counters, blobs.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) STRICT;
+
+    CREATE TABLE tenants (
+        code       TEXT PRIMARY KEY,            -- 6-digit county code
+        name       TEXT NOT NULL,
+        seq        INTEGER NOT NULL DEFAULT 0,  -- the tenant's feed sequence (last given)
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    -- Tenant data files kept as text: calendar, policy, catalog rules/extensions, cells,
+    -- responsibility list. Parsed (and cached) by the business layer.
+    CREATE TABLE tenant_files (
+        tenant     TEXT NOT NULL REFERENCES tenants(code),
+        kind       TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        text       TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, kind)
+    ) STRICT;
+
+    CREATE TABLE departments (
+        id         TEXT PRIMARY KEY,            -- DepartmentId (UUIDv7)
+        tenant     TEXT NOT NULL REFERENCES tenants(code),
+        code       TEXT,                        -- the tenant's own code, if any
+        name       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (tenant, name)
+    ) STRICT;
+
+    CREATE TABLE users (
+        id            TEXT PRIMARY KEY,         -- UserId (UUIDv7)
+        tenant        TEXT NOT NULL REFERENCES tenants(code),
+        username      TEXT NOT NULL,
+        display_name  TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        department    TEXT REFERENCES departments(id),
+        password_hash TEXT NOT NULL,            -- argon2id PHC string
+        disabled_at   INTEGER,
+        created_at    INTEGER NOT NULL,
+        UNIQUE (tenant, username)
+    ) STRICT;
+
+    CREATE TABLE user_cells (                  -- an inspector's grid cells
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        cell    TEXT NOT NULL,
+        PRIMARY KEY (user_id, cell)
+    ) STRICT;
+
+    CREATE TABLE cells (                       -- the tenant's unit grid cells (from import)
+        tenant TEXT NOT NULL REFERENCES tenants(code),
+        code   TEXT NOT NULL,
+        name   TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (tenant, code)
+    ) STRICT;
+
+    CREATE TABLE devices (
+        id         TEXT PRIMARY KEY,            -- DeviceId (UUIDv7)
+        tenant     TEXT NOT NULL REFERENCES tenants(code),
+        user_id    TEXT NOT NULL REFERENCES users(id),
+        install_id TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        actor_id   BLOB NOT NULL UNIQUE,        -- 16 bytes, issued by the server
+        token_hash BLOB UNIQUE,                 -- SHA-256 of the bearer token
+        created_at INTEGER NOT NULL,
+        last_seen  INTEGER,
+        revoked_at INTEGER,
+        UNIQUE (tenant, user_id, install_id)
+    ) STRICT;
+
+    CREATE TABLE docs (
+        case_id     TEXT PRIMARY KEY,
+        tenant      TEXT NOT NULL REFERENCES tenants(code),
+        snapshot    BLOB NOT NULL,              -- CaseDoc::save() at creation or compaction
+        heads       BLOB NOT NULL,              -- heads of snapshot + chunks (32 bytes each)
+        chunk_count INTEGER NOT NULL DEFAULT 0,
+        chunk_bytes INTEGER NOT NULL DEFAULT 0,
+        updated_at  INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE doc_chunks (
+        case_id TEXT NOT NULL REFERENCES docs(case_id) ON DELETE CASCADE,
+        n       INTEGER NOT NULL,               -- 1, 2, … in write order
+        bytes   BLOB NOT NULL,                  -- save_after(previous heads)
+        PRIMARY KEY (case_id, n)
+    ) STRICT;
+
+    -- The central case queue: one row per case, recomputed from the fold on every merge and
+    -- by the lights job.
+    CREATE TABLE cases (
+        case_id       TEXT PRIMARY KEY REFERENCES docs(case_id),
+        tenant        TEXT NOT NULL REFERENCES tenants(code),
+        seq           INTEGER NOT NULL,         -- position in the tenant's feed
+        status        TEXT NOT NULL,
+        stage         TEXT NOT NULL,
+        category      TEXT,                     -- component:<code> | matter:<code>
+        cell          TEXT,
+        department    TEXT,
+        urgency       TEXT NOT NULL,
+        light         TEXT NOT NULL,            -- green | yellow | red | none
+        clock         TEXT,                     -- the running clock
+        deadline      INTEGER,                  -- of the running clock (Unix ms)
+        case_number   TEXT,
+        reporter      TEXT,                     -- user id of the reporter
+        address       TEXT,
+        description   TEXT,
+        conflicts     INTEGER NOT NULL,
+        escalation    INTEGER NOT NULL,         -- highest escalation level
+        blobs_missing INTEGER NOT NULL,         -- photos referenced but not (completely) uploaded
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    ) STRICT;
+    CREATE UNIQUE INDEX cases_feed ON cases(tenant, seq);
+    CREATE INDEX cases_queue ON cases(tenant, status, updated_at);
+    CREATE INDEX cases_light ON cases(tenant, light);
+    CREATE UNIQUE INDEX cases_number ON cases(case_number) WHERE case_number IS NOT NULL;
+
+    -- Who may see a case besides the centre: cell:<code>, user:<id>, dept:<id>.
+    CREATE TABLE case_scope (
+        principal TEXT NOT NULL,
+        case_id   TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+        PRIMARY KEY (principal, case_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX case_scope_by_case ON case_scope(case_id);
+
+    CREATE TABLE case_numbers (                -- daily case number counters
+        tenant TEXT NOT NULL REFERENCES tenants(code),
+        day    TEXT NOT NULL,                   -- yyyymmdd, Asia/Shanghai
+        last   INTEGER NOT NULL,
+        PRIMARY KEY (tenant, day)
+    ) STRICT;
+
+    CREATE TABLE blobs (
+        tenant       TEXT NOT NULL REFERENCES tenants(code),
+        sha256       TEXT NOT NULL,             -- 64 lowercase hex digits
+        length       INTEGER NOT NULL,          -- declared by Upload-Length
+        complete     INTEGER NOT NULL DEFAULT 0,
+        created_at   INTEGER NOT NULL,
+        completed_at INTEGER,
+        PRIMARY KEY (tenant, sha256)
+    ) STRICT;
+
+    CREATE TABLE blob_refs (                   -- photos referenced by case documents
+        tenant  TEXT NOT NULL,
+        sha256  TEXT NOT NULL,
+        case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+        PRIMARY KEY (tenant, sha256, case_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX blob_refs_by_case ON blob_refs(case_id);
+    "#,
+];
+
+/// The schema version this build writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Applies the pending migrations in one transaction; returns the version reached.
+pub fn migrate(conn: &mut Connection) -> Result<i64> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let target = current_version();
+    if found > target {
+        return Err(ServerError::Internal(format!(
+            "the database is at schema version {found}, newer than this build ({target}); \
+             upgrade the server"
+        )));
+    }
+    if found == target {
+        return Ok(found);
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    for sql in &MIGRATIONS[found as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()?;
+    Ok(target)
+}
+
+/// The database's schema version.
+pub fn version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}

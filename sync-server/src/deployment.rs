@@ -1,0 +1,124 @@
+//! [`Deployment`]: one deployment's database, data directory, clock, server identity and the
+//! parsed rules (catalog, calendar, deadline policy) of its tenants. The business layer takes a
+//! `&Deployment`; the HTTP layer shares one behind an `Arc`.
+
+use crate::biz::rules::TenantRules;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::db::meta::{ServerIdentity, server_identity};
+use crate::error::Result;
+use gridcase_core::model::Timestamp;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// One deployment of the server.
+#[derive(Debug)]
+pub struct Deployment {
+    db: Db,
+    config: Config,
+    clock: Clock,
+    identity: ServerIdentity,
+    rules: RwLock<HashMap<String, Arc<TenantRules>>>,
+    blob_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Deployment {
+    /// Opens the data directory (creating it and migrating the database as needed).
+    pub fn open(config: Config) -> Result<Deployment> {
+        Deployment::open_with_clock(config, Clock::system())
+    }
+
+    /// Opens with a given clock (tests move it forward).
+    pub fn open_with_clock(config: Config, clock: Clock) -> Result<Deployment> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        std::fs::create_dir_all(config.data_dir.join("blobs"))?;
+        let db = Db::open(&config.db_path())?;
+        let now = clock.now().ms();
+        let identity = db.write(|tx| server_identity(tx, now))?;
+        Ok(Deployment {
+            db,
+            config,
+            clock,
+            identity,
+            rules: RwLock::new(HashMap::new()),
+            blob_locks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The server's actor and system account.
+    pub fn identity(&self) -> &ServerIdentity {
+        &self.identity
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    /// Where blobs live.
+    pub fn blobs_dir(&self) -> PathBuf {
+        self.config.data_dir.join("blobs")
+    }
+
+    /// Where backups go.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.config.data_dir.join("backups")
+    }
+
+    /// The parsed rules of a tenant (cached until its files change).
+    pub fn rules(&self, tenant: &str) -> Result<Arc<TenantRules>> {
+        if let Some(r) = self
+            .rules
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(tenant)
+        {
+            return Ok(r.clone());
+        }
+        let rules = Arc::new(self.db.read(|tx| TenantRules::load(tx, tenant))?);
+        self.rules
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(tenant.to_owned(), rules.clone());
+        Ok(rules)
+    }
+
+    /// Drops the cached rules of a tenant (after an import).
+    pub fn forget_rules(&self, tenant: &str) {
+        self.rules
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(tenant);
+    }
+
+    /// The lock serialising uploads of one blob.
+    pub(crate) fn blob_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.blob_locks.lock().unwrap_or_else(|p| p.into_inner());
+        if locks.len() > 10_000 {
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        locks.entry(key.to_owned()).or_default().clone()
+    }
+}

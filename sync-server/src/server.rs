@@ -1,0 +1,152 @@
+//! Serving a deployment: the HTTP listener and the scheduler in one process, with a handle to
+//! stop both. Tests run it in-process on `127.0.0.1:0`.
+
+use crate::api;
+use crate::biz::jobs;
+use crate::config::Config;
+use crate::deployment::Deployment;
+use crate::error::{Result, ServerError};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A server that is running.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    deployment: Arc<Deployment>,
+    stop: watch::Sender<bool>,
+    http: JoinHandle<std::io::Result<()>>,
+    scheduler: Option<JoinHandle<()>>,
+}
+
+/// Opens the data directory of `config` and serves it on `config.listen`.
+pub async fn spawn(config: Config) -> Result<RunningServer> {
+    let listen = config.listen;
+    let dep = tokio::task::spawn_blocking(move || Deployment::open(config))
+        .await
+        .map_err(|e| ServerError::Internal(e.to_string()))??;
+    spawn_with(Arc::new(dep), listen).await
+}
+
+/// Serves an opened deployment on `listen` (port 0 picks a free port).
+pub async fn spawn_with(dep: Arc<Deployment>, listen: SocketAddr) -> Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = watch::channel(false);
+    let mut http_stop = stopped.clone();
+    let app = api::router(dep.clone());
+    let http = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    let scheduler = dep
+        .config()
+        .jobs
+        .enabled
+        .then(|| tokio::spawn(schedule(dep.clone(), stopped)));
+    tracing::info!(%addr, data_dir = %dep.data_dir().display(), "gridcase-server listening");
+    Ok(RunningServer {
+        addr,
+        deployment: dep,
+        stop,
+        http,
+        scheduler,
+    })
+}
+
+impl RunningServer {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The deployment being served (for setup and inspection in tests).
+    pub fn deployment(&self) -> &Arc<Deployment> {
+        &self.deployment
+    }
+
+    /// Stops accepting, finishes requests in flight, stops the scheduler.
+    pub async fn shutdown(self) -> Result<()> {
+        let _ = self.stop.send(true);
+        if let Some(s) = self.scheduler {
+            let _ = s.await;
+        }
+        self.http
+            .await
+            .map_err(|e| ServerError::Internal(e.to_string()))??;
+        Ok(())
+    }
+
+    /// Waits until the server stops (it stops only through [`Self::shutdown`] or an error).
+    pub async fn wait(self) -> Result<()> {
+        self.http
+            .await
+            .map_err(|e| ServerError::Internal(e.to_string()))??;
+        Ok(())
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    dep: &Arc<Deployment>,
+    what: &'static str,
+    f: impl FnOnce(&Deployment) -> Result<T> + Send + 'static,
+) -> Option<T> {
+    let dep = dep.clone();
+    match tokio::task::spawn_blocking(move || f(&dep)).await {
+        Ok(Ok(v)) => Some(v),
+        Ok(Err(e)) => {
+            tracing::error!(job = what, error = %e, "job failed");
+            None
+        }
+        Err(e) => {
+            tracing::error!(job = what, error = %e, "job panicked");
+            None
+        }
+    }
+}
+
+/// The scheduler: lights and escalation every interval; compaction and blob GC every
+/// `maintenance_every_hours`; a backup every `backup_every_hours`.
+async fn schedule(dep: Arc<Deployment>, mut stopped: watch::Receiver<bool>) {
+    let jobs_config = dep.config().jobs.clone();
+    let mut tick = tokio::time::interval(Duration::from_secs(jobs_config.interval_secs.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let hours = |h: u64| Duration::from_secs(h * 3600);
+    let mut last_maintenance = Instant::now();
+    let mut last_backup = Instant::now();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+        let now = dep.now();
+        if let Some((changed, escalated)) =
+            run_blocking(&dep, "lights", move |d| jobs::lights_and_escalation(d, now)).await
+            && (changed > 0 || escalated > 0)
+        {
+            tracing::info!(changed, escalated, "lights updated");
+        }
+        if last_maintenance.elapsed() >= hours(jobs_config.maintenance_every_hours.max(1)) {
+            last_maintenance = Instant::now();
+            run_blocking(&dep, "compaction", jobs::compact).await;
+            run_blocking(&dep, "blob_gc", move |d| jobs::blob_gc(d, now)).await;
+        }
+        if jobs_config.backup_every_hours > 0
+            && last_backup.elapsed() >= hours(jobs_config.backup_every_hours)
+        {
+            last_backup = Instant::now();
+            run_blocking(&dep, "backup", move |d| jobs::backup(d, now)).await;
+        }
+    }
+}

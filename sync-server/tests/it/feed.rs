@@ -1,0 +1,129 @@
+//! The feed: a cursor, a tiny idle page, and scope (cells, departments, tenants).
+
+use crate::support::*;
+use gridcase_core::workflow::EventKind;
+
+#[tokio::test]
+async fn the_cursor_pages_and_an_idle_device_costs_a_tiny_page() {
+    let ts = TestServer::start().await;
+    let mut inspector = ts.device("insp_a").await;
+    let cases: Vec<_> = (0..3).map(|_| inspector.report(CELL_A)).collect();
+    let pushes = cases.iter().map(|c| inspector.push_of(*c)).collect();
+    inspector.sync(pushes).await.expect("push");
+    let leader = ts.device("leader").await;
+    let (page, _) = leader.feed(0).await.expect("feed");
+    assert_eq!(page.entries.len(), 3);
+    assert!(!page.more);
+    let seqs: Vec<u64> = page.entries.iter().map(|e| e.seq).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "in seq order: {seqs:?}"
+    );
+    assert_eq!(page.cursor, *seqs.last().expect("entries"));
+    assert_eq!(page.entries[0].heads.len(), 1);
+    assert_eq!(page.entries[0].heads[0].len(), 64, "hex heads");
+
+    let (idle, bytes) = leader.feed(page.cursor).await.expect("idle feed");
+    assert!(idle.entries.is_empty());
+    assert_eq!(idle.cursor, page.cursor);
+    assert!(bytes < 64, "an idle page is tiny: {bytes} bytes");
+
+    // Paging with a limit.
+    let resp = reqwest::Client::new()
+        .get(format!("{}/v1/feed?cursor=0&limit=2", ts.url()))
+        .bearer_auth(&leader.login.token)
+        .send()
+        .await
+        .expect("send");
+    let first: gridcase_core::protocol::FeedPage = resp.json().await.expect("json");
+    assert_eq!(first.entries.len(), 2);
+    assert!(first.more);
+    let (rest, _) = leader.feed(first.cursor).await.expect("next page");
+    assert_eq!(rest.entries.len(), 1);
+    assert!(!rest.more);
+
+    // A change moves the case to the end of the feed.
+    let mut intake = ts.device("intake").await;
+    intake.pull(cases[0]).await.expect("pull");
+    intake.append(cases[0], EventKind::Accept);
+    intake.push(cases[0]).await.expect("push");
+    let (after, _) = leader.feed(page.cursor).await.expect("feed");
+    assert_eq!(after.entries.len(), 1);
+    assert_eq!(after.entries[0].case_id, cases[0]);
+    assert_eq!(after.entries[0].row.status, "awaiting_filing");
+}
+
+#[tokio::test]
+async fn scope_filters_the_feed_and_the_documents() {
+    let ts = TestServer::start().await;
+    let mut a = ts.device("insp_a").await;
+    let mut b = ts.device("insp_b").await;
+    let mut x = ts.device("insp_x").await;
+    let in_a = a.report(CELL_A);
+    let in_b = b.report(CELL_B);
+    let in_x = x.report(CELL_OTHER);
+    assert_eq!(outcome(&a.push(in_a).await.expect("a").docs[0]), "accepted");
+    assert_eq!(outcome(&b.push(in_b).await.expect("b").docs[0]), "accepted");
+    assert_eq!(outcome(&x.push(in_x).await.expect("x").docs[0]), "accepted");
+
+    assert_eq!(
+        a.feed_ids().await,
+        vec![in_a],
+        "an inspector sees its cells only"
+    );
+    assert_eq!(b.feed_ids().await, vec![in_b]);
+    assert_eq!(
+        x.feed_ids().await,
+        vec![in_x],
+        "another tenant's cases never show"
+    );
+    let leader = ts.device("leader").await;
+    let mut all = leader.feed_ids().await;
+    all.sort();
+    let mut expected = vec![in_a, in_b];
+    expected.sort();
+    assert_eq!(
+        all, expected,
+        "centre roles see the whole tenant, and only it"
+    );
+
+    // Pulling a case outside the scope is out_of_scope and carries no data.
+    let r = a.pull(in_b).await.expect("sync");
+    assert_eq!(outcome(&r.docs[0]), "out_of_scope");
+    assert!(r.docs[0].changes.is_empty() && r.docs[0].heads.is_empty());
+    let r = a.pull(in_x).await.expect("sync");
+    assert_eq!(
+        outcome(&r.docs[0]),
+        "out_of_scope",
+        "another tenant's case id"
+    );
+    let unknown = new_case_id();
+    let r = a.pull(unknown).await.expect("sync");
+    assert_eq!(
+        outcome(&r.docs[0]),
+        "out_of_scope",
+        "indistinguishable from an unknown id"
+    );
+
+    // A department sees only the cases dispatched to it.
+    let water = ts.device("dept_water").await;
+    let city = ts.device("dept_city").await;
+    assert!(water.feed_ids().await.is_empty());
+    let case = crate::sync::filed_case(&ts).await;
+    let mut disp = ts.device("disp1").await;
+    disp.pull(case).await.expect("pull");
+    disp.append(
+        case,
+        EventKind::Dispatch {
+            department: ts.departments["water"],
+            limit: None,
+        },
+    );
+    disp.push(case).await.expect("dispatch");
+    assert_eq!(water.feed_ids().await, vec![case]);
+    assert!(city.feed_ids().await.is_empty());
+    let mut water = water;
+    let r = water.pull(case).await.expect("pull");
+    assert_eq!(outcome(&r.docs[0]), "accepted");
+    assert!(water.docs.contains_key(&case));
+}

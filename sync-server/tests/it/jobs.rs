@@ -1,0 +1,103 @@
+//! The scheduled jobs: lights turn red and one escalation is appended; backups; the binary's
+//! `run-jobs --once`.
+
+use crate::support::*;
+use gridcase_core::workflow::fold;
+use gridcase_server::biz::jobs;
+
+#[tokio::test]
+async fn an_overdue_case_turns_red_and_is_escalated_once() {
+    let ts = TestServer::start().await;
+    let mut a = ts.device("insp_a").await;
+    let case = a.report(CELL_A);
+    a.push(case).await.expect("push");
+    let leader = ts.device("leader").await;
+    let (page, _) = leader.feed(0).await.expect("feed");
+    let cursor = page.cursor;
+    let detail = leader
+        .get_json(&format!("/v1/cases/{case}"))
+        .await
+        .expect("detail");
+    assert_ne!(detail["row"]["light"], "red");
+    assert_eq!(detail["row"]["clock"], "accept");
+
+    let dep = ts.server.deployment().clone();
+    dep.clock().advance(10 * 24 * 3_600_000);
+    let d = dep.clone();
+    let report = tokio::task::spawn_blocking(move || jobs::run_all(&d, d.now(), false))
+        .await
+        .expect("join")
+        .expect("jobs");
+    assert_eq!(report.escalated, 1);
+    let detail = leader
+        .get_json(&format!("/v1/cases/{case}"))
+        .await
+        .expect("detail");
+    assert_eq!(detail["row"]["light"], "red");
+    assert_eq!(detail["row"]["escalation"], 1);
+
+    // The escalation is a real event in the document, and it entered the feed.
+    let (page, _) = leader.feed(cursor).await.expect("feed");
+    assert_eq!(page.entries.len(), 1);
+    assert_eq!(page.entries[0].row.light, "red");
+    a.pull(case).await.expect("pull");
+    let state = fold(&a.docs[&case].events().expect("events"));
+    assert_eq!(state.escalations.len(), 1);
+    assert_eq!(state.escalations[0].level, 1);
+    assert_eq!(state.escalations[0].by.role.as_str(), "system");
+
+    // Once: running the jobs again appends nothing.
+    let d = dep.clone();
+    let again = tokio::task::spawn_blocking(move || jobs::run_all(&d, d.now(), true))
+        .await
+        .expect("join")
+        .expect("jobs");
+    assert_eq!(again.escalated, 0);
+    let backup = again.backup.expect("backup written");
+    assert!(backup.starts_with(ts.dir.path().join("data").join("backups")));
+    let conn = rusqlite::Connection::open(&backup).expect("backup opens");
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM cases", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn the_binary_runs_jobs_once_and_backs_up() {
+    let ts = TestServer::start().await;
+    let mut a = ts.device("insp_a").await;
+    let case = a.report(CELL_A);
+    a.push(case).await.expect("push");
+    let data = ts.dir.path().join("data");
+    ts.server.shutdown().await.expect("shutdown");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridcase-server"))
+        .args(["run-jobs", "--once"])
+        .env("GRIDCASE_DATA_DIR", &data)
+        .env("GRIDCASE_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(report["escalated"], 0);
+    assert!(
+        report["backup"]
+            .as_str()
+            .is_some_and(|p| p.ends_with(".sqlite"))
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridcase-server"))
+        .args(["device", "list", "--tenant", TENANT])
+        .env("GRIDCASE_DATA_DIR", &data)
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let devices: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(devices.as_array().map(Vec::len), Some(1));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("token"),
+        "no token material"
+    );
+}

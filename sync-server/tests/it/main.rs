@@ -1,0 +1,11 @@
+//! gridcase-server's integration tests, as one test binary (STYLE.md): a real server on
+//! 127.0.0.1:0 over real SQLite files in temporary directories, driven with reqwest like a
+//! device would drive it.
+
+mod auth;
+mod blobs;
+mod feed;
+mod gate;
+mod jobs;
+mod support;
+mod sync;
