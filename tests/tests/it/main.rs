@@ -1,4 +1,6 @@
 //! gridcase end-to-end suites, as one test binary: devices with their own stores sync with the
 //! real server on 127.0.0.1 through the fault proxy.
 
+mod offline_reports;
 mod proxy;
+mod smoke;
