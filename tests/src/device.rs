@@ -124,6 +124,18 @@ impl Device {
     /// Reports a problem in `cell` with these photos (saved as files and put in the outbox),
     /// offline; returns the new case.
     pub fn report(&mut self, cell: &str, photos: &[Vec<u8>]) -> Result<CaseId> {
+        self.report_forged(cell, photos, None, None)
+    }
+
+    /// [`Self::report`] with a chosen case id and/or Automerge actor, as a tampered app could
+    /// (for the attack suite).
+    pub fn report_forged(
+        &mut self,
+        cell: &str,
+        photos: &[Vec<u8>],
+        case_id: Option<CaseId>,
+        actor: Option<ActorId>,
+    ) -> Result<CaseId> {
         let mut refs = Vec::new();
         for bytes in photos {
             let sha256 = Sha256::digest(bytes);
@@ -155,8 +167,12 @@ impl Device {
             external_deadline: None,
         };
         let event = self.event(EventKind::Report(payload));
-        let case_id = CaseId::from_parts(event.id.unix_ms(), self.rng.random());
-        let actor = self.actor_id()?;
+        let case_id =
+            case_id.unwrap_or_else(|| CaseId::from_parts(event.id.unix_ms(), self.rng.random()));
+        let actor = match actor {
+            Some(actor) => actor,
+            None => self.actor_id()?,
+        };
         let mut doc = CaseDoc::create(case_id, self.tenant, actor, &event)?;
         doc.set_author(self.actor.device);
         self.with_store(|s| -> Result<()> {
