@@ -5,4 +5,5 @@ mod attacks;
 mod dispatch_conflict;
 mod offline_reports;
 mod proxy;
+mod server_crash;
 mod smoke;

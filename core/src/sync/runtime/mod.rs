@@ -15,7 +15,7 @@ pub use http::{CounterSnapshot, Counters, UPLOAD_COMPLETE_HEADER};
 use super::engine::{EngineConfig, Failure, Op, Progress, RoundSummary, SyncEngine};
 use super::local;
 use crate::model::{DepartmentId, DeviceId, Role, Timestamp, UserId};
-use crate::protocol::{CAPABILITIES, Hello, HelloReply, Login, PROTOCOL_VERSION};
+use crate::protocol::{CAPABILITIES, Hello, HelloReply, Limits, Login, PROTOCOL_VERSION};
 use crate::store::{DeviceStore, StoreError};
 use automerge::ActorId;
 use http::Http;
@@ -34,7 +34,8 @@ pub type ProgressSink = Arc<dyn Fn(&Progress) + Send + Sync>;
 pub struct ClientConfig {
     /// The server, e.g. `https://sync.example.gov.cn` (no `/v1`).
     pub base_url: String,
-    /// The engine's tuning (limits are replaced by the server's on `hello`).
+    /// The engine's tuning. On `hello` each limit becomes the smaller of this one and the
+    /// server's.
     pub engine: EngineConfig,
     /// Seed of the backoff jitter (any value; tests fix it).
     pub seed: u64,
@@ -214,7 +215,7 @@ impl SyncClient {
             cells: reply.cells,
         };
         let mut client = Self::resume_with(config, store, session, http).await?;
-        client.engine.set_limits(hello.limits);
+        client.adopt_limits(hello.limits);
         Ok(client)
     }
 
@@ -267,8 +268,20 @@ impl SyncClient {
             .hello(&Self::hello_message())
             .await
             .map_err(SyncError::Server)?;
-        self.engine.set_limits(reply.limits);
+        self.adopt_limits(reply.limits);
         Ok(reply)
+    }
+
+    /// Adopts the server's limits, each kept at most at the configured one.
+    fn adopt_limits(&mut self, server: Limits) {
+        let mine = self.config.engine.limits;
+        self.engine.set_limits(Limits {
+            max_docs_per_sync: server.max_docs_per_sync.min(mine.max_docs_per_sync),
+            max_sync_bytes: server.max_sync_bytes.min(mine.max_sync_bytes),
+            max_doc_bytes: server.max_doc_bytes.min(mine.max_doc_bytes),
+            max_blob_bytes: server.max_blob_bytes.min(mine.max_blob_bytes),
+            max_feed_page: server.max_feed_page.min(mine.max_feed_page),
+        });
     }
 
     /// Calls `sink` with every progress event from now on.
