@@ -88,6 +88,7 @@ fn failed(case_id: CaseId, code: &str, message: impl std::fmt::Display) -> DocRe
             code: code.to_owned(),
             message: message.to_string(),
         },
+        seq: None,
     }
 }
 
@@ -129,6 +130,7 @@ pub fn prepare_sync(store: &DeviceStore, docs: &[DocPlan], limits: &Limits) -> P
             out.reports.push(DocReport {
                 case_id: plan.case_id,
                 status: DocStatus::Deferred,
+                seq: None,
             });
             continue;
         }
@@ -150,6 +152,7 @@ pub fn prepare_sync(store: &DeviceStore, docs: &[DocPlan], limits: &Limits) -> P
             out.reports.push(DocReport {
                 case_id: plan.case_id,
                 status: DocStatus::Deferred,
+                seq: None,
             });
             continue;
         }
@@ -176,9 +179,14 @@ pub fn apply_sync(
             let Some(result) = results.remove(&case_id) else {
                 return failed(case_id, "bad_response", "服务器未返回该案件的结果");
             };
+            let seq = Some(result.seq);
             let status = apply_one(store, result, now)
                 .unwrap_or_else(|(code, message)| DocStatus::Failed { code, message });
-            DocReport { case_id, status }
+            DocReport {
+                case_id,
+                status,
+                seq,
+            }
         })
         .collect()
 }

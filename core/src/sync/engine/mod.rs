@@ -10,7 +10,8 @@
 //! 2. **Docs**: dirty cases first, then the feed's, in batches of at most
 //!    `max_docs_per_sync`. The runtime fits each batch to the byte limit and defers the rest.
 //!    A batch refused as a whole (413, 400) is split in halves until the document at fault is
-//!    alone, and that one is skipped. Then the cursor is saved ([`Record::Cursor`]).
+//!    alone, and that one is skipped. Then the cursor is saved ([`Record::Cursor`]), moved past
+//!    the round's own writes when their feed positions follow it without a gap.
 //! 3. **Blobs**: for each outbox blob with bytes on the device (not of a case rejected or failed
 //!    this round): `HEAD` for the server's offset, then `PUT` chunks from there. A cut costs at
 //!    most one chunk; after any failure the upload resumes from the server's offset.
@@ -113,6 +114,7 @@ struct Round {
     planned: HashSet<CaseId>,
     batches: VecDeque<Vec<DocPlan>>,
     skipped: HashSet<CaseId>,
+    acked_seqs: std::collections::BTreeSet<u64>,
     blobs: VecDeque<BlobSync>,
     blob: Option<BlobTask>,
     in_flight: Option<InFlight>,
@@ -135,6 +137,22 @@ pub struct SyncEngine {
 
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Moves the feed cursor past this round's own writes when nothing else happened between:
+/// if the feed positions `cursor + 1, cursor + 2, …` all belong to documents this round was
+/// answered for (with their current heads), the device has seen every change up to the last of
+/// them. A gap (another device's change) stops it, so the next feed pull lists that change.
+/// Without this, every document a device pushes comes back in its next feed pull.
+fn skip_own_echoes(cursor: u64, acked: &std::collections::BTreeSet<u64>) -> u64 {
+    let mut cursor = cursor;
+    for &seq in acked.range(cursor.saturating_add(1)..) {
+        if seq != cursor + 1 {
+            break;
+        }
+        cursor = seq;
+    }
+    cursor
 }
 
 fn heads_hex(heads: &[automerge::ChangeHash]) -> Vec<String> {
@@ -202,6 +220,7 @@ impl SyncEngine {
             planned: HashSet::new(),
             batches: VecDeque::new(),
             skipped: HashSet::new(),
+            acked_seqs: std::collections::BTreeSet::new(),
             blobs: local.blobs.into(),
             blob: None,
             in_flight: None,
@@ -239,6 +258,7 @@ impl SyncEngine {
                     Some(batch) => return self.issue(InFlight::Sync(batch)),
                     None => {
                         round.stage = Stage::Blobs;
+                        round.cursor = skip_own_echoes(round.cursor, &round.acked_seqs);
                         if round.cursor != round.start_cursor {
                             return Op::Record(Record::Cursor(round.cursor));
                         }
@@ -417,6 +437,11 @@ impl SyncEngine {
             return;
         };
         round.summary.sync_requests += 1;
+        for report in &reports {
+            if let (DocStatus::Accepted, Some(seq)) = (&report.status, report.seq) {
+                round.acked_seqs.insert(seq);
+            }
+        }
         let mut by_case: HashMap<CaseId, DocStatus> =
             reports.into_iter().map(|r| (r.case_id, r.status)).collect();
         let (mut accepted, mut rejected, mut failed, mut deferred) = (0, 0, 0, Vec::new());

@@ -140,6 +140,8 @@ pub struct DocReport {
     pub case_id: CaseId,
     /// What happened.
     pub status: DocStatus,
+    /// The case's feed position after the request (`DocResult::seq`), when answered.
+    pub seq: Option<u64>,
 }
 
 /// The fate of one document.

@@ -93,6 +93,7 @@ fn dirty_cases_go_first_then_the_feed_and_matching_heads_are_skipped() {
         .map(|d| DocReport {
             case_id: d.case_id,
             status: DocStatus::Accepted,
+            seq: None,
         })
         .collect();
     e.synced(NOW, Ok(reports));
@@ -369,4 +370,14 @@ fn failure_codes_are_classified() {
     assert_eq!(class("offset_mismatch"), FailureClass::Resync);
     assert_eq!(class("hash_mismatch"), FailureClass::Permanent);
     assert_eq!(class("local_blob_missing"), FailureClass::Permanent);
+}
+
+#[test]
+fn the_cursor_skips_the_rounds_own_writes_only_without_a_gap() {
+    let acked = |s: &[u64]| s.iter().copied().collect::<std::collections::BTreeSet<u64>>();
+    assert_eq!(skip_own_echoes(10, &acked(&[11, 12, 13])), 13);
+    assert_eq!(skip_own_echoes(10, &acked(&[11, 13])), 11, "14? no: 12 is someone else's");
+    assert_eq!(skip_own_echoes(10, &acked(&[12, 13])), 10);
+    assert_eq!(skip_own_echoes(10, &acked(&[5, 9, 11])), 11);
+    assert_eq!(skip_own_echoes(0, &acked(&[])), 0);
 }
