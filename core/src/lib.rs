@@ -13,8 +13,10 @@ pub mod calendar;
 pub mod catalog;
 pub mod codes;
 pub mod deadline;
+pub mod demo;
 pub mod doc;
 pub mod error;
+pub mod grid;
 pub mod model;
 pub mod protocol;
 #[cfg(feature = "store")]

@@ -57,6 +57,18 @@ pub enum Command {
     },
     /// Write an online backup to `<data>/backups/<timestamp>.sqlite`.
     Backup,
+    /// Generate the demo tenant (620102, synthetic), import it and serve.
+    Demo {
+        /// Where to write the demo files (default `<data>/demo-620102`).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The generator's seed.
+        #[arg(long, default_value_t = gridcase_core::demo::DEFAULT_SEED)]
+        seed: u64,
+        /// Password of every demo account.
+        #[arg(long, env = "GRIDCASE_DEMO_PASSWORD", default_value = "gridcase-demo")]
+        demo_password: String,
+    },
     /// Run the scheduled jobs (lights, escalation, compaction, blob GC, backup).
     RunJobs {
         /// Run every job once and exit (for cron).
@@ -280,6 +292,28 @@ pub fn run(cli: Cli) -> Result<()> {
             let report = import::import_dir(&dep, &tenant, &dir, demo_password.as_deref())?;
             print_json(&report)
         }
+        Command::Demo {
+            dir,
+            seed,
+            demo_password,
+        } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("demo-620102"));
+            let demo = gridcase_core::demo::DemoTenant::generate(seed);
+            demo.write_to(&dir)
+                .with_context(|| format!("writing {}", dir.display()))?;
+            let tenant = demo.info.code.to_string();
+            {
+                let dep = open(&config)?;
+                let report = import::import_dir(&dep, &tenant, &dir, Some(&demo_password))?;
+                eprintln!(
+                    "demo tenant {tenant}: {} accounts created ({} kept), password {demo_password:?}; files in {}",
+                    report.users_created,
+                    report.users_kept,
+                    dir.display()
+                );
+            }
+            serve(config)
+        }
         Command::Backup => {
             let dep = open(&config)?;
             let path = jobs::backup(&dep, dep.now())?;
@@ -384,6 +418,7 @@ pub fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     match run(cli) {

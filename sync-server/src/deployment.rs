@@ -12,6 +12,10 @@ use gridcase_core::model::Timestamp;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// Parsed tenant rules are re-read after this long (an `import` run by another process).
+const RULES_TTL: Duration = Duration::from_secs(60);
 
 /// One deployment of the server.
 #[derive(Debug)]
@@ -20,7 +24,7 @@ pub struct Deployment {
     config: Config,
     clock: Clock,
     identity: ServerIdentity,
-    rules: RwLock<HashMap<String, Arc<TenantRules>>>,
+    rules: RwLock<HashMap<String, (Instant, Arc<TenantRules>)>>,
     blob_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -87,21 +91,23 @@ impl Deployment {
         self.config.data_dir.join("backups")
     }
 
-    /// The parsed rules of a tenant (cached until its files change).
+    /// The parsed rules of a tenant (cached for a minute, and dropped by an import).
     pub fn rules(&self, tenant: &str) -> Result<Arc<TenantRules>> {
-        if let Some(r) = self
+        let cached = self
             .rules
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(tenant)
-        {
-            return Ok(r.clone());
+            .filter(|(at, _)| at.elapsed() < RULES_TTL)
+            .map(|(_, r)| r.clone());
+        if let Some(r) = cached {
+            return Ok(r);
         }
         let rules = Arc::new(self.db.read(|tx| TenantRules::load(tx, tenant))?);
         self.rules
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(tenant.to_owned(), rules.clone());
+            .insert(tenant.to_owned(), (Instant::now(), rules.clone()));
         Ok(rules)
     }
 

@@ -3,8 +3,12 @@
 
 mod catalog;
 mod catalog_errors;
+mod demo;
 mod doc_case;
 mod doc_fixtures;
+mod doc_inspect;
 mod doc_merge;
 mod doc_support;
+mod grid;
+mod protocol;
 mod store_device;

@@ -20,7 +20,7 @@ fn random_tail() -> [u8; 10] {
 fn county(code: &str) -> Result<String> {
     CountyCode::parse(code.trim())
         .map(|c| c.to_string())
-        .map_err(|e| ServerError::bad_request(e))
+        .map_err(ServerError::bad_request)
 }
 
 /// Creates a tenant (county).

@@ -2,7 +2,8 @@
 //!
 //! When the page is the last one (`more == false`) the returned cursor is the tenant's current
 //! sequence, not the last entry's: changes outside the caller's scope are skipped for good, so
-//! an idle device's next request scans nothing.
+//! an idle device's next request scans nothing. A cursor ahead of the tenant's sequence (the
+//! server was restored from a backup) restarts the feed from 0.
 
 use super::Caller;
 use crate::db::{cases, tenants};
@@ -23,9 +24,13 @@ pub fn page(
     let tenant = caller.tenant_code();
     let principals = caller.principals();
     let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
-    let (items, tenant_seq) = dep.db().read(|tx| {
+    let (items, tenant_seq, cursor) = dep.db().read(|tx| {
+        let tenant_seq = tenants::current_seq(tx, &tenant)?;
+        // A cursor ahead of the server means the server was restored from a backup: the device
+        // must see everything again, not wait for the sequence to catch up.
+        let cursor = if cursor > tenant_seq { 0 } else { cursor };
         let items = cases::feed(tx, &tenant, cursor, limit + 1, principals.as_deref())?;
-        Ok((items, tenants::current_seq(tx, &tenant)?))
+        Ok((items, tenant_seq, cursor))
     })?;
     let more = items.len() as i64 > limit;
     let mut entries = Vec::with_capacity(items.len());

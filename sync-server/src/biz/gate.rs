@@ -59,7 +59,7 @@ pub enum Admission {
     /// A candidate document holding the server's document plus the pushed changes.
     Admitted {
         /// The candidate (merge it by storing it).
-        candidate: CaseDoc,
+        candidate: Box<CaseDoc>,
         /// Heads of the server's document before (empty for a new case).
         before: Vec<ChangeHash>,
         /// The events the push added.
@@ -139,7 +139,9 @@ pub fn gate(
         .iter()
         .map(|e| (e.id.to_string(), e))
         .collect();
-    if !before.is_empty() {
+    if before.is_empty() {
+        check_new_document_paths(&mut candidate)?;
+    } else {
         check_paths(
             &mut candidate,
             &before,
@@ -204,7 +206,7 @@ pub fn gate(
         ));
     }
     Ok(Admission::Admitted {
-        candidate,
+        candidate: Box::new(candidate),
         before,
         new_events,
     })
@@ -256,6 +258,31 @@ fn check_paths(
                 }
             }
             _ => return Err(reject(ErrorCode::ImmutableChanged, shown)),
+        }
+    }
+    Ok(())
+}
+
+/// Step 4 for a case the server has never seen: only the v1 layout's root fields, and no
+/// receipts (the server writes those).
+fn check_new_document_paths(candidate: &mut CaseDoc) -> Result<(), Rejection> {
+    const HEADER: [&str; 6] = [
+        "schema_version",
+        "case_id",
+        "tenant",
+        "created_at",
+        "created_by",
+        "report_event",
+    ];
+    for path in candidate.changed_paths(&[]) {
+        let keys: Vec<&str> = path.keys.iter().map(String::as_str).collect();
+        let allowed = match keys.as_slice() {
+            [key] => HEADER.contains(key) || ["events", "photos", "receipts"].contains(key),
+            ["events", ..] | ["photos", ..] => true,
+            _ => false,
+        };
+        if !allowed || path.change == PathChange::Delete {
+            return Err(reject(ErrorCode::ImmutableChanged, keys.join("/")));
         }
     }
     Ok(())

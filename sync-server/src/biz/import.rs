@@ -15,9 +15,13 @@ use crate::db::{tenants, users};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
 use gridcase_core::calendar::WorkCalendar;
-use gridcase_core::codes::{CountyCode, GridCode};
+use gridcase_core::codes::CountyCode;
 use gridcase_core::deadline::DeadlinePolicy;
-use gridcase_core::model::{DepartmentId, Role, UserId};
+use gridcase_core::demo::{
+    ResponsibilityList, TenantInfo, UserRecord, parse_departments, parse_users,
+};
+use gridcase_core::grid::GridIndex;
+use gridcase_core::model::UserId;
 use rand::Rng;
 use rusqlite::params;
 use std::collections::HashMap;
@@ -38,20 +42,6 @@ pub struct ImportReport {
     pub files: Vec<String>,
 }
 
-struct Dept {
-    code: String,
-    id: DepartmentId,
-    name: String,
-}
-
-struct UserLine {
-    username: String,
-    display_name: String,
-    role: Role,
-    department: Option<String>,
-    cells: Vec<String>,
-}
-
 fn read(dir: &Path, name: &str) -> Result<Option<String>> {
     match std::fs::read_to_string(dir.join(name)) {
         Ok(t) => Ok(Some(t)),
@@ -60,108 +50,14 @@ fn read(dir: &Path, name: &str) -> Result<Option<String>> {
     }
 }
 
-fn bad(file: &str, line: usize, what: impl std::fmt::Display) -> ServerError {
-    ServerError::bad_request(format!("{file} 第 {line} 行：{what}"))
-}
-
-/// Rows of a CSV file with `#` comment lines, as maps from column name.
-fn csv_rows(file: &str, text: &str) -> Result<Vec<(usize, HashMap<String, String>)>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .comment(Some(b'#'))
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| bad(file, 1, e))?.clone();
-    let mut out = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| bad(file, 0, e))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let map = headers
-            .iter()
-            .zip(record.iter())
-            .map(|(h, v)| (h.to_owned(), v.to_owned()))
-            .collect();
-        out.push((line, map));
-    }
-    Ok(out)
-}
-
-fn field<'a>(
-    file: &str,
-    line: usize,
-    row: &'a HashMap<String, String>,
-    key: &str,
-) -> Result<&'a str> {
-    row.get(key)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| bad(file, line, format!("缺少 {key}")))
-}
-
-fn parse_departments(text: &str) -> Result<Vec<Dept>> {
-    let f = "departments.csv";
-    csv_rows(f, text)?
-        .into_iter()
-        .map(|(line, row)| {
-            Ok(Dept {
-                code: field(f, line, &row, "code")?.to_owned(),
-                id: DepartmentId::parse(field(f, line, &row, "id")?)
-                    .map_err(|e| bad(f, line, e))?,
-                name: field(f, line, &row, "name")?.to_owned(),
-            })
-        })
-        .collect()
-}
-
-fn parse_users(text: &str) -> Result<Vec<UserLine>> {
-    let f = "users.csv";
-    csv_rows(f, text)?
-        .into_iter()
-        .map(|(line, row)| {
-            let role_text = field(f, line, &row, "role")?;
-            let role = Role::parse(role_text)
-                .filter(|r| *r != Role::System)
-                .ok_or_else(|| bad(f, line, format!("未知岗位 {role_text}")))?;
-            Ok(UserLine {
-                username: field(f, line, &row, "username")?.to_owned(),
-                display_name: field(f, line, &row, "display_name")?.to_owned(),
-                role,
-                department: row.get("department").filter(|d| !d.is_empty()).cloned(),
-                cells: row
-                    .get("cells")
-                    .map(|c| c.split_whitespace().map(str::to_owned).collect())
-                    .unwrap_or_default(),
-            })
-        })
-        .collect()
-}
-
-fn parse_cells(text: &str) -> Result<Vec<String>> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| ServerError::bad_request(format!("cells.geojson: {e}")))?;
-    let features = value["features"]
-        .as_array()
-        .ok_or_else(|| ServerError::bad_request("cells.geojson: no features"))?;
-    features
+/// The tenant's cells: `(code, "street community")`.
+fn parse_cells(text: &str) -> Result<Vec<(String, String)>> {
+    let index = GridIndex::from_geojson("cells.geojson", text)?;
+    Ok(index
+        .cells()
         .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let code = f["properties"]["code"].as_str().unwrap_or_default();
-            GridCode::parse(code)
-                .map(|c| c.to_string())
-                .map_err(|e| ServerError::bad_request(format!("cells.geojson feature {i}: {e}")))
-        })
-        .collect()
-}
-
-fn tenant_name(text: &str) -> Result<(String, String)> {
-    #[derive(serde::Deserialize)]
-    struct Info {
-        code: String,
-        name: String,
-    }
-    let info: Info =
-        toml::from_str(text).map_err(|e| ServerError::bad_request(format!("tenant.toml: {e}")))?;
-    Ok((info.code, info.name))
+        .map(|c| (c.code.to_string(), format!("{} {}", c.street, c.community)))
+        .collect())
 }
 
 /// Expands community codes (12 digits) into the cells of that community.
@@ -191,8 +87,9 @@ pub fn import_dir(
         .map_err(ServerError::bad_request)?
         .to_string();
     let info = read(dir, "tenant.toml")?
-        .map(|t| tenant_name(&t))
-        .transpose()?;
+        .map(|t| TenantInfo::parse_toml("tenant.toml", &t))
+        .transpose()?
+        .map(|i| (i.code.to_string(), i.name));
     if let Some((code, _)) = &info
         && code != &tenant
     {
@@ -201,10 +98,10 @@ pub fn import_dir(
         )));
     }
     let departments = read(dir, "departments.csv")?
-        .map(|t| parse_departments(&t))
+        .map(|t| parse_departments("departments.csv", &t))
         .transpose()?;
     let user_lines = read(dir, "users.csv")?
-        .map(|t| parse_users(&t))
+        .map(|t| parse_users("users.csv", &t))
         .transpose()?;
     let cells = read(dir, "cells.geojson")?
         .map(|t| parse_cells(&t))
@@ -219,6 +116,7 @@ pub fn import_dir(
         files.push((kind::POLICY, "stage_limits.toml", text));
     }
     if let Some(text) = read(dir, "responsibility.csv")? {
+        ResponsibilityList::parse_csv("responsibility.csv", &text)?;
         files.push((kind::RESPONSIBILITY, "responsibility.csv", text));
     }
     let mut catalog = gridcase_core::catalog::Catalog::builtin();
@@ -230,7 +128,7 @@ pub fn import_dir(
         catalog.with_rules("catalog_rules.csv", &text)?;
         files.push((kind::CATALOG_RULES, "catalog_rules.csv", text));
     }
-    let all_cells = cells.clone().unwrap_or_default();
+    let all_cells: Vec<String> = cells.iter().flatten().map(|(c, _)| c.clone()).collect();
     let user_lines = user_lines.unwrap_or_default();
     // Hash outside the transaction: argon2 is slow on purpose.
     let mut hashes = HashMap::new();
@@ -239,7 +137,7 @@ pub fn import_dir(
         .read(|tx| users::list(tx, &tenant))
         .map(|u| u.into_iter().map(|u| u.username).collect())
         .unwrap_or_default();
-    let new_users: Vec<&UserLine> = user_lines
+    let new_users: Vec<&UserRecord> = user_lines
         .iter()
         .filter(|u| !existing.contains(&u.username))
         .collect();
@@ -271,8 +169,8 @@ pub fn import_dir(
             report.departments += 1;
         }
         if let Some(cells) = &cells {
-            for c in cells {
-                tenants::upsert_cell(tx, &tenant, c, "")?;
+            for (code, name) in cells {
+                tenants::upsert_cell(tx, &tenant, code, name)?;
             }
             report.cells = cells.len();
         }

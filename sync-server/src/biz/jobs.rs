@@ -13,6 +13,7 @@
 
 use super::merge::{append_system_event, store_case};
 use super::projection;
+use crate::db::cases::CaseRow;
 use crate::db::{blobs, cases, docs};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
@@ -44,48 +45,82 @@ pub struct JobReport {
     pub backup: Option<PathBuf>,
 }
 
-/// Recomputes lights and escalates cases whose running clock went red.
+/// What the lights pass decided for one case.
+enum LightAction {
+    Nothing,
+    SetLight(Box<CaseRow>),
+    Escalate(String),
+}
+
+/// Whether the running clock is red with no system escalation since it started.
+fn needs_escalation(p: &projection::Projected) -> bool {
+    p.deadlines
+        .current()
+        .filter(|c| c.light == Light::Red)
+        .is_some_and(|clock| {
+            !p.state
+                .escalations
+                .iter()
+                .any(|e| e.by.role == Role::System && e.at >= clock.started_at)
+        })
+}
+
+/// Recomputes lights and escalates cases whose running clock went red. Each case is projected
+/// on a read connection; the writer is taken only for a case whose row or document changes.
 pub fn lights_and_escalation(dep: &Deployment, now: Timestamp) -> Result<(usize, usize)> {
     let running = dep.db().read(|tx| cases::running(tx))?;
     let (mut changed, mut escalated) = (0, 0);
     for (tenant, case) in running {
         let case_id = CaseId::parse(&case).map_err(|e| ServerError::Internal(e.to_string()))?;
         let rules = dep.rules(&tenant)?;
-        let (c, e) = dep.db().write(|tx| {
+        let action = dep.db().read(|tx| {
             let Some(row) = cases::get(tx, &tenant, case_id)? else {
-                return Ok((false, false));
+                return Ok(LightAction::Nothing);
             };
-            let mut doc = docs::load(tx, case_id)?;
+            let doc = docs::load(tx, case_id)?;
             let p = projection::project(&rules, &doc, now)?;
-            let current = p.deadlines.current().cloned();
-            if let Some(clock) = current.filter(|c| c.light == Light::Red)
-                && !p
-                    .state
-                    .escalations
-                    .iter()
-                    .any(|e| e.by.role == Role::System && e.at >= clock.started_at)
+            if needs_escalation(&p)
+                && let Some(clock) = p.deadlines.current()
             {
-                let before = doc.heads();
-                let reason = format!("{}超期", clock.clock.label_zh());
-                append_system_event(dep, &mut doc, EventKind::Escalate { level: 1, reason }, now)?;
-                store_case(tx, dep, &mut doc, Some(&before), now)?;
-                tracing::info!(case = %case_id, clock = clock.clock.as_str(), "escalated");
-                return Ok((row.light != "red", true));
+                return Ok(LightAction::Escalate(format!(
+                    "{}超期",
+                    clock.clock.label_zh()
+                )));
             }
-            let light_changed = row.light != p.row.light || row.deadline != p.row.deadline;
-            if light_changed {
-                cases::set_light(
-                    tx,
-                    &case,
-                    &p.row.light,
-                    p.row.clock.as_deref(),
-                    p.row.deadline,
-                )?;
+            if row.light != p.row.light || row.deadline != p.row.deadline {
+                return Ok(LightAction::SetLight(Box::new(p.row)));
             }
-            Ok((light_changed, false))
+            Ok(LightAction::Nothing)
         })?;
-        changed += usize::from(c);
-        escalated += usize::from(e);
+        match action {
+            LightAction::Nothing => {}
+            LightAction::SetLight(row) => {
+                dep.db().write(|tx| {
+                    cases::set_light(tx, &case, &row.light, row.clock.as_deref(), row.deadline)
+                })?;
+                changed += 1;
+            }
+            LightAction::Escalate(reason) => {
+                let done = dep.db().write(|tx| {
+                    // Decide again inside the transaction: a sync, or another run of the jobs
+                    // (cron beside `serve`), may have changed the case since.
+                    let mut doc = docs::load(tx, case_id)?;
+                    if !needs_escalation(&projection::project(&rules, &doc, now)?) {
+                        return Ok(false);
+                    }
+                    let before = doc.heads();
+                    let kind = EventKind::Escalate { level: 1, reason };
+                    append_system_event(dep, &mut doc, kind, now)?;
+                    store_case(tx, dep, &mut doc, Some(&before), now)?;
+                    Ok(true)
+                })?;
+                if done {
+                    tracing::info!(case = %case_id, "escalated");
+                    changed += 1;
+                    escalated += 1;
+                }
+            }
+        }
     }
     Ok((changed, escalated))
 }

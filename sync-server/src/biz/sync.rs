@@ -218,7 +218,7 @@ fn process(
             candidate,
             before,
             new_events,
-        }) => (candidate, before, new_events),
+        }) => (*candidate, before, new_events),
     };
     if existing.is_none() {
         let state = fold(&new_events);

@@ -119,7 +119,7 @@ pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
 
 /// Reads stored heads.
 pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(ServerError::Internal(
             "stored heads are not 32-byte hashes".into(),
         ));

@@ -127,3 +127,58 @@ async fn scope_filters_the_feed_and_the_documents() {
     assert_eq!(outcome(&r.docs[0]), "accepted");
     assert!(water.docs.contains_key(&case));
 }
+
+#[tokio::test]
+async fn the_assigned_department_handles_and_others_stay_out() {
+    let ts = TestServer::start().await;
+    let case = crate::sync::filed_case(&ts).await;
+    let mut disp = ts.device("disp1").await;
+    disp.pull(case).await.expect("pull");
+    disp.append(
+        case,
+        EventKind::Dispatch {
+            department: ts.departments["water"],
+            limit: None,
+        },
+    );
+    disp.push(case).await.expect("dispatch");
+
+    let mut water = ts.device("dept_water").await;
+    water.pull(case).await.expect("pull");
+    water.append(
+        case,
+        EventKind::Feedback {
+            result: "已修复".into(),
+            photos: vec![],
+        },
+    );
+    let r = water.push(case).await.expect("feedback");
+    assert_eq!(outcome(&r.docs[0]), "accepted");
+    let detail = water
+        .get_json(&format!("/v1/cases/{case}"))
+        .await
+        .expect("detail");
+    assert_eq!(detail["row"]["status"], "feedback_received");
+    assert_eq!(detail["row"]["conflicts"], 0);
+
+    // Another department and an inspector of another cell can neither read nor write it.
+    let mut city = ts.device("dept_city").await;
+    let r = city.pull(case).await.expect("sync");
+    assert_eq!(outcome(&r.docs[0]), "out_of_scope");
+    let mut b = ts.device("insp_b").await;
+    b.docs
+        .insert(case, water.docs.get_mut(&case).expect("doc").fork());
+    b.append(
+        case,
+        EventKind::Comment {
+            text: "路过".into(),
+        },
+    );
+    let r = b.push(case).await.expect("sync");
+    assert_eq!(outcome(&r.docs[0]), "out_of_scope");
+    let err = city
+        .get_json(&format!("/v1/cases/{case}"))
+        .await
+        .expect_err("not visible");
+    assert_eq!(err.error.code, "not_found");
+}

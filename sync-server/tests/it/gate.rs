@@ -105,6 +105,23 @@ async fn security_violations_are_rejected_with_their_codes() {
     let r = a.push(case).await.expect("sync");
     assert_eq!(outcome(&r.docs[0]), "out_of_scope");
 
+    // A new case with a root field outside the v1 layout: immutable_changed.
+    let case = new_case_id();
+    let ev = a.event(EventKind::Report(report_payload(CELL_A)));
+    let mut doc = CaseDoc::create(case, tenant, a.actor_id(), &ev).expect("doc");
+    let mut raw = automerge::AutoCommit::load(&doc.save()).expect("load");
+    raw.set_actor(a.actor_id());
+    automerge::transaction::Transactable::put(&mut raw, automerge::ROOT, "status", "closed")
+        .expect("put");
+    let push = DocPush {
+        case_id: case,
+        known: vec![],
+        have: wire(&raw.get_heads()),
+        changes: raw.save(),
+    };
+    let r = a.sync(vec![push]).await.expect("sync");
+    assert_eq!(outcome(&r.docs[0]), "immutable_changed");
+
     // Nothing rejected reached the feed.
     let leader = ts.device("leader").await;
     let mut ids = leader.feed_ids().await;
@@ -214,4 +231,49 @@ async fn oversize_requests_and_bad_bodies_are_refused_whole() {
         .await
         .expect_err("not CBOR");
     assert_eq!((err.status, err.error.code.as_str()), (400, "bad_message"));
+}
+
+#[tokio::test]
+async fn an_event_type_the_server_does_not_know_is_refused() {
+    let ts = TestServer::start().await;
+    let mut a = ts.device("insp_a").await;
+    let case = a.report(CELL_A);
+    a.push(case).await.expect("push");
+    let saved = a.docs.get_mut(&case).expect("doc").save();
+    let mut raw = automerge::AutoCommit::load(&saved).expect("load");
+    raw.set_actor(a.actor_id());
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    let (_, events) = raw
+        .get(automerge::ROOT, "events")
+        .expect("get")
+        .expect("events");
+    let ev = a.event(EventKind::Comment {
+        text: String::new(),
+    });
+    let entry = raw
+        .put_object(&events, ev.id.to_string(), automerge::ObjType::Map)
+        .expect("entry");
+    raw.put(&entry, "hlc_ms", ev.hlc.ms).expect("put");
+    raw.put(&entry, "hlc_counter", 0_u64).expect("put");
+    raw.put(&entry, "hlc_node", format!("{:016x}", ev.hlc.node))
+        .expect("put");
+    raw.put(&entry, "user", ev.actor.user.to_string())
+        .expect("put");
+    raw.put(&entry, "device", ev.actor.device.to_string())
+        .expect("put");
+    raw.put(&entry, "role", "inspector").expect("put");
+    raw.put(&entry, "type", "drone_patrol").expect("put");
+    raw.put(&entry, "payload", r#"{"type":"drone_patrol"}"#)
+        .expect("put");
+    raw.commit();
+    let known = a.server_heads[&case].clone();
+    let push = DocPush {
+        case_id: case,
+        known: wire(&known),
+        have: wire(&raw.get_heads()),
+        changes: raw.save_after(&known),
+    };
+    let r = a.sync(vec![push]).await.expect("sync");
+    assert_eq!(outcome(&r.docs[0]), "role_not_allowed");
 }

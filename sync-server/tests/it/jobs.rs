@@ -101,3 +101,38 @@ async fn the_binary_runs_jobs_once_and_backs_up() {
         "no token material"
     );
 }
+
+#[tokio::test]
+async fn serve_runs_the_scheduler_on_its_interval() {
+    let ts = TestServer::start_with(|c| {
+        c.jobs.enabled = true;
+        c.jobs.interval_secs = 1;
+        c.jobs.backup_every_hours = 0;
+    })
+    .await;
+    let mut a = ts.device("insp_a").await;
+    let case = a.report(CELL_A);
+    a.push(case).await.expect("push");
+    ts.server.deployment().clock().advance(10 * 24 * 3_600_000);
+    let leader = ts.device("leader").await;
+    let mut light = String::new();
+    for _ in 0..50 {
+        let detail = leader
+            .get_json(&format!("/v1/cases/{case}"))
+            .await
+            .expect("detail");
+        light = detail["row"]["light"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if light == "red" && detail["row"]["escalation"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(light, "red", "the scheduler turned the light red by itself");
+    ts.server
+        .shutdown()
+        .await
+        .expect("the scheduler stops with the server");
+}

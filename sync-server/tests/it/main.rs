@@ -4,8 +4,10 @@
 
 mod auth;
 mod blobs;
+mod durability;
 mod feed;
 mod gate;
+mod import;
 mod jobs;
 mod support;
 mod sync;

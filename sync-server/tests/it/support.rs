@@ -25,6 +25,15 @@ pub const CELL_B: &str = "620102001001002";
 pub const CELL_OTHER: &str = "620103001001001";
 pub const PASSWORD: &str = "巡查2026-demo";
 
+/// tenant, username, role, department code, cells.
+type Account = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
 /// A running server with its data directory.
 pub struct TestServer {
     pub server: RunningServer,
@@ -37,10 +46,17 @@ impl TestServer {
     /// 620102: insp_a (cell A), insp_b (cell B), intake, shift, disp1, disp2, dept_water
     /// (水务), dept_city (市政), leader; 620103: insp_x (its own cell).
     pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// [`TestServer::start`] with a changed configuration (the scheduler is off unless
+    /// `configure` turns it on).
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = Config::with_data_dir(dir.path().join("data"));
         config.listen = "127.0.0.1:0".parse().expect("addr");
         config.jobs.enabled = false;
+        configure(&mut config);
         let server = gridcase_server::spawn(config).await.expect("server starts");
         let dep = server.deployment().clone();
         let departments = tokio::task::spawn_blocking(move || {
@@ -50,7 +66,7 @@ impl TestServer {
                 admin::create_department(&dep, TENANT, "水务局", Some("water")).expect("dept");
             let city =
                 admin::create_department(&dep, TENANT, "市政局", Some("city")).expect("dept");
-            let users: &[(&str, &str, Role, Option<&str>, &[&str])] = &[
+            let users: &[Account] = &[
                 (TENANT, "insp_a", Role::Inspector, None, &[CELL_A]),
                 (TENANT, "insp_b", Role::Inspector, None, &[CELL_B]),
                 (TENANT, "intake", Role::IntakeOperator, None, &[]),

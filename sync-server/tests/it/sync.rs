@@ -284,3 +284,65 @@ async fn the_queue_filters_and_searches() {
     assert_eq!(other.error.code, "not_found");
     let _ = DocOutcome::Accepted;
 }
+
+#[tokio::test]
+async fn receipts_are_written_only_for_events_that_waited() {
+    let ts = TestServer::start().await;
+    let mut a = ts.device("insp_a").await;
+    // Made "offline" ten minutes ago.
+    let late = new_case_id();
+    let mut ev = a.event(EventKind::Report(report_payload(CELL_A)));
+    ev.hlc.ms -= 10 * 60_000;
+    let tenant = gridcase_core::codes::CountyCode::parse(TENANT).expect("tenant");
+    let doc = gridcase_core::doc::CaseDoc::create(late, tenant, a.actor_id(), &ev).expect("doc");
+    a.docs.insert(late, doc);
+    let on_time = a.report(CELL_A);
+    let pushes = vec![a.push_of(late), a.push_of(on_time)];
+    let r = a.sync(pushes).await.expect("push");
+    assert!(r.docs.iter().all(|d| outcome(d) == "accepted"));
+    let late_events = a.docs[&late].events().expect("events");
+    let receipt = late_events[0]
+        .received_at
+        .expect("a receipt for the late report");
+    assert!(receipt.ms() - late_events[0].hlc.ms >= 10 * 60_000 - 1_000);
+    let on_time_events = a.docs[&on_time].events().expect("events");
+    assert_eq!(
+        on_time_events[0].received_at, None,
+        "no receipt when received in time"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_devices_get_distinct_feed_positions() {
+    let ts = TestServer::start().await;
+    let mut tasks = Vec::new();
+    for n in 0..6 {
+        let mut dev = Device::login(&ts.url(), TENANT, "insp_a", &format!("parallel-{n}"))
+            .await
+            .expect("login");
+        tasks.push(tokio::spawn(async move {
+            let cases: Vec<_> = (0..8).map(|_| dev.report(CELL_A)).collect();
+            for chunk in cases.chunks(3) {
+                let pushes = chunk.iter().map(|c| dev.push_of(*c)).collect();
+                let r = dev.sync(pushes).await.expect("sync");
+                assert!(r.docs.iter().all(|d| outcome(d) == "accepted"));
+            }
+            cases
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    let leader = ts.device("leader").await;
+    let (page, _) = leader.feed(0).await.expect("feed");
+    assert_eq!(page.entries.len(), all.len());
+    let mut seqs: Vec<u64> = page.entries.iter().map(|e| e.seq).collect();
+    seqs.dedup();
+    assert_eq!(
+        seqs.len(),
+        all.len(),
+        "every case has its own feed position"
+    );
+    assert_eq!(page.cursor, all.len() as u64);
+}
