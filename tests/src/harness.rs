@@ -60,10 +60,22 @@ pub fn seed(dep: &Deployment, inspectors: usize) -> Result<(DepartmentId, Depart
     }
     for n in 1..=inspectors {
         let name = format!("insp{n:02}");
-        admin::create_user(dep, &spec(TENANT, &name, Role::Inspector, None, vec![cell(n)]))?;
+        admin::create_user(
+            dep,
+            &spec(TENANT, &name, Role::Inspector, None, vec![cell(n)]),
+        )?;
     }
     let other_cell = format!("{OTHER_TENANT}001001001");
-    admin::create_user(dep, &spec(OTHER_TENANT, "insp_x", Role::Inspector, None, vec![other_cell]))?;
+    admin::create_user(
+        dep,
+        &spec(
+            OTHER_TENANT,
+            "insp_x",
+            Role::Inspector,
+            None,
+            vec![other_cell],
+        ),
+    )?;
     Ok((water, city))
 }
 
@@ -102,7 +114,9 @@ impl Harness {
         let mut config = Config::with_data_dir(dir.path().join("server"));
         config.listen = "127.0.0.1:0".parse()?;
         config.jobs.enabled = false;
-        let server = gridcase_server::spawn(config).await.context("server starts")?;
+        let server = gridcase_server::spawn(config)
+            .await
+            .context("server starts")?;
         let dep = server.deployment().clone();
         let departments = tokio::task::spawn_blocking(move || seed(&dep, inspectors)).await??;
         let proxy = FaultProxy::start(server.addr(), FaultConfig::default(), 1).await?;
@@ -112,6 +126,48 @@ impl Harness {
             departments,
             dir,
         })
+    }
+
+    /// Starts a server with the generated demo tenant of `core::demo` (兰州市城关区: streets,
+    /// communities, 3,000 cells, departments, users for every role) imported through the
+    /// server's tenant import, every account with [`PASSWORD`]; returns the harness and the
+    /// generated tenant (its users and cells).
+    pub async fn start_demo() -> Result<(Harness, gridcase_core::demo::DemoTenant)> {
+        let dir = tempfile::tempdir()?;
+        let mut config = Config::with_data_dir(dir.path().join("server"));
+        config.listen = "127.0.0.1:0".parse()?;
+        config.jobs.enabled = false;
+        let server = gridcase_server::spawn(config)
+            .await
+            .context("server starts")?;
+        let dep = server.deployment().clone();
+        let files = dir.path().join("demo-tenant");
+        let (demo, departments) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let demo = gridcase_core::demo::DemoTenant::generate(gridcase_core::demo::DEFAULT_SEED);
+            demo.write_to(&files)?;
+            let tenant = demo.info.code.to_string();
+            gridcase_server::biz::import::import_dir(&dep, &tenant, &files, Some(PASSWORD))?;
+            let departments = admin::list_departments(&dep, &tenant)?;
+            Ok((demo, departments))
+        })
+        .await??;
+        let pick = |i: usize| {
+            departments
+                .get(i)
+                .map(|d| d.id)
+                .context("a demo department")
+        };
+        let departments = (pick(0)?, pick(1)?);
+        let proxy = FaultProxy::start(server.addr(), FaultConfig::default(), 1).await?;
+        Ok((
+            Harness {
+                server,
+                proxy,
+                departments,
+                dir,
+            },
+            demo,
+        ))
     }
 
     /// The deployment (admin functions, inspection).
@@ -131,12 +187,14 @@ impl Harness {
 
     /// Signs `username` in on a new device `name` (its own store file), through the proxy.
     pub async fn device(&self, name: &str, username: &str) -> Result<Device> {
-        self.device_at(name, username, TENANT, &self.proxy.url()).await
+        self.device_at(name, username, TENANT, &self.proxy.url())
+            .await
     }
 
     /// Signs in a device straight to the server (no proxy).
     pub async fn direct_device(&self, name: &str, username: &str) -> Result<Device> {
-        self.device_at(name, username, TENANT, &self.server.url()).await
+        self.device_at(name, username, TENANT, &self.server.url())
+            .await
     }
 
     /// Signs in a device of `tenant` at `base_url`.
@@ -147,8 +205,18 @@ impl Harness {
         tenant: &str,
         base_url: &str,
     ) -> Result<Device> {
-        let seed = name.bytes().fold(1u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
+        let seed = name
+            .bytes()
+            .fold(1u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
         let config = client_config(base_url, seed);
-        Device::login(&self.device_dir(name), name, config, tenant, username, PASSWORD).await
+        Device::login(
+            &self.device_dir(name),
+            name,
+            config,
+            tenant,
+            username,
+            PASSWORD,
+        )
+        .await
     }
 }

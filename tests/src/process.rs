@@ -49,7 +49,9 @@ pub fn server_binary() -> Result<PathBuf> {
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         cmd.arg("--release");
     }
-    let status = cmd.status().context("run cargo build for the server binary")?;
+    let status = cmd
+        .status()
+        .context("run cargo build for the server binary")?;
     if !status.success() || !bin.exists() {
         bail!("could not build {}", bin.display());
     }

@@ -55,7 +55,10 @@ async fn ingest() -> Result<(usize, f64)> {
             .map(|chunk| {
                 let plans: Vec<DocPlan> = chunk
                     .iter()
-                    .map(|&case_id| DocPlan { case_id, kind: PlanKind::Push })
+                    .map(|&case_id| DocPlan {
+                        case_id,
+                        kind: PlanKind::Push,
+                    })
                     .collect();
                 let prepared = prepare_sync(s, &plans, &limits);
                 assert_eq!(prepared.request.docs.len(), chunk.len(), "all fit");
@@ -89,7 +92,10 @@ async fn ingest() -> Result<(usize, f64)> {
         }
     }
     let secs = started.elapsed().as_secs_f64();
-    anyhow::ensure!(accepted == INGEST_CASES, "accepted {accepted} of {INGEST_CASES}");
+    anyhow::ensure!(
+        accepted == INGEST_CASES,
+        "accepted {accepted} of {INGEST_CASES}"
+    );
     let _: SyncRequest = SyncRequest::default();
     Ok((accepted, secs))
 }
@@ -118,14 +124,24 @@ async fn wire_figures() -> Result<WireFigures> {
     let mut inspector = h.device("load-tablet", "insp01").await?;
     let ids = create_cases(&mut inspector, SCOPE_CASES).await?;
     let rounds = inspector.client.sync_until_clean(3).await?;
-    anyhow::ensure!(rounds.last().is_some_and(|r| r.is_clean()), "inspector sync: {rounds:?}");
+    anyhow::ensure!(
+        rounds.last().is_some_and(|r| r.is_clean()),
+        "inspector sync: {rounds:?}"
+    );
 
     // Initial sync of a new centre device.
     let mut leader = h.device("load-desk", "leader").await?;
     let (before, req0) = (h.proxy.stats(), leader.client.counters().requests);
     let rounds = leader.client.sync_until_clean(3).await?;
-    anyhow::ensure!(rounds.last().is_some_and(|r| r.is_clean()), "bootstrap: {rounds:?}");
-    let initial = wire(before, h.proxy.stats(), leader.client.counters().requests - req0);
+    anyhow::ensure!(
+        rounds.last().is_some_and(|r| r.is_clean()),
+        "bootstrap: {rounds:?}"
+    );
+    let initial = wire(
+        before,
+        h.proxy.stats(),
+        leader.client.counters().requests - req0,
+    );
     let held = leader.with_store(|s| s.sync_index())?.len();
     anyhow::ensure!(held == SCOPE_CASES, "bootstrapped {held}");
 
@@ -135,18 +151,37 @@ async fn wire_figures() -> Result<WireFigures> {
     let mut resumed = SyncClient::resume(config, leader.store.clone(), session).await?;
     let before = h.proxy.stats();
     let summary = resumed.sync_once().await?;
-    anyhow::ensure!(summary.is_clean() && summary.feed_changed == 0, "idle: {summary:?}");
+    anyhow::ensure!(
+        summary.is_clean() && summary.feed_changed == 0,
+        "idle: {summary:?}"
+    );
     let idle = wire(before, h.proxy.stats(), resumed.counters().requests);
 
     // Incremental: 100 edited cases.
     for (n, id) in ids.iter().take(EDITED).enumerate() {
-        inspector.append(*id, EventKind::Comment { text: format!("复查记录 {n}") })?;
+        inspector.append(
+            *id,
+            EventKind::Comment {
+                text: format!("复查记录 {n}"),
+            },
+        )?;
     }
     let (before, req0) = (h.proxy.stats(), inspector.client.counters().requests);
     let summary = inspector.client.sync_once().await?;
-    anyhow::ensure!(summary.is_clean() && summary.accepted == EDITED, "edit: {summary:?}");
-    let edit = wire(before, h.proxy.stats(), inspector.client.counters().requests - req0);
-    Ok(WireFigures { initial, idle, edit })
+    anyhow::ensure!(
+        summary.is_clean() && summary.accepted == EDITED,
+        "edit: {summary:?}"
+    );
+    let edit = wire(
+        before,
+        h.proxy.stats(),
+        inspector.client.counters().requests - req0,
+    );
+    Ok(WireFigures {
+        initial,
+        idle,
+        edit,
+    })
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -157,11 +192,26 @@ fn report(ingest: (usize, f64), w: &WireFigures) -> String {
     let rate = ingest.0 as f64 / ingest.1;
     let per_edit = w.edit.bytes as f64 / EDITED as f64;
     let mut s = String::new();
-    let _ = writeln!(s, "<!-- gridcase-load:begin (written by `cargo run --release -p gridcase-tests --bin gridcase-load`) -->");
-    let _ = writeln!(s, "## Sync server and protocol (issue 4) — measured by gridcase-load\n");
-    let _ = writeln!(s, "In-process server on 127.0.0.1 (release build, SQLite WAL with `synchronous=FULL`), the");
-    let _ = writeln!(s, "device runtime of `core::sync` (reqwest), bytes counted by the TCP proxy of `gridcase-tests`");
-    let _ = writeln!(s, "(HTTP headers and bodies, both ways), requests by the client. One run on the 2-core VM.\n");
+    let _ = writeln!(
+        s,
+        "<!-- gridcase-load:begin (written by `cargo run --release -p gridcase-tests --bin gridcase-load`) -->"
+    );
+    let _ = writeln!(
+        s,
+        "## Sync server and protocol (issue 4) — measured by gridcase-load\n"
+    );
+    let _ = writeln!(
+        s,
+        "In-process server on 127.0.0.1 (release build, SQLite WAL with `synchronous=FULL`), the"
+    );
+    let _ = writeln!(
+        s,
+        "device runtime of `core::sync` (reqwest), bytes counted by the TCP proxy of `gridcase-tests`"
+    );
+    let _ = writeln!(
+        s,
+        "(HTTP headers and bodies, both ways), requests by the client. One run on the 2-core VM.\n"
+    );
     let _ = writeln!(s, "| Figure | Measured | Goal | |");
     let _ = writeln!(s, "|---|---|---|---|");
     let _ = writeln!(
@@ -206,7 +256,11 @@ fn write_report(section: &str) -> Result<PathBuf> {
             let tail = &text[e + "<!-- gridcase-load:end -->".len()..];
             format!("{}{}{}", &text[..b], section.trim_end(), tail)
         }
-        _ => format!("{}\n{}", text.trim_end_matches('\n').to_owned() + "\n", section),
+        _ => format!(
+            "{}\n{}",
+            text.trim_end_matches('\n').to_owned() + "\n",
+            section
+        ),
     };
     std::fs::write(&path, updated)?;
     Ok(path)

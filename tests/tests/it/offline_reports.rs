@@ -30,7 +30,11 @@ async fn twenty_devices_fifty_reports_through_a_cutting_proxy() {
     let mut devices = Vec::new();
     for d in 1..=DEVICES {
         let name = format!("tablet-{d:02}");
-        devices.push(h.device(&name, &format!("insp{d:02}")).await.expect("login"));
+        devices.push(
+            h.device(&name, &format!("insp{d:02}"))
+                .await
+                .expect("login"),
+        );
     }
     // Offline: 50 reports with 2 photos each, per device.
     let mut photo_bytes = 0u64;
@@ -61,7 +65,10 @@ async fn twenty_devices_fifty_reports_through_a_cutting_proxy() {
     for mut device in devices {
         let resumed = resumed.clone();
         device.client.on_progress(move |p| {
-            if let Progress::Error { retry_in: Some(_), .. } = p {
+            if let Progress::Error {
+                retry_in: Some(_), ..
+            } = p
+            {
                 resumed.fetch_add(1, Ordering::Relaxed);
             }
         });
@@ -75,14 +82,27 @@ async fn twenty_devices_fifty_reports_through_a_cutting_proxy() {
         let (device, rounds) = task.await.expect("task");
         let last = rounds.last().expect("a round");
         assert!(last.is_clean(), "{}: {rounds:?}", device.name);
-        assert!(device.with_store(|s| s.dirty_cases()).expect("dirty").is_empty());
-        assert!(device.with_store(|s| s.pending_blobs(10)).expect("blobs").is_empty());
+        assert!(
+            device
+                .with_store(|s| s.dirty_cases())
+                .expect("dirty")
+                .is_empty()
+        );
+        assert!(
+            device
+                .with_store(|s| s.pending_blobs(10))
+                .expect("blobs")
+                .is_empty()
+        );
         devices.push(device);
     }
     let synced_in = started.elapsed();
     let stats = h.proxy.stats();
     let sent = stats.bytes_up - before.bytes_up;
-    let blob_sent: u64 = devices.iter().map(|d| d.client.counters().blob_bytes_sent).sum();
+    let blob_sent: u64 = devices
+        .iter()
+        .map(|d| d.client.counters().blob_bytes_sent)
+        .sum();
     eprintln!(
         "20×50 synced in {synced_in:?}: {} cuts ({} resets), {} retries, {sent} bytes up for \
          {photo_bytes} photo bytes ({:.3}×), blob bodies {blob_sent}",
@@ -91,7 +111,10 @@ async fn twenty_devices_fifty_reports_through_a_cutting_proxy() {
         resumed.load(Ordering::Relaxed),
         sent as f64 / photo_bytes as f64
     );
-    assert!(stats.cuts - before.cuts >= 20, "the proxy cut connections: {stats:?}");
+    assert!(
+        stats.cuts - before.cuts >= 20,
+        "the proxy cut connections: {stats:?}"
+    );
     assert!(
         blob_sent > photo_bytes,
         "some chunks were cut and sent again (resumed, not restarted)"
@@ -103,7 +126,10 @@ async fn twenty_devices_fifty_reports_through_a_cutting_proxy() {
 
     // The server has every report exactly once: a centre device bootstraps the whole tenant.
     h.proxy.set_config(FaultConfig::default());
-    let mut centre = h.direct_device("desk-leader", "leader").await.expect("login");
+    let mut centre = h
+        .direct_device("desk-leader", "leader")
+        .await
+        .expect("login");
     let rounds = centre.client.sync_until_clean(5).await.expect("bootstrap");
     assert!(rounds.last().expect("a round").is_clean(), "{rounds:?}");
     let on_server: HashSet<CaseId> = centre
@@ -128,8 +154,17 @@ async fn twenty_devices_fifty_reports_through_a_cutting_proxy() {
     let token = centre.client.session().token.clone();
     for (sha, size) in &shas {
         let url = format!("{}/v1/blobs/{sha}", h.server.url());
-        let response = http.get(&url).bearer_auth(&token).send().await.expect("get");
-        assert!(response.status().is_success(), "{sha}: {}", response.status());
+        let response = http
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
+        assert!(
+            response.status().is_success(),
+            "{sha}: {}",
+            response.status()
+        );
         let bytes = response.bytes().await.expect("body");
         assert_eq!(bytes.len(), *size);
         assert_eq!(Sha256::digest(&bytes), *sha);

@@ -33,15 +33,29 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged_and_the_retry_completes() 
 
     let mut config = client_config(&proxy.url(), 11);
     config.engine.limits.max_docs_per_sync = 25;
-    let mut device = Device::login(&dir.path().join("tablet"), "tablet-01", config, TENANT, "insp01", PASSWORD)
-        .await
-        .expect("login");
+    let mut device = Device::login(
+        &dir.path().join("tablet"),
+        "tablet-01",
+        config,
+        TENANT,
+        "insp01",
+        PASSWORD,
+    )
+    .await
+    .expect("login");
     let mut ids = Vec::new();
     for r in 0..REPORTS {
-        ids.push(device.report(&cell(1), &[photo(r as u64, 20_000)]).expect("report"));
+        ids.push(
+            device
+                .report(&cell(1), &[photo(r as u64, 20_000)])
+                .expect("report"),
+        );
     }
     // Slow the wire a little so a batch is in flight when the server dies.
-    proxy.set_config(FaultConfig { delay: Duration::from_millis(2), ..FaultConfig::default() });
+    proxy.set_config(FaultConfig {
+        delay: Duration::from_millis(2),
+        ..FaultConfig::default()
+    });
     let batches = Arc::new(AtomicUsize::new(0));
     let seen = batches.clone();
     device.client.on_progress(move |p| {
@@ -56,12 +70,18 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged_and_the_retry_completes() 
     });
     let waited = std::time::Instant::now();
     while batches.load(Ordering::SeqCst) < 3 {
-        assert!(waited.elapsed() < Duration::from_secs(60), "no three batches synced");
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "no three batches synced"
+        );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     server.kill().expect("SIGKILL");
     // While the server is down and restarted, the device cannot reach it.
-    proxy.set_config(FaultConfig { refuse: true, ..FaultConfig::default() });
+    proxy.set_config(FaultConfig {
+        refuse: true,
+        ..FaultConfig::default()
+    });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let acknowledged: HashMap<CaseId, Vec<automerge::ChangeHash>> = {
         let store = store.lock().expect("store");
@@ -72,15 +92,26 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged_and_the_retry_completes() 
             .filter_map(|r| r.server_heads.map(|h| (r.case_id, h)))
             .collect()
     };
-    assert!(acknowledged.len() >= 75, "three batches were acknowledged: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 75,
+        "three batches were acknowledged: {}",
+        acknowledged.len()
+    );
     assert!(acknowledged.len() < REPORTS, "the kill came mid-sync");
 
     let server = ServerProcess::start(&data).expect("restart");
     // Before the device retries: everything acknowledged is on the restarted server.
     let h_url = server.url().to_owned();
-    let mut leader = Device::login(&dir.path().join("desk"), "desk-leader", client_config(&h_url, 3), TENANT, "leader", PASSWORD)
-        .await
-        .expect("login");
+    let mut leader = Device::login(
+        &dir.path().join("desk"),
+        "desk-leader",
+        client_config(&h_url, 3),
+        TENANT,
+        "leader",
+        PASSWORD,
+    )
+    .await
+    .expect("login");
     let rounds = leader.client.sync_until_clean(5).await.expect("bootstrap");
     assert!(rounds.last().expect("a round").is_clean(), "{rounds:?}");
     let on_server: HashMap<CaseId, Vec<automerge::ChangeHash>> = leader
@@ -90,7 +121,9 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged_and_the_retry_completes() 
         .map(|r| (r.case_id, r.local_heads))
         .collect();
     for (case_id, heads) in &acknowledged {
-        let server_heads = on_server.get(case_id).unwrap_or_else(|| panic!("acknowledged case {case_id} lost"));
+        let server_heads = on_server
+            .get(case_id)
+            .unwrap_or_else(|| panic!("acknowledged case {case_id} lost"));
         assert_eq!(server_heads, heads, "case {case_id} as acknowledged");
     }
     eprintln!(
@@ -105,15 +138,32 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged_and_the_retry_completes() 
     let (device, rounds) = sync.await.expect("sync task");
     let rounds = rounds.expect("rounds");
     assert!(rounds.last().expect("a round").is_clean(), "{rounds:?}");
-    assert!(rounds.iter().any(|r| r.retries > 0 || r.interrupted.is_some()));
-    assert!(device.with_store(|s| s.dirty_cases()).expect("dirty").is_empty());
-    assert!(device.with_store(|s| s.pending_blobs(10)).expect("blobs").is_empty());
+    assert!(
+        rounds
+            .iter()
+            .any(|r| r.retries > 0 || r.interrupted.is_some())
+    );
+    assert!(
+        device
+            .with_store(|s| s.dirty_cases())
+            .expect("dirty")
+            .is_empty()
+    );
+    assert!(
+        device
+            .with_store(|s| s.pending_blobs(10))
+            .expect("blobs")
+            .is_empty()
+    );
     let rounds = leader.client.sync_until_clean(5).await.expect("pull");
     assert!(rounds.last().expect("a round").is_clean());
     let all = leader.with_store(|s| s.sync_index()).expect("index");
     assert_eq!(all.len(), REPORTS);
     for id in &ids {
-        assert_eq!(leader.events(*id).expect("events"), device.events(*id).expect("events"));
+        assert_eq!(
+            leader.events(*id).expect("events"),
+            device.events(*id).expect("events")
+        );
     }
     drop(server);
 }

@@ -17,6 +17,51 @@ async fn a_report_with_photos_reaches_the_server_and_a_centre_device() {
     let mut centre = h.device("desk-intake", "intake").await.expect("login");
     let rounds = centre.client.sync_until_clean(5).await.expect("sync");
     assert!(rounds.last().expect("a round").is_clean(), "{rounds:?}");
-    assert_eq!(centre.events(case_id).expect("events"), inspector.events(case_id).expect("events"));
+    assert_eq!(
+        centre.events(case_id).expect("events"),
+        inspector.events(case_id).expect("events")
+    );
     let _ = &mut centre;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generated_demo_tenant_serves_an_inspector_and_an_intake_operator() {
+    use gridcase_core::model::Role;
+    use gridcase_core::workflow::EventKind;
+    let (h, demo) = Harness::start_demo().await.expect("demo harness");
+    let users = &demo.users;
+    let inspector = users
+        .iter()
+        .find(|u| u.role == Role::Inspector && !u.cells.is_empty())
+        .expect("a demo inspector");
+    // An inspector's `cells` name whole cells or the communities they patrol.
+    let cell = demo
+        .cells
+        .iter()
+        .map(|c| c.code.to_string())
+        .find(|c| c.starts_with(&inspector.cells[0]))
+        .expect("a cell of the inspector");
+    let mut tablet = h
+        .device("demo-tablet", &inspector.username)
+        .await
+        .expect("login");
+    let case_id = tablet.report(&cell, &[photo(5, 30_000)]).expect("report");
+    let rounds = tablet.client.sync_until_clean(5).await.expect("sync");
+    assert!(rounds.last().expect("a round").is_clean(), "{rounds:?}");
+    let intake = users
+        .iter()
+        .find(|u| u.role == Role::IntakeOperator)
+        .expect("intake");
+    let mut desk = h
+        .device("demo-desk", &intake.username)
+        .await
+        .expect("login");
+    let rounds = desk.client.sync_until_clean(5).await.expect("sync");
+    assert!(rounds.last().expect("a round").is_clean(), "{rounds:?}");
+    desk.append(case_id, EventKind::Accept).expect("accept");
+    let rounds = desk.client.sync_until_clean(5).await.expect("sync");
+    assert_eq!(rounds.last().expect("a round").accepted, 1);
+    let rounds = tablet.client.sync_until_clean(5).await.expect("sync");
+    assert_eq!(rounds.last().expect("a round").feed_changed, 1);
+    assert_eq!(tablet.events(case_id).expect("events").len(), 2);
 }

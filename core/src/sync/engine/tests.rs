@@ -374,9 +374,17 @@ fn failure_codes_are_classified() {
 
 #[test]
 fn the_cursor_skips_the_rounds_own_writes_only_without_a_gap() {
-    let acked = |s: &[u64]| s.iter().copied().collect::<std::collections::BTreeSet<u64>>();
+    let acked = |s: &[u64]| {
+        s.iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<u64>>()
+    };
     assert_eq!(skip_own_echoes(10, &acked(&[11, 12, 13])), 13);
-    assert_eq!(skip_own_echoes(10, &acked(&[11, 13])), 11, "14? no: 12 is someone else's");
+    assert_eq!(
+        skip_own_echoes(10, &acked(&[11, 13])),
+        11,
+        "14? no: 12 is someone else's"
+    );
     assert_eq!(skip_own_echoes(10, &acked(&[12, 13])), 10);
     assert_eq!(skip_own_echoes(10, &acked(&[5, 9, 11])), 11);
     assert_eq!(skip_own_echoes(0, &acked(&[])), 0);
