@@ -117,6 +117,8 @@ struct WireFigures {
     initial: Wire,
     idle: Wire,
     edit: Wire,
+    /// Request and response body bytes of the edit round (the rest is HTTP headers).
+    edit_bodies: (u64, u64),
 }
 
 async fn wire_figures() -> Result<WireFigures> {
@@ -166,21 +168,23 @@ async fn wire_figures() -> Result<WireFigures> {
             },
         )?;
     }
-    let (before, req0) = (h.proxy.stats(), inspector.client.counters().requests);
+    let (before, c0) = (h.proxy.stats(), inspector.client.counters());
     let summary = inspector.client.sync_once().await?;
     anyhow::ensure!(
         summary.is_clean() && summary.accepted == EDITED,
         "edit: {summary:?}"
     );
-    let edit = wire(
-        before,
-        h.proxy.stats(),
-        inspector.client.counters().requests - req0,
+    let c1 = inspector.client.counters();
+    let edit = wire(before, h.proxy.stats(), c1.requests - c0.requests);
+    let edit_bodies = (
+        c1.body_bytes_sent - c0.body_bytes_sent,
+        c1.body_bytes_received - c0.body_bytes_received,
     );
     Ok(WireFigures {
         initial,
         idle,
         edit,
+        edit_bodies,
     })
 }
 
@@ -237,9 +241,11 @@ fn report(ingest: (usize, f64), w: &WireFigures) -> String {
     );
     let _ = writeln!(
         s,
-        "| Bytes per edited case ({EDITED} cases with one comment each, one round: feed + sync) | **{per_edit:.0} B** ({} B, {} requests) | ≤ 600 B | {} |",
+        "| Bytes per edited case ({EDITED} cases with one comment each, one round: feed + sync) | **{per_edit:.0} B** ({} B in {} requests; bodies {} B up, {} B down) | ≤ 600 B | {} |",
         w.edit.bytes,
         w.edit.requests,
+        w.edit_bodies.0,
+        w.edit_bodies.1,
         verdict(per_edit <= 600.0)
     );
     let _ = writeln!(s, "<!-- gridcase-load:end -->");
