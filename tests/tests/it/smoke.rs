@@ -65,3 +65,35 @@ async fn the_generated_demo_tenant_serves_an_inspector_and_an_intake_operator() 
     assert_eq!(rounds.last().expect("a round").feed_changed, 1);
     assert_eq!(tablet.events(case_id).expect("events").len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_syncs_in_the_background_until_stopped() {
+    use gridcase_core::sync::Progress;
+    let h = Harness::start(1).await.expect("harness");
+    let mut tablet = h.device("tablet-01", "insp01").await.expect("login");
+    let case_id = tablet.report(&cell(1), &[photo(9, 70_000)]).expect("report");
+    let (idle_tx, mut idle_rx) = tokio::sync::mpsc::unbounded_channel();
+    tablet.client.on_progress(move |p| {
+        if let Progress::Idle { .. } = p {
+            let _ = idle_tx.send(());
+        }
+    });
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let stopped = tablet
+            .client
+            .run(async {
+                let _ = stop_rx.await;
+            })
+            .await;
+        (tablet, stopped)
+    });
+    idle_rx.recv().await.expect("a clean round");
+    stop_tx.send(()).expect("stop");
+    let (tablet, stopped) = task.await.expect("task");
+    stopped.expect("stopped cleanly");
+    assert!(tablet.client.last_sync().is_some());
+    assert!(tablet.with_store(|s| s.dirty_cases()).expect("dirty").is_empty());
+    let row = tablet.with_store(|s| s.case_row(case_id)).expect("row");
+    assert_eq!(row.sync_state, gridcase_core::store::SyncState::Synced);
+}
