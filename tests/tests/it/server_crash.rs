@@ -76,6 +76,16 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged_and_the_retry_completes() 
         );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
+    // Kill once the fourth batch has started to reach the server (its first 16 KiB forwarded;
+    // the rest follows 10 ms per piece).
+    let up_at_third_ack = proxy.stats().bytes_up;
+    while proxy.stats().bytes_up == up_at_third_ack {
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "no fourth batch"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     server.kill().expect("SIGKILL");
     // While the server is down and restarted, the device cannot reach it.
     proxy.set_config(FaultConfig {

@@ -71,7 +71,9 @@ async fn run_syncs_in_the_background_until_stopped() {
     use gridcase_core::sync::Progress;
     let h = Harness::start(1).await.expect("harness");
     let mut tablet = h.device("tablet-01", "insp01").await.expect("login");
-    let case_id = tablet.report(&cell(1), &[photo(9, 70_000)]).expect("report");
+    let case_id = tablet
+        .report(&cell(1), &[photo(9, 70_000)])
+        .expect("report");
     let (idle_tx, mut idle_rx) = tokio::sync::mpsc::unbounded_channel();
     tablet.client.on_progress(move |p| {
         if let Progress::Idle { .. } = p {
@@ -93,7 +95,12 @@ async fn run_syncs_in_the_background_until_stopped() {
     let (tablet, stopped) = task.await.expect("task");
     stopped.expect("stopped cleanly");
     assert!(tablet.client.last_sync().is_some());
-    assert!(tablet.with_store(|s| s.dirty_cases()).expect("dirty").is_empty());
+    assert!(
+        tablet
+            .with_store(|s| s.dirty_cases())
+            .expect("dirty")
+            .is_empty()
+    );
     let row = tablet.with_store(|s| s.case_row(case_id)).expect("row");
     assert_eq!(row.sync_state, gridcase_core::store::SyncState::Synced);
 }
