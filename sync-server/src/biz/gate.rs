@@ -64,6 +64,8 @@ pub enum Admission {
         before: Vec<ChangeHash>,
         /// The events the push added.
         new_events: Vec<Event>,
+        /// Every event of the candidate, in fold order.
+        events: Vec<Event>,
     },
 }
 
@@ -209,6 +211,7 @@ pub fn gate(
         candidate: Box::new(candidate),
         before,
         new_events,
+        events: after.events,
     })
 }
 

@@ -23,10 +23,11 @@ use gridcase_core::workflow::EventKind;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Compact a document past this many chunks …
-pub const COMPACT_AFTER_CHUNKS: i64 = 16;
+/// The compaction job rewrites documents with more chunks than this (merges already keep them
+/// at most at [`docs::MAX_CHUNKS`]; the job catches documents written under other limits) …
+pub const COMPACT_AFTER_CHUNKS: i64 = docs::MAX_CHUNKS;
 /// … or this many bytes of chunks.
-pub const COMPACT_AFTER_BYTES: i64 = 64 * 1024;
+pub const COMPACT_AFTER_BYTES: i64 = docs::MAX_CHUNK_BYTES;
 /// Blobs are kept at least this long before GC may delete them.
 pub const BLOB_GRACE_MS: i64 = 24 * 3_600_000;
 

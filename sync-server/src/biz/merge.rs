@@ -61,14 +61,16 @@ pub fn append_system_event(
     Ok(event)
 }
 
-/// Allocates and appends the case number if the fold shows the case filed without one.
+/// Allocates and appends the case number if the fold of `events` (the document's) shows the
+/// case filed without one.
 pub fn number_if_filed(
     conn: &Connection,
     dep: &Deployment,
     doc: &mut CaseDoc,
+    events: &[Event],
     now: Timestamp,
 ) -> Result<Option<String>> {
-    let state = fold(&doc.read_events()?.events);
+    let state = fold(events);
     if state.filed_at.is_none() || state.case_number.is_some() {
         return Ok(None);
     }

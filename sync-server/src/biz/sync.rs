@@ -197,7 +197,7 @@ fn process(
         &push.changes,
         now,
     );
-    let (mut candidate, before, new_events) = match admission {
+    let (mut candidate, before, new_events, events) = match admission {
         Err(r) => {
             let seq = existing.as_ref().map_or(0, |(_, s)| *s as u64);
             return Ok(rejected(
@@ -218,17 +218,18 @@ fn process(
             candidate,
             before,
             new_events,
-        }) => (*candidate, before, new_events),
+            events,
+        }) => (*candidate, before, new_events, events),
     };
     if existing.is_none() {
-        let state = fold(&new_events);
+        let state = fold(&events);
         if candidate.tenant() != caller.tenant || !may_create(caller, &state) {
             return Ok(out_of_scope(case_id));
         }
     }
     candidate.set_actor(dep.identity().actor.clone());
     add_receipts(&mut candidate, &new_events, now)?;
-    if let Some(number) = number_if_filed(conn, dep, &mut candidate, now)? {
+    if let Some(number) = number_if_filed(conn, dep, &mut candidate, &events, now)? {
         tracing::info!(case = %case_id, number = %number, "case number allocated");
     }
     let before_ref = existing.is_some().then_some(before.as_slice());

@@ -80,7 +80,14 @@ pub fn insert(conn: &Connection, tenant: &str, doc: &mut CaseDoc, now: i64) -> R
     Ok(())
 }
 
-/// Appends the changes made after `previous` heads as one chunk.
+/// Rewrite the snapshot instead of adding a chunk past this many chunks …
+pub const MAX_CHUNKS: i64 = 16;
+/// … or this many bytes of chunks.
+pub const MAX_CHUNK_BYTES: i64 = 64 * 1024;
+
+/// Appends the changes made after `previous` heads as one chunk; when the document already has
+/// [`MAX_CHUNKS`] chunks or [`MAX_CHUNK_BYTES`] of them, rewrites it as one snapshot instead
+/// (the document is in memory anyway), so loading a case never replays a long tail.
 pub fn append(
     conn: &Connection,
     doc: &mut CaseDoc,
@@ -93,6 +100,21 @@ pub fn append(
     }
     let key = doc.case_id().to_string();
     let heads = encode_heads(&doc.heads());
+    let (count, bytes): (i64, i64) = conn.query_row(
+        "SELECT chunk_count, chunk_bytes FROM docs WHERE case_id = ?1",
+        [&key],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if count >= MAX_CHUNKS || bytes + chunk.len() as i64 > MAX_CHUNK_BYTES {
+        conn.execute("DELETE FROM doc_chunks WHERE case_id = ?1", [&key])?;
+        conn.execute(
+            "UPDATE docs SET snapshot = ?2, heads = ?3, chunk_count = 0, chunk_bytes = 0,
+                             updated_at = ?4
+             WHERE case_id = ?1",
+            params![key, doc.save(), heads, now],
+        )?;
+        return Ok(());
+    }
     conn.execute(
         "INSERT INTO doc_chunks(case_id, n, bytes)
          VALUES (?1, (SELECT chunk_count + 1 FROM docs WHERE case_id = ?1), ?2)",

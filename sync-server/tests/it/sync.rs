@@ -346,3 +346,39 @@ async fn concurrent_devices_get_distinct_feed_positions() {
     );
     assert_eq!(page.cursor, all.len() as u64);
 }
+
+#[tokio::test]
+async fn many_merges_keep_the_stored_document_short() {
+    let ts = TestServer::start().await;
+    let mut a = ts.device("insp_a").await;
+    let case = a.report(CELL_A);
+    a.push(case).await.expect("push");
+    for n in 0..20 {
+        a.append(
+            case,
+            EventKind::Comment {
+                text: format!("备注 {n}"),
+            },
+        );
+        let r = a.push(case).await.expect("push");
+        assert_eq!(outcome(&r.docs[0]), "accepted");
+    }
+    let dep = ts.server.deployment().clone();
+    let id = case.to_string();
+    let chunks: i64 = tokio::task::spawn_blocking(move || {
+        dep.db().read(|tx| {
+            Ok(tx.query_row(
+                "SELECT chunk_count FROM docs WHERE case_id = ?1",
+                [&id],
+                |r| r.get(0),
+            )?)
+        })
+    })
+    .await
+    .expect("join")
+    .expect("read");
+    assert!(chunks <= 16, "{chunks} chunks");
+    let mut leader = ts.device("leader").await;
+    leader.pull(case).await.expect("bootstrap");
+    assert_eq!(leader.docs[&case].events().expect("events").len(), 21);
+}
