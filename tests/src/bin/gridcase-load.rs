@@ -13,7 +13,7 @@
 //! headers and bodies).
 
 use anyhow::{Context, Result};
-use gridcase_core::protocol::{SyncRequest, SyncResponse};
+use gridcase_core::protocol::SyncResponse;
 use gridcase_core::sync::local::prepare_sync;
 use gridcase_core::sync::runtime::SyncClient;
 use gridcase_core::sync::{DocPlan, PlanKind};
@@ -96,7 +96,6 @@ async fn ingest() -> Result<(usize, f64)> {
         accepted == INGEST_CASES,
         "accepted {accepted} of {INGEST_CASES}"
     );
-    let _: SyncRequest = SyncRequest::default();
     Ok((accepted, secs))
 }
 

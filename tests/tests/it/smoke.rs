@@ -21,7 +21,6 @@ async fn a_report_with_photos_reaches_the_server_and_a_centre_device() {
         centre.events(case_id).expect("events"),
         inspector.events(case_id).expect("events")
     );
-    let _ = &mut centre;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

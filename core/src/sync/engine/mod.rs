@@ -379,7 +379,8 @@ impl SyncEngine {
         }
         round.summary.feed_changed += changed;
         self.progress.push(Progress::FeedPulled { changed });
-        let advanced = page.cursor != round.cursor || !page.entries.is_empty();
+        // A page that does not move the cursor ends the paging, whatever `more` says.
+        let advanced = page.cursor != round.cursor;
         round.cursor = page.cursor;
         if !(page.more && advanced) {
             self.plan_batches();
@@ -535,7 +536,7 @@ impl SyncEngine {
         if !self.take_in_flight(|f| f == InFlight::Probe(sha256)) {
             return;
         }
-        self.blob_answer(now, result);
+        self.blob_answer(now, result, None);
     }
 
     /// The answer to [`Op::PutBlob`]: where the server is now.
@@ -545,17 +546,40 @@ impl SyncEngine {
         sha256: Sha256,
         result: Result<BlobOffset, Failure>,
     ) {
-        if !self.take_in_flight(|f| matches!(f, InFlight::Put { sha256: s, .. } if s == sha256)) {
+        let mut sent_from = None;
+        if !self.take_in_flight(|f| match f {
+            InFlight::Put {
+                sha256: s, offset, ..
+            } if s == sha256 => {
+                sent_from = Some(offset);
+                true
+            }
+            _ => false,
+        }) {
             return;
         }
-        self.blob_answer(now, result);
+        self.blob_answer(now, result, sent_from);
     }
 
-    fn blob_answer(&mut self, now: Timestamp, result: Result<BlobOffset, Failure>) {
+    /// `sent_from`: the offset a `PUT` started at (`None` for a probe).
+    fn blob_answer(
+        &mut self,
+        now: Timestamp,
+        result: Result<BlobOffset, Failure>,
+        sent_from: Option<u64>,
+    ) {
         let answer = match result {
             Ok(answer) => answer,
             Err(failure) => return self.blob_failed(now, failure),
         };
+        if let Some(from) = sent_from
+            && !answer.complete
+            && answer.offset <= from
+        {
+            // A PUT the server took without moving on: ask again after a backoff, never loop.
+            let failure = Failure::new("bad_response", "上传未推进");
+            return self.blob_failed(now, failure);
+        }
         self.succeeded();
         let Some(round) = self.round.as_mut() else {
             return;

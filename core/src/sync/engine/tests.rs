@@ -389,3 +389,55 @@ fn the_cursor_skips_the_rounds_own_writes_only_without_a_gap() {
     assert_eq!(skip_own_echoes(10, &acked(&[5, 9, 11])), 11);
     assert_eq!(skip_own_echoes(0, &acked(&[])), 0);
 }
+
+#[test]
+fn a_server_that_does_not_move_on_cannot_make_the_engine_loop() {
+    // A feed page that says `more` without moving the cursor ends the paging.
+    let mut e = SyncEngine::new(EngineConfig::default(), 1);
+    e.start(NOW, LocalState::default());
+    e.next(NOW);
+    e.feed_pulled(NOW, Ok(page(vec![entry(case(1), 3, &[hash(1)])], 0, true)));
+    assert!(matches!(e.next(NOW), Op::Sync { .. }));
+    // A PUT answered without progress is a failure (backoff, then a new probe).
+    let mut e = SyncEngine::new(EngineConfig::default(), 1);
+    let sha = crate::model::Sha256::digest(b"z");
+    let blob = BlobSync {
+        sha256: sha,
+        case_id: None,
+        size: 10,
+        has_source: true,
+        attempts: 0,
+    };
+    e.start(
+        NOW,
+        LocalState {
+            cursor: 0,
+            cases: vec![],
+            blobs: vec![blob],
+        },
+    );
+    e.next(NOW);
+    e.feed_pulled(NOW, Ok(page(vec![], 0, false)));
+    e.next(NOW);
+    e.blob_probed(
+        NOW,
+        sha,
+        Ok(BlobOffset {
+            offset: 0,
+            complete: false,
+        }),
+    );
+    assert!(matches!(e.next(NOW), Op::PutBlob { offset: 0, .. }));
+    e.blob_put(
+        NOW,
+        sha,
+        Ok(BlobOffset {
+            offset: 0,
+            complete: false,
+        }),
+    );
+    let Op::Wait { until } = e.next(NOW) else {
+        panic!("a backoff")
+    };
+    assert_eq!(e.next(until), Op::ProbeBlob { sha256: sha });
+}
