@@ -10,6 +10,8 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "==> cargo build -p gridcase-server --bin gridcase-server (the SIGKILL suite runs the binary)"
+cargo build -p gridcase-server --bin gridcase-server
 echo "==> cargo test --workspace"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -4,7 +4,8 @@
 //! Layering, from the bottom: [`model`], [`codes`], [`catalog`], [`calendar`], [`workflow`] and
 //! [`deadline`] are pure: no I/O, no clock (`now` is always passed in), no randomness.
 //! [`doc`] maps a case to and from its Automerge document. [`store`] (feature `store`) is the
-//! device's SQLite. Nothing here panics on bad input: every parser returns a typed error and
+//! device's SQLite. [`sync`] is the device's sans-I/O sync engine, with its HTTP runtime behind
+//! the feature `client`. Nothing here panics on bad input: every parser returns a typed error and
 //! every invalid workflow event becomes a flagged conflict.
 #![forbid(unsafe_code)]
 
@@ -20,4 +21,5 @@ pub mod model;
 pub mod protocol;
 #[cfg(feature = "store")]
 pub mod store;
+pub mod sync;
 pub mod workflow;

@@ -84,3 +84,70 @@ impl DeviceStore {
         Ok(())
     }
 }
+
+/// A case's sync bookkeeping, as the sync engine reads it at the start of a round.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CaseSyncRow {
+    /// The case.
+    pub case_id: CaseId,
+    /// Its current heads on this device.
+    pub local_heads: Vec<ChangeHash>,
+    /// The heads the server last acknowledged; `None` if it never has.
+    pub server_heads: Option<Vec<ChangeHash>>,
+    /// Whether the device has changes the server may lack.
+    pub dirty: bool,
+}
+
+impl DeviceStore {
+    /// Every case's sync bookkeeping, in case id order.
+    pub fn sync_index(&self) -> Result<Vec<CaseSyncRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT case_id, local_heads, server_heads, dirty FROM docs ORDER BY case_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, local, server, dirty) = row?;
+            out.push(CaseSyncRow {
+                case_id: CaseId::parse(&id).map_err(|e| StoreError::corrupt("docs.case_id", e))?,
+                local_heads: decode_heads(&local)?,
+                server_heads: server.map(|s| decode_heads(&s)).transpose()?,
+                dirty,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Whether the case is stored on this device.
+    pub fn has_case(&self, case_id: CaseId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM docs WHERE case_id = ?1",
+                [case_id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// The heads the server last acknowledged for a case (`None`: never, or not stored).
+    pub fn server_heads(&self, case_id: CaseId) -> Result<Option<Vec<ChangeHash>>, StoreError> {
+        let bytes: Option<Option<Vec<u8>>> = self
+            .conn
+            .query_row(
+                "SELECT server_heads FROM docs WHERE case_id = ?1",
+                [case_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        bytes.flatten().map(|b| decode_heads(&b)).transpose()
+    }
+}

@@ -12,7 +12,9 @@
 //! - a case never has more than [`COMPACT_AFTER_CHUNKS`] chunks: the write that would add one more
 //!   replaces snapshot and chunks with one `save()` in the same transaction;
 //! - durability: WAL with `synchronous=FULL`, so a committed action survives a power cut;
-//! - the schema only grows, by the append-only [`MIGRATIONS`].
+//! - the schema only grows, by the append-only [`MIGRATIONS`];
+//! - a case the server refused is rebuilt from the server's copy in the same transaction that
+//!   keeps the device's refused edits (`quarantines`, `rejected_edits`) for its user.
 //!
 //! The projection row is computed by a [`ProjectionFn`] from the case's events; see
 //! [`fold_projection`], the workflow fold mapped to list rows.
@@ -23,12 +25,14 @@ mod error;
 mod meta;
 mod outbox;
 mod projection;
+mod quarantine;
 mod schema;
 
-pub use dirty::DirtyCase;
+pub use dirty::{CaseSyncRow, DirtyCase};
 pub use error::StoreError;
 pub use outbox::{BlobSource, BlobState, OutboxBlob};
 pub use projection::{CaseFilter, ProjectionFn, ProjectionRow, SyncState, fold_projection};
+pub use quarantine::{Quarantine, RejectedEdit};
 pub use schema::{MIGRATIONS, current_version};
 
 use automerge::ChangeHash;

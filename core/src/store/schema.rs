@@ -72,6 +72,26 @@ pub const MIGRATIONS: &[&str] = &[
         value BLOB NOT NULL
     ) STRICT;
     "#,
+    // 2: cases whose changes the server refused (security rules), and the edits it refused.
+    r#"
+    CREATE TABLE quarantines (
+        id          INTEGER PRIMARY KEY,
+        case_id     TEXT NOT NULL,                 -- no FK: kept after the case is rebuilt or gone
+        code        TEXT NOT NULL,                 -- the server's reason code
+        message     TEXT NOT NULL,
+        rejected_at INTEGER NOT NULL,              -- Unix ms
+        local_doc   BLOB NOT NULL,                 -- the device's whole document before the rebuild
+        dismissed   INTEGER NOT NULL DEFAULT 0     -- the user has seen it
+    ) STRICT;
+    CREATE INDEX quarantines_by_case ON quarantines(case_id);
+
+    CREATE TABLE rejected_edits (
+        quarantine_id INTEGER NOT NULL REFERENCES quarantines(id) ON DELETE CASCADE,
+        event_id      TEXT NOT NULL,
+        event         TEXT NOT NULL,               -- the event as JSON: its intent, to redo
+        PRIMARY KEY (quarantine_id, event_id)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes: the number of migrations.

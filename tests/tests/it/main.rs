@@ -1,0 +1,9 @@
+//! gridcase end-to-end suites, as one test binary: devices with their own stores sync with the
+//! real server on 127.0.0.1 through the fault proxy.
+
+mod attacks;
+mod dispatch_conflict;
+mod offline_reports;
+mod proxy;
+mod server_crash;
+mod smoke;
