@@ -49,11 +49,11 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_docs_per_sync: 256,
+            max_docs_per_sync: 1024,
             max_sync_bytes: 4 * 1024 * 1024,
             max_doc_bytes: 256 * 1024,
             max_blob_bytes: 32 * 1024 * 1024,
-            max_feed_page: 500,
+            max_feed_page: 1000,
         }
     }
 }

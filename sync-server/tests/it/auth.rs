@@ -128,7 +128,7 @@ async fn hello_negotiates_the_version() {
         .await
         .expect("json");
     assert_eq!(ok.protocol, 1);
-    assert_eq!(ok.limits.max_docs_per_sync, 256);
+    assert_eq!(ok.limits, gridcase_core::protocol::Limits::default());
     let old = client
         .post(format!("{}/v1/hello", ts.url()))
         .json(&gridcase_core::protocol::Hello {

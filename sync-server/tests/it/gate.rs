@@ -197,7 +197,7 @@ async fn modifying_an_existing_event_or_a_header_field_is_rejected() {
 async fn oversize_requests_and_bad_bodies_are_refused_whole() {
     let ts = TestServer::start().await;
     let a = ts.device("insp_a").await;
-    let docs = (0..257)
+    let docs = (0..=gridcase_core::protocol::Limits::default().max_docs_per_sync)
         .map(|_| DocPush {
             case_id: new_case_id(),
             known: vec![],

@@ -226,8 +226,9 @@ async fn oversize_batches_and_garbage_are_refused_with_their_codes() {
     let h = Harness::start(1).await.expect("harness");
     let device = h.device("tablet-01", "insp01").await.expect("login");
     let token = device.client.session().token.clone();
-    // 257 documents: one over the limit.
-    let docs = (0..257u16)
+    // One document over the limit.
+    let over = gridcase_core::protocol::Limits::default().max_docs_per_sync as u16 + 1;
+    let docs = (0..over)
         .map(|n| {
             bootstrap(CaseId::from_parts(
                 1_795_744_800_000 + u64::from(n),

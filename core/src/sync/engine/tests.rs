@@ -59,7 +59,7 @@ fn dirty_cases_go_first_then_the_feed_and_matching_heads_are_skipped() {
         e.next(NOW),
         Op::PullFeed {
             cursor: 5,
-            limit: 500
+            limit: 1000
         }
     );
     let feed = vec![
@@ -117,7 +117,7 @@ fn feed_pages_are_pulled_until_no_more() {
         e.next(NOW),
         Op::PullFeed {
             cursor: 1,
-            limit: 500
+            limit: 1000
         }
     );
     e.feed_pulled(NOW, Ok(page(vec![entry(case(2), 2, &[hash(2)])], 2, false)));
