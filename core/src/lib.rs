@@ -14,6 +14,8 @@ pub mod codes;
 pub mod deadline;
 pub mod doc;
 pub mod error;
+#[cfg(feature = "media")]
+pub mod media;
 pub mod model;
 #[cfg(feature = "store")]
 pub mod store;
