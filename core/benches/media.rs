@@ -3,16 +3,20 @@
 //! - `decode_only/image`: full decode with the plain `image` crate, the reference;
 //! - `decode_only/jpeg_decoder_full` and `decode_only/jpeg_decoder_half`: jpeg-decoder at full
 //!   size and at the 1/2 DCT scale the pipeline uses for a 1920 px upload copy;
-//! - `pipeline/process` (orientation 1) and `pipeline/process_rotated` (orientation 6);
+//! - `pipeline/process` (orientation 1), `pipeline/process_rotated` (orientation 6) and
+//!   `pipeline/process_one_thread` (`threads: 1`: all the work on the calling thread);
 //! - `plain_image_path`: full decode + `image::imageops::resize` Lanczos3 to 1920 px + a 320 px
 //!   thumbnail + JPEG encoding of both, the way one would write it with `image` alone;
-//! - `steps/*`: the pipeline's parts apart (encode the upload copy, hash the original).
+//! - `steps/*`: parts apart: encoding a 1920×1440 upload copy with the `image` crate and with
+//!   jpeg-encoder on one thread, resampling 2000×1500 → 1920×1440 with Lanczos3 and
+//!   Catmull-Rom, reading EXIF, hashing the original.
 //!
 //! Figures and the ratios to `decode_only/image` go to docs/media.md ("Measured").
 #![allow(missing_docs)] // `criterion_group!` generates an undocumented pub fn.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gridcase_core::media::PhotoPipeline;
+use fast_image_resize as fir;
+use gridcase_core::media::{PhotoPipeline, read_exif};
 use gridcase_core::model::Sha256;
 use image::imageops::FilterType;
 use image::{ImageFormat, RgbImage};
@@ -111,13 +115,18 @@ fn plain_image_path(bytes: &[u8]) -> (Vec<u8>, Vec<u8>) {
 }
 
 fn media_benches(c: &mut Criterion) {
-    let bytes = encode(&scene(), 90);
+    let scene = scene();
+    let bytes = encode(&scene, 90);
     let rotated = with_orientation(&bytes, 6);
     eprintln!(
         "benchmark input: {WIDTH}×{HEIGHT} JPEG, {} bytes",
         bytes.len()
     );
     let pipeline = PhotoPipeline::default();
+    let one_thread = PhotoPipeline {
+        threads: 1,
+        ..PhotoPipeline::default()
+    };
 
     let mut group = c.benchmark_group("media_12mp");
     group.sample_size(20);
@@ -145,14 +154,17 @@ fn media_benches(c: &mut Criterion) {
     group.bench_function("pipeline/process_rotated", |b| {
         b.iter(|| black_box(pipeline.process(black_box(&rotated)).expect("process")))
     });
+    group.bench_function("pipeline/process_one_thread", |b| {
+        b.iter(|| black_box(one_thread.process(black_box(&bytes)).expect("process")))
+    });
     group.bench_function("plain_image_path", |b| {
         b.iter(|| black_box(plain_image_path(black_box(&bytes))))
     });
-    let upload = image::imageops::thumbnail(&scene(), 1920, 1440);
-    group.bench_function("steps/encode_upload_q80", |b| {
+    let upload = image::imageops::thumbnail(&scene, 1920, 1440);
+    group.bench_function("steps/encode_upload/image_crate", |b| {
         b.iter(|| black_box(encode(black_box(&upload), 80)))
     });
-    group.bench_function("steps/jpeg_encoder_crate_q80", |b| {
+    group.bench_function("steps/encode_upload/jpeg_encoder_one_thread", |b| {
         b.iter(|| {
             let mut out = Vec::new();
             jpeg_encoder::Encoder::new(&mut out, 80)
@@ -161,37 +173,31 @@ fn media_benches(c: &mut Criterion) {
             black_box(out)
         })
     });
-    let half = image::imageops::thumbnail(&scene(), 2000, 1500);
+    let half = image::imageops::thumbnail(&scene, 2000, 1500);
     for (name, filter) in [
-        ("lanczos3", fast_image_resize::FilterType::Lanczos3),
-        ("catmullrom", fast_image_resize::FilterType::CatmullRom),
-        ("bilinear", fast_image_resize::FilterType::Bilinear),
+        ("lanczos3", fir::FilterType::Lanczos3),
+        ("catmull_rom", fir::FilterType::CatmullRom),
     ] {
-        group.bench_function(format!("steps/fir_2000_to_1920_{name}"), |b| {
+        group.bench_function(format!("steps/resize_2000_to_1920/{name}"), |b| {
             b.iter(|| {
-                let src = fast_image_resize::images::ImageRef::new(
-                    2000,
-                    1500,
-                    half.as_raw(),
-                    fast_image_resize::PixelType::U8x3,
-                )
-                .unwrap();
-                let mut dst = fast_image_resize::images::Image::new(
-                    1920,
-                    1440,
-                    fast_image_resize::PixelType::U8x3,
-                );
-                let o = fast_image_resize::ResizeOptions::new()
-                    .resize_alg(fast_image_resize::ResizeAlg::Convolution(filter));
-                fast_image_resize::Resizer::new()
-                    .resize(&src, &mut dst, &o)
-                    .unwrap();
+                let src =
+                    fir::images::ImageRef::new(2000, 1500, half.as_raw(), fir::PixelType::U8x3)
+                        .expect("source");
+                let mut dst = fir::images::Image::new(1920, 1440, fir::PixelType::U8x3);
+                let options =
+                    fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(filter));
+                fir::Resizer::new()
+                    .resize(&src, &mut dst, &options)
+                    .expect("resize");
                 black_box(dst)
             })
         });
     }
-    group.bench_function("steps/read_exif", |b| {
-        b.iter(|| black_box(gridcase_core::media::read_exif(black_box(&bytes))))
+    group.bench_function("steps/read_exif_no_exif", |b| {
+        b.iter(|| black_box(read_exif(black_box(&bytes))))
+    });
+    group.bench_function("steps/read_exif_with_exif", |b| {
+        b.iter(|| black_box(read_exif(black_box(&rotated))))
     });
     group.bench_function("steps/sha256_original", |b| {
         b.iter(|| black_box(Sha256::digest(black_box(&bytes))))

@@ -131,42 +131,46 @@ impl PhotoPipeline {
         let (width, height) = decode::dimensions(bytes, format)?;
         decode::check_pixels(width, height, self.max_pixels)?;
         let exif = exif::exif_fields(bytes, width, height);
+        let threads = self.thread_count();
 
-        let (uw, uh) = fit_long_edge(width, height, self.upload_long_edge.max(1));
-        let decoded = decode::decode_rgb(bytes, format, (uw, uh))?;
-        let upload = pixels::orient(pixels::resize_to(decoded, uw, uh)?, exif.orientation);
+        // The original's hash beside the decode; the thumbnail beside the upload's encode.
+        let (original, upload) = beside(
+            threads > 1,
+            || {
+                Ok(BlobInfo {
+                    sha256: Sha256::digest(bytes),
+                    size: bytes.len() as u64,
+                })
+            },
+            || {
+                let (uw, uh) = fit_long_edge(width, height, self.upload_long_edge.max(1));
+                let decoded = decode::decode_rgb(bytes, format, (uw, uh))?;
+                Ok(pixels::orient(
+                    pixels::resize_to(decoded, uw, uh)?,
+                    exif.orientation,
+                ))
+            },
+        );
+        let upload = upload?;
         let (uw, uh) = upload.dimensions();
         let thumb_edge = self.thumb_long_edge.clamp(1, self.upload_long_edge.max(1));
         let (tw, th) = fit_long_edge(uw, uh, thumb_edge);
-        let threads = self.thread_count();
-        let thumbnail = || -> Result<(Derivative, BlobInfo), MediaError> {
-            let thumb = pixels::resized(&upload, tw, th)?;
-            let thumb = Derivative::new(encode::encode_jpeg(&thumb, self.quality, 1)?, tw, th);
-            let original = BlobInfo {
-                sha256: Sha256::digest(bytes),
-                size: bytes.len() as u64,
-            };
-            Ok((thumb, original))
-        };
-        let (upload_bytes, thumb_and_original) = if threads > 1 {
-            std::thread::scope(|scope| {
-                let side = scope.spawn(thumbnail);
-                let upload_bytes = encode::encode_jpeg(&upload, self.quality, threads);
-                let side = side.join().unwrap_or_else(|_| {
-                    Err(MediaError::Encode {
-                        reason: "the thumbnail thread panicked".into(),
-                    })
-                });
-                (upload_bytes, side)
-            })
-        } else {
-            (encode::encode_jpeg(&upload, self.quality, 1), thumbnail())
-        };
-        let (thumbnail, original) = thumb_and_original?;
+        let (thumbnail, upload_bytes) = beside(
+            threads > 1,
+            || {
+                let thumb = pixels::resized(&upload, tw, th)?;
+                Ok(Derivative::new(
+                    encode::encode_jpeg(&thumb, self.quality, 1)?,
+                    tw,
+                    th,
+                ))
+            },
+            || encode::encode_jpeg(&upload, self.quality, threads),
+        );
         Ok(ProcessedPhoto {
-            original,
+            original: original?,
             upload: Derivative::new(upload_bytes?, uw, uh),
-            thumbnail,
+            thumbnail: thumbnail?,
             exif,
         })
     }
@@ -178,6 +182,29 @@ impl PhotoPipeline {
             n => n,
         }
     }
+}
+
+/// Runs `side` on a scoped thread while `main` runs on this one when `parallel`, else one after
+/// the other. A panic on the side thread (a bug, never bad input) becomes an error.
+fn beside<S: Send, M>(
+    parallel: bool,
+    side: impl FnOnce() -> Result<S, MediaError> + Send,
+    main: impl FnOnce() -> M,
+) -> (Result<S, MediaError>, M) {
+    if !parallel {
+        let side = side();
+        return (side, main());
+    }
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(side);
+        let main = main();
+        let side = handle.join().unwrap_or_else(|_| {
+            Err(MediaError::Encode {
+                reason: "a pipeline thread panicked".into(),
+            })
+        });
+        (side, main)
+    })
 }
 
 /// The case document's reference to a processed photo.
