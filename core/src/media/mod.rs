@@ -7,11 +7,12 @@
 //!    any pixel is decoded (decompression bombs);
 //! 3. read EXIF ([`read_exif`]): GPS, altitude, accuracy, time, orientation, make, model;
 //! 4. decode at the smallest JPEG DCT scale (1, 1/2, 1/4, 1/8) that covers the upload size;
-//! 5. resample to the upload size (Lanczos3, fast_image_resize) and turn it upright per the EXIF
-//!    orientation; the thumbnail is resampled from the upright upload copy;
-//! 6. encode both as baseline JPEG with no EXIF (the case document records what is needed,
-//!    and stripping it keeps the inspector's device details out of shared copies);
-//! 7. hash the original and each derivative.
+//! 5. resample to the upload size (Catmull-Rom, fast_image_resize) and turn it upright per the
+//!    EXIF orientation; the thumbnail is resampled from the upright upload copy;
+//! 6. encode both as baseline JPEG with no EXIF (jpeg-encoder; the upload copy in bands on
+//!    several threads): the case document records what is needed, and stripping EXIF keeps
+//!    the inspector's device details out of shared copies;
+//! 7. hash the original (beside the decode, on another thread) and each derivative.
 //!
 //! Invariants:
 //! - nothing here panics on input bytes; every refusal is a [`MediaError`] with a stable code;
