@@ -25,6 +25,7 @@ mod encode;
 mod error;
 mod exif;
 mod format;
+mod orient;
 mod pixels;
 
 pub use error::MediaError;
@@ -146,10 +147,8 @@ impl PhotoPipeline {
             || {
                 let (uw, uh) = fit_long_edge(width, height, self.upload_long_edge.max(1));
                 let decoded = decode::decode_rgb(bytes, format, (uw, uh))?;
-                Ok(pixels::orient(
-                    pixels::resize_to(decoded, uw, uh)?,
-                    exif.orientation,
-                ))
+                let upload = pixels::resize_to(decoded, uw, uh)?;
+                Ok(orient::orient(upload, exif.orientation, threads))
             },
         );
         let upload = upload?;

@@ -1,5 +1,4 @@
-//! Pixel work on decoded RGB images: sizing, resampling (fast_image_resize) and EXIF
-//! orientation.
+//! Pixel work on decoded RGB images: sizing and resampling (fast_image_resize).
 //!
 //! Invariants: sizes never grow (a derivative is at most as large as its source); the same
 //! pixels always give the same result (fixed-point resampling, no randomness).
@@ -8,7 +7,6 @@ use super::error::MediaError;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
-use image::metadata::Orientation;
 
 /// The size with long edge `long_edge` and the same aspect ratio, never larger than
 /// `(width, height)` and never below 1×1. Rounds to the nearest pixel.
@@ -56,20 +54,6 @@ pub(crate) fn resized(image: &RgbImage, width: u32, height: u32) -> Result<RgbIm
         .ok_or_else(|| MediaError::decode("resized buffer has the wrong size"))
 }
 
-/// `image` turned upright according to EXIF `orientation` (1–8; anything else leaves it).
-pub(crate) fn orient(image: RgbImage, orientation: u16) -> RgbImage {
-    let transform = u8::try_from(orientation)
-        .ok()
-        .and_then(Orientation::from_exif)
-        .unwrap_or(Orientation::NoTransforms);
-    if transform == Orientation::NoTransforms {
-        return image;
-    }
-    let mut dynamic = image::DynamicImage::ImageRgb8(image);
-    dynamic.apply_orientation(transform);
-    dynamic.into_rgb8()
-}
-
 fn resize_error(e: impl std::fmt::Display) -> MediaError {
     MediaError::decode(format!("resize: {e}"))
 }
@@ -87,34 +71,5 @@ mod tests {
         assert_eq!(fit_long_edge(4032, 3024, 320), (320, 240));
         assert_eq!(fit_long_edge(10_000, 10, 320), (320, 1));
         assert_eq!(fit_long_edge(0, 0, 320), (1, 1));
-    }
-
-    /// A 3×2 image whose pixel values name their stored position.
-    fn marked() -> RgbImage {
-        RgbImage::from_fn(3, 2, |x, y| image::Rgb([x as u8, y as u8, 0]))
-    }
-
-    #[test]
-    fn all_eight_orientations() {
-        // Per EXIF value: output size, and where the stored top-left (0,0) and top-right (2,0)
-        // pixels end up.
-        let expected = [
-            (1, (3, 2), (0, 0), (2, 0)),
-            (2, (3, 2), (2, 0), (0, 0)),
-            (3, (3, 2), (2, 1), (0, 1)),
-            (4, (3, 2), (0, 1), (2, 1)),
-            (5, (2, 3), (0, 0), (0, 2)),
-            (6, (2, 3), (1, 0), (1, 2)),
-            (7, (2, 3), (1, 2), (1, 0)),
-            (8, (2, 3), (0, 2), (0, 0)),
-        ];
-        for (orientation, size, top_left, top_right) in expected {
-            let out = orient(marked(), orientation);
-            assert_eq!(out.dimensions(), size, "orientation {orientation}");
-            assert_eq!(oriented_size(3, 2, orientation), size);
-            let at = |(x, y): (u32, u32)| out.get_pixel(x, y).0;
-            assert_eq!(at(top_left), [0, 0, 0], "orientation {orientation}");
-            assert_eq!(at(top_right), [2, 0, 0], "orientation {orientation}");
-        }
     }
 }

@@ -203,6 +203,22 @@ fn grayscale_cmyk_and_png_inputs() {
     assert_eq!(process(cut).map_err(|e| e.code()), Err("media_truncated"));
 }
 
+#[test]
+fn bytes_after_the_eoi_change_only_the_original() {
+    // Motion photos and some makers append data (a video, a trailer) after the JPEG's EOI.
+    let jpeg = generated(300, 200);
+    let with_trailer = [&jpeg[..], b"\0\0\0\x18ftypmp42 appended video"].concat();
+    let (plain, trailed) = (
+        process(&jpeg).expect("plain"),
+        process(&with_trailer).expect("trailer"),
+    );
+    assert_eq!(
+        (plain.upload, plain.thumbnail),
+        (trailed.upload, trailed.thumbnail)
+    );
+    assert_ne!(plain.original, trailed.original);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
