@@ -17,6 +17,8 @@ pub mod demo;
 pub mod doc;
 pub mod error;
 pub mod grid;
+#[cfg(feature = "media")]
+pub mod media;
 pub mod model;
 pub mod protocol;
 #[cfg(feature = "store")]

@@ -1,5 +1,6 @@
 //! gridcase-core's integration tests, as one test binary (STYLE.md): the shipped catalogs,
-//! case documents and their golden v1 fixtures, and the device store on real SQLite files.
+//! case documents and their golden v1 fixtures, the device store on real SQLite files, and the
+//! photo pipeline on real JPEG fixtures (feature `media`).
 
 mod catalog;
 mod catalog_errors;
@@ -10,5 +11,7 @@ mod doc_inspect;
 mod doc_merge;
 mod doc_support;
 mod grid;
+#[cfg(feature = "media")]
+mod media;
 mod protocol;
 mod store_device;
