@@ -40,8 +40,8 @@ pub(crate) fn resize_to(image: RgbImage, width: u32, height: u32) -> Result<RgbI
 }
 
 /// A copy of `image` resampled to `width × height` by a Catmull-Rom convolution whose support
-/// widens with the reduction, so it low-passes as it shrinks. Catmull-Rom rather than Lanczos3:
-/// as sharp to the eye, and 2.4× faster here (7 ms against 17 ms for 2000×1500 → 1920×1440).
+/// widens with the reduction, so it low-passes as it shrinks. Catmull-Rom (a sharp cubic) rather
+/// than Lanczos3: 7.0 ms against 8.7 ms here for 2000×1500 → 1920×1440.
 pub(crate) fn resized(image: &RgbImage, width: u32, height: u32) -> Result<RgbImage, MediaError> {
     let (sw, sh) = image.dimensions();
     let src = ImageRef::new(sw, sh, image.as_raw(), PixelType::U8x3).map_err(resize_error)?;
