@@ -21,5 +21,5 @@ status=${PIPESTATUS[0]}
 set -e
 echo
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     END { printf "cargo test: %d passed, %d failed\n", p, f }' "$log"
+     END { printf "total: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"
