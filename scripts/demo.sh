@@ -9,7 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --release -q -p gridcase-core --example demo -p gridcase-server
 cargo run --release -q -p gridcase-core --example demo
 export GRIDCASE_DATA_DIR="${GRIDCASE_DATA_DIR:-$PWD/gridcase-data}"
 echo "==> gridcase-server demo (data in $GRIDCASE_DATA_DIR)"
