@@ -72,8 +72,8 @@ fn report(
     text: &str,
     source: SourceChannel,
     urgency: Urgency,
-) -> K {
-    K::Report(ReportPayload {
+) -> ReportPayload {
+    ReportPayload {
         source,
         category: CategoryRef {
             kind,
@@ -90,7 +90,7 @@ fn report(
         reporter: None,
         external_id: None,
         external_deadline: None,
-    })
+    }
 }
 
 fn main() {
@@ -117,7 +117,7 @@ fn main() {
     d.at(
         at(9, 28, 9, 0),
         inspector,
-        report(
+        K::Report(report(
             CategoryKind::Matter,
             "06010",
             "620102001001003",
@@ -125,7 +125,7 @@ fn main() {
             "路边成堆暴露垃圾",
             SourceChannel::InspectorPatrol,
             Urgency::Normal,
-        ),
+        )),
     )
     .at(at(9, 28, 9, 10), intake, K::Accept)
     .at(
@@ -187,7 +187,7 @@ fn main() {
     d.at(
         at(9, 29, 9, 0),
         intake,
-        report(
+        K::Report(report(
             CategoryKind::Matter,
             "06012",
             "620102002003011",
@@ -195,7 +195,7 @@ fn main() {
             "路面油污未清扫",
             SourceChannel::PublicHotline,
             Urgency::Normal,
-        ),
+        )),
     )
     .at(
         at(9, 29, 9, 5),
@@ -238,7 +238,7 @@ fn main() {
     d.at(
         at(9, 25, 10, 0),
         inspector,
-        report(
+        K::Report(report(
             CategoryKind::Component,
             "01002",
             "620102003002007",
@@ -246,7 +246,7 @@ fn main() {
             "污水井盖缺失，危及行人",
             SourceChannel::InspectorPatrol,
             Urgency::Urgent,
-        ),
+        )),
     )
     .at(at(9, 25, 10, 5), intake, K::Accept)
     .at(
@@ -286,7 +286,7 @@ fn main() {
     d.at(
         at(9, 28, 8, 40),
         inspector,
-        report(
+        K::Report(report(
             CategoryKind::Matter,
             "06010",
             "620102001002004",
@@ -294,7 +294,7 @@ fn main() {
             "垃圾桶周边散落垃圾",
             SourceChannel::InspectorPatrol,
             Urgency::Normal,
-        ),
+        )),
     )
     .at(at(9, 28, 8, 50), intake, K::Accept)
     .at(
@@ -342,7 +342,7 @@ fn main() {
     d.at(
         at(9, 29, 14, 40),
         inspector,
-        report(
+        K::Report(report(
             CategoryKind::Component,
             "01037",
             "620102004001002",
@@ -350,7 +350,7 @@ fn main() {
             "路灯不亮",
             SourceChannel::InspectorPatrol,
             Urgency::Normal,
-        ),
+        )),
     )
     .at(at(9, 29, 14, 45), intake, K::Accept)
     .at(
@@ -383,7 +383,7 @@ fn main() {
         at(9, 29, 10, 0),
         inspector,
         K::SelfHandle {
-            report: match report(
+            report: report(
                 CategoryKind::Matter,
                 "07001",
                 "620102002001001",
@@ -391,10 +391,7 @@ fn main() {
                 "站牌上的非法小广告",
                 SourceChannel::InspectorPatrol,
                 Urgency::Normal,
-            ) {
-                K::Report(r) => r,
-                _ => unreachable!("report() builds a report"),
-            },
+            ),
             after: vec![],
             note: "已现场清除".into(),
         },

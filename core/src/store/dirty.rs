@@ -24,26 +24,15 @@ pub struct DirtyCase {
 impl DeviceStore {
     /// Cases with local changes the server may not have.
     pub fn dirty_cases(&self) -> Result<Vec<DirtyCase>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT case_id, local_heads, server_heads FROM docs WHERE dirty = 1 ORDER BY case_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, Option<Vec<u8>>>(2)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, local, server) = row?;
-            out.push(DirtyCase {
-                case_id: CaseId::parse(&id).map_err(|e| StoreError::corrupt("docs.case_id", e))?,
-                local_heads: decode_heads(&local)?,
-                server_heads: server.map(|s| decode_heads(&s)).transpose()?,
-            });
-        }
-        Ok(out)
+        Ok(self
+            .case_sync_rows("WHERE dirty = 1")?
+            .into_iter()
+            .map(|r| DirtyCase {
+                case_id: r.case_id,
+                local_heads: r.local_heads,
+                server_heads: r.server_heads,
+            })
+            .collect())
     }
 
     /// Records that the server has `heads` of a case; clears `dirty` if those are the local heads.
@@ -101,9 +90,15 @@ pub struct CaseSyncRow {
 impl DeviceStore {
     /// Every case's sync bookkeeping, in case id order.
     pub fn sync_index(&self) -> Result<Vec<CaseSyncRow>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT case_id, local_heads, server_heads, dirty FROM docs ORDER BY case_id",
-        )?;
+        self.case_sync_rows("")
+    }
+
+    /// The sync bookkeeping of the `docs` rows matching `filter` (a fixed SQL `WHERE` clause or
+    /// nothing), in case id order.
+    fn case_sync_rows(&self, filter: &'static str) -> Result<Vec<CaseSyncRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT case_id, local_heads, server_heads, dirty FROM docs {filter} ORDER BY case_id"
+        ))?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
