@@ -13,10 +13,12 @@
 
 mod codes;
 mod feed;
+mod reference;
 mod sync;
 
 pub use codes::{ApiError, ErrorCode};
 pub use feed::{FeedEntry, FeedPage, FeedRow};
+pub use reference::{RefDepartment, RefUser, ReferenceBundle};
 pub use sync::{DocOutcome, DocPush, DocResult, Heads, SyncRequest, SyncResponse};
 
 use crate::model::{DepartmentId, DeviceId, Role, UserId};

@@ -8,6 +8,7 @@ mod auth;
 mod blobs;
 mod cases;
 mod error;
+mod reference;
 mod session;
 mod sync;
 
@@ -40,6 +41,7 @@ pub fn router(dep: AppState) -> Router {
         )
         .route("/v1/cases", get(cases::list))
         .route("/v1/cases/{case_id}", get(cases::detail))
+        .route("/v1/reference", get(reference::get))
         .fallback(|| async { ApiFailure::from(crate::ServerError::not_found("接口")) })
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -1,7 +1,8 @@
 //! Import of a tenant directory (the demo generator's files, or an administrator's own; formats
 //! in docs/data-formats.md): `tenant.toml`, `departments.csv`, `users.csv`, `cells.geojson`,
 //! `calendar.toml`, `stage_limits.toml`, `responsibility.csv`, and optionally
-//! `catalog_rules.csv` / `catalog_extensions.csv`.
+//! `catalog_rules.csv` / `catalog_extensions.csv`, `components.geojson` and `places.geojson`.
+//! The geometry files are kept as imported so devices can download them (`GET /v1/reference`).
 //!
 //! Every file is read and parsed before anything is written; then everything is written in one
 //! transaction. Re-importing is safe: departments are keyed by their id, existing users keep
@@ -20,7 +21,7 @@ use gridcase_core::deadline::DeadlinePolicy;
 use gridcase_core::demo::{
     ResponsibilityList, TenantInfo, UserRecord, parse_departments, parse_users,
 };
-use gridcase_core::grid::GridIndex;
+use gridcase_core::grid::{ComponentIndex, GridIndex, PlaceLayer};
 use gridcase_core::model::UserId;
 use rand::Rng;
 use rusqlite::params;
@@ -103,10 +104,20 @@ pub fn import_dir(
     let user_lines = read(dir, "users.csv")?
         .map(|t| parse_users("users.csv", &t))
         .transpose()?;
-    let cells = read(dir, "cells.geojson")?
-        .map(|t| parse_cells(&t))
-        .transpose()?;
+    let cells_text = read(dir, "cells.geojson")?;
+    let cells = cells_text.as_deref().map(parse_cells).transpose()?;
     let mut files = Vec::new();
+    if let Some(text) = cells_text {
+        files.push((kind::CELLS, "cells.geojson", text));
+    }
+    if let Some(text) = read(dir, "components.geojson")? {
+        ComponentIndex::from_geojson("components.geojson", &text)?;
+        files.push((kind::COMPONENTS, "components.geojson", text));
+    }
+    if let Some(text) = read(dir, "places.geojson")? {
+        PlaceLayer::from_geojson("places.geojson", &text)?;
+        files.push((kind::PLACES, "places.geojson", text));
+    }
     if let Some(text) = read(dir, "calendar.toml")? {
         WorkCalendar::parse_toml("calendar.toml", &text)?;
         files.push((kind::CALENDAR, "calendar.toml", text));

@@ -14,6 +14,7 @@ pub mod merge;
 pub mod numbering;
 pub mod projection;
 pub mod queue;
+pub mod reference;
 pub mod rules;
 pub mod scope;
 pub mod sync;

@@ -24,6 +24,12 @@ pub mod kind {
     pub const CATALOG_EXTENSIONS: &str = "catalog_extensions";
     /// Responsibility list (权责清单), kept as imported for the dispatcher's suggestions.
     pub const RESPONSIBILITY: &str = "responsibility";
+    /// Unit grid cells (GeoJSON), handed to devices for offline point → cell.
+    pub const CELLS: &str = "cells";
+    /// Component inventory (GeoJSON points), handed to devices for nearby components.
+    pub const COMPONENTS: &str = "components";
+    /// Named roads and places (GeoJSON), handed to devices for address text.
+    pub const PLACES: &str = "places";
 }
 
 /// The parsed rules of one tenant.

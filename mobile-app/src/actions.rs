@@ -1,0 +1,290 @@
+//! Workflow actions from the UI: which ones the signed-in user may take on a case now, and the
+//! event each [`ActionInput`] becomes.
+//!
+//! Availability is decided by the workflow itself, not by a second copy of its rules: for each
+//! action the user's role may append ([`allowed_roles`]), a trial event with the same shape is
+//! folded after the case's events, and the action is offered only when the fold applies it
+//! without a conflict. So the UI can never offer what the fold (and the server's gate) would
+//! refuse, and a rule change in core changes the buttons.
+
+use crate::dto::{ActionInput, ActionSpec};
+use crate::error::{AppError, AppResult};
+use gridcase_core::model::{
+    Actor, CaseId, DepartmentId, EventId, Hlc, LimitUnit, PhotoRef, TimeLimit, UserId,
+};
+use gridcase_core::workflow::{Event, EventKind, allowed_roles, fold};
+
+/// One action the UI knows: its kind, zh label, the form fields it needs, whether it is
+/// destructive.
+struct Known {
+    kind: &'static str,
+    label: &'static str,
+    fields: &'static [&'static str],
+    danger: bool,
+}
+
+const KNOWN: &[Known] = &[
+    Known { kind: "accept", label: "受理", fields: &[], danger: false },
+    Known { kind: "request_verification", label: "派发核实", fields: &["assignee"], danger: false },
+    Known { kind: "verify", label: "提交核实结果", fields: &["passed", "photos", "comment"], danger: false },
+    Known { kind: "merge_into", label: "合并到重复案件", fields: &["targetCase"], danger: true },
+    Known { kind: "file", label: "立案", fields: &["comment"], danger: false },
+    Known { kind: "reject", label: "不予立案", fields: &["reason"], danger: true },
+    Known { kind: "void", label: "作废", fields: &["reason"], danger: true },
+    Known { kind: "fast_dispatch", label: "快速派遣", fields: &["department", "limitHours"], danger: false },
+    Known { kind: "dispatch", label: "派遣", fields: &["department", "limitHours"], danger: false },
+    Known { kind: "request_extension", label: "申请延期", fields: &["limitHours", "reason"], danger: false },
+    Known { kind: "approve_extension", label: "批准延期", fields: &["limitHours"], danger: false },
+    Known { kind: "deny_extension", label: "驳回延期", fields: &["reason"], danger: false },
+    Known { kind: "request_sendback", label: "申请回退", fields: &["reason"], danger: false },
+    Known { kind: "approve_sendback", label: "同意回退", fields: &[], danger: false },
+    Known { kind: "deny_sendback", label: "驳回回退", fields: &["reason"], danger: false },
+    Known { kind: "request_park", label: "申请挂账", fields: &["reason"], danger: false },
+    Known { kind: "approve_park", label: "批准挂账", fields: &[], danger: false },
+    Known { kind: "deny_park", label: "驳回挂账", fields: &["reason"], danger: false },
+    Known { kind: "resume", label: "恢复处置", fields: &[], danger: false },
+    Known { kind: "feedback", label: "处置反馈", fields: &["comment", "photos"], danger: false },
+    Known { kind: "request_check", label: "派发核查", fields: &["assignee"], danger: false },
+    Known { kind: "check", label: "提交核查结果", fields: &["passed", "photos", "comment"], danger: false },
+    Known { kind: "close", label: "结案", fields: &["comment"], danger: false },
+    Known { kind: "approve_self_handle", label: "确认自行处置", fields: &[], danger: false },
+    Known { kind: "deny_self_handle", label: "退回自行处置", fields: &["reason"], danger: true },
+    Known { kind: "callback", label: "记录回访", fields: &["satisfied", "comment"], danger: false },
+    Known { kind: "reopen", label: "重新办理", fields: &["reason"], danger: true },
+    Known { kind: "comment", label: "添加备注", fields: &["comment"], danger: false },
+];
+
+/// What a trial or real action needs besides the input.
+pub struct ActContext<'a> {
+    /// Who acts.
+    pub actor: Actor,
+    /// A department to use in trial dispatches.
+    pub any_department: Option<DepartmentId>,
+    /// Photos of the input, already staged and turned into references.
+    pub photos: &'a [PhotoRef],
+}
+
+/// The actions `actor` may take now on a case with these events.
+pub fn available(events: &[Event], ctx: &ActContext<'_>, probe: EventId) -> Vec<ActionSpec> {
+    let last = events.iter().map(|e| e.hlc).max();
+    let hlc = match last {
+        Some(h) => Hlc {
+            ms: h.ms + 1,
+            counter: 0,
+            node: h.node,
+        },
+        None => Hlc {
+            ms: 1,
+            counter: 0,
+            node: 0,
+        },
+    };
+    let mut out = Vec::new();
+    for k in KNOWN {
+        if !allowed_roles(k.kind).contains(&ctx.actor.role) {
+            continue;
+        }
+        let input = trial_input(k.kind, ctx);
+        let Ok(kind) = to_event_kind(&input, ctx) else {
+            continue;
+        };
+        let trial = Event {
+            id: probe,
+            hlc,
+            actor: ctx.actor,
+            received_at: None,
+            kind,
+        };
+        let mut all: Vec<&Event> = events.iter().collect();
+        all.push(&trial);
+        let state = fold(all);
+        if state.conflicts.iter().all(|c| c.event != probe) {
+            out.push(ActionSpec {
+                kind: k.kind.to_owned(),
+                label: k.label.to_owned(),
+                fields: k.fields.iter().map(|f| (*f).to_owned()).collect(),
+                danger: k.danger,
+            });
+        }
+    }
+    out
+}
+
+/// A plausible input for a trial of `kind`.
+fn trial_input(kind: &str, ctx: &ActContext<'_>) -> ActionInput {
+    ActionInput {
+        kind: kind.to_owned(),
+        reason: Some("trial".into()),
+        comment: Some("trial".into()),
+        photos: None,
+        department_id: ctx.any_department.map(|d| d.to_string()),
+        passed: Some(true),
+        satisfied: Some(true),
+        assignee: Some(ctx.actor.user.to_string()),
+        limit_hours: Some(1),
+        target_case: Some(CaseId::from_parts(1, [0; 10]).to_string()),
+    }
+}
+
+fn text(v: &Option<String>) -> String {
+    v.as_deref().unwrap_or("").trim().to_owned()
+}
+
+fn required(v: &Option<String>, what: &str) -> AppResult<String> {
+    let t = text(v);
+    if t.is_empty() {
+        return Err(AppError::invalid(format!("请填写{what}")));
+    }
+    if t.chars().count() > 2000 {
+        return Err(AppError::invalid(format!("{what}不能超过 2000 字")));
+    }
+    Ok(t)
+}
+
+fn user(v: &Option<String>) -> AppResult<UserId> {
+    let t = text(v);
+    if t.is_empty() {
+        return Err(AppError::invalid("请选择人员"));
+    }
+    UserId::parse(&t).map_err(|e| AppError::invalid(format!("人员编号无效：{e}")))
+}
+
+fn department(v: &Option<String>) -> AppResult<DepartmentId> {
+    let t = text(v);
+    if t.is_empty() {
+        return Err(AppError::invalid("请选择处置部门"));
+    }
+    DepartmentId::parse(&t).map_err(|e| AppError::invalid(format!("部门编号无效：{e}")))
+}
+
+fn hours(v: Option<u32>) -> AppResult<Option<TimeLimit>> {
+    match v {
+        None | Some(0) => Ok(None),
+        Some(h) if h > 24 * 365 => Err(AppError::invalid("时限不能超过一年")),
+        Some(h) => Ok(Some(TimeLimit::new(h, LimitUnit::WorkingHours))),
+    }
+}
+
+/// The event an input becomes, validated. Unknown kinds and missing fields are refused with
+/// `invalid_input` naming the field.
+pub fn to_event_kind(input: &ActionInput, ctx: &ActContext<'_>) -> AppResult<EventKind> {
+    let photos = ctx.photos.to_vec();
+    Ok(match input.kind.as_str() {
+        "accept" => EventKind::Accept,
+        "request_verification" => EventKind::RequestVerification {
+            assignee: user(&input.assignee)?,
+        },
+        "verify" => EventKind::Verify {
+            confirmed: input
+                .passed
+                .ok_or_else(|| AppError::invalid("请选择核实结果"))?,
+            photos,
+            location: None,
+            category: None,
+            note: text(&input.comment),
+        },
+        "merge_into" => EventKind::MergeInto {
+            target: CaseId::parse(&text(&input.target_case))
+                .map_err(|e| AppError::invalid(format!("目标案件编号无效：{e}")))?,
+        },
+        "file" => EventKind::File {
+            note: text(&input.comment),
+        },
+        "reject" => EventKind::Reject {
+            reason: required(&input.reason, "不予立案的理由")?,
+        },
+        "void" => EventKind::Void {
+            reason: required(&input.reason, "作废理由")?,
+        },
+        "fast_dispatch" => EventKind::FastDispatch {
+            department: department(&input.department_id)?,
+            limit: hours(input.limit_hours)?,
+        },
+        "dispatch" => EventKind::Dispatch {
+            department: department(&input.department_id)?,
+            limit: hours(input.limit_hours)?,
+        },
+        "request_extension" => EventKind::RequestExtension {
+            requested: hours(input.limit_hours)?
+                .ok_or_else(|| AppError::invalid("请填写延期时长（小时）"))?,
+            reason: required(&input.reason, "延期理由")?,
+        },
+        "approve_extension" => EventKind::ApproveExtension {
+            granted: hours(input.limit_hours)?
+                .ok_or_else(|| AppError::invalid("请填写批准的延期时长（小时）"))?,
+        },
+        "deny_extension" => EventKind::DenyExtension {
+            reason: text(&input.reason),
+        },
+        "request_sendback" => EventKind::RequestSendback {
+            reason: required(&input.reason, "回退理由")?,
+        },
+        "approve_sendback" => EventKind::ApproveSendback,
+        "deny_sendback" => EventKind::DenySendback {
+            reason: text(&input.reason),
+        },
+        "request_park" => EventKind::RequestPark {
+            reason: required(&input.reason, "挂账理由")?,
+            expected: None,
+        },
+        "approve_park" => EventKind::ApprovePark,
+        "deny_park" => EventKind::DenyPark {
+            reason: text(&input.reason),
+        },
+        "resume" => EventKind::Resume,
+        "feedback" => EventKind::Feedback {
+            result: required(&input.comment, "处置结果说明")?,
+            photos,
+        },
+        "request_check" => EventKind::RequestCheck {
+            assignee: user(&input.assignee)?,
+        },
+        "check" => EventKind::Check {
+            passed: input
+                .passed
+                .ok_or_else(|| AppError::invalid("请选择核查结果"))?,
+            photos,
+            note: text(&input.comment),
+        },
+        "close" => EventKind::Close {
+            note: text(&input.comment),
+        },
+        "approve_self_handle" => EventKind::ApproveSelfHandle,
+        "deny_self_handle" => EventKind::DenySelfHandle {
+            reason: text(&input.reason),
+        },
+        "callback" => EventKind::Callback {
+            satisfied: input
+                .satisfied
+                .ok_or_else(|| AppError::invalid("请选择回访结果"))?,
+            note: text(&input.comment),
+        },
+        "reopen" => EventKind::Reopen {
+            reason: required(&input.reason, "重新办理的理由")?,
+        },
+        "comment" => EventKind::Comment {
+            text: required(&input.comment, "备注")?,
+        },
+        other => return Err(AppError::invalid(format!("未知的操作：{other}"))),
+    })
+}
+
+/// The zh label of an event type, for the timeline.
+pub fn event_label(type_name: &str) -> &'static str {
+    if let Some(k) = KNOWN.iter().find(|k| k.kind == type_name) {
+        return k.label;
+    }
+    match type_name {
+        "report" => "上报",
+        "self_handle" => "自行处置",
+        "assign_number" => "生成案卷号",
+        "escalate" => "督办升级",
+        "add_photo" => "补充照片",
+        _ => "未知操作",
+    }
+}
+
+/// Whether the action's form takes photos.
+pub fn takes_photos(kind: &str) -> bool {
+    matches!(kind, "verify" | "feedback" | "check")
+}

@@ -1,0 +1,600 @@
+//! Lists, case detail, workflow actions, the map, and the reference look-ups (place,
+//! categories, departments).
+
+use super::blocking;
+use crate::actions::{self, ActContext};
+use crate::dto::{
+    ActionInput, Assignee, CallerDto, CaseDetail, CaseList, CaseQuery, CategoryDto,
+    DepartmentDto, DuplicateCandidate, MapCase, MapLayers, PhotoInfo, Placement, Position,
+    ReportDto, StageClock, TimelineEntry,
+};
+use crate::error::{AppError, AppResult};
+use crate::index::{self, FIELD_QUEUES, SUPERVISOR_QUEUES, in_queue, light_str, to_row};
+use crate::photos::role_label;
+use crate::reference::Reference;
+use crate::state::{Active, AppState};
+use gridcase_core::deadline::{DeadlineContext, deadlines};
+use gridcase_core::model::{CaseId, EventId, PhotoRole, Sha256};
+use gridcase_core::sync::runtime::now;
+use gridcase_core::workflow::{CaseState, Event, EventKind, fold};
+use std::sync::Arc;
+use std::time::Instant;
+use tauri::State;
+
+const MAX_PAGE: usize = 500;
+
+/// The filtered, paged case list with queue counts.
+#[tauri::command]
+pub async fn list_cases(state: State<'_, AppState>, query: CaseQuery) -> AppResult<CaseList> {
+    let active = state.active()?;
+    blocking(move || Ok(list(&active, &query))).await
+}
+
+/// [`list_cases`] without Tauri (benchmarks and tests).
+pub fn list(active: &Active, query: &CaseQuery) -> CaseList {
+    let started = Instant::now();
+    let reference = active.reference();
+    let viewer = active.viewer();
+    let queues: &[(&str, &str)] = if active.saved.mode() == "field" {
+        &FIELD_QUEUES
+    } else {
+        &SUPERVISOR_QUEUES
+    };
+    let queue = query.queue.as_deref().unwrap_or(queues[0].0);
+    let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+    let offset = query.offset.unwrap_or(0);
+    active.with_index(|idx| {
+        let mut hits: Vec<&index::CaseSummary> = idx
+            .iter()
+            .filter(|s| in_queue(queue, &s.state, &viewer))
+            .filter(|s| query.status.as_deref().is_none_or(|st| s.row.status == st))
+            .filter(|s| {
+                query
+                    .light
+                    .as_deref()
+                    .is_none_or(|l| light_str(s.light).as_deref() == Some(l))
+            })
+            .filter(|s| text.is_none_or(|t| matches_text(s, t)))
+            .collect();
+        hits.sort_by(|a, b| {
+            b.row
+                .updated_at
+                .cmp(&a.row.updated_at)
+                .then(a.row.case_id.cmp(&b.row.case_id))
+        });
+        let total = hits.len();
+        let rows = hits
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|s| to_row(s, reference.as_deref()))
+            .collect();
+        let counts = idx.counts(queues, &viewer);
+        CaseList {
+            total,
+            rows,
+            counts,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        }
+    })
+}
+
+fn matches_text(s: &index::CaseSummary, t: &str) -> bool {
+    let r = &s.row;
+    [
+        r.case_number.as_deref(),
+        r.address.as_deref(),
+        r.excerpt.as_deref(),
+        r.cell.as_deref(),
+        Some(r.case_id.to_string().as_str()),
+    ]
+    .iter()
+    .flatten()
+    .any(|f| f.contains(t))
+}
+
+fn parse_case(id: &str) -> AppResult<CaseId> {
+    CaseId::parse(id.trim()).map_err(|e| AppError::invalid(format!("案件编号无效：{e}")))
+}
+
+fn load_events(active: &Active, id: CaseId) -> AppResult<Vec<Event>> {
+    let doc = active.with_store(|s| s.load_case(id))?;
+    doc.events()
+        .map_err(|e| AppError::new("invalid_data", format!("案件数据无法读取：{e}")))
+}
+
+/// One case in detail.
+#[tauri::command]
+pub async fn case_detail(state: State<'_, AppState>, case_id: String) -> AppResult<CaseDetail> {
+    let active = state.active()?;
+    let id = parse_case(&case_id)?;
+    blocking(move || detail(&active, id)).await
+}
+
+fn timeline_summary(kind: &EventKind, r: Option<&Reference>) -> String {
+    let user = |u| {
+        r.and_then(|x| x.user_name(u))
+            .map_or_else(|| "（未知人员）".to_owned(), str::to_owned)
+    };
+    let dept = |d| {
+        r.and_then(|x| x.department_name(d))
+            .map_or_else(|| "（未知部门）".to_owned(), str::to_owned)
+    };
+    match kind {
+        EventKind::Report(p) => p.description.clone(),
+        EventKind::SelfHandle { report, .. } => report.description.clone(),
+        EventKind::RequestVerification { assignee } | EventKind::RequestCheck { assignee } => {
+            format!("指派：{}", user(assignee))
+        }
+        EventKind::Verify {
+            confirmed, note, ..
+        } => format!("{}{}", if *confirmed { "属实" } else { "不属实" }, sep(note)),
+        EventKind::Check { passed, note, .. } => {
+            format!("{}{}", if *passed { "核查通过" } else { "核查未通过" }, sep(note))
+        }
+        EventKind::Dispatch { department, limit } | EventKind::FastDispatch { department, limit } => {
+            match limit {
+                Some(l) => format!("派至 {}，时限 {} {}", dept(department), l.value, l.unit.label_zh()),
+                None => format!("派至 {}", dept(department)),
+            }
+        }
+        EventKind::MergeInto { target } => format!("并入案件 {target}"),
+        EventKind::AssignNumber { number } => format!("案卷号 {number}"),
+        EventKind::RequestExtension { requested, reason } => {
+            format!("申请延期 {} {}：{reason}", requested.value, requested.unit.label_zh())
+        }
+        EventKind::ApproveExtension { granted } => {
+            format!("批准延期 {} {}", granted.value, granted.unit.label_zh())
+        }
+        EventKind::Feedback { result, .. } => result.clone(),
+        EventKind::Callback { satisfied, note } => {
+            format!("{}{}", if *satisfied { "满意" } else { "不满意" }, sep(note))
+        }
+        EventKind::Escalate { level, reason } => format!("{level} 级督办：{reason}"),
+        EventKind::Comment { text } => text.clone(),
+        EventKind::File { note } | EventKind::Close { note } => note.clone(),
+        EventKind::Reject { reason }
+        | EventKind::Void { reason }
+        | EventKind::Reopen { reason }
+        | EventKind::RequestSendback { reason }
+        | EventKind::RequestPark { reason, .. }
+        | EventKind::DenyExtension { reason }
+        | EventKind::DenySendback { reason }
+        | EventKind::DenyPark { reason }
+        | EventKind::DenySelfHandle { reason } => reason.clone(),
+        EventKind::AddPhoto { .. } => "补充照片".into(),
+        EventKind::Unknown { type_name } => format!("本版本不认识的操作：{type_name}"),
+        EventKind::Accept
+        | EventKind::ApproveSendback
+        | EventKind::ApprovePark
+        | EventKind::Resume
+        | EventKind::ApproveSelfHandle => String::new(),
+    }
+}
+
+fn sep(note: &str) -> String {
+    if note.trim().is_empty() {
+        String::new()
+    } else {
+        format!("：{note}")
+    }
+}
+
+/// Builds the detail view of a case.
+pub fn detail(active: &Active, id: CaseId) -> AppResult<CaseDetail> {
+    let reference = active.reference();
+    let r = reference.as_deref();
+    let mut events = load_events(active, id)?;
+    events.sort_by_key(|e| e.order_key());
+    let state = fold(&events);
+    active.refresh_case(id)?;
+    let row = active
+        .with_index(|idx| idx.get(&id).map(|s| to_row(s, r)))
+        .ok_or_else(|| AppError::not_found("该案件"))?;
+    let report = state.report.as_ref().map(|p| ReportDto {
+        description: p.description.clone(),
+        lon: p.location.lon,
+        lat: p.location.lat,
+        accuracy_m: p.location.accuracy_m,
+        location_source: format!("{:?}", p.location.source).to_lowercase(),
+        category_name: r.and_then(|x| x.category_name(&p.category)).map(str::to_owned),
+        source_label: p.source.label_zh().to_owned(),
+        reporter_name: state
+            .reported_by
+            .and_then(|a| r.and_then(|x| x.user_name(&a.user)))
+            .map(str::to_owned),
+        caller: p.reporter.as_ref().map(|c| {
+            let (name, phone) = match c.rsplit_once(' ') {
+                Some((n, p)) if p.chars().all(|ch| ch.is_ascii_digit() || ch == '-') => {
+                    (Some(n.to_owned()), Some(p.to_owned()))
+                }
+                _ if c.chars().all(|ch| ch.is_ascii_digit() || ch == '-') => (None, Some(c.clone())),
+                _ => (Some(c.clone()), None),
+            };
+            CallerDto { name, phone }
+        }),
+    });
+    let mut photos: Vec<PhotoInfo> = Vec::new();
+    for e in &events {
+        for p in e.kind.photos() {
+            if photos.iter().any(|x| x.sha256 == p.sha256.to_string()) {
+                continue;
+            }
+            photos.push(PhotoInfo {
+                sha256: p.sha256.to_string(),
+                role: format!("{:?}", p.role).to_lowercase(),
+                role_label: role_label(p.role).to_owned(),
+                thumb_url: active.photos.local_url(&p.sha256),
+            });
+        }
+    }
+    let timeline = events
+        .iter()
+        .map(|e| TimelineEntry {
+            event_id: e.id.to_string(),
+            kind: e.kind.type_name().to_owned(),
+            label: actions::event_label(e.kind.type_name()).to_owned(),
+            actor_name: r.and_then(|x| x.user_name(&e.actor.user)).map(str::to_owned),
+            role_label: e.actor.role.label_zh().to_owned(),
+            at: e.act_time().0,
+            summary: timeline_summary(&e.kind, r),
+            conflict: state
+                .conflicts
+                .iter()
+                .find(|c| c.event == e.id)
+                .map(|c| c.reason.label_zh()),
+        })
+        .collect();
+    let clocks = clocks_of(&state, r);
+    let any_department = r.and_then(|x| x.bundle.departments.first().map(|d| d.id));
+    let ctx = ActContext {
+        actor: active.saved.actor(),
+        any_department,
+        photos: &[],
+    };
+    let probe = EventId::from_parts(u64::try_from(now().0).unwrap_or(0), [0xff; 10]);
+    let actions = actions::available(&events, &ctx, probe);
+    let suggestion = match (state.category(), state.cell(), r) {
+        (Some(c), Some(cell), Some(x)) => x.suggest(c, &cell),
+        _ => None,
+    };
+    let assignees = r
+        .map(|x| {
+            x.inspectors_for(state.cell().map(|c| c.to_string()).as_deref())
+                .into_iter()
+                .map(|u| Assignee {
+                    user_id: u.id.to_string(),
+                    display_name: u.display_name.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let duplicates = duplicates_of(active, id, &state, r);
+    Ok(CaseDetail {
+        row,
+        report,
+        photos,
+        timeline,
+        clocks,
+        actions,
+        suggestion,
+        duplicates,
+        assignees,
+    })
+}
+
+fn clocks_of(state: &CaseState, r: Option<&Reference>) -> Vec<StageClock> {
+    let Some(x) = r else {
+        return Vec::new();
+    };
+    let ctx = DeadlineContext {
+        policy: &x.policy,
+        calendar: &x.calendar,
+        category_limit: state
+            .category()
+            .and_then(|c| x.catalog.get(c))
+            .and_then(|c| c.limit(state.urgency())),
+        now: now(),
+    };
+    deadlines(state, &ctx)
+        .clocks
+        .iter()
+        .map(|c| StageClock {
+            stage: c.clock.as_str().to_owned(),
+            label: c.clock.label_zh().to_owned(),
+            started_at: c.started_at.0,
+            due_at: c.deadline.map(|t| t.0),
+            light: light_str(Some(c.light)),
+            done: c.ended_at.is_some(),
+            on_time: c.on_time(),
+        })
+        .collect()
+}
+
+/// Open cases of the same category near this one reported within a week of it.
+fn duplicates_of(
+    active: &Active,
+    id: CaseId,
+    state: &CaseState,
+    r: Option<&Reference>,
+) -> Vec<DuplicateCandidate> {
+    let (Some(report), Some(at)) = (state.report.as_ref(), state.reported_at) else {
+        return Vec::new();
+    };
+    if !matches!(
+        state.status,
+        gridcase_core::workflow::Status::Reported | gridcase_core::workflow::Status::AwaitingFiling
+    ) {
+        return Vec::new();
+    }
+    const RADIUS_M: f64 = 50.0;
+    const WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
+    let here = &report.location;
+    active.with_index(|idx| {
+        let mut out: Vec<DuplicateCandidate> = idx
+            .iter()
+            .filter(|s| s.row.case_id != id && !s.state.status.is_terminal())
+            .filter_map(|s| {
+                let p = s.state.report.as_ref()?;
+                if p.category != report.category {
+                    return None;
+                }
+                let other = s.state.reported_at?;
+                if (other.0 - at.0).abs() > WINDOW_MS {
+                    return None;
+                }
+                let d = metres_between(here.lon, here.lat, p.location.lon, p.location.lat);
+                (d <= RADIUS_M).then(|| DuplicateCandidate {
+                    case_id: s.row.case_id.to_string(),
+                    case_number: s.row.case_number.clone(),
+                    distance_m: (d * 10.0).round() / 10.0,
+                    category_name: r.and_then(|x| x.category_name(&p.category)).map(str::to_owned),
+                    status_label: s.row.status_label.clone(),
+                    created_at: s.row.created_at.0,
+                    score: 1.0 - d / RADIUS_M,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score));
+        out.truncate(10);
+        out
+    })
+}
+
+/// Distance in metres between two nearby WGS84 points (equirectangular; < 0.1 % off within a
+/// few kilometres).
+fn metres_between(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+    const R: f64 = 6_371_008.8;
+    let x = (lon2 - lon1).to_radians() * ((lat1 + lat2) / 2.0).to_radians().cos();
+    let y = (lat2 - lat1).to_radians();
+    R * (x * x + y * y).sqrt()
+}
+
+/// A case photo as a data URL: the local copy, else downloaded from the server (and kept).
+#[tauri::command]
+pub async fn case_photo(state: State<'_, AppState>, sha256: String) -> AppResult<String> {
+    let active = state.active()?;
+    let sha = Sha256::parse(sha256.trim()).map_err(|_| AppError::invalid("照片编号无效"))?;
+    if let Some(url) = active.photos.local_url(&sha) {
+        return Ok(url);
+    }
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(AppError::internal)?;
+    let response = client
+        .get(format!("{}/v1/blobs/{sha}", active.saved.server_url))
+        .bearer_auth(&active.saved.token)
+        .send()
+        .await
+        .map_err(|_| AppError::new("network", "离线状态，照片暂不可查看"))?;
+    if !response.status().is_success() {
+        return Err(AppError::new(
+            "photo_unavailable",
+            "照片尚未上传到服务器，稍后再试",
+        ));
+    }
+    let bytes = response.bytes().await.map_err(|_| AppError::new("network", "照片下载中断"))?;
+    active.photos.keep_fetched(&sha, &bytes)?;
+    Ok(crate::photos::data_url(&bytes))
+}
+
+/// Appends a workflow action to a case, durably, and returns the case again.
+#[tauri::command]
+pub async fn act(
+    state: State<'_, AppState>,
+    case_id: String,
+    input: ActionInput,
+) -> AppResult<CaseDetail> {
+    let active = state.active()?;
+    let id = parse_case(&case_id)?;
+    let a = active.clone();
+    let detail = blocking(move || {
+        apply_action(&a, id, &input)?;
+        detail(&a, id)
+    })
+    .await?;
+    active.kick.notify_one();
+    Ok(detail)
+}
+
+/// Validates and appends one action (the body of [`act`]).
+pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResult<Event> {
+    let role = match input.kind.as_str() {
+        "verify" => PhotoRole::Verify,
+        "check" => PhotoRole::Check,
+        _ => PhotoRole::After,
+    };
+    let shas = input.photos.clone().unwrap_or_default();
+    if !shas.is_empty() && !actions::takes_photos(&input.kind) {
+        return Err(AppError::invalid("此操作不带照片"));
+    }
+    if shas.len() > crate::draft::MAX_PHOTOS {
+        return Err(AppError::invalid("照片不能超过 9 张"));
+    }
+    let mut refs = Vec::new();
+    let mut files = Vec::new();
+    for sha in &shas {
+        let (r, path) = active.photos.photo_ref(sha, role)?;
+        files.push((r.sha256, path, r.size));
+        refs.push(r);
+    }
+    if input.kind == "feedback" && refs.is_empty() {
+        return Err(AppError::invalid("处置反馈需要处置后的照片"));
+    }
+    let ctx = ActContext {
+        actor: active.saved.actor(),
+        any_department: None,
+        photos: &refs,
+    };
+    let kind = actions::to_event_kind(input, &ctx)?;
+    let events = load_events(active, id)?;
+    let event = active.event(kind);
+    let mut all: Vec<&Event> = events.iter().collect();
+    all.push(&event);
+    let folded = fold(all);
+    if let Some(c) = folded.conflicts.iter().find(|c| c.event == event.id) {
+        return Err(AppError::new("workflow_conflict", format!("当前不能执行此操作：{}", c.reason.label_zh())));
+    }
+    active.with_store(|s| -> AppResult<()> {
+        for (sha, path, size) in files {
+            s.enqueue_blob(sha, gridcase_core::store::BlobSource::Path(path), size)?;
+        }
+        s.append_event(id, &event)?;
+        Ok(())
+    })?;
+    active.refresh_case(id)?;
+    Ok(event)
+}
+
+/// Where a point is on the tenant's grid.
+#[tauri::command]
+pub async fn locate(state: State<'_, AppState>, lon: f64, lat: f64) -> AppResult<Placement> {
+    let active = state.active()?;
+    gridcase_core::model::Location::new(lon, lat, None, gridcase_core::model::LocationSource::Manual)
+        .map_err(|e| AppError::invalid(format!("位置无效：{e}")))?;
+    let reference = active
+        .reference()
+        .ok_or_else(|| AppError::new("reference_missing", "尚未下载辖区基础数据，请联网后重新登录"))?;
+    blocking(move || Ok(reference.locate(lon, lat))).await
+}
+
+/// Categories by name or code.
+#[tauri::command]
+pub async fn categories_search(
+    state: State<'_, AppState>,
+    query: String,
+    kind: Option<String>,
+) -> AppResult<Vec<CategoryDto>> {
+    let active = state.active()?;
+    let reference = active.reference().ok_or_else(|| AppError::new("reference_missing", "尚未下载辖区基础数据"))?;
+    if query.chars().count() > 50 {
+        return Err(AppError::invalid("搜索词过长"));
+    }
+    Ok(reference.search_categories(&query, kind.as_deref()))
+}
+
+/// The user's recently used categories.
+#[tauri::command]
+pub async fn categories_recent(state: State<'_, AppState>) -> AppResult<Vec<CategoryDto>> {
+    let active = state.active()?;
+    Ok(crate::recent::read(&active.dir))
+}
+
+/// The device's position: the platform's location service on tablets; on desktop the
+/// configured one (`GRIDCASE_POSITION`) or none (then the photo's EXIF or a map pin).
+#[tauri::command]
+pub async fn current_position(state: State<'_, AppState>) -> AppResult<Option<Position>> {
+    Ok(state.configured_position.clone())
+}
+
+/// The tenant's departments.
+#[tauri::command]
+pub async fn departments(state: State<'_, AppState>) -> AppResult<Vec<DepartmentDto>> {
+    let active = state.active()?;
+    Ok(active
+        .reference()
+        .map(|r| {
+            r.bundle
+                .departments
+                .iter()
+                .map(|d| DepartmentDto {
+                    id: d.id.to_string(),
+                    name: d.name.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Cells (mine in field mode, all in supervisor mode) and open cases, for the map.
+#[tauri::command]
+pub async fn map_layers(state: State<'_, AppState>) -> AppResult<MapLayers> {
+    let active = state.active()?;
+    blocking(move || Ok(map(&active))).await
+}
+
+fn map(active: &Active) -> MapLayers {
+    let reference: Option<Arc<Reference>> = active.reference();
+    let field = active.saved.mode() == "field";
+    let viewer = active.viewer();
+    let (cases, open_per_cell) = active.with_index(|idx| {
+        let mut per_cell = std::collections::HashMap::<String, usize>::new();
+        let mut cases = Vec::new();
+        for s in idx.iter() {
+            if s.state.status.is_terminal() {
+                continue;
+            }
+            if field && !(in_queue("my_tasks", &s.state, &viewer) || in_queue("my_reports", &s.state, &viewer)) {
+                continue;
+            }
+            if let Some(c) = &s.row.cell {
+                *per_cell.entry(c.clone()).or_default() += 1;
+            }
+            if let Some(p) = &s.state.report {
+                cases.push(MapCase {
+                    case_id: s.row.case_id.to_string(),
+                    lon: p.location.lon,
+                    lat: p.location.lat,
+                    light: light_str(s.light),
+                    status_label: s.row.status_label.clone(),
+                    case_number: s.row.case_number.clone(),
+                });
+            }
+        }
+        (cases, per_cell)
+    });
+    let mut features = Vec::new();
+    if let Some(r) = &reference {
+        let mine: std::collections::HashSet<&str> =
+            active.saved.cells.iter().map(String::as_str).collect();
+        for cell in r.grid.cells() {
+            let code = cell.code.to_string();
+            if field && !mine.is_empty() && !mine.contains(code.as_str()) {
+                continue;
+            }
+            let ring: Vec<[f64; 2]> = cell
+                .polygon
+                .exterior()
+                .coords()
+                .map(|c| [(c.x * 1e6).round() / 1e6, (c.y * 1e6).round() / 1e6])
+                .collect();
+            features.push(serde_json::json!({
+                "type": "Feature",
+                "properties": {
+                    "code": code,
+                    "community": cell.community,
+                    "street": cell.street,
+                    "openCases": open_per_cell.get(&code).copied().unwrap_or(0),
+                },
+                "geometry": { "type": "Polygon", "coordinates": [ring] },
+            }));
+        }
+    }
+    MapLayers {
+        cells: serde_json::json!({ "type": "FeatureCollection", "features": features }),
+        cases,
+    }
+}

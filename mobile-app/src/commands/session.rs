@@ -1,0 +1,181 @@
+//! Sign-in, sign-out and what the app knows at start.
+
+use super::blocking;
+use crate::dto::{AppInfo, SessionDto};
+use crate::error::{AppError, AppResult};
+use crate::state::{Active, AppState, SavedSession};
+use crate::syncer;
+use gridcase_core::protocol::{Login, ReferenceBundle};
+use gridcase_core::store::DeviceStore;
+use gridcase_core::sync::runtime::{SharedStore, SyncClient};
+use std::sync::{Arc, Mutex};
+use tauri::{AppHandle, Runtime, State};
+
+/// What the UI needs at start.
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
+    let active = state.active_opt();
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        platform: if cfg!(mobile) { "mobile" } else { "desktop" }.to_owned(),
+        server_url: active.as_ref().map(|a| a.saved.server_url.clone()),
+        session: active.as_ref().map(|a| a.session_dto()),
+        reference_loaded: active.as_ref().is_some_and(|a| a.reference().is_some()),
+        sign_in_hint: state.hint.clone(),
+    })
+}
+
+fn check_url(url: &str) -> AppResult<String> {
+    let url = url.trim().trim_end_matches('/');
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && url.len() < 300
+        && !url.contains(char::is_whitespace);
+    if !ok {
+        return Err(AppError::invalid(
+            "服务器地址应以 http:// 或 https:// 开头，例如 http://127.0.0.1:8470",
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+/// Downloads the tenant's reference data.
+pub async fn fetch_reference(server_url: &str, token: &str) -> AppResult<ReferenceBundle> {
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .map_err(AppError::internal)?;
+    let response = client
+        .get(format!("{server_url}/v1/reference"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|_| AppError::new("network", "无法连接服务器，未能下载辖区基础数据"))?;
+    if !response.status().is_success() {
+        return Err(AppError::new(
+            "server_error",
+            format!("下载辖区基础数据失败（HTTP {}）", response.status().as_u16()),
+        ));
+    }
+    response
+        .json()
+        .await
+        .map_err(|e| AppError::new("bad_response", format!("辖区基础数据无法解析：{e}")))
+}
+
+/// Signs in (online), downloads the reference data, opens the user's store and starts sync.
+#[tauri::command]
+pub async fn sign_in<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    server_url: String,
+    tenant: String,
+    username: String,
+    password: String,
+    device_name: String,
+) -> AppResult<SessionDto> {
+    let server_url = check_url(&server_url)?;
+    let username = username.trim().to_owned();
+    let tenant = tenant.trim().to_owned();
+    if password.is_empty() {
+        return Err(AppError::invalid("请输入密码"));
+    }
+    let dir = crate::state::user_dir(&state.root, &tenant, &username)?;
+    std::fs::create_dir_all(&dir)?;
+    let store: SharedStore = {
+        let path = dir.join("device.sqlite");
+        Arc::new(Mutex::new(
+            blocking(move || Ok(DeviceStore::open(path)?)).await?,
+        ))
+    };
+    let login = Login {
+        tenant: tenant.clone(),
+        username: username.clone(),
+        password,
+        install_id: state.install_id.clone(),
+        device_name: if device_name.trim().is_empty() {
+            "gridcase 终端".to_owned()
+        } else {
+            device_name.trim().chars().take(60).collect()
+        },
+    };
+    let client = SyncClient::login(syncer::client_config(&server_url), store.clone(), &login)
+        .await
+        .map_err(AppError::from)?;
+    let s = client.session().clone();
+    let bundle = fetch_reference(&server_url, &s.token).await?;
+    let display_name = bundle
+        .users
+        .iter()
+        .find(|u| u.id == s.user_id)
+        .map_or_else(|| username.clone(), |u| u.display_name.clone());
+    let saved = SavedSession {
+        server_url,
+        username,
+        display_name,
+        token: s.token.clone(),
+        device_id: s.device_id,
+        actor_id: s.actor_id.clone(),
+        user_id: s.user_id,
+        role: s.role,
+        department: s.department,
+        tenant: s.tenant.clone(),
+        cells: s.cells.clone(),
+    };
+    drop(store);
+    let root = state.root.clone();
+    let saved2 = saved.clone();
+    let active = blocking(move || {
+        let active = Active::open(&root, saved2)?;
+        active.set_reference(bundle)?;
+        active.refresh_index()?;
+        syncer::recount(&active)?;
+        Ok(Arc::new(active))
+    })
+    .await?;
+    // The runtime shares the store of the working set.
+    let client = SyncClient::resume(
+        syncer::client_config(&saved.server_url),
+        active.store.clone(),
+        saved.session(),
+    )
+    .await
+    .map_err(AppError::from)?;
+    state.save_session(&saved)?;
+    state.set_active(Some(active.clone()));
+    syncer::start(&app, active.clone(), client);
+    Ok(active.session_dto())
+}
+
+/// Resumes the saved session at start, offline (no request is made).
+pub async fn resume<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> AppResult<bool> {
+    let Some(saved) = state.saved_session()? else {
+        return Ok(false);
+    };
+    let root = state.root.clone();
+    let saved2 = saved.clone();
+    let active = blocking(move || {
+        let active = Active::open(&root, saved2)?;
+        active.refresh_index()?;
+        syncer::recount(&active)?;
+        Ok(Arc::new(active))
+    })
+    .await?;
+    let client = SyncClient::resume(
+        syncer::client_config(&saved.server_url),
+        active.store.clone(),
+        saved.session(),
+    )
+    .await
+    .map_err(AppError::from)?;
+    state.set_active(Some(active.clone()));
+    syncer::start(app, active, client);
+    Ok(true)
+}
+
+/// Signs out: stops sync and forgets the session. The store, drafts and photos stay.
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
+    state.set_active(None);
+    state.forget_session()
+}

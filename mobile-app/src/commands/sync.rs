@@ -1,0 +1,117 @@
+//! The sync panel, and the server's evaluation figures (online only).
+
+use crate::dto::SyncStatus;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::syncer;
+use tauri::State;
+
+/// The sync status.
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> AppResult<SyncStatus> {
+    let active = state.active()?;
+    let a = active.clone();
+    super::blocking(move || syncer::recount(&a)).await
+}
+
+/// Starts a sync round now.
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> AppResult<SyncStatus> {
+    let active = state.active()?;
+    active.kick.notify_one();
+    Ok(active.update_status(|s| s.running = true))
+}
+
+/// Hides a quarantine notice (the rejected edits stay in the store).
+#[tauri::command]
+pub async fn quarantine_dismiss(state: State<'_, AppState>, id: i64) -> AppResult<SyncStatus> {
+    let active = state.active()?;
+    let a = active.clone();
+    super::blocking(move || {
+        a.with_store(|s| s.dismiss_quarantine(id))?;
+        syncer::recount(&a)
+    })
+    .await
+}
+
+fn check_period(from: &str, to: &str) -> AppResult<()> {
+    let ok = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok();
+    if !ok(from) || !ok(to) {
+        return Err(AppError::invalid("日期格式应为 YYYY-MM-DD"));
+    }
+    if from > to {
+        return Err(AppError::invalid("开始日期不能晚于结束日期"));
+    }
+    Ok(())
+}
+
+async fn get(active: &crate::state::Active, path: &str) -> AppResult<reqwest::Response> {
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(AppError::internal)?;
+    let response = client
+        .get(format!("{}{path}", active.saved.server_url))
+        .bearer_auth(&active.saved.token)
+        .send()
+        .await
+        .map_err(|_| AppError::new("network", "综合评价需要联网，当前无法连接服务器"))?;
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status().as_u16();
+    let body: Option<gridcase_core::protocol::ApiError> = response.json().await.ok();
+    Err(match body {
+        Some(e) => AppError::new(&e.code, e.message),
+        None => AppError::new("server_error", format!("服务器错误（HTTP {status}）")),
+    })
+}
+
+/// The server's evaluation figures for a period (passed through as JSON).
+#[tauri::command]
+pub async fn evaluation(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    level: String,
+) -> AppResult<serde_json::Value> {
+    let active = state.active()?;
+    check_period(&from, &to)?;
+    if !matches!(level.as_str(), "region" | "department" | "position") {
+        return Err(AppError::invalid("评价对象应为 region、department 或 position"));
+    }
+    let response = get(&active, &format!("/v1/evaluation?from={from}&to={to}&level={level}")).await?;
+    response
+        .json()
+        .await
+        .map_err(|e| AppError::new("bad_response", format!("评价数据无法解析：{e}")))
+}
+
+/// Downloads the evaluation export (XLSX or CSV) into the user's `exports/` directory and
+/// returns the file's path.
+#[tauri::command]
+pub async fn evaluation_export(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    format: String,
+) -> AppResult<String> {
+    let active = state.active()?;
+    check_period(&from, &to)?;
+    let ext = match format.as_str() {
+        "xlsx" => "xlsx",
+        "csv" => "csv",
+        _ => return Err(AppError::invalid("导出格式应为 xlsx 或 csv")),
+    };
+    let response = get(&active, &format!("/v1/evaluation/export.{ext}?from={from}&to={to}")).await?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|_| AppError::new("network", "下载中断"))?;
+    let dir = active.dir.join("exports");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("综合评价_{from}_{to}.{ext}"));
+    crate::photos::write_atomic(&path, &bytes)?;
+    Ok(path.display().to_string())
+}

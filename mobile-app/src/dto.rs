@@ -1,0 +1,430 @@
+//! The wire types between the UI and the commands (the contract in docs/app-commands.md):
+//! plain serde structs with camelCase keys, times as Unix milliseconds, WGS84 coordinates.
+//! Nothing here holds logic; the modules that fill them do.
+
+
+// The fields mirror docs/app-commands.md one for one; documenting each again here would only
+// repeat that file.
+#![allow(missing_docs)]
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user as the UI sees them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDto {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub role_label: String,
+    pub department: Option<String>,
+    pub department_name: Option<String>,
+    pub tenant: String,
+    pub tenant_name: Option<String>,
+    pub cells: Vec<String>,
+    pub device_id: String,
+    /// `field` or `supervisor`.
+    pub mode: String,
+}
+
+/// Pre-filled sign-in fields.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInHint {
+    pub server_url: String,
+    pub tenant: String,
+    pub username: String,
+}
+
+/// `app_info`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub platform: String,
+    pub server_url: Option<String>,
+    pub session: Option<SessionDto>,
+    pub reference_loaded: bool,
+    pub sign_in_hint: Option<SignInHint>,
+}
+
+/// `list_cases` filter.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CaseQuery {
+    pub queue: Option<String>,
+    pub text: Option<String>,
+    pub light: Option<String>,
+    pub status: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+/// A case in a list.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseRow {
+    pub case_id: String,
+    pub case_number: Option<String>,
+    pub status: String,
+    pub status_label: String,
+    pub category: Option<String>,
+    pub category_name: Option<String>,
+    pub cell: Option<String>,
+    pub address: Option<String>,
+    pub excerpt: Option<String>,
+    pub urgency: Option<String>,
+    pub department: Option<String>,
+    pub department_name: Option<String>,
+    pub light: Option<String>,
+    pub due_at: Option<i64>,
+    pub sync_state: String,
+    pub conflict_count: u32,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+/// A queue's counts.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueCount {
+    pub queue: String,
+    pub label: String,
+    pub total: usize,
+    pub green: usize,
+    pub yellow: usize,
+    pub red: usize,
+}
+
+/// `list_cases`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseList {
+    pub total: usize,
+    pub rows: Vec<CaseRow>,
+    pub counts: Vec<QueueCount>,
+    pub elapsed_ms: f64,
+}
+
+/// A photo of a case.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoInfo {
+    pub sha256: String,
+    pub role: String,
+    pub role_label: String,
+    pub thumb_url: Option<String>,
+}
+
+/// One event in a case's timeline.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub label: String,
+    pub actor_name: Option<String>,
+    pub role_label: String,
+    pub at: i64,
+    pub summary: String,
+    pub conflict: Option<String>,
+}
+
+/// One run of a stage clock.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StageClock {
+    pub stage: String,
+    pub label: String,
+    pub started_at: i64,
+    pub due_at: Option<i64>,
+    pub light: Option<String>,
+    pub done: bool,
+    pub on_time: Option<bool>,
+}
+
+/// An action the signed-in user may take now.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionSpec {
+    pub kind: String,
+    pub label: String,
+    pub fields: Vec<String>,
+    pub danger: bool,
+}
+
+/// The responsibility list's department for a case.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Suggestion {
+    pub department_id: String,
+    pub department_name: String,
+    pub basis: String,
+}
+
+/// A possible duplicate.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicateCandidate {
+    pub case_id: String,
+    pub case_number: Option<String>,
+    pub distance_m: f64,
+    pub category_name: Option<String>,
+    pub status_label: String,
+    pub created_at: i64,
+    pub score: f64,
+}
+
+/// The caller of a hotline report.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerDto {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// The report part of a case detail.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportDto {
+    pub description: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub accuracy_m: Option<f64>,
+    pub location_source: String,
+    pub category_name: Option<String>,
+    pub source_label: String,
+    pub reporter_name: Option<String>,
+    pub caller: Option<CallerDto>,
+}
+
+/// A person to assign a task to.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Assignee {
+    pub user_id: String,
+    pub display_name: String,
+}
+
+/// `case_detail`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseDetail {
+    pub row: CaseRow,
+    pub report: Option<ReportDto>,
+    pub photos: Vec<PhotoInfo>,
+    pub timeline: Vec<TimelineEntry>,
+    pub clocks: Vec<StageClock>,
+    pub actions: Vec<ActionSpec>,
+    pub suggestion: Option<Suggestion>,
+    pub duplicates: Vec<DuplicateCandidate>,
+    pub assignees: Vec<Assignee>,
+}
+
+/// `act` input.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ActionInput {
+    pub kind: String,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    pub photos: Option<Vec<String>>,
+    pub department_id: Option<String>,
+    pub passed: Option<bool>,
+    pub satisfied: Option<bool>,
+    pub assignee: Option<String>,
+    pub limit_hours: Option<u32>,
+    pub target_case: Option<String>,
+}
+
+/// What EXIF said about a photo.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExifDto {
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub taken_at: Option<i64>,
+    pub orientation: u16,
+    pub make: Option<String>,
+    pub model: Option<String>,
+}
+
+/// A photo processed and kept on the device, not yet part of a case.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StagedPhoto {
+    pub sha256: String,
+    pub thumb_url: String,
+    pub width: u32,
+    pub height: u32,
+    pub exif: ExifDto,
+    pub name: String,
+}
+
+/// A position and where it came from.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Position {
+    pub lon: f64,
+    pub lat: f64,
+    pub accuracy_m: Option<f64>,
+    /// `gps`, `exif`, `manual` or `configured`.
+    pub source: String,
+}
+
+/// A component near a point.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NearbyComponent {
+    pub id: String,
+    pub type_code: String,
+    pub type_name: String,
+    pub distance_m: f64,
+    pub owner: Option<String>,
+    pub maintainer: Option<String>,
+}
+
+/// The nearest cell to a point outside every cell.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NearestCell {
+    pub code: String,
+    pub distance_m: f64,
+}
+
+/// Where a point is on the grid.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Placement {
+    pub inside: bool,
+    pub cell: Option<String>,
+    pub community: Option<String>,
+    pub street: Option<String>,
+    pub address: String,
+    pub nearest_cell: Option<NearestCell>,
+    pub components: Vec<NearbyComponent>,
+}
+
+/// A category of the catalog.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryDto {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    pub major_name: String,
+    pub minor_name: Option<String>,
+}
+
+/// The caller on a hotline draft.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftCaller {
+    pub name: String,
+    pub phone: String,
+    pub wants_callback: bool,
+}
+
+/// The report being written (saved on every change).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft {
+    /// `report`, `hotline` or `self_handle`.
+    pub kind: String,
+    pub photos: Vec<StagedPhoto>,
+    #[serde(default)]
+    pub after_photos: Vec<StagedPhoto>,
+    pub position: Option<Position>,
+    pub placement: Option<Placement>,
+    pub category: Option<CategoryDto>,
+    pub component_id: Option<String>,
+    pub description: String,
+    pub urgency: String,
+    pub caller: Option<DraftCaller>,
+    #[serde(default)]
+    pub updated_at: i64,
+}
+
+/// `draft_submit`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Submitted {
+    pub case_id: String,
+    pub durable_ms: f64,
+}
+
+/// An error for the UI.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDto {
+    pub code: String,
+    pub message: String,
+}
+
+/// A case the server refused, rebuilt from the server's copy.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct QuarantineDto {
+    pub id: i64,
+    pub case_id: String,
+    pub code: String,
+    pub reason: String,
+    pub at: i64,
+}
+
+/// An upload under way.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadDto {
+    pub sha256: String,
+    pub sent: u64,
+    pub total: u64,
+}
+
+/// `sync_status`.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    pub running: bool,
+    pub online: Option<bool>,
+    pub last_sync_at: Option<i64>,
+    pub last_error: Option<ErrorDto>,
+    pub pending_cases: usize,
+    pub pending_photos: usize,
+    pub upload: Option<UploadDto>,
+    pub quarantines: Vec<QuarantineDto>,
+}
+
+/// A case on the map.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MapCase {
+    pub case_id: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub light: Option<String>,
+    pub status_label: String,
+    pub case_number: Option<String>,
+}
+
+/// `map_layers`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MapLayers {
+    pub cells: serde_json::Value,
+    pub cases: Vec<MapCase>,
+}
+
+/// A department.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentDto {
+    pub id: String,
+    pub name: String,
+}

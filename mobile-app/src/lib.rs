@@ -1,0 +1,99 @@
+//! gridcase app (Tauri 2): field mode for inspectors and departments on tablets, supervisor
+//! mode for the centre on desktops, over one local device store (core's SQLite + Automerge)
+//! that works offline and syncs in the background.
+//!
+//! `main.rs` only calls [`run`]; [`builder`] assembles the app (state, commands, start-up) so
+//! tests can drive it with `tauri::test`. Modules: [`state`] (who is signed in, their files),
+//! [`commands`] (the UI's API, docs/app-commands.md), [`syncer`] (background sync and the sync
+//! panel's status), [`index`] (the in-memory case index and queues), [`actions`] (workflow
+//! actions offered and built), [`draft`] (the durable draft and its checks), [`photos`]
+//! (staged photos), [`reference`] (the tenant's offline reference data), [`recent`], [`dto`],
+//! [`error`].
+#![forbid(unsafe_code)]
+
+pub mod actions;
+pub mod commands;
+pub mod draft;
+pub mod dto;
+pub mod error;
+pub mod index;
+pub mod photos;
+pub mod recent;
+pub mod reference;
+pub mod state;
+pub mod syncer;
+
+use state::AppState;
+use tauri::{Manager, Runtime};
+
+/// The data directory: `GRIDCASE_APP_DIR` when set (tests, kiosks), else the platform's app
+/// data directory.
+fn data_dir<R: Runtime>(app: &tauri::App<R>) -> std::path::PathBuf {
+    match std::env::var_os("GRIDCASE_APP_DIR") {
+        Some(d) => d.into(),
+        None => app
+            .path()
+            .app_data_dir()
+            .unwrap_or_else(|_| std::env::temp_dir().join("gridcase-app")),
+    }
+}
+
+/// The app with its state and commands, for any runtime (the real one or `tauri::test`'s).
+pub fn builder<R: Runtime>() -> tauri::Builder<R> {
+    let builder = tauri::Builder::<R>::new();
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_geolocation::init());
+    builder
+        .setup(|app| {
+            let state = AppState::new(data_dir(app)).map_err(|e| e.message.clone())?;
+            app.manage(state);
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let state = handle.state::<AppState>();
+                if let Err(e) = commands::resume(&handle, &state).await {
+                    tracing::warn!(code = %e.code, "could not resume the saved session");
+                }
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::sign_in,
+            commands::sign_out,
+            commands::list_cases,
+            commands::case_detail,
+            commands::case_photo,
+            commands::act,
+            commands::photo_stage,
+            commands::draft_get,
+            commands::draft_save,
+            commands::draft_discard,
+            commands::draft_submit,
+            commands::current_position,
+            commands::locate,
+            commands::categories_search,
+            commands::categories_recent,
+            commands::sync_status,
+            commands::sync_now,
+            commands::quarantine_dismiss,
+            commands::map_layers,
+            commands::departments,
+            commands::evaluation,
+            commands::evaluation_export,
+        ])
+}
+
+/// Runs the app.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "gridcase_app_lib=info,warn".into()),
+        )
+        .try_init();
+    if let Err(e) = builder::<tauri::Wry>().run(tauri::generate_context!()) {
+        eprintln!("gridcase 无法启动：{e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,283 @@
+//! The tenant's reference data on the device: the bundle from `GET /v1/reference` kept as
+//! `reference.json` in the user's directory, parsed into the core indexes the app works with
+//! offline — the grid (point → cell), components (nearby), places and the geocoder (address
+//! text), the catalog with the tenant's additions (category search), the responsibility list
+//! (dispatch suggestion), the calendar and stage limits (deadlines), departments and staff.
+//!
+//! Invariant: built only from a bundle that parsed completely; a bad bundle is refused whole
+//! (the previous copy stays in use).
+
+use crate::dto::{CategoryDto, NearbyComponent, NearestCell, Placement, Suggestion};
+use crate::error::{AppError, AppResult};
+use gridcase_core::calendar::WorkCalendar;
+use gridcase_core::catalog::{Catalog, Category};
+use gridcase_core::codes::{CategoryKind, CategoryRef, GridCode};
+use gridcase_core::deadline::DeadlinePolicy;
+use gridcase_core::demo::ResponsibilityList;
+use gridcase_core::grid::{ComponentIndex, Geocoder, GridIndex, Lookup, PlaceLayer};
+use gridcase_core::model::{DepartmentId, Role, UserId};
+use gridcase_core::protocol::{RefUser, ReferenceBundle};
+use std::collections::HashMap;
+
+/// Components offered for a component problem: at most this many, within this radius.
+pub const NEARBY_COMPONENTS: usize = 8;
+/// Radius of the nearby-components search in metres.
+pub const NEARBY_RADIUS_M: f64 = 50.0;
+
+/// The parsed reference data.
+pub struct Reference {
+    /// The bundle as received.
+    pub bundle: ReferenceBundle,
+    /// Unit grid cells.
+    pub grid: GridIndex,
+    /// Component inventory (empty when the tenant has none).
+    pub components: ComponentIndex,
+    /// Named roads and places.
+    pub places: Option<PlaceLayer>,
+    /// Category catalog with the tenant's additions.
+    pub catalog: Catalog,
+    /// Responsibility list.
+    pub duty: ResponsibilityList,
+    /// Work calendar.
+    pub calendar: WorkCalendar,
+    /// Stage limits.
+    pub policy: DeadlinePolicy,
+    users: HashMap<UserId, RefUser>,
+    departments: HashMap<DepartmentId, String>,
+}
+
+impl std::fmt::Debug for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reference")
+            .field("tenant", &self.bundle.tenant)
+            .field("version", &self.bundle.version)
+            .field("cells", &self.grid.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn bad(e: impl std::fmt::Display) -> AppError {
+    AppError::new("reference_invalid", format!("辖区基础数据有误：{e}"))
+}
+
+impl Reference {
+    /// Parses a bundle.
+    pub fn from_bundle(bundle: ReferenceBundle) -> AppResult<Reference> {
+        let file = |k: &str| bundle.files.get(k).map(String::as_str);
+        let grid = match file("cells") {
+            Some(text) => GridIndex::from_geojson("cells.geojson", text).map_err(bad)?,
+            None => GridIndex::from_cells(Vec::new()).map_err(bad)?,
+        };
+        let components = match file("components") {
+            Some(text) => ComponentIndex::from_geojson("components.geojson", text).map_err(bad)?,
+            None => ComponentIndex::from_components(Vec::new()).map_err(bad)?,
+        };
+        let places = file("places")
+            .map(|t| PlaceLayer::from_geojson("places.geojson", t))
+            .transpose()
+            .map_err(bad)?;
+        let mut catalog = Catalog::builtin();
+        if let Some(text) = file("catalog_extensions") {
+            catalog = catalog
+                .with_extensions("catalog_extensions.csv", text)
+                .map_err(bad)?;
+        }
+        if let Some(text) = file("catalog_rules") {
+            catalog = catalog.with_rules("catalog_rules.csv", text).map_err(bad)?;
+        }
+        let duty = match file("responsibility") {
+            Some(text) => ResponsibilityList::parse_csv("responsibility.csv", text).map_err(bad)?,
+            None => ResponsibilityList::default(),
+        };
+        let calendar = match file("calendar") {
+            Some(text) => WorkCalendar::parse_toml("calendar.toml", text).map_err(bad)?,
+            None => WorkCalendar::standard_weekdays(),
+        };
+        let policy = DeadlinePolicy::parse_toml(
+            "stage_limits.toml",
+            file("policy").unwrap_or(DEFAULT_POLICY),
+        )
+        .map_err(bad)?;
+        let users = bundle.users.iter().map(|u| (u.id, u.clone())).collect();
+        let departments = bundle
+            .departments
+            .iter()
+            .map(|d| (d.id, d.name.clone()))
+            .collect();
+        Ok(Reference {
+            bundle,
+            grid,
+            components,
+            places,
+            catalog,
+            duty,
+            calendar,
+            policy,
+            users,
+            departments,
+        })
+    }
+
+    /// A user's display name.
+    pub fn user_name(&self, id: &UserId) -> Option<&str> {
+        self.users.get(id).map(|u| u.display_name.as_str())
+    }
+
+    /// A department's name.
+    pub fn department_name(&self, id: &DepartmentId) -> Option<&str> {
+        self.departments.get(id).map(String::as_str)
+    }
+
+    /// The inspectors whose cells include `cell` (all inspectors when none does).
+    pub fn inspectors_for(&self, cell: Option<&str>) -> Vec<&RefUser> {
+        let inspectors: Vec<&RefUser> = self
+            .bundle
+            .users
+            .iter()
+            .filter(|u| u.role == Role::Inspector)
+            .collect();
+        let of_cell: Vec<&RefUser> = inspectors
+            .iter()
+            .copied()
+            .filter(|u| cell.is_some_and(|c| u.cells.iter().any(|x| x == c)))
+            .collect();
+        if of_cell.is_empty() {
+            inspectors
+        } else {
+            of_cell
+        }
+    }
+
+    /// A category's name.
+    pub fn category_name(&self, category: &CategoryRef) -> Option<&str> {
+        self.catalog.get(category).map(|c| c.name.as_str())
+    }
+
+    /// Where a point is: its cell, the address text, and the components nearby.
+    pub fn locate(&self, lon: f64, lat: f64) -> Placement {
+        let geocoder = Geocoder::new(&self.grid, self.places.as_ref());
+        let address = geocoder.address(lon, lat);
+        let (inside, cell, nearest) = match self.grid.locate(lon, lat) {
+            Lookup::Inside(c) => (true, Some(c), None),
+            Lookup::Outside { nearest } => (
+                false,
+                None,
+                nearest.map(|(c, d)| NearestCell {
+                    code: c.code.to_string(),
+                    distance_m: round1(d),
+                }),
+            ),
+        };
+        let components = self
+            .components
+            .nearest(lon, lat, NEARBY_COMPONENTS, NEARBY_RADIUS_M)
+            .into_iter()
+            .map(|(c, d)| NearbyComponent {
+                id: c.id.to_string(),
+                type_code: c.type_code.to_string(),
+                type_name: self
+                    .catalog
+                    .get(&CategoryRef {
+                        kind: CategoryKind::Component,
+                        code: c.type_code.clone(),
+                    })
+                    .map_or_else(|| c.type_code.to_string(), |k| k.name.clone()),
+                distance_m: round1(d),
+                owner: Some(c.owner.clone()).filter(|s| !s.is_empty()),
+                maintainer: Some(c.maintainer.clone()).filter(|s| !s.is_empty()),
+            })
+            .collect();
+        Placement {
+            inside,
+            cell: cell.map(|c| c.code.to_string()),
+            community: cell.map(|c| c.community.clone()),
+            street: cell.map(|c| c.street.clone()),
+            address: address.map_or_else(|| "辖区范围外".to_owned(), |a| a.text),
+            nearest_cell: nearest,
+            components,
+        }
+    }
+
+    /// Categories by name or code (current and extension codes only), best first.
+    pub fn search_categories(&self, query: &str, kind: Option<&str>) -> Vec<CategoryDto> {
+        self.catalog
+            .search(query, 200)
+            .into_iter()
+            .filter(|c| kind.is_none_or(|k| kind_str(c.kind) == k))
+            .take(50)
+            .map(category_dto)
+            .collect()
+    }
+
+    /// A category by its `kind:code` reference.
+    pub fn category(&self, reference: &str) -> Option<CategoryDto> {
+        let category = parse_category_ref(reference)?;
+        self.catalog.get(&category).map(category_dto)
+    }
+
+    /// The responsibility list's department for a category in a cell.
+    pub fn suggest(&self, category: &CategoryRef, cell: &GridCode) -> Option<Suggestion> {
+        let row = self.duty.find(category.kind, &category.code, cell)?;
+        let department = self
+            .bundle
+            .departments
+            .iter()
+            .find(|d| d.code.as_deref() == Some(row.department.as_str()))?;
+        let area = match row.area.as_str() {
+            "*" => "全区".to_owned(),
+            a => format!("区域 {a}"),
+        };
+        let what = match row.category.as_str() {
+            "*" => "全部类别".to_owned(),
+            c => format!("类别 {c}"),
+        };
+        Some(Suggestion {
+            department_id: department.id.to_string(),
+            department_name: department.name.clone(),
+            basis: format!("权责清单：{what}，{area}"),
+        })
+    }
+}
+
+/// `component:01001` / `matter:01001` → a category reference.
+pub fn parse_category_ref(text: &str) -> Option<CategoryRef> {
+    let (kind, code) = text.split_once(':')?;
+    let kind = match kind {
+        "component" => CategoryKind::Component,
+        "matter" => CategoryKind::Matter,
+        _ => return None,
+    };
+    let code = gridcase_core::codes::CategoryCode::parse(code).ok()?;
+    Some(CategoryRef { kind, code })
+}
+
+/// A category reference as `kind:code`.
+pub fn category_ref_text(category: &CategoryRef) -> String {
+    format!("{}:{}", kind_str(category.kind), category.code)
+}
+
+/// `component` or `matter`.
+pub fn kind_str(kind: CategoryKind) -> &'static str {
+    match kind {
+        CategoryKind::Component => "component",
+        CategoryKind::Matter => "matter",
+    }
+}
+
+fn category_dto(c: &Category) -> CategoryDto {
+    CategoryDto {
+        reference: category_ref_text(&c.reference()),
+        kind: kind_str(c.kind).to_owned(),
+        code: c.code.to_string(),
+        name: c.name.clone(),
+        major_name: c.class_name.clone(),
+        minor_name: Some(c.name.clone()),
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// The stage limits used when a tenant has none.
+const DEFAULT_POLICY: &str = include_str!("../../core/data/limits/stage_limits.example.toml");

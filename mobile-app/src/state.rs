@@ -1,0 +1,469 @@
+//! The app's state: where its files are, who is signed in, and that user's open store,
+//! reference data, case index, photo store, draft and sync status.
+//!
+//! Layout under the app's data directory (`GRIDCASE_APP_DIR` overrides the platform's):
+//! `install_id` (random, made once), `session.json` (the signed-in device session, 0600; the
+//! bearer token must be kept to sync offline-first — on tablets the platform keystore is the
+//! place for it, see docs/mobile.md), and `users/<tenant>-<username>/` with `device.sqlite`,
+//! `reference.json`, `draft.json` and `photos/`. Each user has their own store, so signing in
+//! as someone else on the same device never mixes scopes.
+//!
+//! Invariant: at most one [`Active`] at a time; every command that needs it gets it through
+//! [`AppState::active`], which fails with `not_signed_in` otherwise.
+
+use crate::draft::DraftFile;
+use crate::dto::{Position, SessionDto, SignInHint, SyncStatus};
+use crate::error::{AppError, AppResult};
+use crate::index::{CaseIndex, Viewer};
+use crate::photos::{PhotoStore, write_atomic};
+use crate::reference::Reference;
+use gridcase_core::model::{
+    Actor, CaseId, DepartmentId, DeviceId, EventId, Hlc, HlcClock, Role, Timestamp, UserId,
+};
+use gridcase_core::protocol::ReferenceBundle;
+use gridcase_core::store::DeviceStore;
+use gridcase_core::sync::runtime::{Session, SharedStore, now};
+use gridcase_core::workflow::{Event, EventKind};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The signed-in device as kept in `session.json`.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct SavedSession {
+    /// Server base URL.
+    pub server_url: String,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Bearer token.
+    pub token: String,
+    /// Device record.
+    pub device_id: DeviceId,
+    /// Automerge actor, hex.
+    pub actor_id: String,
+    /// User.
+    pub user_id: UserId,
+    /// Role.
+    pub role: Role,
+    /// Department.
+    pub department: Option<DepartmentId>,
+    /// Tenant code.
+    pub tenant: String,
+    /// Inspector's cells.
+    pub cells: Vec<String>,
+}
+
+impl std::fmt::Debug for SavedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SavedSession")
+            .field("server_url", &self.server_url)
+            .field("username", &self.username)
+            .field("token", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl SavedSession {
+    /// The runtime's session.
+    pub fn session(&self) -> Session {
+        Session {
+            token: self.token.clone(),
+            device_id: self.device_id,
+            actor_id: self.actor_id.clone(),
+            user_id: self.user_id,
+            role: self.role,
+            department: self.department,
+            tenant: self.tenant.clone(),
+            cells: self.cells.clone(),
+        }
+    }
+
+    /// Who acts on this device.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.user_id,
+            device: self.device_id,
+            role: self.role,
+            org: self.department,
+        }
+    }
+
+    /// Field mode for inspectors and departments, supervisor mode for the centre.
+    pub fn mode(&self) -> &'static str {
+        match self.role {
+            Role::Inspector | Role::Department => "field",
+            _ => "supervisor",
+        }
+    }
+}
+
+/// The signed-in user's working set.
+pub struct Active {
+    /// The session.
+    pub saved: SavedSession,
+    /// The user's directory.
+    pub dir: PathBuf,
+    /// The device store, shared with the sync runtime.
+    pub store: SharedStore,
+    /// Reference data (None until downloaded once).
+    pub reference: RwLock<Option<Arc<Reference>>>,
+    /// The case index.
+    pub index: Mutex<CaseIndex>,
+    /// Photos.
+    pub photos: PhotoStore,
+    /// The draft.
+    pub draft: DraftFile,
+    /// Sync status as the UI sees it.
+    pub status: Mutex<SyncStatus>,
+    /// Wakes the sync loop.
+    pub kick: tokio::sync::Notify,
+    /// Stops the sync loop.
+    pub stop: tokio::sync::watch::Sender<bool>,
+    clock: Mutex<HlcClock>,
+}
+
+impl std::fmt::Debug for Active {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Active")
+            .field("saved", &self.saved)
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Active {
+    /// Opens the user's store and files (no network).
+    pub fn open(root: &Path, saved: SavedSession) -> AppResult<Active> {
+        let dir = user_dir(root, &saved.tenant, &saved.username)?;
+        std::fs::create_dir_all(&dir)?;
+        let store = DeviceStore::open(dir.join("device.sqlite"))?;
+        let last = store.last_hlc()?;
+        let reference = match std::fs::read(dir.join("reference.json")) {
+            Ok(bytes) => {
+                let bundle: ReferenceBundle = serde_json::from_slice(&bytes)?;
+                Some(Arc::new(Reference::from_bundle(bundle)?))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e.into()),
+        };
+        let (stop, _) = tokio::sync::watch::channel(false);
+        Ok(Active {
+            clock: Mutex::new(HlcClock::new(Hlc::node_of(&saved.device_id), last)),
+            photos: PhotoStore::open(dir.join("photos"))?,
+            draft: DraftFile::new(&dir),
+            saved,
+            store: Arc::new(Mutex::new(store)),
+            reference: RwLock::new(reference),
+            index: Mutex::new(CaseIndex::default()),
+            status: Mutex::new(SyncStatus::default()),
+            kick: tokio::sync::Notify::new(),
+            stop,
+            dir,
+        })
+    }
+
+    /// Replaces the reference data with a newly downloaded bundle (kept on disk first).
+    pub fn set_reference(&self, bundle: ReferenceBundle) -> AppResult<()> {
+        let bytes = serde_json::to_vec(&bundle)?;
+        let parsed = Reference::from_bundle(bundle)?;
+        write_atomic(&self.dir.join("reference.json"), &bytes)?;
+        *self
+            .reference
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(parsed));
+        Ok(())
+    }
+
+    /// The reference data, if downloaded.
+    pub fn reference(&self) -> Option<Arc<Reference>> {
+        self.reference
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs `f` on the store.
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut DeviceStore) -> T) -> T {
+        f(&mut lock(&self.store))
+    }
+
+    /// Runs `f` on the index.
+    pub fn with_index<T>(&self, f: impl FnOnce(&mut CaseIndex) -> T) -> T {
+        f(&mut lock(&self.index))
+    }
+
+    /// The sync status.
+    pub fn status(&self) -> SyncStatus {
+        lock(&self.status).clone()
+    }
+
+    /// Changes the sync status.
+    pub fn update_status(&self, f: impl FnOnce(&mut SyncStatus)) -> SyncStatus {
+        let mut s = lock(&self.status);
+        f(&mut s);
+        s.clone()
+    }
+
+    /// Who is looking.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            user: self.saved.user_id,
+            role: self.saved.role,
+            department: self.saved.department,
+        }
+    }
+
+    /// A new event by the signed-in user, stamped now.
+    pub fn event(&self, kind: EventKind) -> Event {
+        let ms = now().0;
+        let hlc = lock(&self.clock).tick(ms);
+        let id = EventId::from_parts(u64::try_from(ms).unwrap_or(0), rand::rng().random());
+        Event {
+            id,
+            hlc,
+            actor: self.saved.actor(),
+            received_at: None,
+            kind,
+        }
+    }
+
+    /// A new case id.
+    pub fn new_case_id(&self) -> CaseId {
+        CaseId::from_parts(u64::try_from(now().0).unwrap_or(0), rand::rng().random())
+    }
+
+    /// Brings the index up to date with the store.
+    pub fn refresh_index(&self) -> AppResult<usize> {
+        let reference = self.reference();
+        let store = lock(&self.store);
+        let n = lock(&self.index).refresh(&store, reference.as_deref(), now())?;
+        Ok(n)
+    }
+
+    /// Re-folds one case in the index.
+    pub fn refresh_case(&self, id: CaseId) -> AppResult<()> {
+        let reference = self.reference();
+        let store = lock(&self.store);
+        lock(&self.index).update_one(&store, id, reference.as_deref(), now())?;
+        Ok(())
+    }
+
+    /// The session as the UI sees it.
+    pub fn session_dto(&self) -> SessionDto {
+        let reference = self.reference();
+        let s = &self.saved;
+        SessionDto {
+            user_id: s.user_id.to_string(),
+            username: s.username.clone(),
+            display_name: s.display_name.clone(),
+            role: s.role.as_str().to_owned(),
+            role_label: s.role.label_zh().to_owned(),
+            department: s.department.map(|d| d.to_string()),
+            department_name: s
+                .department
+                .and_then(|d| reference.as_ref()?.department_name(&d).map(str::to_owned)),
+            tenant: s.tenant.clone(),
+            tenant_name: reference.as_ref().map(|r| r.bundle.tenant_name.clone()),
+            cells: s.cells.clone(),
+            device_id: s.device_id.to_string(),
+            mode: s.mode().to_owned(),
+        }
+    }
+}
+
+/// `users/<tenant>-<username>` with both parts checked (no path tricks from a user name).
+pub fn user_dir(root: &Path, tenant: &str, username: &str) -> AppResult<PathBuf> {
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+            && !s.starts_with('.')
+    };
+    if !ok(tenant) || !ok(username) {
+        return Err(AppError::invalid(
+            "用户名只能包含字母、数字、“_”、“-”和“.”",
+        ));
+    }
+    Ok(root.join("users").join(format!("{tenant}-{username}")))
+}
+
+/// The app's state.
+pub struct AppState {
+    /// The data directory.
+    pub root: PathBuf,
+    /// This installation's id.
+    pub install_id: String,
+    /// Pre-filled sign-in.
+    pub hint: Option<SignInHint>,
+    /// A configured position (desktop tests and kiosks): `GRIDCASE_POSITION=lon,lat[,accuracy]`.
+    pub configured_position: Option<Position>,
+    active: Mutex<Option<Arc<Active>>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses `lon,lat[,accuracy]`.
+pub fn parse_position(text: &str) -> Option<Position> {
+    let mut parts = text.split(',').map(|p| p.trim().parse::<f64>());
+    let lon = parts.next()?.ok()?;
+    let lat = parts.next()?.ok()?;
+    let accuracy_m = match parts.next() {
+        Some(a) => Some(a.ok()?),
+        None => None,
+    };
+    gridcase_core::model::Location::new(
+        lon,
+        lat,
+        accuracy_m,
+        gridcase_core::model::LocationSource::Gps,
+    )
+    .ok()?;
+    Some(Position {
+        lon,
+        lat,
+        accuracy_m,
+        source: "configured".into(),
+    })
+}
+
+impl AppState {
+    /// The state for a data directory: reads (or makes) the install id.
+    pub fn new(root: PathBuf) -> AppResult<AppState> {
+        std::fs::create_dir_all(&root)?;
+        let id_path = root.join("install_id");
+        let install_id = match std::fs::read_to_string(&id_path) {
+            Ok(s) if !s.trim().is_empty() => s.trim().to_owned(),
+            _ => {
+                let bytes: [u8; 16] = rand::rng().random();
+                let id = hex::encode(bytes);
+                write_atomic(&id_path, id.as_bytes())?;
+                id
+            }
+        };
+        let hint = match (
+            std::env::var("GRIDCASE_SERVER"),
+            std::env::var("GRIDCASE_TENANT"),
+        ) {
+            (Ok(server_url), tenant) => Some(SignInHint {
+                server_url,
+                tenant: tenant.unwrap_or_else(|_| "620102".into()),
+                username: std::env::var("GRIDCASE_USER").unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        let configured_position = std::env::var("GRIDCASE_POSITION")
+            .ok()
+            .and_then(|p| parse_position(&p));
+        Ok(AppState {
+            root,
+            install_id,
+            hint,
+            configured_position,
+            active: Mutex::new(None),
+        })
+    }
+
+    /// The signed-in user's working set.
+    pub fn active(&self) -> AppResult<Arc<Active>> {
+        lock(&self.active).clone().ok_or_else(AppError::not_signed_in)
+    }
+
+    /// The signed-in user's working set, if any.
+    pub fn active_opt(&self) -> Option<Arc<Active>> {
+        lock(&self.active).clone()
+    }
+
+    /// Makes `active` current (stopping the previous one's sync).
+    pub fn set_active(&self, active: Option<Arc<Active>>) {
+        let old = std::mem::replace(&mut *lock(&self.active), active);
+        if let Some(old) = old {
+            let _ = old.stop.send(true);
+        }
+    }
+
+    fn session_path(&self) -> PathBuf {
+        self.root.join("session.json")
+    }
+
+    /// The saved session, if any.
+    pub fn saved_session(&self) -> AppResult<Option<SavedSession>> {
+        match std::fs::read(self.session_path()) {
+            Ok(b) => Ok(serde_json::from_slice(&b).ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Keeps the session (owner-only permissions where the platform has them).
+    pub fn save_session(&self, saved: &SavedSession) -> AppResult<()> {
+        let path = self.session_path();
+        write_atomic(&path, &serde_json::to_vec(saved)?)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the session (the user's store and drafts stay on the device).
+    pub fn forget_session(&self) -> AppResult<()> {
+        match std::fs::remove_file(self.session_path()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Milliseconds since `t`.
+pub fn since(t: Timestamp) -> i64 {
+    now().0 - t.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_dirs_refuse_path_tricks() {
+        let root = Path::new("/data");
+        assert!(user_dir(root, "620102", "inspector01").is_ok());
+        for bad in ["../x", "a/b", "", ".hidden", "名字", "a b"] {
+            assert!(user_dir(root, "620102", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn configured_positions_are_validated() {
+        let p = parse_position("103.83, 36.06, 5").unwrap();
+        assert_eq!((p.lon, p.lat, p.accuracy_m), (103.83, 36.06, Some(5.0)));
+        assert_eq!(parse_position("103.83,36.06").unwrap().accuracy_m, None);
+        assert!(parse_position("200,36").is_none());
+        assert!(parse_position("x,y").is_none());
+        assert!(parse_position("103").is_none());
+    }
+
+    #[test]
+    fn the_install_id_is_made_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = AppState::new(dir.path().to_owned()).unwrap().install_id;
+        let b = AppState::new(dir.path().to_owned()).unwrap().install_id;
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 32);
+    }
+}

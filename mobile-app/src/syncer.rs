@@ -1,0 +1,176 @@
+//! The background sync loop of the signed-in user: a round at start, after every local change
+//! (a kick), on "立即同步", and every [`POLL`] otherwise; the status the sync panel shows
+//! (pending cases and photos, upload progress, last sync, last error, quarantined cases),
+//! pushed to the UI as the `sync://status` event.
+//!
+//! Invariants: a kick during a round cancels and restarts it (rounds are cancel-safe in core);
+//! network failures never stop the loop, only a revoked session does; the case index is
+//! refreshed after every round.
+
+use crate::dto::{ErrorDto, QuarantineDto, SyncStatus, UploadDto};
+use crate::error::AppResult;
+use crate::state::Active;
+use gridcase_core::sync::runtime::{ClientConfig, SyncClient, SyncError};
+use gridcase_core::sync::{Progress, RoundSummary};
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Runtime};
+
+/// Time between rounds when nothing happens.
+pub const POLL: Duration = Duration::from_secs(20);
+
+/// The event name the UI listens to.
+pub const STATUS_EVENT: &str = "sync://status";
+
+/// The runtime's configuration for the app: short timeouts so an unreachable server is
+/// noticed quickly.
+pub fn client_config(server_url: &str) -> ClientConfig {
+    let mut c = ClientConfig::new(server_url.trim_end_matches('/'));
+    c.connect_timeout = Duration::from_secs(3);
+    c.request_timeout = Duration::from_secs(30);
+    c.poll_interval = POLL;
+    c
+}
+
+/// Recounts what is waiting and the quarantines.
+pub fn recount(active: &Active) -> AppResult<SyncStatus> {
+    let (cases, photos, quarantines) = active.with_store(|s| -> AppResult<_> {
+        Ok((
+            s.dirty_cases()?.len(),
+            s.pending_blobs(10_000)?.len(),
+            s.quarantines(None, false)?,
+        ))
+    })?;
+    Ok(active.update_status(|st| {
+        st.pending_cases = cases;
+        st.pending_photos = photos;
+        st.quarantines = quarantines
+            .into_iter()
+            .map(|q| QuarantineDto {
+                id: q.id,
+                case_id: q.case_id.to_string(),
+                code: q.code,
+                reason: q.message,
+                at: q.rejected_at.0,
+            })
+            .collect();
+    }))
+}
+
+fn emit<R: Runtime>(app: &AppHandle<R>, status: &SyncStatus) {
+    let _ = app.emit(STATUS_EVENT, status);
+}
+
+fn after_round(active: &Active, summary: &RoundSummary) {
+    active.update_status(|st| {
+        st.running = false;
+        st.upload = None;
+        match &summary.interrupted {
+            None => {
+                st.online = Some(true);
+                st.last_sync_at = Some(gridcase_core::sync::runtime::now().0);
+                st.last_error = None;
+            }
+            Some(i) => {
+                st.online = Some(!matches!(i.code.as_str(), "network" | "timeout"));
+                st.last_error = Some(ErrorDto {
+                    code: i.code.clone(),
+                    message: friendly(&i.code, &i.message),
+                });
+            }
+        }
+    });
+}
+
+/// A sync failure in words for the sync panel.
+pub fn friendly(code: &str, message: &str) -> String {
+    match code {
+        "network" => "无法连接服务器，离线期间的上报已保存在本机，恢复网络后自动上传".into(),
+        "timeout" => "服务器响应超时，稍后自动重试".into(),
+        "unauthorized" | "token_revoked" => "登录已失效，请重新登录".into(),
+        _ => format!("同步失败（{code}）：{message}"),
+    }
+}
+
+/// Runs the loop until the session's stop signal.
+pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client: SyncClient) {
+    let sink_app = app.clone();
+    let sink_active = active.clone();
+    client.on_progress(move |p: &Progress| {
+        let status = sink_active.update_status(|st| match p {
+            Progress::SyncStarted => st.running = true,
+            Progress::BlobProgress { sha256, sent, total } => {
+                st.upload = Some(UploadDto {
+                    sha256: sha256.to_string(),
+                    sent: *sent,
+                    total: *total,
+                });
+            }
+            Progress::BlobDone { .. } => st.upload = None,
+            Progress::Error { code, message, .. } => {
+                st.last_error = Some(ErrorDto {
+                    code: code.clone(),
+                    message: friendly(code, message),
+                });
+                if matches!(code.as_str(), "network" | "timeout") {
+                    st.online = Some(false);
+                }
+            }
+            _ => {}
+        });
+        emit(&sink_app, &status);
+    });
+    let mut stop = active.stop.subscribe();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let round = tokio::select! {
+            r = client.sync_once() => Some(r),
+            () = active.kick.notified() => None,
+            _ = stop.changed() => return,
+        };
+        match round {
+            Some(Ok(summary)) => after_round(&active, &summary),
+            Some(Err(SyncError::Stopped(f))) => {
+                active.update_status(|st| {
+                    st.running = false;
+                    st.last_error = Some(ErrorDto {
+                        code: f.code.clone(),
+                        message: friendly(&f.code, &f.message),
+                    });
+                });
+            }
+            Some(Err(e)) => {
+                active.update_status(|st| {
+                    st.running = false;
+                    st.last_error = Some(ErrorDto {
+                        code: e.code().to_owned(),
+                        message: friendly(e.code(), &e.to_string()),
+                    });
+                });
+            }
+            None => continue,
+        }
+        let a = active.clone();
+        let refreshed = tokio::task::spawn_blocking(move || {
+            a.refresh_index()?;
+            recount(&a)
+        })
+        .await;
+        if let Ok(Ok(status)) = refreshed {
+            emit(&app, &status);
+        }
+        tokio::select! {
+            () = tokio::time::sleep(POLL) => {}
+            () = active.kick.notified() => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Starts the loop for a session on Tauri's runtime.
+pub fn start<R: Runtime>(app: &AppHandle<R>, active: Arc<Active>, client: SyncClient) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(run(app, active, client));
+}

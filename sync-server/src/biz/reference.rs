@@ -1,0 +1,97 @@
+//! The tenant's reference data for devices (`GET /v1/reference`): what an app needs to work
+//! offline — the unit grid cells, the component inventory, named places, the responsibility
+//! list, the work calendar, the stage limits, catalog additions — as the files were imported,
+//! plus the departments and the staff directory (names, roles, cells; never a password hash or
+//! a user name).
+//!
+//! Invariant: a caller only ever gets its own tenant's data. `version` is the SHA-256 of the
+//! content, so a device can tell whether its copy is current.
+
+use super::caller::Caller;
+use super::rules::kind;
+use crate::db::{tenants, users};
+use crate::deployment::Deployment;
+use crate::error::Result;
+use gridcase_core::protocol::{RefDepartment, RefUser, ReferenceBundle};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The file kinds a device receives, with the file names they were imported as.
+pub const DEVICE_FILES: [&str; 8] = [
+    kind::CELLS,
+    kind::COMPONENTS,
+    kind::PLACES,
+    kind::RESPONSIBILITY,
+    kind::CALENDAR,
+    kind::POLICY,
+    kind::CATALOG_EXTENSIONS,
+    kind::CATALOG_RULES,
+];
+
+/// The caller's tenant's bundle.
+pub fn bundle(dep: &Deployment, caller: &Caller) -> Result<ReferenceBundle> {
+    let tenant = caller.tenant_code();
+    dep.db().read(|tx| {
+        let tenant_name = tenants::get(tx, &tenant)?.map_or_else(|| tenant.clone(), |t| t.name);
+        let mut files = BTreeMap::new();
+        for k in DEVICE_FILES {
+            if let Some((_, text)) = tenants::file(tx, &tenant, k)? {
+                files.insert(k.to_owned(), text);
+            }
+        }
+        let departments = users::departments(tx, &tenant)?
+            .into_iter()
+            .map(|d| RefDepartment {
+                id: d.id,
+                code: d.code,
+                name: d.name,
+            })
+            .collect();
+        let mut staff = Vec::new();
+        for u in users::list(tx, &tenant)? {
+            if u.disabled {
+                continue;
+            }
+            let cells = users::cells(tx, u.id)?;
+            staff.push(RefUser {
+                id: u.id,
+                display_name: u.display_name,
+                role: u.role,
+                department: u.department,
+                cells,
+            });
+        }
+        staff.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+        let mut bundle = ReferenceBundle {
+            tenant: tenant.clone(),
+            tenant_name,
+            version: String::new(),
+            files,
+            departments,
+            users: staff,
+        };
+        bundle.version = version_of(&bundle);
+        Ok(bundle)
+    })
+}
+
+fn version_of(bundle: &ReferenceBundle) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(bundle.tenant_name.as_bytes());
+    for (k, v) in &bundle.files {
+        hasher.update(k.as_bytes());
+        hasher.update([0]);
+        hasher.update(v.as_bytes());
+        hasher.update([0]);
+    }
+    for d in &bundle.departments {
+        hasher.update(d.id.to_string().as_bytes());
+        hasher.update(d.name.as_bytes());
+    }
+    for u in &bundle.users {
+        hasher.update(u.id.to_string().as_bytes());
+        hasher.update(u.display_name.as_bytes());
+        hasher.update(u.cells.join(",").as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
