@@ -161,8 +161,8 @@ pub fn validate(d: &Draft) -> AppResult<Checked> {
     let (reporter, description) = match (&d.kind[..], &d.caller) {
         ("hotline", Some(c)) => {
             let phone = c.phone.trim();
-            let phone_ok = phone.len() <= 20
-                && phone.chars().all(|ch| ch.is_ascii_digit() || ch == '-');
+            let phone_ok =
+                phone.len() <= 20 && phone.chars().all(|ch| ch.is_ascii_digit() || ch == '-');
             if !phone_ok {
                 return Err(AppError::invalid("来电号码只能包含数字和“-”"));
             }
@@ -265,7 +265,10 @@ mod tests {
     fn a_complete_report_passes() {
         let c = validate(&draft()).expect("valid");
         assert_eq!(c.source, SourceChannel::InspectorPatrol);
-        assert_eq!(c.cell.map(|g| g.to_string()).as_deref(), Some("620102001001001"));
+        assert_eq!(
+            c.cell.map(|g| g.to_string()).as_deref(),
+            Some("620102001001001")
+        );
         assert_eq!(c.description, "井盖破损");
     }
 

@@ -2,7 +2,6 @@
 //! plain serde structs with camelCase keys, times as Unix milliseconds, WGS84 coordinates.
 //! Nothing here holds logic; the modules that fill them do.
 
-
 // The fields mirror docs/app-commands.md one for one; documenting each again here would only
 // repeat that file.
 #![allow(missing_docs)]

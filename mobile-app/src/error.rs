@@ -59,7 +59,9 @@ impl From<StoreError> for AppError {
 impl From<MediaError> for AppError {
     fn from(e: MediaError) -> AppError {
         let message = match &e {
-            MediaError::UnsupportedFormat { .. } => format!("不支持的图片格式：{e}。请使用 JPEG 照片"),
+            MediaError::UnsupportedFormat { .. } => {
+                format!("不支持的图片格式：{e}。请使用 JPEG 照片")
+            }
             MediaError::NotAnImage => "这不是图片文件".to_owned(),
             MediaError::TooManyPixels { .. } => format!("照片像素过大，已拒收：{e}"),
             MediaError::Truncated => "照片文件不完整（可能传输中断），请重新拍摄或选择".to_owned(),
@@ -74,7 +76,9 @@ impl From<SyncError> for AppError {
         let code = e.code().to_owned();
         let message = match code.as_str() {
             "unauthorized" | "bad_credentials" => "用户名或密码错误".to_owned(),
-            "network" | "timeout" | "connect" => "无法连接服务器，请检查网络或服务器地址".to_owned(),
+            "network" | "timeout" | "connect" => {
+                "无法连接服务器，请检查网络或服务器地址".to_owned()
+            }
             _ => format!("与服务器通信失败：{e}"),
         };
         AppError::new(&code, message)

@@ -59,9 +59,8 @@ pub const SUPERVISOR_QUEUES: [(&str, &str); 11] = [
 pub fn in_queue(queue: &str, s: &CaseState, viewer: &Viewer) -> bool {
     use Status::*;
     let st = s.status;
-    let pending_request = s.pending_extension().is_some()
-        || s.sendback_request.is_some()
-        || s.park_request.is_some();
+    let pending_request =
+        s.pending_extension().is_some() || s.sendback_request.is_some() || s.park_request.is_some();
     match queue {
         "all" => true,
         "intake" => st == Reported,
@@ -86,7 +85,10 @@ pub fn in_queue(queue: &str, s: &CaseState, viewer: &Viewer) -> bool {
             }
             Role::IntakeOperator => matches!(st, Reported | FeedbackReceived),
             Role::ShiftLeader => {
-                matches!(st, AwaitingFiling | AwaitingClose | SelfHandledPendingReview)
+                matches!(
+                    st,
+                    AwaitingFiling | AwaitingClose | SelfHandledPendingReview
+                )
             }
             Role::Dispatcher => {
                 st == AwaitingDispatch || (pending_request && matches!(st, InProgress | Parked))
@@ -207,8 +209,9 @@ impl CaseIndex {
             seen.insert(row.case_id);
             match self.cases.get_mut(&row.case_id) {
                 Some(old) if old.row == row => {}
-                Some(old) if old.row.updated_at == row.updated_at
-                    && old.row.conflict_count == row.conflict_count =>
+                Some(old)
+                    if old.row.updated_at == row.updated_at
+                        && old.row.conflict_count == row.conflict_count =>
                 {
                     old.row = row;
                 }
@@ -259,7 +262,11 @@ impl CaseIndex {
                     yellow: 0,
                     red: 0,
                 };
-                for s in self.cases.values().filter(|s| in_queue(q, &s.state, viewer)) {
+                for s in self
+                    .cases
+                    .values()
+                    .filter(|s| in_queue(q, &s.state, viewer))
+                {
                     c.total += 1;
                     match s.light {
                         Some(Light::Green) => c.green += 1,

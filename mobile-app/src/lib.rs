@@ -26,8 +26,8 @@ pub mod syncer;
 use state::AppState;
 use tauri::{Manager, Runtime};
 
-/// The data directory: `GRIDCASE_APP_DIR` when set (tests, kiosks), else the platform's app
-/// data directory.
+/// The data directory: `GRIDCASE_APP_DIR` when set (E2E runs, kiosks), else the platform's
+/// app data directory.
 fn data_dir<R: Runtime>(app: &tauri::App<R>) -> std::path::PathBuf {
     match std::env::var_os("GRIDCASE_APP_DIR") {
         Some(d) => d.into(),
@@ -38,15 +38,32 @@ fn data_dir<R: Runtime>(app: &tauri::App<R>) -> std::path::PathBuf {
     }
 }
 
-/// The app with its state and commands, for any runtime (the real one or `tauri::test`'s).
-pub fn builder<R: Runtime>() -> tauri::Builder<R> {
-    let builder = tauri::Builder::<R>::new();
+/// The app's state and commands added to `builder`: `tauri::Builder::default()` for the real
+/// app, `tauri::test::mock_builder()` in tests (with their own data directory as `root`).
+pub fn builder<R: Runtime>(
+    builder: tauri::Builder<R>,
+    root: Option<std::path::PathBuf>,
+) -> tauri::Builder<R> {
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_geolocation::init());
+    // With a given root (tests) the state is managed at once; otherwise it needs the
+    // platform's paths, which exist only once the app is set up.
+    let builder = match &root {
+        Some(dir) => match AppState::new(dir.clone()) {
+            Ok(state) => builder.manage(state),
+            Err(e) => {
+                tracing::error!(code = %e.code, "the app's data directory is unusable");
+                builder
+            }
+        },
+        None => builder,
+    };
     builder
-        .setup(|app| {
-            let state = AppState::new(data_dir(app)).map_err(|e| e.message.clone())?;
-            app.manage(state);
+        .setup(move |app| {
+            if root.is_none() {
+                let state = AppState::new(data_dir(app)).map_err(|e| e.message.clone())?;
+                app.manage(state);
+            }
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 let state = handle.state::<AppState>();
@@ -92,7 +109,7 @@ pub fn run() {
                 .unwrap_or_else(|_| "gridcase_app_lib=info,warn".into()),
         )
         .try_init();
-    if let Err(e) = builder::<tauri::Wry>().run(tauri::generate_context!()) {
+    if let Err(e) = builder(tauri::Builder::default(), None).run(tauri::generate_context!()) {
         eprintln!("gridcase 无法启动：{e}");
         std::process::exit(1);
     }

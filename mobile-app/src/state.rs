@@ -288,9 +288,7 @@ pub fn user_dir(root: &Path, tenant: &str, username: &str) -> AppResult<PathBuf>
             && !s.starts_with('.')
     };
     if !ok(tenant) || !ok(username) {
-        return Err(AppError::invalid(
-            "用户名只能包含字母、数字、“_”、“-”和“.”",
-        ));
+        return Err(AppError::invalid("用户名只能包含字母、数字、“_”、“-”和“.”"));
     }
     Ok(root.join("users").join(format!("{tenant}-{username}")))
 }
@@ -379,7 +377,9 @@ impl AppState {
 
     /// The signed-in user's working set.
     pub fn active(&self) -> AppResult<Arc<Active>> {
-        lock(&self.active).clone().ok_or_else(AppError::not_signed_in)
+        lock(&self.active)
+            .clone()
+            .ok_or_else(AppError::not_signed_in)
     }
 
     /// The signed-in user's working set, if any.

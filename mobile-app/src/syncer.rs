@@ -99,7 +99,11 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
     client.on_progress(move |p: &Progress| {
         let status = sink_active.update_status(|st| match p {
             Progress::SyncStarted => st.running = true,
-            Progress::BlobProgress { sha256, sent, total } => {
+            Progress::BlobProgress {
+                sha256,
+                sent,
+                total,
+            } => {
                 st.upload = Some(UploadDto {
                     sha256: sha256.to_string(),
                     sent: *sent,

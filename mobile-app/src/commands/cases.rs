@@ -4,9 +4,9 @@
 use super::blocking;
 use crate::actions::{self, ActContext};
 use crate::dto::{
-    ActionInput, Assignee, CallerDto, CaseDetail, CaseList, CaseQuery, CategoryDto,
-    DepartmentDto, DuplicateCandidate, MapCase, MapLayers, PhotoInfo, Placement, Position,
-    ReportDto, StageClock, TimelineEntry,
+    ActionInput, Assignee, CallerDto, CaseDetail, CaseList, CaseQuery, CategoryDto, DepartmentDto,
+    DuplicateCandidate, MapCase, MapLayers, PhotoInfo, Placement, Position, ReportDto, StageClock,
+    TimelineEntry,
 };
 use crate::error::{AppError, AppResult};
 use crate::index::{self, FIELD_QUEUES, SUPERVISOR_QUEUES, in_queue, light_str, to_row};
@@ -41,7 +41,11 @@ pub fn list(active: &Active, query: &CaseQuery) -> CaseList {
         &SUPERVISOR_QUEUES
     };
     let queue = query.queue.as_deref().unwrap_or(queues[0].0);
-    let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let text = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
     let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
     let offset = query.offset.unwrap_or(0);
     active.with_index(|idx| {
@@ -129,27 +133,51 @@ fn timeline_summary(kind: &EventKind, r: Option<&Reference>) -> String {
         }
         EventKind::Verify {
             confirmed, note, ..
-        } => format!("{}{}", if *confirmed { "属实" } else { "不属实" }, sep(note)),
+        } => format!(
+            "{}{}",
+            if *confirmed { "属实" } else { "不属实" },
+            sep(note)
+        ),
         EventKind::Check { passed, note, .. } => {
-            format!("{}{}", if *passed { "核查通过" } else { "核查未通过" }, sep(note))
+            format!(
+                "{}{}",
+                if *passed {
+                    "核查通过"
+                } else {
+                    "核查未通过"
+                },
+                sep(note)
+            )
         }
-        EventKind::Dispatch { department, limit } | EventKind::FastDispatch { department, limit } => {
-            match limit {
-                Some(l) => format!("派至 {}，时限 {} {}", dept(department), l.value, l.unit.label_zh()),
-                None => format!("派至 {}", dept(department)),
-            }
-        }
+        EventKind::Dispatch { department, limit }
+        | EventKind::FastDispatch { department, limit } => match limit {
+            Some(l) => format!(
+                "派至 {}，时限 {} {}",
+                dept(department),
+                l.value,
+                l.unit.label_zh()
+            ),
+            None => format!("派至 {}", dept(department)),
+        },
         EventKind::MergeInto { target } => format!("并入案件 {target}"),
         EventKind::AssignNumber { number } => format!("案卷号 {number}"),
         EventKind::RequestExtension { requested, reason } => {
-            format!("申请延期 {} {}：{reason}", requested.value, requested.unit.label_zh())
+            format!(
+                "申请延期 {} {}：{reason}",
+                requested.value,
+                requested.unit.label_zh()
+            )
         }
         EventKind::ApproveExtension { granted } => {
             format!("批准延期 {} {}", granted.value, granted.unit.label_zh())
         }
         EventKind::Feedback { result, .. } => result.clone(),
         EventKind::Callback { satisfied, note } => {
-            format!("{}{}", if *satisfied { "满意" } else { "不满意" }, sep(note))
+            format!(
+                "{}{}",
+                if *satisfied { "满意" } else { "不满意" },
+                sep(note)
+            )
         }
         EventKind::Escalate { level, reason } => format!("{level} 级督办：{reason}"),
         EventKind::Comment { text } => text.clone(),
@@ -198,7 +226,9 @@ pub fn detail(active: &Active, id: CaseId) -> AppResult<CaseDetail> {
         lat: p.location.lat,
         accuracy_m: p.location.accuracy_m,
         location_source: format!("{:?}", p.location.source).to_lowercase(),
-        category_name: r.and_then(|x| x.category_name(&p.category)).map(str::to_owned),
+        category_name: r
+            .and_then(|x| x.category_name(&p.category))
+            .map(str::to_owned),
         source_label: p.source.label_zh().to_owned(),
         reporter_name: state
             .reported_by
@@ -209,7 +239,9 @@ pub fn detail(active: &Active, id: CaseId) -> AppResult<CaseDetail> {
                 Some((n, p)) if p.chars().all(|ch| ch.is_ascii_digit() || ch == '-') => {
                     (Some(n.to_owned()), Some(p.to_owned()))
                 }
-                _ if c.chars().all(|ch| ch.is_ascii_digit() || ch == '-') => (None, Some(c.clone())),
+                _ if c.chars().all(|ch| ch.is_ascii_digit() || ch == '-') => {
+                    (None, Some(c.clone()))
+                }
                 _ => (Some(c.clone()), None),
             };
             CallerDto { name, phone }
@@ -235,7 +267,9 @@ pub fn detail(active: &Active, id: CaseId) -> AppResult<CaseDetail> {
             event_id: e.id.to_string(),
             kind: e.kind.type_name().to_owned(),
             label: actions::event_label(e.kind.type_name()).to_owned(),
-            actor_name: r.and_then(|x| x.user_name(&e.actor.user)).map(str::to_owned),
+            actor_name: r
+                .and_then(|x| x.user_name(&e.actor.user))
+                .map(str::to_owned),
             role_label: e.actor.role.label_zh().to_owned(),
             at: e.act_time().0,
             summary: timeline_summary(&e.kind, r),
@@ -349,7 +383,9 @@ fn duplicates_of(
                     case_id: s.row.case_id.to_string(),
                     case_number: s.row.case_number.clone(),
                     distance_m: (d * 10.0).round() / 10.0,
-                    category_name: r.and_then(|x| x.category_name(&p.category)).map(str::to_owned),
+                    category_name: r
+                        .and_then(|x| x.category_name(&p.category))
+                        .map(str::to_owned),
                     status_label: s.row.status_label.clone(),
                     created_at: s.row.created_at.0,
                     score: 1.0 - d / RADIUS_M,
@@ -396,7 +432,10 @@ pub async fn case_photo(state: State<'_, AppState>, sha256: String) -> AppResult
             "照片尚未上传到服务器，稍后再试",
         ));
     }
-    let bytes = response.bytes().await.map_err(|_| AppError::new("network", "照片下载中断"))?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|_| AppError::new("network", "照片下载中断"))?;
     active.photos.keep_fetched(&sha, &bytes)?;
     Ok(crate::photos::data_url(&bytes))
 }
@@ -456,7 +495,10 @@ pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResu
     all.push(&event);
     let folded = fold(all);
     if let Some(c) = folded.conflicts.iter().find(|c| c.event == event.id) {
-        return Err(AppError::new("workflow_conflict", format!("当前不能执行此操作：{}", c.reason.label_zh())));
+        return Err(AppError::new(
+            "workflow_conflict",
+            format!("当前不能执行此操作：{}", c.reason.label_zh()),
+        ));
     }
     active.with_store(|s| -> AppResult<()> {
         for (sha, path, size) in files {
@@ -473,11 +515,19 @@ pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResu
 #[tauri::command]
 pub async fn locate(state: State<'_, AppState>, lon: f64, lat: f64) -> AppResult<Placement> {
     let active = state.active()?;
-    gridcase_core::model::Location::new(lon, lat, None, gridcase_core::model::LocationSource::Manual)
-        .map_err(|e| AppError::invalid(format!("位置无效：{e}")))?;
-    let reference = active
-        .reference()
-        .ok_or_else(|| AppError::new("reference_missing", "尚未下载辖区基础数据，请联网后重新登录"))?;
+    gridcase_core::model::Location::new(
+        lon,
+        lat,
+        None,
+        gridcase_core::model::LocationSource::Manual,
+    )
+    .map_err(|e| AppError::invalid(format!("位置无效：{e}")))?;
+    let reference = active.reference().ok_or_else(|| {
+        AppError::new(
+            "reference_missing",
+            "尚未下载辖区基础数据，请联网后重新登录",
+        )
+    })?;
     blocking(move || Ok(reference.locate(lon, lat))).await
 }
 
@@ -489,7 +539,9 @@ pub async fn categories_search(
     kind: Option<String>,
 ) -> AppResult<Vec<CategoryDto>> {
     let active = state.active()?;
-    let reference = active.reference().ok_or_else(|| AppError::new("reference_missing", "尚未下载辖区基础数据"))?;
+    let reference = active
+        .reference()
+        .ok_or_else(|| AppError::new("reference_missing", "尚未下载辖区基础数据"))?;
     if query.chars().count() > 50 {
         return Err(AppError::invalid("搜索词过长"));
     }
@@ -547,7 +599,10 @@ fn map(active: &Active) -> MapLayers {
             if s.state.status.is_terminal() {
                 continue;
             }
-            if field && !(in_queue("my_tasks", &s.state, &viewer) || in_queue("my_reports", &s.state, &viewer)) {
+            if field
+                && !(in_queue("my_tasks", &s.state, &viewer)
+                    || in_queue("my_reports", &s.state, &viewer))
+            {
                 continue;
             }
             if let Some(c) = &s.row.cell {

@@ -54,7 +54,10 @@ pub async fn fetch_reference(server_url: &str, token: &str) -> AppResult<Referen
     if !response.status().is_success() {
         return Err(AppError::new(
             "server_error",
-            format!("下载辖区基础数据失败（HTTP {}）", response.status().as_u16()),
+            format!(
+                "下载辖区基础数据失败（HTTP {}）",
+                response.status().as_u16()
+            ),
         ));
     }
     response

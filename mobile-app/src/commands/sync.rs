@@ -79,9 +79,15 @@ pub async fn evaluation(
     let active = state.active()?;
     check_period(&from, &to)?;
     if !matches!(level.as_str(), "region" | "department" | "position") {
-        return Err(AppError::invalid("评价对象应为 region、department 或 position"));
+        return Err(AppError::invalid(
+            "评价对象应为 region、department 或 position",
+        ));
     }
-    let response = get(&active, &format!("/v1/evaluation?from={from}&to={to}&level={level}")).await?;
+    let response = get(
+        &active,
+        &format!("/v1/evaluation?from={from}&to={to}&level={level}"),
+    )
+    .await?;
     response
         .json()
         .await
@@ -104,7 +110,11 @@ pub async fn evaluation_export(
         "csv" => "csv",
         _ => return Err(AppError::invalid("导出格式应为 xlsx 或 csv")),
     };
-    let response = get(&active, &format!("/v1/evaluation/export.{ext}?from={from}&to={to}")).await?;
+    let response = get(
+        &active,
+        &format!("/v1/evaluation/export.{ext}?from={from}&to={to}"),
+    )
+    .await?;
     let bytes = response
         .bytes()
         .await

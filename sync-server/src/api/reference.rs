@@ -4,9 +4,9 @@
 use super::auth::Authed;
 use super::{ApiFailure, AppState, blocking};
 use crate::biz::reference;
-use gridcase_core::protocol::ReferenceBundle;
 use axum::Json;
 use axum::extract::State;
+use gridcase_core::protocol::ReferenceBundle;
 
 /// The bundle.
 pub async fn get(

@@ -1,6 +1,7 @@
 //! gridcase end-to-end suites, as one test binary: devices with their own stores sync with the
 //! real server on 127.0.0.1 through the fault proxy.
 
+mod app_flow;
 mod attacks;
 mod dispatch_conflict;
 mod offline_reports;

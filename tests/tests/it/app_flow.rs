@@ -1,0 +1,438 @@
+//! The app's commands end to end, through Tauri's real IPC path (`tauri::test`'s mock runtime:
+//! no window, no display) against the real server on loopback with the demo tenant: an
+//! inspector reports a problem with a real JPEG while the server is unreachable, the report
+//! syncs when the server is back, then the intake operator accepts it, the shift leader files
+//! it, the dispatcher dispatches it to the responsibility list's department, the department
+//! feeds back with a photo, the intake operator sends a check task, the inspector checks it
+//! with a photo and the shift leader closes it — each step asserted in the apps and on the
+//! server. The same flow through the real webview is the WebDriver suite (`e2e/`).
+
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use gridcase_core::model::CaseId;
+use gridcase_core::model::Role;
+use gridcase_tests::{FaultConfig, Harness, PASSWORD, TENANT};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_assets};
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+const PHOTO: &[u8] = include_bytes!("../../../core/tests/fixtures/photos/with_gps.jpg");
+const ROTATED: &[u8] = include_bytes!("../../../core/tests/fixtures/photos/rotated.jpg");
+
+/// One app instance with its own data directory.
+struct AppUnderTest {
+    _app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+    _dir: tempfile::TempDir,
+}
+
+impl AppUnderTest {
+    fn new() -> Result<AppUnderTest> {
+        let dir = tempfile::tempdir()?;
+        let app = gridcase_app_lib::builder(mock_builder(), Some(dir.path().to_owned()))
+            .build(mock_context(noop_assets()))
+            .context("app builds")?;
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .context("webview")?;
+        Ok(AppUnderTest {
+            _app: app,
+            webview,
+            _dir: dir,
+        })
+    }
+
+    /// Invokes a command as the UI does; `Err` carries the command's `{code, message}`.
+    fn try_call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T, Value> {
+        let response = tauri::test::get_ipc_response(
+            &self.webview,
+            tauri::webview::InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().expect("url"),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )?;
+        response
+            .deserialize::<T>()
+            .map_err(|e| json!({"code": "test_decode", "message": e.to_string()}))
+    }
+
+    fn call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T> {
+        self.try_call(cmd, args)
+            .map_err(|e| anyhow::anyhow!("{cmd} failed: {e}"))
+    }
+
+    fn sign_in(&self, server: &str, username: &str) -> Result<Value> {
+        self.call(
+            "sign_in",
+            json!({"serverUrl": server, "tenant": TENANT, "username": username,
+                   "password": PASSWORD, "deviceName": format!("测试终端 {username}")}),
+        )
+    }
+
+    fn list(&self, queue: &str) -> Result<Value> {
+        self.call("list_cases", json!({"query": {"queue": queue}}))
+    }
+
+    fn detail(&self, case_id: &str) -> Result<Value> {
+        self.call("case_detail", json!({"caseId": case_id}))
+    }
+
+    fn stage(&self, name: &str, bytes: &[u8]) -> Result<String> {
+        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let staged: Value = self.call("photo_stage", json!({"name": name, "data": data}))?;
+        Ok(staged["sha256"].as_str().context("sha256")?.to_owned())
+    }
+
+    fn act(&self, case_id: &str, input: Value) -> Result<Value> {
+        self.call("act", json!({"caseId": case_id, "input": input}))
+    }
+
+    /// Syncs until nothing is pending (the loop runs in the background; this waits for it).
+    fn sync_until_clean(&self) -> Result<Value> {
+        let _: Value = self.call("sync_now", json!({}))?;
+        wait("sync to finish", || {
+            let s: Value = self.call("sync_status", json!({}))?;
+            let clean = s["pendingCases"] == 0 && s["pendingPhotos"] == 0 && s["running"] == false;
+            Ok(clean.then_some(s))
+        })
+    }
+
+    /// Waits until the case shows up in `queue` (after background syncs).
+    fn wait_in_queue(&self, queue: &str, case_id: &str) -> Result<Value> {
+        wait(&format!("case in {queue}"), || {
+            let _: Value = self.call("sync_now", json!({}))?;
+            let list = self.list(queue)?;
+            let row = list["rows"]
+                .as_array()
+                .and_then(|rows| rows.iter().find(|r| r["caseId"] == case_id).cloned());
+            Ok(row)
+        })
+    }
+
+    fn actions(&self, case_id: &str) -> Result<Vec<String>> {
+        let d = self.detail(case_id)?;
+        Ok(d["actions"]
+            .as_array()
+            .context("actions")?
+            .iter()
+            .filter_map(|a| a["kind"].as_str().map(str::to_owned))
+            .collect())
+    }
+}
+
+/// Polls `f` every 200 ms for up to 60 s (a wait for background work, not a timing assertion).
+fn wait<T>(what: &str, mut f: impl FnMut() -> Result<Option<T>>) -> Result<T> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(v) = f()? {
+            return Ok(v);
+        }
+        if Instant::now() > deadline {
+            bail!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn user(
+    demo: &gridcase_core::demo::DemoTenant,
+    role: Role,
+) -> Result<&gridcase_core::demo::UserRecord> {
+    demo.users
+        .iter()
+        .find(|u| u.role == role && (role != Role::Inspector || !u.cells.is_empty()))
+        .with_context(|| format!("a demo user with role {role:?}"))
+}
+
+fn server_status(h: &Harness, case_id: &str) -> Result<String> {
+    let id = CaseId::parse(case_id).map_err(anyhow::Error::msg)?;
+    let row = h
+        .deployment()
+        .db()
+        .read(|tx| gridcase_server::db::cases::get(tx, TENANT, id))?
+        .context("case on the server")?;
+    Ok(row.status)
+}
+
+#[test]
+fn an_offline_report_goes_through_the_whole_workflow_in_the_apps() -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (h, demo) = rt.block_on(Harness::start_demo())?;
+    let server = h.proxy.url();
+
+    // The inspector signs in while the network is up and gets the tenant's reference data.
+    let inspector_rec = user(&demo, Role::Inspector)?;
+    let inspector = AppUnderTest::new()?;
+    let session = inspector.sign_in(&server, &inspector_rec.username)?;
+    assert_eq!(session["mode"], "field");
+    assert_eq!(session["role"], "inspector");
+    let info: Value = inspector.call("app_info", json!({}))?;
+    assert_eq!(info["referenceLoaded"], true);
+
+    // A report: a real JPEG through the pipeline, a map pin in one of the inspector's cells.
+    let sha = inspector.stage("现场.jpg", PHOTO)?;
+    let bad = inspector.try_call::<Value>("photo_stage", json!({"name": "x.heic", "data": "AAAA"}));
+    assert_eq!(bad.unwrap_err()["code"], "media_not_an_image");
+    let my_cell = session["cells"][0]
+        .as_str()
+        .context("the inspector has cells")?
+        .to_owned();
+    let cell = demo
+        .cells
+        .iter()
+        .find(|c| c.code.to_string() == my_cell)
+        .context("the inspector's cell")?;
+    let ring: Vec<_> = cell.polygon.exterior().coords().copied().collect();
+    let n = (ring.len() - 1) as f64;
+    let (lon, lat) = ring[..ring.len() - 1]
+        .iter()
+        .fold((0.0, 0.0), |(x, y), c| (x + c.x / n, y + c.y / n));
+    let placement: Value = inspector.call("locate", json!({"lon": lon, "lat": lat}))?;
+    assert_eq!(placement["cell"], my_cell.as_str());
+    assert_eq!(placement["inside"], true);
+    let categories: Vec<Value> = inspector.call(
+        "categories_search",
+        json!({"query": "井盖", "kind": "component"}),
+    )?;
+    let category = categories.first().context("a 井盖 category")?.clone();
+    let photo: Value = json!({"sha256": sha, "thumbUrl": "", "width": 640, "height": 480,
+        "exif": {"lon": null, "lat": null, "accuracyM": null, "takenAt": null, "orientation": 1,
+                 "make": null, "model": null}, "name": "现场.jpg"});
+    let draft = json!({"kind": "report", "photos": [photo], "afterPhotos": [],
+        "position": {"lon": lon, "lat": lat, "accuracyM": 4.0, "source": "manual"},
+        "placement": placement, "category": category, "componentId": null,
+        "description": "井盖破损，有行人踩空风险", "urgency": "normal", "caller": null, "updatedAt": 0});
+    let saved: Value = inspector.call("draft_save", json!({"draft": draft}))?;
+    assert!(saved["updatedAt"].as_i64().unwrap_or(0) > 0);
+
+    // The server becomes unreachable; the report is submitted and is durable on the device.
+    h.proxy.set_config(FaultConfig {
+        refuse: true,
+        ..FaultConfig::default()
+    });
+    h.proxy.cut_all();
+    let submitted: Value = inspector.call("draft_submit", json!({}))?;
+    let case_id = submitted["caseId"].as_str().context("case id")?.to_owned();
+    assert!(submitted["durableMs"].as_f64().is_some());
+    let draft_after: Option<Value> = inspector.call("draft_get", json!({}))?;
+    assert!(draft_after.is_none(), "the draft is gone once submitted");
+    let mine = inspector.list("my_reports")?;
+    assert_eq!(mine["rows"][0]["caseId"], case_id.as_str());
+    assert_eq!(mine["rows"][0]["syncState"], "local");
+    let offline = wait("the sync loop to notice the server is down", || {
+        let _: Value = inspector.call("sync_now", json!({}))?;
+        let s: Value = inspector.call("sync_status", json!({}))?;
+        Ok((s["lastError"]["code"] == "network").then_some(s))
+    })?;
+    assert_eq!(offline["pendingCases"], 1);
+    assert_eq!(offline["pendingPhotos"], 1);
+    assert!(
+        h.deployment()
+            .db()
+            .read(|tx| gridcase_server::db::cases::get(
+                tx,
+                TENANT,
+                CaseId::parse(&case_id).expect("id")
+            ))?
+            .is_none(),
+        "nothing reached the server while it was down"
+    );
+
+    // The server is back: the report and its photo sync.
+    h.proxy.set_config(FaultConfig::default());
+    let status = inspector.sync_until_clean()?;
+    assert!(status["lastError"].is_null(), "{status}");
+    assert_eq!(server_status(&h, &case_id)?, "reported");
+    assert_eq!(
+        inspector.list("my_reports")?["rows"][0]["syncState"],
+        "synced"
+    );
+
+    // The centre: intake operator accepts, shift leader files, dispatcher dispatches.
+    let intake = AppUnderTest::new()?;
+    let s = intake.sign_in(&server, &user(&demo, Role::IntakeOperator)?.username)?;
+    assert_eq!(s["mode"], "supervisor");
+    intake.wait_in_queue("intake", &case_id)?;
+    let detail = intake.detail(&case_id)?;
+    assert_eq!(detail["report"]["description"], "井盖破损，有行人踩空风险");
+    assert_eq!(detail["photos"].as_array().map(Vec::len), Some(1));
+    let photo_url: String = intake.call("case_photo", json!({"sha256": sha}))?;
+    assert!(photo_url.starts_with("data:image/jpeg;base64,"));
+    assert!(intake.actions(&case_id)?.contains(&"accept".to_owned()));
+    let refused = intake.try_call::<Value>(
+        "act",
+        json!({"caseId": case_id, "input": {"kind": "close"}}),
+    );
+    assert_eq!(refused.unwrap_err()["code"], "workflow_conflict");
+    intake.act(&case_id, json!({"kind": "accept"}))?;
+    intake.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "awaiting_filing");
+
+    let leader = AppUnderTest::new()?;
+    leader.sign_in(&server, &user(&demo, Role::ShiftLeader)?.username)?;
+    leader.wait_in_queue("filing", &case_id)?;
+    leader.act(&case_id, json!({"kind": "file", "comment": "符合立案条件"}))?;
+    leader.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "awaiting_dispatch");
+
+    let dispatcher = AppUnderTest::new()?;
+    dispatcher.sign_in(&server, &user(&demo, Role::Dispatcher)?.username)?;
+    dispatcher.wait_in_queue("dispatch", &case_id)?;
+    let d = dispatcher.detail(&case_id)?;
+    let department = d["suggestion"]["departmentId"]
+        .as_str()
+        .context("the responsibility list suggests a department")?
+        .to_owned();
+    let missing = dispatcher.try_call::<Value>(
+        "act",
+        json!({"caseId": case_id, "input": {"kind": "dispatch"}}),
+    );
+    assert_eq!(missing.unwrap_err()["code"], "invalid_input");
+    dispatcher.act(
+        &case_id,
+        json!({"kind": "dispatch", "departmentId": department, "limitHours": 8}),
+    )?;
+    dispatcher.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "in_progress");
+
+    // The department feeds back with a photo.
+    let dept_user = demo
+        .users
+        .iter()
+        .find(|u| {
+            u.role == Role::Department
+                && u.department.as_deref().is_some_and(|code| {
+                    demo.departments
+                        .iter()
+                        .any(|dd| dd.code == code && dd.id.to_string() == department)
+                })
+        })
+        .context("a user of the dispatched department")?;
+    let dept = AppUnderTest::new()?;
+    dept.sign_in(&server, &dept_user.username)?;
+    dept.wait_in_queue("my_tasks", &case_id)?;
+    let after = dept.stage("处置后.jpg", ROTATED)?;
+    let no_photo = dept.try_call::<Value>(
+        "act",
+        json!({"caseId": case_id, "input": {"kind": "feedback", "comment": "已更换井盖"}}),
+    );
+    assert_eq!(no_photo.unwrap_err()["code"], "invalid_input");
+    dept.act(
+        &case_id,
+        json!({"kind": "feedback", "comment": "已更换井盖", "photos": [after]}),
+    )?;
+    dept.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "feedback_received");
+
+    // The intake operator sends the check to the inspector, who checks it with a photo.
+    intake.wait_in_queue("check", &case_id)?;
+    let d = intake.detail(&case_id)?;
+    let assignee = d["assignees"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|u| u["displayName"] == inspector_rec.display_name.as_str())
+        })
+        .and_then(|u| u["userId"].as_str())
+        .context("the reporting inspector among the assignees")?
+        .to_owned();
+    intake.act(
+        &case_id,
+        json!({"kind": "request_check", "assignee": assignee}),
+    )?;
+    intake.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "awaiting_check");
+
+    inspector.wait_in_queue("my_tasks", &case_id)?;
+    let check_photo = inspector.stage("核查.jpg", PHOTO)?;
+    inspector.act(
+        &case_id,
+        json!({"kind": "check", "passed": true, "photos": [check_photo], "comment": "已修复"}),
+    )?;
+    inspector.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "awaiting_close");
+
+    // The shift leader closes it; everyone's copy agrees.
+    leader.wait_in_queue("close", &case_id)?;
+    leader.act(
+        &case_id,
+        json!({"kind": "close", "comment": "核查通过，结案"}),
+    )?;
+    leader.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "closed");
+    let closed = inspector.wait_in_queue("my_reports", &case_id)?;
+    let d = wait("the inspector's copy to close", || {
+        let _: Value = inspector.call("sync_now", json!({}))?;
+        let d = inspector.detail(&case_id)?;
+        Ok((d["row"]["status"] == "closed").then_some(d))
+    })?;
+    assert!(closed["caseId"] == case_id.as_str());
+    let kinds: Vec<&str> = d["timeline"]
+        .as_array()
+        .context("timeline")?
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    for k in [
+        "report",
+        "accept",
+        "file",
+        "dispatch",
+        "feedback",
+        "request_check",
+        "check",
+        "close",
+    ] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    assert!(
+        d["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["conflict"].is_null())
+    );
+    drop(rt);
+    Ok(())
+}
+
+#[test]
+fn commands_refuse_bad_input_with_clear_codes() -> Result<()> {
+    let app = AppUnderTest::new()?;
+    let e = app
+        .try_call::<Value>("list_cases", json!({"query": {}}))
+        .unwrap_err();
+    assert_eq!(e["code"], "not_signed_in");
+    let e = app
+        .try_call::<Value>(
+            "sign_in",
+            json!({"serverUrl": "ftp://x", "tenant": TENANT, "username": "a", "password": "b", "deviceName": ""}),
+        )
+        .unwrap_err();
+    assert_eq!(e["code"], "invalid_input");
+    let e = app
+        .try_call::<Value>(
+            "sign_in",
+            json!({"serverUrl": "http://127.0.0.1:9", "tenant": TENANT, "username": "../etc", "password": "b", "deviceName": ""}),
+        )
+        .unwrap_err();
+    assert_eq!(e["code"], "invalid_input");
+    let e = app
+        .try_call::<Value>(
+            "sign_in",
+            json!({"serverUrl": "http://127.0.0.1:9", "tenant": TENANT, "username": "nobody", "password": "b", "deviceName": ""}),
+        )
+        .unwrap_err();
+    assert_eq!(e["code"], "network", "{e}");
+    Ok(())
+}
