@@ -1,6 +1,5 @@
 // The UI ⇄ Rust command contract, v1 (/work/notes/app-contract.md), verbatim.
 // Do not edit by hand: change the contract first, then copy it here.
-import type * as GeoJSON from 'geojson';
 
 export type Role = 'inspector' | 'intake_operator' | 'shift_leader' | 'dispatcher'
   | 'department' | 'leader' | 'admin' | 'system';
