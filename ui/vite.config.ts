@@ -15,5 +15,6 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
     environment: 'node',
+    testTimeout: 20_000,
   },
 });

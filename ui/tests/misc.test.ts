@@ -80,3 +80,13 @@ describe('sync presentation and errors', () => {
     expect(toApiError(new Error('x'))).toEqual({ code: 'client_error', message: 'x' });
   });
 });
+
+import { validateSignIn } from '../src/screens/SignIn';
+describe('sign-in validation', () => {
+  const ok = { serverUrl: 'http://127.0.0.1:8080', tenant: '620102', username: 'inspector01', password: 'x', deviceName: 'Pad' };
+  it('accepts a complete form and names each bad field', () => {
+    expect(validateSignIn(ok)).toEqual({});
+    expect(validateSignIn({ ...ok, serverUrl: '127.0.0.1', tenant: '62010', username: ' ', password: '', deviceName: '' }))
+      .toEqual({ serverUrl: 'signin.err.serverUrl', tenant: 'signin.err.tenant', username: 'signin.err.username', password: 'signin.err.password', deviceName: 'signin.err.deviceName' });
+  });
+});

@@ -1,5 +1,5 @@
 // The form behind one action button: exactly the fields its ActionSpec lists.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ActionSpec, CaseDetail, StagedPhoto } from '../backend/types';
 import type { Department } from '../backend';
 import { initialValues, toActionInput, validateAction, type ActionErrors, type ActionValues } from '../logic/actions';
@@ -28,13 +28,15 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
     backend.departments().then((d) => { departmentsCache = d; setDepartments(d); }, fail);
   }, []);
 
-  const set = (patch: Partial<ActionValues>) => setV((x) => ({ ...x, ...patch }));
+  // The latest values, also between an input event and the re-render it causes.
+  const latest = useRef(v);
+  const set = (patch: Partial<ActionValues>) => { latest.current = { ...latest.current, ...patch }; setV(latest.current); };
   const err = (f: keyof ActionErrors) => (errors[f] ? tk(errors[f]!) : null);
 
   async function submit(e: Event) {
     e.preventDefault();
     if (busy) return;
-    const values = { ...v, photos: photos.map((p) => p.sha256) };
+    const values = { ...latest.current, photos: photos.map((p) => p.sha256) };
     const errs = validateAction(spec, values);
     setErrors(errs);
     if (Object.keys(errs).length) return;

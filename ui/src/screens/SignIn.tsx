@@ -1,5 +1,5 @@
 // Sign-in and device enrolment; pre-filled from app_info().signInHint.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { AppInfo, Session } from '../backend/types';
 import { t } from '../i18n';
 import { useApp } from '../ui/context';
@@ -26,12 +26,16 @@ export function SignIn({ info, onSignedIn }: { info: AppInfo; onSignedIn(s: Sess
     serverUrl: h?.serverUrl ?? info.serverUrl ?? '', tenant: h?.tenant ?? '620102', username: h?.username ?? '',
     password: '', deviceName: `${t('signin.defaultDevice')}-${info.platform === 'mobile' ? 'Pad' : 'PC'}`,
   });
+  // The latest values, also between an input event and the re-render it causes.
+  const latest = useRef(f);
+  const edit = (k: keyof SignInForm, value: string) => { latest.current = { ...latest.current, [k]: value }; setF(latest.current); };
   const [errors, setErrors] = useState<SignInErrors>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function submit(e: Event) {
     e.preventDefault();
+    const f = latest.current;
     const errs = validateSignIn(f);
     setErrors(errs);
     if (Object.keys(errs).length) return;
@@ -46,7 +50,7 @@ export function SignIn({ info, onSignedIn }: { info: AppInfo; onSignedIn(s: Sess
   const input = (k: keyof SignInForm, type = 'text', extra: Record<string, unknown> = {}) => (
     <Field label={t(`signin.${k}`)} error={errors[k] ? t(errors[k] as never) : null}>
       <input class="input" type={type} data-testid={`signin-${k}`} value={f[k]} autoComplete="off" {...extra}
-        onInput={(e) => setF({ ...f, [k]: (e.currentTarget as HTMLInputElement).value })} />
+        onInput={(e) => edit(k, (e.currentTarget as HTMLInputElement).value)} />
     </Field>
   );
 

@@ -1,6 +1,6 @@
 // Field mode (inspectors; department users on tablets): my tasks, my reports, new report,
 // self-handling, map, sync. A draft left from a crash is reopened on start.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { DraftKind, QueueCount, QueueId } from '../../backend/types';
 import { t } from '../../i18n';
 import { useApp } from '../../ui/context';
@@ -21,12 +21,14 @@ export function FieldApp({ view, setView }: { view: View | null; setView(v: View
   const [refresh, setRefresh] = useState(0);
   const isInspector = session?.role === 'inspector';
 
-  // A draft that survived a crash or a restart is reopened first.
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  // A draft that survived a crash or a restart is reopened first (unless the user already moved).
   useEffect(() => {
+    const start = (v: View) => { if (!viewRef.current) setView(v); };
     backend.draftGet().then((d) => {
-      if (d && d.kind !== 'hotline') setView({ v: 'editor', kind: d.kind });
-      else setView({ v: 'list', queue: 'my_tasks' });
-    }, () => setView({ v: 'list', queue: 'my_tasks' }));
+      start(d && d.kind !== 'hotline' ? { v: 'editor', kind: d.kind } : { v: 'list', queue: 'my_tasks' });
+    }, () => start({ v: 'list', queue: 'my_tasks' }));
   }, []);
   // Lists follow the sync: refresh when a sync finishes.
   useEffect(() => { setRefresh((n) => n + 1); }, [sync?.lastSyncAt, sync?.pendingCases]);
