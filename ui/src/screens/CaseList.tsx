@@ -81,32 +81,29 @@ function rowAttrs(r: CaseRow, onOpen: (id: string) => void) {
 }
 
 function RowsTable({ rows, now, selected, onOpen }: { rows: CaseRow[]; now: number; selected?: string | null; onOpen(id: string): void }) {
+  // A CSS grid of divs rather than <table>: WebDriver cannot click table rows in WebKitGTK.
   return (
-    <table class="table rows">
-      <thead>
-        <tr>
-          <th>{t('list.col.number')}</th><th>{t('list.col.status')}</th><th>{t('list.col.deadline')}</th>
-          <th>{t('list.col.category')}</th><th>{t('list.col.address')}</th><th>{t('list.col.department')}</th>
-          <th>{t('list.col.sync')}</th><th>{t('list.col.updated')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.caseId} class={r.caseId === selected ? 'selected' : ''} {...rowAttrs(r, onOpen)}>
-            <td class="mono">{r.caseNumber ?? <span class="muted">{t('list.noNumber')}</span>}
-              {r.urgency === 'urgent' && <span class="tag tag-urgent">{t('list.urgent')}</span>}
-              {r.conflictCount > 0 && <span class="tag tag-conflict">{t('list.conflicts', { n: r.conflictCount })}</span>}</td>
-            <td>{r.statusLabel}</td>
-            <td><LightBadge light={r.light} label={formatDeadline(r.dueAt, now) ?? undefined} /></td>
-            <td>{r.categoryName ?? '—'}</td>
-            <td class="clip">{r.address ?? r.cell ?? '—'}</td>
-            <td>{r.departmentName ?? '—'}</td>
-            <td><SyncBadge state={r.syncState} /></td>
-            <td>{formatShort(r.updatedAt, now)}</td>
-          </tr>
+    <div class="rows" role="table">
+      <div class="rows-head" role="row">
+        {(['number', 'status', 'deadline', 'category', 'address', 'department', 'sync', 'updated'] as const).map((c) => (
+          <span role="columnheader" key={c}>{t(`list.col.${c}`)}</span>
         ))}
-      </tbody>
-    </table>
+      </div>
+      {rows.map((r) => (
+        <div key={r.caseId} role="row" class={`rows-row${r.caseId === selected ? ' selected' : ''}`} {...rowAttrs(r, onOpen)}>
+          <span class="mono">{r.caseNumber ?? <span class="muted">{t('list.noNumber')}</span>}
+            {r.urgency === 'urgent' && <span class="tag tag-urgent">{t('list.urgent')}</span>}
+            {r.conflictCount > 0 && <span class="tag tag-conflict">{t('list.conflicts', { n: r.conflictCount })}</span>}</span>
+          <span>{r.statusLabel}</span>
+          <span><LightBadge light={r.light} label={formatDeadline(r.dueAt, now) ?? undefined} /></span>
+          <span class="clip">{r.categoryName ?? '—'}</span>
+          <span class="clip">{r.address ?? r.cell ?? '—'}</span>
+          <span class="clip">{r.departmentName ?? '—'}</span>
+          <span><SyncBadge state={r.syncState} /></span>
+          <span>{formatShort(r.updatedAt, now)}</span>
+        </div>
+      ))}
+    </div>
   );
 }
 
