@@ -1,0 +1,130 @@
+// The one interface between the screens and the Rust side, and its Tauri implementation.
+// Every method is a typed wrapper over one command of the contract (/work/notes/app-contract.md);
+// every failure is turned into an ApiError {code, message} so the screens can switch on `code`
+// and show `message` (zh-CN from the Rust side) as is.
+import type * as GeoJSON from 'geojson';
+import type {
+  ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, Category, Draft, MapCase, Placement,
+  Position, Session, StagedPhoto, SyncStatus, ApiError,
+} from './types';
+
+export type * from './types';
+
+export interface MapLayers { cells: GeoJSON.FeatureCollection; cases: MapCase[] }
+export interface SubmitResult { caseId: string; durableMs: number }
+export interface Department { id: string; name: string }
+export type EvaluationLevel = 'region' | 'department' | 'position';
+export type ExportFormat = 'xlsx' | 'csv';
+export interface SignInInput {
+  serverUrl: string; tenant: string; username: string; password: string; deviceName: string;
+}
+
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+  signIn(input: SignInInput): Promise<Session>;
+  signOut(): Promise<void>;
+  listCases(query: CaseQuery): Promise<CaseList>;
+  caseDetail(caseId: string): Promise<CaseDetail>;
+  casePhoto(sha256: string): Promise<string>;
+  act(caseId: string, input: ActionInput): Promise<CaseDetail>;
+  photoStage(name: string, data: string): Promise<StagedPhoto>;
+  currentPosition(): Promise<Position | null>;
+  locate(lon: number, lat: number): Promise<Placement>;
+  categoriesSearch(query: string, kind?: 'component' | 'matter'): Promise<Category[]>;
+  categoriesRecent(): Promise<Category[]>;
+  draftGet(): Promise<Draft | null>;
+  draftSave(draft: Draft): Promise<Draft>;
+  draftDiscard(): Promise<void>;
+  draftSubmit(): Promise<SubmitResult>;
+  syncStatus(): Promise<SyncStatus>;
+  syncNow(): Promise<SyncStatus>;
+  quarantineDismiss(id: number): Promise<SyncStatus>;
+  mapLayers(): Promise<MapLayers>;
+  departments(): Promise<Department[]>;
+  evaluation(from: number, to: number, level: EvaluationLevel): Promise<unknown>;
+  evaluationExport(from: number, to: number, format: ExportFormat): Promise<string>;
+  /** Subscribes to `sync://status`; resolves to the unsubscribe function. */
+  onSyncStatus(handler: (status: SyncStatus) => void): Promise<() => void>;
+}
+
+/** Turns whatever a rejected invoke carries into an ApiError. */
+export function toApiError(e: unknown): ApiError {
+  if (e && typeof e === 'object') {
+    const o = e as Record<string, unknown>;
+    if (typeof o.code === 'string' && typeof o.message === 'string') {
+      const out: ApiError & { field?: string } = { code: o.code, message: o.message };
+      if (typeof o.field === 'string') out.field = o.field;
+      return out;
+    }
+    if (e instanceof Error) return { code: 'client_error', message: e.message };
+  }
+  if (typeof e === 'string') return { code: 'client_error', message: e };
+  return { code: 'client_error', message: String(e) };
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return !!e && typeof e === 'object' && typeof (e as ApiError).code === 'string'
+    && typeof (e as ApiError).message === 'string';
+}
+
+type Invoke = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
+type Listen = <T>(event: string, handler: (e: { payload: T }) => void) => Promise<() => void>;
+
+/** The Tauri implementation. `invoke`/`listen` are injected so the module loads outside Tauri. */
+export class TauriBackend implements Backend {
+  constructor(private readonly invokeFn: Invoke, private readonly listenFn: Listen) {}
+
+  private async call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+    try {
+      return await this.invokeFn<T>(cmd, args);
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
+  appInfo() { return this.call<AppInfo>('app_info'); }
+  signIn(input: SignInInput) { return this.call<Session>('sign_in', { ...input }); }
+  async signOut() { await this.call<null>('sign_out'); }
+  listCases(query: CaseQuery) { return this.call<CaseList>('list_cases', { query }); }
+  caseDetail(caseId: string) { return this.call<CaseDetail>('case_detail', { caseId }); }
+  casePhoto(sha256: string) { return this.call<string>('case_photo', { sha256 }); }
+  act(caseId: string, input: ActionInput) { return this.call<CaseDetail>('act', { caseId, input }); }
+  photoStage(name: string, data: string) { return this.call<StagedPhoto>('photo_stage', { name, data }); }
+  currentPosition() { return this.call<Position | null>('current_position'); }
+  locate(lon: number, lat: number) { return this.call<Placement>('locate', { lon, lat }); }
+  categoriesSearch(query: string, kind?: 'component' | 'matter') {
+    return this.call<Category[]>('categories_search', kind ? { query, kind } : { query });
+  }
+  categoriesRecent() { return this.call<Category[]>('categories_recent'); }
+  draftGet() { return this.call<Draft | null>('draft_get'); }
+  draftSave(draft: Draft) { return this.call<Draft>('draft_save', { draft }); }
+  async draftDiscard() { await this.call<null>('draft_discard'); }
+  draftSubmit() { return this.call<SubmitResult>('draft_submit'); }
+  syncStatus() { return this.call<SyncStatus>('sync_status'); }
+  syncNow() { return this.call<SyncStatus>('sync_now'); }
+  quarantineDismiss(id: number) { return this.call<SyncStatus>('quarantine_dismiss', { id }); }
+  mapLayers() { return this.call<MapLayers>('map_layers'); }
+  departments() { return this.call<Department[]>('departments'); }
+  evaluation(from: number, to: number, level: EvaluationLevel) {
+    return this.call<unknown>('evaluation', { from, to, level });
+  }
+  evaluationExport(from: number, to: number, format: ExportFormat) {
+    return this.call<string>('evaluation_export', { from, to, format });
+  }
+  async onSyncStatus(handler: (status: SyncStatus) => void) {
+    try {
+      return await this.listenFn<SyncStatus>('sync://status', (e) => handler(e.payload));
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+}
+
+/** The backend of the running app: Tauri's IPC. */
+export async function createTauriBackend(): Promise<Backend> {
+  const [{ invoke }, { listen }] = await Promise.all([
+    import('@tauri-apps/api/core'),
+    import('@tauri-apps/api/event'),
+  ]);
+  return new TauriBackend(invoke as Invoke, listen as unknown as Listen);
+}

@@ -1,0 +1,133 @@
+// The UI ⇄ Rust command contract, v1 (/work/notes/app-contract.md), verbatim.
+// Do not edit by hand: change the contract first, then copy it here.
+
+export type Role = 'inspector' | 'intake_operator' | 'shift_leader' | 'dispatcher'
+  | 'department' | 'leader' | 'admin' | 'system';
+export type Mode = 'field' | 'supervisor';   // inspector, department → field; others → supervisor
+export type Light = 'green' | 'yellow' | 'red';
+export type SyncState = 'local' | 'pending' | 'synced';
+export interface ApiError { code: string; message: string }
+
+export interface Session {
+  userId: string; username: string; displayName: string; role: Role; roleLabel: string;
+  department: string | null; departmentName: string | null;
+  tenant: string; tenantName: string | null; cells: string[]; deviceId: string; mode: Mode;
+}
+export interface AppInfo {
+  version: string; platform: 'desktop' | 'mobile'; serverUrl: string | null;
+  session: Session | null; referenceLoaded: boolean;
+  /** Pre-filled sign-in (from the demo launcher's env), may be null. */
+  signInHint: { serverUrl: string; tenant: string; username: string } | null;
+}
+// app_info() -> AppInfo
+// sign_in({serverUrl, tenant, username, password, deviceName}) -> Session   (also downloads the tenant's reference data)
+// sign_out() -> null
+
+export type QueueId =
+  | 'my_tasks'      // field: verify/check tasks assigned to me; department: cases dispatched to my department awaiting feedback
+  | 'my_reports'    // field: cases I reported
+  | 'intake'        // reported, awaiting accept (intake operator)
+  | 'verify'        // awaiting verification
+  | 'filing'        // awaiting filing (shift leader)
+  | 'dispatch'      // awaiting dispatch (dispatcher)
+  | 'handling'      // in progress at a department
+  | 'approvals'     // pending extension / send-back / park / self-handle requests
+  | 'check'         // feedback received, awaiting check
+  | 'close'         // awaiting close
+  | 'closed'        // closed, rejected, voided, merged
+  | 'all';
+export interface CaseQuery {
+  queue?: QueueId; text?: string; light?: Light; status?: string; limit?: number; offset?: number;
+}
+export interface CaseRow {
+  caseId: string; caseNumber: string | null; status: string; statusLabel: string;
+  category: string | null; categoryName: string | null; cell: string | null;
+  address: string | null; excerpt: string | null; urgency: 'urgent' | 'normal' | null;
+  department: string | null; departmentName: string | null;
+  light: Light | null; dueAt: number | null; syncState: SyncState; conflictCount: number;
+  createdAt: number; updatedAt: number; lon: number | null; lat: number | null;
+}
+export interface QueueCount { queue: QueueId; label: string; total: number; green: number; yellow: number; red: number }
+export interface CaseList { total: number; rows: CaseRow[]; counts: QueueCount[]; elapsedMs: number }
+// list_cases({query: CaseQuery}) -> CaseList
+
+export interface PhotoInfo { sha256: string; role: string; roleLabel: string; thumbUrl: string | null }
+export interface TimelineEntry {
+  eventId: string; type: string; label: string; actorName: string | null; roleLabel: string;
+  at: number; summary: string; conflict: string | null;
+}
+export interface StageClock { stage: string; label: string; startedAt: number; dueAt: number | null; light: Light | null; done: boolean; onTime: boolean | null }
+export type ActionKind = 'accept' | 'request_verification' | 'verify' | 'merge_into' | 'file' | 'reject'
+  | 'void' | 'fast_dispatch' | 'dispatch' | 'request_extension' | 'approve_extension' | 'deny_extension'
+  | 'request_sendback' | 'approve_sendback' | 'deny_sendback' | 'request_park' | 'approve_park'
+  | 'deny_park' | 'resume' | 'feedback' | 'request_check' | 'check' | 'close' | 'approve_self_handle'
+  | 'deny_self_handle' | 'callback' | 'reopen' | 'comment';
+export type ActionField = 'reason' | 'photos' | 'department' | 'passed' | 'satisfied' | 'assignee'
+  | 'limitHours' | 'comment' | 'targetCase';
+export interface ActionSpec { kind: ActionKind; label: string; fields: ActionField[]; danger: boolean }
+export interface Suggestion { departmentId: string; departmentName: string; basis: string }
+export interface DuplicateCandidate { caseId: string; caseNumber: string | null; distanceM: number; categoryName: string | null; statusLabel: string; createdAt: number; score: number }
+export interface CaseDetail {
+  row: CaseRow;
+  report: {
+    description: string; lon: number; lat: number; accuracyM: number | null; locationSource: string;
+    categoryName: string | null; sourceLabel: string; reporterName: string | null;
+    caller: { name: string | null; phone: string | null } | null;
+  } | null;
+  photos: PhotoInfo[]; timeline: TimelineEntry[]; clocks: StageClock[];
+  actions: ActionSpec[]; suggestion: Suggestion | null; duplicates: DuplicateCandidate[];
+  assignees: { userId: string; displayName: string }[];   // inspectors of the case's cell (for verify/check tasks)
+}
+// case_detail({caseId}) -> CaseDetail
+// case_photo({sha256}) -> string (data: URL of the best local copy; fetched from the server if needed)
+
+export interface ActionInput {
+  kind: ActionKind; reason?: string; comment?: string; photos?: string[];  // sha256 of staged photos
+  departmentId?: string; passed?: boolean; satisfied?: boolean; assignee?: string;
+  limitHours?: number; targetCase?: string;
+}
+// act({caseId, input: ActionInput}) -> CaseDetail        (durable on the device before it returns)
+
+export interface Exif { lon: number | null; lat: number | null; accuracyM: number | null; takenAt: number | null; orientation: number; make: string | null; model: string | null }
+export interface StagedPhoto { sha256: string; thumbUrl: string; width: number; height: number; exif: Exif; name: string }
+// photo_stage({name, data}) -> StagedPhoto    data = base64 of the file bytes (camera or file picker); runs the photo pipeline
+
+export interface Position { lon: number; lat: number; accuracyM: number | null; source: 'gps' | 'exif' | 'manual' | 'configured' }
+// current_position() -> Position | null   (mobile: geolocation plugin; desktop: GRIDCASE_POSITION env "lon,lat,acc" or null)
+
+export interface NearbyComponent { id: string; typeCode: string; typeName: string; distanceM: number; owner: string | null; maintainer: string | null }
+export interface Placement {
+  inside: boolean; cell: string | null; community: string | null; street: string | null;
+  address: string; nearestCell: { code: string; distanceM: number } | null;
+  components: NearbyComponent[];
+}
+// locate({lon, lat}) -> Placement
+
+export interface Category { ref: string; kind: 'component' | 'matter'; code: string; name: string; majorName: string; minorName: string | null }
+// categories_search({query, kind?}) -> Category[]   (name or code, at most 50)
+// categories_recent() -> Category[]
+
+export type DraftKind = 'report' | 'hotline' | 'self_handle';
+export interface Draft {
+  kind: DraftKind; photos: StagedPhoto[]; afterPhotos: StagedPhoto[];   // afterPhotos: self-handling only
+  position: Position | null; placement: Placement | null; category: Category | null;
+  componentId: string | null; description: string; urgency: 'urgent' | 'normal';
+  caller: { name: string; phone: string; wantsCallback: boolean } | null; updatedAt: number;
+}
+// draft_get() -> Draft | null
+// draft_save({draft: Draft}) -> Draft          (durable; called on every change)
+// draft_discard() -> null
+// draft_submit() -> { caseId: string; durableMs: number }   validation errors: code 'invalid_input', message says which field
+
+export interface Quarantine { id: number; caseId: string; code: string; reason: string; at: number }
+export interface SyncStatus {
+  running: boolean; online: boolean | null; lastSyncAt: number | null; lastError: ApiError | null;
+  pendingCases: number; pendingPhotos: number;
+  upload: { sha256: string; sent: number; total: number } | null; quarantines: Quarantine[];
+}
+// sync_status() -> SyncStatus ; sync_now() -> SyncStatus ; quarantine_dismiss({id}) -> SyncStatus
+
+export interface MapCase { caseId: string; lon: number; lat: number; light: Light | null; statusLabel: string; caseNumber: string | null }
+// map_layers() -> { cells: GeoJSON.FeatureCollection; cases: MapCase[] }   cells: mine (field) or all (supervisor); feature properties {code, community, street, openCases}
+// departments() -> { id: string; name: string }[]
+// evaluation({from, to, level}) -> unknown (server JSON, passed through) ; evaluation_export({from, to, format: 'xlsx'|'csv'}) -> string (saved path)

@@ -1,0 +1,68 @@
+// The form behind each action button: exactly the fields its ActionSpec lists, pre-filled from
+// the case detail, validated, then turned into an ActionInput for `act`.
+import type { ActionField, ActionInput, ActionKind, ActionSpec, CaseDetail } from '../backend/types';
+
+export interface ActionValues {
+  reason: string; comment: string; photos: string[]; department: string;
+  passed: boolean | null; satisfied: boolean | null; assignee: string; limitHours: string; targetCase: string;
+}
+
+export type ActionErrors = Partial<Record<ActionField, string>>;
+
+/** Kinds whose reason is mandatory when the spec lists a reason field. */
+const REASON_REQUIRED: ActionKind[] = ['reject', 'void', 'request_extension', 'deny_extension',
+  'request_sendback', 'deny_sendback', 'request_park', 'deny_park', 'reopen', 'deny_self_handle'];
+
+export function initialValues(spec: ActionSpec, detail: CaseDetail | null): ActionValues {
+  const v: ActionValues = {
+    reason: '', comment: '', photos: [], department: '', passed: null, satisfied: null,
+    assignee: '', limitHours: '', targetCase: '',
+  };
+  if (spec.fields.includes('department')) v.department = detail?.suggestion?.departmentId ?? detail?.row.department ?? '';
+  if (spec.fields.includes('assignee') && detail?.assignees.length === 1) v.assignee = detail.assignees[0].userId;
+  if (spec.fields.includes('targetCase') && detail?.duplicates.length) v.targetCase = detail.duplicates[0].caseId;
+  return v;
+}
+
+export function validateAction(spec: ActionSpec, v: ActionValues): ActionErrors {
+  const e: ActionErrors = {};
+  const has = (f: ActionField) => spec.fields.includes(f);
+  if (has('reason') && REASON_REQUIRED.includes(spec.kind) && v.reason.trim().length < 2) e.reason = 'err.reasonRequired';
+  if (has('reason') && v.reason.length > 500) e.reason = 'err.textTooLong';
+  if (has('comment') && spec.kind === 'comment' && !v.comment.trim()) e.comment = 'err.commentRequired';
+  if (has('comment') && v.comment.length > 500) e.comment = 'err.textTooLong';
+  if (has('department') && !v.department) e.department = 'err.departmentRequired';
+  if (has('assignee') && !v.assignee) e.assignee = 'err.assigneeRequired';
+  if (has('passed') && v.passed == null) e.passed = 'err.choiceRequired';
+  if (has('satisfied') && v.satisfied == null) e.satisfied = 'err.choiceRequired';
+  if (has('targetCase') && !v.targetCase.trim()) e.targetCase = 'err.targetRequired';
+  if (has('limitHours') && v.limitHours.trim()) {
+    const n = Number(v.limitHours);
+    if (!Number.isFinite(n) || n <= 0 || n > 24 * 365) e.limitHours = 'err.limitHoursInvalid';
+  } else if (has('limitHours') && spec.kind === 'request_extension') {
+    e.limitHours = 'err.limitHoursRequired';
+  }
+  // Verify, check and feedback prove what was seen on site.
+  if (has('photos') && (spec.kind === 'feedback' || spec.kind === 'check' || spec.kind === 'verify') && v.photos.length === 0) {
+    e.photos = 'err.photosRequired';
+  }
+  return e;
+}
+
+export function toActionInput(spec: ActionSpec, v: ActionValues): ActionInput {
+  const input: ActionInput = { kind: spec.kind };
+  for (const f of spec.fields) {
+    switch (f) {
+      case 'reason': if (v.reason.trim()) input.reason = v.reason.trim(); break;
+      case 'comment': if (v.comment.trim()) input.comment = v.comment.trim(); break;
+      case 'photos': input.photos = [...v.photos]; break;
+      case 'department': input.departmentId = v.department; break;
+      case 'passed': if (v.passed != null) input.passed = v.passed; break;
+      case 'satisfied': if (v.satisfied != null) input.satisfied = v.satisfied; break;
+      case 'assignee': input.assignee = v.assignee; break;
+      case 'limitHours': if (v.limitHours.trim()) input.limitHours = Number(v.limitHours); break;
+      case 'targetCase': input.targetCase = v.targetCase.trim(); break;
+    }
+  }
+  return input;
+}

@@ -1,0 +1,144 @@
+// The form behind one action button: exactly the fields its ActionSpec lists.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ActionSpec, CaseDetail, StagedPhoto } from '../backend/types';
+import type { Department } from '../backend';
+import { initialValues, toActionInput, validateAction, type ActionErrors, type ActionValues } from '../logic/actions';
+import { t, tk } from '../i18n';
+import { useApp, useFail } from '../ui/context';
+import { Field, Modal } from '../ui/common';
+import { PhotoPicker } from '../ui/PhotoPicker';
+import { formatDateTime } from '../logic/time';
+
+let departmentsCache: Department[] | null = null;
+
+export function ActionForm({ spec, detail, preset, onClose, onDone }: {
+  spec: ActionSpec; detail: CaseDetail; preset?: Partial<ActionValues>; onClose(): void; onDone(d: CaseDetail): void;
+}) {
+  const { backend, toast } = useApp();
+  const fail = useFail();
+  const [v, setV] = useState<ActionValues>(() => ({ ...initialValues(spec, detail), ...preset }));
+  const [photos, setPhotos] = useState<StagedPhoto[]>([]);
+  const [errors, setErrors] = useState<ActionErrors>({});
+  const [busy, setBusy] = useState(false);
+  const [departments, setDepartments] = useState<Department[]>(departmentsCache ?? []);
+  const has = (f: ActionSpec['fields'][number]) => spec.fields.includes(f);
+
+  useEffect(() => {
+    if (!has('department') || departmentsCache) return;
+    backend.departments().then((d) => { departmentsCache = d; setDepartments(d); }, fail);
+  }, []);
+
+  // The latest values, also between an input event and the re-render it causes.
+  const latest = useRef(v);
+  const set = (patch: Partial<ActionValues>) => { latest.current = { ...latest.current, ...patch }; setV(latest.current); };
+  const err = (f: keyof ActionErrors) => (errors[f] ? tk(errors[f]!) : null);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (busy) return;
+    const values = { ...latest.current, photos: photos.map((p) => p.sha256) };
+    const errs = validateAction(spec, values);
+    setErrors(errs);
+    if (Object.keys(errs).length) return;
+    setBusy(true);
+    try {
+      const d = await backend.act(detail.row.caseId, toActionInput(spec, values));
+      toast(t('detail.acted', { label: spec.label }), 'success');
+      onDone(d);
+    } catch (x) {
+      fail(x);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const boolSelect = (name: 'passed' | 'satisfied') => (
+    <Field label={t(`action.field.${name}`)} error={err(name)}>
+      <div class="segmented" data-testid={`field-${name}`} data-value={v[name] == null ? '' : String(v[name])}>
+        {[true, false].map((b) => (
+          <button type="button" key={String(b)} class={v[name] === b ? 'on' : ''} aria-pressed={v[name] === b}
+            data-testid={`field-${name}-${b ? 'yes' : 'no'}`} onClick={() => set({ [name]: b } as Partial<ActionValues>)}>
+            {t(`action.field.${name}.${b}`)}
+          </button>
+        ))}
+      </div>
+    </Field>
+  );
+
+  return (
+    <Modal title={spec.label} onClose={onClose} testid={`action-form-${spec.kind}`}>
+      <form class="action-form" onSubmit={submit}>
+        <div class="muted">{detail.row.caseNumber ?? detail.row.caseId} · {detail.row.statusLabel}</div>
+        {has('department') && (
+          <Field label={t('action.field.department')} error={err('department')}
+            hint={detail.suggestion ? t('detail.suggestion', { name: detail.suggestion.departmentName, basis: detail.suggestion.basis }) : null}>
+            <select class="input" data-testid="field-department" value={v.department} onChange={(e) => set({ department: (e.currentTarget as HTMLSelectElement).value })}>
+              <option value="">{t('action.selectPlaceholder')}</option>
+              {detail.suggestion && !departments.some((d) => d.id === detail.suggestion!.departmentId) && (
+                <option value={detail.suggestion.departmentId}>{detail.suggestion.departmentName}</option>
+              )}
+              {departments.map((d) => <option key={d.id} value={d.id}>{d.name}{detail.suggestion?.departmentId === d.id ? '（建议）' : ''}</option>)}
+            </select>
+          </Field>
+        )}
+        {has('assignee') && (
+          <Field label={t('action.field.assignee')} error={err('assignee')}>
+            <select class="input" data-testid="field-assignee" value={v.assignee} onChange={(e) => set({ assignee: (e.currentTarget as HTMLSelectElement).value })}>
+              <option value="">{t('action.selectPlaceholder')}</option>
+              {detail.assignees.map((a) => <option key={a.userId} value={a.userId}>{a.displayName}</option>)}
+            </select>
+          </Field>
+        )}
+        {has('targetCase') && (
+          <Field label={t('action.field.targetCase')} error={err('targetCase')}>
+            {detail.duplicates.length > 0 ? (
+              <select class="input" data-testid="field-targetCase" value={v.targetCase} onChange={(e) => set({ targetCase: (e.currentTarget as HTMLSelectElement).value })}>
+                <option value="">{t('action.selectPlaceholder')}</option>
+                {detail.duplicates.map((d) => (
+                  <option key={d.caseId} value={d.caseId}>
+                    {d.caseNumber ?? d.caseId.slice(0, 8)} · {d.categoryName ?? ''} · {t('detail.distance', { m: Math.round(d.distanceM) })} · {formatDateTime(d.createdAt)}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input class="input" data-testid="field-targetCase" value={v.targetCase} onInput={(e) => set({ targetCase: (e.currentTarget as HTMLInputElement).value })} />
+            )}
+          </Field>
+        )}
+        {has('passed') && boolSelect('passed')}
+        {has('satisfied') && boolSelect('satisfied')}
+        {has('limitHours') && (
+          <Field label={t('action.field.limitHours')} error={err('limitHours')} hint={spec.kind === 'request_extension' ? null : t('action.field.limitHoursHint')}>
+            <input class="input" type="number" min="1" step="1" inputMode="numeric" data-testid="field-limitHours" value={v.limitHours}
+              onInput={(e) => set({ limitHours: (e.currentTarget as HTMLInputElement).value })} />
+          </Field>
+        )}
+        {has('photos') && (
+          <Field label={t('action.field.photos')} error={err('photos')}>
+            <PhotoPicker photos={photos} testid="field-photos" onAdd={(ps) => setPhotos((x) => [...x, ...ps])}
+              onRemove={(sha) => setPhotos((x) => x.filter((p) => p.sha256 !== sha))} />
+          </Field>
+        )}
+        {has('reason') && (
+          <Field label={t('action.field.reason')} error={err('reason')}>
+            <textarea class="input" rows={3} maxLength={500} data-testid="field-reason" value={v.reason}
+              onInput={(e) => set({ reason: (e.currentTarget as HTMLTextAreaElement).value })} />
+          </Field>
+        )}
+        {has('comment') && (
+          <Field label={t('action.field.comment')} error={err('comment')}>
+            <textarea class="input" rows={3} maxLength={500} data-testid="field-comment" value={v.comment}
+              onInput={(e) => set({ comment: (e.currentTarget as HTMLTextAreaElement).value })} />
+          </Field>
+        )}
+        {spec.danger && <div class="warn">{t('action.dangerHint')}</div>}
+        <div class="editor-actions">
+          <button type="button" class="btn" data-testid="action-cancel" onClick={onClose}>{t('common.cancel')}</button>
+          <button type="submit" class={`btn btn-big ${spec.danger ? 'btn-danger' : 'btn-primary'}`} data-testid="action-submit" disabled={busy}>
+            {busy ? t('report.submitting') : t('action.submit')}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,199 @@
+// Case detail, shared by both modes: report, photos, map, stage clocks, timeline (conflicts
+// marked), duplicates with merge, and the actions the backend says this user may take now.
+import { useEffect, useState } from 'preact/hooks';
+import type { ActionSpec, CaseDetail, PhotoInfo } from '../backend/types';
+import type { ActionValues } from '../logic/actions';
+import { formatDateTime, formatDeadline } from '../logic/time';
+import { formatAccuracy, formatLonLat } from '../logic/position';
+import { t } from '../i18n';
+import { useApp, useFail } from '../ui/context';
+import { LightBadge, Modal, Spinner, SyncBadge } from '../ui/common';
+import { MapView } from '../ui/MapView';
+import { ActionForm } from './ActionForm';
+
+export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; onBack?(): void; onChanged?(): void }) {
+  const { backend } = useApp();
+  const fail = useFail();
+  const [detail, setDetail] = useState<CaseDetail | null>(null);
+  const [missing, setMissing] = useState<string | null>(null);
+  const [form, setForm] = useState<{ spec: ActionSpec; preset?: Partial<ActionValues> } | null>(null);
+  const [now, setNow] = useState(Date.now());
+
+  async function load() {
+    try {
+      setDetail(await backend.caseDetail(caseId));
+      setMissing(null);
+    } catch (e) {
+      const err = fail(e);
+      if (err.code === 'not_found') setMissing(err.message);
+    }
+  }
+
+  useEffect(() => { setDetail(null); void load(); }, [caseId]);
+  useEffect(() => { const h = setInterval(() => setNow(Date.now()), 30_000); return () => clearInterval(h); }, []);
+
+  if (missing) return <section class="panel" data-testid="case-missing"><p>{t('detail.notFound')}</p>{onBack && <button class="btn" data-testid="back" onClick={onBack}>{t('common.back')}</button>}</section>;
+  if (!detail) return <Spinner />;
+  const r = detail.row;
+  const rep = detail.report;
+  const mergeSpec = detail.actions.find((a) => a.kind === 'merge_into');
+
+  return (
+    <article class="detail" data-testid="case-detail" data-case-id={r.caseId} data-status={r.status}>
+      <header class="detail-head">
+        {onBack && <button class="btn" data-testid="back" onClick={onBack}>‹ {t('common.back')}</button>}
+        <div class="detail-title">
+          <h1>{r.caseNumber ?? t('list.noNumber')} <span class="status" data-testid="detail-status">{r.statusLabel}</span></h1>
+          <div class="muted">{r.categoryName ?? '—'} · {r.address ?? '—'}</div>
+        </div>
+        <div class="detail-badges">
+          {r.urgency === 'urgent' && <span class="tag tag-urgent">{t('list.urgent')}</span>}
+          <LightBadge light={r.light} label={formatDeadline(r.dueAt, now) ?? undefined} />
+          <SyncBadge state={r.syncState} />
+          <button class="btn btn-ghost" data-testid="detail-refresh" onClick={load} aria-label={t('common.refresh')}>⟳</button>
+        </div>
+      </header>
+
+      <section class="card">
+        <h2>{t('detail.actions')}</h2>
+        {detail.actions.length === 0 ? <p class="muted" data-testid="no-actions">{t('detail.noActions')}</p> : (
+          <div class="action-buttons">
+            {detail.actions.map((a) => (
+              <button key={a.kind} class={`btn btn-big ${a.danger ? 'btn-danger-outline' : 'btn-primary'}`} data-testid={`action-${a.kind}`}
+                onClick={() => setForm({ spec: a })}>{a.label}</button>
+            ))}
+          </div>
+        )}
+        {detail.suggestion && detail.actions.some((a) => a.fields.includes('department')) && (
+          <p class="muted" data-testid="suggestion">{t('detail.suggestion', { name: detail.suggestion.departmentName, basis: detail.suggestion.basis })}</p>
+        )}
+      </section>
+
+      <div class="detail-grid">
+        <section class="card">
+          <h2>{t('detail.report')}</h2>
+          {rep ? (
+            <dl class="kv">
+              <dt>{t('detail.source')}</dt><dd>{rep.sourceLabel}</dd>
+              {rep.reporterName && <><dt>{t('detail.reporter')}</dt><dd>{rep.reporterName}</dd></>}
+              {rep.caller && <><dt>{t('detail.caller')}</dt><dd>{rep.caller.name ?? '—'} {rep.caller.phone ?? ''}</dd></>}
+              <dt>{t('report.category')}</dt><dd>{rep.categoryName ?? '—'}</dd>
+              <dt>{t('report.cell')}</dt><dd>{r.cell ?? '—'}</dd>
+              <dt>{t('detail.coords')}</dt><dd class="mono">{formatLonLat(rep.lon, rep.lat)}（{rep.locationSource}，{t('report.accuracy')} {formatAccuracy(rep.accuracyM)}）</dd>
+              <dt>{t('report.description')}</dt><dd data-testid="detail-description">{rep.description || '—'}</dd>
+              {r.departmentName && <><dt>{t('list.col.department')}</dt><dd>{r.departmentName}</dd></>}
+            </dl>
+          ) : <p class="muted">—</p>}
+        </section>
+        <section class="card">
+          <h2>{t('detail.map')}</h2>
+          {rep ? <MapView class="map-small" testid="detail-map" focusPoint pin={{ lon: rep.lon, lat: rep.lat }} /> : <p class="muted">—</p>}
+        </section>
+      </div>
+
+      <section class="card">
+        <h2>{t('detail.photos')}</h2>
+        <Photos photos={detail.photos} />
+      </section>
+
+      {detail.duplicates.length > 0 && (
+        <section class="card" data-testid="duplicates">
+          <h2>{t('detail.duplicates')}</h2>
+          <ul class="dup-list">
+            {detail.duplicates.map((d) => (
+              <li key={d.caseId} data-testid={`duplicate-${d.caseId}`}>
+                <span><strong>{d.caseNumber ?? d.caseId.slice(0, 8)}</strong> {d.categoryName ?? ''} · {d.statusLabel}</span>
+                <span class="muted">{t('detail.distance', { m: Math.round(d.distanceM) })} · {formatDateTime(d.createdAt)} · {Math.round(d.score * 100)}%</span>
+                {mergeSpec && <button class="btn" data-testid={`merge-${d.caseId}`} onClick={() => setForm({ spec: mergeSpec, preset: { targetCase: d.caseId } })}>{t('detail.merge')}</button>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <section class="card">
+        <h2>{t('detail.clocks')}</h2>
+        <table class="table" data-testid="clocks">
+          <tbody>
+            {detail.clocks.map((c, i) => (
+              <tr key={`${c.stage}-${i}`} data-stage={c.stage}>
+                <td>{c.label}</td>
+                <td>{formatDateTime(c.startedAt)}</td>
+                <td>{c.dueAt ? `${t('detail.due')} ${formatDateTime(c.dueAt)}` : '—'}</td>
+                <td>{c.done
+                  ? <span class={c.onTime === false ? 'late' : 'ontime'}>{t('detail.clockDone')}{c.onTime == null ? '' : c.onTime ? `（${t('detail.onTime')}）` : `（${t('detail.late')}）`}</span>
+                  : <LightBadge light={c.light} label={formatDeadline(c.dueAt, now) ?? undefined} />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section class="card">
+        <h2>{t('detail.timeline')}{r.conflictCount > 0 && <span class="tag tag-conflict">{t('list.conflicts', { n: r.conflictCount })}</span>}</h2>
+        <ol class="timeline" data-testid="timeline">
+          {detail.timeline.map((e) => (
+            <li key={e.eventId} class={e.conflict ? 'conflict' : ''} data-testid={`event-${e.type}`} data-conflict={e.conflict ? 'true' : 'false'}>
+              <div class="tl-head"><strong>{e.label}</strong><span class="muted">{formatDateTime(e.at)}</span></div>
+              <div class="muted">{e.actorName ?? '—'}（{e.roleLabel}）</div>
+              {e.summary && <div>{e.summary}</div>}
+              {e.conflict && <div class="conflict-note" role="note">⚠ {t('detail.conflict')}：{e.conflict}</div>}
+            </li>
+          ))}
+        </ol>
+      </section>
+
+      {form && (
+        <ActionForm spec={form.spec} detail={detail} preset={form.preset} onClose={() => setForm(null)}
+          onDone={(d) => { setForm(null); setDetail(d); onChanged?.(); }} />
+      )}
+    </article>
+  );
+}
+
+function Photos({ photos }: { photos: PhotoInfo[] }) {
+  const { backend } = useApp();
+  const fail = useFail();
+  const [urls, setUrls] = useState<Record<string, string>>({});
+  const [big, setBig] = useState<{ url: string; label: string } | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    // Thumbs the backend could not give inline are fetched one by one (local copy or server).
+    (async () => {
+      for (const p of photos) {
+        if (p.thumbUrl || urls[p.sha256]) continue;
+        try {
+          const u = await backend.casePhoto(p.sha256);
+          if (!live) return;
+          setUrls((x) => ({ ...x, [p.sha256]: u }));
+        } catch { /* shown as "not available" */ }
+      }
+    })();
+    return () => { live = false; };
+  }, [photos]);
+
+  async function open(p: PhotoInfo) {
+    try { setBig({ url: await backend.casePhoto(p.sha256), label: p.roleLabel }); } catch (e) { fail(e); }
+  }
+
+  if (!photos.length) return <p class="muted">{t('detail.noPhotos')}</p>;
+  return (
+    <>
+      <div class="photo-grid">
+        {photos.map((p) => {
+          const u = p.thumbUrl ?? urls[p.sha256];
+          return (
+            <figure class="photo" key={p.sha256} data-testid={`case-photo-${p.sha256.slice(0, 12)}`} data-role={p.role}>
+              <button class="photo-open" onClick={() => open(p)}>
+                {u ? <img src={u} alt={p.roleLabel} /> : <span class="muted">{t('detail.photoLoading')}</span>}
+              </button>
+              <figcaption>{p.roleLabel}</figcaption>
+            </figure>
+          );
+        })}
+      </div>
+      {big && <Modal title={big.label} onClose={() => setBig(null)} testid="photo-viewer"><img class="photo-big" src={big.url} alt={big.label} /></Modal>}
+    </>
+  );
+}

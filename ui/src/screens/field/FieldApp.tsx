@@ -1,0 +1,68 @@
+// Field mode (inspectors; department users on tablets): my tasks, my reports, new report,
+// self-handling, map, sync. A draft left from a crash is reopened on start.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { DraftKind, QueueCount, QueueId } from '../../backend/types';
+import { t } from '../../i18n';
+import { useApp } from '../../ui/context';
+import { CountDots } from '../../ui/common';
+import { CaseList } from '../CaseList';
+import { CaseDetailView } from '../CaseDetailView';
+import { ReportEditor } from '../ReportEditor';
+import { CasesMap } from '../CasesMap';
+import { SyncPanel } from '../SyncPanel';
+
+type View =
+  | { v: 'list'; queue: QueueId } | { v: 'detail'; caseId: string; from: QueueId }
+  | { v: 'editor'; kind: DraftKind } | { v: 'map' } | { v: 'sync' };
+
+export function FieldApp({ view, setView }: { view: View | null; setView(v: View): void }) {
+  const { backend, session, sync } = useApp();
+  const [counts, setCounts] = useState<QueueCount[]>([]);
+  const [refresh, setRefresh] = useState(0);
+  const isInspector = session?.role === 'inspector';
+
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  // A draft that survived a crash or a restart is reopened first (unless the user already moved).
+  useEffect(() => {
+    const start = (v: View) => { if (!viewRef.current) setView(v); };
+    backend.draftGet().then((d) => {
+      start(d && d.kind !== 'hotline' ? { v: 'editor', kind: d.kind } : { v: 'list', queue: 'my_tasks' });
+    }, () => start({ v: 'list', queue: 'my_tasks' }));
+  }, []);
+  // Lists follow the sync: refresh when a sync finishes.
+  useEffect(() => { setRefresh((n) => n + 1); }, [sync?.lastSyncAt, sync?.pendingCases]);
+
+  const cur = view ?? { v: 'list', queue: 'my_tasks' as QueueId };
+  const count = (q: QueueId) => counts.find((c) => c.queue === q);
+  const tab = (id: string, label: string, active: boolean, go: () => void, badge?: QueueCount) => (
+    <button class={`tab${active ? ' on' : ''}`} data-testid={id} aria-current={active ? 'page' : undefined} onClick={go}>
+      <span>{label}</span>
+      {badge && <span class="tab-count">{badge.total}<CountDots {...badge} /></span>}
+    </button>
+  );
+
+  return (
+    <div class="field-app">
+      <nav class="tabs" aria-label={t('nav.queues')}>
+        {tab('nav-my_tasks', t('nav.my_tasks'), cur.v === 'list' && cur.queue === 'my_tasks', () => setView({ v: 'list', queue: 'my_tasks' }), count('my_tasks'))}
+        {isInspector && tab('nav-my_reports', t('nav.my_reports'), cur.v === 'list' && cur.queue === 'my_reports', () => setView({ v: 'list', queue: 'my_reports' }), count('my_reports'))}
+        {isInspector && tab('new-report', `＋ ${t('nav.new')}`, cur.v === 'editor' && cur.kind === 'report', () => setView({ v: 'editor', kind: 'report' }))}
+        {isInspector && tab('new-self-handle', t('nav.selfHandle'), cur.v === 'editor' && cur.kind === 'self_handle', () => setView({ v: 'editor', kind: 'self_handle' }))}
+        {tab('nav-map', t('nav.map'), cur.v === 'map', () => setView({ v: 'map' }))}
+        {tab('nav-sync', t('nav.sync'), cur.v === 'sync', () => setView({ v: 'sync' }))}
+      </nav>
+      <main class="field-main">
+        {cur.v === 'list' && <CaseList queue={cur.queue} variant="cards" refreshKey={refresh} onCounts={setCounts}
+          onOpen={(id) => setView({ v: 'detail', caseId: id, from: cur.queue })} />}
+        {cur.v === 'detail' && <CaseDetailView caseId={cur.caseId} onBack={() => setView({ v: 'list', queue: cur.from })} onChanged={() => setRefresh((n) => n + 1)} />}
+        {cur.v === 'editor' && <ReportEditor key={cur.kind} kind={cur.kind} onSwitchKind={(k) => setView({ v: 'editor', kind: k })}
+          onDone={(id) => { setRefresh((n) => n + 1); setView({ v: 'list', queue: id ? 'my_reports' : 'my_tasks' }); }} />}
+        {cur.v === 'map' && <CasesMap mode="field" onOpen={(id) => setView({ v: 'detail', caseId: id, from: 'my_tasks' })} />}
+        {cur.v === 'sync' && <SyncPanel />}
+      </main>
+    </div>
+  );
+}
+
+export type FieldView = View;

@@ -1,0 +1,74 @@
+// Supervisor mode (desktop): queues with light counts on the left; case list and detail side by
+// side; hotline intake; the map of open cases; evaluation; sync.
+import { useEffect, useState } from 'preact/hooks';
+import type { QueueCount, QueueId } from '../../backend/types';
+import { orderCounts, SUPERVISOR_QUEUES } from '../../logic/queue';
+import { t, tk } from '../../i18n';
+import { useApp } from '../../ui/context';
+import { CountDots } from '../../ui/common';
+import { CaseList } from '../CaseList';
+import { CaseDetailView } from '../CaseDetailView';
+import { ReportEditor } from '../ReportEditor';
+import { CasesMap } from '../CasesMap';
+import { SyncPanel } from '../SyncPanel';
+import { Evaluation } from './Evaluation';
+
+type View = { v: 'queue'; queue: QueueId; caseId: string | null } | { v: 'hotline' } | { v: 'map' } | { v: 'evaluation' } | { v: 'sync' };
+
+export function SupervisorApp({ view, setView }: { view: View | null; setView(v: View): void }) {
+  const { session, sync } = useApp();
+  const [counts, setCounts] = useState<QueueCount[]>([]);
+  const [refresh, setRefresh] = useState(0);
+  const canHotline = session?.role === 'intake_operator' || session?.role === 'admin';
+  const cur: View = view ?? { v: 'queue', queue: 'all', caseId: null };
+
+  useEffect(() => { setRefresh((n) => n + 1); }, [sync?.lastSyncAt, sync?.pendingCases]);
+
+  const ordered = orderCounts(counts, SUPERVISOR_QUEUES);
+  const navQueues: QueueCount[] = ordered.length ? ordered
+    : SUPERVISOR_QUEUES.map((q) => ({ queue: q, label: tk(`queue.${q}`), total: 0, green: 0, yellow: 0, red: 0 }));
+  const item = (id: string, label: string, active: boolean, go: () => void, c?: QueueCount) => (
+    <button class={`nav-item${active ? ' on' : ''}`} data-testid={id} aria-current={active ? 'page' : undefined} onClick={go}
+      data-total={c?.total}>
+      <span class="nav-label">{label}</span>
+      {c && <span class="nav-counts"><span class="nav-total">{c.total}</span><CountDots {...c} /></span>}
+    </button>
+  );
+
+  return (
+    <div class="sup-app">
+      <nav class="sidenav" aria-label={t('nav.queues')}>
+        <div class="nav-group">{t('nav.queues')}</div>
+        {navQueues.map((c) => item(`nav-${c.queue}`, c.label || tk(`queue.${c.queue}`), cur.v === 'queue' && cur.queue === c.queue,
+          () => setView({ v: 'queue', queue: c.queue, caseId: null }), c))}
+        <div class="nav-group" />
+        {canHotline && item('nav-hotline', t('nav.hotline'), cur.v === 'hotline', () => setView({ v: 'hotline' }))}
+        {item('nav-map', t('nav.openMap'), cur.v === 'map', () => setView({ v: 'map' }))}
+        {item('nav-evaluation', t('nav.evaluation'), cur.v === 'evaluation', () => setView({ v: 'evaluation' }))}
+        {item('nav-sync', t('nav.sync'), cur.v === 'sync', () => setView({ v: 'sync' }))}
+      </nav>
+      <main class="sup-main">
+        {cur.v === 'queue' && (
+          <div class={`split${cur.caseId ? ' has-detail' : ''}`}>
+            <div class="split-list">
+              <CaseList queue={cur.queue} variant="table" selected={cur.caseId} refreshKey={refresh} onCounts={setCounts}
+                onOpen={(id) => setView({ ...cur, caseId: id })} />
+            </div>
+            <div class="split-detail">
+              {cur.caseId ? <CaseDetailView key={cur.caseId} caseId={cur.caseId} onBack={() => setView({ ...cur, caseId: null })}
+                onChanged={() => setRefresh((n) => n + 1)} />
+                : <p class="muted pad">{t('detail.pickCase')}</p>}
+            </div>
+          </div>
+        )}
+        {cur.v === 'hotline' && <ReportEditor kind="hotline"
+          onDone={(id) => { setRefresh((n) => n + 1); setView({ v: 'queue', queue: 'intake', caseId: id }); }} />}
+        {cur.v === 'map' && <CasesMap mode="supervisor" onOpen={(id) => setView({ v: 'queue', queue: 'all', caseId: id })} />}
+        {cur.v === 'evaluation' && <Evaluation />}
+        {cur.v === 'sync' && <SyncPanel />}
+      </main>
+    </div>
+  );
+}
+
+export type SupervisorView = View;

@@ -1,0 +1,171 @@
+// TEST ONLY — an in-memory Backend for the UI's smoke tests and the screenshot harness.
+// Never imported by src/ (the app ships only the Tauri backend).
+import type * as GeoJSON from 'geojson';
+import type { Backend, Department, MapLayers, SignInInput, SubmitResult } from '../src/backend';
+import type {
+  ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, CaseRow, Category, Draft, Light, Placement,
+  Position, QueueCount, QueueId, Session, StagedPhoto, SyncStatus,
+} from '../src/backend/types';
+
+const PIXEL = 'data:image/svg+xml;utf8,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#8aa"/><text x="20" y="130" font-size="28" fill="#fff">现场照片</text></svg>');
+
+export const CATS: Category[] = [
+  { ref: 'matter:01001', kind: 'matter', code: '01001', name: '暴露垃圾', majorName: '市容环境', minorName: null },
+  { ref: 'matter:01006', kind: 'matter', code: '01006', name: '垃圾桶满溢', majorName: '市容环境', minorName: null },
+  { ref: 'matter:02003', kind: 'matter', code: '02003', name: '违章张贴小广告', majorName: '宣传广告', minorName: null },
+  { ref: 'component:01101', kind: 'component', code: '01101', name: '污水井盖', majorName: '公用设施', minorName: '井盖' },
+  { ref: 'component:04001', kind: 'component', code: '04001', name: '路灯', majorName: '道路交通', minorName: null },
+];
+
+const STATUSES: [string, string, QueueId][] = [
+  ['reported', '待受理', 'intake'], ['awaiting_verification', '待核实', 'verify'], ['awaiting_filing', '待立案', 'filing'],
+  ['awaiting_dispatch', '待派遣', 'dispatch'], ['in_progress', '处置中', 'handling'], ['awaiting_check', '待核查', 'check'],
+  ['awaiting_close', '待结案', 'close'], ['closed', '已结案', 'closed'],
+];
+const LIGHTS: (Light | null)[] = ['green', 'green', 'green', 'yellow', 'red'];
+
+export interface FakeOptions { mode?: 'field' | 'supervisor'; cases?: number; signedIn?: boolean; now?: number }
+
+export class FakeBackend implements Backend {
+  rows: CaseRow[] = [];
+  queueOf = new Map<string, QueueId>();
+  draft: Draft | null = null;
+  saves: Draft[] = [];
+  acts: { caseId: string; input: ActionInput }[] = [];
+  session: Session | null;
+  sync: SyncStatus;
+  listeners: ((s: SyncStatus) => void)[] = [];
+  now: number;
+
+  constructor(o: FakeOptions = {}) {
+    this.now = o.now ?? Date.UTC(2026, 6, 3, 6, 0);
+    const mode = o.mode ?? 'supervisor';
+    this.session = o.signedIn === false ? null : {
+      userId: 'u-1', username: mode === 'field' ? 'inspector01' : 'leader01', displayName: mode === 'field' ? '李明' : '王芳',
+      role: mode === 'field' ? 'inspector' : 'shift_leader', roleLabel: mode === 'field' ? '信息监督员' : '值班长',
+      department: null, departmentName: null, tenant: '620102', tenantName: '兰州市城关区', cells: ['620102001001001'],
+      deviceId: 'd-1', mode,
+    };
+    this.sync = { running: false, online: false, lastSyncAt: this.now - 3600_000, lastError: { code: 'network', message: '无法连接服务器，数据已保存在本机' },
+      pendingCases: 2, pendingPhotos: 3, upload: { sha256: 'ab', sent: 300_000, total: 1_200_000 },
+      quarantines: [{ id: 7, caseId: '0190a1b2-0000-7000-8000-000000000001', code: 'role_not_allowed', reason: '该角色不能对此案件执行“派遣”', at: this.now - 600_000 }] };
+    const n = o.cases ?? 250;
+    for (let i = 0; i < n; i++) {
+      const [status, label, queue] = STATUSES[i % STATUSES.length];
+      const id = `0190a1b2-${String(i).padStart(4, '0')}-7000-8000-000000000000`;
+      const cat = CATS[i % CATS.length];
+      const light = status === 'closed' ? null : LIGHTS[i % LIGHTS.length];
+      this.rows.push({
+        caseId: id, caseNumber: i % 3 ? `620102202607${String(i).padStart(5, '0')}` : null, status, statusLabel: label,
+        category: cat.code, categoryName: cat.name, cell: '620102001001001', address: `城关区东岗街道${i % 9 + 1}号附近`,
+        excerpt: '路边有垃圾堆放，影响通行', urgency: i % 7 === 0 ? 'urgent' : 'normal', department: null, departmentName: i % 2 ? '城关区环卫局' : null,
+        light, dueAt: light ? this.now + (light === 'red' ? -5_400_000 : light === 'yellow' ? 1_800_000 : 86_400_000) : null,
+        syncState: (['synced', 'pending', 'local'] as const)[i % 3], conflictCount: i % 11 === 0 ? 1 : 0,
+        createdAt: this.now - i * 600_000, updatedAt: this.now - i * 300_000, lon: 103.83 + (i % 20) * 0.001, lat: 36.06 + (i % 13) * 0.001,
+      });
+      this.queueOf.set(id, queue);
+    }
+  }
+
+  emit() { for (const l of this.listeners) l(this.sync); }
+
+  async appInfo(): Promise<AppInfo> {
+    return { version: '0.1.0', platform: 'desktop', serverUrl: 'http://127.0.0.1:8080', session: this.session, referenceLoaded: true,
+      signInHint: { serverUrl: 'http://127.0.0.1:8080', tenant: '620102', username: 'inspector01' } };
+  }
+  async signIn(i: SignInInput): Promise<Session> {
+    if (i.password !== 'demo') throw { code: 'invalid_input', message: '用户名或密码错误' };
+    this.session = new FakeBackend({ mode: i.username.startsWith('inspector') ? 'field' : 'supervisor' }).session;
+    return this.session!;
+  }
+  async signOut() { this.session = null; }
+
+  private counts(): QueueCount[] {
+    const qs: QueueId[] = this.session?.mode === 'field' ? ['my_tasks', 'my_reports']
+      : ['intake', 'verify', 'filing', 'dispatch', 'handling', 'approvals', 'check', 'close', 'closed', 'all'];
+    return qs.map((q) => {
+      const rs = this.inQueue(q);
+      return { queue: q, label: ({ intake: '待受理', verify: '待核实', filing: '待立案', dispatch: '待派遣', handling: '处置中', approvals: '待审批', check: '待核查', close: '待结案', closed: '已办结', all: '全部案件', my_tasks: '我的任务', my_reports: '我的上报' } as Record<string, string>)[q],
+        total: rs.length, green: rs.filter((r) => r.light === 'green').length, yellow: rs.filter((r) => r.light === 'yellow').length, red: rs.filter((r) => r.light === 'red').length };
+    });
+  }
+  private inQueue(q: QueueId): CaseRow[] {
+    if (q === 'all' || q === 'my_reports') return this.rows;
+    if (q === 'my_tasks') return this.rows.filter((r) => r.status === 'awaiting_verification' || r.status === 'awaiting_check');
+    return this.rows.filter((r) => this.queueOf.get(r.caseId) === q);
+  }
+  async listCases(q: CaseQuery): Promise<CaseList> {
+    const t0 = performance.now();
+    let rs = this.inQueue(q.queue ?? 'all');
+    if (q.light) rs = rs.filter((r) => r.light === q.light);
+    if (q.text) rs = rs.filter((r) => `${r.caseNumber} ${r.address} ${r.excerpt} ${r.categoryName}`.includes(q.text!));
+    const off = q.offset ?? 0;
+    return { total: rs.length, rows: rs.slice(off, off + (q.limit ?? 100)), counts: this.counts(), elapsedMs: performance.now() - t0 };
+  }
+  async caseDetail(caseId: string): Promise<CaseDetail> {
+    const row = this.rows.find((r) => r.caseId === caseId);
+    if (!row) throw { code: 'not_found', message: '案件不存在' };
+    return {
+      row,
+      report: { description: '路边有垃圾堆放，影响通行', lon: row.lon!, lat: row.lat!, accuracyM: 6, locationSource: '卫星定位', categoryName: row.categoryName, sourceLabel: '监督员上报', reporterName: '李明', caller: null },
+      photos: [{ sha256: 'a'.repeat(64), role: 'before', roleLabel: '处置前', thumbUrl: PIXEL }, { sha256: 'b'.repeat(64), role: 'after', roleLabel: '处置后', thumbUrl: null }],
+      timeline: [
+        { eventId: 'e1', type: 'report', label: '上报', actorName: '李明', roleLabel: '信息监督员', at: row.createdAt, summary: '暴露垃圾，城关区东岗街道', conflict: null },
+        { eventId: 'e2', type: 'accept', label: '受理', actorName: '赵敏', roleLabel: '受理员', at: row.createdAt + 600_000, summary: '', conflict: null },
+        { eventId: 'e3', type: 'dispatch', label: '派遣', actorName: '孙强', roleLabel: '派遣员', at: row.createdAt + 900_000, summary: '派遣至 城关区环卫局', conflict: '案件已作废，派遣无效' },
+      ],
+      clocks: [
+        { stage: 'accept', label: '受理', startedAt: row.createdAt, dueAt: row.createdAt + 1_800_000, light: 'green', done: true, onTime: true },
+        { stage: 'handling', label: '处置', startedAt: row.createdAt + 900_000, dueAt: row.dueAt, light: row.light, done: false, onTime: null },
+      ],
+      actions: this.session?.mode === 'field'
+        ? [{ kind: 'check', label: '核查', fields: ['passed', 'photos', 'comment'], danger: false }]
+        : [{ kind: 'dispatch', label: '派遣', fields: ['department', 'limitHours', 'comment'], danger: false },
+          { kind: 'merge_into', label: '合并', fields: ['targetCase'], danger: false },
+          { kind: 'void', label: '作废', fields: ['reason'], danger: true }],
+      suggestion: { departmentId: 'dep-3', departmentName: '城关区环卫局', basis: '权责清单：暴露垃圾 · 东岗街道' },
+      duplicates: [{ caseId: this.rows[1].caseId, caseNumber: this.rows[1].caseNumber, distanceM: 12.4, categoryName: '暴露垃圾', statusLabel: '待受理', createdAt: this.now - 7200_000, score: 0.86 }],
+      assignees: [{ userId: 'u-9', displayName: '李明' }],
+    };
+  }
+  async casePhoto() { return PIXEL; }
+  async act(caseId: string, input: ActionInput) { this.acts.push({ caseId, input }); return this.caseDetail(caseId); }
+  async photoStage(name: string, data: string): Promise<StagedPhoto> {
+    if (!data) throw { code: 'unsupported_format', message: '不支持的图片格式' };
+    return { sha256: (data.length.toString(16) + 'c'.repeat(64)).slice(0, 64), thumbUrl: PIXEL, width: 320, height: 240, name,
+      exif: { lon: 103.8342, lat: 36.0611, accuracyM: 45, takenAt: this.now, orientation: 1, make: 'Fake', model: 'Cam' } };
+  }
+  async currentPosition(): Promise<Position | null> { return { lon: 103.834, lat: 36.061, accuracyM: 12, source: 'configured' }; }
+  async locate(lon: number, lat: number): Promise<Placement> {
+    return { inside: true, cell: '620102001001001', community: '东岗社区', street: '东岗街道', address: `城关区东岗街道东岗社区，东岗西路附近（${lon.toFixed(4)}, ${lat.toFixed(4)}）`, nearestCell: null,
+      components: [{ id: '62010201101000001', typeCode: '01101', typeName: '污水井盖', distanceM: 4.2, owner: '城关区市政', maintainer: '市政养护所' }] };
+  }
+  async categoriesSearch(query: string, kind?: 'component' | 'matter') { return CATS.filter((c) => (!kind || c.kind === kind) && (c.name.includes(query) || c.code.includes(query))); }
+  async categoriesRecent() { return CATS.slice(0, 2); }
+  async draftGet() { return this.draft; }
+  async draftSave(d: Draft) { this.draft = d; this.saves.push(d); return d; }
+  async draftDiscard() { this.draft = null; }
+  async draftSubmit(): Promise<SubmitResult> {
+    if (!this.draft) throw { code: 'invalid_input', message: '没有草稿' };
+    this.draft = null;
+    return { caseId: this.rows[0].caseId, durableMs: 3.2 };
+  }
+  async syncStatus() { return this.sync; }
+  async syncNow() { this.sync = { ...this.sync, running: true }; this.emit(); return this.sync; }
+  async quarantineDismiss(id: number) { this.sync = { ...this.sync, quarantines: this.sync.quarantines.filter((q) => q.id !== id) }; return this.sync; }
+  async mapLayers(): Promise<MapLayers> {
+    const features: GeoJSON.Feature[] = [];
+    for (let x = 0; x < 6; x++) for (let y = 0; y < 4; y++) {
+      const lon = 103.828 + x * 0.002; const lat = 36.058 + y * 0.002;
+      features.push({ type: 'Feature', properties: { code: `6201020010010${String(x * 4 + y).padStart(2, '0')}`, community: '东岗社区', street: '东岗街道', openCases: (x * y) % 12 },
+        geometry: { type: 'Polygon', coordinates: [[[lon, lat], [lon + 0.002, lat], [lon + 0.002, lat + 0.002], [lon, lat + 0.002], [lon, lat]]] } });
+    }
+    return { cells: { type: 'FeatureCollection', features }, cases: this.rows.slice(0, 40).map((r) => ({ caseId: r.caseId, lon: r.lon!, lat: r.lat!, light: r.light, statusLabel: r.statusLabel, caseNumber: r.caseNumber })) };
+  }
+  async departments(): Promise<Department[]> { return [{ id: 'dep-1', name: '城关区市政局' }, { id: 'dep-3', name: '城关区环卫局' }, { id: 'dep-5', name: '城关区园林局' }]; }
+  async evaluation() {
+    return { period: '2026-07', level: 'region', rows: [{ 区域: '东岗街道', 上报数: 120, 立案数: 110, 按期结案率: 0.934, 综合得分: 92.5 }, { 区域: '雁北街道', 上报数: 98, 立案数: 95, 按期结案率: 0.87, 综合得分: 88.1 }] };
+  }
+  async evaluationExport(_f: number, _t: number, format: 'xlsx' | 'csv') { return `/home/user/gridcase/评价-2026-07.${format}`; }
+  async onSyncStatus(h: (s: SyncStatus) => void) { this.listeners.push(h); return () => { this.listeners = this.listeners.filter((x) => x !== h); }; }
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { rankCategories, withRecent, filterKind } from '../src/logic/categories';
+import { extractTables, formatCell, isNumericColumn } from '../src/logic/table';
+import { initialValues, toActionInput, validateAction } from '../src/logic/actions';
+import { syncSummaryKey, uploadPercent } from '../src/logic/sync';
+import { toApiError } from '../src/backend';
+import type { ActionSpec, CaseDetail, Category, SyncStatus } from '../src/backend/types';
+
+const c = (code: string, name: string, kind: Category['kind'] = 'matter'): Category => ({ ref: `${kind}:${code}`, kind, code, name, majorName: '市容环境', minorName: null });
+
+describe('category ranking', () => {
+  const list = [c('01006', '垃圾桶满溢'), c('01001', '暴露垃圾'), c('02001', '道路破损'), c('0101', '垃圾', 'component')];
+  it('a code query puts the exact code, then prefixes first', () => {
+    expect(rankCategories(list, '0100').map((x) => x.code)).toEqual(['01001', '01006', '02001', '0101']);
+    expect(rankCategories(list, '01001')[0].code).toBe('01001');
+  });
+  it('a name query puts exact, then prefix, then contains', () => {
+    expect(rankCategories(list, '垃圾').map((x) => x.name)).toEqual(['垃圾', '垃圾桶满溢', '暴露垃圾', '道路破损']);
+  });
+  it('recent first without duplicates, and kind filter', () => {
+    expect(withRecent([list[2]], list).map((x) => x.code)).toEqual(['02001', '01006', '01001', '0101']);
+    expect(filterKind(list, 'component').map((x) => x.code)).toEqual(['0101']);
+  });
+});
+
+describe('evaluation tables', () => {
+  it('finds arrays of objects at any depth, with the union of keys', () => {
+    const t = extractTables({ period: '2026-07', rows: [{ name: '城关', score: 95.5 }, { name: '东岗', rate: 0.9 }], nested: { depts: [{ id: 1 }] } });
+    expect(t.map((x) => x.title)).toEqual(['', 'rows', 'nested.depts']);
+    expect(t[1].columns).toEqual(['name', 'score', 'rate']);
+    expect(isNumericColumn(t[1], 'score')).toBe(true);
+    expect(isNumericColumn(t[1], 'name')).toBe(false);
+  });
+  it('a bare array of objects is one table; scalars and garbage give none', () => {
+    expect(extractTables([{ a: 1 }, { b: 2 }])).toHaveLength(1);
+    expect(extractTables(42)).toEqual([]);
+    expect(extractTables(null)).toEqual([]);
+  });
+  it('formats cells', () => {
+    expect(formatCell(0.12345)).toBe('0.12');
+    expect(formatCell(null)).toBe('—');
+    expect(formatCell(true)).toBe('是');
+  });
+});
+
+const detail = { row: { department: null }, suggestion: { departmentId: 'd-1', departmentName: '环卫局', basis: '权责清单' }, assignees: [{ userId: 'u-1', displayName: '王五' }], duplicates: [] } as unknown as CaseDetail;
+
+describe('action forms', () => {
+  const dispatch: ActionSpec = { kind: 'dispatch', label: '派遣', fields: ['department', 'limitHours', 'comment'], danger: false };
+  it('pre-fills the suggested department and the only assignee', () => {
+    expect(initialValues(dispatch, detail).department).toBe('d-1');
+    expect(initialValues({ kind: 'request_check', label: '派核查', fields: ['assignee'], danger: false }, detail).assignee).toBe('u-1');
+  });
+  it('sends exactly the listed fields', () => {
+    const v = { ...initialValues(dispatch, detail), limitHours: '48', reason: 'ignored' };
+    expect(toActionInput(dispatch, v)).toEqual({ kind: 'dispatch', departmentId: 'd-1', limitHours: 48 });
+  });
+  it('requires a reason to void and a result to check', () => {
+    const voidSpec: ActionSpec = { kind: 'void', label: '作废', fields: ['reason'], danger: true };
+    expect(validateAction(voidSpec, initialValues(voidSpec, detail))).toEqual({ reason: 'err.reasonRequired' });
+    const check: ActionSpec = { kind: 'check', label: '核查', fields: ['passed', 'photos', 'comment'], danger: false };
+    expect(validateAction(check, initialValues(check, detail))).toEqual({ passed: 'err.choiceRequired', photos: 'err.photosRequired' });
+    expect(validateAction(dispatch, { ...initialValues(dispatch, detail), limitHours: '-1' })).toEqual({ limitHours: 'err.limitHoursInvalid' });
+  });
+});
+
+describe('sync presentation and errors', () => {
+  const base: SyncStatus = { running: false, online: true, lastSyncAt: 1, lastError: null, pendingCases: 0, pendingPhotos: 0, upload: null, quarantines: [] };
+  it('summarises honestly', () => {
+    expect(syncSummaryKey(null)).toBe('sync.summary.unknown');
+    expect(syncSummaryKey({ ...base, online: false, pendingCases: 1 })).toBe('sync.summary.offlinePending');
+    expect(syncSummaryKey({ ...base, lastError: { code: 'network', message: '网络不可用' } })).toBe('sync.summary.error');
+    expect(syncSummaryKey(base)).toBe('sync.summary.done');
+    expect(uploadPercent({ ...base, upload: { sha256: 'x', sent: 512, total: 2048 } })).toBe(25);
+    expect(uploadPercent(base)).toBeNull();
+  });
+  it('normalises rejections into ApiError', () => {
+    expect(toApiError({ code: 'network', message: '无法连接服务器' })).toEqual({ code: 'network', message: '无法连接服务器' });
+    expect(toApiError('boom')).toEqual({ code: 'client_error', message: 'boom' });
+    expect(toApiError(new Error('x'))).toEqual({ code: 'client_error', message: 'x' });
+  });
+});
+
+import { validateSignIn } from '../src/screens/SignIn';
+describe('sign-in validation', () => {
+  const ok = { serverUrl: 'http://127.0.0.1:8080', tenant: '620102', username: 'inspector01', password: 'x', deviceName: 'Pad' };
+  it('accepts a complete form and names each bad field', () => {
+    expect(validateSignIn(ok)).toEqual({});
+    expect(validateSignIn({ ...ok, serverUrl: '127.0.0.1', tenant: '62010', username: ' ', password: '', deviceName: '' }))
+      .toEqual({ serverUrl: 'signin.err.serverUrl', tenant: 'signin.err.tenant', username: 'signin.err.username', password: 'signin.err.password', deviceName: 'signin.err.deviceName' });
+  });
+});
