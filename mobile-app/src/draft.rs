@@ -93,10 +93,15 @@ fn location_of(p: &Position) -> AppResult<Location> {
         "gps" | "configured" => LocationSource::Gps,
         "exif" => LocationSource::Exif,
         "manual" => LocationSource::Manual,
-        other => return Err(AppError::invalid(format!("未知的位置来源：{other}"))),
+        other => {
+            return Err(AppError::invalid_field(
+                "position",
+                format!("未知的位置来源：{other}"),
+            ));
+        }
     };
     Location::new(p.lon, p.lat, p.accuracy_m, source)
-        .map_err(|e| AppError::invalid(format!("位置无效：{e}")))
+        .map_err(|e| AppError::invalid_field("position", format!("位置无效：{e}")))
 }
 
 /// Checks a draft. Returns the first problem, naming the field.
@@ -107,54 +112,71 @@ pub fn validate(d: &Draft) -> AppResult<Checked> {
         other => return Err(AppError::invalid(format!("未知的上报类型：{other}"))),
     };
     if d.kind != "hotline" && d.photos.is_empty() {
-        return Err(AppError::invalid("请至少拍摄或选择一张现场照片"));
+        return Err(AppError::invalid_field(
+            "photos",
+            "请至少拍摄或选择一张现场照片",
+        ));
     }
     if d.photos.len() > MAX_PHOTOS || d.after_photos.len() > MAX_PHOTOS {
-        return Err(AppError::invalid(format!("照片不能超过 {MAX_PHOTOS} 张")));
+        return Err(AppError::invalid_field(
+            "photos",
+            format!("照片不能超过 {MAX_PHOTOS} 张"),
+        ));
     }
     if d.kind == "self_handle" && d.after_photos.is_empty() {
-        return Err(AppError::invalid("自行处置需要处置后的照片"));
+        return Err(AppError::invalid_field(
+            "afterPhotos",
+            "自行处置需要处置后的照片",
+        ));
     }
-    let position = d
-        .position
-        .as_ref()
-        .ok_or_else(|| AppError::invalid("请确定问题位置（定位、照片位置或在地图上选点）"))?;
+    let position = d.position.as_ref().ok_or_else(|| {
+        AppError::invalid_field("position", "请确定问题位置（定位、照片位置或在地图上选点）")
+    })?;
     let location = location_of(position)?;
     let category = d
         .category
         .as_ref()
-        .ok_or_else(|| AppError::invalid("请选择问题类别"))?;
+        .ok_or_else(|| AppError::invalid_field("category", "请选择问题类别"))?;
     let category = parse_category_ref(&category.reference)
-        .ok_or_else(|| AppError::invalid("问题类别无效，请重新选择"))?;
+        .ok_or_else(|| AppError::invalid_field("category", "问题类别无效，请重新选择"))?;
     let description = d.description.trim().to_owned();
     if description.is_empty() {
-        return Err(AppError::invalid("请填写问题描述"));
+        return Err(AppError::invalid_field("description", "请填写问题描述"));
     }
     if description.chars().count() > MAX_DESCRIPTION {
-        return Err(AppError::invalid(format!(
-            "问题描述不能超过 {MAX_DESCRIPTION} 字"
-        )));
+        return Err(AppError::invalid_field(
+            "description",
+            format!("问题描述不能超过 {MAX_DESCRIPTION} 字"),
+        ));
     }
     let urgency = match d.urgency.as_str() {
         "normal" | "" => Urgency::Normal,
         "urgent" => Urgency::Urgent,
-        other => return Err(AppError::invalid(format!("未知的紧急程度：{other}"))),
+        other => {
+            return Err(AppError::invalid_field(
+                "urgency",
+                format!("未知的紧急程度：{other}"),
+            ));
+        }
     };
     let placement = d.placement.as_ref();
     let cell = placement
         .and_then(|p| p.cell.as_deref())
         .map(GridCode::parse)
         .transpose()
-        .map_err(|e| AppError::invalid(format!("单元网格编码无效：{e}")))?;
+        .map_err(|e| AppError::invalid_field("position", format!("单元网格编码无效：{e}")))?;
     if d.kind != "hotline" && cell.is_none() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "position",
             "问题位置不在任何单元网格内，请在地图上重新选点",
         ));
     }
     let component = match d.component_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(id) if category.kind == gridcase_core::codes::CategoryKind::Component => Some(
-            ComponentId::parse(id).map_err(|e| AppError::invalid(format!("部件编码无效：{e}")))?,
-        ),
+        Some(id) if category.kind == gridcase_core::codes::CategoryKind::Component => {
+            Some(ComponentId::parse(id).map_err(|e| {
+                AppError::invalid_field("componentId", format!("部件编码无效：{e}"))
+            })?)
+        }
         _ => None,
     };
     let address = placement.map_or_else(String::new, |p| p.address.clone());
@@ -164,7 +186,10 @@ pub fn validate(d: &Draft) -> AppResult<Checked> {
             let phone_ok =
                 phone.len() <= 20 && phone.chars().all(|ch| ch.is_ascii_digit() || ch == '-');
             if !phone_ok {
-                return Err(AppError::invalid("来电号码只能包含数字和“-”"));
+                return Err(AppError::invalid_field(
+                    "callerPhone",
+                    "来电号码只能包含数字和“-”",
+                ));
             }
             let name = c.name.trim();
             let reporter = match (name.is_empty(), phone.is_empty()) {
@@ -180,7 +205,7 @@ pub fn validate(d: &Draft) -> AppResult<Checked> {
             };
             (reporter, description)
         }
-        ("hotline", None) => return Err(AppError::invalid("请填写来电人信息")),
+        ("hotline", None) => return Err(AppError::invalid_field("callerName", "请填写来电人信息")),
         _ => (None, description),
     };
     Ok(Checked {
@@ -290,6 +315,10 @@ mod tests {
             break_it(&mut d);
             let e = validate(&d).expect_err(word);
             assert_eq!(e.code, "invalid_input");
+            assert!(
+                e.field.is_some() || word == "上报类型",
+                "{word}: a field is named"
+            );
             assert!(e.message.contains(word), "{word}: {}", e.message);
         }
     }

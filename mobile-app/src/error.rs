@@ -15,6 +15,9 @@ pub struct AppError {
     pub code: String,
     /// zh-CN text for the user.
     pub message: String,
+    /// For `invalid_input` on a form: the field at fault (the UI shows the message under it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl AppError {
@@ -23,6 +26,15 @@ impl AppError {
         AppError {
             code: code.to_owned(),
             message: message.into(),
+            field: None,
+        }
+    }
+
+    /// Bad input in one field of a form.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> AppError {
+        AppError {
+            field: Some(field.to_owned()),
+            ..AppError::invalid(message)
         }
     }
 

@@ -26,9 +26,17 @@ pub mod syncer;
 use state::AppState;
 use tauri::{Manager, Runtime};
 
-/// The data directory: `GRIDCASE_APP_DIR` when set (E2E runs, kiosks), else the platform's
-/// app data directory.
+/// The data directory: `--data-dir <dir>` on the command line (E2E runs start one app per
+/// user), else `GRIDCASE_APP_DIR` when set (kiosks), else the platform's app data directory.
 fn data_dir<R: Runtime>(app: &tauri::App<R>) -> std::path::PathBuf {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--data-dir"
+            && let Some(dir) = args.next()
+        {
+            return dir.into();
+        }
+    }
     match std::env::var_os("GRIDCASE_APP_DIR") {
         Some(d) => d.into(),
         None => app
@@ -50,7 +58,11 @@ pub fn builder<R: Runtime>(
     // platform's paths, which exist only once the app is set up.
     let builder = match &root {
         Some(dir) => match AppState::new(dir.clone()) {
-            Ok(state) => builder.manage(state),
+            Ok(state) => {
+                // Nothing to resume in a fresh test directory.
+                state.set_ready();
+                builder.manage(state)
+            }
             Err(e) => {
                 tracing::error!(code = %e.code, "the app's data directory is unusable");
                 builder
@@ -70,6 +82,7 @@ pub fn builder<R: Runtime>(
                 if let Err(e) = commands::resume(&handle, &state).await {
                     tracing::warn!(code = %e.code, "could not resume the saved session");
                 }
+                state.set_ready();
             });
             Ok(())
         })

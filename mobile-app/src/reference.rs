@@ -128,6 +128,21 @@ impl Reference {
         self.departments.get(id).map(String::as_str)
     }
 
+    /// A department's name by the tenant's own code (component owners and maintainers are
+    /// given by code); the code itself when no department has it.
+    pub fn department_by_code(&self, code: &str) -> Option<String> {
+        if code.is_empty() {
+            return None;
+        }
+        Some(
+            self.bundle
+                .departments
+                .iter()
+                .find(|d| d.code.as_deref() == Some(code))
+                .map_or_else(|| code.to_owned(), |d| d.name.clone()),
+        )
+    }
+
     /// The inspectors whose cells include `cell` (all inspectors when none does).
     pub fn inspectors_for(&self, cell: Option<&str>) -> Vec<&RefUser> {
         let inspectors: Vec<&RefUser> = self
@@ -183,8 +198,8 @@ impl Reference {
                     })
                     .map_or_else(|| c.type_code.to_string(), |k| k.name.clone()),
                 distance_m: round1(d),
-                owner: Some(c.owner.clone()).filter(|s| !s.is_empty()),
-                maintainer: Some(c.maintainer.clone()).filter(|s| !s.is_empty()),
+                owner: self.department_by_code(&c.owner),
+                maintainer: self.department_by_code(&c.maintainer),
             })
             .collect();
         Placement {

@@ -304,6 +304,9 @@ pub struct AppState {
     /// A configured position (desktop tests and kiosks): `GRIDCASE_POSITION=lon,lat[,accuracy]`.
     pub configured_position: Option<Position>,
     active: Mutex<Option<Arc<Active>>>,
+    /// True once the saved session (if any) was resumed at start; commands that report the
+    /// session wait for it, so the UI never shows sign-in for a user who is signed in.
+    ready: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -372,7 +375,19 @@ impl AppState {
             hint,
             configured_position,
             active: Mutex::new(None),
+            ready: tokio::sync::watch::Sender::new(false),
         })
+    }
+
+    /// Marks start-up (resuming the saved session) as finished.
+    pub fn set_ready(&self) {
+        self.ready.send_replace(true);
+    }
+
+    /// Waits until start-up is finished.
+    pub async fn wait_ready(&self) {
+        let mut rx = self.ready.subscribe();
+        let _ = rx.wait_for(|r| *r).await;
     }
 
     /// The signed-in user's working set.

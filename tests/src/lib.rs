@@ -17,6 +17,7 @@ pub mod harness;
 pub mod photos;
 pub mod process;
 pub mod proxy;
+pub mod webdriver;
 
 pub use device::Device;
 pub use harness::{Harness, PASSWORD, TENANT};

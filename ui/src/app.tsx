@@ -74,7 +74,7 @@ export function App({ backend }: { backend: Backend }) {
   } else if (!info) {
     body = <Spinner />;
   } else if (!session) {
-    body = <SignIn info={info} onSignedIn={(s) => { setSession(s); setInfo({ ...info, session: s }); }} />;
+    body = <SignIn info={info} onSignedIn={(s) => { setSession(s); setInfo({ ...info, session: s, referenceLoaded: true }); }} />;
   } else {
     const goSync = () => (session.mode === 'field' ? setFieldView({ v: 'sync' }) : setSupView({ v: 'sync' }));
     body = (

@@ -488,8 +488,20 @@ pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResu
         any_department: None,
         photos: &refs,
     };
-    let kind = actions::to_event_kind(input, &ctx)?;
     let events = load_events(active, id)?;
+    // Approving an extension without hours grants what was asked for.
+    let mut input = input.clone();
+    if input.kind == "approve_extension" && input.limit_hours.is_none() {
+        let pending = fold(&events).pending_extension().map(|e| e.requested);
+        input.limit_hours = pending.map(|l| match l.unit {
+            gridcase_core::model::LimitUnit::WorkingDays
+            | gridcase_core::model::LimitUnit::NaturalDays => l.value.saturating_mul(24),
+            gridcase_core::model::LimitUnit::WorkingMinutes
+            | gridcase_core::model::LimitUnit::NaturalMinutes => l.value.div_ceil(60),
+            _ => l.value,
+        });
+    }
+    let kind = actions::to_event_kind(&input, &ctx)?;
     let event = active.event(kind);
     let mut all: Vec<&Event> = events.iter().collect();
     all.push(&event);

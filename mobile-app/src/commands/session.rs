@@ -14,6 +14,7 @@ use tauri::{AppHandle, Runtime, State};
 /// What the UI needs at start.
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
+    state.wait_ready().await;
     let active = state.active_opt();
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -1,0 +1,496 @@
+//! The desktop/tablet app end to end in the real webview (WebKitGTK through tauri-driver and
+//! WebKitWebDriver, under Xvfb): the whole workflow driven through the UI as its users would,
+//! each step asserted in the UI and on the server, and screenshots of every screen at tablet
+//! landscape (1280×800), tablet portrait (800×1280) and desktop (1440×900) sizes saved to
+//! `docs/screenshots/` for the user guide.
+//!
+//! Needs (scripts/test-all.sh provides them): a display (`xvfb-run`), `tauri-driver` on PATH
+//! (or `TAURI_DRIVER`), `/usr/bin/WebKitWebDriver`, and the app built with the
+//! `custom-protocol` feature next to this test binary (or `GRIDCASE_APP_BIN`). A missing piece
+//! fails the suite; it never skips. Built only with `--features e2e`.
+
+use anyhow::{Context, Result, bail};
+use gridcase_core::model::CaseId;
+use gridcase_tests::webdriver::{Session, tid};
+use gridcase_tests::{FaultConfig, Harness, PASSWORD, TENANT};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const LANDSCAPE: (u32, u32, &str) = (1280, 800, "tablet-landscape");
+const PORTRAIT: (u32, u32, &str) = (800, 1280, "tablet-portrait");
+const DESKTOP: (u32, u32, &str) = (1440, 900, "desktop");
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned()
+}
+
+fn fixture(name: &str) -> String {
+    workspace()
+        .join("core/tests/fixtures/photos")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn app_binary() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("GRIDCASE_APP_BIN") {
+        return Ok(p.into());
+    }
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("target directory")?;
+    let bin = dir.join("gridcase-app");
+    if !bin.exists() {
+        bail!(
+            "{} is missing: build it first with `cargo build -p gridcase-app --features custom-protocol`",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+fn driver_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return p.into();
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cargo_bin = home.join(".cargo/bin/tauri-driver");
+    if cargo_bin.exists() {
+        cargo_bin
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+/// tauri-driver as a child process, stopped on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+async fn start_driver(server_url: &str, log: &Path) -> Result<Driver> {
+    if std::env::var_os("DISPLAY").is_none() {
+        bail!("no DISPLAY: run this suite under xvfb-run (scripts/test-all.sh does)");
+    }
+    let port = free_port()?;
+    let native = free_port()?;
+    let child = Command::new(driver_binary())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+        .env("GRIDCASE_SERVER", server_url)
+        .env("GRIDCASE_TENANT", TENANT)
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(Stdio::from(std::fs::File::create(log.join("driver.out"))?))
+        .stderr(Stdio::from(std::fs::File::create(log.join("driver.err"))?))
+        .spawn()
+        .context("start tauri-driver (cargo install tauri-driver --version '^2' --locked)")?;
+    let url = format!("http://127.0.0.1:{port}");
+    let driver = Driver { child, url };
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(driver);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("tauri-driver did not listen on {port}")
+}
+
+/// One run of the app as one user (its own data directory, kept between sessions).
+struct Ui {
+    s: Session,
+    shots: PathBuf,
+}
+
+impl Ui {
+    async fn open(driver: &Driver, data_dir: &Path) -> Result<Ui> {
+        std::fs::create_dir_all(data_dir)?;
+        let caps = json!({
+            "browserName": "wry",
+            "tauri:options": {
+                "application": app_binary()?.display().to_string(),
+                "args": ["--data-dir", data_dir.display().to_string()],
+            }
+        });
+        let s = Session::start(&driver.url, caps).await?;
+        s.resize(LANDSCAPE.0, LANDSCAPE.1).await?;
+        Ok(Ui {
+            s,
+            shots: workspace().join("docs/screenshots"),
+        })
+    }
+
+    /// Saves the current screen at the three sizes, then returns to `back`.
+    async fn shoot(&self, name: &str, back: (u32, u32, &str)) -> Result<()> {
+        std::fs::create_dir_all(&self.shots)?;
+        for (w, h, label) in [LANDSCAPE, PORTRAIT, DESKTOP] {
+            self.s.resize(w, h).await?;
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            // The display's pixels (ImageMagick's `import`): WebKitWebDriver's own screenshot
+            // command hangs under Xvfb without compositing. The window sits at (0, 0) with no
+            // window manager, so the crop is the window.
+            let path = self.shots.join(format!("{name}-{label}.png"));
+            let status = Command::new("import")
+                .args([
+                    "-window",
+                    "root",
+                    "-crop",
+                    &format!("{w}x{h}+0+0"),
+                    "+repage",
+                ])
+                .arg(&path)
+                .status()
+                .context("ImageMagick's import (apt install imagemagick)")?;
+            if !status.success() {
+                bail!("import failed for {}", path.display());
+            }
+        }
+        self.s.resize(back.0, back.1).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(())
+    }
+
+    async fn sign_in(&self, username: &str) -> Result<()> {
+        // Start-up shows a spinner first, then sign-in or (a resumed session) the mode.
+        self.s
+            .wait_for("[data-testid=\"signin-form\"], [data-testid=\"mode-field\"], [data-testid=\"mode-supervisor\"]")
+            .await?;
+        if !self.s.find_all(&tid("signin-form")).await?.is_empty() {
+            self.s.type_into("signin-username", username).await?;
+            self.s.type_into("signin-password", PASSWORD).await?;
+            self.s.click("signin-submit").await?;
+        }
+        self.s
+            .wait_for("[data-testid=\"mode-field\"], [data-testid=\"mode-supervisor\"]")
+            .await?;
+        Ok(())
+    }
+
+    /// Opens the case from a queue, re-opening the queue until it shows up (after syncs).
+    async fn open_case(&self, queue: &str, case_id: &str) -> Result<()> {
+        let row = tid(&format!("case-row-{case_id}"));
+        self.s
+            .until(&format!("{case_id} in {queue}"), || async {
+                self.s.click(&format!("nav-{queue}")).await?;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                Ok(self.s.find_all(&row).await?.into_iter().next())
+            })
+            .await?;
+        let e = self.s.wait_for(&row).await?;
+        self.s.click_el(&e).await?;
+        self.s
+            .wait_for(&format!(
+                "[data-testid=\"case-detail\"][data-case-id=\"{case_id}\"]"
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// Clicks an action, fills nothing more, submits its form if it has one.
+    async fn act(&self, kind: &str) -> Result<()> {
+        self.s.click(&format!("action-{kind}")).await?;
+        self.submit_action().await
+    }
+
+    async fn submit_action(&self) -> Result<()> {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if let Some(b) = self
+            .s
+            .find_all(&tid("action-submit"))
+            .await?
+            .into_iter()
+            .next()
+        {
+            self.s.click_el(&b).await?;
+        }
+        self.s
+            .until("the action to finish", || async {
+                let open = !self.s.find_all(&tid("action-submit")).await?.is_empty();
+                let errors = self
+                    .s
+                    .find_all("[data-testid=\"toast\"][data-kind=\"error\"]")
+                    .await?;
+                if let Some(e) = errors.first() {
+                    bail!("the app showed an error: {}", self.s.text(e).await?);
+                }
+                Ok((!open).then_some(()))
+            })
+            .await
+    }
+
+    async fn close(self) -> Result<()> {
+        self.s.end().await
+    }
+}
+
+fn server_status(h: &Harness, case_id: &str) -> Result<Option<String>> {
+    let id = CaseId::parse(case_id).map_err(anyhow::Error::msg)?;
+    Ok(h.deployment()
+        .db()
+        .read(|tx| gridcase_server::db::cases::get(tx, TENANT, id))?
+        .map(|r| r.status))
+}
+
+async fn wait_server(h: &Harness, case_id: &str, status: &str) -> Result<()> {
+    for _ in 0..300 {
+        if server_status(h, case_id)?.as_deref() == Some(status) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!(
+        "the server never saw {case_id} as {status} (it has {:?})",
+        server_status(h, case_id)?
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workflow_through_the_real_app() -> Result<()> {
+    let (h, _demo) = Harness::start_demo().await?;
+    let work = tempfile::tempdir()?;
+    let driver = start_driver(&h.proxy.url(), work.path()).await?;
+    let result = workflow(&h, &driver, work.path()).await;
+    if result.is_err() {
+        // What the screen showed when it failed, for the log's reader.
+        let shot = workspace().join("target/e2e-failure.png");
+        let _ = std::fs::create_dir_all(workspace().join("target"));
+        let _ = Command::new("import")
+            .args(["-window", "root"])
+            .arg(&shot)
+            .status();
+        eprintln!("screen at failure: {}", shot.display());
+    }
+    result
+}
+
+async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
+    let dir = |user: &str| work.join(user);
+
+    // The inspector signs in while online.
+    let ui = Ui::open(driver, &dir("insp051")).await?;
+    ui.s.by_id("signin-form").await?;
+    ui.shoot("01-sign-in", LANDSCAPE).await?;
+    ui.sign_in("insp051").await?;
+    ui.s.by_id("mode-field").await?;
+    ui.shoot("02-field-home", LANDSCAPE).await?;
+
+    // The server becomes unreachable; the inspector reports with a photo that carries GPS.
+    h.proxy.set_config(FaultConfig {
+        refuse: true,
+        ..FaultConfig::default()
+    });
+    h.proxy.cut_all();
+    ui.s.click("new-report").await?;
+    ui.s.by_id("editor-report").await?;
+    let input = ui.s.by_id("photo-input").await?;
+    ui.s.send_keys(&input, &fixture("with_gps.jpg")).await?;
+    let cell =
+        ui.s.until("the photo's position placed on the grid", || async {
+            let p = ui.s.find_all(&tid("placement")).await?;
+            match p.first() {
+                Some(e) => Ok(ui.s.attr(e, "data-cell").await?.filter(|c| !c.is_empty())),
+                None => Ok(None),
+            }
+        })
+        .await?;
+    assert_eq!(
+        cell, "620102011001022",
+        "EXIF 36.0611 N 103.8343 E lies in this demo cell"
+    );
+    ui.s.click("category-kind-component").await?;
+    ui.s.type_into("category-search", "井盖").await?;
+    ui.s.click("category-option-01001").await?;
+    ui.s.by_id("category-chosen").await?;
+    ui.s.type_into("description", "人行道井盖破损下沉，行人易绊倒")
+        .await?;
+    ui.s.until("the draft to be saved", || async {
+        let e = ui.s.by_id("draft-state").await?;
+        Ok((ui.s.attr(&e, "data-state").await?.as_deref() == Some("clean")).then_some(()))
+    })
+    .await?;
+    ui.shoot("03-new-report", LANDSCAPE).await?;
+    ui.s.click("submit-report").await?;
+    let row =
+        ui.s.wait_for("[data-testid^=\"case-row-\"][data-sync=\"local\"]")
+            .await?;
+    let case_id =
+        ui.s.attr(&row, "data-testid")
+            .await?
+            .and_then(|t| t.strip_prefix("case-row-").map(str::to_owned))
+            .context("case id")?;
+    assert_eq!(
+        server_status(h, &case_id)?,
+        None,
+        "nothing reached the server"
+    );
+    ui.shoot("04-my-reports-offline", LANDSCAPE).await?;
+    ui.s.click("nav-sync").await?;
+    ui.s.by_id("sync-now").await?;
+    ui.shoot("05-sync-panel-offline", LANDSCAPE).await?;
+
+    // The server is back; the report syncs.
+    h.proxy.set_config(FaultConfig::default());
+    ui.s.click("sync-now").await?;
+    wait_server(h, &case_id, "reported").await?;
+    ui.s.until("the report to show as synced", || async {
+        ui.s.click("nav-my_reports").await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let css = format!("[data-testid=\"case-row-{case_id}\"][data-sync=\"synced\"]");
+        Ok(ui.s.find_all(&css).await?.into_iter().next().map(|_| ()))
+    })
+    .await?;
+    ui.s.click("nav-map").await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    ui.shoot("06-field-map", LANDSCAPE).await?;
+    ui.close().await?;
+
+    // Intake operator accepts.
+    let ui = Ui::open(driver, &dir("intake01")).await?;
+    ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
+    ui.sign_in("intake01").await?;
+    ui.open_case("intake", &case_id).await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    ui.shoot("11-case-detail", DESKTOP).await?;
+    ui.act("accept").await?;
+    wait_server(h, &case_id, "awaiting_filing").await?;
+    ui.s.click("nav-intake").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ui.shoot("10-supervisor-queue", DESKTOP).await?;
+    ui.s.click("nav-hotline").await?;
+    ui.s.by_id("editor-hotline").await?;
+    ui.shoot("12-hotline-intake", DESKTOP).await?;
+    ui.s.click("nav-map").await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    ui.shoot("13-supervisor-map", DESKTOP).await?;
+    ui.s.click("nav-evaluation").await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    ui.shoot("14-evaluation", DESKTOP).await?;
+    ui.close().await?;
+
+    // Shift leader files.
+    let ui = Ui::open(driver, &dir("shift01")).await?;
+    ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
+    ui.sign_in("shift01").await?;
+    ui.open_case("filing", &case_id).await?;
+    ui.act("file").await?;
+    wait_server(h, &case_id, "awaiting_dispatch").await?;
+    ui.close().await?;
+
+    // Dispatcher dispatches to the responsibility list's department (井盖 → 住建/市政: zls).
+    let ui = Ui::open(driver, &dir("dispatch01")).await?;
+    ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
+    ui.sign_in("dispatch01").await?;
+    ui.open_case("dispatch", &case_id).await?;
+    let suggestion = ui.s.by_id("suggestion").await?;
+    assert!(!ui.s.text(&suggestion).await?.is_empty());
+    ui.s.click("action-dispatch").await?;
+    ui.s.by_id("action-form-dispatch").await?;
+    ui.s.type_into("field-limitHours", "8").await?;
+    ui.shoot("15-dispatch-form", DESKTOP).await?;
+    ui.submit_action().await?;
+    wait_server(h, &case_id, "in_progress").await?;
+    ui.close().await?;
+
+    // The department feeds back with a photo.
+    let ui = Ui::open(driver, &dir("dept-zls")).await?;
+    ui.sign_in("dept-zls").await?;
+    ui.open_case("my_tasks", &case_id).await?;
+    ui.shoot("20-department-task", LANDSCAPE).await?;
+    ui.s.click("action-feedback").await?;
+    ui.s.by_id("action-form-feedback").await?;
+    ui.s.type_into("field-comment", "已更换井盖并恢复路面")
+        .await?;
+    let photos = ui.s.by_id("field-photos").await?;
+    ui.s.send_keys(&photos, &fixture("rotated.jpg")).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    ui.shoot("21-feedback-form", LANDSCAPE).await?;
+    ui.submit_action().await?;
+    wait_server(h, &case_id, "feedback_received").await?;
+    ui.close().await?;
+
+    // The intake operator sends the check to the inspector of the cell.
+    let ui = Ui::open(driver, &dir("intake01")).await?;
+    ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
+    ui.sign_in("intake01").await?;
+    ui.open_case("check", &case_id).await?;
+    ui.s.click("action-request_check").await?;
+    ui.s.by_id("action-form-request_check").await?;
+    ui.submit_action().await?;
+    wait_server(h, &case_id, "awaiting_check").await?;
+    ui.close().await?;
+
+    // The inspector checks it on site, with a photo.
+    let ui = Ui::open(driver, &dir("insp051")).await?;
+    ui.sign_in("insp051").await?;
+    ui.open_case("my_tasks", &case_id).await?;
+    ui.s.click("action-check").await?;
+    ui.s.by_id("action-form-check").await?;
+    ui.s.click("field-passed-yes").await?;
+    ui.s.type_into("field-comment", "现场核查已修复").await?;
+    let photos = ui.s.by_id("field-photos").await?;
+    ui.s.send_keys(&photos, &fixture("with_gps.jpg")).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    ui.shoot("22-check-form", LANDSCAPE).await?;
+    ui.submit_action().await?;
+    wait_server(h, &case_id, "awaiting_close").await?;
+    ui.close().await?;
+
+    // The shift leader closes it.
+    let ui = Ui::open(driver, &dir("shift01")).await?;
+    ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
+    ui.sign_in("shift01").await?;
+    ui.open_case("close", &case_id).await?;
+    ui.act("close").await?;
+    wait_server(h, &case_id, "closed").await?;
+    ui.s.until("the detail to show the case closed", || async {
+        let d = ui.s.by_id("case-detail").await?;
+        Ok((ui.s.attr(&d, "data-status").await?.as_deref() == Some("closed")).then_some(()))
+    })
+    .await?;
+    ui.shoot("16-closed-case", DESKTOP).await?;
+    let timeline = ui.s.by_id("timeline").await?;
+    let text = ui.s.text(&timeline).await?;
+    for label in [
+        "上报",
+        "受理",
+        "立案",
+        "派遣",
+        "处置反馈",
+        "派发核查",
+        "提交核查结果",
+        "结案",
+    ] {
+        assert!(text.contains(label), "timeline shows {label}: {text}");
+    }
+    ui.close().await?;
+    Ok(())
+}
