@@ -9,5 +9,6 @@ mod feed;
 mod gate;
 mod import;
 mod jobs;
+mod open311;
 mod support;
 mod sync;
