@@ -71,7 +71,7 @@ pub fn create_system_case(
     report: ReportPayload,
     now: Timestamp,
 ) -> Result<Projected> {
-    let county = CountyCode::parse(tenant).map_err(|e| ServerError::bad_request(e))?;
+    let county = CountyCode::parse(tenant).map_err(ServerError::bad_request)?;
     let actor = system_actor(dep);
     let ms = now.ms().max(0);
     let event = Event {
