@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod codes;
 pub mod deadline;
+pub mod dedup;
 pub mod demo;
 pub mod doc;
 pub mod error;

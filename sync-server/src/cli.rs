@@ -78,6 +78,9 @@ pub enum Command {
         #[arg(long)]
         no_backup: bool,
     },
+    /// Intake channels: Open311 keys, the video webhook's secret and cameras, superior imports.
+    #[command(subcommand)]
+    Intake(crate::cli_intake::IntakeCmd),
 }
 
 /// Tenant commands.
@@ -232,7 +235,7 @@ pub enum DeviceCmd {
     },
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
@@ -327,6 +330,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let dep = open(&config)?;
             print_json(&jobs::run_all(&dep, dep.now(), !no_backup)?)
         }
+        Command::Intake(cmd) => crate::cli_intake::run(&open(&config)?, cmd),
     }
 }
 

@@ -25,6 +25,28 @@ pub struct Config {
     pub limits: Limits,
     /// The scheduler.
     pub jobs: JobsConfig,
+    /// Intake channels (docs/intake.md).
+    pub intake: IntakeConfig,
+}
+
+/// `[intake]`: the video webhook's merge window and timestamp skew.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntakeConfig {
+    /// Alerts of the same camera and category within this many seconds of the previous one
+    /// join its open report.
+    pub video_merge_window_secs: u64,
+    /// A webhook timestamp further than this from the server's clock is refused.
+    pub webhook_max_skew_secs: u64,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        IntakeConfig {
+            video_merge_window_secs: 600,
+            webhook_max_skew_secs: 300,
+        }
+    }
 }
 
 /// When the scheduler runs its jobs.
@@ -63,6 +85,7 @@ impl Default for Config {
             min_app_version: "0.1.0".to_owned(),
             limits: Limits::default(),
             jobs: JobsConfig::default(),
+            intake: IntakeConfig::default(),
         }
     }
 }

@@ -22,6 +22,7 @@
 pub mod api;
 pub mod biz;
 pub mod cli;
+mod cli_intake;
 mod clock;
 mod config;
 pub mod db;
@@ -30,7 +31,7 @@ mod error;
 mod server;
 
 pub use clock::Clock;
-pub use config::{Config, JobsConfig};
+pub use config::{Config, IntakeConfig, JobsConfig};
 pub use deployment::Deployment;
 pub use error::ServerError;
 pub use server::{RunningServer, spawn, spawn_with};

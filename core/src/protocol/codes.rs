@@ -81,6 +81,11 @@ error_codes! {
     NotFound = "not_found", 404, "未找到";
     HashMismatch = "hash_mismatch", 422, "文件校验失败，请重新上传";
     OffsetMismatch = "offset_mismatch", 409, "上传位置不一致，请从服务器记录的位置续传";
+    BadSignature = "bad_signature", 401, "签名校验失败";
+    StaleRequest = "stale_request", 401, "请求时间戳超出允许范围";
+    ReplayedRequest = "replayed_request", 409, "重复的请求（nonce 已使用）";
+    UnknownCamera = "unknown_camera", 422, "未登记的摄像头";
+    BadImage = "bad_image", 422, "快照不是有效的 JPEG 图片";
     Internal = "internal", 500, "服务器内部错误";
 }
 

@@ -48,6 +48,8 @@ pub enum ConflictReason {
     NumberNotAssignable,
     /// An event type this build does not know.
     UnknownEventType,
+    /// The same duplicate was already merged into this case.
+    AlreadyMerged,
 }
 
 impl ConflictReason {
@@ -74,6 +76,7 @@ impl ConflictReason {
             ConflictReason::RequestAlreadyPending => "已有同类申请待审批".into(),
             ConflictReason::NumberNotAssignable => "案卷号已分配或案件未立案".into(),
             ConflictReason::UnknownEventType => "未知的事件类型（请升级应用）".into(),
+            ConflictReason::AlreadyMerged => "该重复案件已并入本案".into(),
         }
     }
 }

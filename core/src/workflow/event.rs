@@ -79,6 +79,23 @@ pub struct ReportPayload {
     pub external_deadline: Option<Timestamp>,
 }
 
+/// The reporter of a duplicate, copied into the case that absorbs it (`merge_from`).
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct MergedReporter {
+    /// The actor of the duplicate's report (an inspector, an intake operator or the system).
+    pub actor: Actor,
+    /// The channel the duplicate came in by.
+    pub source: SourceChannel,
+    /// The citizen's name or contact of a public report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<String>,
+    /// The duplicate's id in the system it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Act time of the duplicate's report.
+    pub reported_at: Timestamp,
+}
+
 /// The event types of WORKFLOW.md, with their payloads.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -113,6 +130,15 @@ pub enum EventKind {
     MergeInto {
         /// The case that absorbs this one.
         target: CaseId,
+    },
+    /// 合并（并入方）: the duplicate `source` was merged into this case; its reporter is kept
+    /// here, so the case that absorbs a duplicate lists both reporters. Appended by the intake
+    /// operator together with the `merge_into` on the duplicate.
+    MergeFrom {
+        /// The duplicate case (which carries the matching `merge_into`).
+        source: CaseId,
+        /// Who reported the duplicate.
+        reporter: MergedReporter,
     },
     /// 立案.
     File {
@@ -288,12 +314,13 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every known type name, in workflow order.
-    pub const TYPE_NAMES: [&'static str; 33] = [
+    pub const TYPE_NAMES: [&'static str; 34] = [
         "report",
         "accept",
         "request_verification",
         "verify",
         "merge_into",
+        "merge_from",
         "file",
         "assign_number",
         "reject",
@@ -332,6 +359,7 @@ impl EventKind {
             EventKind::RequestVerification { .. } => "request_verification",
             EventKind::Verify { .. } => "verify",
             EventKind::MergeInto { .. } => "merge_into",
+            EventKind::MergeFrom { .. } => "merge_from",
             EventKind::File { .. } => "file",
             EventKind::AssignNumber { .. } => "assign_number",
             EventKind::Reject { .. } => "reject",

@@ -14,7 +14,7 @@ use super::event::{Event, EventKind, ReportPayload};
 use super::rules::{allowed_sources, role_may_append};
 use super::state::{
     CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord, Escalation, Extension,
-    ParkedInterval, PendingRequest, StageVisit,
+    MergedDuplicate, ParkedInterval, PendingRequest, StageVisit,
 };
 use super::status::Status;
 use crate::model::{Role, Timestamp, Urgency};
@@ -217,6 +217,25 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             in_state(state, &[Reported, AwaitingFiling])?;
             state.merged_into = Some(*target);
             transition(state, ev, Merged);
+            Ok(())
+        }
+        EventKind::MergeFrom { source, reporter } => {
+            require(
+                !state.status.is_terminal(),
+                R::WrongState {
+                    status: state.status,
+                },
+            )?;
+            require(
+                !state.merged_from.iter().any(|m| m.case == *source),
+                R::AlreadyMerged,
+            )?;
+            state.merged_from.push(MergedDuplicate {
+                case: *source,
+                reporter: reporter.clone(),
+                at: act_time(state, ev),
+                by: ev.id,
+            });
             Ok(())
         }
         EventKind::File { .. } => {

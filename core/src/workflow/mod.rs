@@ -16,12 +16,12 @@ mod status;
 
 pub use clock::{ClockError, MAX_CLOCK_AHEAD_MS, check_clock, observe_events};
 pub use conflict::{Conflict, ConflictReason};
-pub use event::{Event, EventKind, ReportPayload};
+pub use event::{Event, EventKind, MergedReporter, ReportPayload};
 pub use fold::{fold, is_centre_role};
 pub use rules::{allowed_roles, allowed_sources, role_may_append};
 pub use state::{
     CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord, Escalation, Extension,
-    ParkedInterval, PendingRequest, StageVisit,
+    MergedDuplicate, ParkedInterval, PendingRequest, Reporter, StageVisit,
 };
 pub use status::{Stage, Status};
 

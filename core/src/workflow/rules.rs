@@ -23,9 +23,12 @@ const ANYONE: &[Role] = &[
 pub fn allowed_roles(type_name: &str) -> &'static [Role] {
     match type_name {
         "report" => &[Inspector, IntakeOperator, System],
-        "accept" | "request_verification" | "merge_into" | "request_check" | "callback" => {
-            &[IntakeOperator]
-        }
+        "accept"
+        | "request_verification"
+        | "merge_into"
+        | "merge_from"
+        | "request_check"
+        | "callback" => &[IntakeOperator],
         "verify" | "check" | "self_handle" => &[Inspector],
         "file"
         | "reject"

@@ -2,7 +2,7 @@
 //! evaluation) read. Built only by [`super::fold`]; never stored as mutable fields.
 
 use super::conflict::Conflict;
-use super::event::ReportPayload;
+use super::event::{MergedReporter, ReportPayload};
 use super::status::Status;
 use crate::codes::{CategoryRef, GridCode};
 use crate::model::{
@@ -133,6 +133,34 @@ pub struct CallbackRecord {
     pub at: Timestamp,
 }
 
+/// A duplicate merged into this case (合并), with its reporter.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Debug)]
+pub struct MergedDuplicate {
+    /// The duplicate case.
+    pub case: CaseId,
+    /// Its reporter.
+    pub reporter: MergedReporter,
+    /// Act time of the merge.
+    pub at: Timestamp,
+    /// The `merge_from` event.
+    pub by: EventId,
+}
+
+/// One reporter of a case: its own, or one of a duplicate merged into it.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Debug)]
+pub struct Reporter {
+    /// The reporting actor.
+    pub actor: Actor,
+    /// The channel.
+    pub source: crate::model::SourceChannel,
+    /// The citizen's name or contact (public reports).
+    pub reporter: Option<String>,
+    /// Act time of the report.
+    pub reported_at: Timestamp,
+    /// The duplicate it came from (`None` for the case's own report).
+    pub merged_from: Option<CaseId>,
+}
+
 /// The state of a case, folded from its events.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Debug, Default)]
 pub struct CaseState {
@@ -164,6 +192,9 @@ pub struct CaseState {
     pub case_number: Option<String>,
     /// The case this one was merged into.
     pub merged_into: Option<CaseId>,
+    /// Duplicates merged into this case, in fold order (each keeps its reporter).
+    #[serde(default)]
+    pub merged_from: Vec<MergedDuplicate>,
     /// Failed checks (返工).
     pub rework_count: u32,
     /// Every check result.
@@ -238,6 +269,29 @@ impl CaseState {
     /// The highest escalation level so far (0 = none).
     pub fn escalation_level(&self) -> u8 {
         self.escalations.iter().map(|e| e.level).max().unwrap_or(0)
+    }
+
+    /// Every reporter: the case's own first, then those of the duplicates merged into it.
+    pub fn reporters(&self) -> Vec<Reporter> {
+        let own = match (&self.reported_by, &self.report, self.reported_at) {
+            (Some(actor), Some(report), Some(at)) => Some(Reporter {
+                actor: *actor,
+                source: report.source,
+                reporter: report.reporter.clone(),
+                reported_at: at,
+                merged_from: None,
+            }),
+            _ => None,
+        };
+        own.into_iter()
+            .chain(self.merged_from.iter().map(|m| Reporter {
+                actor: m.reporter.actor,
+                source: m.reporter.source,
+                reporter: m.reporter.reporter.clone(),
+                reported_at: m.reporter.reported_at,
+                merged_from: Some(m.case),
+            }))
+            .collect()
     }
 
     /// Whether the case has any flagged conflict.

@@ -9,6 +9,8 @@ mod blobs;
 mod cases;
 mod error;
 mod reference;
+mod intake;
+mod open311;
 mod session;
 mod sync;
 
@@ -42,6 +44,8 @@ pub fn router(dep: AppState) -> Router {
         .route("/v1/cases", get(cases::list))
         .route("/v1/cases/{case_id}", get(cases::detail))
         .route("/v1/reference", get(reference::get))
+        .merge(intake::routes())
+        .merge(open311::routes())
         .fallback(|| async { ApiFailure::from(crate::ServerError::not_found("接口")) })
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -49,7 +49,7 @@ pub fn parse_id(text: &str) -> Result<String> {
         .map_err(|_| ServerError::api(ErrorCode::InvalidId, "文件编号须为 64 位十六进制"))
 }
 
-fn final_path(dep: &Deployment, tenant: &str, sha: &str) -> PathBuf {
+pub(crate) fn final_path(dep: &Deployment, tenant: &str, sha: &str) -> PathBuf {
     dep.blobs_dir().join(tenant).join(&sha[..2]).join(&sha[2..])
 }
 

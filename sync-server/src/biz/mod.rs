@@ -9,6 +9,7 @@ mod caller;
 pub mod feed;
 pub mod gate;
 pub mod import;
+pub mod intake;
 pub mod jobs;
 pub mod merge;
 pub mod numbering;

@@ -1,6 +1,7 @@
 //! Who besides the centre may see a case (docs/protocol.md "Scope"): the inspectors of its cell,
-//! its reporter, every inspector ever given its verification or check task, and every
-//! department it was ever dispatched to. Centre roles see the whole tenant.
+//! its reporter (and the reporters of duplicates merged into it), every inspector ever given
+//! its verification or check task, and every department it was ever dispatched to. Centre
+//! roles see the whole tenant.
 //!
 //! The principals are recomputed from the events on every merge and stored in `case_scope`; a
 //! caller's own principals come from [`super::Caller::principals`].
@@ -29,6 +30,13 @@ pub fn case_principals(state: &CaseState, events: &[Event]) -> Vec<String> {
         match &ev.kind {
             EventKind::RequestVerification { assignee } | EventKind::RequestCheck { assignee } => {
                 p.insert(format!("user:{assignee}"));
+            }
+            // The reporter of a duplicate merged into this case follows it here.
+            EventKind::MergeFrom { reporter, .. } => {
+                p.insert(format!("user:{}", ev.actor.user));
+                if reporter.actor.role != Role::System {
+                    p.insert(format!("user:{}", reporter.actor.user));
+                }
             }
             // Whoever wrote to the case keeps seeing it (a reporter, a department user).
             _ if ev.actor.role != Role::System => {

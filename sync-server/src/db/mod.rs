@@ -13,6 +13,7 @@ pub mod blobs;
 pub mod cases;
 pub mod devices;
 pub mod docs;
+pub mod intake;
 pub mod meta;
 pub mod schema;
 pub mod tenants;

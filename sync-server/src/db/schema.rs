@@ -161,6 +161,65 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX blob_refs_by_case ON blob_refs(case_id);
     "#,
+    // 2: intake channels (docs/intake.md): Open311 api keys, the video webhook's secret,
+    // cameras, nonces and alert groups, and the links from external ids to cases.
+    r#"
+    CREATE TABLE intake_keys (                 -- Open311 api_key: only the SHA-256 is kept
+        key_hash   BLOB PRIMARY KEY,
+        tenant     TEXT NOT NULL REFERENCES tenants(code),
+        label      TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) STRICT;
+
+    CREATE TABLE webhook_secrets (             -- HMAC-SHA256 key of the video webhook
+        tenant     TEXT PRIMARY KEY REFERENCES tenants(code),
+        secret     TEXT NOT NULL,              -- base64url; needed in clear to verify
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE cameras (
+        tenant     TEXT NOT NULL REFERENCES tenants(code),
+        code       TEXT NOT NULL,              -- the analytics platform's camera id
+        name       TEXT NOT NULL,
+        lon        REAL NOT NULL,              -- WGS84
+        lat        REAL NOT NULL,
+        cell       TEXT,                       -- unit grid cell, when known
+        address    TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, code)
+    ) STRICT;
+
+    CREATE TABLE webhook_nonces (              -- replay protection
+        tenant  TEXT NOT NULL,
+        nonce   TEXT NOT NULL,
+        seen_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, nonce)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX webhook_nonces_by_time ON webhook_nonces(seen_at);
+
+    CREATE TABLE video_alerts (                -- the open report of a camera and category
+        tenant   TEXT NOT NULL,
+        camera   TEXT NOT NULL,
+        category TEXT NOT NULL,
+        case_id  TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at  INTEGER NOT NULL,
+        count    INTEGER NOT NULL,
+        PRIMARY KEY (tenant, camera, category)
+    ) STRICT;
+
+    CREATE TABLE intake_links (                -- external id → case, one per channel
+        tenant      TEXT NOT NULL REFERENCES tenants(code),
+        channel     TEXT NOT NULL,             -- open311 | superior
+        external_id TEXT NOT NULL,
+        case_id     TEXT NOT NULL,
+        media_url   TEXT,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (tenant, channel, external_id)
+    ) STRICT;
+    CREATE INDEX intake_links_by_case ON intake_links(case_id);
+    "#,
 ];
 
 /// The schema version this build writes.

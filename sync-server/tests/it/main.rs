@@ -4,10 +4,14 @@
 
 mod auth;
 mod blobs;
+mod duplicates;
 mod durability;
 mod feed;
 mod gate;
 mod import;
 mod jobs;
+mod open311;
+mod superior;
 mod support;
 mod sync;
+mod video;

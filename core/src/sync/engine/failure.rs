@@ -69,6 +69,12 @@ impl Failure {
             ErrorCode::TooLarge | ErrorCode::BadMessage | ErrorCode::BadRequest => {
                 FailureClass::Refused
             }
+            // Intake-channel codes (webhook, imports): never sent to a syncing device.
+            ErrorCode::BadSignature
+            | ErrorCode::StaleRequest
+            | ErrorCode::ReplayedRequest
+            | ErrorCode::UnknownCamera
+            | ErrorCode::BadImage => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch

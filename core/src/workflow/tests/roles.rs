@@ -32,6 +32,19 @@ fn setup(type_name: &str) -> (Scenario, K) {
                 target: crate::model::CaseId::from_parts(1, [1; 10]),
             }
         }
+        "merge_from" => {
+            s.patrol();
+            K::MergeFrom {
+                source: crate::model::CaseId::from_parts(1, [2; 10]),
+                reporter: crate::workflow::MergedReporter {
+                    actor: s.inspector2,
+                    source: SourceChannel::InspectorPatrol,
+                    reporter: None,
+                    external_id: None,
+                    reported_at: crate::model::Timestamp(T0),
+                },
+            }
+        }
         "verify" => {
             s.patrol();
             let (i, who) = (s.intake, s.inspector.user);

@@ -118,6 +118,98 @@ fn merge_into_another_case() {
     assert_eq!(st.merged_into, Some(target));
 }
 
+/// A public report merged into a patrol report: the duplicate ends `Merged`, and the case that
+/// absorbs it lists both reporters (the inspector and the citizen), once each.
+#[test]
+fn merge_keeps_both_reporters() {
+    use crate::workflow::MergedReporter;
+    let mut dup = Scenario::new();
+    let intake = dup.intake;
+    let mut public = report(SourceChannel::PublicOpen311, Urgency::Normal);
+    public.reporter = Some("张三 13800000000".into());
+    public.external_id = Some("req-1".into());
+    let sys = dup.system;
+    dup.push(sys, K::Report(public));
+    let target = crate::model::CaseId::from_parts(7, [7; 10]);
+    let source = crate::model::CaseId::from_parts(8, [8; 10]);
+    dup.push(intake, K::MergeInto { target });
+    let dup_state = dup.state();
+    assert_eq!(dup_state.status, Status::Merged);
+
+    let mut main = Scenario::new();
+    main.patrol();
+    let merged = MergedReporter {
+        actor: sys,
+        source: SourceChannel::PublicOpen311,
+        reporter: dup_state.report.as_ref().and_then(|r| r.reporter.clone()),
+        external_id: Some("req-1".into()),
+        reported_at: dup_state.reported_at.expect("reported"),
+    };
+    let intake = main.intake;
+    main.push(
+        intake,
+        K::MergeFrom {
+            source,
+            reporter: merged.clone(),
+        },
+    );
+    // The same duplicate merged twice is a conflict, not a third reporter.
+    main.push(
+        intake,
+        K::MergeFrom {
+            source,
+            reporter: merged,
+        },
+    );
+    let st = main.state();
+    assert_eq!(
+        st.status,
+        Status::Reported,
+        "merging does not move the case"
+    );
+    let reporters = st.reporters();
+    assert_eq!(reporters.len(), 2);
+    assert_eq!(reporters[0].actor, main.inspector);
+    assert_eq!(reporters[0].source, SourceChannel::InspectorPatrol);
+    assert_eq!(reporters[0].merged_from, None);
+    assert_eq!(reporters[1].actor, sys);
+    assert_eq!(reporters[1].source, SourceChannel::PublicOpen311);
+    assert_eq!(reporters[1].reporter.as_deref(), Some("张三 13800000000"));
+    assert_eq!(reporters[1].merged_from, Some(source));
+    assert_eq!(st.conflicts.len(), 1);
+    assert_eq!(st.conflicts[0].reason, R::AlreadyMerged);
+}
+
+#[test]
+fn merge_from_into_a_closed_case_is_a_conflict() {
+    let mut s = Scenario::new();
+    s.patrol();
+    let (i, sh) = (s.intake, s.leader_shift);
+    s.push(sh, K::Reject { reason: "r".into() });
+    let insp = s.inspector2;
+    s.push(
+        i,
+        K::MergeFrom {
+            source: crate::model::CaseId::from_parts(9, [9; 10]),
+            reporter: crate::workflow::MergedReporter {
+                actor: insp,
+                source: SourceChannel::InspectorPatrol,
+                reporter: None,
+                external_id: None,
+                reported_at: crate::model::Timestamp(T0),
+            },
+        },
+    );
+    let st = s.state();
+    assert!(st.merged_from.is_empty());
+    assert_eq!(
+        last_conflict(&s),
+        Some(R::WrongState {
+            status: Status::Rejected
+        })
+    );
+}
+
 #[test]
 fn file_then_number_assigned_by_the_server() {
     let mut s = Scenario::new();

@@ -1,0 +1,173 @@
+//! Cases handed down by a superior platform: JSON and CSV imports are idempotent by the
+//! external id, keep the superior's deadline, refuse a bad file whole, and are for intake
+//! operators only; the CLI runs the same import.
+
+use crate::support::*;
+
+const DEADLINE_1: &str = "2026-12-01T18:00:00+08:00";
+
+fn json_file() -> String {
+    serde_json::json!({
+        "format": "gridcase-superior-cases",
+        "version": 1,
+        "issuer": "兰州市数字城管指挥中心",
+        "cases": [
+            {"external_id": "SJ-2026-0001", "category": "matter:06010", "lon": 103.8343,
+             "lat": 36.0611, "address": "张掖路 88 号", "description": "市级督办：暴露垃圾",
+             "deadline": DEADLINE_1},
+            {"external_id": "SJ-2026-0002", "category": "component:01001", "lon": 103.8401,
+             "lat": 36.0620, "address": "酒泉路", "description": "井盖缺失", "urgency": "urgent",
+             "deadline": "2026-11-30T12:00:00+08:00", "cell": CELL_A},
+            {"external_id": "SJ-2026-0003", "category": "matter:06010", "lon": 103.8392,
+             "lat": 36.0640, "coordinate_system": "gcj02", "description": "垃圾堆放",
+             "deadline": "2026-12-02T18:00:00Z"}
+        ]
+    })
+    .to_string()
+}
+
+const CSV_FILE: &str = "external_id,category,lon,lat,address,description,urgency,deadline,cell
+SJ-2026-0101,matter:06010,103.8350,36.0615,庆阳路,占道经营,normal,2026-12-03T18:00:00+08:00,
+SJ-2026-0102,component:01001,103.8360,36.0616,庆阳路,路灯不亮,urgent,2026-12-04T18:00:00+08:00,620102001001002
+";
+
+async fn import(
+    dev: &Device,
+    content_type: &str,
+    query: &str,
+    body: String,
+) -> (u16, serde_json::Value) {
+    let resp = dev
+        .client
+        .post(format!("{}/v1/intake/superior{query}", dev.base))
+        .bearer_auth(&dev.login.token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn importing_the_same_files_twice_makes_no_duplicates_and_keeps_the_deadline() {
+    let ts = TestServer::start().await;
+    let intake = ts.device("intake").await;
+
+    let (status, first) = import(&intake, "application/json", "", json_file()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["created"].as_array().map(Vec::len), Some(3));
+    assert_eq!(first["skipped"].as_array().map(Vec::len), Some(0));
+    let (status, again) = import(&intake, "application/json", "", json_file()).await;
+    assert_eq!(status, 200);
+    assert_eq!(again["created"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        again["skipped"], first["created"],
+        "same external ids, same cases"
+    );
+
+    let (status, csv1) = import(&intake, "text/csv", "?issuer=省平台", CSV_FILE.into()).await;
+    assert_eq!(status, 200, "{csv1}");
+    assert_eq!(csv1["created"].as_array().map(Vec::len), Some(2));
+    let (_, csv2) = import(&intake, "text/csv", "?issuer=省平台", CSV_FILE.into()).await;
+    assert_eq!(csv2["created"].as_array().map(Vec::len), Some(0));
+    assert_eq!(csv2["skipped"].as_array().map(Vec::len), Some(2));
+
+    let page = intake.get_json("/v1/cases").await.expect("queue");
+    assert_eq!(page["total"], 5);
+
+    // The superior's deadline and external id are kept on the case; it waits for verification.
+    let case = first["created"][0][1].as_str().expect("case id");
+    let detail = intake
+        .get_json(&format!("/v1/cases/{case}"))
+        .await
+        .expect("detail");
+    let report = &detail["state"]["report"];
+    assert_eq!(report["source"], "superior");
+    assert_eq!(report["external_id"], "SJ-2026-0001");
+    let want = chrono::DateTime::parse_from_rfc3339(DEADLINE_1)
+        .expect("time")
+        .timestamp_millis();
+    assert_eq!(report["external_deadline"], want);
+    assert_eq!(report["reporter"], "兰州市数字城管指挥中心");
+    assert_eq!(detail["row"]["status"], "reported");
+    // A GCJ-02 position was converted to WGS84 (hundreds of metres in Lanzhou).
+    let third = first["created"][2][1].as_str().expect("case id");
+    let detail = intake
+        .get_json(&format!("/v1/cases/{third}"))
+        .await
+        .expect("detail");
+    let lon = detail["state"]["report"]["location"]["lon"]
+        .as_f64()
+        .expect("lon");
+    assert!((lon - 103.8392).abs() > 0.001, "{lon}");
+    let second = first["created"][1][1].as_str().expect("case id");
+    let detail = intake
+        .get_json(&format!("/v1/cases/{second}"))
+        .await
+        .expect("detail");
+    assert_eq!(detail["row"]["urgency"], "urgent");
+    assert_eq!(detail["row"]["cell"], CELL_A);
+}
+
+#[tokio::test]
+async fn a_bad_file_is_refused_whole_and_only_intake_may_import() {
+    let ts = TestServer::start().await;
+    let intake = ts.device("intake").await;
+    let bad = CSV_FILE.replace("2026-12-04T18:00:00+08:00", "next friday");
+    let (status, body) = import(&intake, "text/csv", "?issuer=省平台", bad).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "bad_request");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("第 2 条 deadline")),
+        "{body}"
+    );
+    let dup = CSV_FILE.replace("SJ-2026-0102", "SJ-2026-0101");
+    let (status, body) = import(&intake, "text/csv", "?issuer=省平台", dup).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().is_some_and(|m| m.contains("重复")),
+        "{body}"
+    );
+    let foreign_cell = CSV_FILE.replace("620102001001002", CELL_OTHER);
+    let (status, _) = import(&intake, "text/csv", "?issuer=省平台", foreign_cell).await;
+    assert_eq!(status, 400);
+    let (status, _) = import(&intake, "text/csv", "", CSV_FILE.into()).await;
+    assert_eq!(status, 400, "CSV without issuer");
+    let page = intake.get_json("/v1/cases").await.expect("queue");
+    assert_eq!(page["total"], 0, "nothing written");
+
+    let insp = ts.device("insp_a").await;
+    let (status, body) = import(&insp, "application/json", "", json_file()).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+}
+
+#[tokio::test]
+async fn the_cli_import_is_the_same_idempotent_import() {
+    let ts = TestServer::start().await;
+    let intake = ts.device("intake").await;
+    let (status, _) = import(&intake, "application/json", "", json_file()).await;
+    assert_eq!(status, 200);
+    let data = ts.dir.path().join("data");
+    let file = ts.dir.path().join("handed-down.json");
+    std::fs::write(&file, json_file()).expect("write");
+    ts.server.shutdown().await.expect("shutdown");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridcase-server"))
+        .args(["intake", "import-superior", "--tenant", TENANT])
+        .arg(&file)
+        .env("GRIDCASE_DATA_DIR", &data)
+        .env("GRIDCASE_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["created"].as_array().map(Vec::len), Some(0));
+    assert_eq!(report["skipped"].as_array().map(Vec::len), Some(3));
+}
