@@ -81,6 +81,7 @@ error_codes! {
     NotFound = "not_found", 404, "未找到";
     HashMismatch = "hash_mismatch", 422, "文件校验失败，请重新上传";
     OffsetMismatch = "offset_mismatch", 409, "上传位置不一致，请从服务器记录的位置续传";
+    EvaluationForbidden = "evaluation_forbidden", 403, "综合评价仅对值班长、领导和管理员开放";
     Internal = "internal", 500, "服务器内部错误";
 }
 

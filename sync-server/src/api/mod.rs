@@ -8,6 +8,7 @@ mod auth;
 mod blobs;
 mod cases;
 mod error;
+mod evaluation;
 mod session;
 mod sync;
 
@@ -40,6 +41,9 @@ pub fn router(dep: AppState) -> Router {
         )
         .route("/v1/cases", get(cases::list))
         .route("/v1/cases/{case_id}", get(cases::detail))
+        .route("/v1/evaluation", get(evaluation::figures))
+        .route("/v1/evaluation/export.xlsx", get(evaluation::export_xlsx))
+        .route("/v1/evaluation/export.csv", get(evaluation::export_csv))
         .fallback(|| async { ApiFailure::from(crate::ServerError::not_found("接口")) })
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

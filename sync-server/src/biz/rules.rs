@@ -24,6 +24,8 @@ pub mod kind {
     pub const CATALOG_EXTENSIONS: &str = "catalog_extensions";
     /// Responsibility list (权责清单), kept as imported for the dispatcher's suggestions.
     pub const RESPONSIBILITY: &str = "responsibility";
+    /// Evaluation policy (TOML, `EvaluationPolicy::parse_toml`; docs/evaluation.md).
+    pub const EVALUATION: &str = "evaluation";
 }
 
 /// The parsed rules of one tenant.

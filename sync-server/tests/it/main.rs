@@ -5,6 +5,7 @@
 mod auth;
 mod blobs;
 mod durability;
+mod evaluation;
 mod feed;
 mod gate;
 mod import;

@@ -66,9 +66,10 @@ impl Failure {
             | ErrorCode::BadCredentials
             | ErrorCode::UnsupportedProtocol
             | ErrorCode::Forbidden => FailureClass::Fatal,
-            ErrorCode::TooLarge | ErrorCode::BadMessage | ErrorCode::BadRequest => {
-                FailureClass::Refused
-            }
+            ErrorCode::TooLarge
+            | ErrorCode::BadMessage
+            | ErrorCode::BadRequest
+            | ErrorCode::EvaluationForbidden => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch
