@@ -463,3 +463,60 @@ async fn bad_queries_are_refused() {
     assert_eq!(ok["level"], "dispatcher");
     assert_eq!(ok["from"], 1_772_294_400_000_i64);
 }
+
+#[tokio::test]
+async fn a_tenants_own_policy_file_changes_weights_and_grades() {
+    let ts = TestServer::start().await;
+    month_of_cases(&ts).await;
+    let leader = ts.device("leader").await;
+    let q = format!("/v1/evaluation?{}&level=tenant", period());
+    let before = leader.get_json(&q).await.expect("default policy");
+    assert_eq!(row(&before, TENANT)["grade"], "C");
+
+    // Equal region weights and two grades of the tenant's own.
+    let policy = gridcase_core::evaluation::DEFAULT_POLICY
+        .replace("report_rate = 10 ", "report_rate = 25 ")
+        .replace("filed_score = 20 ", "filed_score = 25 ")
+        .replace("close_rate = 30 ", "close_rate = 25 ")
+        .replace("ontime_close_rate = 40", "ontime_close_rate = 25")
+        .replace(
+            "{ grade = \"A\", min = 90 },\n    { grade = \"B\", min = 75 },\n    { grade = \"C\", min = 60 },\n    { grade = \"D\", min = 40 },\n    { grade = \"E\", min = 0 },",
+            "{ grade = \"优\", min = 70 },\n    { grade = \"差\", min = 0 },",
+        );
+    assert!(policy.contains("优"), "the grade bands were replaced");
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("evaluation.toml"), &policy).expect("write");
+    let bad_dir = tempfile::tempdir().expect("dir");
+    let seventy = gridcase_core::evaluation::DEFAULT_POLICY
+        .replace("ontime_close_rate = 40", "ontime_close_rate = 10");
+    std::fs::write(bad_dir.path().join("evaluation.toml"), seventy).expect("write");
+    let dep = ts.server.deployment().clone();
+    let (good, bad) = tokio::task::spawn_blocking(move || {
+        let bad = gridcase_server::biz::import::import_dir(&dep, TENANT, bad_dir.path(), None)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        let good =
+            gridcase_server::biz::import::import_dir(&dep, TENANT, dir.path(), None).map(|_| ());
+        (good, bad)
+    })
+    .await
+    .expect("join");
+    good.expect("imports");
+    let e = bad.expect_err("a 70 % region table is refused on import");
+    assert!(
+        e.contains("evaluation.toml") && e.contains("region.weights"),
+        "{e}"
+    );
+
+    let after = leader.get_json(&q).await.expect("tenant policy");
+    // 25 % × (100 + 100 + 50 + 50) = 75 → 优.
+    assert_eq!(row(&after, TENANT)["score"], 75.0);
+    assert_eq!(row(&after, TENANT)["grade"], "优");
+    let weights: Vec<f64> = after["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .filter_map(|c| c["weight"].as_f64().filter(|w| *w > 0.0))
+        .collect();
+    assert_eq!(weights, [25.0, 25.0, 25.0, 25.0]);
+}
