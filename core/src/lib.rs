@@ -2,7 +2,8 @@
 //! category catalog and codes, case CRDT documents and the device store.
 //!
 //! Layering, from the bottom: [`model`], [`codes`], [`catalog`], [`calendar`], [`workflow`] and
-//! [`deadline`] are pure: no I/O, no clock (`now` is always passed in), no randomness.
+//! [`deadline`] are pure: no I/O, no clock (`now` is always passed in), no randomness; so is
+//! [`evaluation`], the indicators and scores of a period over folded cases.
 //! [`doc`] maps a case to and from its Automerge document. [`store`] (feature `store`) is the
 //! device's SQLite. [`sync`] is the device's sans-I/O sync engine, with its HTTP runtime behind
 //! the feature `client`. Nothing here panics on bad input: every parser returns a typed error and
@@ -17,6 +18,7 @@ pub mod dedup;
 pub mod demo;
 pub mod doc;
 pub mod error;
+pub mod evaluation;
 pub mod grid;
 #[cfg(feature = "media")]
 pub mod media;

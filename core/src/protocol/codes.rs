@@ -86,6 +86,7 @@ error_codes! {
     ReplayedRequest = "replayed_request", 409, "重复的请求（nonce 已使用）";
     UnknownCamera = "unknown_camera", 422, "未登记的摄像头";
     BadImage = "bad_image", 422, "快照不是有效的 JPEG 图片";
+    EvaluationForbidden = "evaluation_forbidden", 403, "综合评价仅对值班长、领导和管理员开放";
     Internal = "internal", 500, "服务器内部错误";
 }
 

@@ -11,6 +11,7 @@ mod error;
 mod reference;
 mod intake;
 mod open311;
+mod evaluation;
 mod session;
 mod sync;
 
@@ -46,6 +47,9 @@ pub fn router(dep: AppState) -> Router {
         .route("/v1/reference", get(reference::get))
         .merge(intake::routes())
         .merge(open311::routes())
+        .route("/v1/evaluation", get(evaluation::figures))
+        .route("/v1/evaluation/export.xlsx", get(evaluation::export_xlsx))
+        .route("/v1/evaluation/export.csv", get(evaluation::export_csv))
         .fallback(|| async { ApiFailure::from(crate::ServerError::not_found("接口")) })
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

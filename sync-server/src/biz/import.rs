@@ -1,8 +1,9 @@
 //! Import of a tenant directory (the demo generator's files, or an administrator's own; formats
 //! in docs/data-formats.md): `tenant.toml`, `departments.csv`, `users.csv`, `cells.geojson`,
 //! `calendar.toml`, `stage_limits.toml`, `responsibility.csv`, and optionally
-//! `catalog_rules.csv` / `catalog_extensions.csv`, `components.geojson` and `places.geojson`.
-//! The geometry files are kept as imported so devices can download them (`GET /v1/reference`).
+//! `catalog_rules.csv` / `catalog_extensions.csv`, `evaluation.toml` (evaluation policy),
+//! `components.geojson` and `places.geojson`. The geometry files are kept as imported so devices
+//! can download them (`GET /v1/reference`).
 //!
 //! Every file is read and parsed before anything is written; then everything is written in one
 //! transaction. Re-importing is safe: departments are keyed by their id, existing users keep
@@ -125,6 +126,10 @@ pub fn import_dir(
     if let Some(text) = read(dir, "stage_limits.toml")? {
         DeadlinePolicy::parse_toml("stage_limits.toml", &text)?;
         files.push((kind::POLICY, "stage_limits.toml", text));
+    }
+    if let Some(text) = read(dir, "evaluation.toml")? {
+        gridcase_core::evaluation::EvaluationPolicy::parse_toml("evaluation.toml", &text)?;
+        files.push((kind::EVALUATION, "evaluation.toml", text));
     }
     if let Some(text) = read(dir, "responsibility.csv")? {
         ResponsibilityList::parse_csv("responsibility.csv", &text)?;

@@ -6,6 +6,8 @@ pub mod admin;
 pub mod auth;
 pub mod blobs;
 mod caller;
+pub mod evaluation;
+pub mod evaluation_export;
 pub mod feed;
 pub mod gate;
 pub mod import;

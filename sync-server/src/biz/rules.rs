@@ -30,6 +30,8 @@ pub mod kind {
     pub const COMPONENTS: &str = "components";
     /// Named roads and places (GeoJSON), handed to devices for address text.
     pub const PLACES: &str = "places";
+    /// Evaluation policy (TOML, `EvaluationPolicy::parse_toml`; docs/evaluation.md).
+    pub const EVALUATION: &str = "evaluation";
 }
 
 /// The parsed rules of one tenant.

@@ -154,3 +154,15 @@ pub fn needing_compaction(conn: &Connection, chunks: i64, bytes: i64) -> Result<
     })
     .collect()
 }
+
+/// The ids of every case of a tenant (evaluation reads them all).
+pub fn tenant_case_ids(conn: &Connection, tenant: &str) -> Result<Vec<CaseId>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT case_id FROM docs WHERE tenant = ?1 ORDER BY case_id")?;
+    let ids = stmt.query_map([tenant], |r| r.get::<_, String>(0))?;
+    ids.map(|id| {
+        let id = id?;
+        CaseId::parse(&id).map_err(|e| ServerError::Internal(format!("docs/{id}: {e}")))
+    })
+    .collect()
+}

@@ -134,3 +134,10 @@ pub fn cell_count(conn: &Connection, tenant: &str) -> Result<i64> {
         |r| r.get(0),
     )?)
 }
+
+/// The tenant's grid cells: `(code, name)` (the import writes "street community" as the name).
+pub fn cells(conn: &Connection, tenant: &str) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare("SELECT code, name FROM cells WHERE tenant = ?1 ORDER BY code")?;
+    let rows = stmt.query_map([tenant], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}

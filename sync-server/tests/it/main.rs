@@ -6,6 +6,7 @@ mod auth;
 mod blobs;
 mod duplicates;
 mod durability;
+mod evaluation;
 mod feed;
 mod gate;
 mod import;

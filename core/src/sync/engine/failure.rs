@@ -74,7 +74,8 @@ impl Failure {
             | ErrorCode::StaleRequest
             | ErrorCode::ReplayedRequest
             | ErrorCode::UnknownCamera
-            | ErrorCode::BadImage => FailureClass::Refused,
+            | ErrorCode::BadImage
+            | ErrorCode::EvaluationForbidden => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch

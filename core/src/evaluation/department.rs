@@ -1,0 +1,150 @@
+//! 部门评价: every department assignment made in the period (a dispatch or fast dispatch whose
+//! act time falls in it), as it stands at the period end.
+//!
+//! An assignment runs from its dispatch to the next dispatch, approved send-back or reopen.
+//! Not charged to the department (left out of 应处置数): an assignment it sent back with
+//! approval (the dispatch was wrong), a case voided by the period end, and a case parked (挂账)
+//! at the period end in this assignment. 处置 = the department's latest handling round ended
+//! with its feedback; 按期 = no handling round of the assignment late; 返工 = a failed check
+//! in the assignment; 超期待处置 = still handling at the period end with the clock overdue;
+//! 延期 = an extension approved in the assignment. A row for every department of the tenant.
+
+use super::case::CaseIndex;
+use super::table::{Figure, Level, Row, finish};
+use super::{Directory, EvalCase, EvaluationPolicy, Period};
+use crate::model::DepartmentId;
+use crate::workflow::{EventKind, Status};
+use std::collections::BTreeMap;
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    due: u64,
+    handled: u64,
+    ontime: u64,
+    rework: u64,
+    overdue_pending: u64,
+    extended: u64,
+}
+
+impl Counts {
+    fn figures(&self) -> Vec<Figure> {
+        vec![
+            Figure::count("due", "应处置数", self.due),
+            Figure::count("handled", "处置数", self.handled),
+            Figure::count("ontime_handled", "按期处置数", self.ontime),
+            Figure::count("late_handled", "超期处置数", self.handled - self.ontime),
+            Figure::count("rework", "返工数", self.rework),
+            Figure::count("overdue_pending", "超期待处置数", self.overdue_pending),
+            Figure::count("extended", "延期数", self.extended),
+            Figure::rate("handle_rate", "处置率", self.handled, self.due, false),
+            Figure::rate(
+                "ontime_handle_rate",
+                "按期处置率",
+                self.ontime,
+                self.due,
+                false,
+            ),
+            Figure::rate("rework_rate", "返工率", self.rework, self.due, true),
+            Figure::rate(
+                "overdue_pending_rate",
+                "超期待处置率",
+                self.overdue_pending,
+                self.due,
+                true,
+            ),
+            Figure::rate("extension_rate", "延期率", self.extended, self.due, true),
+        ]
+    }
+}
+
+/// What one assignment (starting at stay `start`) adds to its department's counts.
+fn assignment_counts(idx: &CaseIndex<'_>, start: usize) -> Option<Counts> {
+    let s = idx.state();
+    let span = idx.assignment(start);
+    let is_current = start + span.len() == s.visits.len();
+    if s.status == Status::Voided
+        || idx.sent_back(start)
+        || (is_current && s.status == Status::Parked)
+    {
+        return None;
+    }
+    let handling: Vec<_> = span
+        .iter()
+        .filter(|v| v.status == Status::InProgress)
+        .collect();
+    let last = handling.last()?;
+    let handled = idx
+        .exit(last)
+        .is_some_and(|e| matches!(e.kind, EventKind::Feedback { .. }));
+    let ontime = handled && handling.iter().all(|v| idx.ended_on_time(v));
+    let rework = span.iter().any(|v| {
+        v.status == Status::AwaitingCheck
+            && idx
+                .exit(v)
+                .is_some_and(|e| matches!(e.kind, EventKind::Check { passed: false, .. }))
+    });
+    let (from, to) = (span[0].entered_at, span.last().and_then(|v| v.exited_at));
+    let extended = s.extensions.iter().any(|e| {
+        e.granted.is_some() && e.requested_at >= from && to.is_none_or(|t| e.requested_at <= t)
+    });
+    Some(Counts {
+        due: 1,
+        handled: u64::from(handled),
+        ontime: u64::from(ontime),
+        rework: u64::from(rework),
+        overdue_pending: u64::from(idx.open_and_overdue(last)),
+        extended: u64::from(extended),
+    })
+}
+
+pub(super) fn evaluate(
+    cases: &[EvalCase],
+    dir: &Directory,
+    period: Period,
+    policy: &EvaluationPolicy,
+) -> super::Table {
+    let mut depts: BTreeMap<DepartmentId, Counts> = dir
+        .departments
+        .keys()
+        .map(|d| (*d, Counts::default()))
+        .collect();
+    for case in cases {
+        let idx = case.index();
+        for (start, dept, _) in idx.dispatches() {
+            if !period.contains(idx.state().visits[start].entered_at) {
+                continue;
+            }
+            let entry = depts.entry(dept).or_default();
+            if let Some(c) = assignment_counts(&idx, start) {
+                entry.due += c.due;
+                entry.handled += c.handled;
+                entry.ontime += c.ontime;
+                entry.rework += c.rework;
+                entry.overdue_pending += c.overdue_pending;
+                entry.extended += c.extended;
+            }
+        }
+    }
+    let rows = depts
+        .into_iter()
+        .map(|(id, c)| Row {
+            id: id.to_string(),
+            name: dir
+                .departments
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| id.to_string()),
+            figures: c.figures(),
+            score: None,
+            grade: None,
+        })
+        .collect();
+    finish(
+        Level::Department,
+        period.from,
+        period.to,
+        rows,
+        Counts::default().figures(),
+        policy,
+    )
+}

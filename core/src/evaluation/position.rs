@@ -1,0 +1,403 @@
+//! 岗位评价: inspectors (监督员), intake operators (受理员), shift leaders (值班长) and
+//! dispatchers (派遣员), over the acts each person made in the period in that role.
+//!
+//! An act is the event that ended a stay (accept, verify, file, dispatch, close, …) or began
+//! the case (report); it counts for its actor in the role the event carries, in the period of
+//! its act time, and is on time when the stay's clock ended within its limit. An inspector's
+//! verification or check task still open at the period end with its clock overdue also counts
+//! as due and late for its assignee; centre tasks still open are nobody's yet and are not
+//! charged to a person. A row for every person whose account has the role, and for anyone who
+//! acted in it.
+
+use super::case::CaseIndex;
+use super::table::{Figure, Level, Row, finish, tier_score};
+use super::{Directory, EvalCase, EvaluationPolicy, Period};
+use crate::model::{Role, SourceChannel, UserId};
+use crate::workflow::{Event, EventKind, Status};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Named counters of one person.
+#[derive(Default, Clone)]
+struct Tally(BTreeMap<&'static str, u64>);
+
+impl Tally {
+    fn inc(&mut self, key: &'static str) {
+        *self.0.entry(key).or_default() += 1;
+    }
+    fn inc_if(&mut self, cond: bool, key: &'static str) {
+        if cond {
+            self.inc(key);
+        }
+    }
+    fn get(&self, key: &str) -> u64 {
+        self.0.get(key).copied().unwrap_or(0)
+    }
+}
+
+type Tallies = BTreeMap<UserId, Tally>;
+
+fn role_of(level: Level) -> Role {
+    match level {
+        Level::Inspector => Role::Inspector,
+        Level::IntakeOperator => Role::IntakeOperator,
+        Level::ShiftLeader => Role::ShiftLeader,
+        _ => Role::Dispatcher,
+    }
+}
+
+/// The user of an act made in `role`.
+fn by(e: Option<&Event>, role: Role) -> Option<UserId> {
+    e.filter(|e| e.actor.role == role).map(|e| e.actor.user)
+}
+
+fn inspector_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
+    let s = idx.state();
+    if let Some(a) = s.reported_by.filter(|a| a.role == Role::Inspector)
+        && period.holds(s.reported_at)
+    {
+        let t = out.entry(a.user).or_default();
+        t.inc("reports");
+        t.inc_if(
+            s.filed_at.is_some() || idx.self_handle_approved(),
+            "valid_reports",
+        );
+        t.inc_if(s.self_handled, "self_handled");
+    }
+    for v in &s.visits {
+        let (due, ontime) = match v.status {
+            Status::AwaitingVerification => ("verify_due", "ontime_verified"),
+            Status::AwaitingCheck => ("check_due", "ontime_checked"),
+            _ => continue,
+        };
+        let done = idx
+            .exit(v)
+            .filter(|e| matches!(e.kind, EventKind::Verify { .. } | EventKind::Check { .. }));
+        if let Some(user) = by(done, Role::Inspector) {
+            if period.holds(v.exited_at) {
+                let t = out.entry(user).or_default();
+                t.inc(due);
+                t.inc_if(idx.ended_on_time(v), ontime);
+            }
+        } else if idx.open_and_overdue(v) {
+            let assignee = idx.entry(v).and_then(|e| match e.kind {
+                EventKind::RequestVerification { assignee }
+                | EventKind::RequestCheck { assignee } => Some(assignee),
+                _ => None,
+            });
+            if let Some(user) = assignee {
+                out.entry(user).or_default().inc(due);
+            }
+        }
+    }
+}
+
+/// 漏报: cases filed in the period in an inspector's cells that came from the public and were
+/// confirmed in the field.
+fn missed(cases: &[EvalCase], dir: &Directory, period: Period, out: &mut Tallies) {
+    for (user, person) in dir.people.iter().filter(|(_, p)| p.role == Role::Inspector) {
+        let t = out.entry(*user).or_default();
+        for case in cases {
+            let s = &case.state;
+            let in_cells = s.cell().is_some_and(|c| person.cells.contains(&c));
+            if !in_cells || !period.holds(s.filed_at) {
+                continue;
+            }
+            t.inc("cell_filed");
+            let public = s.report.as_ref().is_some_and(|r| {
+                matches!(
+                    r.source,
+                    SourceChannel::PublicHotline
+                        | SourceChannel::PublicOpen311
+                        | SourceChannel::PublicApp
+                )
+            });
+            t.inc_if(public && s.verification == Some(true), "missed");
+        }
+    }
+}
+
+fn intake_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
+    let s = idx.state();
+    let role = Role::IntakeOperator;
+    let mut took_in = BTreeSet::new();
+    for v in &s.visits {
+        let entry = idx.entry(v);
+        if matches!(entry.map(|e| &e.kind), Some(EventKind::Report(_)))
+            && period.contains(v.entered_at)
+            && let Some(u) = by(entry, role)
+        {
+            took_in.insert(u);
+        }
+        if !period.holds(v.exited_at) {
+            continue;
+        }
+        let exit = idx.exit(v);
+        let Some(user) = by(exit, role) else { continue };
+        let kind = exit.map(|e| &e.kind);
+        if matches!(
+            kind,
+            Some(
+                EventKind::Accept
+                    | EventKind::RequestVerification { .. }
+                    | EventKind::MergeInto { .. }
+            )
+        ) {
+            took_in.insert(user);
+        }
+        let t = out.entry(user).or_default();
+        match kind {
+            Some(EventKind::RequestVerification { .. }) => {
+                t.inc("verify_dispatched");
+                t.inc_if(idx.ended_on_time(v), "ontime_verify_dispatched");
+            }
+            Some(EventKind::RequestCheck { .. }) => {
+                t.inc("check_dispatched");
+                t.inc_if(idx.ended_on_time(v), "ontime_check_dispatched");
+            }
+            _ => {}
+        }
+    }
+    for u in took_in {
+        out.entry(u).or_default().inc("intake");
+    }
+}
+
+fn shift_leader_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
+    let s = idx.state();
+    for v in s.visits.iter().filter(|v| period.holds(v.exited_at)) {
+        let exit = idx.exit(v);
+        let Some(user) = by(exit, Role::ShiftLeader) else {
+            continue;
+        };
+        let t = out.entry(user).or_default();
+        match exit.map(|e| &e.kind) {
+            Some(EventKind::File { .. } | EventKind::FastDispatch { .. }) => {
+                t.inc("filed");
+                t.inc_if(idx.ended_on_time(v), "ontime_filed");
+                t.inc_if(s.status == Status::Voided, "voided");
+            }
+            Some(EventKind::Close { .. }) => {
+                t.inc("closed");
+                t.inc_if(idx.ended_on_time(v), "ontime_closed");
+            }
+            _ => {}
+        }
+    }
+}
+
+fn dispatcher_acts(
+    idx: &CaseIndex<'_>,
+    period: Period,
+    policy: &EvaluationPolicy,
+    out: &mut Tallies,
+) {
+    let s = idx.state();
+    for (i, v) in s.visits.iter().enumerate() {
+        if !period.holds(v.exited_at) {
+            continue;
+        }
+        let exit = idx.exit(v);
+        let Some(user) = by(exit, Role::Dispatcher) else {
+            continue;
+        };
+        if !matches!(
+            exit.map(|e| &e.kind),
+            Some(EventKind::Dispatch { .. } | EventKind::FastDispatch { .. })
+        ) {
+            continue;
+        }
+        let t = out.entry(user).or_default();
+        t.inc("dispatched");
+        t.inc_if(idx.ended_on_time(v), "ontime_dispatched");
+        let reworked = policy.rework_makes_dispatch_inaccurate
+            && idx.assignment(i + 1).iter().any(|w| {
+                w.status == Status::AwaitingCheck
+                    && idx
+                        .exit(w)
+                        .is_some_and(|e| matches!(e.kind, EventKind::Check { passed: false, .. }))
+            });
+        t.inc_if(idx.sent_back(i + 1) || reworked, "inaccurate");
+    }
+}
+
+fn figures(level: Level, t: &Tally, policy: &EvaluationPolicy) -> Vec<Figure> {
+    let g = |k| t.get(k);
+    match level {
+        Level::Inspector => vec![
+            Figure::count("reports", "上报数", g("reports")),
+            Figure::count("valid_reports", "有效上报数", g("valid_reports")),
+            Figure::rate(
+                "valid_report_rate",
+                "有效上报率",
+                g("valid_reports"),
+                g("reports"),
+                false,
+            ),
+            Figure::count("verify_due", "应核实数", g("verify_due")),
+            Figure::count("ontime_verified", "按时核实数", g("ontime_verified")),
+            Figure::rate(
+                "ontime_verify_rate",
+                "按时核实率",
+                g("ontime_verified"),
+                g("verify_due"),
+                false,
+            ),
+            Figure::count("check_due", "应核查数", g("check_due")),
+            Figure::count("ontime_checked", "按时核查数", g("ontime_checked")),
+            Figure::rate(
+                "ontime_check_rate",
+                "按时核查率",
+                g("ontime_checked"),
+                g("check_due"),
+                false,
+            ),
+            Figure::count("cell_filed", "责任网格立案数", g("cell_filed")),
+            Figure::count("missed", "漏报数", g("missed")),
+            Figure::rate("missed_rate", "漏报率", g("missed"), g("cell_filed"), true),
+            Figure::count("self_handled", "自行处置数", g("self_handled")),
+        ],
+        Level::IntakeOperator => vec![
+            Figure::count("intake", "受理数", g("intake")),
+            Figure::score(
+                "intake_score",
+                "受理数分值",
+                tier_score(&policy.intake_tiers, g("intake")),
+            ),
+            Figure::count("verify_dispatched", "核实派发数", g("verify_dispatched")),
+            Figure::count(
+                "ontime_verify_dispatched",
+                "核实按时派发数",
+                g("ontime_verify_dispatched"),
+            ),
+            Figure::rate(
+                "ontime_verify_dispatch_rate",
+                "核实按时派发率",
+                g("ontime_verify_dispatched"),
+                g("verify_dispatched"),
+                false,
+            ),
+            Figure::count("check_dispatched", "核查派发数", g("check_dispatched")),
+            Figure::count(
+                "ontime_check_dispatched",
+                "核查按时派发数",
+                g("ontime_check_dispatched"),
+            ),
+            Figure::rate(
+                "ontime_check_dispatch_rate",
+                "核查按时派发率",
+                g("ontime_check_dispatched"),
+                g("check_dispatched"),
+                false,
+            ),
+        ],
+        Level::ShiftLeader => {
+            let accurate = g("filed") - g("voided");
+            vec![
+                Figure::count("filed", "立案数", g("filed")),
+                Figure::count("ontime_filed", "按时立案数", g("ontime_filed")),
+                Figure::rate(
+                    "ontime_file_rate",
+                    "按时立案率",
+                    g("ontime_filed"),
+                    g("filed"),
+                    false,
+                ),
+                Figure::count("voided", "作废数", g("voided")),
+                Figure::count("accurate_filed", "准确立案数", accurate),
+                Figure::rate(
+                    "accurate_file_rate",
+                    "准确立案率",
+                    accurate,
+                    g("filed"),
+                    false,
+                ),
+                Figure::count("closed", "应结案数", g("closed")),
+                Figure::count("ontime_closed", "按时结案数", g("ontime_closed")),
+                Figure::rate(
+                    "ontime_close_rate",
+                    "按时结案率",
+                    g("ontime_closed"),
+                    g("closed"),
+                    false,
+                ),
+            ]
+        }
+        _ => {
+            let accurate = g("dispatched") - g("inaccurate");
+            vec![
+                Figure::count("dispatched", "应派遣数", g("dispatched")),
+                Figure::score(
+                    "dispatch_score",
+                    "派遣数分值",
+                    tier_score(&policy.dispatch_tiers, g("dispatched")),
+                ),
+                Figure::count("ontime_dispatched", "按时派遣数", g("ontime_dispatched")),
+                Figure::rate(
+                    "ontime_dispatch_rate",
+                    "按时派遣率",
+                    g("ontime_dispatched"),
+                    g("dispatched"),
+                    false,
+                ),
+                Figure::count("inaccurate", "返工数", g("inaccurate")),
+                Figure::count("accurate_dispatched", "准确派遣数", accurate),
+                Figure::rate(
+                    "accurate_dispatch_rate",
+                    "准确派遣率",
+                    accurate,
+                    g("dispatched"),
+                    false,
+                ),
+            ]
+        }
+    }
+}
+
+pub(super) fn evaluate(
+    level: Level,
+    cases: &[EvalCase],
+    dir: &Directory,
+    period: Period,
+    policy: &EvaluationPolicy,
+) -> super::Table {
+    let role = role_of(level);
+    let mut tallies: Tallies = dir
+        .people
+        .iter()
+        .filter(|(_, p)| p.role == role)
+        .map(|(u, _)| (*u, Tally::default()))
+        .collect();
+    if level == Level::Inspector {
+        missed(cases, dir, period, &mut tallies);
+    }
+    for case in cases {
+        let idx = case.index();
+        match level {
+            Level::Inspector => inspector_acts(&idx, period, &mut tallies),
+            Level::IntakeOperator => intake_acts(&idx, period, &mut tallies),
+            Level::ShiftLeader => shift_leader_acts(&idx, period, &mut tallies),
+            _ => dispatcher_acts(&idx, period, policy, &mut tallies),
+        }
+    }
+    let rows = tallies
+        .iter()
+        .map(|(user, t)| Row {
+            id: user.to_string(),
+            name: dir
+                .people
+                .get(user)
+                .map_or_else(|| user.to_string(), |p| p.name.clone()),
+            figures: figures(level, t, policy),
+            score: None,
+            grade: None,
+        })
+        .collect();
+    finish(
+        level,
+        period.from,
+        period.to,
+        rows,
+        figures(level, &Tally::default(), policy),
+        policy,
+    )
+}

@@ -1,0 +1,191 @@
+//! 区域评价: cells, communities, streets and the tenant, over the cases filed (立案) in the
+//! period, as they stand at its end.
+//!
+//! 立案数 excludes cases parked (挂账) at the period end (the source's "立案数 − 挂账数"); 应结案数
+//! also excludes voided cases; 按期结案 means closed with no handling round late. A row exists
+//! for every region with a case reported, filed or self-handled in the period (the tenant row
+//! always), and 立案数分值 compares the rows of the table with each other.
+
+use super::case::CaseIndex;
+use super::table::{Figure, Level, Row, finish, peer_scores_fewer_better};
+use super::{Directory, EvalCase, EvaluationPolicy, Period};
+use crate::deadline::Clock;
+use crate::model::SourceChannel;
+use crate::workflow::Status;
+use std::collections::BTreeMap;
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    reported: u64,
+    filed: u64,
+    parked: u64,
+    voided: u64,
+    public_verified: u64,
+    closed: u64,
+    ontime_closed: u64,
+    self_handled: u64,
+}
+
+fn is_public(source: SourceChannel) -> bool {
+    matches!(
+        source,
+        SourceChannel::PublicHotline | SourceChannel::PublicOpen311 | SourceChannel::PublicApp
+    )
+}
+
+/// What one case adds to its region's counts.
+fn case_counts(idx: &CaseIndex<'_>, period: Period) -> Counts {
+    let s = idx.state();
+    let mut c = Counts {
+        reported: u64::from(period.holds(s.reported_at)),
+        ..Counts::default()
+    };
+    c.self_handled = u64::from(s.visits.iter().any(|v| {
+        v.status == Status::SelfHandledPendingReview
+            && period.holds(v.exited_at)
+            && idx.self_handle_approved()
+    }));
+    if !period.holds(s.filed_at) {
+        return c;
+    }
+    c.filed = 1;
+    match s.status {
+        Status::Parked => c.parked = 1,
+        Status::Voided => c.voided = 1,
+        _ => {
+            let public = s.report.as_ref().is_some_and(|r| is_public(r.source));
+            c.public_verified = u64::from(public && s.verification == Some(true));
+            if s.status == Status::Closed {
+                c.closed = 1;
+                let late = idx
+                    .case
+                    .deadlines
+                    .clocks
+                    .iter()
+                    .any(|r| r.clock == Clock::Handling && r.on_time() == Some(false));
+                c.ontime_closed = u64::from(!late);
+            }
+        }
+    }
+    c
+}
+
+impl Counts {
+    fn add(&mut self, o: Counts) {
+        self.reported += o.reported;
+        self.filed += o.filed;
+        self.parked += o.parked;
+        self.voided += o.voided;
+        self.public_verified += o.public_verified;
+        self.closed += o.closed;
+        self.ontime_closed += o.ontime_closed;
+        self.self_handled += o.self_handled;
+    }
+
+    fn active(&self) -> bool {
+        self.reported + self.filed + self.self_handled > 0
+    }
+
+    fn figures(&self, filed_score: f64) -> Vec<Figure> {
+        let effective = self.filed - self.parked;
+        let due = effective - self.voided;
+        vec![
+            Figure::count("reported", "上报数", self.reported),
+            Figure::count("filed", "立案数", self.filed),
+            Figure::count("parked", "挂账数", self.parked),
+            Figure::count("voided", "作废数", self.voided),
+            Figure::count("effective_filed", "有效立案数", effective),
+            Figure::score("filed_score", "立案数分值", filed_score),
+            Figure::count("public_verified", "监督举报核实数", self.public_verified),
+            Figure::rate(
+                "report_rate",
+                "监督举报率",
+                self.public_verified,
+                effective,
+                true,
+            ),
+            Figure::count("due_close", "应结案数", due),
+            Figure::count("closed", "结案数", self.closed),
+            Figure::count("ontime_closed", "按期结案数", self.ontime_closed),
+            Figure::rate("close_rate", "结案率", self.closed, due, false),
+            Figure::rate(
+                "ontime_close_rate",
+                "按期结案率",
+                self.ontime_closed,
+                due,
+                false,
+            ),
+            Figure::count("self_handled", "自行处置数", self.self_handled),
+        ]
+    }
+}
+
+/// The region key and name of a case at `level`; None when the case has no cell (it then
+/// counts only for the tenant).
+fn region_of(level: Level, idx: &CaseIndex<'_>, dir: &Directory) -> Option<(String, String)> {
+    if level == Level::Tenant {
+        return Some(dir.tenant.clone());
+    }
+    let cell = idx.state().cell()?;
+    let names = dir.cells.get(&cell).cloned().unwrap_or_default();
+    let pick = |code: String, name: &str| {
+        let name = if name.is_empty() {
+            code.clone()
+        } else {
+            name.to_owned()
+        };
+        (code, name)
+    };
+    Some(match level {
+        Level::Cell => pick(cell.to_string(), &names.cell),
+        Level::Community => pick(cell.community_code(), &names.community),
+        _ => pick(cell.street_code(), &names.street),
+    })
+}
+
+pub(super) fn evaluate(
+    level: Level,
+    cases: &[EvalCase],
+    dir: &Directory,
+    period: Period,
+    policy: &EvaluationPolicy,
+) -> super::Table {
+    let mut regions: BTreeMap<String, (String, Counts)> = BTreeMap::new();
+    if level == Level::Tenant {
+        regions.insert(
+            dir.tenant.0.clone(),
+            (dir.tenant.1.clone(), Counts::default()),
+        );
+    }
+    for case in cases {
+        let idx = case.index();
+        let Some((key, name)) = region_of(level, &idx, dir) else {
+            continue;
+        };
+        let counts = case_counts(&idx, period);
+        let entry = regions.entry(key).or_insert((name, Counts::default()));
+        entry.1.add(counts);
+    }
+    regions.retain(|_, (_, c)| level == Level::Tenant || c.active());
+    let effective: Vec<u64> = regions.values().map(|(_, c)| c.filed - c.parked).collect();
+    let scores = peer_scores_fewer_better(&effective);
+    let rows = regions
+        .into_iter()
+        .zip(scores)
+        .map(|((id, (name, c)), score)| Row {
+            id,
+            name,
+            figures: c.figures(score),
+            score: None,
+            grade: None,
+        })
+        .collect();
+    finish(
+        level,
+        period.from,
+        period.to,
+        rows,
+        Counts::default().figures(100.0),
+        policy,
+    )
+}

@@ -1,0 +1,232 @@
+//! Evaluation (综合评价) for the caller's tenant: reads every case document of the tenant,
+//! folds each as of the period end with the tenant's rules, and hands them with the tenant's
+//! cells, departments and people to the pure [`gridcase_core::evaluation`].
+//!
+//! Invariants: only the caller's tenant is read (every query is keyed by the caller's tenant);
+//! only the shift leader (值班长), leaders (领导) and administrators may evaluate — the figures
+//! rate named colleagues, so intake operators, dispatchers, inspectors and departments are
+//! refused with `evaluation_forbidden`; a tenant without its own `evaluation` file uses the
+//! shipped default policy.
+
+use super::Caller;
+use super::rules::{TenantRules, kind};
+use crate::db::{docs, tenants, users};
+use crate::deployment::Deployment;
+use crate::error::{Result, ServerError};
+use chrono::NaiveDate;
+use gridcase_core::codes::GridCode;
+use gridcase_core::evaluation::{
+    CellNames, ClockRules, DEFAULT_POLICY, Directory, EvalCase, EvaluationPolicy, Level, Period,
+    Person, Table, evaluate,
+};
+use gridcase_core::model::{Role, Timestamp};
+use gridcase_core::protocol::ErrorCode;
+use gridcase_core::workflow::CaseState;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+/// What the caller asks for (the query string of `/v1/evaluation`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct EvaluationQuery {
+    /// Period start: a date `YYYY-MM-DD` (00:00 Asia/Shanghai) or Unix milliseconds.
+    pub from: Option<String>,
+    /// Period end, exclusive, in the same forms.
+    pub to: Option<String>,
+    /// `region`, `department` or `position`, or a level name (`cell`, …, `dispatcher`).
+    pub level: Option<String>,
+    /// With `level=region`: `cell`, `community`, `street` (default) or `tenant`.
+    pub region: Option<String>,
+    /// With `level=position`: `inspector`, `intake_operator`, `shift_leader`, `dispatcher`.
+    pub position: Option<String>,
+}
+
+/// A checked request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvaluationRequest {
+    /// The table.
+    pub level: Level,
+    /// The period.
+    pub period: Period,
+}
+
+/// The figures of one table for the caller's tenant.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvaluationReport {
+    /// The tenant code.
+    pub tenant: String,
+    /// The tenant name.
+    pub tenant_name: String,
+    /// `region`, `department` or `position`.
+    pub family: &'static str,
+    /// The Chinese title of the table.
+    pub title: &'static str,
+    /// The table: level, from, to (Unix ms), columns, rows.
+    #[serde(flatten)]
+    pub table: Table,
+}
+
+/// Whether a role may see evaluations.
+pub fn may_evaluate(role: Role) -> bool {
+    match role {
+        Role::ShiftLeader | Role::Leader | Role::Admin => true,
+        Role::Inspector
+        | Role::IntakeOperator
+        | Role::Dispatcher
+        | Role::Department
+        | Role::System => false,
+    }
+}
+
+fn bad(detail: impl std::fmt::Display) -> ServerError {
+    ServerError::bad_request(detail)
+}
+
+/// A date (00:00 Asia/Shanghai) or Unix milliseconds.
+fn parse_instant(name: &str, text: &str) -> Result<Timestamp> {
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(Timestamp(ms));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(Timestamp::from_shanghai)
+        .ok_or_else(|| bad(format!("{name} 应为日期 YYYY-MM-DD 或毫秒时间戳：{text}")))
+}
+
+impl EvaluationQuery {
+    /// Checks the query.
+    pub fn check(&self) -> Result<EvaluationRequest> {
+        let from = parse_instant(
+            "from",
+            self.from.as_deref().ok_or_else(|| bad("缺少 from"))?,
+        )?;
+        let to = parse_instant("to", self.to.as_deref().ok_or_else(|| bad("缺少 to"))?)?;
+        if to <= from {
+            return Err(bad("to 必须晚于 from"));
+        }
+        let family = self.level.as_deref().unwrap_or("region");
+        let level = match family {
+            "region" => {
+                let r = self.region.as_deref().unwrap_or("street");
+                Level::parse(r)
+                    .filter(|l| l.family() == "region")
+                    .ok_or_else(|| bad(format!("region 应为 cell/community/street/tenant：{r}")))?
+            }
+            "department" => Level::Department,
+            "position" => {
+                let p = self
+                    .position
+                    .as_deref()
+                    .ok_or_else(|| bad("缺少 position"))?;
+                Level::parse(p)
+                    .filter(|l| l.family() == "position")
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "position 应为 inspector/intake_operator/shift_leader/dispatcher：{p}"
+                        ))
+                    })?
+            }
+            other => Level::parse(other).ok_or_else(|| bad(format!("未知的 level：{other}")))?,
+        };
+        Ok(EvaluationRequest {
+            level,
+            period: Period { from, to },
+        })
+    }
+}
+
+/// The tenant's evaluation policy (its file, or the default).
+pub fn tenant_policy(conn: &Connection, tenant: &str) -> Result<EvaluationPolicy> {
+    Ok(match tenants::file(conn, tenant, kind::EVALUATION)? {
+        Some((name, text)) => EvaluationPolicy::parse_toml(&name, &text)?,
+        None => EvaluationPolicy::parse_toml("evaluation/default.toml", DEFAULT_POLICY)?,
+    })
+}
+
+/// The tenant's cells, departments and people.
+fn directory(conn: &Connection, tenant: &str) -> Result<Directory> {
+    let tenant_name = tenants::get(conn, tenant)?
+        .map(|t| t.name)
+        .unwrap_or_default();
+    let mut dir = Directory {
+        tenant: (tenant.to_owned(), tenant_name),
+        ..Directory::default()
+    };
+    for (code, name) in tenants::cells(conn, tenant)? {
+        let Ok(cell) = GridCode::parse(&code) else {
+            continue;
+        };
+        // The import names a cell "street community".
+        let (street, community) = name.split_once(' ').unwrap_or(("", name.as_str()));
+        dir.cells.insert(
+            cell,
+            CellNames {
+                cell: String::new(),
+                community: community.to_owned(),
+                street: street.to_owned(),
+            },
+        );
+    }
+    for d in users::departments(conn, tenant)? {
+        dir.departments.insert(d.id, d.name);
+    }
+    for u in users::list(conn, tenant)? {
+        let cells = users::cells(conn, u.id)?
+            .iter()
+            .filter_map(|c| GridCode::parse(c).ok())
+            .collect();
+        dir.people.insert(
+            u.id,
+            Person {
+                name: u.display_name,
+                role: u.role,
+                cells,
+            },
+        );
+    }
+    Ok(dir)
+}
+
+/// Evaluates one table for the caller's tenant.
+pub fn report(
+    dep: &Deployment,
+    caller: &Caller,
+    req: EvaluationRequest,
+) -> Result<EvaluationReport> {
+    if !may_evaluate(caller.role) {
+        return Err(ServerError::api(
+            ErrorCode::EvaluationForbidden,
+            format!("当前岗位为{}", caller.role.label_zh()),
+        ));
+    }
+    let tenant = caller.tenant_code();
+    let rules: std::sync::Arc<TenantRules> = dep.rules(&tenant)?;
+    let handling = |s: &CaseState| {
+        s.category()
+            .and_then(|c| rules.catalog.handling_limit(c, s.urgency()))
+    };
+    let clock_rules = ClockRules {
+        policy: &rules.policy,
+        calendar: &rules.calendar,
+        handling_limit: &handling,
+    };
+    let to = req.period.to;
+    let (policy, dir, cases) = dep.db().read(|tx| {
+        let policy = tenant_policy(tx, &tenant)?;
+        let dir = directory(tx, &tenant)?;
+        let mut cases = Vec::new();
+        for id in docs::tenant_case_ids(tx, &tenant)? {
+            let read = docs::load(tx, id)?.read_events()?;
+            cases.push(EvalCase::as_of(id, &read.events, to, &clock_rules));
+        }
+        Ok((policy, dir, cases))
+    })?;
+    let table = evaluate(req.level, &cases, &dir, req.period, &policy);
+    Ok(EvaluationReport {
+        tenant: dir.tenant.0.clone(),
+        tenant_name: dir.tenant.1.clone(),
+        family: req.level.family(),
+        title: req.level.label_zh(),
+        table,
+    })
+}
