@@ -160,6 +160,14 @@ fn timeline_summary(kind: &EventKind, r: Option<&Reference>) -> String {
             None => format!("派至 {}", dept(department)),
         },
         EventKind::MergeInto { target } => format!("并入案件 {target}"),
+        EventKind::MergeFrom { source, reporter } => format!(
+            "合并重复案件 {source}（上报人：{}）",
+            reporter
+                .reporter
+                .clone()
+                .or_else(|| user(&reporter.actor.user).into())
+                .unwrap_or_default()
+        ),
         EventKind::AssignNumber { number } => format!("案卷号 {number}"),
         EventKind::RequestExtension { requested, reason } => {
             format!(
@@ -346,65 +354,48 @@ fn clocks_of(state: &CaseState, r: Option<&Reference>) -> Vec<StageClock> {
         .collect()
 }
 
-/// Open cases of the same category near this one reported within a week of it.
+/// Open cases that may be the same problem (core's duplicate detection with the default
+/// thresholds: same category, within 50 m and 72 h), for a case still at intake.
 fn duplicates_of(
     active: &Active,
     id: CaseId,
     state: &CaseState,
     r: Option<&Reference>,
 ) -> Vec<DuplicateCandidate> {
-    let (Some(report), Some(at)) = (state.report.as_ref(), state.reported_at) else {
-        return Vec::new();
-    };
-    if !matches!(
-        state.status,
-        gridcase_core::workflow::Status::Reported | gridcase_core::workflow::Status::AwaitingFiling
-    ) {
+    use gridcase_core::dedup::{DedupPolicy, ReportPoint, candidates};
+    use gridcase_core::workflow::Status;
+    if !matches!(state.status, Status::Reported | Status::AwaitingFiling) {
         return Vec::new();
     }
-    const RADIUS_M: f64 = 50.0;
-    const WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
-    let here = &report.location;
+    let Some(probe) = ReportPoint::of(id, state) else {
+        return Vec::new();
+    };
     active.with_index(|idx| {
-        let mut out: Vec<DuplicateCandidate> = idx
+        let open: Vec<ReportPoint> = idx
             .iter()
-            .filter(|s| s.row.case_id != id && !s.state.status.is_terminal())
-            .filter_map(|s| {
-                let p = s.state.report.as_ref()?;
-                if p.category != report.category {
-                    return None;
-                }
-                let other = s.state.reported_at?;
-                if (other.0 - at.0).abs() > WINDOW_MS {
-                    return None;
-                }
-                let d = metres_between(here.lon, here.lat, p.location.lon, p.location.lat);
-                (d <= RADIUS_M).then(|| DuplicateCandidate {
-                    case_id: s.row.case_id.to_string(),
+            .filter(|s| !s.state.status.is_terminal())
+            .filter_map(|s| ReportPoint::of(s.row.case_id, &s.state))
+            .collect();
+        candidates(&probe, &open, &DedupPolicy::default())
+            .into_iter()
+            .filter_map(|c| {
+                let s = idx.get(&c.case_id)?;
+                Some(DuplicateCandidate {
+                    case_id: c.case_id.to_string(),
                     case_number: s.row.case_number.clone(),
-                    distance_m: (d * 10.0).round() / 10.0,
-                    category_name: r
-                        .and_then(|x| x.category_name(&p.category))
+                    distance_m: (c.distance_m * 10.0).round() / 10.0,
+                    category_name: s
+                        .state
+                        .category()
+                        .and_then(|k| r.and_then(|x| x.category_name(k)))
                         .map(str::to_owned),
                     status_label: s.row.status_label.clone(),
                     created_at: s.row.created_at.0,
-                    score: 1.0 - d / RADIUS_M,
+                    score: c.score,
                 })
             })
-            .collect();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score));
-        out.truncate(10);
-        out
+            .collect()
     })
-}
-
-/// Distance in metres between two nearby WGS84 points (equirectangular; < 0.1 % off within a
-/// few kilometres).
-fn metres_between(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    const R: f64 = 6_371_008.8;
-    let x = (lon2 - lon1).to_radians() * ((lat1 + lat2) / 2.0).to_radians().cos();
-    let y = (lat2 - lat1).to_radians();
-    R * (x * x + y * y).sqrt()
 }
 
 /// A case photo as a data URL: the local copy, else downloaded from the server (and kept).
@@ -512,15 +503,49 @@ pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResu
             format!("当前不能执行此操作：{}", c.reason.label_zh()),
         ));
     }
+    // Merging a duplicate also records, on the case that absorbs it, who reported the
+    // duplicate (`merge_from`), so that case keeps both reporters.
+    let merge_from = match &event.kind {
+        EventKind::MergeInto { target } => Some((*target, merge_from_event(active, id, &folded)?)),
+        _ => None,
+    };
     active.with_store(|s| -> AppResult<()> {
         for (sha, path, size) in files {
             s.enqueue_blob(sha, gridcase_core::store::BlobSource::Path(path), size)?;
         }
         s.append_event(id, &event)?;
+        if let Some((target, e)) = &merge_from {
+            s.append_event(*target, e)?;
+        }
         Ok(())
     })?;
     active.refresh_case(id)?;
+    if let Some((target, _)) = merge_from {
+        active.refresh_case(target)?;
+    }
     Ok(event)
+}
+
+/// The `merge_from` event for the case a duplicate (`source`, folded as `duplicate`) is merged
+/// into.
+fn merge_from_event(active: &Active, source: CaseId, duplicate: &CaseState) -> AppResult<Event> {
+    let (Some(actor), Some(report), Some(at)) = (
+        duplicate.reported_by,
+        duplicate.report.as_ref(),
+        duplicate.reported_at,
+    ) else {
+        return Err(AppError::invalid("该案件没有上报记录，不能合并"));
+    };
+    Ok(active.event(EventKind::MergeFrom {
+        source,
+        reporter: gridcase_core::workflow::MergedReporter {
+            actor,
+            source: report.source,
+            reporter: report.reporter.clone(),
+            external_id: report.external_id.clone(),
+            reported_at: at,
+        },
+    }))
 }
 
 /// Where a point is on the tenant's grid.

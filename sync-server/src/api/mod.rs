@@ -8,10 +8,10 @@ mod auth;
 mod blobs;
 mod cases;
 mod error;
-mod reference;
+mod evaluation;
 mod intake;
 mod open311;
-mod evaluation;
+mod reference;
 mod session;
 mod sync;
 

@@ -436,3 +436,96 @@ fn commands_refuse_bad_input_with_clear_codes() -> Result<()> {
     assert_eq!(e["code"], "network", "{e}");
     Ok(())
 }
+
+/// Reports one problem with a photo at (lon, lat) from an app signed in as an inspector.
+fn report_at(app: &AppUnderTest, lon: f64, lat: f64, text: &str) -> Result<String> {
+    let sha = app.stage("现场.jpg", PHOTO)?;
+    let placement: Value = app.call("locate", json!({"lon": lon, "lat": lat}))?;
+    let categories: Vec<Value> = app.call(
+        "categories_search",
+        json!({"query": "01001", "kind": "component"}),
+    )?;
+    let photo = json!({"sha256": sha, "thumbUrl": "", "width": 640, "height": 480,
+        "exif": {"lon": null, "lat": null, "accuracyM": null, "takenAt": null, "orientation": 1,
+                 "make": null, "model": null}, "name": "现场.jpg"});
+    let draft = json!({"kind": "report", "photos": [photo], "afterPhotos": [],
+        "position": {"lon": lon, "lat": lat, "accuracyM": 4.0, "source": "gps"},
+        "placement": placement, "category": categories[0], "componentId": null,
+        "description": text, "urgency": "normal", "caller": null, "updatedAt": 0});
+    let _: Value = app.call("draft_save", json!({"draft": draft}))?;
+    let submitted: Value = app.call("draft_submit", json!({}))?;
+    Ok(submitted["caseId"].as_str().context("case id")?.to_owned())
+}
+
+#[test]
+fn a_duplicate_is_offered_and_merging_keeps_both_reporters() -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (h, demo) = rt.block_on(Harness::start_demo())?;
+    let server = h.proxy.url();
+    let inspectors: Vec<_> = demo
+        .users
+        .iter()
+        .filter(|u| u.role == Role::Inspector)
+        .take(2)
+        .collect();
+    let (a, b) = (AppUnderTest::new()?, AppUnderTest::new()?);
+    let sa = a.sign_in(&server, &inspectors[0].username)?;
+    b.sign_in(&server, &inspectors[1].username)?;
+    let cell = sa["cells"][0].as_str().context("cells")?.to_owned();
+    let c = demo
+        .cells
+        .iter()
+        .find(|c| c.code.to_string() == cell)
+        .context("cell")?;
+    let p = c
+        .polygon
+        .exterior()
+        .coords()
+        .next()
+        .copied()
+        .context("corner")?;
+    let (lon, lat) = (p.x + 0.0003, p.y - 0.0003);
+    let first = report_at(&a, lon, lat, "井盖缺失")?;
+    a.sync_until_clean()?;
+    let second = report_at(&b, lon + 0.0001, lat, "此处井盖没了")?;
+    b.sync_until_clean()?;
+
+    let intake = AppUnderTest::new()?;
+    intake.sign_in(&server, &user(&demo, Role::IntakeOperator)?.username)?;
+    intake.wait_in_queue("intake", &first)?;
+    intake.wait_in_queue("intake", &second)?;
+    let d = intake.detail(&second)?;
+    let dup = d["duplicates"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["caseId"] == first.as_str()))
+        .with_context(|| format!("{first} offered as a duplicate: {}", d["duplicates"]))?;
+    assert!(dup["distanceM"].as_f64().unwrap_or(1e9) < 20.0);
+    intake.act(&second, json!({"kind": "merge_into", "targetCase": first}))?;
+    intake.sync_until_clean()?;
+    assert_eq!(server_status(&h, &second)?, "merged");
+    let target = intake.detail(&first)?;
+    let merged = target["timeline"]
+        .as_array()
+        .context("timeline")?
+        .iter()
+        .find(|e| e["type"] == "merge_from")
+        .context("merge_from on the absorbing case")?;
+    assert!(merged["summary"].as_str().unwrap_or("").contains(&second));
+    assert!(merged["conflict"].is_null());
+    let events = {
+        let id = CaseId::parse(&first).map_err(anyhow::Error::msg)?;
+        let doc = h
+            .deployment()
+            .db()
+            .read(|tx| gridcase_server::db::docs::load(tx, id))?;
+        doc.events().map_err(|e| anyhow::anyhow!("{e}"))?
+    };
+    let state = gridcase_core::workflow::fold(&events);
+    let reporters: Vec<_> = state.reporters().iter().map(|r| r.actor.user).collect();
+    assert_eq!(reporters.len(), 2, "both reporters are kept: {reporters:?}");
+    drop(rt);
+    Ok(())
+}
