@@ -1,21 +1,41 @@
 #!/usr/bin/env bash
-# Installs what gridcase needs on Debian 12: system packages and the Rust toolchain pinned in
-# rust-toolchain.toml. Idempotent; safe to run again. Run as root or with sudo available.
+# Installs what gridcase needs on Debian 12 and builds the web UI: system packages (the C
+# toolchain; WebKitGTK and friends for the Tauri app; Xvfb, WebKitWebDriver, ImageMagick and a
+# CJK font for the app's end-to-end suite), Node.js ≥ 20.19 for the UI, the Rust toolchain
+# pinned in rust-toolchain.toml, tauri-driver, then `npm ci && npm run build` in ui/.
+# Idempotent; safe to run again. Run as root or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
+packages=(build-essential pkg-config ca-certificates curl
+  libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
+  xvfb xauth webkit2gtk-driver imagemagick fonts-wqy-microhei)
+if ! command -v node >/dev/null 2>&1; then packages+=(nodejs npm); fi
 need_apt=()
-for pkg in build-essential pkg-config ca-certificates curl; do
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${need_apt[@]}"
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 "${need_apt[@]}"
 fi
+
+# Vite 8 needs Node.js ≥ 20.19; Debian 12's own nodejs is 18. When the machine's Node is older,
+# take Node 20 from the npm registry (the `node` package ships the binary) into .tools/node.
+node_ok() { node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; }
+if ! node_ok; then
+  if [ ! -x .tools/node/node_modules/.bin/node ]; then
+    echo "==> Node.js $(node --version) is too old for Vite 8: installing node@20 from the npm registry"
+    npm install --prefix .tools/node --no-audit --no-fund node@20
+  fi
+  export PATH="$PWD/.tools/node/node_modules/.bin:$PATH"
+fi
+echo "node $(node --version), npm $(npm --version)"
 
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
@@ -28,3 +48,13 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 # rust-toolchain.toml pins the version; rustup installs it on first use when it is missing.
 cargo --version
+
+# tauri-driver (the WebDriver bridge for the app's E2E suite), from crates.io.
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "==> cargo install tauri-driver"
+  cargo install tauri-driver --version '^2' --locked
+fi
+
+# The web UI: the app embeds ui/dist at compile time.
+echo "==> ui: npm ci && npm run build"
+(cd ui && npm ci --no-audit --no-fund && npm run build)

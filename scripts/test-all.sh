@@ -1,25 +1,42 @@
 #!/usr/bin/env bash
-# Sets up and runs every check and test: formatting, clippy (warnings are errors), and the whole
-# workspace's tests. Ends with the test runner's summary and one total line.
+# Sets up and runs every check and test: formatting, clippy (warnings are errors), the web UI's
+# type check and Vitest suite, the whole workspace's tests, and the app's end-to-end suite in the
+# real webview under Xvfb (tauri-driver + WebKitWebDriver). Ends with the runners' summaries and
+# one total line over all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PWD/.tools/node/node_modules/.bin:$PATH"
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
-echo "==> cargo clippy --workspace --all-targets -- -D warnings"
+echo "==> cargo clippy --workspace --all-targets -- -D warnings (and the E2E suite's feature)"
 cargo clippy --workspace --all-targets -- -D warnings
-echo "==> cargo build -p gridcase-server --bin gridcase-server (the SIGKILL suite runs the binary)"
+cargo clippy -p gridcase-tests --features e2e --all-targets -- -D warnings
+echo "==> binaries: gridcase-server (the SIGKILL suite runs it) and gridcase-app (the E2E suite runs it)"
 cargo build -p gridcase-server --bin gridcase-server
-echo "==> cargo test --workspace"
+# tauri/test: the same tauri features as the workspace's test build, so tauri is compiled once.
+cargo build -p gridcase-app --bin gridcase-app --features tauri/test
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+status=0
 set +e
-cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+echo "==> ui: npm test (Vitest)"
+(cd ui && NO_COLOR=1 npm test 2>&1) | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+echo "==> cargo test --workspace"
+cargo test --workspace --no-fail-fast 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+echo "==> E2E in the real webview: xvfb-run cargo test -p gridcase-tests --features e2e --test e2e"
+xvfb-run -a -s "-screen 0 1440x1280x24 -nolisten tcp" \
+  cargo test -p gridcase-tests --features e2e --test e2e 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
 echo
-awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+# Cargo: "test result: ok. N passed; M failed; …"; Vitest: "Tests  N passed (N)" / "N failed".
+awk '{ gsub(/\x1b\[[0-9;]*m/, "") }
+     /^test result:/ || /^[[:space:]]*Tests[[:space:]]/ {
+       for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "total: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"

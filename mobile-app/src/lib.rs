@@ -79,8 +79,14 @@ pub fn builder<R: Runtime>(
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 let state = handle.state::<AppState>();
-                if let Err(e) = commands::resume(&handle, &state).await {
-                    tracing::warn!(code = %e.code, "could not resume the saved session");
+                match commands::resume(&handle, &state).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        if let Err(e) = commands::auto_sign_in(&handle, &state).await {
+                            tracing::warn!(code = %e.code, "automatic sign-in failed");
+                        }
+                    }
+                    Err(e) => tracing::warn!(code = %e.code, "could not resume the saved session"),
                 }
                 state.set_ready();
             });

@@ -78,6 +78,52 @@ pub async fn sign_in<R: Runtime>(
     password: String,
     device_name: String,
 ) -> AppResult<SessionDto> {
+    sign_in_with(
+        &app,
+        &state,
+        server_url,
+        tenant,
+        username,
+        password,
+        device_name,
+    )
+    .await
+}
+
+/// At start with no saved session: signs in with `GRIDCASE_PASSWORD` and the sign-in hint
+/// (`GRIDCASE_SERVER`, `GRIDCASE_TENANT`, `GRIDCASE_USER`) when all are set — the README's demo
+/// command opens the desktop app signed in this way. Returns whether it signed in.
+pub async fn auto_sign_in<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> AppResult<bool> {
+    let (Some(hint), Ok(password)) = (state.hint.clone(), std::env::var("GRIDCASE_PASSWORD"))
+    else {
+        return Ok(false);
+    };
+    if hint.username.is_empty() || state.saved_session()?.is_some() {
+        return Ok(false);
+    }
+    let device = "gridcase 演示终端".to_owned();
+    sign_in_with(
+        app,
+        state,
+        hint.server_url,
+        hint.tenant,
+        hint.username,
+        password,
+        device,
+    )
+    .await?;
+    Ok(true)
+}
+
+async fn sign_in_with<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    server_url: String,
+    tenant: String,
+    username: String,
+    password: String,
+    device_name: String,
+) -> AppResult<SessionDto> {
     let server_url = check_url(&server_url)?;
     let username = username.trim().to_owned();
     let tenant = tenant.trim().to_owned();
@@ -147,7 +193,7 @@ pub async fn sign_in<R: Runtime>(
     .map_err(AppError::from)?;
     state.save_session(&saved)?;
     state.set_active(Some(active.clone()));
-    syncer::start(&app, active.clone(), client);
+    syncer::start(app, active.clone(), client);
     Ok(active.session_dto())
 }
 
