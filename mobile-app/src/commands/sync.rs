@@ -34,15 +34,44 @@ pub async fn quarantine_dismiss(state: State<'_, AppState>, id: i64) -> AppResul
     .await
 }
 
-fn check_period(from: &str, to: &str) -> AppResult<()> {
-    let ok = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok();
-    if !ok(from) || !ok(to) {
+/// Checks an inclusive period of dates and returns the exclusive end the server takes (the day
+/// after `to`).
+fn check_period(from: &str, to: &str) -> AppResult<String> {
+    let parse = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let (Some(f), Some(t)) = (parse(from), parse(to)) else {
         return Err(AppError::invalid("日期格式应为 YYYY-MM-DD"));
-    }
-    if from > to {
+    };
+    if f > t {
         return Err(AppError::invalid("开始日期不能晚于结束日期"));
     }
-    Ok(())
+    let end = t
+        .succ_opt()
+        .ok_or_else(|| AppError::invalid("结束日期无效"))?;
+    Ok(end.format("%Y-%m-%d").to_string())
+}
+
+/// The evaluation tables (docs/evaluation.md): the three families, or one table by name.
+fn check_level(level: &str) -> AppResult<String> {
+    const TABLES: [&str; 10] = [
+        "region",
+        "department",
+        "cell",
+        "community",
+        "street",
+        "tenant",
+        "inspector",
+        "intake_operator",
+        "shift_leader",
+        "dispatcher",
+    ];
+    if TABLES.contains(&level) {
+        Ok(level.to_owned())
+    } else {
+        Err(AppError::invalid(format!(
+            "评价对象应为 {} 之一",
+            TABLES.join("、")
+        )))
+    }
 }
 
 async fn get(active: &crate::state::Active, path: &str) -> AppResult<reqwest::Response> {
@@ -102,9 +131,11 @@ pub async fn evaluation_export(
     from: String,
     to: String,
     format: String,
+    level: Option<String>,
 ) -> AppResult<String> {
     let active = state.active()?;
-    check_period(&from, &to)?;
+    let to = check_period(&from, &to)?;
+    let level = check_level(level.as_deref().unwrap_or("street"))?;
     let ext = match format.as_str() {
         "xlsx" => "xlsx",
         "csv" => "csv",
@@ -121,7 +152,7 @@ pub async fn evaluation_export(
         .map_err(|_| AppError::new("network", "下载中断"))?;
     let dir = active.dir.join("exports");
     std::fs::create_dir_all(&dir)?;
-    let path = dir.join(format!("综合评价_{from}_{to}.{ext}"));
+    let path = dir.join(format!("综合评价_{level}_{from}_{to}.{ext}"));
     crate::photos::write_atomic(&path, &bytes)?;
     Ok(path.display().to_string())
 }
