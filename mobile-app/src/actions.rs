@@ -420,6 +420,7 @@ pub fn event_label(type_name: &str) -> &'static str {
         "assign_number" => "生成案卷号",
         "escalate" => "督办升级",
         "add_photo" => "补充照片",
+        "merge_from" => "合并重复案件",
         _ => "未知操作",
     }
 }

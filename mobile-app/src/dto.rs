@@ -1,8 +1,8 @@
-//! The wire types between the UI and the commands (the contract in docs/app-commands.md):
+//! The wire types between the UI and the commands (the contract in docs/app.md):
 //! plain serde structs with camelCase keys, times as Unix milliseconds, WGS84 coordinates.
 //! Nothing here holds logic; the modules that fill them do.
 
-// The fields mirror docs/app-commands.md one for one; documenting each again here would only
+// The fields mirror docs/app.md one for one; documenting each again here would only
 // repeat that file.
 #![allow(missing_docs)]
 use serde::{Deserialize, Serialize};

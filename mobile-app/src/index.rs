@@ -340,3 +340,88 @@ pub fn to_row(s: &CaseSummary, reference: Option<&Reference>) -> CaseRow {
         lat: location.map(|l| l.lat),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridcase_core::model::{Actor, DeviceId};
+
+    fn viewer(role: Role, n: u8) -> Viewer {
+        Viewer {
+            user: UserId::from_parts(1, [n; 10]),
+            role,
+            department: (role == Role::Department).then(|| DepartmentId::from_parts(1, [9; 10])),
+        }
+    }
+
+    fn state(status: Status) -> CaseState {
+        CaseState {
+            status,
+            ..CaseState::default()
+        }
+    }
+
+    #[test]
+    fn each_status_is_in_exactly_one_stage_queue() {
+        let v = viewer(Role::ShiftLeader, 1);
+        let stage_queues = [
+            "intake", "verify", "filing", "dispatch", "handling", "check", "close", "closed",
+        ];
+        for status in [
+            Status::Reported,
+            Status::AwaitingVerification,
+            Status::AwaitingFiling,
+            Status::AwaitingDispatch,
+            Status::InProgress,
+            Status::Parked,
+            Status::FeedbackReceived,
+            Status::AwaitingCheck,
+            Status::AwaitingClose,
+            Status::Closed,
+            Status::Rejected,
+            Status::Voided,
+            Status::Merged,
+        ] {
+            let s = state(status);
+            let n = stage_queues.iter().filter(|q| in_queue(q, &s, &v)).count();
+            assert_eq!(n, 1, "{status:?}");
+            assert!(in_queue("all", &s, &v));
+            assert!(!in_queue("no_such_queue", &s, &v));
+        }
+    }
+
+    #[test]
+    fn my_tasks_follow_the_assignee_and_the_department() {
+        let me = viewer(Role::Inspector, 1);
+        let other = viewer(Role::Inspector, 2);
+        let mut s = state(Status::AwaitingCheck);
+        s.check_assignee = Some(me.user);
+        assert!(in_queue("my_tasks", &s, &me));
+        assert!(!in_queue("my_tasks", &s, &other));
+        s.status = Status::AwaitingVerification;
+        assert!(!in_queue("my_tasks", &s, &me), "a check assignee is not the verifier");
+
+        let dept = viewer(Role::Department, 3);
+        let mut s = state(Status::InProgress);
+        assert!(!in_queue("my_tasks", &s, &dept));
+        s.department = dept.department;
+        assert!(in_queue("my_tasks", &s, &dept));
+        s.status = Status::FeedbackReceived;
+        assert!(!in_queue("my_tasks", &s, &dept));
+    }
+
+    #[test]
+    fn my_reports_are_the_ones_i_reported() {
+        let me = viewer(Role::Inspector, 1);
+        let mut s = state(Status::Reported);
+        assert!(!in_queue("my_reports", &s, &me));
+        s.reported_by = Some(Actor {
+            user: me.user,
+            device: DeviceId::from_parts(1, [4; 10]),
+            role: Role::Inspector,
+            org: None,
+        });
+        assert!(in_queue("my_reports", &s, &me));
+        assert!(!in_queue("my_reports", &s, &viewer(Role::Inspector, 2)));
+    }
+}

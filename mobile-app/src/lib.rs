@@ -4,7 +4,7 @@
 //!
 //! `main.rs` only calls [`run`]; [`builder`] assembles the app (state, commands, start-up) so
 //! tests can drive it with `tauri::test`. Modules: [`state`] (who is signed in, their files),
-//! [`commands`] (the UI's API, docs/app-commands.md), [`syncer`] (background sync and the sync
+//! [`commands`] (the UI's API, docs/app.md), [`syncer`] (background sync and the sync
 //! panel's status), [`index`] (the in-memory case index and queues), [`actions`] (workflow
 //! actions offered and built), [`draft`] (the durable draft and its checks), [`photos`]
 //! (staged photos), [`reference`] (the tenant's offline reference data), [`recent`], [`dto`],

@@ -247,6 +247,12 @@ impl Active {
         Ok(n)
     }
 
+    /// Recomputes the lights of every running clock at the current time.
+    pub fn relight(&self) {
+        let reference = self.reference();
+        lock(&self.index).relight(reference.as_deref(), now());
+    }
+
     /// Re-folds one case in the index.
     pub fn refresh_case(&self, id: CaseId) -> AppResult<()> {
         let reference = self.reference();

@@ -57,7 +57,8 @@ pub fn recount(active: &Active) -> AppResult<SyncStatus> {
     }))
 }
 
-fn emit<R: Runtime>(app: &AppHandle<R>, status: &SyncStatus) {
+/// Pushes the status to the UI.
+pub fn emit<R: Runtime>(app: &AppHandle<R>, status: &SyncStatus) {
     let _ = app.emit(STATUS_EVENT, status);
 }
 
@@ -159,6 +160,7 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
         let a = active.clone();
         let refreshed = tokio::task::spawn_blocking(move || {
             a.refresh_index()?;
+            a.relight();
             recount(&a)
         })
         .await;

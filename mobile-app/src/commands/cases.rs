@@ -433,7 +433,8 @@ pub async fn case_photo(state: State<'_, AppState>, sha256: String) -> AppResult
 
 /// Appends a workflow action to a case, durably, and returns the case again.
 #[tauri::command]
-pub async fn act(
+pub async fn act<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     case_id: String,
     input: ActionInput,
@@ -441,11 +442,12 @@ pub async fn act(
     let active = state.active()?;
     let id = parse_case(&case_id)?;
     let a = active.clone();
-    let detail = blocking(move || {
+    let (detail, status) = blocking(move || {
         apply_action(&a, id, &input)?;
-        detail(&a, id)
+        Ok((detail(&a, id)?, crate::syncer::recount(&a)?))
     })
     .await?;
+    crate::syncer::emit(&app, &status);
     active.kick.notify_one();
     Ok(detail)
 }
@@ -592,11 +594,41 @@ pub async fn categories_recent(state: State<'_, AppState>) -> AppResult<Vec<Cate
     Ok(crate::recent::read(&active.dir))
 }
 
-/// The device's position: the platform's location service on tablets; on desktop the
-/// configured one (`GRIDCASE_POSITION`) or none (then the photo's EXIF or a map pin).
+/// The device's position: a configured one (`GRIDCASE_POSITION`, for kiosks and tests) first;
+/// on tablets the platform's location service (tauri-plugin-geolocation); on desktop none (the
+/// UI then takes the photo's EXIF position or a map pin — the plugin returns zeros there).
 #[tauri::command]
-pub async fn current_position(state: State<'_, AppState>) -> AppResult<Option<Position>> {
-    Ok(state.configured_position.clone())
+pub async fn current_position<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+) -> AppResult<Option<Position>> {
+    if let Some(p) = state.configured_position.clone() {
+        return Ok(Some(p));
+    }
+    #[cfg(mobile)]
+    {
+        use tauri_plugin_geolocation::{GeolocationExt, PositionOptions};
+        let options = PositionOptions {
+            enable_high_accuracy: true,
+            timeout: 15_000,
+            maximum_age: 0,
+        };
+        let p = app
+            .geolocation()
+            .get_current_position(Some(options))
+            .map_err(|e| AppError::new("position_unavailable", format!("无法获取定位：{e}")))?;
+        return Ok(Some(Position {
+            lon: p.coords.longitude,
+            lat: p.coords.latitude,
+            accuracy_m: Some(p.coords.accuracy),
+            source: "gps".into(),
+        }));
+    }
+    #[cfg(not(mobile))]
+    {
+        let _ = &app;
+        Ok(None)
+    }
 }
 
 /// The tenant's departments.

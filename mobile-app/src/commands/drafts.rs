@@ -58,10 +58,15 @@ pub async fn draft_discard(state: State<'_, AppState>) -> AppResult<()> {
 /// Turns the draft into a case in the device store (durable before it returns), queues its
 /// photos for upload and wakes sync.
 #[tauri::command]
-pub async fn draft_submit(state: State<'_, AppState>) -> AppResult<Submitted> {
+pub async fn draft_submit<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+) -> AppResult<Submitted> {
     let active = state.active()?;
     let a = active.clone();
-    let submitted = blocking(move || submit(&a)).await?;
+    let (submitted, status) =
+        blocking(move || Ok((submit(&a)?, crate::syncer::recount(&a)?))).await?;
+    crate::syncer::emit(&app, &status);
     active.kick.notify_one();
     Ok(submitted)
 }

@@ -1,4 +1,4 @@
-//! The Tauri commands: thin adapters from the UI's DTOs (docs/app-commands.md) to core and the
+//! The Tauri commands: thin adapters from the UI's DTOs (docs/app.md) to core and the
 //! app's modules. Every command returns `Result<_, AppError>` so the UI always gets
 //! `{code, message}`; blocking work (SQLite, Automerge, the photo pipeline) runs on the
 //! blocking pool, never on the webview's thread.

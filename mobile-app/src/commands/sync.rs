@@ -106,15 +106,11 @@ pub async fn evaluation(
     level: String,
 ) -> AppResult<serde_json::Value> {
     let active = state.active()?;
-    check_period(&from, &to)?;
-    if !matches!(level.as_str(), "region" | "department" | "position") {
-        return Err(AppError::invalid(
-            "评价对象应为 region、department 或 position",
-        ));
-    }
+    let end = check_period(&from, &to)?;
+    let level = check_level(&level)?;
     let response = get(
         &active,
-        &format!("/v1/evaluation?from={from}&to={to}&level={level}"),
+        &format!("/v1/evaluation?from={from}&to={end}&level={level}"),
     )
     .await?;
     response
@@ -134,7 +130,7 @@ pub async fn evaluation_export(
     level: Option<String>,
 ) -> AppResult<String> {
     let active = state.active()?;
-    let to = check_period(&from, &to)?;
+    let end = check_period(&from, &to)?;
     let level = check_level(level.as_deref().unwrap_or("street"))?;
     let ext = match format.as_str() {
         "xlsx" => "xlsx",
@@ -143,7 +139,7 @@ pub async fn evaluation_export(
     };
     let response = get(
         &active,
-        &format!("/v1/evaluation/export.{ext}?from={from}&to={to}"),
+        &format!("/v1/evaluation/export.{ext}?from={from}&to={end}&level={level}"),
     )
     .await?;
     let bytes = response

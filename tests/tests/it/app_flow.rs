@@ -370,6 +370,13 @@ fn an_offline_report_goes_through_the_whole_workflow_in_the_apps() -> Result<()>
     )?;
     leader.sync_until_clean()?;
     assert_eq!(server_status(&h, &case_id)?, "closed");
+    // The intake operator records the call-back on the closed case.
+    intake.wait_in_queue("closed", &case_id)?;
+    intake.act(
+        &case_id,
+        json!({"kind": "callback", "satisfied": true, "comment": "回访：已修复"}),
+    )?;
+    intake.sync_until_clean()?;
     let closed = inspector.wait_in_queue("my_reports", &case_id)?;
     let d = wait("the inspector's copy to close", || {
         let _: Value = inspector.call("sync_now", json!({}))?;
@@ -526,6 +533,115 @@ fn a_duplicate_is_offered_and_merging_keeps_both_reporters() -> Result<()> {
     let state = gridcase_core::workflow::fold(&events);
     let reporters: Vec<_> = state.reporters().iter().map(|r| r.actor.user).collect();
     assert_eq!(reporters.len(), 2, "both reporters are kept: {reporters:?}");
+    drop(rt);
+    Ok(())
+}
+
+#[test]
+fn a_hotline_call_is_verified_in_the_field_before_filing() -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (h, demo) = rt.block_on(Harness::start_demo())?;
+    let server = h.proxy.url();
+    let inspector_rec = user(&demo, Role::Inspector)?;
+    let inspector = AppUnderTest::new()?;
+    let s = inspector.sign_in(&server, &inspector_rec.username)?;
+    let cell = s["cells"][0].as_str().context("cells")?.to_owned();
+    let c = demo
+        .cells
+        .iter()
+        .find(|c| c.code.to_string() == cell)
+        .context("cell")?;
+    let p = c
+        .polygon
+        .exterior()
+        .coords()
+        .next()
+        .copied()
+        .context("corner")?;
+    let (lon, lat) = (p.x + 0.0003, p.y - 0.0003);
+
+    // The intake operator takes the call: no photo, a map pin, the caller and a call-back wish.
+    let intake = AppUnderTest::new()?;
+    intake.sign_in(&server, &user(&demo, Role::IntakeOperator)?.username)?;
+    let placement: Value = intake.call("locate", json!({"lon": lon, "lat": lat}))?;
+    let categories: Vec<Value> = intake.call("categories_search", json!({"query": "暴露垃圾"}))?;
+    let mut draft = json!({"kind": "hotline", "photos": [], "afterPhotos": [],
+        "position": {"lon": lon, "lat": lat, "accuracyM": null, "source": "manual"},
+        "placement": placement, "category": categories[0], "componentId": null,
+        "description": "小区门口垃圾堆放多日", "urgency": "normal",
+        "caller": {"name": "王先生", "phone": "call-me", "wantsCallback": true}, "updatedAt": 0});
+    let _: Value = intake.call("draft_save", json!({"draft": draft}))?;
+    let e = intake
+        .try_call::<Value>("draft_submit", json!({}))
+        .unwrap_err();
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("invalid_input"), Some("callerPhone"))
+    );
+    draft["caller"]["phone"] = json!("0931-8123456");
+    let _: Value = intake.call("draft_save", json!({"draft": draft}))?;
+    let submitted: Value = intake.call("draft_submit", json!({}))?;
+    let case_id = submitted["caseId"].as_str().context("case id")?.to_owned();
+    intake.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "reported");
+    let d = intake.detail(&case_id)?;
+    assert_eq!(d["report"]["caller"]["name"], "王先生");
+    assert_eq!(d["report"]["caller"]["phone"], "0931-8123456");
+    let actions = intake.actions(&case_id)?;
+    assert!(
+        !actions.contains(&"accept".to_owned()),
+        "a public report needs verification first: {actions:?}"
+    );
+    let assignee = d["assignees"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|u| u["displayName"] == inspector_rec.display_name.as_str())
+        })
+        .and_then(|u| u["userId"].as_str())
+        .context("the cell's inspector among the assignees")?
+        .to_owned();
+    intake.act(
+        &case_id,
+        json!({"kind": "request_verification", "assignee": assignee}),
+    )?;
+    intake.sync_until_clean()?;
+
+    // The inspector verifies on site with a photo.
+    inspector.wait_in_queue("my_tasks", &case_id)?;
+    let photo = inspector.stage("核实.jpg", PHOTO)?;
+    inspector.act(
+        &case_id,
+        json!({"kind": "verify", "passed": true, "photos": [photo]}),
+    )?;
+    inspector.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "awaiting_filing");
+
+    // Filed, then voided as already handled by another channel; the caller is called back.
+    let leader = AppUnderTest::new()?;
+    leader.sign_in(&server, &user(&demo, Role::ShiftLeader)?.username)?;
+    leader.wait_in_queue("filing", &case_id)?;
+    let e = leader
+        .try_call::<Value>("act", json!({"caseId": case_id, "input": {"kind": "void"}}))
+        .unwrap_err();
+    assert_eq!(e["code"], "invalid_input");
+    leader.act(
+        &case_id,
+        json!({"kind": "void", "reason": "已由环卫部门当日清运"}),
+    )?;
+    leader.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case_id)?, "voided");
+    intake.wait_in_queue("closed", &case_id)?;
+    if intake.actions(&case_id)?.contains(&"callback".to_owned()) {
+        intake.act(
+            &case_id,
+            json!({"kind": "callback", "satisfied": true, "comment": "来电人表示满意"}),
+        )?;
+        intake.sync_until_clean()?;
+    }
     drop(rt);
     Ok(())
 }
