@@ -4,7 +4,7 @@ import type * as GeoJSON from 'geojson';
 import type { Backend, Department, MapLayers, SignInInput, SubmitResult } from '../src/backend';
 import type {
   ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, CaseRow, Category, Draft, Light, Placement,
-  Position, QueueCount, QueueId, Session, StagedPhoto, SyncStatus,
+  EvaluationLevel, EvaluationReport, Position, QueueCount, QueueId, Role, Session, StagedPhoto, SyncStatus,
 } from '../src/backend/types';
 
 const PIXEL = 'data:image/svg+xml;utf8,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#8aa"/><text x="20" y="130" font-size="28" fill="#fff">现场照片</text></svg>');
@@ -24,7 +24,7 @@ const STATUSES: [string, string, QueueId][] = [
 ];
 const LIGHTS: (Light | null)[] = ['green', 'green', 'green', 'yellow', 'red'];
 
-export interface FakeOptions { mode?: 'field' | 'supervisor'; cases?: number; signedIn?: boolean; now?: number }
+export interface FakeOptions { mode?: 'field' | 'supervisor'; cases?: number; signedIn?: boolean; now?: number; role?: Role }
 
 export class FakeBackend implements Backend {
   rows: CaseRow[] = [];
@@ -46,6 +46,7 @@ export class FakeBackend implements Backend {
       department: null, departmentName: null, tenant: '620102', tenantName: '兰州市城关区', cells: ['620102001001001'],
       deviceId: 'd-1', mode,
     };
+    if (this.session && o.role) this.session = { ...this.session, role: o.role, roleLabel: ROLE_LABELS[o.role] };
     this.sync = { running: false, online: false, lastSyncAt: this.now - 3600_000, lastError: { code: 'network', message: '无法连接服务器，数据已保存在本机' },
       pendingCases: 2, pendingPhotos: 3, upload: { sha256: 'ab', sent: 300_000, total: 1_200_000 },
       quarantines: [{ id: 7, caseId: '0190a1b2-0000-7000-8000-000000000001', code: 'role_not_allowed', reason: '该角色不能对此案件执行“派遣”', at: this.now - 600_000 }] };
@@ -105,13 +106,16 @@ export class FakeBackend implements Backend {
   async caseDetail(caseId: string): Promise<CaseDetail> {
     const row = this.rows.find((r) => r.caseId === caseId);
     if (!row) throw { code: 'not_found', message: '案件不存在' };
+    const hotline = row.caseNumber == null; // every third fake case came in by phone
     return {
       row,
-      report: { description: '路边有垃圾堆放，影响通行', lon: row.lon!, lat: row.lat!, accuracyM: 6, locationSource: '卫星定位', categoryName: row.categoryName, sourceLabel: '监督员上报', reporterName: '李明', caller: null },
+      report: { description: '路边有垃圾堆放，影响通行', lon: row.lon!, lat: row.lat!, accuracyM: 6, locationSource: '卫星定位', categoryName: row.categoryName,
+        sourceLabel: hotline ? '热线' : '监督员上报', reporterName: hotline ? null : '李明', caller: hotline ? { name: '张女士', phone: '13800138000' } : null },
       photos: [{ sha256: 'a'.repeat(64), role: 'before', roleLabel: '处置前', thumbUrl: PIXEL }, { sha256: 'b'.repeat(64), role: 'after', roleLabel: '处置后', thumbUrl: null }],
       timeline: [
         { eventId: 'e1', type: 'report', label: '上报', actorName: '李明', roleLabel: '信息监督员', at: row.createdAt, summary: '暴露垃圾，城关区东岗街道', conflict: null },
         { eventId: 'e2', type: 'accept', label: '受理', actorName: '赵敏', roleLabel: '受理员', at: row.createdAt + 600_000, summary: '', conflict: null },
+        { eventId: 'e2m', type: 'merge_from', label: '未知操作', actorName: '赵敏', roleLabel: '受理员', at: row.createdAt + 700_000, summary: '合并重复案件 0190a1b2-0001-7000-8000-000000000000（上报人：王强）', conflict: null },
         { eventId: 'e3', type: 'dispatch', label: '派遣', actorName: '孙强', roleLabel: '派遣员', at: row.createdAt + 900_000, summary: '派遣至 城关区环卫局', conflict: '案件已作废，派遣无效' },
       ],
       clocks: [
@@ -163,9 +167,56 @@ export class FakeBackend implements Backend {
     return { cells: { type: 'FeatureCollection', features }, cases: this.rows.slice(0, 40).map((r) => ({ caseId: r.caseId, lon: r.lon!, lat: r.lat!, light: r.light, statusLabel: r.statusLabel, caseNumber: r.caseNumber })) };
   }
   async departments(): Promise<Department[]> { return [{ id: 'dep-1', name: '城关区市政局' }, { id: 'dep-3', name: '城关区环卫局' }, { id: 'dep-5', name: '城关区园林局' }]; }
-  async evaluation() {
-    return { period: '2026-07', level: 'region', rows: [{ 区域: '东岗街道', 上报数: 120, 立案数: 110, 按期结案率: 0.934, 综合得分: 92.5 }, { 区域: '雁北街道', 上报数: 98, 立案数: 95, 按期结案率: 0.87, 综合得分: 88.1 }] };
+  evalCalls: { from: string; to: string; level: EvaluationLevel; format?: string }[] = [];
+  async evaluation(from: string, to: string, level: EvaluationLevel): Promise<EvaluationReport> {
+    this.evalCalls.push({ from, to, level });
+    const role = this.session?.role;
+    if (role !== 'shift_leader' && role !== 'leader' && role !== 'admin') {
+      throw { code: 'evaluation_forbidden', message: `综合评价仅对值班长、领导和管理员开放：当前岗位为${this.session?.roleLabel ?? '未知'}` };
+    }
+    return fakeEvaluation(from, to, level);
   }
-  async evaluationExport(_f: number, _t: number, format: 'xlsx' | 'csv') { return `/home/user/gridcase/评价-2026-07.${format}`; }
+  async evaluationExport(from: string, to: string, format: 'xlsx' | 'csv', level: EvaluationLevel) {
+    this.evalCalls.push({ from, to, level, format });
+    return `/home/user/.local/share/gridcase/exports/综合评价_${level}_${from}_${to}.${format}`;
+  }
   async onSyncStatus(h: (s: SyncStatus) => void) { this.listeners.push(h); return () => { this.listeners = this.listeners.filter((x) => x !== h); }; }
+}
+
+const ROLE_LABELS: Record<Role, string> = {
+  inspector: '信息监督员', intake_operator: '受理员', shift_leader: '值班长', dispatcher: '派遣员',
+  department: '专业部门', leader: '领导', admin: '管理员', system: '系统',
+};
+
+/** A street table shaped like the server's (docs/evaluation.md), for any level (TEST ONLY). */
+export function fakeEvaluation(from: string, to: string, level: EvaluationLevel): EvaluationReport {
+  const [y, m, d] = to.split('-').map(Number);
+  const start = Date.UTC(...(from.split('-').map(Number).map((v, i) => (i === 1 ? v - 1 : v)) as [number, number, number])) - 8 * 3600_000;
+  const end = Date.UTC(y, m - 1, d + 1) - 8 * 3600_000;
+  const columns = [
+    { key: 'reported', label: '上报数', kind: 'count' as const, weight: 0 },
+    { key: 'filed_score', label: '立案数分值', kind: 'score' as const, weight: 20 },
+    { key: 'report_rate', label: '监督举报率', kind: 'rate' as const, weight: 10 },
+    { key: 'close_rate', label: '结案率', kind: 'rate' as const, weight: 30 },
+    { key: 'ontime_close_rate', label: '按期结案率', kind: 'rate' as const, weight: 40 },
+  ];
+  const row = (id: string, name: string, reported: number, filedScore: number, rr: number | null, cr: number | null, ocr: number | null, score: number | null, grade: string | null) => ({
+    id, name, score, grade,
+    figures: [
+      { key: 'reported', label: '上报数', kind: 'count' as const, value: reported, weight: 0 },
+      { key: 'filed_score', label: '立案数分值', kind: 'score' as const, value: filedScore, score: filedScore, weight: 20 },
+      { key: 'report_rate', label: '监督举报率', kind: 'rate' as const, value: rr, numerator: rr == null ? null : Math.round(rr * 20), denominator: rr == null ? 0 : 20, ...(rr == null ? {} : { score: 100 * (1 - rr) }), weight: 10 },
+      { key: 'close_rate', label: '结案率', kind: 'rate' as const, value: cr, ...(cr == null ? {} : { score: 100 * cr }), weight: 30 },
+      { key: 'ontime_close_rate', label: '按期结案率', kind: 'rate' as const, value: ocr, ...(ocr == null ? {} : { score: 100 * ocr }), weight: 40 },
+    ],
+  });
+  return {
+    tenant: '620102', tenant_name: '城关区', family: 'region', title: '街道评价', level, from: start, to: end, columns,
+    rows: [
+      row('620102001', '东岗街道', 24, 0, 0.05, 0.8, 0.55, 65.05555555555556, 'C'),
+      row('620102002', '雁北街道', 12, 100, 0, 0.95, 0.9, 94.5, 'A'),
+      row('620102003', '拱星墩街道', 30, 40, 0.1, 0.7, 0.4, 48.0, 'D'),
+      row('620102004', '盐场路街道', 0, 100, null, null, null, null, null),
+    ],
+  };
 }

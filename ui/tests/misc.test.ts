@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { rankCategories, withRecent, filterKind } from '../src/logic/categories';
-import { extractTables, formatCell, isNumericColumn } from '../src/logic/table';
 import { initialValues, toActionInput, validateAction } from '../src/logic/actions';
 import { syncSummaryKey, uploadPercent } from '../src/logic/sync';
 import { toApiError } from '../src/backend';
@@ -20,26 +19,6 @@ describe('category ranking', () => {
   it('recent first without duplicates, and kind filter', () => {
     expect(withRecent([list[2]], list).map((x) => x.code)).toEqual(['02001', '01006', '01001', '0101']);
     expect(filterKind(list, 'component').map((x) => x.code)).toEqual(['0101']);
-  });
-});
-
-describe('evaluation tables', () => {
-  it('finds arrays of objects at any depth, with the union of keys', () => {
-    const t = extractTables({ period: '2026-07', rows: [{ name: '城关', score: 95.5 }, { name: '东岗', rate: 0.9 }], nested: { depts: [{ id: 1 }] } });
-    expect(t.map((x) => x.title)).toEqual(['', 'rows', 'nested.depts']);
-    expect(t[1].columns).toEqual(['name', 'score', 'rate']);
-    expect(isNumericColumn(t[1], 'score')).toBe(true);
-    expect(isNumericColumn(t[1], 'name')).toBe(false);
-  });
-  it('a bare array of objects is one table; scalars and garbage give none', () => {
-    expect(extractTables([{ a: 1 }, { b: 2 }])).toHaveLength(1);
-    expect(extractTables(42)).toEqual([]);
-    expect(extractTables(null)).toEqual([]);
-  });
-  it('formats cells', () => {
-    expect(formatCell(0.12345)).toBe('0.12');
-    expect(formatCell(null)).toBe('—');
-    expect(formatCell(true)).toBe('是');
   });
 });
 

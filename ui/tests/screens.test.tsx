@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { render } from 'preact';
 import { App } from '../src/app';
 import { setLocale } from '../src/i18n';
-import { FakeBackend } from './fake-backend';
+import { FakeBackend, fakeEvaluation } from './fake-backend';
+import { formatDate, monthRange } from '../src/logic/time';
+import type { Role } from '../src/backend/types';
 
 if (!(globalThis as { ResizeObserver?: unknown }).ResizeObserver) {
   (globalThis as { ResizeObserver?: unknown }).ResizeObserver = class { observe() {} disconnect() {} unobserve() {} };
@@ -86,14 +88,113 @@ describe('supervisor mode', () => {
     await until(() => document.body.textContent!.includes('请填写理由'));
     expect(b.acts).toEqual([]);
   });
-  it('renders evaluation JSON as a table', async () => {
+  it('shows the caller of a hotline case and a merge_from entry', async () => {
     const b = new FakeBackend({ mode: 'supervisor', cases: 5 });
     mount(b);
-    (await until(() => q('nav-evaluation'))).click();
-    (await until(() => q('eval-query'))).click();
-    const tb = await until(() => q('eval-table-1'));
-    expect(tb.querySelectorAll('tbody tr').length).toBe(2);
-    expect(tb.textContent).toContain('东岗街道');
+    (await until(() => q(`case-row-${b.rows[0].caseId}`))).click();
+    expect((await until(() => q('detail-caller'))).textContent).toBe('张女士');
+    expect(q('detail-caller-phone')!.textContent).toBe('13800138000');
+    const merge = q('event-merge_from')!;
+    expect(merge.querySelector('strong')!.textContent).toBe('合并重复案件');
+    expect(merge.textContent).toContain('上报人：王强');
+  });
+});
+
+describe('role gating (supervisor)', () => {
+  const navs = async (role: Role) => {
+    const b = new FakeBackend({ mode: 'supervisor', cases: 3, role });
+    mount(b);
+    await until(() => q('nav-all'));
+    const r = { evaluation: !!q('nav-evaluation'), hotline: !!q('nav-hotline') };
+    render(null, root); root.remove();
+    return r;
+  };
+  it('综合评价 only for shift leaders, leaders and admins; 热线受理 only for intake operators and admins', async () => {
+    expect(await navs('shift_leader')).toEqual({ evaluation: true, hotline: false });
+    expect(await navs('leader')).toEqual({ evaluation: true, hotline: false });
+    expect(await navs('admin')).toEqual({ evaluation: true, hotline: true });
+    expect(await navs('intake_operator')).toEqual({ evaluation: false, hotline: true });
+    expect(await navs('dispatcher')).toEqual({ evaluation: false, hotline: false });
+    root = document.createElement('div'); document.body.appendChild(root); // for afterEach
+  });
+});
+
+describe('evaluation', () => {
+  const DAY = 86_400_000;
+  const open = async (b: FakeBackend) => { mount(b); (await until(() => q('nav-evaluation'))).click(); };
+
+  it('runs this month as 街道 on open and renders the table, weights, grades and the chart', async () => {
+    const b = new FakeBackend({ mode: 'supervisor', cases: 5 });
+    await open(b);
+    const table = await until(() => q('eval-table'));
+    const m = monthRange(Date.now());
+    expect(b.evalCalls).toEqual([{ from: formatDate(m.from), to: formatDate(m.to - DAY), level: 'street' }]);
+    expect(q('eval-heading')!.textContent).toBe(`城关区 街道评价（${formatDate(m.from)} 至 ${formatDate(m.to - DAY)}）`);
+    const heads = [...table.querySelectorAll('th')].map((th) => th.textContent!.replace(/ [▲▼]$/, ''));
+    expect(heads).toEqual(['名称', '上报数', '立案数分值（20%）', '监督举报率（10%）', '结案率（30%）', '按期结案率（40%）', '综合指标值', '等级']);
+    // best first, the row without a score last
+    expect([...table.querySelectorAll('tbody tr')].map((tr) => tr.getAttribute('data-testid')))
+      .toEqual(['eval-row-620102002', 'eval-row-620102001', 'eval-row-620102003', 'eval-row-620102004']);
+    const east = q('eval-row-620102001')!;
+    expect(east.querySelector('[data-key="report_rate"]')!.textContent).toBe('5.0%');
+    expect(east.querySelector('[data-key="report_rate"]')!.getAttribute('title')).toBe('1 / 20');
+    expect(east.querySelector('[data-key="score"]')!.textContent).toBe('65.06');
+    expect(east.dataset.grade).toBe('C');
+    const none = q('eval-row-620102004')!;
+    expect(none.querySelector('[data-key="close_rate"]')!.textContent).toBe('—');
+    expect(none.querySelector('[data-key="score"]')!.textContent).toBe('—');
+    const bars = [...q('eval-chart')!.querySelectorAll<HTMLElement>('[data-testid^="eval-bar-"]')];
+    expect(bars.map((x) => x.dataset.testid)).toEqual(['eval-bar-620102002', 'eval-bar-620102001', 'eval-bar-620102003']);
+    expect(bars[0].dataset.width).toBe('94.5');
+    expect(document.body.textContent).toContain('另有 1 个对象没有综合指标值');
+  });
+  it('sorts by a clicked header, queries another level and exports it', async () => {
+    const b = new FakeBackend({ mode: 'supervisor', cases: 5 });
+    await open(b);
+    await until(() => q('eval-table'));
+    q('eval-sort-reported')!.click();
+    await until(() => q('eval-table')!.dataset.sort === 'reported');
+    expect(q('eval-table')!.querySelector('tbody tr')!.getAttribute('data-testid')).toBe('eval-row-620102003');
+    const sel = q('eval-level') as HTMLSelectElement;
+    sel.value = 'dispatcher';
+    sel.dispatchEvent(new Event('change', { bubbles: true }));
+    type(q('eval-from')!, '2026-03-01');
+    type(q('eval-to')!, '2026-03-31');
+    await sleep(0);
+    q('eval-run')!.click();
+    await until(() => b.evalCalls.length === 2);
+    expect(b.evalCalls[1]).toEqual({ from: '2026-03-01', to: '2026-03-31', level: 'dispatcher' });
+    await until(() => q('eval-heading')!.textContent!.includes('2026-03-01 至 2026-03-31'));
+    expect(q('eval-table')!.dataset.sort).toBe('score');
+    q('eval-export-csv')!.click();
+    const toast = await until(() => document.querySelector<HTMLElement>('[data-testid="toast"][data-kind="success"]'));
+    expect(toast.textContent).toContain('综合评价_dispatcher_2026-03-01_2026-03-31.csv');
+    expect(b.evalCalls[2]).toEqual({ from: '2026-03-01', to: '2026-03-31', level: 'dispatcher', format: 'csv' });
+  });
+  it('refuses a reversed period without calling the backend', async () => {
+    const b = new FakeBackend({ mode: 'supervisor', cases: 5 });
+    await open(b);
+    await until(() => q('eval-table'));
+    type(q('eval-from')!, '2026-03-31');
+    type(q('eval-to')!, '2026-03-01');
+    await sleep(0);
+    q('eval-run')!.click();
+    await until(() => document.body.textContent!.includes('请输入正确的日期范围'));
+    expect(b.evalCalls).toHaveLength(1);
+  });
+  it('shows the server\'s refusal and an empty period', async () => {
+    const b = new FakeBackend({ mode: 'supervisor', cases: 5 });
+    b.evaluation = async () => { throw { code: 'evaluation_forbidden', message: '综合评价仅对值班长、领导和管理员开放：当前岗位为派遣员' }; };
+    await open(b);
+    const err = await until(() => q('eval-error'));
+    expect(err.dataset.code).toBe('evaluation_forbidden');
+    expect(err.textContent).toBe('综合评价仅对值班长、领导和管理员开放：当前岗位为派遣员');
+    expect(q('eval-table')).toBeNull();
+    b.evaluation = async (f, t, l) => ({ ...fakeEvaluation(f, t, l), rows: [] });
+    q('eval-run')!.click();
+    await until(() => q('eval-empty'));
+    expect(q('eval-error')).toBeNull();
+    expect(q('eval-empty')!.textContent).toContain('该期间没有评价对象');
   });
 });
 

@@ -5,7 +5,7 @@
 import type * as GeoJSON from 'geojson';
 import type {
   ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, Category, Draft, MapCase, Placement,
-  Position, Session, StagedPhoto, SyncStatus, ApiError,
+  EvaluationLevel, EvaluationReport, Position, Session, StagedPhoto, SyncStatus, ApiError,
 } from './types';
 
 export type * from './types';
@@ -13,7 +13,6 @@ export type * from './types';
 export interface MapLayers { cells: GeoJSON.FeatureCollection; cases: MapCase[] }
 export interface SubmitResult { caseId: string; durableMs: number }
 export interface Department { id: string; name: string }
-export type EvaluationLevel = 'region' | 'department' | 'position';
 export type ExportFormat = 'xlsx' | 'csv';
 export interface SignInInput {
   serverUrl: string; tenant: string; username: string; password: string; deviceName: string;
@@ -41,8 +40,10 @@ export interface Backend {
   quarantineDismiss(id: number): Promise<SyncStatus>;
   mapLayers(): Promise<MapLayers>;
   departments(): Promise<Department[]>;
-  evaluation(from: number, to: number, level: EvaluationLevel): Promise<unknown>;
-  evaluationExport(from: number, to: number, format: ExportFormat): Promise<string>;
+  /** `from`/`to`: inclusive Shanghai days `YYYY-MM-DD`. Resolves to the server's JSON as is. */
+  evaluation(from: string, to: string, level: EvaluationLevel): Promise<EvaluationReport>;
+  /** Saves the table as XLSX/CSV on the device; resolves to the file's path. */
+  evaluationExport(from: string, to: string, format: ExportFormat, level: EvaluationLevel): Promise<string>;
   /** Subscribes to `sync://status`; resolves to the unsubscribe function. */
   onSyncStatus(handler: (status: SyncStatus) => void): Promise<() => void>;
 }
@@ -105,11 +106,11 @@ export class TauriBackend implements Backend {
   quarantineDismiss(id: number) { return this.call<SyncStatus>('quarantine_dismiss', { id }); }
   mapLayers() { return this.call<MapLayers>('map_layers'); }
   departments() { return this.call<Department[]>('departments'); }
-  evaluation(from: number, to: number, level: EvaluationLevel) {
-    return this.call<unknown>('evaluation', { from, to, level });
+  evaluation(from: string, to: string, level: EvaluationLevel) {
+    return this.call<EvaluationReport>('evaluation', { from, to, level });
   }
-  evaluationExport(from: number, to: number, format: ExportFormat) {
-    return this.call<string>('evaluation_export', { from, to, format });
+  evaluationExport(from: string, to: string, format: ExportFormat, level: EvaluationLevel) {
+    return this.call<string>('evaluation_export', { from, to, format, level });
   }
   async onSyncStatus(handler: (status: SyncStatus) => void) {
     try {

@@ -130,4 +130,22 @@ export interface SyncStatus {
 export interface MapCase { caseId: string; lon: number; lat: number; light: Light | null; statusLabel: string; caseNumber: string | null }
 // map_layers() -> { cells: GeoJSON.FeatureCollection; cases: MapCase[] }   cells: mine (field) or all (supervisor); feature properties {code, community, street, openCases}
 // departments() -> { id: string; name: string }[]
-// evaluation({from, to, level}) -> unknown (server JSON, passed through) ; evaluation_export({from, to, format: 'xlsx'|'csv'}) -> string (saved path)
+// evaluation({from, to, level}) -> EvaluationReport (the server's JSON passed through: snake_case keys)
+// evaluation_export({from, to, format: 'xlsx'|'csv', level}) -> string (saved path)
+//   from/to: inclusive Shanghai days 'YYYY-MM-DD' (the Rust side sends the day after `to` to the server)
+
+/** One evaluation table (docs/evaluation.md). */
+export type EvaluationLevel = 'street' | 'community' | 'cell' | 'tenant' | 'department'
+  | 'inspector' | 'intake_operator' | 'shift_leader' | 'dispatcher';
+export type FigureKind = 'count' | 'rate' | 'score';
+export interface EvaluationColumn { key: string; label: string; kind: FigureKind; weight: number | null }
+export interface EvaluationFigure {
+  key: string; label: string; kind: FigureKind; value: number | null;
+  numerator?: number | null; denominator?: number | null; score?: number | null; weight?: number | null;
+}
+export interface EvaluationRow { id: string; name: string; figures: EvaluationFigure[]; score: number | null; grade: string | null }
+export interface EvaluationReport {
+  tenant: string; tenant_name: string; family: 'region' | 'department' | 'position'; title: string;
+  level: string; from: number; to: number;   // Unix ms; `to` exclusive
+  columns: EvaluationColumn[]; rows: EvaluationRow[];
+}

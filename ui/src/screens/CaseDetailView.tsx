@@ -5,6 +5,7 @@ import type { ActionSpec, CaseDetail, PhotoInfo } from '../backend/types';
 import type { ActionValues } from '../logic/actions';
 import { formatDateTime, formatDeadline } from '../logic/time';
 import { formatAccuracy, formatLonLat } from '../logic/position';
+import { eventLabel, isMergeEvent } from '../logic/timeline';
 import { t } from '../i18n';
 import { useApp, useFail } from '../ui/context';
 import { LightBadge, Modal, Spinner, SyncBadge } from '../ui/common';
@@ -76,7 +77,8 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
             <dl class="kv">
               <dt>{t('detail.source')}</dt><dd>{rep.sourceLabel}</dd>
               {rep.reporterName && <><dt>{t('detail.reporter')}</dt><dd>{rep.reporterName}</dd></>}
-              {rep.caller && <><dt>{t('detail.caller')}</dt><dd>{rep.caller.name ?? '—'} {rep.caller.phone ?? ''}</dd></>}
+              {rep.caller && <><dt>{t('detail.caller')}</dt><dd data-testid="detail-caller">{rep.caller.name || '—'}</dd>
+                <dt>{t('detail.callerPhone')}</dt><dd class="mono" data-testid="detail-caller-phone">{rep.caller.phone || '—'}</dd></>}
               <dt>{t('report.category')}</dt><dd>{rep.categoryName ?? '—'}</dd>
               <dt>{t('report.cell')}</dt><dd>{r.cell ?? '—'}</dd>
               <dt>{t('detail.coords')}</dt><dd class="mono">{formatLonLat(rep.lon, rep.lat)}（{rep.locationSource}，{t('report.accuracy')} {formatAccuracy(rep.accuracyM)}）</dd>
@@ -133,8 +135,9 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
         <h2>{t('detail.timeline')}{r.conflictCount > 0 && <span class="tag tag-conflict">{t('list.conflicts', { n: r.conflictCount })}</span>}</h2>
         <ol class="timeline" data-testid="timeline">
           {detail.timeline.map((e) => (
-            <li key={e.eventId} class={e.conflict ? 'conflict' : ''} data-testid={`event-${e.type}`} data-conflict={e.conflict ? 'true' : 'false'}>
-              <div class="tl-head"><strong>{e.label}</strong><span class="muted">{formatDateTime(e.at)}</span></div>
+            <li key={e.eventId} class={[e.conflict ? 'conflict' : '', isMergeEvent(e) ? 'tl-merge' : ''].filter(Boolean).join(' ')}
+              data-testid={`event-${e.type}`} data-conflict={e.conflict ? 'true' : 'false'}>
+              <div class="tl-head"><strong>{eventLabel(e)}</strong><span class="muted">{formatDateTime(e.at)}</span></div>
               <div class="muted">{e.actorName ?? '—'}（{e.roleLabel}）</div>
               {e.summary && <div>{e.summary}</div>}
               {e.conflict && <div class="conflict-note" role="note">⚠ {t('detail.conflict')}：{e.conflict}</div>}

@@ -36,7 +36,7 @@ try:
      click(find('action-dispatch')); time.sleep(0.8); shot(f'{s}-sup-action')
      click(find('action-cancel'))
      click(find('nav-map')); time.sleep(1); shot(f'{s}-sup-map')
-     click(find('nav-evaluation')); click(find('eval-query')); time.sleep(0.8); shot(f'{s}-sup-eval')
+     click(find('nav-evaluation')); time.sleep(1); shot(f'{s}-sup-eval')
      go(base+'#field'); js('location.reload()'); time.sleep(1.5); shot(f'{s}-field-tasks')
      click(find('new-report')); time.sleep(1); shot(f'{s}-field-new')
      click(find('nav-sync')); shot(f'{s}-field-sync')

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { QueueCount, QueueId } from '../../backend/types';
 import { orderCounts, SUPERVISOR_QUEUES } from '../../logic/queue';
+import { mayEvaluate, mayHotline } from '../../logic/roles';
 import { t, tk } from '../../i18n';
 import { useApp } from '../../ui/context';
 import { CountDots } from '../../ui/common';
@@ -19,8 +20,12 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
   const { session, sync } = useApp();
   const [counts, setCounts] = useState<QueueCount[]>([]);
   const [refresh, setRefresh] = useState(0);
-  const canHotline = session?.role === 'intake_operator' || session?.role === 'admin';
-  const cur: View = view ?? { v: 'queue', queue: 'all', caseId: null };
+  const canHotline = mayHotline(session?.role);
+  const canEvaluate = mayEvaluate(session?.role);
+  const requested: View = view ?? { v: 'queue', queue: 'all', caseId: null };
+  // A view the role may not open (e.g. restored after a role change) falls back to the queues.
+  const cur: View = (requested.v === 'hotline' && !canHotline) || (requested.v === 'evaluation' && !canEvaluate)
+    ? { v: 'queue', queue: 'all', caseId: null } : requested;
 
   useEffect(() => { setRefresh((n) => n + 1); }, [sync?.lastSyncAt, sync?.pendingCases]);
 
@@ -44,7 +49,7 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
         <div class="nav-group" />
         {canHotline && item('nav-hotline', t('nav.hotline'), cur.v === 'hotline', () => setView({ v: 'hotline' }))}
         {item('nav-map', t('nav.openMap'), cur.v === 'map', () => setView({ v: 'map' }))}
-        {item('nav-evaluation', t('nav.evaluation'), cur.v === 'evaluation', () => setView({ v: 'evaluation' }))}
+        {canEvaluate && item('nav-evaluation', t('nav.evaluation'), cur.v === 'evaluation', () => setView({ v: 'evaluation' }))}
         {item('nav-sync', t('nav.sync'), cur.v === 'sync', () => setView({ v: 'sync' }))}
       </nav>
       <main class="sup-main">
