@@ -391,9 +391,10 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     ui.s.click("nav-map").await?;
     tokio::time::sleep(Duration::from_millis(800)).await;
     ui.shoot("13-supervisor-map", DESKTOP).await?;
-    ui.s.click("nav-evaluation").await?;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    ui.shoot("14-evaluation", DESKTOP).await?;
+    assert!(
+        ui.s.find_all(&tid("nav-evaluation")).await?.is_empty(),
+        "综合评价 is for shift leaders, leaders and admins only"
+    );
     ui.close().await?;
 
     // Shift leader files.
@@ -403,6 +404,11 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     ui.open_case("filing", &case_id).await?;
     ui.act("file").await?;
     wait_server(h, &case_id, "awaiting_dispatch").await?;
+    // This month's evaluation by street, from the server.
+    ui.s.click("nav-evaluation").await?;
+    ui.s.by_id("eval-table").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ui.shoot("14-evaluation", DESKTOP).await?;
     ui.close().await?;
 
     // Dispatcher dispatches to the responsibility list's department (井盖 → 住建/市政: zls).
