@@ -399,7 +399,10 @@ mod tests {
         assert!(in_queue("my_tasks", &s, &me));
         assert!(!in_queue("my_tasks", &s, &other));
         s.status = Status::AwaitingVerification;
-        assert!(!in_queue("my_tasks", &s, &me), "a check assignee is not the verifier");
+        assert!(
+            !in_queue("my_tasks", &s, &me),
+            "a check assignee is not the verifier"
+        );
 
         let dept = viewer(Role::Department, 3);
         let mut s = state(Status::InProgress);
