@@ -406,23 +406,13 @@ pub async fn case_photo(state: State<'_, AppState>, sha256: String) -> AppResult
     if let Some(url) = active.photos.local_url(&sha) {
         return Ok(url);
     }
-    let client = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(3))
-        .timeout(std::time::Duration::from_secs(60))
-        .build()
-        .map_err(AppError::internal)?;
-    let response = client
-        .get(format!("{}/v1/blobs/{sha}", active.saved.server_url))
-        .bearer_auth(&active.saved.token)
-        .send()
+    let path = format!("/v1/blobs/{sha}");
+    let response = super::server_get(&active, &path, "离线状态，照片暂不可查看")
         .await
-        .map_err(|_| AppError::new("network", "离线状态，照片暂不可查看"))?;
-    if !response.status().is_success() {
-        return Err(AppError::new(
-            "photo_unavailable",
-            "照片尚未上传到服务器，稍后再试",
-        ));
-    }
+        .map_err(|e| match e.code.as_str() {
+            "network" => e,
+            _ => AppError::new("photo_unavailable", "照片尚未上传到服务器，稍后再试"),
+        })?;
     let bytes = response
         .bytes()
         .await

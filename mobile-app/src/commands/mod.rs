@@ -23,3 +23,32 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .await
         .map_err(AppError::internal)?
 }
+
+/// `GET` on the signed-in user's server with their token. Connection failures become `network`
+/// with `offline` as the message; error answers keep the server's `{code, message}`.
+pub(crate) async fn server_get(
+    active: &crate::state::Active,
+    path: &str,
+    offline: &str,
+) -> AppResult<reqwest::Response> {
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(AppError::internal)?;
+    let response = client
+        .get(format!("{}{path}", active.saved.server_url))
+        .bearer_auth(&active.saved.token)
+        .send()
+        .await
+        .map_err(|_| AppError::new("network", offline))?;
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status().as_u16();
+    let body: Option<gridcase_core::protocol::ApiError> = response.json().await.ok();
+    Err(match body {
+        Some(e) => AppError::new(&e.code, e.message),
+        None => AppError::new("server_error", format!("服务器错误（HTTP {status}）")),
+    })
+}

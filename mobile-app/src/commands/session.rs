@@ -173,11 +173,26 @@ async fn sign_in_with<R: Runtime>(
         cells: s.cells.clone(),
     };
     drop(store);
+    let active = activate(app, state, saved.clone(), Some(bundle)).await?;
+    state.save_session(&saved)?;
+    Ok(active.session_dto())
+}
+
+/// Opens the user's working set (with a newly downloaded reference bundle, if any), makes it
+/// current and starts its sync loop. No request is made.
+async fn activate<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    saved: SavedSession,
+    bundle: Option<ReferenceBundle>,
+) -> AppResult<Arc<Active>> {
     let root = state.root.clone();
     let saved2 = saved.clone();
     let active = blocking(move || {
         let active = Active::open(&root, saved2)?;
-        active.set_reference(bundle)?;
+        if let Some(bundle) = bundle {
+            active.set_reference(bundle)?;
+        }
         active.refresh_index()?;
         syncer::recount(&active)?;
         Ok(Arc::new(active))
@@ -191,10 +206,9 @@ async fn sign_in_with<R: Runtime>(
     )
     .await
     .map_err(AppError::from)?;
-    state.save_session(&saved)?;
     state.set_active(Some(active.clone()));
     syncer::start(app, active.clone(), client);
-    Ok(active.session_dto())
+    Ok(active)
 }
 
 /// Resumes the saved session at start, offline (no request is made).
@@ -202,24 +216,7 @@ pub async fn resume<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> AppResu
     let Some(saved) = state.saved_session()? else {
         return Ok(false);
     };
-    let root = state.root.clone();
-    let saved2 = saved.clone();
-    let active = blocking(move || {
-        let active = Active::open(&root, saved2)?;
-        active.refresh_index()?;
-        syncer::recount(&active)?;
-        Ok(Arc::new(active))
-    })
-    .await?;
-    let client = SyncClient::resume(
-        syncer::client_config(&saved.server_url),
-        active.store.clone(),
-        saved.session(),
-    )
-    .await
-    .map_err(AppError::from)?;
-    state.set_active(Some(active.clone()));
-    syncer::start(app, active, client);
+    activate(app, state, saved, None).await?;
     Ok(true)
 }
 

@@ -75,26 +75,7 @@ fn check_level(level: &str) -> AppResult<String> {
 }
 
 async fn get(active: &crate::state::Active, path: &str) -> AppResult<reqwest::Response> {
-    let client = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(3))
-        .timeout(std::time::Duration::from_secs(60))
-        .build()
-        .map_err(AppError::internal)?;
-    let response = client
-        .get(format!("{}{path}", active.saved.server_url))
-        .bearer_auth(&active.saved.token)
-        .send()
-        .await
-        .map_err(|_| AppError::new("network", "综合评价需要联网，当前无法连接服务器"))?;
-    if response.status().is_success() {
-        return Ok(response);
-    }
-    let status = response.status().as_u16();
-    let body: Option<gridcase_core::protocol::ApiError> = response.json().await.ok();
-    Err(match body {
-        Some(e) => AppError::new(&e.code, e.message),
-        None => AppError::new("server_error", format!("服务器错误（HTTP {status}）")),
-    })
+    super::server_get(active, path, "综合评价需要联网，当前无法连接服务器").await
 }
 
 /// The server's evaluation figures for a period (passed through as JSON).
