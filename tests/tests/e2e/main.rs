@@ -407,6 +407,9 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     // This month's evaluation by street, from the server.
     ui.s.click("nav-evaluation").await?;
     ui.s.by_id("eval-table").await?;
+    // The reported case's street (靖远路街道, 620102011) has a row with its figures.
+    let row = ui.s.by_id("eval-row-620102011").await?;
+    assert!(ui.s.text(&row).await?.contains("靖远路街道"));
     tokio::time::sleep(Duration::from_millis(500)).await;
     ui.shoot("14-evaluation", DESKTOP).await?;
     ui.close().await?;
