@@ -19,7 +19,8 @@ listen="${GRIDCASE_LISTEN:-127.0.0.1:8470}"
 export GRIDCASE_LISTEN="$listen"
 echo "==> building gridcase-server (release)"
 cargo build --release -q -p gridcase-server
-server=target/release/gridcase-server
+target_dir="${CARGO_TARGET_DIR:-target}"
+server="$target_dir/release/gridcase-server"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -42,7 +43,7 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   cargo build -q -p gridcase-app
   GRIDCASE_SERVER="http://$listen" GRIDCASE_TENANT=620102 GRIDCASE_USER="$user" \
     GRIDCASE_PASSWORD="${GRIDCASE_DEMO_PASSWORD:-gridcase-demo}" \
-    GRIDCASE_APP_DIR="$GRIDCASE_DATA_DIR/app-$user" target/debug/gridcase-app &
+    GRIDCASE_APP_DIR="$GRIDCASE_DATA_DIR/app-$user" "$target_dir/debug/gridcase-app" &
   pids+=($!)
 else
   cat <<MSG
