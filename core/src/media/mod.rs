@@ -158,7 +158,7 @@ impl PhotoPipeline {
         let (thumbnail, upload_bytes) = beside(
             threads > 1,
             || {
-                let thumb = pixels::resized(&upload, tw, th)?;
+                let thumb = pixels::thumbnail(&upload, tw, th)?;
                 Ok(Derivative::new(
                     encode::encode_jpeg(&thumb, self.quality, 1)?,
                     tw,

@@ -54,6 +54,22 @@ pub(crate) fn resized(image: &RgbImage, width: u32, height: u32) -> Result<RgbIm
         .ok_or_else(|| MediaError::decode("resized buffer has the wrong size"))
 }
 
+/// A small copy of `image` (the thumbnail): super-sampling (a box average of a few samples per
+/// output pixel, then Catmull-Rom) instead of a full-width convolution, which costs several
+/// times more for a 6× reduction and adds nothing visible at 320 px.
+pub(crate) fn thumbnail(image: &RgbImage, width: u32, height: u32) -> Result<RgbImage, MediaError> {
+    let (sw, sh) = image.dimensions();
+    let src = ImageRef::new(sw, sh, image.as_raw(), PixelType::U8x3).map_err(resize_error)?;
+    let mut dst = Image::new(width, height, PixelType::U8x3);
+    let options =
+        ResizeOptions::new().resize_alg(ResizeAlg::SuperSampling(FilterType::CatmullRom, 2));
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .map_err(resize_error)?;
+    RgbImage::from_raw(width, height, dst.into_vec())
+        .ok_or_else(|| MediaError::decode("resized buffer has the wrong size"))
+}
+
 fn resize_error(e: impl std::fmt::Display) -> MediaError {
     MediaError::decode(format!("resize: {e}"))
 }
