@@ -43,6 +43,9 @@ pub struct TenantRules {
     pub calendar: WorkCalendar,
     /// Stage limits.
     pub policy: DeadlinePolicy,
+    /// The unit grid cells as imported (`cells.geojson`), for placing reports that come
+    /// without a cell (Open311, superior imports); `None` when the tenant has no geometry.
+    pub grid: Option<gridcase_core::grid::GridIndex>,
 }
 
 impl TenantRules {
@@ -64,10 +67,21 @@ impl TenantRules {
             Some((name, text)) => DeadlinePolicy::parse_toml(&name, &text)?,
             None => DeadlinePolicy::parse_toml("stage_limits.example.toml", DEFAULT_POLICY)?,
         };
+        let grid = match file(conn, tenant, kind::CELLS)? {
+            Some((name, text)) => Some(gridcase_core::grid::GridIndex::from_geojson(&name, &text)?),
+            None => None,
+        };
         Ok(TenantRules {
             catalog,
             calendar,
             policy,
+            grid,
         })
+    }
+
+    /// The tenant's cell containing a point, if the tenant has cell geometry and the point is
+    /// inside a cell.
+    pub fn cell_at(&self, lon: f64, lat: f64) -> Option<gridcase_core::codes::GridCode> {
+        self.grid.as_ref()?.cell_at(lon, lat).map(|c| c.code)
     }
 }

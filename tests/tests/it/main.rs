@@ -4,6 +4,7 @@
 mod app_flow;
 mod attacks;
 mod dispatch_conflict;
+mod intake_cells;
 mod offline_reports;
 mod proxy;
 mod server_crash;

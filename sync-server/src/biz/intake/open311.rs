@@ -333,7 +333,7 @@ pub fn create(dep: &Deployment, req: &NewRequest) -> Result<Created> {
         source: SourceChannel::PublicOpen311,
         category,
         location: loc,
-        cell: None,
+        cell: rules.cell_at(loc.lon, loc.lat),
         component,
         address,
         description,

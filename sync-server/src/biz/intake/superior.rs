@@ -190,7 +190,8 @@ fn validate(
                 )
             })?;
         let cell = match c.cell.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
+            // No cell given: the tenant's grid places it when the tenant has geometry.
+            None => rules.cell_at(loc.lon, loc.lat),
             Some(text) => {
                 let cell = GridCode::parse(text).map_err(|e| row_error(row, "cell", e))?;
                 if cell.county().to_string() != tenant {
