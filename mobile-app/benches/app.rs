@@ -18,6 +18,7 @@ use gridcase_core::model::{
     Urgency, UserId,
 };
 use gridcase_core::protocol::ReferenceBundle;
+use gridcase_core::sync::runtime::Session;
 use gridcase_core::workflow::{Event, EventKind, ReportPayload};
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -58,14 +59,16 @@ fn device() -> (tempfile::TempDir, Active) {
         server_url: "http://127.0.0.1:9".into(),
         username: "shift01".into(),
         display_name: "值班长".into(),
-        token: "bench".into(),
-        device_id: DeviceId::from_parts(1, [1; 10]),
-        actor_id: "00".repeat(16),
-        user_id: UserId::from_parts(1, [2; 10]),
-        role: Role::ShiftLeader,
-        department: None,
-        tenant: "620102".into(),
-        cells: Vec::new(),
+        session: Session {
+            token: "bench".into(),
+            device_id: DeviceId::from_parts(1, [1; 10]),
+            actor_id: "00".repeat(16),
+            user_id: UserId::from_parts(1, [2; 10]),
+            role: Role::ShiftLeader,
+            department: None,
+            tenant: "620102".into(),
+            cells: Vec::new(),
+        },
     };
     let active = Active::open(root.path(), saved).expect("open");
     active

@@ -17,8 +17,6 @@ use std::path::PathBuf;
 pub const MAX_DESCRIPTION: usize = 1000;
 /// Most photos on one report.
 pub const MAX_PHOTOS: usize = 9;
-/// Above this accuracy (metres) the UI warns and offers a map pin.
-pub const ACCURACY_WARN_M: f64 = 30.0;
 
 /// Where the draft lives.
 #[derive(Clone, Debug)]
@@ -221,11 +219,6 @@ pub fn validate(d: &Draft) -> AppResult<Checked> {
     })
 }
 
-/// Whether a position's accuracy calls for a warning.
-pub fn accuracy_warning(p: &Position) -> bool {
-    p.accuracy_m.is_none_or(|a| a > ACCURACY_WARN_M)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,15 +363,5 @@ mod tests {
         assert!(dir.path().join("draft.json.bad").exists());
         f.discard().unwrap();
         f.discard().unwrap();
-    }
-
-    #[test]
-    fn accuracy_gate() {
-        let mut p = draft().position.unwrap();
-        assert!(!accuracy_warning(&p));
-        p.accuracy_m = Some(31.0);
-        assert!(accuracy_warning(&p));
-        p.accuracy_m = None;
-        assert!(accuracy_warning(&p));
     }
 }

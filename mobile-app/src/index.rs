@@ -139,7 +139,16 @@ pub fn summarize(
         what: "case document",
         reason: e.to_string(),
     })?;
-    let state = fold(&events);
+    Ok(summary_of(row, fold(&events), reference, now))
+}
+
+/// A summary from a case's row and its already folded state (no store read).
+pub fn summary_of(
+    row: ProjectionRow,
+    state: CaseState,
+    reference: Option<&Reference>,
+    now: Timestamp,
+) -> CaseSummary {
     let mut summary = CaseSummary {
         row,
         state,
@@ -147,7 +156,7 @@ pub fn summarize(
         light: None,
     };
     measure(&mut summary, reference, now);
-    Ok(summary)
+    summary
 }
 
 /// Recomputes a summary's running clock at `now`.
@@ -216,14 +225,18 @@ impl CaseIndex {
                     old.row = row;
                 }
                 _ => {
-                    let summary = summarize(store, row, reference, now)?;
-                    self.cases.insert(summary.row.case_id, summary);
+                    self.insert(summarize(store, row, reference, now)?);
                     folded += 1;
                 }
             }
         }
         self.cases.retain(|id, _| seen.contains(id));
         Ok(folded)
+    }
+
+    /// Puts a summary in (replacing the case's old one).
+    pub fn insert(&mut self, summary: CaseSummary) {
+        self.cases.insert(summary.row.case_id, summary);
     }
 
     /// Re-folds one case (after a local write).
@@ -235,8 +248,7 @@ impl CaseIndex {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let row = store.case_row(id)?;
-        let summary = summarize(store, row, reference, now)?;
-        self.cases.insert(id, summary);
+        self.insert(summarize(store, row, reference, now)?);
         Ok(())
     }
 

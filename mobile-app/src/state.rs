@@ -17,9 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::index::{CaseIndex, Viewer};
 use crate::photos::{PhotoStore, write_atomic};
 use crate::reference::Reference;
-use gridcase_core::model::{
-    Actor, CaseId, DepartmentId, DeviceId, EventId, Hlc, HlcClock, Role, Timestamp, UserId,
-};
+use gridcase_core::model::{Actor, CaseId, EventId, Hlc, HlcClock, Role};
 use gridcase_core::protocol::ReferenceBundle;
 use gridcase_core::store::DeviceStore;
 use gridcase_core::sync::runtime::{Session, SharedStore, now};
@@ -38,22 +36,10 @@ pub struct SavedSession {
     pub username: String,
     /// Display name.
     pub display_name: String,
-    /// Bearer token.
-    pub token: String,
-    /// Device record.
-    pub device_id: DeviceId,
-    /// Automerge actor, hex.
-    pub actor_id: String,
-    /// User.
-    pub user_id: UserId,
-    /// Role.
-    pub role: Role,
-    /// Department.
-    pub department: Option<DepartmentId>,
-    /// Tenant code.
-    pub tenant: String,
-    /// Inspector's cells.
-    pub cells: Vec<String>,
+    /// The runtime's session (token, device, actor, user, role, department, tenant, cells),
+    /// flattened into the same JSON object.
+    #[serde(flatten)]
+    pub session: Session,
 }
 
 impl std::fmt::Debug for SavedSession {
@@ -67,33 +53,20 @@ impl std::fmt::Debug for SavedSession {
 }
 
 impl SavedSession {
-    /// The runtime's session.
-    pub fn session(&self) -> Session {
-        Session {
-            token: self.token.clone(),
-            device_id: self.device_id,
-            actor_id: self.actor_id.clone(),
-            user_id: self.user_id,
-            role: self.role,
-            department: self.department,
-            tenant: self.tenant.clone(),
-            cells: self.cells.clone(),
-        }
-    }
-
     /// Who acts on this device.
     pub fn actor(&self) -> Actor {
+        let s = &self.session;
         Actor {
-            user: self.user_id,
-            device: self.device_id,
-            role: self.role,
-            org: self.department,
+            user: s.user_id,
+            device: s.device_id,
+            role: s.role,
+            org: s.department,
         }
     }
 
     /// Field mode for inspectors and departments, supervisor mode for the centre.
     pub fn mode(&self) -> &'static str {
-        match self.role {
+        match self.session.role {
             Role::Inspector | Role::Department => "field",
             _ => "supervisor",
         }
@@ -141,7 +114,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Active {
     /// Opens the user's store and files (no network).
     pub fn open(root: &Path, saved: SavedSession) -> AppResult<Active> {
-        let dir = user_dir(root, &saved.tenant, &saved.username)?;
+        let dir = user_dir(root, &saved.session.tenant, &saved.username)?;
         std::fs::create_dir_all(&dir)?;
         let store = DeviceStore::open(dir.join("device.sqlite"))?;
         let last = store.last_hlc()?;
@@ -155,7 +128,7 @@ impl Active {
         };
         let (stop, _) = tokio::sync::watch::channel(false);
         Ok(Active {
-            clock: Mutex::new(HlcClock::new(Hlc::node_of(&saved.device_id), last)),
+            clock: Mutex::new(HlcClock::new(Hlc::node_of(&saved.session.device_id), last)),
             photos: PhotoStore::open(dir.join("photos"))?,
             draft: DraftFile::new(&dir),
             saved,
@@ -214,9 +187,9 @@ impl Active {
     /// Who is looking.
     pub fn viewer(&self) -> Viewer {
         Viewer {
-            user: self.saved.user_id,
-            role: self.saved.role,
-            department: self.saved.department,
+            user: self.saved.session.user_id,
+            role: self.saved.session.role,
+            department: self.saved.session.department,
         }
     }
 
@@ -264,11 +237,12 @@ impl Active {
     /// The session as the UI sees it.
     pub fn session_dto(&self) -> SessionDto {
         let reference = self.reference();
-        let s = &self.saved;
+        let saved = &self.saved;
+        let s = &saved.session;
         SessionDto {
             user_id: s.user_id.to_string(),
-            username: s.username.clone(),
-            display_name: s.display_name.clone(),
+            username: saved.username.clone(),
+            display_name: saved.display_name.clone(),
             role: s.role.as_str().to_owned(),
             role_label: s.role.label_zh().to_owned(),
             department: s.department.map(|d| d.to_string()),
@@ -279,7 +253,7 @@ impl Active {
             tenant_name: reference.as_ref().map(|r| r.bundle.tenant_name.clone()),
             cells: s.cells.clone(),
             device_id: s.device_id.to_string(),
-            mode: s.mode().to_owned(),
+            mode: saved.mode().to_owned(),
         }
     }
 }
@@ -451,11 +425,6 @@ impl AppState {
     }
 }
 
-/// Milliseconds since `t`.
-pub fn since(t: Timestamp) -> i64 {
-    now().0 - t.0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,6 +446,36 @@ mod tests {
         assert!(parse_position("200,36").is_none());
         assert!(parse_position("x,y").is_none());
         assert!(parse_position("103").is_none());
+    }
+
+    #[test]
+    fn session_json_keeps_one_flat_object() {
+        let saved = SavedSession {
+            server_url: "http://127.0.0.1:8470".into(),
+            username: "insp001".into(),
+            display_name: "张刚".into(),
+            session: Session {
+                token: "t".into(),
+                device_id: gridcase_core::model::DeviceId::from_parts(1, [1; 10]),
+                actor_id: "00".repeat(16),
+                user_id: gridcase_core::model::UserId::from_parts(1, [2; 10]),
+                role: Role::Inspector,
+                department: None,
+                tenant: "620102".into(),
+                cells: vec!["620102001001001".into()],
+            },
+        };
+        let v = serde_json::to_value(&saved).unwrap();
+        assert_eq!(
+            v["token"], "t",
+            "the runtime's fields sit beside server_url: {v}"
+        );
+        assert_eq!(v["username"], "insp001");
+        assert!(v.get("session").is_none());
+        let back: SavedSession = serde_json::from_value(v).unwrap();
+        assert!(back == saved);
+        assert_eq!(saved.mode(), "field");
+        assert_eq!(saved.actor().role, Role::Inspector);
     }
 
     #[test]

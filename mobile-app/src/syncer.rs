@@ -36,8 +36,8 @@ pub fn client_config(server_url: &str) -> ClientConfig {
 pub fn recount(active: &Active) -> AppResult<SyncStatus> {
     let (cases, photos, quarantines) = active.with_store(|s| -> AppResult<_> {
         Ok((
-            s.dirty_cases()?.len(),
-            s.pending_blobs(10_000)?.len(),
+            s.dirty_case_count()? as usize,
+            s.pending_blob_count()? as usize,
             s.quarantines(None, false)?,
         ))
     })?;

@@ -35,6 +35,17 @@ impl DeviceStore {
             .collect())
     }
 
+    /// How many cases have local changes the server may not have (a count, without reading
+    /// their heads).
+    pub fn dirty_case_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM docs WHERE dirty = 1", [], |r| {
+                r.get(0)
+            })?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Records that the server has `heads` of a case; clears `dirty` if those are the local heads.
     pub fn mark_synced(&mut self, case_id: CaseId, heads: &[ChangeHash]) -> Result<(), StoreError> {
         let mut sorted = heads.to_vec();

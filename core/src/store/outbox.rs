@@ -140,6 +140,16 @@ impl DeviceStore {
         rows.map(|r| r?).collect()
     }
 
+    /// How many blobs are not yet uploaded (a count, without reading their rows).
+    pub fn pending_blob_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM blobs WHERE state <> 'uploaded'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// One blob's row.
     pub fn blob(&self, sha256: Sha256) -> Result<Option<OutboxBlob>, StoreError> {
         let row = self

@@ -77,6 +77,7 @@ fn reopen_after_drop_keeps_everything() {
     assert_eq!(row.sync_state, SyncState::Local);
     let pending = store.pending_blobs(100).expect("pending");
     assert_eq!(pending.len(), 4, "2 before + after + check photos");
+    assert_eq!(store.pending_blob_count().expect("count"), 4);
     let with_bytes = pending
         .iter()
         .find(|b| b.source.is_some())
@@ -266,6 +267,7 @@ fn list_filters_orders_and_tracks_sync_state() {
     );
     let dirty = store.dirty_cases().expect("dirty");
     assert_eq!(dirty.len(), 3);
+    assert_eq!(store.dirty_case_count().expect("count"), 3);
     let two = dirty
         .iter()
         .find(|d| d.case_id == case_id(2))
@@ -313,6 +315,7 @@ fn blob_outbox_resumes_and_finishes() {
     assert_eq!(blob.source, Some(BlobSource::Path(path.clone())));
     store.mark_blob_uploaded(sha).expect("uploaded");
     assert!(store.pending_blobs(10).expect("pending").is_empty());
+    assert_eq!(store.pending_blob_count().expect("count"), 0);
     store
         .enqueue_blob(sha, BlobSource::Path(path), 5_000_000)
         .expect("re-enqueue");

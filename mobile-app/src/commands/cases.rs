@@ -224,10 +224,11 @@ pub fn detail(active: &Active, id: CaseId) -> AppResult<CaseDetail> {
     let mut events = load_events(active, id)?;
     events.sort_by_key(|e| e.order_key());
     let state = fold(&events);
-    active.refresh_case(id)?;
-    let row = active
-        .with_index(|idx| idx.get(&id).map(|s| to_row(s, r)))
-        .ok_or_else(|| AppError::not_found("该案件"))?;
+    // Refresh the case's index entry from the events just read (no second load of the case).
+    let stored = active.with_store(|s| s.case_row(id))?;
+    let summary = index::summary_of(stored, state.clone(), r, now());
+    let row = to_row(&summary, r);
+    active.with_index(|idx| idx.insert(summary));
     let report = state.report.as_ref().map(|p| ReportDto {
         description: p.description.clone(),
         lon: p.location.lon,
@@ -442,7 +443,8 @@ pub async fn act<R: tauri::Runtime>(
     Ok(detail)
 }
 
-/// Validates and appends one action (the body of [`act`]).
+/// Validates and appends one action (the body of [`act`], which then calls [`detail`]; that
+/// refreshes the case's index entry).
 pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResult<Event> {
     let role = match input.kind.as_str() {
         "verify" => PhotoRole::Verify,
@@ -511,7 +513,7 @@ pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResu
         }
         Ok(())
     })?;
-    active.refresh_case(id)?;
+    // The acted-on case's index entry is refreshed by `detail`, which `act` calls next.
     if let Some((target, _)) = merge_from {
         active.refresh_case(target)?;
     }
@@ -682,8 +684,13 @@ fn map(active: &Active) -> MapLayers {
     });
     let mut features = Vec::new();
     if let Some(r) = &reference {
-        let mine: std::collections::HashSet<&str> =
-            active.saved.cells.iter().map(String::as_str).collect();
+        let mine: std::collections::HashSet<&str> = active
+            .saved
+            .session
+            .cells
+            .iter()
+            .map(String::as_str)
+            .collect();
         for cell in r.grid.cells() {
             let code = cell.code.to_string();
             if field && !mine.is_empty() && !mine.contains(code.as_str()) {

@@ -116,14 +116,14 @@ pub fn submit(active: &Active) -> AppResult<Submitted> {
     };
     let event = active.event(kind);
     let case_id = active.new_case_id();
-    let tenant = CountyCode::parse(&active.saved.tenant)
+    let tenant = CountyCode::parse(&active.saved.session.tenant)
         .map_err(|e| AppError::internal(format!("tenant code: {e}")))?;
     let actor = active
         .with_store(|s| s.actor_id())?
         .ok_or_else(|| AppError::new("not_enrolled", "本设备尚未登记，请联网后重新登录"))?;
     let mut doc = CaseDoc::create(case_id, tenant, actor, &event)
         .map_err(|e| AppError::internal(format!("case document: {e}")))?;
-    doc.set_author(active.saved.device_id);
+    doc.set_author(active.saved.session.device_id);
     active.with_store(|s| -> AppResult<()> {
         // Photos first: an outbox entry without its case is harmless; a case whose photos were
         // never queued would never upload them.

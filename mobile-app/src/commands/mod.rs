@@ -38,7 +38,7 @@ pub(crate) async fn server_get(
         .map_err(AppError::internal)?;
     let response = client
         .get(format!("{}{path}", active.saved.server_url))
-        .bearer_auth(&active.saved.token)
+        .bearer_auth(&active.saved.session.token)
         .send()
         .await
         .map_err(|_| AppError::new("network", offline))?;

@@ -163,14 +163,7 @@ async fn sign_in_with<R: Runtime>(
         server_url,
         username,
         display_name,
-        token: s.token.clone(),
-        device_id: s.device_id,
-        actor_id: s.actor_id.clone(),
-        user_id: s.user_id,
-        role: s.role,
-        department: s.department,
-        tenant: s.tenant.clone(),
-        cells: s.cells.clone(),
+        session: s,
     };
     drop(store);
     let active = activate(app, state, saved.clone(), Some(bundle)).await?;
@@ -202,7 +195,7 @@ async fn activate<R: Runtime>(
     let client = SyncClient::resume(
         syncer::client_config(&saved.server_url),
         active.store.clone(),
-        saved.session(),
+        saved.session.clone(),
     )
     .await
     .map_err(AppError::from)?;

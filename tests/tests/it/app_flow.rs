@@ -205,13 +205,13 @@ fn an_offline_report_goes_through_the_whole_workflow_in_the_apps() -> Result<()>
         json!({"query": "井盖", "kind": "component"}),
     )?;
     let category = categories.first().context("a 井盖 category")?.clone();
-    let photo: Value = json!({"sha256": sha, "thumbUrl": "", "width": 640, "height": 480,
-        "exif": {"lon": null, "lat": null, "accuracyM": null, "takenAt": null, "orientation": 1,
-                 "make": null, "model": null}, "name": "现场.jpg"});
-    let draft = json!({"kind": "report", "photos": [photo], "afterPhotos": [],
-        "position": {"lon": lon, "lat": lat, "accuracyM": 4.0, "source": "manual"},
-        "placement": placement, "category": category, "componentId": null,
-        "description": "井盖破损，有行人踩空风险", "urgency": "normal", "caller": null, "updatedAt": 0});
+    let draft = report_draft(
+        &sha,
+        (lon, lat, "manual"),
+        &placement,
+        &category,
+        "井盖破损，有行人踩空风险",
+    );
     let saved: Value = inspector.call("draft_save", json!({"draft": draft}))?;
     assert!(saved["updatedAt"].as_i64().unwrap_or(0) > 0);
 
@@ -444,6 +444,23 @@ fn commands_refuse_bad_input_with_clear_codes() -> Result<()> {
     Ok(())
 }
 
+/// An inspector's draft (kind `report`) with one staged photo, as the UI saves it.
+fn report_draft(
+    sha: &str,
+    (lon, lat, source): (f64, f64, &str),
+    placement: &Value,
+    category: &Value,
+    description: &str,
+) -> Value {
+    let photo = json!({"sha256": sha, "thumbUrl": "", "width": 640, "height": 480,
+        "exif": {"lon": null, "lat": null, "accuracyM": null, "takenAt": null, "orientation": 1,
+                 "make": null, "model": null}, "name": "现场.jpg"});
+    json!({"kind": "report", "photos": [photo], "afterPhotos": [],
+        "position": {"lon": lon, "lat": lat, "accuracyM": 4.0, "source": source},
+        "placement": placement, "category": category, "componentId": null,
+        "description": description, "urgency": "normal", "caller": null, "updatedAt": 0})
+}
+
 /// Reports one problem with a photo at (lon, lat) from an app signed in as an inspector.
 fn report_at(app: &AppUnderTest, lon: f64, lat: f64, text: &str) -> Result<String> {
     let sha = app.stage("现场.jpg", PHOTO)?;
@@ -452,13 +469,7 @@ fn report_at(app: &AppUnderTest, lon: f64, lat: f64, text: &str) -> Result<Strin
         "categories_search",
         json!({"query": "01001", "kind": "component"}),
     )?;
-    let photo = json!({"sha256": sha, "thumbUrl": "", "width": 640, "height": 480,
-        "exif": {"lon": null, "lat": null, "accuracyM": null, "takenAt": null, "orientation": 1,
-                 "make": null, "model": null}, "name": "现场.jpg"});
-    let draft = json!({"kind": "report", "photos": [photo], "afterPhotos": [],
-        "position": {"lon": lon, "lat": lat, "accuracyM": 4.0, "source": "gps"},
-        "placement": placement, "category": categories[0], "componentId": null,
-        "description": text, "urgency": "normal", "caller": null, "updatedAt": 0});
+    let draft = report_draft(&sha, (lon, lat, "gps"), &placement, &categories[0], text);
     let _: Value = app.call("draft_save", json!({"draft": draft}))?;
     let submitted: Value = app.call("draft_submit", json!({}))?;
     Ok(submitted["caseId"].as_str().context("case id")?.to_owned())

@@ -65,8 +65,8 @@ impl ClientConfig {
 }
 
 /// A signed-in device (from `POST /v1/login`). The app keeps it (the token in the platform's
-/// secure storage) to resume without signing in again.
-#[derive(Clone, PartialEq, Eq)]
+/// secure storage) to resume without signing in again. Serializable so the app can keep it.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     /// Bearer token.
     pub token: String,
