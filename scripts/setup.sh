@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what gridcase needs on Debian 12 and builds the web UI: system packages (the C
-# toolchain; WebKitGTK and friends for the Tauri app; Xvfb, WebKitWebDriver, ImageMagick and a
+# toolchain, and nasm for libjpeg-turbo's x86 SIMD code in the photo pipeline; WebKitGTK and
+# friends for the Tauri app; Xvfb, WebKitWebDriver, ImageMagick and a
 # CJK font for the app's end-to-end suite), Node.js ≥ 20.19 for the UI, the Rust toolchain
 # pinned in rust-toolchain.toml, tauri-driver, then `npm ci && npm run build` in ui/.
 # Idempotent; safe to run again. Run as root or with sudo available.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-packages=(build-essential pkg-config ca-certificates curl
+packages=(build-essential pkg-config ca-certificates curl nasm
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver imagemagick fonts-wqy-microhei)
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs npm); fi

@@ -27,6 +27,7 @@ mod exif;
 mod format;
 mod orient;
 mod pixels;
+mod strips;
 
 pub use error::MediaError;
 pub use exif::{ExifInfo, ExifStatus, read_exif};
@@ -135,10 +136,14 @@ impl PhotoPipeline {
         let exif = exif::exif_fields(bytes, width, height);
         let threads = self.thread_count();
 
-        // The original's hash beside the decode; the thumbnail beside the upload's encode.
+        // The original's hash and the completeness check beside the decode; the thumbnail
+        // beside the upload's encode.
         let (original, upload) = beside(
             threads > 1,
             || {
+                if !decode::is_complete(bytes, format) {
+                    return Err(MediaError::Truncated);
+                }
                 Ok(BlobInfo {
                     sha256: Sha256::digest(bytes),
                     size: bytes.len() as u64,
@@ -146,11 +151,11 @@ impl PhotoPipeline {
             },
             || {
                 let (uw, uh) = fit_long_edge(width, height, self.upload_long_edge.max(1));
-                let decoded = decode::decode_rgb(bytes, format, (uw, uh))?;
-                let upload = pixels::resize_to(decoded, uw, uh)?;
+                let upload = decode::decode_resized(bytes, format, (uw, uh), threads > 1)?;
                 Ok(orient::orient(upload, exif.orientation, threads))
             },
         );
+        let original = original?; // a cut-off file is `Truncated`, whatever the decode said
         let upload = upload?;
         let (uw, uh) = upload.dimensions();
         let thumb_edge = self.thumb_long_edge.clamp(1, self.upload_long_edge.max(1));
@@ -168,7 +173,7 @@ impl PhotoPipeline {
             || encode::encode_jpeg(&upload, self.quality, threads),
         );
         Ok(ProcessedPhoto {
-            original: original?,
+            original,
             upload: Derivative::new(upload_bytes?, uw, uh),
             thumbnail: thumbnail?,
             exif,
