@@ -74,22 +74,24 @@ pub(crate) fn is_complete(bytes: &[u8], format: ImageFormat) -> bool {
 
 /// Decodes and resamples to `size` (stored orientation; never larger than the image). A grey or
 /// three-component JPEG is decoded by libjpeg-turbo at the smallest DCT scale that covers
-/// `size` and resampled in strips beside the decode when `parallel` ([`super::strips`]);
-/// CMYK/YCCK JPEGs and PNGs are decoded whole by the `image` crate, then resampled. The caller
-/// has checked the pixel limit and checks [`is_complete`] (the decoders fill a cut-off image
-/// with grey instead of failing).
+/// `size` and resampled in strips beside the decode when `parallel` ([`super::strips`]), and
+/// with `encode: Some(quality)` also encoded as it goes (the encoding is then returned too);
+/// CMYK/YCCK JPEGs and PNGs are decoded whole by the `image` crate, then resampled, and never
+/// encoded here. The caller has checked the pixel limit and checks [`is_complete`] (the
+/// decoders fill a cut-off image with grey instead of failing).
 pub(crate) fn decode_resized(
     bytes: &[u8],
     format: ImageFormat,
     size: (u32, u32),
     parallel: bool,
-) -> Result<RgbImage, MediaError> {
+    encode: Option<u8>,
+) -> Result<super::strips::Resampled, MediaError> {
     let whole = match format {
         ImageFormat::Jpeg => {
             let frame = jpeg_frame(bytes)?;
             if frame.components != 4 {
                 let eighths = dct_eighths(&frame, size);
-                return super::strips::decode_resized(bytes, eighths, size, parallel);
+                return super::strips::decode_resized(bytes, eighths, size, parallel, encode);
             }
             decode_jpeg_with_image(bytes)?
         }
@@ -99,7 +101,7 @@ pub(crate) fn decode_resized(
             flatten_on_white(image)
         }
     };
-    super::pixels::resize_to(whole, size.0, size.1)
+    Ok((super::pixels::resize_to(whole, size.0, size.1)?, None))
 }
 
 /// The smallest `n` in 1..=8 for which libjpeg's output at scale n/8 (each side rounded up)

@@ -15,8 +15,9 @@ use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
 
 /// Pixel rows in one MCU at 4:2:0.
 const MCU_ROWS: u32 = 16;
-/// Pixel rows in one band unit: 8 MCU rows, one full RST0–RST7 cycle.
-const BAND_UNIT: u32 = 8 * MCU_ROWS;
+/// Pixel rows in one band unit: 8 MCU rows, one full RST0–RST7 cycle. Bands of whole units
+/// (the last may be shorter) can be encoded apart and joined by [`join_bands`].
+pub(crate) const BAND_UNIT: u32 = 8 * MCU_ROWS;
 
 /// Encodes `image` at `quality` (clamped to 1–100) on up to `threads` threads.
 pub(crate) fn encode_jpeg(
@@ -54,16 +55,25 @@ pub(crate) fn encode_jpeg(
 
 /// Pixel rows `y0..y1` of `image` as a JPEG of their own.
 fn encode_rows(image: &RgbImage, y0: u32, y1: u32, quality: u8) -> Result<Vec<u8>, MediaError> {
-    let w = image.width();
-    let side = |v: u32| {
-        u16::try_from(v).map_err(|_| encode_error(format!("{v} pixels exceeds JPEG's 65535")))
-    };
-    let (width, height) = (side(w)?, side(y1 - y0)?);
-    let row_bytes = w as usize * 3;
+    let row_bytes = image.width() as usize * 3;
     let pixels = image
         .as_raw()
         .get(y0 as usize * row_bytes..y1 as usize * row_bytes)
         .ok_or_else(|| encode_error("band outside the image"))?;
+    encode_band(pixels, image.width(), quality)
+}
+
+/// Whole RGB rows of `width` pixels as a JPEG of their own, with the restart interval that
+/// lets bands of [`BAND_UNIT`] rows be joined by [`join_bands`].
+pub(crate) fn encode_band(pixels: &[u8], w: u32, quality: u8) -> Result<Vec<u8>, MediaError> {
+    let side = |v: usize| {
+        u16::try_from(v).map_err(|_| encode_error(format!("{v} pixels exceeds JPEG's 65535")))
+    };
+    let row_bytes = w as usize * 3;
+    if row_bytes == 0 || !pixels.len().is_multiple_of(row_bytes) {
+        return Err(encode_error("a band of partial rows"));
+    }
+    let (width, height) = (side(w as usize)?, side(pixels.len() / row_bytes)?);
     let mut out = Vec::with_capacity(pixels.len() / 8);
     let mut encoder = Encoder::new(&mut out, quality.clamp(1, 100));
     encoder.set_sampling_factor(SamplingFactor::F_2_2);
@@ -76,8 +86,8 @@ fn encode_rows(image: &RgbImage, y0: u32, y1: u32, quality: u8) -> Result<Vec<u8
 }
 
 /// Joins band JPEGs into one: the first band's headers with the full height, every band's scan
-/// data separated by `RST7`, one EOI.
-fn join_bands(parts: &[Vec<u8>], height: u32) -> Result<Vec<u8>, MediaError> {
+/// data separated by `RST7`, one EOI. Every band but the last must have [`BAND_UNIT`] rows.
+pub(crate) fn join_bands(parts: &[Vec<u8>], height: u32) -> Result<Vec<u8>, MediaError> {
     let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for (i, part) in parts.iter().enumerate() {
         let layout = scan_layout(part).ok_or_else(|| encode_error("unexpected band layout"))?;

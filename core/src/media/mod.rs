@@ -136,10 +136,13 @@ impl PhotoPipeline {
         let exif = exif::exif_fields(bytes, width, height);
         let threads = self.thread_count();
 
-        // The original's hash and the completeness check beside the decode; the thumbnail
+        // The original's hash and the completeness check beside the decode. An upright photo
+        // on several threads is encoded as it is resampled; otherwise the thumbnail is made
         // beside the upload's encode.
-        let (original, upload) = beside(
-            threads > 1,
+        let parallel = threads > 1;
+        let stream_encode = parallel && !(2..=8).contains(&exif.orientation);
+        let (original, decoded) = beside(
+            parallel,
             || {
                 if !decode::is_complete(bytes, format) {
                     return Err(MediaError::Truncated);
@@ -151,27 +154,31 @@ impl PhotoPipeline {
             },
             || {
                 let (uw, uh) = fit_long_edge(width, height, self.upload_long_edge.max(1));
-                let upload = decode::decode_resized(bytes, format, (uw, uh), threads > 1)?;
-                Ok(orient::orient(upload, exif.orientation, threads))
+                let encode = stream_encode.then_some(self.quality);
+                let (upload, encoded) =
+                    decode::decode_resized(bytes, format, (uw, uh), parallel, encode)?;
+                Ok((orient::orient(upload, exif.orientation, threads), encoded))
             },
         );
         let original = original?; // a cut-off file is `Truncated`, whatever the decode said
-        let upload = upload?;
+        let (upload, encoded) = decoded?;
         let (uw, uh) = upload.dimensions();
         let thumb_edge = self.thumb_long_edge.clamp(1, self.upload_long_edge.max(1));
         let (tw, th) = fit_long_edge(uw, uh, thumb_edge);
-        let (thumbnail, upload_bytes) = beside(
-            threads > 1,
-            || {
-                let thumb = pixels::thumbnail(&upload, tw, th)?;
-                Ok(Derivative::new(
-                    encode::encode_jpeg(&thumb, self.quality, 1)?,
-                    tw,
-                    th,
-                ))
-            },
-            || encode::encode_jpeg(&upload, self.quality, threads),
-        );
+        let make_thumbnail = || {
+            let thumb = pixels::thumbnail(&upload, tw, th)?;
+            Ok(Derivative::new(
+                encode::encode_jpeg(&thumb, self.quality, 1)?,
+                tw,
+                th,
+            ))
+        };
+        let (thumbnail, upload_bytes) = match encoded {
+            Some(upload_bytes) => (make_thumbnail(), Ok(upload_bytes)),
+            None => beside(parallel, make_thumbnail, || {
+                encode::encode_jpeg(&upload, self.quality, threads)
+            }),
+        };
         Ok(ProcessedPhoto {
             original,
             upload: Derivative::new(upload_bytes?, uw, uh),

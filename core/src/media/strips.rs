@@ -3,6 +3,11 @@
 //! complete. libjpeg's decode is single-threaded and the longest step, so on a device with two
 //! or more cores the resampling costs almost no wall time (docs/media.md).
 //!
+//! When asked (an upright photo on two or more threads), the resampling thread also encodes the
+//! output in units of [`BAND_UNIT`] rows as soon as they are resampled; the units are joined
+//! with restart markers into the very bytes one encoder writes ([`super::encode`]), so most of
+//! the encode leaves the critical path too.
+//!
 //! The output is cut into bands of [`BAND_ROWS`] rows. Each band is resampled by
 //! fast_image_resize from a crop of the source rows its filter support covers, so rows are only
 //! clamped at the image's true top and bottom edges, as in one whole-image resample.
@@ -14,6 +19,7 @@
 //!   error, never a partly filled image;
 //! - libjpeg's fatal errors (an unwinding panic out of its C code) become [`MediaError::Decode`].
 
+use super::encode::{BAND_UNIT, encode_band, join_bands};
 use super::error::MediaError;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -30,21 +36,26 @@ const SUPPORT: f64 = 2.0;
 /// Strips in flight between the two threads.
 const IN_FLIGHT: usize = 4;
 
+/// The resampled image and, when it was asked for, its JPEG encoding.
+pub(crate) type Resampled = (RgbImage, Option<Vec<u8>>);
+
 /// Decodes a grey or three-component JPEG at scale `eighths`/8 (libjpeg-turbo, as RGB) and
 /// resamples it to `size` (Catmull-Rom, widening with the reduction), on two threads when
-/// `parallel`. `size` must not exceed the decoded size.
+/// `parallel`; with `encode: Some(quality)` also encodes the result as it goes. `size` must not
+/// exceed the decoded size.
 pub(crate) fn decode_resized(
     jpeg: &[u8],
     eighths: u8,
     size: (u32, u32),
     parallel: bool,
-) -> Result<RgbImage, MediaError> {
+    encode: Option<u8>,
+) -> Result<Resampled, MediaError> {
     if !parallel {
         let mut bands: Option<Bands> = None;
         decode_strips(jpeg, eighths, |source, rows| {
             let bands = match &mut bands {
                 Some(bands) => bands,
-                None => bands.insert(Bands::new(source, size)?),
+                None => bands.insert(Bands::new(source, size, encode)?),
             };
             bands.push(rows)
         })?;
@@ -55,12 +66,12 @@ pub(crate) fn decode_resized(
     let (full_tx, full_rx) = mpsc::sync_channel::<Strip>(IN_FLIGHT);
     let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
-        let resampler = scope.spawn(move || -> Result<Option<RgbImage>, MediaError> {
+        let resampler = scope.spawn(move || -> Result<Option<Resampled>, MediaError> {
             let mut bands: Option<Bands> = None;
             for strip in full_rx {
                 let bands = match &mut bands {
                     Some(bands) => bands,
-                    None => bands.insert(Bands::new(strip.source, size)?),
+                    None => bands.insert(Bands::new(strip.source, size, encode)?),
                 };
                 bands.push(&strip.rows)?;
                 let _ = free_tx.send(strip.rows); // the decoder may already be done
@@ -141,10 +152,12 @@ struct Bands {
     next_band: u32,
     output: Vec<u8>,
     resizer: Resizer,
+    /// Encoding as it goes: the quality, and the units of [`BAND_UNIT`] rows encoded so far.
+    encoding: Option<(u8, Vec<Vec<u8>>)>,
 }
 
 impl Bands {
-    fn new(source: (u32, u32), size: (u32, u32)) -> Result<Self, MediaError> {
+    fn new(source: (u32, u32), size: (u32, u32), encode: Option<u8>) -> Result<Self, MediaError> {
         if size.0 == 0 || size.1 == 0 || size.0 > source.0 || size.1 > source.1 {
             return Err(MediaError::decode(format!(
                 "cannot resample {}×{} to {}×{}",
@@ -160,6 +173,7 @@ impl Bands {
             next_band: 0,
             output: vec![0; size.0 as usize * size.1 as usize * 3],
             resizer: Resizer::new(),
+            encoding: encode.map(|quality| (quality, Vec::new())),
         })
     }
 
@@ -206,6 +220,7 @@ impl Bands {
         while self.next_band < self.bands() && self.band_source(self.next_band).1 <= self.received {
             self.resample(self.next_band)?;
             self.next_band += 1;
+            self.encode_ready()?;
             // Drop the rows no later band reads.
             if self.next_band < self.bands() {
                 let keep_from = self.band_source(self.next_band).0;
@@ -257,13 +272,38 @@ impl Bands {
             .map_err(resize_error)
     }
 
-    /// The output image, once every source row has been received.
-    fn finish(self) -> Result<RgbImage, MediaError> {
+    /// Encodes every whole unit of resampled rows not encoded yet, and the last, shorter one
+    /// once the last band is resampled.
+    fn encode_ready(&mut self) -> Result<(), MediaError> {
+        let done = self.band_rows(self.next_band.saturating_sub(1)).1;
+        let out_row = self.size.0 as usize * 3;
+        let Some((quality, units)) = &mut self.encoding else {
+            return Ok(());
+        };
+        loop {
+            let top = units.len() as u32 * BAND_UNIT;
+            let bottom = (top + BAND_UNIT).min(self.size.1);
+            if top >= self.size.1 || bottom > done {
+                return Ok(());
+            }
+            let rows = &self.output[top as usize * out_row..bottom as usize * out_row];
+            units.push(encode_band(rows, self.size.0, *quality)?);
+        }
+    }
+
+    /// The output image (and its encoding, if asked for), once every source row has been
+    /// received.
+    fn finish(self) -> Result<Resampled, MediaError> {
         if self.received != self.source.1 || self.next_band != self.bands() {
             return Err(MediaError::Truncated);
         }
-        RgbImage::from_raw(self.size.0, self.size.1, self.output)
-            .ok_or_else(|| MediaError::decode("resampled buffer has the wrong size"))
+        let encoded = match &self.encoding {
+            Some((_, units)) => Some(join_bands(units, self.size.1)?),
+            None => None,
+        };
+        let image = RgbImage::from_raw(self.size.0, self.size.1, self.output)
+            .ok_or_else(|| MediaError::decode("resampled buffer has the wrong size"))?;
+        Ok((image, encoded))
     }
 }
 
@@ -313,10 +353,15 @@ mod tests {
             (640, 480, 2, (160, 120)),
         ] {
             let bytes = jpeg(w, h);
-            let after = decode_resized(&bytes, eighths, size, false).expect("sequential");
-            let beside = decode_resized(&bytes, eighths, size, true).expect("parallel");
+            let (after, none) = decode_resized(&bytes, eighths, size, false, None).expect("after");
+            assert_eq!(none, None, "nothing encoded unless asked");
+            let (beside, encoded) =
+                decode_resized(&bytes, eighths, size, true, Some(80)).expect("beside");
             assert_eq!(after.dimensions(), size);
             assert!(after == beside, "{w}×{h} at {eighths}/8 → {size:?}");
+            // Encoded unit by unit as it went: the bytes one encoder writes for the image.
+            let whole = super::super::encode::encode_jpeg(&after, 80, 1).expect("encode");
+            assert!(encoded == Some(whole), "{w}×{h}: streamed encoding differs");
         }
     }
 
@@ -332,7 +377,7 @@ mod tests {
         .expect("decode");
         let whole = RgbImage::from_raw(800, 600, rows).expect("whole image");
         let whole = super::super::pixels::resized(&whole, 500, 375).expect("resize");
-        let banded = decode_resized(&bytes, 8, (500, 375), false).expect("banded");
+        let (banded, _) = decode_resized(&bytes, 8, (500, 375), false, None).expect("banded");
         let worst = banded
             .as_raw()
             .iter()
@@ -347,7 +392,7 @@ mod tests {
         let bytes = jpeg(200, 150);
         for parallel in [false, true] {
             let garbage = [&bytes[..300], &[0xFF, 0xC0, 0, 3][..]].concat();
-            assert!(decode_resized(&garbage, 8, (100, 75), parallel).is_err());
+            assert!(decode_resized(&garbage, 8, (100, 75), parallel, Some(80)).is_err());
         }
     }
 }
