@@ -78,25 +78,31 @@ pub(crate) fn decode_resized(
             }
             bands.map(Bands::finish).transpose()
         });
+        let mut resampler_stopped = false;
         let decoded = decode_strips(jpeg, eighths, |source, rows| {
             let mut buffer = free_rx.try_recv().unwrap_or_default();
             buffer.clear();
             buffer.extend_from_slice(rows);
-            full_tx
-                .send(Strip {
-                    source,
-                    rows: buffer,
-                })
-                // The resampler stopped early: it failed, and its error is reported below.
-                .map_err(|_| MediaError::decode("resampling stopped"))
+            let sent = full_tx.send(Strip {
+                source,
+                rows: buffer,
+            });
+            resampler_stopped = sent.is_err();
+            sent.map_err(|_| MediaError::decode("resampling stopped"))
         });
         drop(full_tx);
         let resampled = resampler
             .join()
             .unwrap_or_else(|_| Err(MediaError::decode("the resampling thread panicked")));
-        // The decoder's error comes first: a resampler error may only be its consequence.
-        decoded?;
-        resampled?.ok_or_else(|| MediaError::decode("JPEG without scanlines"))
+        // Whichever side failed first has the error that explains it: the resampler only stops
+        // early when it failed; otherwise a decode error is the cause of anything that follows.
+        match (decoded, resampled) {
+            (Err(_), Err(e)) if resampler_stopped => Err(e),
+            (Err(e), _) => Err(e),
+            (Ok(()), resampled) => {
+                resampled?.ok_or_else(|| MediaError::decode("JPEG without scanlines"))
+            }
+        }
     })
 }
 
@@ -393,6 +399,22 @@ mod tests {
         for parallel in [false, true] {
             let garbage = [&bytes[..300], &[0xFF, 0xC0, 0, 3][..]].concat();
             assert!(decode_resized(&garbage, 8, (100, 75), parallel, Some(80)).is_err());
+        }
+    }
+
+    #[test]
+    fn a_resampler_failure_is_reported_as_itself() {
+        let bytes = jpeg(64, 48);
+        for parallel in [false, true] {
+            match decode_resized(&bytes, 8, (100, 100), parallel, None) {
+                Err(MediaError::Decode { reason }) => {
+                    assert!(
+                        reason.starts_with("cannot resample"),
+                        "{parallel}: {reason}"
+                    )
+                }
+                other => panic!("{parallel}: {other:?}"),
+            }
         }
     }
 }
