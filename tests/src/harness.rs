@@ -175,6 +175,18 @@ impl Harness {
         self.server.deployment()
     }
 
+    /// The server's projection row of a case of the demo tenant, by its id as text.
+    pub fn server_case(
+        &self,
+        case_id: &str,
+    ) -> Result<Option<gridcase_server::db::cases::CaseRow>> {
+        let id = gridcase_core::model::CaseId::parse(case_id).map_err(anyhow::Error::msg)?;
+        Ok(self
+            .deployment()
+            .db()
+            .read(|tx| gridcase_server::db::cases::get(tx, TENANT, id))?)
+    }
+
     /// Where device `name` keeps its files.
     pub fn device_dir(&self, name: &str) -> PathBuf {
         self.dir.path().join("devices").join(name)

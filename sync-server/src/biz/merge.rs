@@ -35,16 +35,29 @@ pub fn append_system_event(
     kind: EventKind,
     now: Timestamp,
 ) -> Result<Event> {
-    let id = dep.identity();
     let events = doc.read_events()?.events;
-    let node = Hlc::node_of(&id.device);
-    let mut clock = HlcClock::new(node, None);
-    if let Some(last) = events.iter().map(|e| e.hlc).max() {
+    let event = system_event(dep, events.iter().map(|e| e.hlc).max(), kind, now);
+    doc.set_actor(dep.identity().actor.clone());
+    doc.append(&event)?;
+    Ok(event)
+}
+
+/// A new event by the server's system account at `now`, its HLC stamped after `after` (the
+/// latest stamp of the case it joins; `None` for a new case).
+pub fn system_event(
+    dep: &Deployment,
+    after: Option<Hlc>,
+    kind: EventKind,
+    now: Timestamp,
+) -> Event {
+    let id = dep.identity();
+    let mut clock = HlcClock::new(Hlc::node_of(&id.device), None);
+    if let Some(last) = after {
         clock.observe(last, now.ms());
     }
     let mut random = [0u8; 10];
     rand::rng().fill(&mut random);
-    let event = Event {
+    Event {
         id: EventId::from_parts(now.ms().max(0) as u64, random),
         hlc: clock.tick(now.ms()),
         actor: gridcase_core::model::Actor {
@@ -55,10 +68,7 @@ pub fn append_system_event(
         },
         received_at: None,
         kind,
-    };
-    doc.set_actor(id.actor.clone());
-    doc.append(&event)?;
-    Ok(event)
+    }
 }
 
 /// Allocates and appends the case number if the fold of `events` (the document's) shows the

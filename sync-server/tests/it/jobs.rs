@@ -70,36 +70,18 @@ async fn the_binary_runs_jobs_once_and_backs_up() {
     a.push(case).await.expect("push");
     let data = ts.dir.path().join("data");
     ts.server.shutdown().await.expect("shutdown");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridcase-server"))
-        .args(["run-jobs", "--once"])
-        .env("GRIDCASE_DATA_DIR", &data)
-        .env("GRIDCASE_LOG", "warn")
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let out = server_cli(&data, ["run-jobs", "--once"]);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json report");
     assert_eq!(report["escalated"], 0);
     assert!(
         report["backup"]
             .as_str()
             .is_some_and(|p| p.ends_with(".sqlite"))
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridcase-server"))
-        .args(["device", "list", "--tenant", TENANT])
-        .env("GRIDCASE_DATA_DIR", &data)
-        .output()
-        .expect("runs");
-    assert!(out.status.success());
-    let devices: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let out = server_cli(&data, ["device", "list", "--tenant", TENANT]);
+    let devices: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(devices.as_array().map(Vec::len), Some(1));
-    assert!(
-        !String::from_utf8_lossy(&out.stdout).contains("token"),
-        "no token material"
-    );
+    assert!(!out.contains("token"), "no token material");
 }
 
 #[tokio::test]

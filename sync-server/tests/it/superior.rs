@@ -155,19 +155,12 @@ async fn the_cli_import_is_the_same_idempotent_import() {
     let file = ts.dir.path().join("handed-down.json");
     std::fs::write(&file, json_file()).expect("write");
     ts.server.shutdown().await.expect("shutdown");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridcase-server"))
-        .args(["intake", "import-superior", "--tenant", TENANT])
-        .arg(&file)
-        .env("GRIDCASE_DATA_DIR", &data)
-        .env("GRIDCASE_LOG", "warn")
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let file = file.to_str().expect("a UTF-8 temporary path");
+    let out = server_cli(
+        &data,
+        ["intake", "import-superior", "--tenant", TENANT, file],
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(report["created"].as_array().map(Vec::len), Some(0));
     assert_eq!(report["skipped"].as_array().map(Vec::len), Some(3));
 }

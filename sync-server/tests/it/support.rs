@@ -447,3 +447,24 @@ pub fn outcome(r: &DocResult) -> String {
 pub fn timestamp_now() -> Timestamp {
     Timestamp(now_ms())
 }
+
+/// Runs the `gridcase-server` binary with `args` on the data directory `data` (logging at warn),
+/// asserts that it succeeded and returns its standard output.
+pub fn server_cli<I, S>(data: &std::path::Path, args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridcase-server"))
+        .args(args)
+        .env("GRIDCASE_DATA_DIR", data)
+        .env("GRIDCASE_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}

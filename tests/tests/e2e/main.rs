@@ -10,7 +10,6 @@
 //! fails the suite; it never skips. Built only with `--features e2e`.
 
 use anyhow::{Context, Result, bail};
-use gridcase_core::model::CaseId;
 use gridcase_tests::webdriver::{Session, tid};
 use gridcase_tests::{FaultConfig, Harness, PASSWORD, TENANT};
 use serde_json::json;
@@ -253,11 +252,7 @@ impl Ui {
 }
 
 fn server_status(h: &Harness, case_id: &str) -> Result<Option<String>> {
-    let id = CaseId::parse(case_id).map_err(anyhow::Error::msg)?;
-    Ok(h.deployment()
-        .db()
-        .read(|tx| gridcase_server::db::cases::get(tx, TENANT, id))?
-        .map(|r| r.status))
+    Ok(h.server_case(case_id)?.map(|r| r.status))
 }
 
 async fn wait_server(h: &Harness, case_id: &str, status: &str) -> Result<()> {

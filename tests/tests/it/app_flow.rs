@@ -152,13 +152,9 @@ fn user(
 }
 
 fn server_status(h: &Harness, case_id: &str) -> Result<String> {
-    let id = CaseId::parse(case_id).map_err(anyhow::Error::msg)?;
-    let row = h
-        .deployment()
-        .db()
-        .read(|tx| gridcase_server::db::cases::get(tx, TENANT, id))?
-        .context("case on the server")?;
-    Ok(row.status)
+    Ok(h.server_case(case_id)?
+        .context("case on the server")?
+        .status)
 }
 
 #[test]
@@ -237,14 +233,7 @@ fn an_offline_report_goes_through_the_whole_workflow_in_the_apps() -> Result<()>
     assert_eq!(offline["pendingCases"], 1);
     assert_eq!(offline["pendingPhotos"], 1);
     assert!(
-        h.deployment()
-            .db()
-            .read(|tx| gridcase_server::db::cases::get(
-                tx,
-                TENANT,
-                CaseId::parse(&case_id).expect("id")
-            ))?
-            .is_none(),
+        h.server_case(&case_id)?.is_none(),
         "nothing reached the server while it was down"
     );
 
@@ -420,27 +409,21 @@ fn commands_refuse_bad_input_with_clear_codes() -> Result<()> {
         .try_call::<Value>("list_cases", json!({"query": {}}))
         .unwrap_err();
     assert_eq!(e["code"], "not_signed_in");
-    let e = app
-        .try_call::<Value>(
-            "sign_in",
-            json!({"serverUrl": "ftp://x", "tenant": TENANT, "username": "a", "password": "b", "deviceName": ""}),
-        )
-        .unwrap_err();
-    assert_eq!(e["code"], "invalid_input");
-    let e = app
-        .try_call::<Value>(
-            "sign_in",
-            json!({"serverUrl": "http://127.0.0.1:9", "tenant": TENANT, "username": "../etc", "password": "b", "deviceName": ""}),
-        )
-        .unwrap_err();
-    assert_eq!(e["code"], "invalid_input");
-    let e = app
-        .try_call::<Value>(
-            "sign_in",
-            json!({"serverUrl": "http://127.0.0.1:9", "tenant": TENANT, "username": "nobody", "password": "b", "deviceName": ""}),
-        )
-        .unwrap_err();
-    assert_eq!(e["code"], "network", "{e}");
+    // (server, user, the refusal): a scheme that is not HTTP, a user name that is a path, and
+    // a well-formed sign-in to a port where nothing listens.
+    for (server, username, code) in [
+        ("ftp://x", "a", "invalid_input"),
+        ("http://127.0.0.1:9", "../etc", "invalid_input"),
+        ("http://127.0.0.1:9", "nobody", "network"),
+    ] {
+        let e = app
+            .try_call::<Value>(
+                "sign_in",
+                json!({"serverUrl": server, "tenant": TENANT, "username": username, "password": "b", "deviceName": ""}),
+            )
+            .unwrap_err();
+        assert_eq!(e["code"], code, "{server} {username}: {e}");
+    }
     Ok(())
 }
 

@@ -2,8 +2,8 @@
 //! placed on the tenant's grid by the server, from the cells GeoJSON it keeps since the import.
 
 use anyhow::{Context, Result};
-use gridcase_core::model::{CaseId, Role};
-use gridcase_tests::{Harness, TENANT};
+use gridcase_core::model::Role;
+use gridcase_tests::Harness;
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,14 +45,8 @@ async fn a_superior_case_without_a_cell_is_placed_on_the_tenants_grid() -> Resul
     let created = response["created"].as_array().context("created")?;
     assert_eq!(created.len(), 2, "{response}");
     let cell_of = |i: usize| -> Result<Option<String>> {
-        let id = CaseId::parse(created[i][1].as_str().context("case id")?)
-            .map_err(anyhow::Error::msg)?;
-        let row = h
-            .deployment()
-            .db()
-            .read(|tx| gridcase_server::db::cases::get(tx, TENANT, id))?
-            .context("case row")?;
-        Ok(row.cell)
+        let id = created[i][1].as_str().context("case id")?;
+        Ok(h.server_case(id)?.context("case row")?.cell)
     };
     assert_eq!(cell_of(0)?, Some(cell.code.to_string()));
     assert_eq!(

@@ -18,18 +18,16 @@ pub mod open311;
 pub mod superior;
 pub mod video;
 
-use super::merge::store_case;
+use super::merge::{store_case, system_event};
 use super::projection::Projected;
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
 use base64::Engine;
 use gridcase_core::codes::{CategoryCode, CategoryKind, CategoryRef, CountyCode};
 use gridcase_core::doc::CaseDoc;
-use gridcase_core::model::{
-    Actor, CaseId, EventId, Hlc, Location, LocationSource, Role, Timestamp,
-};
+use gridcase_core::model::{CaseId, Location, LocationSource, Timestamp};
 use gridcase_core::protocol::ErrorCode;
-use gridcase_core::workflow::{Event, EventKind, ReportPayload};
+use gridcase_core::workflow::{EventKind, ReportPayload};
 use rand::Rng;
 use rusqlite::Connection;
 
@@ -51,17 +49,6 @@ pub fn new_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
-/// The system actor of this deployment.
-pub fn system_actor(dep: &Deployment) -> Actor {
-    let id = dep.identity();
-    Actor {
-        user: id.user,
-        device: id.device,
-        role: Role::System,
-        org: None,
-    }
-}
-
 /// Creates a case from `report` as the system account and commits it (document, projection,
 /// scope, feed) on `conn`. Returns the projection.
 pub fn create_system_case(
@@ -72,20 +59,8 @@ pub fn create_system_case(
     now: Timestamp,
 ) -> Result<Projected> {
     let county = CountyCode::parse(tenant).map_err(ServerError::bad_request)?;
-    let actor = system_actor(dep);
-    let ms = now.ms().max(0);
-    let event = Event {
-        id: EventId::from_parts(ms as u64, random10()),
-        hlc: Hlc {
-            ms,
-            counter: 0,
-            node: Hlc::node_of(&actor.device),
-        },
-        actor,
-        received_at: None,
-        kind: EventKind::Report(report),
-    };
-    let case_id = CaseId::from_parts(ms as u64, random10());
+    let event = system_event(dep, None, EventKind::Report(report), now);
+    let case_id = CaseId::from_parts(now.ms().max(0) as u64, random10());
     let mut doc = CaseDoc::create(case_id, county, dep.identity().actor.clone(), &event)?;
     store_case(conn, dep, &mut doc, None, now)
 }
