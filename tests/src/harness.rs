@@ -232,3 +232,16 @@ impl Harness {
         .await
     }
 }
+
+/// A point `inset` degrees east and south of the first vertex of `cell`'s outline: inside the
+/// cell for the demo grid's cells, whose outlines start at their north-west corner.
+pub fn near_first_corner(cell: &gridcase_core::grid::Cell, inset: f64) -> Result<(f64, f64)> {
+    let corner = cell
+        .polygon
+        .exterior()
+        .coords()
+        .next()
+        .copied()
+        .context("a cell without an outline")?;
+    Ok((corner.x + inset, corner.y - inset))
+}

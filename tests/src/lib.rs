@@ -20,5 +20,5 @@ pub mod proxy;
 pub mod webdriver;
 
 pub use device::Device;
-pub use harness::{Harness, PASSWORD, TENANT};
+pub use harness::{Harness, PASSWORD, TENANT, near_first_corner};
 pub use proxy::{FaultConfig, FaultProxy, ProxyStats};

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use base64::Engine;
 use gridcase_core::model::CaseId;
 use gridcase_core::model::Role;
-use gridcase_tests::{FaultConfig, Harness, PASSWORD, TENANT};
+use gridcase_tests::{FaultConfig, Harness, PASSWORD, TENANT, near_first_corner};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -481,14 +481,7 @@ fn a_duplicate_is_offered_and_merging_keeps_both_reporters() -> Result<()> {
         .iter()
         .find(|c| c.code.to_string() == cell)
         .context("cell")?;
-    let p = c
-        .polygon
-        .exterior()
-        .coords()
-        .next()
-        .copied()
-        .context("corner")?;
-    let (lon, lat) = (p.x + 0.0003, p.y - 0.0003);
+    let (lon, lat) = near_first_corner(c, 0.0003)?;
     let first = report_at(&a, lon, lat, "井盖缺失")?;
     a.sync_until_clean()?;
     let second = report_at(&b, lon + 0.0001, lat, "此处井盖没了")?;
@@ -548,14 +541,7 @@ fn a_hotline_call_is_verified_in_the_field_before_filing() -> Result<()> {
         .iter()
         .find(|c| c.code.to_string() == cell)
         .context("cell")?;
-    let p = c
-        .polygon
-        .exterior()
-        .coords()
-        .next()
-        .copied()
-        .context("corner")?;
-    let (lon, lat) = (p.x + 0.0003, p.y - 0.0003);
+    let (lon, lat) = near_first_corner(c, 0.0003)?;
 
     // The intake operator takes the call: no photo, a map pin, the caller and a call-back wish.
     let intake = AppUnderTest::new()?;

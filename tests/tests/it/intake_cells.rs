@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use gridcase_core::model::Role;
-use gridcase_tests::Harness;
+use gridcase_tests::{Harness, near_first_corner};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,14 +16,7 @@ async fn a_superior_case_without_a_cell_is_placed_on_the_tenants_grid() -> Resul
         .context("an intake operator")?;
     let intake = h.device("intake", &intake_user.username).await?;
     let cell = &demo.cells[1234];
-    let corner = cell
-        .polygon
-        .exterior()
-        .coords()
-        .next()
-        .copied()
-        .context("corner")?;
-    let (lon, lat) = (corner.x + 0.0002, corner.y - 0.0002);
+    let (lon, lat) = near_first_corner(cell, 0.0002)?;
     let outside = (lon + 1.0, lat);
     let body = json!({
         "format": "gridcase-superior-cases", "version": 1, "issuer": "市平台",
