@@ -12,6 +12,7 @@
 //! The suites live in `tests/it/` (one test binary); the load tool is `src/bin/gridcase-load.rs`.
 #![forbid(unsafe_code)]
 
+pub mod crafted;
 pub mod device;
 pub mod harness;
 pub mod photos;

@@ -4,6 +4,8 @@
 //! Invariant: every function here returns a typed [`DocError`] naming the path or the event id
 //! at fault; nothing panics on any value a peer could have written. Integers are accepted as
 //! `Int` or `Uint` (JavaScript peers write `Int`); anything else of the wrong type is refused.
+//! Entries are read one level deep ([`Entry`]): a field holding an object is an error, and no
+//! object below an entry is ever walked, however deeply a peer nested it (no recursion).
 
 use super::error::DocError;
 use super::layout::*;
@@ -11,8 +13,39 @@ use crate::model::{
     Actor, DepartmentId, DeviceId, EventId, Hlc, PhotoRole, Role, Sha256, Timestamp, UserId,
 };
 use crate::workflow::{Event, EventKind};
-use automerge::ScalarValue;
-use automerge::hydrate::{Map, Value};
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use std::collections::BTreeMap;
+
+/// One entry of the `events` or `photos` map, read one level deep.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Entry {
+    /// A map: each field's scalar, or `None` where the field holds an object (never walked).
+    Map(BTreeMap<String, Option<ScalarValue>>),
+    /// Anything but a map (a scalar, list or text where a map belongs).
+    NotAMap,
+}
+
+impl Entry {
+    /// Reads the entry `obj` of `doc` one level deep.
+    pub(crate) fn read(doc: &AutoCommit, value: &Value<'_>, obj: &ObjId) -> Entry {
+        if !matches!(value, Value::Object(ObjType::Map)) {
+            return Entry::NotAMap;
+        }
+        let fields = doc
+            .keys(obj)
+            .map(|key| {
+                let scalar = match doc.get(obj, key.as_str()) {
+                    Ok(Some((Value::Scalar(s), _))) => Some(s.into_owned()),
+                    _ => None,
+                };
+                (key, scalar)
+            })
+            .collect();
+        Entry::Map(fields)
+    }
+}
+
+type Map = BTreeMap<String, Option<ScalarValue>>;
 
 /// A photo referenced by a case document (`photos/<sha256>`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,8 +101,8 @@ pub(crate) fn parse_str<T, E: std::fmt::Display>(
 /// A field of an entry map as a scalar, or why not.
 fn field<'a>(entry: &'a Map, key: &str) -> Result<&'a ScalarValue, String> {
     match entry.get(key) {
-        Some(Value::Scalar(s)) => Ok(s),
-        Some(_) => Err(format!("`{key}` is an object, expected a scalar")),
+        Some(Some(s)) => Ok(s),
+        Some(None) => Err(format!("`{key}` is an object, expected a scalar")),
         None => Err(format!("`{key}` is missing")),
     }
 }
@@ -86,12 +119,12 @@ fn text_field<T, E: std::fmt::Display>(
 /// Decodes the entry `events/<key>`, with the server receipt from `receipts/<key>` if any.
 pub(crate) fn decode_event(
     key: &str,
-    entry: &Value,
+    entry: &Entry,
     received_at: Option<Timestamp>,
 ) -> Result<Event, DocError> {
     let bad = |reason: String| DocError::bad_event(key, reason);
     let id = EventId::parse(key).map_err(|e| bad(format!("key: {e}")))?;
-    let Value::Map(entry) = entry else {
+    let Entry::Map(entry) = entry else {
         return Err(bad("entry is not a map".to_owned()));
     };
     let ms = as_i64(field(entry, HLC_MS).map_err(bad)?)
@@ -141,11 +174,11 @@ pub(crate) fn decode_event(
 }
 
 /// Decodes the entry `photos/<key>`.
-pub(crate) fn decode_photo(key: &str, entry: &Value) -> Result<PhotoEntry, DocError> {
+pub(crate) fn decode_photo(key: &str, entry: &Entry) -> Result<PhotoEntry, DocError> {
     let path = format!("{PHOTOS}/{key}");
     let bad = |reason: String| DocError::bad_field(path.clone(), reason);
     let sha256 = Sha256::parse(key).map_err(|e| bad(e.to_string()))?;
-    let Value::Map(entry) = entry else {
+    let Entry::Map(entry) = entry else {
         return Err(bad("entry is not a map".to_owned()));
     };
     let role = text_field(entry, PHOTO_ROLE, |s| {
@@ -156,10 +189,10 @@ pub(crate) fn decode_photo(key: &str, entry: &Value) -> Result<PhotoEntry, DocEr
         .ok_or_else(|| bad("`size`: not an unsigned integer".into()))?;
     let taken_at = match entry.get(PHOTO_TAKEN_AT) {
         None => None,
-        Some(Value::Scalar(s)) => Some(Timestamp(
+        Some(Some(s)) => Some(Timestamp(
             as_i64(s).ok_or_else(|| bad("`taken_at`: not an integer".into()))?,
         )),
-        Some(_) => return Err(bad("`taken_at` is an object".into())),
+        Some(None) => return Err(bad("`taken_at` is an object".into())),
     };
     let event = text_field(entry, PHOTO_EVENT, EventId::parse).map_err(bad)?;
     Ok(PhotoEntry {

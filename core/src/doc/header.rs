@@ -117,11 +117,11 @@ pub(crate) fn immutable_fields(
     let events = root_map(doc, EVENTS)?;
     let key = header.report_event.to_string();
     let missing = || DocError::bad_field(format!("{EVENTS}/{key}"), "the report event is missing");
-    let entry_id = match doc.get(&events, key.as_str()) {
-        Ok(Some((Value::Object(_), id))) => id,
+    let (value, entry_id) = match doc.get(&events, key.as_str()) {
+        Ok(Some((value @ Value::Object(_), id))) => (value, id),
         _ => return Err(missing()),
     };
-    let entry = doc.hydrate(&entry_id, None).map_err(|_| missing())?;
+    let entry = super::decode::Entry::read(doc, &value, &entry_id);
     Ok(ImmutableFields {
         schema_version: SCHEMA_VERSION,
         case_id: header.case_id,

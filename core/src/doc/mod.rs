@@ -17,6 +17,7 @@ mod chunks;
 mod decode;
 mod error;
 mod header;
+mod incoming;
 mod inspect;
 pub mod layout;
 mod read;
@@ -24,6 +25,10 @@ mod read;
 pub use decode::PhotoEntry;
 pub use error::DocError;
 pub use header::ImmutableFields;
+pub use incoming::{
+    Created, CreatedEntry, Incoming, IncomingError, IncomingLimits, MAX_FIELD_BYTES,
+    MAX_PAYLOAD_BYTES,
+};
 pub use inspect::{ChangedPath, ChunkChange, PathChange, change_actors};
 pub use layout::SCHEMA_VERSION;
 pub use read::EventsRead;

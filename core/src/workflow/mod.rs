@@ -10,6 +10,7 @@ mod clock;
 mod conflict;
 mod event;
 mod fold;
+pub mod limits;
 mod rules;
 mod state;
 mod status;
@@ -18,6 +19,7 @@ pub use clock::{ClockError, MAX_CLOCK_AHEAD_MS, check_clock, observe_events};
 pub use conflict::{Conflict, ConflictReason};
 pub use event::{Event, EventKind, MergedReporter, ReportPayload};
 pub use fold::{fold, is_centre_role};
+pub use limits::{PayloadError, validate_kind};
 pub use rules::{allowed_roles, allowed_sources, role_may_append};
 pub use state::{
     CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord, Escalation, Extension,

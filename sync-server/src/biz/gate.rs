@@ -17,17 +17,34 @@
 //! 6. each new event carries the caller's actor: user, device, role, department
 //!    (`event_actor_mismatch`); the role may append its type (`role_not_allowed`); its HLC is
 //!    not more than `MAX_CLOCK_AHEAD_MS` ahead of the server's clock (`hlc_in_future`);
-//! 7. sizes: new events per push and events per case are bounded (`too_large`).
+//! 7. sizes: new events per push and events per case are bounded (`too_large`);
+//! 8. the payload of each new event passes core's limits (`invalid_payload`);
+//! 9. a case has exactly one report (`second_report`);
+//! 10. each new event is stamped after every event its author could see (its change's
+//!     dependencies) and after its device's own earlier events (`hlc_backdated`);
+//! 11. each new photo entry is referenced by a new event of the push (`photo_not_owned`);
+//! 12. the merged document saves and loads back to the same heads (`bad_message`).
+//!
+//! Before all of that, the pushed bytes are decoded by core's [`Incoming`]: uncompressed change
+//! chunks only (no documents, nothing to inflate), each in Automerge's canonical encoding,
+//! operation counts bounded, and every operation within the v1 layout (`bad_message`,
+//! `too_large`, `invalid_payload`: no nested objects, lists, text or counters). Automerge runs
+//! under `catch_unwind`. The gate is pure (no database): the push path runs it before it takes
+//! the writer (docs/server.md "The write path").
 //!
 //! Scope (`out_of_scope`) is decided by the caller of the gate: before it for an existing case,
 //! after it (on the candidate's report) for a new one.
 
 use super::Caller;
 use automerge::ChangeHash;
-use gridcase_core::doc::{CaseDoc, DocError, PathChange, change_actors};
-use gridcase_core::model::{CaseId, Timestamp};
+use gridcase_core::doc::{
+    CaseDoc, Created, DocError, Incoming, IncomingError, IncomingLimits, PathChange,
+};
+use gridcase_core::model::{CaseId, Sha256, Timestamp};
 use gridcase_core::protocol::ErrorCode;
-use gridcase_core::workflow::{Event, MAX_CLOCK_AHEAD_MS, check_clock, role_may_append};
+use gridcase_core::workflow::{
+    Event, EventKind, MAX_CLOCK_AHEAD_MS, check_clock, role_may_append, validate_kind,
+};
 use std::collections::{HashMap, HashSet};
 
 /// Most new events in one push of one document.
@@ -66,6 +83,8 @@ pub enum Admission {
         new_events: Vec<Event>,
         /// Every event of the candidate, in fold order.
         events: Vec<Event>,
+        /// Photos the push added to the case (their blobs must be the caller's own uploads).
+        new_photos: Vec<Sha256>,
     },
 }
 
@@ -78,7 +97,8 @@ fn doc_error(e: DocError) -> Rejection {
     }
 }
 
-/// Gates `changes` pushed by `caller` for `case_id` against the server's document `existing`.
+/// Gates `changes` pushed by `caller` for `case_id` against the server's document `existing`,
+/// under the default operation limits.
 pub fn gate(
     caller: &Caller,
     case_id: CaseId,
@@ -86,46 +106,95 @@ pub fn gate(
     changes: &[u8],
     now: Timestamp,
 ) -> Result<Admission, Rejection> {
-    let incoming =
-        change_actors(changes).map_err(|e| reject(ErrorCode::BadMessage, e.to_string()))?;
-    let (mut candidate, before, before_events, before_problems, photos_before) = match existing {
-        Some(doc) => {
-            let fresh: Vec<_> = incoming
-                .iter()
-                .filter(|c| !doc.has_change(&c.hash))
-                .collect();
-            if fresh.is_empty() {
-                return Ok(Admission::Nothing);
-            }
-            check_actors(caller, fresh.iter().map(|c| &c.actor))?;
-            let before = doc.heads();
-            let read = doc.read_events().map_err(doc_error)?;
-            let problems: HashSet<String> = read.problems.iter().map(problem_key).collect();
-            let photos: HashSet<String> = doc
-                .photos()
-                .map_err(doc_error)?
-                .into_iter()
-                .map(|p| p.sha256.to_hex())
-                .collect();
-            let mut candidate = doc.fork();
-            candidate.load_incremental(changes).map_err(doc_error)?;
-            (candidate, before, read.events, problems, photos)
-        }
-        None => {
-            if incoming.is_empty() {
-                return Ok(Admission::Nothing);
-            }
-            check_actors(caller, incoming.iter().map(|c| &c.actor))?;
-            let candidate = CaseDoc::from_changes(changes).map_err(doc_error)?;
-            (
-                candidate,
-                Vec::new(),
-                Vec::new(),
-                HashSet::new(),
-                HashSet::new(),
-            )
-        }
+    gate_with(
+        caller,
+        case_id,
+        existing,
+        changes,
+        now,
+        IncomingLimits::default(),
+    )
+}
+
+/// [`gate`] with explicit operation limits. Automerge is run under `catch_unwind`: a crafted
+/// change that makes it panic is refused as `bad_message`, and the server's document (only
+/// read here) is untouched.
+pub fn gate_with(
+    caller: &Caller,
+    case_id: CaseId,
+    existing: Option<&mut CaseDoc>,
+    changes: &[u8],
+    now: Timestamp,
+    limits: IncomingLimits,
+) -> Result<Admission, Rejection> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        gate_inner(caller, case_id, existing, changes, now, limits)
+    }))
+    .unwrap_or_else(|_| {
+        Err(reject(
+            ErrorCode::BadMessage,
+            "the changes could not be processed",
+        ))
+    })
+}
+
+fn incoming_error(e: IncomingError) -> Rejection {
+    let code = match &e {
+        IncomingError::TooLarge(_) => ErrorCode::TooLarge,
+        IncomingError::Shape { .. } => ErrorCode::InvalidPayload,
+        IncomingError::Corrupt(_) | IncomingError::NotCanonical { .. } => ErrorCode::BadMessage,
     };
+    reject(code, e.to_string())
+}
+
+fn gate_inner(
+    caller: &Caller,
+    case_id: CaseId,
+    existing: Option<&mut CaseDoc>,
+    changes: &[u8],
+    now: Timestamp,
+    limits: IncomingLimits,
+) -> Result<Admission, Rejection> {
+    let mut incoming = Incoming::decode(changes, limits).map_err(incoming_error)?;
+    let (mut candidate, before, before_events, before_problems, photos_before, created) =
+        match existing {
+            Some(doc) => {
+                incoming.retain(|h| !doc.has_change(h));
+                if incoming.is_empty() {
+                    return Ok(Admission::Nothing);
+                }
+                check_actors(caller, incoming.changes().map(|(_, a)| a))?;
+                let created = incoming.check_shape(Some(doc)).map_err(incoming_error)?;
+                let before = doc.heads();
+                let read = doc.read_events().map_err(doc_error)?;
+                let problems: HashSet<String> = read.problems.iter().map(problem_key).collect();
+                let photos: HashSet<String> = doc
+                    .photos()
+                    .map_err(doc_error)?
+                    .into_iter()
+                    .map(|p| p.sha256.to_hex())
+                    .collect();
+                let mut candidate = doc.fork();
+                candidate.apply_incoming(incoming).map_err(doc_error)?;
+                (candidate, before, read.events, problems, photos, created)
+            }
+            None => {
+                if incoming.is_empty() {
+                    return Ok(Admission::Nothing);
+                }
+                check_actors(caller, incoming.changes().map(|(_, a)| a))?;
+                let created = incoming.check_shape(None).map_err(incoming_error)?;
+                let candidate = CaseDoc::from_incoming(incoming).map_err(doc_error)?;
+                (
+                    candidate,
+                    Vec::new(),
+                    Vec::new(),
+                    HashSet::new(),
+                    HashSet::new(),
+                    created,
+                )
+            }
+        };
     if candidate.case_id() != case_id {
         return Err(reject(
             ErrorCode::BadMessage,
@@ -207,12 +276,118 @@ pub fn gate(
             ),
         ));
     }
+    check_one_report(&after.events)?;
+    check_precedence(&candidate, &created, &after_by_id, &before_events)?;
+    let new_photos = check_new_photos(&mut candidate, &created, &new_events)?;
+    candidate.check_round_trip().map_err(|e| {
+        reject(
+            ErrorCode::BadMessage,
+            format!("the merged document does not load back: {e}"),
+        )
+    })?;
     Ok(Admission::Admitted {
         candidate: Box::new(candidate),
         before,
         new_events,
         events: after.events,
+        new_photos,
     })
+}
+
+/// A case has exactly one report (`report` or `self_handle`): a second one, however it is
+/// stamped, would take the first one's place in the fold.
+fn check_one_report(events: &[Event]) -> Result<(), Rejection> {
+    let reports: Vec<&Event> = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Report(_) | EventKind::SelfHandle { .. }))
+        .collect();
+    if reports.len() > 1 {
+        return Err(reject(
+            ErrorCode::SecondReport,
+            format!("{} 个上报事件", reports.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Event time cannot be forged into precedence: each new event is stamped after every event
+/// its author could see when making it (the events in the document at its change's
+/// dependencies) and after its device's own earlier events in this case. An honest HLC always
+/// is; an offline event made before its author saw others' newer events is still accepted.
+fn check_precedence(
+    candidate: &CaseDoc,
+    created: &Created,
+    after_by_id: &HashMap<String, &Event>,
+    before_events: &[Event],
+) -> Result<(), Rejection> {
+    for entry in &created.events {
+        let Some(ev) = after_by_id.get(&entry.key) else {
+            continue;
+        };
+        let seen = candidate
+            .event_keys_at(&entry.deps)
+            .into_iter()
+            .filter_map(|k| after_by_id.get(&k).map(|e| e.hlc))
+            .max();
+        if let Some(latest) = seen
+            && ev.hlc <= latest
+        {
+            return Err(reject(
+                ErrorCode::HlcBackdated,
+                format!(
+                    "事件 {} 的时间 {} 不晚于它所依据的记录 {}",
+                    ev.id, ev.hlc.ms, latest.ms
+                ),
+            ));
+        }
+        let own = before_events
+            .iter()
+            .filter(|e| e.actor.device == ev.actor.device)
+            .map(|e| e.hlc)
+            .max();
+        if let Some(latest) = own
+            && ev.hlc <= latest
+        {
+            return Err(reject(
+                ErrorCode::HlcBackdated,
+                format!(
+                    "事件 {} 的时间 {} 不晚于本设备此前的记录 {}",
+                    ev.id, ev.hlc.ms, latest.ms
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A photo entry comes with a new event of the same push that references it; returns the new
+/// photos' hashes (the caller checks who uploaded them).
+fn check_new_photos(
+    candidate: &mut CaseDoc,
+    created: &Created,
+    new_events: &[Event],
+) -> Result<Vec<Sha256>, Rejection> {
+    if created.photos.is_empty() {
+        return Ok(Vec::new());
+    }
+    let photos = candidate.photos().map_err(doc_error)?;
+    let mut out = Vec::new();
+    for entry in &created.photos {
+        let Some(photo) = photos.iter().find(|p| p.sha256.to_hex() == entry.key) else {
+            continue;
+        };
+        let referenced = new_events.iter().any(|e| {
+            e.id == photo.event && e.kind.photos().iter().any(|p| p.sha256 == photo.sha256)
+        });
+        if !referenced {
+            return Err(reject(
+                ErrorCode::PhotoNotOwned,
+                format!("照片 {} 没有本次上传的事件引用它", photo.sha256.to_hex()),
+            ));
+        }
+        out.push(photo.sha256);
+    }
+    Ok(out)
 }
 
 fn problem_key(problem: &DocError) -> String {
@@ -315,6 +490,12 @@ fn check_new_events(caller: &Caller, events: &[Event], now: Timestamp) -> Result
                     caller.role.label_zh(),
                     ev.kind.type_name()
                 ),
+            ));
+        }
+        if let Err(e) = validate_kind(&ev.kind) {
+            return Err(reject(
+                ErrorCode::InvalidPayload,
+                format!("事件 {}：{e}", ev.id),
             ));
         }
         if let Err(e) = check_clock(ev, now, MAX_CLOCK_AHEAD_MS) {

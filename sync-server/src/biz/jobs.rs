@@ -140,13 +140,18 @@ pub fn compact(dep: &Deployment) -> Result<usize> {
 /// Deletes stale incomplete uploads and unreferenced complete blobs.
 pub fn blob_gc(dep: &Deployment, now: Timestamp) -> Result<usize> {
     let before = now.ms() - BLOB_GRACE_MS;
-    let (stale, unreferenced) = dep.db().read(|tx| {
+    let (stale, unreferenced, parts) = dep.db().read(|tx| {
         Ok((
             blobs::stale_incomplete(tx, before)?,
             blobs::unreferenced(tx, before)?,
+            blobs::stale_parts(tx, before)?,
         ))
     })?;
     let mut removed = 0;
+    for (tenant, sha, device) in &parts {
+        super::blobs::remove_part(dep, tenant, sha, device)?;
+        removed += 1;
+    }
     for (tenant, sha) in stale.iter().chain(unreferenced.iter()) {
         super::blobs::remove(dep, tenant, sha)?;
         removed += 1;

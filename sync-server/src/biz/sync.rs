@@ -1,12 +1,17 @@
 //! `POST /v1/sync`: many documents in one round trip (docs/protocol.md "Sync").
 //!
-//! Each document is gated on its own; the accepted ones are merged, numbered, projected and
-//! given a feed position, all in one transaction for the whole request (one durable commit,
-//! group-commit style). Each document runs inside a savepoint, so an internal failure on one
+//! Each document is gated on its own, on a read connection, before the writer is taken: the
+//! gate (decoding, checks, the candidate's round trip) is the expensive part, so one costly
+//! push never holds the writer while other tenants wait. The admitted candidates are then
+//! merged, numbered, projected and given a feed position, all in one writer transaction for the
+//! whole request (one durable commit, group-commit style). A candidate whose document changed
+//! between the two phases (another push to the same case landed meanwhile) is gated again
+//! inside the writer. Each document runs inside a savepoint, so an internal failure on one
 //! rolls back only that one; a gate rejection writes nothing at all. Requests that only pull run
 //! on a read connection and never wait for the writer.
 
 use super::Caller;
+use super::blobs;
 use super::gate::{Admission, Rejection, gate};
 use super::merge::{add_receipts, number_if_filed, store_case};
 use super::scope::may_create;
@@ -19,7 +24,7 @@ use gridcase_core::model::{CaseId, Timestamp};
 use gridcase_core::protocol::{
     DocOutcome, DocPush, DocResult, ErrorCode, Heads, SyncRequest, SyncResponse,
 };
-use gridcase_core::workflow::fold;
+use gridcase_core::workflow::{Event, fold};
 use rusqlite::Connection;
 
 fn wire_heads(heads: &[ChangeHash]) -> Heads {
@@ -75,11 +80,23 @@ pub fn sync(dep: &Deployment, caller: &Caller, req: &SyncRequest) -> Result<Sync
         })?;
         return Ok(SyncResponse { docs });
     }
+    let gated = dep.db().read(|tx| {
+        Ok(req
+            .docs
+            .iter()
+            .map(|push| prepare(tx, caller, push, now))
+            .collect::<Vec<_>>())
+    })?;
     let docs = dep.db().write(|tx| {
         let mut out = Vec::with_capacity(req.docs.len());
-        for push in &req.docs {
+        for (push, gated) in req.docs.iter().zip(gated) {
             tx.execute_batch("SAVEPOINT doc")?;
-            match process(tx, dep, caller, push, now) {
+            let result = match gated {
+                Ok(Prepared::Done(result)) => Ok(result),
+                Ok(Prepared::Admitted(admitted)) => commit(tx, dep, caller, push, *admitted, now),
+                Err(e) => Err(e),
+            };
+            match result {
                 Ok(result) => {
                     tx.execute_batch("RELEASE doc")?;
                     out.push(result);
@@ -156,7 +173,26 @@ fn accepted(case_id: CaseId, doc: &mut CaseDoc, have: &Heads, seq: i64) -> DocRe
     }
 }
 
-/// One document of a request.
+/// A document gated on a read connection, waiting for the writer.
+struct Admitted {
+    /// The stored document's heads the gate ran against (`None`: a new case).
+    base: Option<Vec<ChangeHash>>,
+    candidate: CaseDoc,
+    before: Vec<ChangeHash>,
+    new_events: Vec<Event>,
+    events: Vec<Event>,
+}
+
+/// The outcome of the read phase for one document.
+enum Prepared {
+    /// Answered without writing (rejections, scope, replays, pulls).
+    Done(DocResult),
+    /// Admitted by the gate; to be committed by the writer.
+    Admitted(Box<Admitted>),
+}
+
+/// One document of a request, on the writer (the fallback when the document changed since the
+/// read phase).
 fn process(
     conn: &Connection,
     dep: &Deployment,
@@ -164,11 +200,19 @@ fn process(
     push: &DocPush,
     now: Timestamp,
 ) -> Result<DocResult> {
+    match prepare(conn, caller, push, now)? {
+        Prepared::Done(result) => Ok(result),
+        Prepared::Admitted(admitted) => commit(conn, dep, caller, push, *admitted, now),
+    }
+}
+
+/// The read phase of one document: scope, the stored document, the gate.
+fn prepare(conn: &Connection, caller: &Caller, push: &DocPush, now: Timestamp) -> Result<Prepared> {
     let case_id = push.case_id;
     let tenant = caller.tenant_code();
     let info = docs::info(conn, case_id)?;
     let mut existing = match &info {
-        Some(i) if i.tenant != tenant => return Ok(out_of_scope(case_id)),
+        Some(i) if i.tenant != tenant => return Ok(Prepared::Done(out_of_scope(case_id))),
         Some(_) => {
             let row = cases::get(conn, &tenant, case_id)?;
             let principals = caller.principals();
@@ -177,18 +221,18 @@ fn process(
                 Some(p) => cases::in_scope(conn, case_id, p)?,
             };
             if !visible || row.is_none() {
-                return Ok(out_of_scope(case_id));
+                return Ok(Prepared::Done(out_of_scope(case_id)));
             }
             Some((docs::load(conn, case_id)?, row.map_or(0, |r| r.seq)))
         }
-        None if push.changes.is_empty() => return Ok(out_of_scope(case_id)),
+        None if push.changes.is_empty() => return Ok(Prepared::Done(out_of_scope(case_id))),
         None => None,
     };
     if push.changes.is_empty() {
         let (doc, seq) = existing
             .as_mut()
             .ok_or_else(|| ServerError::Internal("no doc".into()))?;
-        return Ok(accepted(case_id, doc, &push.have, *seq));
+        return Ok(Prepared::Done(accepted(case_id, doc, &push.have, *seq)));
     }
     let admission = gate(
         caller,
@@ -197,31 +241,73 @@ fn process(
         &push.changes,
         now,
     );
-    let (mut candidate, before, new_events, events) = match admission {
+    let (candidate, before, new_events, events, new_photos) = match admission {
         Err(r) => {
             let seq = existing.as_ref().map_or(0, |(_, s)| *s as u64);
-            return Ok(rejected(
+            return Ok(Prepared::Done(rejected(
                 case_id,
                 &r,
                 existing.as_mut().map(|(d, _)| d),
                 seq,
-            ));
+            )));
         }
         Ok(Admission::Nothing) => {
-            return Ok(match existing.as_mut() {
+            return Ok(Prepared::Done(match existing.as_mut() {
                 Some((doc, seq)) => accepted(case_id, doc, &push.have, *seq),
                 // Changes for an unknown case that create nothing (missing dependencies).
                 None => out_of_scope(case_id),
-            });
+            }));
         }
         Ok(Admission::Admitted {
             candidate,
             before,
             new_events,
             events,
-        }) => (*candidate, before, new_events, events),
+            new_photos,
+        }) => (*candidate, before, new_events, events, new_photos),
     };
-    if existing.is_none() {
+    if let Some(r) = blobs::check_photo_owner(conn, caller, &new_photos)? {
+        let seq = existing.as_ref().map_or(0, |(_, s)| *s as u64);
+        return Ok(Prepared::Done(rejected(
+            case_id,
+            &r,
+            existing.as_mut().map(|(d, _)| d),
+            seq,
+        )));
+    }
+    Ok(Prepared::Admitted(Box::new(Admitted {
+        base: info.map(|i| i.heads),
+        candidate,
+        before,
+        new_events,
+        events,
+    })))
+}
+
+/// The write phase of one admitted document: its scope as a new case, the server's additions,
+/// storage. Gates again if the stored document moved since the read phase.
+fn commit(
+    conn: &Connection,
+    dep: &Deployment,
+    caller: &Caller,
+    push: &DocPush,
+    admitted: Admitted,
+    now: Timestamp,
+) -> Result<DocResult> {
+    let case_id = push.case_id;
+    let current = docs::info(conn, case_id)?.map(|i| i.heads);
+    if current != admitted.base {
+        return process(conn, dep, caller, push, now);
+    }
+    let Admitted {
+        base,
+        mut candidate,
+        before,
+        new_events,
+        events,
+    } = admitted;
+    let existing = base.is_some();
+    if !existing {
         let state = fold(&events);
         if candidate.tenant() != caller.tenant || !may_create(caller, &state) {
             return Ok(out_of_scope(case_id));
@@ -232,7 +318,7 @@ fn process(
     if let Some(number) = number_if_filed(conn, dep, &mut candidate, &events, now)? {
         tracing::info!(case = %case_id, number = %number, "case number allocated");
     }
-    let before_ref = existing.is_some().then_some(before.as_slice());
+    let before_ref = existing.then_some(before.as_slice());
     let projected = store_case(conn, dep, &mut candidate, before_ref, now)?;
     Ok(accepted(
         case_id,

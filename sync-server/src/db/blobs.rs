@@ -1,5 +1,7 @@
-//! `blobs`: photo uploads per tenant, by SHA-256, with the declared length and whether the
-//! bytes are complete and verified. The bytes themselves are files under `<data>/blobs/`.
+//! `blobs`: photos per tenant, by SHA-256, with the length, whether the bytes are complete and
+//! verified, and the device that uploaded them (`NULL` for the server's own intake channels).
+//! `blob_parts`: uploads in progress, one per (blob, device). The bytes themselves are files
+//! under `<data>/blobs/`.
 
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -82,4 +84,86 @@ pub fn unreferenced(conn: &Connection, before: i64) -> Result<Vec<(String, Strin
     )?;
     let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// An upload in progress: `(declared length, started at)`.
+pub fn part_get(
+    conn: &Connection,
+    tenant: &str,
+    sha256: &str,
+    device: &str,
+) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .query_row(
+            "SELECT length, created_at FROM blob_parts
+             WHERE tenant = ?1 AND sha256 = ?2 AND device = ?3",
+            params![tenant, sha256, device],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Records the start of a device's upload (kept if it exists).
+pub fn part_create(
+    conn: &Connection,
+    tenant: &str,
+    sha256: &str,
+    device: &str,
+    length: i64,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO blob_parts(tenant, sha256, device, length, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        params![tenant, sha256, device, length, now],
+    )?;
+    Ok(())
+}
+
+/// Forgets a device's upload in progress.
+pub fn part_delete(conn: &Connection, tenant: &str, sha256: &str, device: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM blob_parts WHERE tenant = ?1 AND sha256 = ?2 AND device = ?3",
+        params![tenant, sha256, device],
+    )?;
+    Ok(())
+}
+
+/// Uploads in progress started before `before`: `(tenant, sha256, device)`.
+pub fn stale_parts(conn: &Connection, before: i64) -> Result<Vec<(String, String, String)>> {
+    let mut stmt =
+        conn.prepare("SELECT tenant, sha256, device FROM blob_parts WHERE created_at < ?1")?;
+    let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records a verified blob uploaded by `device` (`None`: the server itself).
+pub fn complete_by(
+    conn: &Connection,
+    tenant: &str,
+    sha256: &str,
+    length: i64,
+    device: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO blobs(tenant, sha256, length, complete, created_at, completed_at, device)
+         VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5)
+         ON CONFLICT (tenant, sha256) DO UPDATE
+           SET complete = 1, length = ?3, completed_at = ?4, device = ?5 WHERE complete = 0",
+        params![tenant, sha256, length, now, device],
+    )?;
+    Ok(())
+}
+
+/// Who uploaded a complete blob: `None` when there is no complete blob, `Some(None)` when the
+/// server did (or the blob predates the record).
+pub fn uploader(conn: &Connection, tenant: &str, sha256: &str) -> Result<Option<Option<String>>> {
+    Ok(conn
+        .query_row(
+            "SELECT device FROM blobs WHERE tenant = ?1 AND sha256 = ?2 AND complete = 1",
+            params![tenant, sha256],
+            |r| r.get(0),
+        )
+        .optional()?)
 }

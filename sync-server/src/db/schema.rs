@@ -220,6 +220,22 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX intake_links_by_case ON intake_links(case_id);
     "#,
+    // 3: uploads per device (a partial upload belongs to the device that started it, so no
+    // device can squat another's upload) and the uploader of each complete blob (a new photo
+    // entry may only name the pushing device's own uploads). Complete blobs from before keep
+    // `device` NULL; their incomplete rows are collected by the blob GC as before.
+    r#"
+    ALTER TABLE blobs ADD COLUMN device TEXT;
+
+    CREATE TABLE blob_parts (
+        tenant     TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        device     TEXT NOT NULL,               -- DeviceId of the uploader
+        length     INTEGER NOT NULL,            -- declared by its Upload-Length
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, sha256, device)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

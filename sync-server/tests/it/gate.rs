@@ -117,7 +117,7 @@ async fn security_violations_are_rejected_with_their_codes() {
         case_id: case,
         known: vec![],
         have: wire(&raw.get_heads()),
-        changes: raw.save(),
+        changes: raw.save_after(&[]),
     };
     let r = a.sync(vec![push]).await.expect("sync");
     assert_eq!(outcome(&r.docs[0]), "immutable_changed");

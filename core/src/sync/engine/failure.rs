@@ -85,7 +85,11 @@ impl Failure {
             | ErrorCode::HlcInFuture
             | ErrorCode::InvalidId
             | ErrorCode::NotFound
-            | ErrorCode::HashMismatch => FailureClass::Permanent,
+            | ErrorCode::HashMismatch
+            | ErrorCode::InvalidPayload
+            | ErrorCode::SecondReport
+            | ErrorCode::HlcBackdated
+            | ErrorCode::PhotoNotOwned => FailureClass::Permanent,
             ErrorCode::OffsetMismatch => FailureClass::Resync,
         }
     }
