@@ -87,6 +87,10 @@ error_codes! {
     UnknownCamera = "unknown_camera", 422, "未登记的摄像头";
     BadImage = "bad_image", 422, "快照不是有效的 JPEG 图片";
     EvaluationForbidden = "evaluation_forbidden", 403, "综合评价仅对值班长、领导和管理员开放";
+    StorageFull = "storage_full", 507, "服务器存储空间不足，本次提交未保存，请稍后重试";
+    ServerBusy = "server_busy", 503, "服务器繁忙，请稍后重试";
+    RequestTimeout = "request_timeout", 408, "请求发送过慢，已超时断开，请重试";
+    TooManyIds = "too_many_ids", 400, "一次查询的编号过多";
     Internal = "internal", 500, "服务器内部错误";
 }
 
