@@ -231,8 +231,10 @@ mod tests {
             .expect("env");
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert!(Config::parse_toml("lisen = \"x\"").is_err());
-        let t = Config::parse_toml("[transport]\nheader_read_timeout_secs = 2\n[storage]\nmin_free_bytes = 5\n")
-            .expect("parses");
+        let t = Config::parse_toml(
+            "[transport]\nheader_read_timeout_secs = 2\n[storage]\nmin_free_bytes = 5\n",
+        )
+        .expect("parses");
         assert_eq!(t.transport.header_read_timeout_secs, 2);
         assert_eq!(t.transport.max_connections, 1024);
         assert_eq!(t.storage.min_free_bytes, 5);

@@ -30,8 +30,8 @@ use tower::ServiceExt;
 
 /// The `server_busy` answer to a connection over the limit.
 fn busy() -> Response<Body> {
-    let json = serde_json::to_vec(&ErrorCode::ServerBusy.with("连接数已达上限"))
-        .unwrap_or_default();
+    let json =
+        serde_json::to_vec(&ErrorCode::ServerBusy.with("连接数已达上限")).unwrap_or_default();
     let mut r = Response::new(Body::from(json));
     *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     let h = r.headers_mut();

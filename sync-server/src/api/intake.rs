@@ -51,12 +51,14 @@ async fn video_alert(
     };
     let t = tenant.clone();
     let checked = blocking(&dep, move |d| video::precheck(d, &t, &signed)).await?;
-    let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
-        ApiFailure::code(
-            ErrorCode::TooLarge,
-            format!("请求体超过 {} MiB 或未能读完：{e}", MAX_BODY_BYTES >> 20),
-        )
-    })?;
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| {
+            ApiFailure::code(
+                ErrorCode::TooLarge,
+                format!("请求体超过 {} MiB 或未能读完：{e}", MAX_BODY_BYTES >> 20),
+            )
+        })?;
     Ok(Json(
         blocking(&dep, move |d| {
             video::receive_checked(d, &tenant, &checked, &body)

@@ -75,11 +75,10 @@ pub fn router(dep: AppState) -> Router {
 async fn health(axum::extract::State(dep): axum::extract::State<AppState>) -> String {
     let min_free = dep.config().storage.min_free_bytes;
     let d = dep.clone();
-    let reason = tokio::task::spawn_blocking(move || {
-        d.storage().degraded_reason(d.data_dir(), min_free)
-    })
-    .await
-    .unwrap_or_else(|e| Some(format!("检查失败：{e}")));
+    let reason =
+        tokio::task::spawn_blocking(move || d.storage().degraded_reason(d.data_dir(), min_free))
+            .await
+            .unwrap_or_else(|e| Some(format!("检查失败：{e}")));
     match reason {
         None => "ok".to_owned(),
         Some(r) => format!("degraded: {r}"),

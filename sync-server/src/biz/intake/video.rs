@@ -156,11 +156,13 @@ pub fn precheck(dep: &Deployment, tenant: &str, signed: &Signed) -> Result<Prech
         .strip_prefix("sha256=")
         .and_then(|h| hex::decode(h).ok())
         .filter(|g| g.len() == 32)
-        .ok_or_else(|| err(ErrorCode::BadSignature, "签名格式应为 sha256=<64 位十六进制>"))?;
-    if dep
-        .db()
-        .read(|tx| intake::nonce_used(tx, tenant, nonce))?
-    {
+        .ok_or_else(|| {
+            err(
+                ErrorCode::BadSignature,
+                "签名格式应为 sha256=<64 位十六进制>",
+            )
+        })?;
+    if dep.db().read(|tx| intake::nonce_used(tx, tenant, nonce))? {
         return Err(err(ErrorCode::ReplayedRequest, ""));
     }
     Ok(Prechecked {
@@ -178,9 +180,9 @@ fn verify_body(dep: &Deployment, tenant: &str, p: &Prechecked, body: &[u8]) -> R
     mac(&p.secret, &p.timestamp, &p.nonce, body)
         .verify_slice(&p.given)
         .map_err(|_| err(ErrorCode::BadSignature, ""))?;
-    let fresh = dep.db().write(|tx| {
-        intake::use_nonce(tx, tenant, &p.nonce, p.now, p.now - 2 * p.skew)
-    })?;
+    let fresh = dep
+        .db()
+        .write(|tx| intake::use_nonce(tx, tenant, &p.nonce, p.now, p.now - 2 * p.skew))?;
     if !fresh {
         return Err(err(ErrorCode::ReplayedRequest, ""));
     }
