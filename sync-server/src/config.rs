@@ -1,7 +1,8 @@
 //! Server configuration: a TOML file (`--config path`) with environment overrides.
 //!
 //! Precedence: defaults < file < environment (`GRIDCASE_LISTEN`, `GRIDCASE_DATA_DIR`,
-//! `GRIDCASE_MIN_APP_VERSION`, `GRIDCASE_JOBS_INTERVAL_SECS`, `GRIDCASE_BACKUP_EVERY_HOURS`).
+//! `GRIDCASE_MIN_APP_VERSION`, `GRIDCASE_JOBS_INTERVAL_SECS`, `GRIDCASE_BACKUP_EVERY_HOURS`,
+//! `GRIDCASE_MAX_CONNECTIONS`, `GRIDCASE_MIN_FREE_BYTES`).
 //! Unknown keys in the file are refused, so a typo does not silently fall back to a default.
 
 use crate::error::ServerError;
@@ -27,6 +28,58 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Intake channels (docs/intake.md).
     pub intake: IntakeConfig,
+    /// Transport limits: timeouts and the connection limit (docs/security/transport.md).
+    pub transport: TransportConfig,
+    /// Storage health: the free-space threshold of `/v1/health`.
+    pub storage: StorageConfig,
+}
+
+/// `[transport]`: how long a client may take and how many connections are served at once.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TransportConfig {
+    /// Seconds a client has to send a request's complete header block, counted from the
+    /// connection's first byte or from the end of the previous response on a kept-alive
+    /// connection (an idle kept-alive connection is closed after it too). Default 15.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request's body may take to arrive, from the end of its headers; a slower body
+    /// is cut with `request_timeout` (408). Default 120 (a 6 MiB photo chunk over a 512 kbit/s
+    /// uplink takes about 100 s; clients upload photos in resumable chunks).
+    pub body_read_timeout_secs: u64,
+    /// Seconds a whole request may take, headers to response; beyond it the client gets
+    /// `request_timeout` (408) and the connection is closed. Default 300.
+    pub request_timeout_secs: u64,
+    /// Connections served at once. The next connections (up to as many again) are answered
+    /// `server_busy` (503) and closed; beyond that they are closed at once. Default 1024.
+    pub max_connections: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            header_read_timeout_secs: 15,
+            body_read_timeout_secs: 120,
+            request_timeout_secs: 300,
+            max_connections: 1024,
+        }
+    }
+}
+
+/// `[storage]`: when `/v1/health` reports the data directory as short of space.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Free bytes in the data directory's file system below which `/v1/health` answers
+    /// `degraded` (default 1 GiB; 0 turns the check off).
+    pub min_free_bytes: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            min_free_bytes: 1024 * 1024 * 1024,
+        }
+    }
 }
 
 /// `[intake]`: the video webhook's merge window and timestamp skew.
@@ -86,6 +139,8 @@ impl Default for Config {
             limits: Limits::default(),
             jobs: JobsConfig::default(),
             intake: IntakeConfig::default(),
+            transport: TransportConfig::default(),
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -142,6 +197,14 @@ impl Config {
                 .parse()
                 .map_err(|_| bad("GRIDCASE_BACKUP_EVERY_HOURS", &v))?;
         }
+        if let Some(v) = var("GRIDCASE_MAX_CONNECTIONS") {
+            self.transport.max_connections =
+                v.parse().map_err(|_| bad("GRIDCASE_MAX_CONNECTIONS", &v))?;
+        }
+        if let Some(v) = var("GRIDCASE_MIN_FREE_BYTES") {
+            self.storage.min_free_bytes =
+                v.parse().map_err(|_| bad("GRIDCASE_MIN_FREE_BYTES", &v))?;
+        }
         Ok(())
     }
 
@@ -168,6 +231,13 @@ mod tests {
             .expect("env");
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert!(Config::parse_toml("lisen = \"x\"").is_err());
+        let t = Config::parse_toml(
+            "[transport]\nheader_read_timeout_secs = 2\n[storage]\nmin_free_bytes = 5\n",
+        )
+        .expect("parses");
+        assert_eq!(t.transport.header_read_timeout_secs, 2);
+        assert_eq!(t.transport.max_connections, 1024);
+        assert_eq!(t.storage.min_free_bytes, 5);
         assert!(c.apply_env(|_| Some("nope".into())).is_err());
     }
 }

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::db::meta::{ServerIdentity, server_identity};
 use crate::error::Result;
+use crate::storage::StorageHealth;
 use gridcase_core::model::Timestamp;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -54,6 +55,11 @@ impl Deployment {
     /// The database.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Storage health: whether the last write failed for lack of space (`/v1/health`).
+    pub fn storage(&self) -> &StorageHealth {
+        self.db.storage()
     }
 
     /// The configuration.

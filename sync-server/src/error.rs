@@ -1,5 +1,6 @@
 //! The server library's one error type. Protocol errors carry their [`ErrorCode`]; everything
-//! else (database, I/O, a bug) is `internal` on the wire and logged in full on the server only.
+//! else (database, I/O, a bug) is `internal` on the wire and logged in full on the server only,
+//! except a full disk or database (`SQLITE_FULL`, `ENOSPC`), which is `storage_full` (507).
 
 use gridcase_core::doc::DocError;
 use gridcase_core::error::DataFileError;
@@ -61,6 +62,8 @@ impl ServerError {
         match self {
             ServerError::Api { code, .. } => *code,
             ServerError::DataFile(_) => ErrorCode::BadRequest,
+            ServerError::Db(e) if crate::storage::is_full_db(e) => ErrorCode::StorageFull,
+            ServerError::Io(e) if crate::storage::is_full_io(e) => ErrorCode::StorageFull,
             ServerError::Db(_)
             | ServerError::Doc(_)
             | ServerError::Io(_)
@@ -74,6 +77,7 @@ impl ServerError {
         match self {
             ServerError::Api { code, detail } => code.with(detail),
             ServerError::DataFile(e) => ErrorCode::BadRequest.with(e),
+            e if e.code() == ErrorCode::StorageFull => ErrorCode::StorageFull.with(""),
             _ => ErrorCode::Internal.with(""),
         }
     }

@@ -29,9 +29,11 @@ pub mod db;
 mod deployment;
 mod error;
 mod server;
+pub mod storage;
+mod transport;
 
 pub use clock::Clock;
-pub use config::{Config, IntakeConfig, JobsConfig};
+pub use config::{Config, IntakeConfig, JobsConfig, StorageConfig, TransportConfig};
 pub use deployment::Deployment;
 pub use error::ServerError;
 pub use server::{RunningServer, spawn, spawn_with};

@@ -6,6 +6,7 @@ use crate::biz::jobs;
 use crate::config::Config;
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
+use crate::transport;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,15 +37,9 @@ pub async fn spawn_with(dep: Arc<Deployment>, listen: SocketAddr) -> Result<Runn
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
-    let mut http_stop = stopped.clone();
     let app = api::router(dep.clone());
-    let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = http_stop.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let limits = dep.config().transport.clone();
+    let http = tokio::spawn(transport::serve(listener, app, limits, stopped.clone()));
     let scheduler = dep
         .config()
         .jobs

@@ -91,6 +91,10 @@ error_codes! {
     SecondReport = "second_report", 409, "案件已有上报记录，不能再次上报";
     HlcBackdated = "hlc_backdated", 409, "事件时间早于它所依据的记录";
     PhotoNotOwned = "photo_not_owned", 403, "照片不属于本次操作或本设备";
+    StorageFull = "storage_full", 507, "服务器存储空间不足，本次提交未保存，请稍后重试";
+    ServerBusy = "server_busy", 503, "服务器繁忙，请稍后重试";
+    RequestTimeout = "request_timeout", 408, "请求发送过慢，已超时断开，请重试";
+    TooManyIds = "too_many_ids", 400, "一次查询的编号过多";
     Internal = "internal", 500, "服务器内部错误";
 }
 

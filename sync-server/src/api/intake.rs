@@ -35,19 +35,35 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// `POST /v1/intake/video/{tenant}/alerts`: a signed alert (no bearer token; the HMAC
 /// signature with the tenant's secret authenticates it).
+///
+/// The signature headers are checked before the body is read (an unsigned caller cannot make
+/// the server buffer 12 MiB); the refusal closes the connection.
 async fn video_alert(
     State(dep): State<AppState>,
     Path(tenant): Path<String>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<AlertOutcome>, ApiFailure> {
     let signed = Signed {
         timestamp: header(&headers, "x-gridcase-timestamp"),
         nonce: header(&headers, "x-gridcase-nonce"),
         signature: header(&headers, "x-gridcase-signature"),
     };
+    let t = tenant.clone();
+    let checked = blocking(&dep, move |d| video::precheck(d, &t, &signed)).await?;
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| {
+            ApiFailure::code(
+                ErrorCode::TooLarge,
+                format!("请求体超过 {} MiB 或未能读完：{e}", MAX_BODY_BYTES >> 20),
+            )
+        })?;
     Ok(Json(
-        blocking(&dep, move |d| video::receive(d, &tenant, &signed, &body)).await?,
+        blocking(&dep, move |d| {
+            video::receive_checked(d, &tenant, &checked, &body)
+        })
+        .await?,
     ))
 }
 

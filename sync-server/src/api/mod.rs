@@ -10,6 +10,7 @@ mod cases;
 mod error;
 mod evaluation;
 mod intake;
+mod limits;
 mod open311;
 mod reference;
 mod session;
@@ -31,7 +32,7 @@ pub type AppState = Arc<Deployment>;
 /// The router of protocol v1 and the queue API.
 pub fn router(dep: AppState) -> Router {
     Router::new()
-        .route("/v1/health", get(|| async { "ok" }))
+        .route("/v1/health", get(health))
         .route("/v1/hello", post(session::hello))
         .route("/v1/login", post(session::login))
         .route("/v1/feed", get(sync::feed))
@@ -51,6 +52,10 @@ pub fn router(dep: AppState) -> Router {
         .route("/v1/evaluation/export.xlsx", get(evaluation::export_xlsx))
         .route("/v1/evaluation/export.csv", get(evaluation::export_csv))
         .fallback(|| async { ApiFailure::from(crate::ServerError::not_found("接口")) })
+        .layer(axum::middleware::from_fn_with_state(
+            dep.clone(),
+            limits::limits,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let route = req
@@ -62,6 +67,22 @@ pub fn router(dep: AppState) -> Router {
             }),
         )
         .with_state(dep)
+}
+
+/// `GET /v1/health`: `ok`, or `degraded: <reason>` (still 200: the server answers, but an
+/// operator must act) when the data directory is short of space or the last write failed for
+/// lack of it.
+async fn health(axum::extract::State(dep): axum::extract::State<AppState>) -> String {
+    let min_free = dep.config().storage.min_free_bytes;
+    let d = dep.clone();
+    let reason =
+        tokio::task::spawn_blocking(move || d.storage().degraded_reason(d.data_dir(), min_free))
+            .await
+            .unwrap_or_else(|e| Some(format!("检查失败：{e}")));
+    match reason {
+        None => "ok".to_owned(),
+        Some(r) => format!("degraded: {r}"),
+    }
 }
 
 /// Runs blocking business work off the async threads.

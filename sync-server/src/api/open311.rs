@@ -65,7 +65,10 @@ fn open311_status(code: ErrorCode) -> u16 {
     match code {
         ErrorCode::NotFound => 404,
         ErrorCode::Forbidden | ErrorCode::Unauthorized => 403,
-        ErrorCode::Internal => 500,
+        ErrorCode::Internal
+        | ErrorCode::StorageFull
+        | ErrorCode::ServerBusy
+        | ErrorCode::RequestTimeout => code.http_status(),
         _ => 400,
     }
 }
@@ -269,7 +272,13 @@ fn decode_component(s: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| "参数须为 UTF-8".to_owned())
 }
 
-/// A minimal XML writer for the GeoReport shapes.
+/// Whether XML 1.0 can carry `c` (its `Char` production; Rust strings hold no surrogates).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// A minimal XML writer for the GeoReport shapes; text is escaped and stripped of characters
+/// XML 1.0 cannot carry, so any stored text gives a well-formed document.
 struct Xml(String);
 
 impl Xml {
@@ -306,7 +315,12 @@ impl Xml {
                         '>' => self.0.push_str("&gt;"),
                         '"' => self.0.push_str("&quot;"),
                         '\'' => self.0.push_str("&apos;"),
-                        c => self.0.push(c),
+                        // Kept as a reference: a literal CR would be read back as LF.
+                        '\r' => self.0.push_str("&#13;"),
+                        c if xml_char(c) => self.0.push(c),
+                        // Control characters, U+FFFE and U+FFFF cannot appear in XML 1.0 at
+                        // all (not even as references): dropped.
+                        _ => {}
                     }
                 }
                 self.close(tag);
@@ -423,5 +437,11 @@ mod tests {
         let mut x = Xml::new();
         x.leaf("d", Some("<a & 'b'>"));
         assert!(x.finish().ends_with("<d>&lt;a &amp; &apos;b&apos;&gt;</d>"));
+        let mut x = Xml::new();
+        x.leaf("d", Some("a\u{0}b\u{1b}c\u{fffe}\td\r\n井"));
+        let doc = x.finish();
+        assert!(doc.ends_with("<d>abc\td&#13;\n井</d>"), "{doc}");
+        let parsed = roxmltree::Document::parse(&doc).expect("well-formed");
+        assert_eq!(parsed.root_element().text(), Some("abc\td\r\n井"));
     }
 }

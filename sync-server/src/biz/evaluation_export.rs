@@ -5,6 +5,10 @@
 //! 1 is the header (编码, 名称, one column per figure, 综合指标值, 等级), then one row per object;
 //! a rate is its fraction (shown as a percentage in XLSX), a figure without a value is an empty
 //! cell. The XLSX has a second sheet, 评价口径, with the tenant, period and weights.
+//!
+//! Names come from tenant data (departments, users): CSV text cells are neutralised against
+//! formula injection ([`csv_text`]); XLSX text is always written as a string cell (never
+//! `write` or `write_formula`), which spreadsheet programs do not evaluate.
 
 use super::evaluation::EvaluationReport;
 use crate::error::{Result, ServerError};
@@ -114,20 +118,33 @@ fn number(v: f64) -> String {
     }
 }
 
+/// A text cell made safe for spreadsheet programs (CSV injection): a cell that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula, so it gets a
+/// leading `'`. Every text cell of every CSV the server writes goes through this; numbers the
+/// server formats itself (a negative score) stay numbers.
+pub fn csv_text(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
 /// The report as CSV (UTF-8 with BOM).
 pub fn csv(report: &EvaluationReport) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let io = |e: csv::Error| ServerError::Internal(format!("csv: {e}"));
-    w.write_record(header(report)).map_err(io)?;
+    w.write_record(header(report).iter().map(|h| csv_text(h)))
+        .map_err(io)?;
     for row in &report.table.rows {
-        let mut rec = vec![row.id.clone(), row.name.clone()];
+        let mut rec = vec![csv_text(&row.id), csv_text(&row.name)];
         rec.extend(
             row.figures
                 .iter()
                 .map(|f| f.value.map(number).unwrap_or_default()),
         );
         rec.push(row.score.map(number).unwrap_or_default());
-        rec.push(row.grade.clone().unwrap_or_default());
+        rec.push(csv_text(row.grade.as_deref().unwrap_or_default()));
         w.write_record(&rec).map_err(io)?;
     }
     w.into_inner()

@@ -101,6 +101,9 @@ pub fn sync(dep: &Deployment, caller: &Caller, req: &SyncRequest) -> Result<Sync
                     tx.execute_batch("RELEASE doc")?;
                     out.push(result);
                 }
+                // Out of space: the whole request fails as `storage_full` (nothing of it is
+                // committed) so the device sends it again later instead of quarantining.
+                Err(e) if e.code() == ErrorCode::StorageFull => return Err(e),
                 Err(e) => {
                     tx.execute_batch("ROLLBACK TO doc; RELEASE doc")?;
                     tracing::error!(case = %push.case_id, error = %e, "sync of one document failed");

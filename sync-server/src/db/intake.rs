@@ -148,6 +148,19 @@ pub fn use_nonce(
     Ok(inserted == 1)
 }
 
+/// Whether `nonce` was already used by a webhook call of `tenant` (a read-only look before the
+/// body is read; [`use_nonce`] decides atomically).
+pub fn nonce_used(conn: &Connection, tenant: &str, nonce: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM webhook_nonces WHERE tenant = ?1 AND nonce = ?2",
+            params![tenant, nonce],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// The open report of a camera and category.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AlertGroup {

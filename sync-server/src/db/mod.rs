@@ -20,6 +20,7 @@ pub mod tenants;
 pub mod users;
 
 use crate::error::{Result, ServerError};
+use crate::storage::StorageHealth;
 use automerge::ChangeHash;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ pub struct Db {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    storage: StorageHealth,
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -59,6 +61,7 @@ impl Db {
             path: path.to_owned(),
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
+            storage: StorageHealth::default(),
         })
     }
 
@@ -77,10 +80,25 @@ impl Db {
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer; commits if it returns `Ok`.
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.writer();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        let result: Result<T> = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        match &result {
+            Ok(_) => self.storage.record_write(false),
+            Err(e) if e.code() == gridcase_core::protocol::ErrorCode::StorageFull => {
+                self.storage.record_write(true)
+            }
+            Err(_) => {}
+        }
+        result
+    }
+
+    /// Whether writes are failing for lack of space (read by `/v1/health`).
+    pub fn storage(&self) -> &StorageHealth {
+        &self.storage
     }
 
     /// Runs `f` on a pooled read-only connection inside one read transaction (one snapshot).

@@ -60,7 +60,12 @@ impl Failure {
             };
         };
         match code {
-            ErrorCode::Internal => FailureClass::Retry,
+            // Server-side and transient: nothing is wrong with what the device sends; the
+            // server stored nothing of a refused request, so the same push is repeated later.
+            ErrorCode::Internal
+            | ErrorCode::StorageFull
+            | ErrorCode::ServerBusy
+            | ErrorCode::RequestTimeout => FailureClass::Retry,
             ErrorCode::Unauthorized
             | ErrorCode::TokenRevoked
             | ErrorCode::BadCredentials
@@ -75,7 +80,8 @@ impl Failure {
             | ErrorCode::ReplayedRequest
             | ErrorCode::UnknownCamera
             | ErrorCode::BadImage
-            | ErrorCode::EvaluationForbidden => FailureClass::Refused,
+            | ErrorCode::EvaluationForbidden
+            | ErrorCode::TooManyIds => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch

@@ -370,6 +370,10 @@ fn failure_codes_are_classified() {
     assert_eq!(class("offset_mismatch"), FailureClass::Resync);
     assert_eq!(class("hash_mismatch"), FailureClass::Permanent);
     assert_eq!(class("local_blob_missing"), FailureClass::Permanent);
+    // A full disk, a busy server or a cut slow request: nothing was stored, send again later.
+    assert_eq!(class("storage_full"), FailureClass::Retry);
+    assert_eq!(class("server_busy"), FailureClass::Retry);
+    assert_eq!(class("request_timeout"), FailureClass::Retry);
 }
 
 #[test]

@@ -32,6 +32,10 @@ pub const CHANNEL: &str = "open311";
 pub const MAX_SPAN_MS: i64 = 90 * 24 * 3_600_000;
 /// At most this many requests per `GET requests` (the spec's 1,000).
 pub const MAX_REQUESTS: usize = 1_000;
+
+/// Most distinct ids in one `service_request_id` list (repeats count once); more is
+/// `too_many_ids`.
+pub const MAX_IDS: usize = 50;
 /// What a public reporter is told after submitting.
 pub const SERVICE_NOTICE: &str = "已受理登记，将派监督员现场核实后立案处置";
 
@@ -521,10 +525,21 @@ fn split(v: &Option<String>) -> Vec<String> {
 /// `GET requests`: the tenant's Open311 requests, newest first.
 pub fn list(dep: &Deployment, q: &RequestQuery) -> Result<Vec<RequestView>> {
     let tenant = jurisdiction_of(dep, non_empty(&q.jurisdiction_id))?;
-    let ids = split(&q.service_request_id);
+    let mut ids = split(&q.service_request_id);
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    if ids.len() > MAX_IDS {
+        return Err(ServerError::api(
+            ErrorCode::TooManyIds,
+            format!(
+                "service_request_id 最多 {MAX_IDS} 个不同的编号，收到 {} 个",
+                ids.len()
+            ),
+        ));
+    }
     if !ids.is_empty() {
         let mut out = Vec::new();
-        for id in ids.iter().take(MAX_REQUESTS) {
+        for id in &ids {
             if let Some(link) = dep
                 .db()
                 .read(|tx| intake::link_row(tx, &tenant, CHANNEL, id))?

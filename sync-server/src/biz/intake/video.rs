@@ -2,10 +2,13 @@
 //! registered camera becomes a report with the snapshot as its photo, and repeated alerts of
 //! the same camera and category merge into that report while it is open.
 //!
-//! Checks, in order, each with its own code: the tenant exists (`not_found`), it has a webhook
-//! secret (`forbidden`), the timestamp is within the allowed skew (`stale_request`), the
-//! HMAC-SHA256 signature over `timestamp "." nonce "." body` matches (`bad_signature`, compared
-//! in constant time), the nonce was not used before (`replayed_request`), the body parses
+//! Checks, in order, each with its own code. Before the body is read ([`precheck`]): the tenant
+//! exists (`not_found`), it has a webhook secret (`forbidden`), the signature headers are
+//! present and well-formed (`bad_signature`), the timestamp is within the allowed skew
+//! (`stale_request`), the nonce was not used before (`replayed_request`). Then, with the body
+//! (read under its size limit): the HMAC-SHA256 signature over `timestamp "." nonce "." body`
+//! matches (`bad_signature`, compared in constant time), the nonce is recorded atomically
+//! (`replayed_request` if a concurrent call took it first), the body parses
 //! (`bad_request`), the camera is registered (`unknown_camera`), the category is in the catalog,
 //! and the snapshot is a complete JPEG (`bad_image`).
 //!
@@ -98,8 +101,22 @@ fn mac(secret: &str, timestamp: &str, nonce: &str, body: &[u8]) -> Hmac<sha2::Sh
     m
 }
 
-/// Verifies the headers and records the nonce; returns nothing, or why the call is refused.
-fn verify(dep: &Deployment, tenant: &str, signed: &Signed, body: &[u8]) -> Result<()> {
+/// The headers of a call that passed [`precheck`]: what the body's HMAC is verified with.
+#[derive(Debug)]
+pub struct Prechecked {
+    secret: String,
+    timestamp: String,
+    nonce: String,
+    given: Vec<u8>,
+    now: i64,
+    skew: i64,
+}
+
+/// Checks everything that does not need the body, before a byte of it is read: the tenant
+/// exists and has a secret, the three headers are present and well-formed, the timestamp is
+/// fresh and the nonce unused. (The camera is named in the body, so it is checked after the
+/// signature.)
+pub fn precheck(dep: &Deployment, tenant: &str, signed: &Signed) -> Result<Prechecked> {
     let secret = dep
         .db()
         .read(|tx| {
@@ -138,13 +155,34 @@ fn verify(dep: &Deployment, tenant: &str, signed: &Signed, body: &[u8]) -> Resul
     let given = sig
         .strip_prefix("sha256=")
         .and_then(|h| hex::decode(h).ok())
-        .ok_or_else(|| err(ErrorCode::BadSignature, "签名格式应为 sha256=<十六进制>"))?;
-    mac(&secret, ts, nonce, body)
-        .verify_slice(&given)
+        .filter(|g| g.len() == 32)
+        .ok_or_else(|| {
+            err(
+                ErrorCode::BadSignature,
+                "签名格式应为 sha256=<64 位十六进制>",
+            )
+        })?;
+    if dep.db().read(|tx| intake::nonce_used(tx, tenant, nonce))? {
+        return Err(err(ErrorCode::ReplayedRequest, ""));
+    }
+    Ok(Prechecked {
+        secret,
+        timestamp: ts.clone(),
+        nonce: nonce.clone(),
+        given,
+        now,
+        skew,
+    })
+}
+
+/// Verifies the body's HMAC against prechecked headers and records the nonce.
+fn verify_body(dep: &Deployment, tenant: &str, p: &Prechecked, body: &[u8]) -> Result<()> {
+    mac(&p.secret, &p.timestamp, &p.nonce, body)
+        .verify_slice(&p.given)
         .map_err(|_| err(ErrorCode::BadSignature, ""))?;
     let fresh = dep
         .db()
-        .write(|tx| intake::use_nonce(tx, tenant, nonce, now, now - 2 * skew))?;
+        .write(|tx| intake::use_nonce(tx, tenant, &p.nonce, p.now, p.now - 2 * p.skew))?;
     if !fresh {
         return Err(err(ErrorCode::ReplayedRequest, ""));
     }
@@ -200,7 +238,19 @@ pub fn receive(
     signed: &Signed,
     body: &[u8],
 ) -> Result<AlertOutcome> {
-    verify(dep, tenant, signed, body)?;
+    let checked = precheck(dep, tenant, signed)?;
+    receive_checked(dep, tenant, &checked, body)
+}
+
+/// Handles one webhook call whose headers passed [`precheck`] (the HTTP layer reads the body
+/// only after that).
+pub fn receive_checked(
+    dep: &Deployment,
+    tenant: &str,
+    checked: &Prechecked,
+    body: &[u8],
+) -> Result<AlertOutcome> {
+    verify_body(dep, tenant, checked, body)?;
     let alert: Alert = serde_json::from_slice(body)
         .map_err(|e| ServerError::bad_request(format!("告警内容无法解析：{e}")))?;
     let alert_id = text_field("alert_id", &alert.alert_id, super::MAX_SHORT_CHARS)?;
