@@ -88,6 +88,7 @@ error_codes! {
     BadImage = "bad_image", 422, "快照不是有效的 JPEG 图片";
     EvaluationForbidden = "evaluation_forbidden", 403, "综合评价仅对值班长、领导和管理员开放";
     Internal = "internal", 500, "服务器内部错误";
+    DocumentUnreadable = "document_unreadable", 500, "案件数据损坏，已报告管理员";
 }
 
 #[cfg(test)]

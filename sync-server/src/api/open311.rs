@@ -65,7 +65,7 @@ fn open311_status(code: ErrorCode) -> u16 {
     match code {
         ErrorCode::NotFound => 404,
         ErrorCode::Forbidden | ErrorCode::Unauthorized => 403,
-        ErrorCode::Internal => 500,
+        ErrorCode::Internal | ErrorCode::DocumentUnreadable => 500,
         _ => 400,
     }
 }

@@ -60,7 +60,9 @@ impl Failure {
             };
         };
         match code {
-            ErrorCode::Internal => FailureClass::Retry,
+            // A stored case the server cannot read: its fault, reported to its administrator;
+            // the device keeps its copy and tries again later.
+            ErrorCode::Internal | ErrorCode::DocumentUnreadable => FailureClass::Retry,
             ErrorCode::Unauthorized
             | ErrorCode::TokenRevoked
             | ErrorCode::BadCredentials
