@@ -1,5 +1,6 @@
 //! The command line of the `gridcase-server` binary (clap): `serve`, `migrate`, tenant,
-//! department, user and device administration, `import`, `backup` and `run-jobs --once`.
+//! department, user and device administration, `import`, `backup`, `run-jobs --once` and
+//! `bad-docs` (unreadable documents and failed job runs).
 //! Every command reads the same configuration (`--config`, then `GRIDCASE_*` variables) and
 //! works on the data directory it names. Listing commands print JSON.
 
@@ -81,6 +82,38 @@ pub enum Command {
     /// Intake channels: Open311 keys, the video webhook's secret and cameras, superior imports.
     #[command(subcommand)]
     Intake(crate::cli_intake::IntakeCmd),
+    /// Stored case documents that failed to load or read, and failed job runs.
+    #[command(subcommand)]
+    BadDocs(BadDocsCmd),
+}
+
+/// Commands on the list of unreadable documents (docs/security/isolation.md).
+#[derive(Subcommand, Debug)]
+pub enum BadDocsCmd {
+    /// List unreadable case documents (JSON).
+    List {
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// List scheduled-job runs that failed for a tenant (JSON).
+    Jobs {
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Forget one case (once repaired; it is listed again if it still fails).
+    Forget {
+        /// The case id.
+        #[arg(long)]
+        case: String,
+    },
+    /// Forget every listed document and job failure (of one tenant, or all).
+    Clear {
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 /// Tenant commands.
@@ -328,9 +361,44 @@ pub fn run(cli: Cli) -> Result<()> {
                 bail!("run-jobs runs once (--once); `serve` runs the scheduler continuously");
             }
             let dep = open(&config)?;
-            print_json(&jobs::run_all(&dep, dep.now(), !no_backup)?)
+            let report = jobs::run_all(&dep, dep.now(), !no_backup)?;
+            print_json(&report)?;
+            // Skipped documents are listed; a failed run makes the exit status say so (cron).
+            if !report.failures.is_empty() {
+                bail!(
+                    "{} job run(s) failed (see `gridcase-server bad-docs jobs`)",
+                    report.failures.len()
+                );
+            }
+            Ok(())
         }
         Command::Intake(cmd) => crate::cli_intake::run(&open(&config)?, cmd),
+        Command::BadDocs(cmd) => bad_docs(&open(&config)?, cmd),
+    }
+}
+
+fn bad_docs(dep: &Deployment, cmd: BadDocsCmd) -> Result<()> {
+    use crate::db::bad_docs;
+    match cmd {
+        BadDocsCmd::List { tenant } => {
+            print_json(&dep.db().read(|tx| bad_docs::list(tx, tenant.as_deref()))?)
+        }
+        BadDocsCmd::Jobs { tenant } => print_json(
+            &dep.db()
+                .read(|tx| bad_docs::job_failures(tx, tenant.as_deref()))?,
+        ),
+        BadDocsCmd::Forget { case } => {
+            let known = dep.db().write(|tx| bad_docs::forget(tx, &case))?;
+            println!("{}", if known { "forgotten" } else { "not listed" });
+            Ok(())
+        }
+        BadDocsCmd::Clear { tenant } => {
+            let n = dep
+                .db()
+                .write(|tx| bad_docs::clear(tx, tenant.as_deref()))?;
+            println!("{n} entries cleared");
+            Ok(())
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 use gridcase_core::doc::DocError;
 use gridcase_core::error::DataFileError;
+use gridcase_core::model::CaseId;
 use gridcase_core::protocol::{ApiError, ErrorCode};
 use thiserror::Error;
 
@@ -36,6 +37,41 @@ pub enum ServerError {
     /// Anything else that should not happen.
     #[error("internal: {0}")]
     Internal(String),
+    /// A stored case document that does not load or read: the case is skipped and reported
+    /// (`document_unreadable` on the wire, `bad_documents` for the administrator).
+    #[error("{0}")]
+    Unreadable(Box<Unreadable>),
+}
+
+/// A stored case document that failed to load or read (docs/security/isolation.md).
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("stored document {case_id} of tenant {tenant} unreadable ({stage}): {detail}")]
+pub struct Unreadable {
+    /// The tenant the case belongs to.
+    pub tenant: String,
+    /// The case.
+    pub case_id: CaseId,
+    /// Where it failed: `load` (snapshot and chunks), `header`, `heads`, `events`, `photos`.
+    pub stage: &'static str,
+    /// The error as the reader reported it (server side only).
+    pub detail: String,
+}
+
+impl Unreadable {
+    /// A [`ServerError::Unreadable`].
+    pub fn error(
+        tenant: impl Into<String>,
+        case_id: CaseId,
+        stage: &'static str,
+        detail: impl std::fmt::Display,
+    ) -> ServerError {
+        ServerError::Unreadable(Box::new(Unreadable {
+            tenant: tenant.into(),
+            case_id,
+            stage,
+            detail: detail.to_string(),
+        }))
+    }
 }
 
 impl ServerError {
@@ -57,6 +93,14 @@ impl ServerError {
         ServerError::api(ErrorCode::BadRequest, what)
     }
 
+    /// The unreadable document this error is about, if it is one.
+    pub fn unreadable(&self) -> Option<&Unreadable> {
+        match self {
+            ServerError::Unreadable(u) => Some(u),
+            _ => None,
+        }
+    }
+
     /// The wire code.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -64,6 +108,7 @@ impl ServerError {
             ServerError::DataFile(_) => ErrorCode::BadRequest,
             ServerError::Db(e) if crate::storage::is_full_db(e) => ErrorCode::StorageFull,
             ServerError::Io(e) if crate::storage::is_full_io(e) => ErrorCode::StorageFull,
+            ServerError::Unreadable(_) => ErrorCode::DocumentUnreadable,
             ServerError::Db(_)
             | ServerError::Doc(_)
             | ServerError::Io(_)
@@ -78,6 +123,7 @@ impl ServerError {
             ServerError::Api { code, detail } => code.with(detail),
             ServerError::DataFile(e) => ErrorCode::BadRequest.with(e),
             e if e.code() == ErrorCode::StorageFull => ErrorCode::StorageFull.with(""),
+            ServerError::Unreadable(u) => ErrorCode::DocumentUnreadable.with(u.case_id),
             _ => ErrorCode::Internal.with(""),
         }
     }

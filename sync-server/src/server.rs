@@ -98,17 +98,18 @@ async fn run_blocking<T: Send + 'static>(
     f: impl FnOnce(&Deployment) -> Result<T> + Send + 'static,
 ) -> Option<T> {
     let dep = dep.clone();
-    match tokio::task::spawn_blocking(move || f(&dep)).await {
-        Ok(Ok(v)) => Some(v),
-        Ok(Err(e)) => {
-            tracing::error!(job = what, error = %e, "job failed");
-            None
-        }
-        Err(e) => {
-            tracing::error!(job = what, error = %e, "job panicked");
-            None
-        }
-    }
+    let failed = dep.clone();
+    let error = match tokio::task::spawn_blocking(move || f(&dep)).await {
+        Ok(Ok(v)) => return Some(v),
+        Ok(Err(e)) => e.to_string(),
+        Err(e) => format!("the job panicked: {e}"),
+    };
+    // Logged and recorded in `job_failures`; the scheduler goes on with the next job and tick.
+    let _ = tokio::task::spawn_blocking(move || {
+        crate::biz::isolation::report_job_failure(&failed, what, "", &error)
+    })
+    .await;
+    None
 }
 
 /// The scheduler: lights and escalation every interval; compaction and blob GC every
@@ -126,11 +127,16 @@ async fn schedule(dep: Arc<Deployment>, mut stopped: watch::Receiver<bool>) {
             _ = stopped.wait_for(|s| *s) => return,
         }
         let now = dep.now();
-        if let Some((changed, escalated)) =
+        // Each tenant's run is isolated inside the job (its failure logged and recorded).
+        if let Some(t) =
             run_blocking(&dep, "lights", move |d| jobs::lights_and_escalation(d, now)).await
-            && (changed > 0 || escalated > 0)
+            && (t.changed > 0 || t.escalated > 0)
         {
-            tracing::info!(changed, escalated, "lights updated");
+            tracing::info!(
+                changed = t.changed,
+                escalated = t.escalated,
+                "lights updated"
+            );
         }
         if last_maintenance.elapsed() >= hours(jobs_config.maintenance_every_hours.max(1)) {
             last_maintenance = Instant::now();

@@ -96,6 +96,7 @@ error_codes! {
     RequestTimeout = "request_timeout", 408, "请求发送过慢，已超时断开，请重试";
     TooManyIds = "too_many_ids", 400, "一次查询的编号过多";
     Internal = "internal", 500, "服务器内部错误";
+    DocumentUnreadable = "document_unreadable", 500, "案件数据损坏，已报告管理员";
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use super::engine::{
 };
 use crate::doc::CaseDoc;
 use crate::model::{CaseId, Sha256, Timestamp};
-use crate::protocol::{DocOutcome, DocPush, DocResult, Heads, Limits, SyncRequest, SyncResponse};
+use crate::protocol::{
+    DocOutcome, DocPush, DocResult, ErrorCode, Heads, Limits, SyncRequest, SyncResponse,
+};
 use crate::store::{BlobSource, DeviceStore, StoreError};
 use automerge::ChangeHash;
 use std::collections::HashMap;
@@ -229,7 +231,9 @@ fn apply_one(
             Ok(DocStatus::Accepted)
         }
         DocOutcome::Rejected { code, message } => {
-            if !local {
+            // A case the server cannot read (`document_unreadable`) is the server's fault: the
+            // device's copy is not quarantined; the case is skipped and tried again next round.
+            if !local || code == ErrorCode::DocumentUnreadable.as_str() {
                 return Err((code, message));
             }
             let mut server = if result.changes.is_empty() {

@@ -66,6 +66,7 @@ fn open311_status(code: ErrorCode) -> u16 {
         ErrorCode::NotFound => 404,
         ErrorCode::Forbidden | ErrorCode::Unauthorized => 403,
         ErrorCode::Internal
+        | ErrorCode::DocumentUnreadable
         | ErrorCode::StorageFull
         | ErrorCode::ServerBusy
         | ErrorCode::RequestTimeout => code.http_status(),

@@ -9,6 +9,7 @@
 //! shipped default policy.
 
 use super::Caller;
+use super::isolation;
 use super::rules::{TenantRules, kind};
 use crate::db::{docs, tenants, users};
 use crate::deployment::Deployment;
@@ -60,6 +61,10 @@ pub struct EvaluationReport {
     pub family: &'static str,
     /// The Chinese title of the table.
     pub title: &'static str,
+    /// Cases left out because their stored document does not read (reported to the
+    /// administrator; docs/security/isolation.md). Absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable_cases: Vec<String>,
     /// The table: level, from, to (Unix ms), columns, rows.
     #[serde(flatten)]
     pub table: Table,
@@ -211,22 +216,27 @@ pub fn report(
         handling_limit: &handling,
     };
     let to = req.period.to;
+    let mut skipped = Vec::new();
     let (policy, dir, cases) = dep.db().read(|tx| {
         let policy = tenant_policy(tx, &tenant)?;
         let dir = directory(tx, &tenant)?;
         let mut cases = Vec::new();
         for id in docs::tenant_case_ids(tx, &tenant)? {
-            let read = docs::load(tx, id)?.read_events()?;
-            cases.push(EvalCase::as_of(id, &read.events, to, &clock_rules));
+            let read = docs::load(tx, id).and_then(|doc| isolation::read_events(&doc));
+            if let Some(read) = isolation::skip(read, &mut skipped)? {
+                cases.push(EvalCase::as_of(id, &read.events, to, &clock_rules));
+            }
         }
         Ok((policy, dir, cases))
     })?;
+    isolation::report(dep, "evaluation", &skipped);
     let table = evaluate(req.level, &cases, &dir, req.period, &policy);
     Ok(EvaluationReport {
         tenant: dir.tenant.0.clone(),
         tenant_name: dir.tenant.1.clone(),
         family: req.level.family(),
         title: req.level.label_zh(),
+        unreadable_cases: skipped.iter().map(|u| u.case_id.to_string()).collect(),
         table,
     })
 }

@@ -10,9 +10,15 @@
 //! - **blob GC**: incomplete uploads older than a day and complete blobs no case references
 //!   (older than a day, so an upload that precedes its document's sync survives) are deleted;
 //! - **backup**: an online SQLite backup to `<data>/backups/<timestamp>.sqlite`.
+//!
+//! Isolation (docs/security/isolation.md): a case whose stored document does not read is
+//! skipped and recorded in `bad_documents`; each tenant's run is its own, so a tenant whose run
+//! fails is logged and recorded in `job_failures` while the other tenants and jobs still run.
 
+use super::isolation;
 use super::merge::{append_system_event, store_case};
 use super::projection;
+use super::rules::TenantRules;
 use crate::db::cases::CaseRow;
 use crate::db::{blobs, cases, docs};
 use crate::deployment::Deployment;
@@ -20,6 +26,7 @@ use crate::error::{Result, ServerError};
 use gridcase_core::deadline::Light;
 use gridcase_core::model::{CaseId, Role, Timestamp};
 use gridcase_core::workflow::EventKind;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -44,6 +51,61 @@ pub struct JobReport {
     pub blobs_removed: usize,
     /// The backup written, if any.
     pub backup: Option<PathBuf>,
+    /// Cases skipped because their stored document does not read (recorded in
+    /// `bad_documents`).
+    pub unreadable: Vec<String>,
+    /// Runs that failed for one tenant (`""`: the whole job), recorded in `job_failures`; the
+    /// other tenants and jobs ran.
+    pub failures: Vec<RunFailure>,
+}
+
+/// One failed run of a job.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RunFailure {
+    /// The job: `lights`, `compaction`, `blob_gc`, `backup`.
+    pub job: String,
+    /// The tenant, `""` for the whole job.
+    pub tenant: String,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// What the lights pass (or another per-tenant job) did, with what it skipped or failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Queue rows changed (lights) or documents compacted or blobs removed.
+    pub changed: usize,
+    /// Escalation events appended.
+    pub escalated: usize,
+    /// Cases skipped (unreadable documents).
+    pub unreadable: Vec<String>,
+    /// Tenants whose run failed.
+    pub failures: Vec<RunFailure>,
+}
+
+impl Tally {
+    /// Records an unreadable case (and reports it) or a tenant's failed run (logged and
+    /// reported); `Ok` passes through.
+    fn absorb<T>(&mut self, dep: &Deployment, job: &str, tenant: &str, r: Result<T>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(ServerError::Unreadable(u)) => {
+                isolation::report(dep, job, std::slice::from_ref(u.as_ref()));
+                self.unreadable.push(u.case_id.to_string());
+                None
+            }
+            Err(e) => {
+                let error = e.to_string();
+                isolation::report_job_failure(dep, job, tenant, &error);
+                self.failures.push(RunFailure {
+                    job: job.to_owned(),
+                    tenant: tenant.to_owned(),
+                    error,
+                });
+                None
+            }
+        }
+    }
 }
 
 /// What the lights pass decided for one case.
@@ -68,77 +130,141 @@ fn needs_escalation(p: &projection::Projected) -> bool {
 
 /// Recomputes lights and escalates cases whose running clock went red. Each case is projected
 /// on a read connection; the writer is taken only for a case whose row or document changes.
-pub fn lights_and_escalation(dep: &Deployment, now: Timestamp) -> Result<(usize, usize)> {
+/// Each tenant runs on its own: a case whose document does not read is skipped and reported, a
+/// tenant whose run fails (its rules do not load, …) is logged and reported, and the other
+/// tenants still run. Fails only when the running cases cannot be listed at all.
+pub fn lights_and_escalation(dep: &Deployment, now: Timestamp) -> Result<Tally> {
     let running = dep.db().read(|tx| cases::running(tx))?;
-    let (mut changed, mut escalated) = (0, 0);
+    let mut by_tenant: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (tenant, case) in running {
-        let case_id = CaseId::parse(&case).map_err(|e| ServerError::Internal(e.to_string()))?;
-        let rules = dep.rules(&tenant)?;
-        let action = dep.db().read(|tx| {
-            let Some(row) = cases::get(tx, &tenant, case_id)? else {
-                return Ok(LightAction::Nothing);
-            };
-            let doc = docs::load(tx, case_id)?;
-            let p = projection::project(&rules, &doc, now)?;
-            if needs_escalation(&p)
-                && let Some(clock) = p.deadlines.current()
-            {
-                return Ok(LightAction::Escalate(format!(
-                    "{}超期",
-                    clock.clock.label_zh()
-                )));
-            }
-            if row.light != p.row.light || row.deadline != p.row.deadline {
-                return Ok(LightAction::SetLight(Box::new(p.row)));
-            }
-            Ok(LightAction::Nothing)
-        })?;
-        match action {
-            LightAction::Nothing => {}
-            LightAction::SetLight(row) => {
-                dep.db().write(|tx| {
-                    cases::set_light(tx, &case, &row.light, row.clock.as_deref(), row.deadline)
-                })?;
-                changed += 1;
-            }
-            LightAction::Escalate(reason) => {
-                let done = dep.db().write(|tx| {
-                    // Decide again inside the transaction: a sync, or another run of the jobs
-                    // (cron beside `serve`), may have changed the case since.
-                    let mut doc = docs::load(tx, case_id)?;
-                    if !needs_escalation(&projection::project(&rules, &doc, now)?) {
-                        return Ok(false);
-                    }
-                    let before = doc.heads();
-                    let kind = EventKind::Escalate { level: 1, reason };
-                    append_system_event(dep, &mut doc, kind, now)?;
-                    store_case(tx, dep, &mut doc, Some(&before), now)?;
-                    Ok(true)
-                })?;
-                if done {
-                    tracing::info!(case = %case_id, "escalated");
-                    changed += 1;
-                    escalated += 1;
-                }
-            }
-        }
+        by_tenant.entry(tenant).or_default().push(case);
     }
-    Ok((changed, escalated))
+    let mut tally = Tally::default();
+    for (tenant, cases) in &by_tenant {
+        let run = tenant_lights(dep, tenant, cases, now, &mut tally);
+        tally.absorb(dep, "lights", tenant, run);
+    }
+    Ok(tally)
 }
 
-/// Compacts documents with many chunks.
-pub fn compact(dep: &Deployment) -> Result<usize> {
+/// The lights pass of one tenant; an unreadable case is skipped into `tally`.
+fn tenant_lights(
+    dep: &Deployment,
+    tenant: &str,
+    cases: &[String],
+    now: Timestamp,
+    tally: &mut Tally,
+) -> Result<()> {
+    let rules = dep.rules(tenant)?;
+    for case in cases {
+        let case_id = CaseId::parse(case).map_err(|e| ServerError::Internal(e.to_string()))?;
+        let mut skipped = Vec::new();
+        let action = isolation::skip(
+            light_action(dep, &rules, tenant, case_id, now),
+            &mut skipped,
+        )?;
+        let done = match action {
+            None | Some(LightAction::Nothing) => None,
+            Some(LightAction::SetLight(row)) => {
+                dep.db().write(|tx| {
+                    cases::set_light(tx, case, &row.light, row.clock.as_deref(), row.deadline)
+                })?;
+                Some(false)
+            }
+            Some(LightAction::Escalate(reason)) => {
+                let written =
+                    isolation::skip(escalate(dep, &rules, case_id, reason, now), &mut skipped)?;
+                written.filter(|w| *w).map(|_| true)
+            }
+        };
+        isolation::report(dep, "lights", &skipped);
+        tally
+            .unreadable
+            .extend(skipped.iter().map(|u| u.case_id.to_string()));
+        match done {
+            Some(true) => {
+                tracing::info!(case = %case_id, "escalated");
+                tally.changed += 1;
+                tally.escalated += 1;
+            }
+            Some(false) => tally.changed += 1,
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// What the lights pass does for one case (on a read connection).
+fn light_action(
+    dep: &Deployment,
+    rules: &TenantRules,
+    tenant: &str,
+    case_id: CaseId,
+    now: Timestamp,
+) -> Result<LightAction> {
+    dep.db().read(|tx| {
+        let Some(row) = cases::get(tx, tenant, case_id)? else {
+            return Ok(LightAction::Nothing);
+        };
+        let doc = docs::load(tx, case_id)?;
+        let p = projection::project(rules, &doc, now)?;
+        if needs_escalation(&p)
+            && let Some(clock) = p.deadlines.current()
+        {
+            return Ok(LightAction::Escalate(format!(
+                "{}超期",
+                clock.clock.label_zh()
+            )));
+        }
+        if row.light != p.row.light || row.deadline != p.row.deadline {
+            return Ok(LightAction::SetLight(Box::new(p.row)));
+        }
+        Ok(LightAction::Nothing)
+    })
+}
+
+/// Appends the escalation; `false` when a sync or another run got there first.
+fn escalate(
+    dep: &Deployment,
+    rules: &TenantRules,
+    case_id: CaseId,
+    reason: String,
+    now: Timestamp,
+) -> Result<bool> {
+    dep.db().write(|tx| {
+        // Decide again inside the transaction: a sync, or another run of the jobs (cron beside
+        // `serve`), may have changed the case since.
+        let mut doc = docs::load(tx, case_id)?;
+        if !needs_escalation(&projection::project(rules, &doc, now)?) {
+            return Ok(false);
+        }
+        let before = doc.heads();
+        let kind = EventKind::Escalate { level: 1, reason };
+        append_system_event(dep, &mut doc, kind, now)?;
+        store_case(tx, dep, &mut doc, Some(&before), now)?;
+        Ok(true)
+    })
+}
+
+/// Compacts documents with many chunks; a document that does not load is skipped and reported,
+/// one that fails otherwise is reported for its tenant, and the others are compacted.
+pub fn compact(dep: &Deployment) -> Result<Tally> {
     let ids = dep
         .db()
         .read(|tx| docs::needing_compaction(tx, COMPACT_AFTER_CHUNKS, COMPACT_AFTER_BYTES))?;
-    for id in &ids {
-        dep.db().write(|tx| docs::compact(tx, *id))?;
+    let mut tally = Tally::default();
+    for (tenant, id) in &ids {
+        let r = dep.db().write(|tx| docs::compact(tx, *id));
+        if tally.absorb(dep, "compaction", tenant, r).is_some() {
+            tally.changed += 1;
+        }
     }
-    Ok(ids.len())
+    Ok(tally)
 }
 
-/// Deletes stale incomplete uploads and unreferenced complete blobs.
-pub fn blob_gc(dep: &Deployment, now: Timestamp) -> Result<usize> {
+/// Deletes stale incomplete uploads and unreferenced complete blobs (the blobs of an unreadable
+/// case stay referenced by its last projection, so they are kept).
+pub fn blob_gc(dep: &Deployment, now: Timestamp) -> Result<Tally> {
     let before = now.ms() - BLOB_GRACE_MS;
     let (stale, unreferenced, parts) = dep.db().read(|tx| {
         Ok((
@@ -147,16 +273,21 @@ pub fn blob_gc(dep: &Deployment, now: Timestamp) -> Result<usize> {
             blobs::stale_parts(tx, before)?,
         ))
     })?;
-    let mut removed = 0;
+    let mut tally = Tally::default();
     for (tenant, sha, device) in &parts {
-        super::blobs::remove_part(dep, tenant, sha, device)?;
-        removed += 1;
+        let r = super::blobs::remove_part(dep, tenant, sha, device);
+        if tally.absorb(dep, "blob_gc", tenant, r).is_some() {
+            tally.changed += 1;
+        }
     }
     for (tenant, sha) in stale.iter().chain(unreferenced.iter()) {
-        super::blobs::remove(dep, tenant, sha)?;
-        removed += 1;
+        // One blob that cannot be removed is reported for its tenant; the others still go.
+        let r = super::blobs::remove(dep, tenant, sha);
+        if tally.absorb(dep, "blob_gc", tenant, r).is_some() {
+            tally.changed += 1;
+        }
     }
-    Ok(removed)
+    Ok(tally)
 }
 
 /// Writes an online backup of the database to `<data>/backups/<timestamp>.sqlite` and keeps
@@ -197,21 +328,29 @@ fn prune_backups(dir: &std::path::Path, keep: usize) -> Result<()> {
     Ok(())
 }
 
-/// Runs every job once (`run-jobs --once`); `with_backup` adds the online backup.
+/// Runs every job once (`run-jobs --once`); `with_backup` adds the online backup. A job that
+/// fails as a whole is logged, reported and listed in `failures`; the next jobs still run.
 pub fn run_all(dep: &Deployment, now: Timestamp, with_backup: bool) -> Result<JobReport> {
-    let (lights_changed, escalated) = lights_and_escalation(dep, now)?;
-    let compacted = compact(dep)?;
-    let blobs_removed = blob_gc(dep, now)?;
-    let backup = if with_backup {
-        Some(backup(dep, now)?)
-    } else {
-        None
+    let mut report = JobReport::default();
+    let mut whole = Tally::default();
+    let merge = |report: &mut JobReport, t: Tally| {
+        report.unreadable.extend(t.unreadable);
+        report.failures.extend(t.failures);
+        t.changed
     };
-    Ok(JobReport {
-        lights_changed,
-        escalated,
-        compacted,
-        blobs_removed,
-        backup,
-    })
+    if let Some(t) = whole.absorb(dep, "lights", "", lights_and_escalation(dep, now)) {
+        report.escalated = t.escalated;
+        report.lights_changed = merge(&mut report, t);
+    }
+    if let Some(t) = whole.absorb(dep, "compaction", "", compact(dep)) {
+        report.compacted = merge(&mut report, t);
+    }
+    if let Some(t) = whole.absorb(dep, "blob_gc", "", blob_gc(dep, now)) {
+        report.blobs_removed = merge(&mut report, t);
+    }
+    if with_backup {
+        report.backup = whole.absorb(dep, "backup", "", backup(dep, now));
+    }
+    merge(&mut report, whole);
+    Ok(report)
 }

@@ -35,7 +35,7 @@ pub fn append_system_event(
     kind: EventKind,
     now: Timestamp,
 ) -> Result<Event> {
-    let events = doc.read_events()?.events;
+    let events = super::isolation::read_events(doc)?.events;
     let event = system_event(dep, events.iter().map(|e| e.hlc).max(), kind, now);
     doc.set_actor(dep.identity().actor.clone());
     doc.append(&event)?;

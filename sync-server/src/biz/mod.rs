@@ -12,6 +12,7 @@ pub mod feed;
 pub mod gate;
 pub mod import;
 pub mod intake;
+pub mod isolation;
 pub mod jobs;
 pub mod merge;
 pub mod numbering;

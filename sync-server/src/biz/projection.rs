@@ -56,7 +56,7 @@ pub fn case_deadlines(rules: &TenantRules, state: &CaseState, now: Timestamp) ->
 
 /// Projects a case document.
 pub fn project(rules: &TenantRules, doc: &CaseDoc, now: Timestamp) -> Result<Projected> {
-    let read = doc.read_events()?;
+    let read = super::isolation::read_events(doc)?;
     let state = fold(&read.events);
     let dl = case_deadlines(rules, &state, now);
     let current = dl.current();
@@ -98,8 +98,7 @@ pub fn project(rules: &TenantRules, doc: &CaseDoc, now: Timestamp) -> Result<Pro
         updated_at: state.updated_at.unwrap_or(doc.created_at()).ms(),
     };
     let principals = case_principals(&state, &read.events);
-    let photos = doc
-        .photos()?
+    let photos = super::isolation::photos(doc)?
         .into_iter()
         .map(|p| p.sha256.to_hex())
         .collect();

@@ -38,8 +38,13 @@ pub struct CaseDetail {
     pub events: Vec<Event>,
 }
 
-/// A case in the caller's scope; another tenant's case or one outside the scope is `not_found`.
+/// A case in the caller's scope; another tenant's case or one outside the scope is `not_found`;
+/// a case whose stored document does not read is `document_unreadable` (and reported).
 pub fn detail(dep: &Deployment, caller: &Caller, case_id: CaseId) -> Result<CaseDetail> {
+    super::isolation::reported(dep, "case_detail", read_detail(dep, caller, case_id))
+}
+
+fn read_detail(dep: &Deployment, caller: &Caller, case_id: CaseId) -> Result<CaseDetail> {
     let tenant = caller.tenant_code();
     let principals = caller.principals();
     let (row, doc) = dep.db().read(|tx| {

@@ -13,6 +13,7 @@
 use super::Caller;
 use super::blobs;
 use super::gate::{Admission, Rejection, gate};
+use super::isolation;
 use super::merge::{add_receipts, number_if_filed, store_case};
 use super::scope::may_create;
 use crate::db::{cases, docs};
@@ -72,12 +73,19 @@ pub fn sync(dep: &Deployment, caller: &Caller, req: &SyncRequest) -> Result<Sync
     check_limits(dep, req)?;
     let now = dep.now();
     if req.docs.iter().all(|d| d.changes.is_empty()) {
+        // A case whose stored document does not read is answered `document_unreadable` for
+        // itself only (and reported); the rest of the batch is served.
+        let mut skipped = Vec::new();
         let docs = dep.db().read(|tx| {
             req.docs
                 .iter()
-                .map(|push| process(tx, dep, caller, push, now))
+                .map(|push| {
+                    let r = isolation::skip(process(tx, dep, caller, push, now), &mut skipped)?;
+                    Ok(r.unwrap_or_else(|| unreadable(push.case_id)))
+                })
                 .collect::<Result<Vec<_>>>()
         })?;
+        isolation::report(dep, "pull", &skipped);
         return Ok(SyncResponse { docs });
     }
     let gated = dep.db().read(|tx| {
@@ -107,6 +115,7 @@ pub fn sync(dep: &Deployment, caller: &Caller, req: &SyncRequest) -> Result<Sync
                 Err(e) => {
                     tx.execute_batch("ROLLBACK TO doc; RELEASE doc")?;
                     tracing::error!(case = %push.case_id, error = %e, "sync of one document failed");
+                    isolation::note(tx, &e, "push", now.ms());
                     let api = e.to_api();
                     out.push(DocResult {
                         case_id: push.case_id,
@@ -142,6 +151,15 @@ fn rejected(case_id: CaseId, r: &Rejection, doc: Option<&mut CaseDoc>, seq: u64)
         changes,
         seq,
     }
+}
+
+/// The answer for a case whose stored document does not read.
+fn unreadable(case_id: CaseId) -> DocResult {
+    let r = Rejection {
+        code: ErrorCode::DocumentUnreadable,
+        detail: String::new(),
+    };
+    rejected(case_id, &r, None, 0)
 }
 
 fn out_of_scope(case_id: CaseId) -> DocResult {

@@ -4,9 +4,9 @@
 //! chunks back into a snapshot.
 
 use super::{decode_heads, encode_heads};
-use crate::error::{Result, ServerError};
+use crate::error::{Result, ServerError, Unreadable};
 use automerge::ChangeHash;
-use gridcase_core::doc::CaseDoc;
+use gridcase_core::doc::{CaseDoc, DocError};
 use gridcase_core::model::CaseId;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -23,7 +23,8 @@ pub struct DocInfo {
     pub total_bytes: i64,
 }
 
-/// The tenant and heads of a case, if it exists (in any tenant).
+/// The tenant and heads of a case, if it exists (in any tenant). Stored heads that are not
+/// 32-byte hashes make the case [`Unreadable`] (stage `heads`).
 pub fn info(conn: &Connection, case_id: CaseId) -> Result<Option<DocInfo>> {
     let row: Option<(String, Vec<u8>, i64, i64, i64)> = conn
         .query_row(
@@ -34,9 +35,11 @@ pub fn info(conn: &Connection, case_id: CaseId) -> Result<Option<DocInfo>> {
         )
         .optional()?;
     row.map(|(tenant, heads, chunk_count, chunk_bytes, snap)| {
+        let heads = decode_heads(&heads)
+            .map_err(|e| Unreadable::error(tenant.clone(), case_id, "heads", e))?;
         Ok(DocInfo {
             tenant,
-            heads: decode_heads(&heads)?,
+            heads,
             chunk_count,
             total_bytes: chunk_bytes + snap,
         })
@@ -44,14 +47,16 @@ pub fn info(conn: &Connection, case_id: CaseId) -> Result<Option<DocInfo>> {
     .transpose()
 }
 
-/// Loads a case's document (snapshot and chunks).
+/// Loads a case's document (snapshot and chunks). Bytes that do not load (including a panic
+/// inside the decoder) are [`Unreadable`] at stage `load`; a header that does not read, or a
+/// document of another case, at stage `header`.
 pub fn load(conn: &Connection, case_id: CaseId) -> Result<CaseDoc> {
     let key = case_id.to_string();
-    let mut bytes: Vec<u8> = conn
+    let (tenant, mut bytes): (String, Vec<u8>) = conn
         .query_row(
-            "SELECT snapshot FROM docs WHERE case_id = ?1",
+            "SELECT tenant, snapshot FROM docs WHERE case_id = ?1",
             [&key],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
         .ok_or_else(|| ServerError::not_found("案件"))?;
@@ -60,13 +65,40 @@ pub fn load(conn: &Connection, case_id: CaseId) -> Result<CaseDoc> {
     for chunk in stmt.query_map([&key], |r| r.get::<_, Vec<u8>>(0))? {
         bytes.extend(chunk?);
     }
-    let doc = CaseDoc::load(&bytes)?;
+    let loaded = std::panic::catch_unwind(|| CaseDoc::load(&bytes));
+    let doc = match loaded {
+        Ok(Ok(doc)) => doc,
+        Ok(Err(e @ DocError::Corrupt { .. })) => {
+            return Err(Unreadable::error(tenant, case_id, "load", e));
+        }
+        Ok(Err(e)) => return Err(Unreadable::error(tenant, case_id, "header", e)),
+        Err(panic) => {
+            return Err(Unreadable::error(
+                tenant,
+                case_id,
+                "load",
+                format!("the decoder panicked: {}", panic_text(&panic)),
+            ));
+        }
+    };
     if doc.case_id() != case_id {
-        return Err(ServerError::Internal(format!(
-            "docs/{key} holds another case's document"
-        )));
+        return Err(Unreadable::error(
+            tenant,
+            case_id,
+            "header",
+            format!("docs/{key} holds the document of case {}", doc.case_id()),
+        ));
     }
     Ok(doc)
+}
+
+/// The message of a caught panic.
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
 }
 
 /// Stores a new case's document as its first snapshot.
@@ -142,15 +174,23 @@ pub fn compact(conn: &Connection, case_id: CaseId) -> Result<()> {
     Ok(())
 }
 
-/// Cases with more than `chunks` chunks or `bytes` bytes of chunks.
-pub fn needing_compaction(conn: &Connection, chunks: i64, bytes: i64) -> Result<Vec<CaseId>> {
+/// Cases (tenant, id) with more than `chunks` chunks or `bytes` bytes of chunks.
+pub fn needing_compaction(
+    conn: &Connection,
+    chunks: i64,
+    bytes: i64,
+) -> Result<Vec<(String, CaseId)>> {
     let mut stmt = conn.prepare(
-        "SELECT case_id FROM docs WHERE chunk_count > ?1 OR chunk_bytes > ?2 ORDER BY case_id",
+        "SELECT tenant, case_id FROM docs WHERE chunk_count > ?1 OR chunk_bytes > ?2
+         ORDER BY tenant, case_id",
     )?;
-    let rows = stmt.query_map(params![chunks, bytes], |r| r.get::<_, String>(0))?;
+    let rows = stmt.query_map(params![chunks, bytes], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     rows.map(|r| {
-        let s = r?;
-        CaseId::parse(&s).map_err(|e| ServerError::Internal(e.to_string()))
+        let (tenant, s) = r?;
+        let id = CaseId::parse(&s).map_err(|e| ServerError::Internal(e.to_string()))?;
+        Ok((tenant, id))
     })
     .collect()
 }

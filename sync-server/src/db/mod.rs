@@ -9,6 +9,7 @@
 //!
 //! Invariant: every query on tenant data names the tenant.
 
+pub mod bad_docs;
 pub mod blobs;
 pub mod cases;
 pub mod devices;

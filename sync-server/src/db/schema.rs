@@ -236,6 +236,32 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant, sha256, device)
     ) STRICT;
     "#,
+    // 4 (issue 11, isolation): stored documents that failed to load or read, and scheduled
+    // job runs that failed for one tenant (docs/security/isolation.md). Upserted: one row per
+    // case, one per (job, tenant); repeats only move last_seen and count.
+    r#"
+    CREATE TABLE bad_documents (
+        tenant     TEXT NOT NULL,
+        case_id    TEXT NOT NULL,
+        stage      TEXT NOT NULL,               -- load | header | heads | events | photos
+        seen_in    TEXT NOT NULL,               -- the operation that last met it (pull, …)
+        error      TEXT NOT NULL,               -- the last error, truncated
+        first_seen INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        count      INTEGER NOT NULL,
+        PRIMARY KEY (tenant, case_id)
+    ) STRICT;
+
+    CREATE TABLE job_failures (
+        job        TEXT NOT NULL,               -- lights | compaction | blob_gc | backup
+        tenant     TEXT NOT NULL,               -- '' for a deployment-wide run
+        error      TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        count      INTEGER NOT NULL,
+        PRIMARY KEY (job, tenant)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

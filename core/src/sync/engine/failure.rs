@@ -62,7 +62,10 @@ impl Failure {
         match code {
             // Server-side and transient: nothing is wrong with what the device sends; the
             // server stored nothing of a refused request, so the same push is repeated later.
+            // A stored case the server cannot read is its fault, reported to its administrator;
+            // the device keeps its copy and tries again later.
             ErrorCode::Internal
+            | ErrorCode::DocumentUnreadable
             | ErrorCode::StorageFull
             | ErrorCode::ServerBusy
             | ErrorCode::RequestTimeout => FailureClass::Retry,

@@ -3,7 +3,7 @@
 //! the pure [`gridcase_core::dedup::candidates`]. Centre roles only, like the queue; a case of
 //! another tenant is `not_found`.
 
-use crate::biz::Caller;
+use crate::biz::{Caller, isolation};
 use crate::db::cases::{self, CaseRow};
 use crate::db::docs;
 use crate::deployment::Deployment;
@@ -72,7 +72,7 @@ pub struct Duplicates {
 
 fn point(conn: &Connection, case_id: CaseId) -> Result<Option<ReportPoint>> {
     let doc = docs::load(conn, case_id)?;
-    let events = doc.events()?;
+    let events = isolation::read_events(&doc)?.events;
     Ok(ReportPoint::of(case_id, &fold(&events)))
 }
 
@@ -91,7 +91,8 @@ pub fn find(
     }
     let policy = q.policy()?;
     let tenant = caller.tenant_code();
-    dep.db().read(|tx| {
+    let mut skipped = Vec::new();
+    let found = dep.db().read(|tx| {
         cases::get(tx, &tenant, case_id)?.ok_or_else(|| ServerError::not_found("案件"))?;
         let probe =
             point(tx, case_id)?.ok_or_else(|| ServerError::bad_request("该案件尚无上报内容"))?;
@@ -99,8 +100,9 @@ pub fn find(
         let to = probe.reported_at.ms() + policy.window_ms;
         let mut pool = Vec::new();
         for id in crate::db::intake::open_cases_between(tx, &tenant, from, to)? {
+            // A candidate whose document does not read is left out (and reported).
             if id != case_id
-                && let Some(p) = point(tx, id)?
+                && let Some(Some(p)) = isolation::skip(point(tx, id), &mut skipped)?
             {
                 pool.push(p);
             }
@@ -116,5 +118,7 @@ pub fn find(
             policy,
             candidates: out,
         })
-    })
+    });
+    isolation::report(dep, "duplicates", &skipped);
+    isolation::reported(dep, "duplicates", found)
 }

@@ -15,7 +15,7 @@ use super::{
     category_text, create_system_case, location, parse_category, require_tenant, text_field,
 };
 use crate::biz::auth::token_hash;
-use crate::biz::projection;
+use crate::biz::{isolation, projection};
 use crate::db::{cases, docs, intake, users};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
@@ -539,15 +539,17 @@ pub fn list(dep: &Deployment, q: &RequestQuery) -> Result<Vec<RequestView>> {
     }
     if !ids.is_empty() {
         let mut out = Vec::new();
+        let mut skipped = Vec::new();
         for id in &ids {
             if let Some(link) = dep
                 .db()
                 .read(|tx| intake::link_row(tx, &tenant, CHANNEL, id))?
-                && let Some(v) = view(dep, &tenant, &link)?
+                && let Some(Some(v)) = isolation::skip(view(dep, &tenant, &link), &mut skipped)?
             {
                 out.push(v);
             }
         }
+        isolation::report(dep, "open311", &skipped);
         return Ok(out);
     }
     let statuses = split(&q.status);
@@ -582,8 +584,10 @@ pub fn list(dep: &Deployment, q: &RequestQuery) -> Result<Vec<RequestView>> {
         .db()
         .read(|tx| intake::links(tx, &tenant, CHANNEL, from, to, MAX_REQUESTS))?;
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     for link in &links {
-        let Some(v) = view(dep, &tenant, link)? else {
+        // A request whose case does not read is left out (and reported), the others served.
+        let Some(Some(v)) = isolation::skip(view(dep, &tenant, link), &mut skipped)? else {
             continue;
         };
         if !statuses.is_empty() && !statuses.iter().any(|s| s == v.status) {
@@ -594,6 +598,7 @@ pub fn list(dep: &Deployment, q: &RequestQuery) -> Result<Vec<RequestView>> {
         }
         out.push(v);
     }
+    isolation::report(dep, "open311", &skipped);
     Ok(out)
 }
 
@@ -604,7 +609,8 @@ pub fn get(dep: &Deployment, jurisdiction: Option<&str>, id: &str) -> Result<Req
         .db()
         .read(|tx| intake::link_row(tx, &tenant, CHANNEL, id))?
         .ok_or_else(|| ServerError::not_found(format!("服务请求 {id}")))?;
-    view(dep, &tenant, &link)?.ok_or_else(|| ServerError::not_found(format!("服务请求 {id}")))
+    isolation::reported(dep, "open311", view(dep, &tenant, &link))?
+        .ok_or_else(|| ServerError::not_found(format!("服务请求 {id}")))
 }
 
 /// The tenant named by `jurisdiction_id` (400 when missing, 404 when unknown).
