@@ -27,6 +27,9 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Intake channels (docs/intake.md).
     pub intake: IntakeConfig,
+    /// The key file that seals secrets kept at rest (docs/security/privacy.md); default
+    /// `<data_dir>/keys/secrets.key`, created (mode 0600) at first start when missing.
+    pub secrets_key_file: Option<PathBuf>,
 }
 
 /// `[intake]`: the video webhook's merge window and timestamp skew.
@@ -86,6 +89,7 @@ impl Default for Config {
             limits: Limits::default(),
             jobs: JobsConfig::default(),
             intake: IntakeConfig::default(),
+            secrets_key_file: None,
         }
     }
 }
@@ -129,6 +133,9 @@ impl Config {
         if let Some(v) = var("GRIDCASE_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
         }
+        if let Some(v) = var("GRIDCASE_SECRETS_KEY_FILE") {
+            self.secrets_key_file = Some(PathBuf::from(v));
+        }
         if let Some(v) = var("GRIDCASE_MIN_APP_VERSION") {
             self.min_app_version = v;
         }
@@ -148,6 +155,13 @@ impl Config {
     /// The SQLite file.
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("gridcase.sqlite")
+    }
+
+    /// The key file of [`crate::secret_box::SecretBox`].
+    pub fn secrets_key_path(&self) -> PathBuf {
+        self.secrets_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("secrets.key"))
     }
 }
 

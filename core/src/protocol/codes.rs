@@ -87,6 +87,7 @@ error_codes! {
     UnknownCamera = "unknown_camera", 422, "未登记的摄像头";
     BadImage = "bad_image", 422, "快照不是有效的 JPEG 图片";
     EvaluationForbidden = "evaluation_forbidden", 403, "综合评价仅对值班长、领导和管理员开放";
+    ContactForbidden = "contact_forbidden", 403, "报案人联系方式仅对受理员、值班长和管理员开放";
     Internal = "internal", 500, "服务器内部错误";
 }
 

@@ -75,7 +75,8 @@ impl Failure {
             | ErrorCode::ReplayedRequest
             | ErrorCode::UnknownCamera
             | ErrorCode::BadImage
-            | ErrorCode::EvaluationForbidden => FailureClass::Refused,
+            | ErrorCode::EvaluationForbidden
+            | ErrorCode::ContactForbidden => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch
