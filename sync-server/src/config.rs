@@ -28,6 +28,9 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Intake channels (docs/intake.md).
     pub intake: IntakeConfig,
+    /// The key file that seals secrets kept at rest (docs/security/privacy.md); default
+    /// `<data_dir>/keys/secrets.key`, created (mode 0600) at first start when missing.
+    pub secrets_key_file: Option<PathBuf>,
     /// Transport limits: timeouts and the connection limit (docs/security/transport.md).
     pub transport: TransportConfig,
     /// Storage health: the free-space threshold of `/v1/health`.
@@ -139,6 +142,7 @@ impl Default for Config {
             limits: Limits::default(),
             jobs: JobsConfig::default(),
             intake: IntakeConfig::default(),
+            secrets_key_file: None,
             transport: TransportConfig::default(),
             storage: StorageConfig::default(),
         }
@@ -184,6 +188,9 @@ impl Config {
         if let Some(v) = var("GRIDCASE_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
         }
+        if let Some(v) = var("GRIDCASE_SECRETS_KEY_FILE") {
+            self.secrets_key_file = Some(PathBuf::from(v));
+        }
         if let Some(v) = var("GRIDCASE_MIN_APP_VERSION") {
             self.min_app_version = v;
         }
@@ -211,6 +218,13 @@ impl Config {
     /// The SQLite file.
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("gridcase.sqlite")
+    }
+
+    /// The key file of [`crate::secret_box::SecretBox`].
+    pub fn secrets_key_path(&self) -> PathBuf {
+        self.secrets_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("secrets.key"))
     }
 }
 

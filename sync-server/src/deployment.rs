@@ -9,6 +9,7 @@ use crate::db::Db;
 use crate::db::meta::{ServerIdentity, server_identity};
 use crate::error::Result;
 use crate::storage::StorageHealth;
+use crate::secret_box::SecretBox;
 use gridcase_core::model::Timestamp;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ pub struct Deployment {
     config: Config,
     clock: Clock,
     identity: ServerIdentity,
+    secrets: SecretBox,
     rules: RwLock<HashMap<String, (Instant, Arc<TenantRules>)>>,
     blob_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -42,14 +44,23 @@ impl Deployment {
         let db = Db::open(&config.db_path())?;
         let now = clock.now().ms();
         let identity = db.write(|tx| server_identity(tx, now))?;
-        Ok(Deployment {
+        let secrets = SecretBox::open_or_create(&config.secrets_key_path())?;
+        let dep = Deployment {
             db,
             config,
             clock,
             identity,
+            secrets,
             rules: RwLock::new(HashMap::new()),
             blob_locks: Mutex::new(HashMap::new()),
-        })
+        };
+        crate::biz::intake::video::seal_clear_secrets(&dep)?;
+        Ok(dep)
+    }
+
+    /// The key that seals secrets kept at rest.
+    pub fn secrets(&self) -> &SecretBox {
+        &self.secrets
     }
 
     /// The database.

@@ -95,6 +95,7 @@ error_codes! {
     ServerBusy = "server_busy", 503, "服务器繁忙，请稍后重试";
     RequestTimeout = "request_timeout", 408, "请求发送过慢，已超时断开，请重试";
     TooManyIds = "too_many_ids", 400, "一次查询的编号过多";
+    ContactForbidden = "contact_forbidden", 403, "报案人联系方式仅对受理员、值班长和管理员开放";
     Internal = "internal", 500, "服务器内部错误";
     DocumentUnreadable = "document_unreadable", 500, "案件数据损坏，已报告管理员";
 }

@@ -1,8 +1,11 @@
 //! The desktop app's queue: `GET /v1/cases` (filters, paging, text search; centre roles) and
-//! `GET /v1/cases/{id}` (row, folded state and clocks; anyone whose scope includes the case).
+//! `GET /v1/cases/{id}` (row, folded state and clocks; anyone whose scope includes the case),
+//! and `GET`/`PUT /v1/cases/{id}/contact` (a citizen's contact; intake operator, shift leader
+//! and admin only: docs/security/privacy.md).
 
 use super::auth::Authed;
 use super::{ApiFailure, AppState, blocking};
+use crate::biz::contacts::{self, CaseContacts, Contact, ContactInput};
 use crate::biz::queue::{self, CaseDetail};
 use crate::db::cases::{QueueFilter, QueuePage};
 use axum::Json;
@@ -32,5 +35,35 @@ pub async fn detail(
     let case_id = CaseId::parse(&id).map_err(|e| ApiFailure::code(ErrorCode::InvalidId, e))?;
     Ok(Json(
         blocking(&dep, move |d| queue::detail(d, &caller, case_id)).await?,
+    ))
+}
+
+fn case_id(id: &str) -> Result<CaseId, ApiFailure> {
+    CaseId::parse(id).map_err(|e| ApiFailure::code(ErrorCode::InvalidId, e))
+}
+
+/// A citizen's contact for a case (and the duplicates merged into it).
+pub async fn get_contact(
+    State(dep): State<AppState>,
+    Authed(caller): Authed,
+    Path(id): Path<String>,
+) -> Result<Json<CaseContacts>, ApiFailure> {
+    let case_id = case_id(&id)?;
+    Ok(Json(
+        blocking(&dep, move |d| contacts::get(d, &caller, case_id)).await?,
+    ))
+}
+
+/// Records the hotline caller of a case (the app sends it after the case reached the server).
+pub async fn put_contact(
+    State(dep): State<AppState>,
+    Authed(caller): Authed,
+    Path(id): Path<String>,
+    body: Result<Json<ContactInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Contact>, ApiFailure> {
+    let case_id = case_id(&id)?;
+    let Json(input) = body.map_err(|e| ApiFailure::code(ErrorCode::BadRequest, e.body_text()))?;
+    Ok(Json(
+        blocking(&dep, move |d| contacts::put(d, &caller, case_id, &input)).await?,
     ))
 }

@@ -45,6 +45,10 @@ pub fn router(dep: AppState) -> Router {
         )
         .route("/v1/cases", get(cases::list))
         .route("/v1/cases/{case_id}", get(cases::detail))
+        .route(
+            "/v1/cases/{case_id}/contact",
+            get(cases::get_contact).put(cases::put_contact),
+        )
         .route("/v1/reference", get(reference::get))
         .merge(intake::routes())
         .merge(open311::routes())

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod blobs;
 mod caller;
+pub mod contacts;
 pub mod evaluation;
 pub mod evaluation_export;
 pub mod feed;

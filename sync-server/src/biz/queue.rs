@@ -58,7 +58,9 @@ fn read_detail(dep: &Deployment, caller: &Caller, case_id: CaseId) -> Result<Cas
         Ok((row, docs::load(tx, case_id)?))
     })?;
     let rules = dep.rules(&tenant)?;
-    let p = projection::project(&rules, &doc, dep.now())?;
+    let mut p = projection::project(&rules, &doc, dep.now())?;
+    // Contact text of documents written before contacts moved out of them.
+    super::contacts::redact(caller.role, &mut p.state, &mut p.events);
     Ok(CaseDetail {
         row,
         state: p.state,

@@ -39,26 +39,43 @@ pub fn revoke_keys(conn: &Connection, tenant: &str, label: &str, now: i64) -> Re
     )?)
 }
 
-/// Sets (or replaces) the tenant's webhook secret.
-pub fn set_secret(conn: &Connection, tenant: &str, secret: &str, now: i64) -> Result<()> {
+/// Sets (or replaces) the tenant's webhook secret, given in its sealed form
+/// ([`crate::secret_box::SecretBox::seal`]); the clear secret never reaches this table.
+pub fn set_sealed_secret(conn: &Connection, tenant: &str, sealed: &str, now: i64) -> Result<()> {
     conn.execute(
-        "INSERT INTO webhook_secrets(tenant, secret, created_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT(tenant) DO UPDATE SET secret = excluded.secret,
+        "INSERT INTO webhook_secrets(tenant, secret, created_at, sealed) VALUES (?1, ?2, ?3, 1)
+         ON CONFLICT(tenant) DO UPDATE SET secret = excluded.secret, sealed = 1,
                                            created_at = excluded.created_at",
-        params![tenant, secret, now],
+        params![tenant, sealed, now],
     )?;
     Ok(())
 }
 
-/// The tenant's webhook secret.
-pub fn secret(conn: &Connection, tenant: &str) -> Result<Option<String>> {
+/// The tenant's webhook secret as stored: (value, whether it is sealed).
+pub fn secret(conn: &Connection, tenant: &str) -> Result<Option<(String, bool)>> {
     Ok(conn
         .query_row(
-            "SELECT secret FROM webhook_secrets WHERE tenant = ?1",
+            "SELECT secret, sealed FROM webhook_secrets WHERE tenant = ?1",
             [tenant],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)),
         )
         .optional()?)
+}
+
+/// The secrets an older build stored in clear: (tenant, secret).
+pub fn clear_secrets(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare("SELECT tenant, secret FROM webhook_secrets WHERE sealed = 0")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Replaces a clear secret by its sealed form, keeping its creation time.
+pub fn replace_with_sealed(conn: &Connection, tenant: &str, sealed: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE webhook_secrets SET secret = ?2, sealed = 1 WHERE tenant = ?1",
+        params![tenant, sealed],
+    )?;
+    Ok(())
 }
 
 /// A registered camera.

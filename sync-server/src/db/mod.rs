@@ -12,6 +12,7 @@
 pub mod bad_docs;
 pub mod blobs;
 pub mod cases;
+pub mod contacts;
 pub mod devices;
 pub mod docs;
 pub mod intake;
@@ -41,6 +42,9 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Deleted and replaced content is zeroed in the page, so a secret replaced by its sealed
+    // form (or a removed contact) does not linger in the file or its backups.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 
@@ -69,6 +73,20 @@ impl Db {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Copies the WAL into the database and truncates it (used after secrets were sealed, so
+    /// no old frame keeps them).
+    pub fn checkpoint_truncate(&self) -> Result<()> {
+        let conn = self.writer();
+        let (busy, _, _): (i64, i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        if busy != 0 {
+            tracing::warn!("WAL checkpoint was blocked by a reader; it completes later");
+        }
+        Ok(())
     }
 
     /// The writer connection (for callers that manage savepoints themselves).

@@ -262,6 +262,26 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (job, tenant)
     ) STRICT;
     "#,
+    // 5: personal information and secrets at rest (docs/security/privacy.md).
+    r#"
+    -- 1: `secret` is SecretBox's sealed form (v1:…); 0: a clear secret of an older build,
+    -- sealed at the next start.
+    ALTER TABLE webhook_secrets ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE case_contacts (               -- a citizen's contact, never in the document
+        tenant         TEXT NOT NULL REFERENCES tenants(code),
+        case_id        TEXT NOT NULL,
+        channel        TEXT NOT NULL,          -- hotline | open311 | superior
+        name           TEXT,
+        phone          TEXT,
+        email          TEXT,
+        wants_callback INTEGER NOT NULL DEFAULT 0,
+        written_by     TEXT,                   -- user id; NULL for an intake channel
+        created_at     INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        PRIMARY KEY (tenant, case_id)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -84,7 +84,8 @@ impl Failure {
             | ErrorCode::UnknownCamera
             | ErrorCode::BadImage
             | ErrorCode::EvaluationForbidden
-            | ErrorCode::TooManyIds => FailureClass::Refused,
+            | ErrorCode::TooManyIds
+            | ErrorCode::ContactForbidden => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch

@@ -15,6 +15,7 @@ use super::{
     category_text, create_system_case, location, parse_category, require_tenant, text_field,
 };
 use crate::biz::auth::token_hash;
+use crate::biz::contacts::{self, ContactInput};
 use crate::biz::{isolation, projection};
 use crate::db::{cases, docs, intake, users};
 use crate::deployment::Deployment;
@@ -304,18 +305,15 @@ pub fn create(dep: &Deployment, req: &NewRequest) -> Result<Created> {
         .flatten()
         .collect::<Vec<_>>()
         .join("");
-    let contact = [
-        Some(name.as_str()).filter(|n| !n.is_empty()),
-        non_empty(&req.phone),
-        non_empty(&req.email),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" / ");
-    let reporter = (!contact.is_empty())
-        .then(|| text_field("reporter", &contact, super::MAX_SHORT_CHARS))
-        .transpose()?;
+    // The citizen's contact goes to `case_contacts`, never into the case document
+    // (docs/security/privacy.md).
+    let contact = ContactInput {
+        name: Some(name),
+        phone: non_empty(&req.phone).map(str::to_owned),
+        email: non_empty(&req.email).map(str::to_owned),
+        wants_callback: false,
+    }
+    .validate()?;
     let media_url = non_empty(&req.media_url)
         .map(|u| text_field("media_url", u, 1_000))
         .transpose()?;
@@ -343,13 +341,16 @@ pub fn create(dep: &Deployment, req: &NewRequest) -> Result<Created> {
         description,
         urgency,
         photos: Vec::new(),
-        reporter,
+        reporter: None,
         external_id: None,
         external_deadline: None,
     };
     let now = dep.now();
     let case_id = dep.db().write(|tx| {
         let p = create_system_case(tx, dep, &tenant, report, now)?;
+        if let Some(c) = &contact {
+            contacts::put_for_channel(tx, &tenant, &p.row.case_id, CHANNEL, c, now.ms())?;
+        }
         intake::add_link(
             tx,
             &tenant,

@@ -10,6 +10,7 @@
 //! (tenant, external id), a unique key of `intake_links`).
 
 use super::{create_system_case, location, parse_category, require_tenant, text_field};
+use crate::biz::contacts::{self, ContactInput, ValidContact};
 use crate::db::intake;
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
@@ -54,6 +55,16 @@ pub struct SuperiorCase {
     /// Unit grid cell, when the superior gives it.
     #[serde(default)]
     pub cell: Option<String>,
+    /// The citizen who reported it to the superior platform (kept in `case_contacts`, never
+    /// in the case document: docs/security/privacy.md).
+    #[serde(default)]
+    pub reporter_name: Option<String>,
+    /// The citizen's phone.
+    #[serde(default)]
+    pub reporter_phone: Option<String>,
+    /// The citizen's e-mail.
+    #[serde(default)]
+    pub reporter_email: Option<String>,
 }
 
 /// A JSON file.
@@ -69,6 +80,9 @@ pub struct SuperiorFile {
     /// The cases.
     pub cases: Vec<SuperiorCase>,
 }
+
+/// A validated case of a file: its report and the citizen's contact, if given.
+type ValidCase = (ReportPayload, Option<ValidContact>);
 
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -128,7 +142,7 @@ fn validate(
     tenant: &str,
     issuer: &str,
     cases: &[SuperiorCase],
-) -> Result<Vec<ReportPayload>> {
+) -> Result<Vec<ValidCase>> {
     if cases.is_empty() {
         return Err(ServerError::bad_request("文件中没有案件"));
     }
@@ -207,7 +221,15 @@ fn validate(
         }
         let address = text_field("address", &c.address, super::MAX_SHORT_CHARS)
             .map_err(|e| row_error(row, "address", e))?;
-        out.push(ReportPayload {
+        let contact = ContactInput {
+            name: c.reporter_name.clone(),
+            phone: c.reporter_phone.clone(),
+            email: c.reporter_email.clone(),
+            wants_callback: false,
+        }
+        .validate()
+        .map_err(|e| row_error(row, "reporter_*", e.to_api().message))?;
+        let report = ReportPayload {
             source: SourceChannel::Superior,
             category,
             location: loc,
@@ -220,7 +242,8 @@ fn validate(
             reporter: Some(issuer.clone()),
             external_id: Some(ext),
             external_deadline: Some(deadline),
-        });
+        };
+        out.push((report, contact));
     }
     Ok(out)
 }
@@ -237,13 +260,16 @@ pub fn import(
     let now = dep.now();
     let report = dep.db().write(|tx| {
         let mut out = SuperiorReport::default();
-        for payload in reports {
+        for (payload, contact) in reports {
             let ext = payload.external_id.clone().unwrap_or_default();
             if let Some(existing) = intake::link(tx, tenant, CHANNEL, &ext)? {
                 out.skipped.push((ext, existing));
                 continue;
             }
             let p = create_system_case(tx, dep, tenant, payload, now)?;
+            if let Some(c) = &contact {
+                contacts::put_for_channel(tx, tenant, &p.row.case_id, CHANNEL, c, now.ms())?;
+            }
             intake::add_link(tx, tenant, CHANNEL, &ext, &p.row.case_id, None, now.ms())?;
             out.created.push((ext, p.row.case_id));
         }

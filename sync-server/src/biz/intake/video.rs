@@ -117,13 +117,18 @@ pub struct Prechecked {
 /// fresh and the nonce unused. (The camera is named in the body, so it is checked after the
 /// signature.)
 pub fn precheck(dep: &Deployment, tenant: &str, signed: &Signed) -> Result<Prechecked> {
-    let secret = dep
+    let stored = dep
         .db()
         .read(|tx| {
             require_tenant(tx, tenant)?;
             intake::secret(tx, tenant)
         })?
         .ok_or_else(|| err(ErrorCode::Forbidden, "本区县未配置视频告警密钥"))?;
+    let secret = match stored {
+        (sealed, true) => dep.secrets().open(&secret_purpose(tenant), &sealed)?,
+        // Only between an upgrade's migration and its startup step (never in `serve`).
+        (clear, false) => clear,
+    };
     let (Some(ts), Some(nonce), Some(sig)) = (&signed.timestamp, &signed.nonce, &signed.signature)
     else {
         return Err(err(
@@ -361,15 +366,41 @@ fn still_open(conn: &rusqlite::Connection, tenant: &str, case_id: &str) -> Resul
         .is_some_and(|s| !s.is_terminal()))
 }
 
-/// Sets a new webhook secret for a tenant (replacing the old one) and returns it.
+/// The associated data a tenant's webhook secret is sealed with (binds it to its row).
+pub fn secret_purpose(tenant: &str) -> String {
+    format!("webhook_secret:{tenant}")
+}
+
+/// Sets a new webhook secret for a tenant (replacing the old one) and returns it; the database
+/// keeps only its sealed form (docs/security/privacy.md).
 pub fn rotate_secret(dep: &Deployment, tenant: &str) -> Result<String> {
     let secret = super::new_secret();
+    let sealed = dep.secrets().seal(&secret_purpose(tenant), &secret)?;
     let now = dep.now().ms();
     dep.db().write(|tx| {
         require_tenant(tx, tenant)?;
-        intake::set_secret(tx, tenant, &secret, now)
+        intake::set_sealed_secret(tx, tenant, &sealed, now)
     })?;
     Ok(secret)
+}
+
+/// The startup step: seals every secret an older build stored in clear, then truncates the
+/// WAL so the clear bytes leave the files (the writer runs with `secure_delete`, so the
+/// replaced cells are zeroed). Returns how many were sealed.
+pub fn seal_clear_secrets(dep: &Deployment) -> Result<usize> {
+    let n = dep.db().write(|tx| {
+        let clear = intake::clear_secrets(tx)?;
+        for (tenant, secret) in &clear {
+            let sealed = dep.secrets().seal(&secret_purpose(tenant), secret)?;
+            intake::replace_with_sealed(tx, tenant, &sealed)?;
+        }
+        Ok(clear.len())
+    })?;
+    if n > 0 {
+        dep.db().checkpoint_truncate()?;
+        tracing::info!(count = n, "sealed webhook secrets stored in clear by an older build");
+    }
+    Ok(n)
 }
 
 /// Registers (or updates) a camera after validating it.
