@@ -27,6 +27,46 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Intake channels (docs/intake.md).
     pub intake: IntakeConfig,
+    /// Sign-in throttling and token lifetimes (docs/security/accounts.md).
+    pub auth: AuthConfig,
+}
+
+/// `[auth]`: login throttling and bearer-token lifetimes (docs/security/accounts.md explains
+/// the defaults: field tablets work offline for a shift or a weekend, desktop sessions follow
+/// 等保's ~30 minutes).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Failed sign-ins of one account (within `failure_window_mins`) that lock it (default 5).
+    pub max_failures_per_account: u32,
+    /// Failed sign-ins from one source address (any account) that lock the address (default 20).
+    pub max_failures_per_address: u32,
+    /// Failures older than this are forgotten (default 15).
+    pub failure_window_mins: u64,
+    /// How long a lock lasts (default 15).
+    pub lockout_mins: u64,
+    /// A field device's token (inspector and department accounts, on tablets) expires after
+    /// this long unused (default 4320 = 72 h: a tablet offline over a weekend).
+    pub field_idle_timeout_mins: u64,
+    /// A desktop account's token (every other role) expires after this long unused
+    /// (default 30, 等保 2.0 level 3 session timeout).
+    pub desktop_idle_timeout_mins: u64,
+    /// Every token expires this long after its sign-in, used or not (default 720 = 30 days).
+    pub token_lifetime_hours: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            failure_window_mins: 15,
+            lockout_mins: 15,
+            field_idle_timeout_mins: 72 * 60,
+            desktop_idle_timeout_mins: 30,
+            token_lifetime_hours: 30 * 24,
+        }
+    }
 }
 
 /// `[intake]`: the video webhook's merge window and timestamp skew.
@@ -86,6 +126,7 @@ impl Default for Config {
             limits: Limits::default(),
             jobs: JobsConfig::default(),
             intake: IntakeConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }

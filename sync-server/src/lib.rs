@@ -31,7 +31,7 @@ mod error;
 mod server;
 
 pub use clock::Clock;
-pub use config::{Config, IntakeConfig, JobsConfig};
+pub use config::{AuthConfig, Config, IntakeConfig, JobsConfig};
 pub use deployment::Deployment;
 pub use error::ServerError;
 pub use server::{RunningServer, spawn, spawn_with};

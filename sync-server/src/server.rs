@@ -39,11 +39,14 @@ pub async fn spawn_with(dep: Arc<Deployment>, listen: SocketAddr) -> Result<Runn
     let mut http_stop = stopped.clone();
     let app = api::router(dep.clone());
     let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = http_stop.wait_for(|s| *s).await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = http_stop.wait_for(|s| *s).await;
+        })
+        .await
     });
     let scheduler = dep
         .config()

@@ -87,6 +87,11 @@ error_codes! {
     UnknownCamera = "unknown_camera", 422, "未登记的摄像头";
     BadImage = "bad_image", 422, "快照不是有效的 JPEG 图片";
     EvaluationForbidden = "evaluation_forbidden", 403, "综合评价仅对值班长、领导和管理员开放";
+    TooManyAttempts = "too_many_attempts", 429, "登录失败次数过多，账号或地址已被暂时锁定";
+    WeakPassword = "weak_password", 422, "密码不符合安全要求";
+    PasswordChangeRequired = "password_change_required", 403, "首次登录或密码重置后须先修改密码";
+    TokenExpired = "token_expired", 401, "登录已过期，请重新登录";
+    DeviceRevoked = "device_revoked", 403, "该设备已被管理员停用，请联系管理员重新启用";
     Internal = "internal", 500, "服务器内部错误";
 }
 

@@ -9,6 +9,7 @@
 //!
 //! Invariant: every query on tenant data names the tenant.
 
+pub mod audit;
 pub mod blobs;
 pub mod cases;
 pub mod devices;
@@ -17,6 +18,7 @@ pub mod intake;
 pub mod meta;
 pub mod schema;
 pub mod tenants;
+pub mod throttle;
 pub mod users;
 
 use crate::error::{Result, ServerError};

@@ -64,6 +64,10 @@ impl Failure {
             ErrorCode::Unauthorized
             | ErrorCode::TokenRevoked
             | ErrorCode::BadCredentials
+            | ErrorCode::TooManyAttempts
+            | ErrorCode::PasswordChangeRequired
+            | ErrorCode::TokenExpired
+            | ErrorCode::DeviceRevoked
             | ErrorCode::UnsupportedProtocol
             | ErrorCode::Forbidden => FailureClass::Fatal,
             ErrorCode::TooLarge | ErrorCode::BadMessage | ErrorCode::BadRequest => {
@@ -75,7 +79,8 @@ impl Failure {
             | ErrorCode::ReplayedRequest
             | ErrorCode::UnknownCamera
             | ErrorCode::BadImage
-            | ErrorCode::EvaluationForbidden => FailureClass::Refused,
+            | ErrorCode::EvaluationForbidden
+            | ErrorCode::WeakPassword => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch
