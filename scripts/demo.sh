@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job. Sets up everything (scripts/setup.sh), prints a few demo cases folded through the
 # workflow, then starts the sync server with the demo tenant (兰州市城关区 620102, synthetic
-# geometry, 123 accounts with password `gridcase-demo`) on the embedded SQLite default at
+# geometry, 123 accounts with password `Gridcase-2026`) on the embedded SQLite default at
 # http://127.0.0.1:8470, imports 8 demo cases handed down by a superior platform, and — where a
 # display exists — opens the desktop app signed in as the shift leader `shift01`. Ctrl-C stops
 # everything. Without a display it says how to reach the server.
@@ -42,13 +42,13 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "==> building and opening the desktop app, signed in as $user"
   cargo build -q -p gridcase-app
   GRIDCASE_SERVER="http://$listen" GRIDCASE_TENANT=620102 GRIDCASE_USER="$user" \
-    GRIDCASE_PASSWORD="${GRIDCASE_DEMO_PASSWORD:-gridcase-demo}" \
+    GRIDCASE_PASSWORD="${GRIDCASE_DEMO_PASSWORD:-Gridcase-2026}" \
     GRIDCASE_APP_DIR="$GRIDCASE_DATA_DIR/app-$user" "$target_dir/debug/gridcase-app" &
   pids+=($!)
 else
   cat <<MSG
 ==> No display here, so the desktop app is not opened. The server runs at http://$listen
-    (tenant 620102, every account's password: gridcase-demo; accounts in
+    (tenant 620102, every account's password: Gridcase-2026; accounts in
     $GRIDCASE_DATA_DIR/demo-620102/users.csv — e.g. shift01 值班长, intake01 受理员,
     dispatch01 派遣员, insp051 监督员, dept-zls 专业部门).
     On a machine with a display, run target/debug/gridcase-app (cargo build -p gridcase-app)

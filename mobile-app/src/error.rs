@@ -88,6 +88,15 @@ impl From<SyncError> for AppError {
         let code = e.code().to_owned();
         let message = match code.as_str() {
             "unauthorized" | "bad_credentials" => "用户名或密码错误".to_owned(),
+            // Account codes carry what the user must do (the seconds to wait, the rule broken).
+            "too_many_attempts"
+            | "password_change_required"
+            | "weak_password"
+            | "token_expired"
+            | "device_revoked" => match &e {
+                SyncError::Server(f) | SyncError::Stopped(f) => f.message.clone(),
+                _ => e.to_string(),
+            },
             "network" | "timeout" | "connect" => {
                 "无法连接服务器，请检查网络或服务器地址".to_owned()
             }

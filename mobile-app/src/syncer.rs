@@ -88,7 +88,8 @@ pub fn friendly(code: &str, message: &str) -> String {
     match code {
         "network" => "无法连接服务器，离线期间的上报已保存在本机，恢复网络后自动上传".into(),
         "timeout" => "服务器响应超时，稍后自动重试".into(),
-        "unauthorized" | "token_revoked" => "登录已失效，请重新登录".into(),
+        "unauthorized" | "token_revoked" | "token_expired" => "登录已失效，请重新登录".into(),
+        "password_change_required" | "device_revoked" => message.to_owned(),
         _ => format!("同步失败（{code}）：{message}"),
     }
 }

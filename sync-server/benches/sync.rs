@@ -91,7 +91,7 @@ fn setup() -> Setup {
             role: Role::Inspector,
             department: None,
             cells: vec![CELL.into()],
-            password: "bench-password".into(),
+            password: "Bench-password-1".into(),
         },
     )
     .expect("user");
@@ -100,10 +100,11 @@ fn setup() -> Setup {
         &Login {
             tenant: "620102".into(),
             username: "insp".into(),
-            password: "bench-password".into(),
+            password: "Bench-password-1".into(),
             install_id: "bench".into(),
             device_name: "bench".into(),
         },
+        &auth::Source::default(),
     )
     .expect("login");
     let caller = auth::authenticate(&dep, &reply.token).expect("caller");

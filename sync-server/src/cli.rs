@@ -3,8 +3,13 @@
 //! `bad-docs` (unreadable documents and failed job runs).
 //! Every command reads the same configuration (`--config`, then `GRIDCASE_*` variables) and
 //! works on the data directory it names. Listing commands print JSON.
+//!
+//! Secrets never travel in argv (the process list): passwords are read from a file
+//! (`--password-file`) or standard input (`--password-stdin`); generated keys and secrets are
+//! printed once on standard output. Every administrative act is written to the audit log
+//! (`audit list`, `audit verify`).
 
-use crate::biz::{admin, import, jobs};
+use crate::biz::{admin, audit, import, jobs};
 use crate::config::Config;
 use crate::deployment::Deployment;
 use anyhow::{Context, Result, bail};
@@ -46,13 +51,19 @@ pub enum Command {
     #[command(subcommand)]
     Device(DeviceCmd),
     /// Import a tenant directory (departments, users, cells, calendar, limits, responsibility).
+    /// New accounts get the initial password (the files hold none) and must change it at their
+    /// first sign-in, unless `--training`.
     Import {
         /// Tenant code (6 digits).
         #[arg(long)]
         tenant: String,
-        /// Password given to every new account (the files hold none); hashed with argon2id.
-        #[arg(long, env = "GRIDCASE_DEMO_PASSWORD")]
-        demo_password: Option<String>,
+        /// The initial password of new accounts (needed when there are new accounts).
+        #[command(flatten)]
+        password: OptionalPasswordArg,
+        /// A demo or training tenant: new accounts keep the shared password (no forced change).
+        /// Never for real accounts.
+        #[arg(long)]
+        training: bool,
         /// The directory.
         dir: PathBuf,
     },
@@ -66,9 +77,10 @@ pub enum Command {
         /// The generator's seed.
         #[arg(long, default_value_t = gridcase_core::demo::DEFAULT_SEED)]
         seed: u64,
-        /// Password of every demo account.
-        #[arg(long, env = "GRIDCASE_DEMO_PASSWORD", default_value = "gridcase-demo")]
-        demo_password: String,
+        /// A file holding the password of every demo account (default: `GRIDCASE_DEMO_PASSWORD`,
+        /// else the public demo password `Gridcase-2026`).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
     },
     /// Run the scheduled jobs (lights, escalation, compaction, blob GC, backup).
     RunJobs {
@@ -85,6 +97,9 @@ pub enum Command {
     /// Stored case documents that failed to load or read, and failed job runs.
     #[command(subcommand)]
     BadDocs(BadDocsCmd),
+    /// The security audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
 }
 
 /// Commands on the list of unreadable documents (docs/security/isolation.md).
@@ -114,6 +129,25 @@ pub enum BadDocsCmd {
         #[arg(long)]
         tenant: Option<String>,
     },
+}
+
+/// The demo tenant's public password (training only; docs/security/accounts.md).
+pub const DEMO_PASSWORD: &str = "Gridcase-2026";
+
+/// Audit log commands.
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Print the records (JSON), oldest first.
+    List {
+        /// Only this tenant's records.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Only records from this time on: `YYYY-MM-DD` (UTC), RFC 3339, or Unix milliseconds.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Check the hash chain; exits non-zero naming the first broken record.
+    Verify,
 }
 
 /// Tenant commands.
@@ -155,29 +189,79 @@ pub enum DeptCmd {
     },
 }
 
-/// A password from the command line or standard input.
+/// A password from a file or standard input (never argv: the process list shows argv).
 #[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
 pub struct PasswordArg {
-    /// The password (visible in the process list; prefer --password-stdin).
-    #[arg(long, conflicts_with = "password_stdin")]
-    pub password: Option<String>,
+    /// Read the password from the first line of this file.
+    #[arg(long)]
+    pub password_file: Option<PathBuf>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
 }
 
+/// [`PasswordArg`] where the password may be absent.
+#[derive(Args, Debug)]
+#[group(required = false, multiple = false)]
+pub struct OptionalPasswordArg {
+    /// Read the password from the first line of this file.
+    #[arg(long)]
+    pub password_file: Option<PathBuf>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// The first line of a secret's text (without its line ending).
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+fn read_secret(file: Option<&PathBuf>, stdin: bool) -> Result<Option<String>> {
+    if let Some(path) = file {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return Ok(Some(first_line(&text)));
+    }
+    if stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        return Ok(Some(first_line(&s)));
+    }
+    Ok(None)
+}
+
 impl PasswordArg {
     fn read(&self) -> Result<String> {
-        if let Some(p) = &self.password {
-            return Ok(p.clone());
+        match read_secret(self.password_file.as_ref(), self.password_stdin)? {
+            Some(p) if !p.is_empty() => Ok(p),
+            _ => bail!("the password is empty (give --password-file F or --password-stdin)"),
         }
-        if self.password_stdin {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s)?;
-            return Ok(s.lines().next().unwrap_or_default().to_owned());
-        }
-        bail!("give --password or --password-stdin")
     }
+}
+
+impl OptionalPasswordArg {
+    fn read(&self) -> Result<Option<String>> {
+        read_secret(self.password_file.as_ref(), self.password_stdin)
+    }
+}
+
+/// Parses `--since`: a UTC date, an RFC 3339 time, or Unix milliseconds.
+fn parse_since(text: &str) -> Result<i64> {
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(ms);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_millis());
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_millis())
+            .unwrap_or_default());
+    }
+    bail!("--since {text:?}: give YYYY-MM-DD, an RFC 3339 time or Unix milliseconds")
 }
 
 /// User commands.
@@ -203,9 +287,12 @@ pub enum UserCmd {
         /// Grid cells (inspectors), comma-separated.
         #[arg(long, value_delimiter = ',')]
         cells: Vec<String>,
-        /// The password.
+        /// The initial password (the user must change it at first sign-in unless `--training`).
         #[command(flatten)]
         password: PasswordArg,
+        /// A demo or training account: no forced change at first sign-in.
+        #[arg(long)]
+        training: bool,
     },
     /// Disable an account (its devices stop working at once).
     Disable {
@@ -219,7 +306,7 @@ pub enum UserCmd {
         #[arg(long)]
         enable: bool,
     },
-    /// Set a password.
+    /// Reset a password (the user must change it at the next sign-in).
     Passwd {
         /// Tenant code.
         #[arg(long)]
@@ -260,8 +347,14 @@ pub enum DeviceCmd {
         #[arg(long)]
         tenant: String,
     },
-    /// Revoke a device's token.
+    /// Revoke a device's token; it stays revoked (signing in again is refused) until readmitted.
     Revoke {
+        /// Device id.
+        #[arg(long)]
+        device: String,
+    },
+    /// Re-admit a revoked device: it may sign in again.
+    Readmit {
         /// Device id.
         #[arg(long)]
         device: String,
@@ -319,20 +412,54 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Device(DeviceCmd::Readmit { device }) => {
+            let changed = admin::readmit(&open(&config)?, &device)?;
+            println!("{}", if changed { "readmitted" } else { "not revoked" });
+            Ok(())
+        }
         Command::Import {
             tenant,
-            demo_password,
+            password,
+            training,
             dir,
         } => {
             let dep = open(&config)?;
-            let report = import::import_dir(&dep, &tenant, &dir, demo_password.as_deref())?;
+            let new_accounts = if training {
+                import::NewAccounts::Training
+            } else {
+                import::NewAccounts::MustChangePassword
+            };
+            let password = password.read()?;
+            let report =
+                import::import_dir_as(&dep, &tenant, &dir, password.as_deref(), new_accounts)?;
             print_json(&report)
+        }
+        Command::Audit(AuditCmd::List { tenant, since }) => {
+            let since = since.as_deref().map(parse_since).transpose()?;
+            print_json(&audit::list(&open(&config)?, tenant.as_deref(), since)?)
+        }
+        Command::Audit(AuditCmd::Verify) => {
+            let report = audit::verify(&open(&config)?)?;
+            print_json(&report)?;
+            if let Some(broken) = &report.first_broken {
+                bail!(
+                    "the audit log is broken at record {}: {}",
+                    broken.seq,
+                    broken.reason
+                );
+            }
+            Ok(())
         }
         Command::Demo {
             dir,
             seed,
-            demo_password,
+            password_file,
         } => {
+            let demo_password = match password_file {
+                Some(path) => read_secret(Some(&path), false)?.unwrap_or_default(),
+                None => std::env::var("GRIDCASE_DEMO_PASSWORD")
+                    .unwrap_or_else(|_| DEMO_PASSWORD.to_owned()),
+            };
             let dir = dir.unwrap_or_else(|| config.data_dir.join("demo-620102"));
             let demo = gridcase_core::demo::DemoTenant::generate(seed);
             demo.write_to(&dir)
@@ -340,9 +467,15 @@ pub fn run(cli: Cli) -> Result<()> {
             let tenant = demo.info.code.to_string();
             {
                 let dep = open(&config)?;
-                let report = import::import_dir(&dep, &tenant, &dir, Some(&demo_password))?;
+                let report = import::import_dir_as(
+                    &dep,
+                    &tenant,
+                    &dir,
+                    Some(&demo_password),
+                    import::NewAccounts::Training,
+                )?;
                 eprintln!(
-                    "demo tenant {tenant}: {} accounts created ({} kept), password {demo_password:?}; files in {}",
+                    "demo tenant {tenant} (training only): {} accounts created ({} kept); files in {}",
                     report.users_created,
                     report.users_kept,
                     dir.display()
@@ -413,6 +546,7 @@ fn user(config: &Config, cmd: UserCmd) -> Result<()> {
             department,
             cells,
             password,
+            training,
         } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
             let spec = admin::UserSpec {
@@ -424,7 +558,7 @@ fn user(config: &Config, cmd: UserCmd) -> Result<()> {
                 cells,
                 password: password.read()?,
             };
-            println!("{}", admin::create_user(&dep, &spec)?);
+            println!("{}", admin::create_user_as(&dep, &spec, !training)?);
         }
         UserCmd::Disable {
             tenant,

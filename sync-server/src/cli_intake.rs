@@ -3,6 +3,7 @@
 //! of cases handed down by a superior platform. Keys and secrets are printed once, on standard
 //! output, and never logged.
 
+use crate::biz::audit::{self, CLI_ACTOR, Entry};
 use crate::biz::intake::{open311, superior, video};
 use crate::cli::print_json;
 use crate::db::intake::{self, Camera};
@@ -89,22 +90,60 @@ pub enum CameraCmd {
     },
 }
 
+/// Writes an administrator's act to the audit log (never the key or secret itself).
+fn audited(
+    dep: &Deployment,
+    tenant: &str,
+    event: &str,
+    details: serde_json::Value,
+) -> crate::error::Result<()> {
+    audit::record(
+        dep,
+        &Entry {
+            tenant: Some(tenant),
+            actor: CLI_ACTOR,
+            source: None,
+            event,
+            success: true,
+            details,
+        },
+    )
+}
+
 /// Runs an intake command.
 pub fn run(dep: &Deployment, cmd: IntakeCmd) -> Result<()> {
     match cmd {
         IntakeCmd::Open311Key { tenant, label } => {
-            println!("{}", open311::issue_key(dep, &tenant, &label)?);
+            let key = open311::issue_key(dep, &tenant, &label)?;
+            audited(
+                dep,
+                &tenant,
+                audit::event::KEY_ISSUE,
+                serde_json::json!({ "channel": "open311", "label": label }),
+            )?;
+            println!("{key}");
             Ok(())
         }
         IntakeCmd::Open311Revoke { tenant, label } => {
-            println!(
-                "{} key(s) revoked",
-                open311::revoke_keys(dep, &tenant, &label)?
-            );
+            let n = open311::revoke_keys(dep, &tenant, &label)?;
+            audited(
+                dep,
+                &tenant,
+                audit::event::KEY_REVOKE,
+                serde_json::json!({ "channel": "open311", "label": label, "revoked": n }),
+            )?;
+            println!("{n} key(s) revoked");
             Ok(())
         }
         IntakeCmd::WebhookSecret { tenant } => {
-            println!("{}", video::rotate_secret(dep, &tenant)?);
+            let secret = video::rotate_secret(dep, &tenant)?;
+            audited(
+                dep,
+                &tenant,
+                audit::event::SECRET_ROTATE,
+                serde_json::json!({ "channel": "video_webhook" }),
+            )?;
+            println!("{secret}");
             Ok(())
         }
         IntakeCmd::Camera(CameraCmd::Add {
@@ -150,7 +189,16 @@ pub fn run(dep: &Deployment, cmd: IntakeCmd) -> Result<()> {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let (issuer, cases) = superior::parse(kind, &bytes, issuer.as_deref().unwrap_or(""))?;
-            print_json(&superior::import(dep, &tenant, &issuer, &cases)?)
+            let report = superior::import(dep, &tenant, &issuer, &cases)?;
+            audited(
+                dep,
+                &tenant,
+                audit::event::SUPERIOR_IMPORT,
+                serde_json::json!({
+                    "issuer": issuer, "file": file.display().to_string(), "cases": cases.len(),
+                }),
+            )?;
+            print_json(&report)
         }
     }
 }

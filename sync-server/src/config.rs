@@ -35,6 +35,8 @@ pub struct Config {
     pub transport: TransportConfig,
     /// Storage health: the free-space threshold of `/v1/health`.
     pub storage: StorageConfig,
+    /// Sign-in throttling and token lifetimes (docs/security/accounts.md).
+    pub auth: AuthConfig,
 }
 
 /// `[transport]`: how long a client may take and how many connections are served at once.
@@ -81,6 +83,44 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             min_free_bytes: 1024 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[auth]`: login throttling and bearer-token lifetimes (docs/security/accounts.md explains
+/// the defaults: field tablets work offline for a shift or a weekend, desktop sessions follow
+/// 等保's ~30 minutes).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Failed sign-ins of one account (within `failure_window_mins`) that lock it (default 5).
+    pub max_failures_per_account: u32,
+    /// Failed sign-ins from one source address (any account) that lock the address (default 20).
+    pub max_failures_per_address: u32,
+    /// Failures older than this are forgotten (default 15).
+    pub failure_window_mins: u64,
+    /// How long a lock lasts (default 15).
+    pub lockout_mins: u64,
+    /// A field device's token (inspector and department accounts, on tablets) expires after
+    /// this long unused (default 4320 = 72 h: a tablet offline over a weekend).
+    pub field_idle_timeout_mins: u64,
+    /// A desktop account's token (every other role) expires after this long unused
+    /// (default 30, 等保 2.0 level 3 session timeout).
+    pub desktop_idle_timeout_mins: u64,
+    /// Every token expires this long after its sign-in, used or not (default 720 = 30 days).
+    pub token_lifetime_hours: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            failure_window_mins: 15,
+            lockout_mins: 15,
+            field_idle_timeout_mins: 72 * 60,
+            desktop_idle_timeout_mins: 30,
+            token_lifetime_hours: 30 * 24,
         }
     }
 }
@@ -145,6 +185,7 @@ impl Default for Config {
             secrets_key_file: None,
             transport: TransportConfig::default(),
             storage: StorageConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }

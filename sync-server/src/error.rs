@@ -19,6 +19,12 @@ pub enum ServerError {
         /// Detail appended to the code's Chinese message.
         detail: String,
     },
+    /// Too many failed sign-ins: `too_many_attempts` (429) with a `Retry-After`.
+    #[error("too many attempts; retry after {retry_after_secs} s")]
+    Throttled {
+        /// Seconds until the lock ends.
+        retry_after_secs: u64,
+    },
     /// SQLite failed.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
@@ -105,6 +111,7 @@ impl ServerError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ServerError::Api { code, .. } => *code,
+            ServerError::Throttled { .. } => ErrorCode::TooManyAttempts,
             ServerError::DataFile(_) => ErrorCode::BadRequest,
             ServerError::Db(e) if crate::storage::is_full_db(e) => ErrorCode::StorageFull,
             ServerError::Io(e) if crate::storage::is_full_io(e) => ErrorCode::StorageFull,
@@ -117,10 +124,21 @@ impl ServerError {
         }
     }
 
+    /// Seconds the client should wait before trying again (`Retry-After`), if any.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ServerError::Throttled { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     /// The `{code, message}` sent to the client; internal details stay on the server.
     pub fn to_api(&self) -> ApiError {
         match self {
             ServerError::Api { code, detail } => code.with(detail),
+            ServerError::Throttled { retry_after_secs } => ErrorCode::TooManyAttempts.with(
+                format!("请 {retry_after_secs} 秒后再试（retry_after={retry_after_secs}）"),
+            ),
             ServerError::DataFile(e) => ErrorCode::BadRequest.with(e),
             e if e.code() == ErrorCode::StorageFull => ErrorCode::StorageFull.with(""),
             ServerError::Unreadable(u) => ErrorCode::DocumentUnreadable.with(u.case_id),

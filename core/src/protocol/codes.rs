@@ -96,6 +96,11 @@ error_codes! {
     RequestTimeout = "request_timeout", 408, "请求发送过慢，已超时断开，请重试";
     TooManyIds = "too_many_ids", 400, "一次查询的编号过多";
     ContactForbidden = "contact_forbidden", 403, "报案人联系方式仅对受理员、值班长和管理员开放";
+    TooManyAttempts = "too_many_attempts", 429, "登录失败次数过多，账号或地址已被暂时锁定";
+    WeakPassword = "weak_password", 422, "密码不符合安全要求";
+    PasswordChangeRequired = "password_change_required", 403, "首次登录或密码重置后须先修改密码";
+    TokenExpired = "token_expired", 401, "登录已过期，请重新登录";
+    DeviceRevoked = "device_revoked", 403, "该设备已被管理员停用，请联系管理员重新启用";
     Internal = "internal", 500, "服务器内部错误";
     DocumentUnreadable = "document_unreadable", 500, "案件数据损坏，已报告管理员";
 }

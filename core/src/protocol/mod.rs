@@ -114,6 +114,32 @@ impl std::fmt::Debug for Login {
     }
 }
 
+/// `POST /v1/session/password`: a user changes their own password with the old one (the only
+/// way past `password_change_required`). Refused with `weak_password` when the new one breaks
+/// the policy; throttled like a login.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePassword {
+    /// The tenant (6-digit county code).
+    pub tenant: String,
+    /// User name.
+    pub username: String,
+    /// The current password.
+    pub old_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for ChangePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePassword")
+            .field("tenant", &self.tenant)
+            .field("username", &self.username)
+            .field("old_password", &"<redacted>")
+            .field("new_password", &"<redacted>")
+            .finish()
+    }
+}
+
 /// The answer to [`Login`].
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginReply {

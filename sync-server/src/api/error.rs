@@ -36,6 +36,13 @@ impl IntoResponse for ApiFailure {
         }
         let status =
             StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.0.to_api())).into_response()
+        let mut response = (status, Json(self.0.to_api())).into_response();
+        if let Some(secs) = self.0.retry_after_secs() {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        response
     }
 }

@@ -35,6 +35,7 @@ pub fn router(dep: AppState) -> Router {
         .route("/v1/health", get(health))
         .route("/v1/hello", post(session::hello))
         .route("/v1/login", post(session::login))
+        .route("/v1/session/password", post(session::change_password))
         .route("/v1/feed", get(sync::feed))
         .route("/v1/sync", post(sync::sync))
         .route(

@@ -1,13 +1,36 @@
-//! `POST /v1/hello` (the version and capability handshake) and `POST /v1/login`.
+//! `POST /v1/hello` (the version and capability handshake), `POST /v1/login` and
+//! `POST /v1/session/password` (the user's own password change). Sign-ins are throttled per
+//! account and per source address, the address taken from the connection.
 
 use super::{ApiFailure, AppState, blocking};
 use crate::biz::auth;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use gridcase_core::protocol::{
-    CAPABILITIES, ErrorCode, Hello, HelloReply, Login, LoginReply, PROTOCOL_VERSION,
+    CAPABILITIES, ChangePassword, ErrorCode, Hello, HelloReply, Login, LoginReply, PROTOCOL_VERSION,
 };
+use std::net::SocketAddr;
+
+/// The client's address as the TCP connection shows it (none when the router is driven without
+/// a listener).
+pub struct ClientAddr(pub auth::Source);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| auth::Source::addr(c.0.ip()))
+                .unwrap_or_default(),
+        ))
+    }
+}
 use serde::de::DeserializeOwned;
 
 /// Parses a JSON body, answering `bad_request` (not axum's plain-text rejection).
@@ -39,9 +62,22 @@ pub async fn hello(
 /// Password login from a device.
 pub async fn login(
     State(dep): State<AppState>,
+    ClientAddr(source): ClientAddr,
     body: Bytes,
 ) -> Result<Json<LoginReply>, ApiFailure> {
     let req: Login = json_body(&body)?;
-    let reply = blocking(&dep, move |d| auth::login(d, &req)).await?;
+    let reply = blocking(&dep, move |d| auth::login(d, &req, &source)).await?;
     Ok(Json(reply))
+}
+
+/// A user changes their own password (old and new); `204` on success, then the device signs in
+/// with the new one.
+pub async fn change_password(
+    State(dep): State<AppState>,
+    ClientAddr(source): ClientAddr,
+    body: Bytes,
+) -> Result<StatusCode, ApiFailure> {
+    let req: ChangePassword = json_body(&body)?;
+    blocking(&dep, move |d| auth::change_password(d, &req, &source)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

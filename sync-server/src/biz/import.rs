@@ -10,7 +10,9 @@
 //! their password (only new accounts get `demo_password`), cells and files are replaced.
 //! Inspectors' community codes (12 digits) expand to every cell of that community.
 
+use super::audit;
 use super::auth::hash_password;
+use super::password_policy::check_new_password;
 use super::rules::kind;
 use crate::db::users::NewUser;
 use crate::db::{tenants, users};
@@ -77,14 +79,40 @@ fn expand_cells(wanted: &[String], all: &[String]) -> Vec<String> {
     out
 }
 
+/// How new accounts of an import start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewAccounts {
+    /// Production: every new account must change the shared initial password at first
+    /// sign-in (`password_change_required`).
+    MustChangePassword,
+    /// Demo, training and test tenants: the shared password stays usable. Never for real
+    /// accounts (docs/security/accounts.md).
+    Training,
+}
+
 /// Imports the tenant directory `dir` into `tenant` (created if missing, named from
-/// `tenant.toml`). New accounts get `demo_password`.
+/// `tenant.toml`). New accounts get `demo_password` and keep it ([`NewAccounts::Training`]:
+/// the demo tenant and the tests); see [`import_dir_as`].
 pub fn import_dir(
     dep: &Deployment,
     tenant: &str,
     dir: &Path,
     demo_password: Option<&str>,
 ) -> Result<ImportReport> {
+    import_dir_as(dep, tenant, dir, demo_password, NewAccounts::Training)
+}
+
+/// Imports the tenant directory `dir` into `tenant` (created if missing, named from
+/// `tenant.toml`). New accounts get `initial_password` (checked against the password policy)
+/// and start as `new_accounts` says. The import is written to the audit log.
+pub fn import_dir_as(
+    dep: &Deployment,
+    tenant: &str,
+    dir: &Path,
+    initial_password: Option<&str>,
+    new_accounts: NewAccounts,
+) -> Result<ImportReport> {
+    let demo_password = initial_password;
     let tenant = CountyCode::parse(tenant)
         .map_err(ServerError::bad_request)?
         .to_string();
@@ -159,13 +187,13 @@ pub fn import_dir(
         .collect();
     if !new_users.is_empty() {
         let password = demo_password.ok_or_else(|| {
-            ServerError::bad_request("导入新用户需要 --demo-password（文件中不含密码）")
+            ServerError::bad_request(
+                "导入新用户需要初始密码（--password-file 或 --password-stdin；文件中不含密码）",
+            )
         })?;
-        if password.len() < 6 {
-            return Err(ServerError::bad_request("密码至少 6 位"));
-        }
         // One hash per account (each with its own salt).
         for u in &new_users {
+            check_new_password(&u.username, password, &[])?;
             hashes.insert(u.username.clone(), hash_password(password)?);
         }
     }
@@ -220,6 +248,8 @@ pub fn import_dir(
                             role: u.role,
                             department,
                             password_hash: &hash,
+                            must_change_password: new_accounts
+                                == NewAccounts::MustChangePassword,
                         },
                         now,
                     )?;
@@ -233,6 +263,23 @@ pub fn import_dir(
             tenants::set_file(tx, &tenant, kind, name, text, now)?;
             report.files.push((*name).to_owned());
         }
+        let details = serde_json::json!({
+            "dir": dir.display().to_string(),
+            "users_created": report.users_created,
+            "users_kept": report.users_kept,
+            "departments": report.departments,
+            "files": report.files,
+            "new_accounts": format!("{new_accounts:?}"),
+        });
+        let entry = audit::Entry {
+            tenant: Some(&tenant),
+            actor: audit::CLI_ACTOR,
+            source: None,
+            event: audit::event::IMPORT,
+            success: true,
+            details,
+        };
+        audit::record_in(tx, &entry, now)?;
         Ok(())
     })?;
     dep.forget_rules(&tenant);

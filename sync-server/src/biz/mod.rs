@@ -3,6 +3,7 @@
 //! SQLite work; the HTTP layer calls it on a blocking thread.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 mod caller;
@@ -17,6 +18,7 @@ pub mod isolation;
 pub mod jobs;
 pub mod merge;
 pub mod numbering;
+pub mod password_policy;
 pub mod projection;
 pub mod queue;
 pub mod reference;

@@ -1,5 +1,8 @@
 //! `devices`: enrolled installs of the app, each with the Automerge actor id the server issued
 //! and the SHA-256 of its current bearer token (never the token itself).
+//!
+//! Invariant: only [`readmit`] (an administrator's act) lifts a revocation; a new sign-in
+//! replaces the token but leaves `revoked_at` as it is.
 
 use crate::error::Result;
 use gridcase_core::model::{DeviceId, UserId};
@@ -25,6 +28,8 @@ pub struct DeviceRow {
     pub last_seen: Option<i64>,
     /// When its token was revoked.
     pub revoked_at: Option<i64>,
+    /// When its current token was issued (its sign-in).
+    pub token_issued_at: Option<i64>,
 }
 
 fn hex_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -35,7 +40,8 @@ fn bad(e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.to_string().into())
 }
 
-const COLUMNS: &str = "id, tenant, user_id, install_id, name, actor_id, last_seen, revoked_at";
+const COLUMNS: &str =
+    "id, tenant, user_id, install_id, name, actor_id, last_seen, revoked_at, token_issued_at";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
     let id: String = r.get(0)?;
@@ -49,6 +55,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
         actor_id: r.get(5)?,
         last_seen: r.get(6)?,
         revoked_at: r.get(7)?,
+        token_issued_at: r.get(8)?,
     })
 }
 
@@ -107,8 +114,8 @@ pub fn create(
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO devices(id, tenant, user_id, install_id, name, actor_id, token_hash,
-                             created_at, last_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                             created_at, last_seen, token_issued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
         params![
             id.to_string(),
             tenant,
@@ -123,7 +130,7 @@ pub fn create(
     Ok(())
 }
 
-/// Replaces the token of a device (a new login from the same install) and lifts a revocation.
+/// Replaces the token of a device (a new login from the same install); a revocation stays.
 pub fn replace_token(
     conn: &Connection,
     id: DeviceId,
@@ -132,7 +139,7 @@ pub fn replace_token(
     now: i64,
 ) -> Result<()> {
     conn.execute(
-        "UPDATE devices SET token_hash = ?2, name = ?3, revoked_at = NULL, last_seen = ?4
+        "UPDATE devices SET token_hash = ?2, name = ?3, last_seen = ?4, token_issued_at = ?4
          WHERE id = ?1",
         params![id.to_string(), token_hash, name, now],
     )?;
@@ -144,6 +151,17 @@ pub fn revoke(conn: &Connection, id: DeviceId, now: i64) -> Result<bool> {
     let n = conn.execute(
         "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id.to_string(), now],
+    )?;
+    Ok(n > 0)
+}
+
+/// Lifts a revocation (an administrator re-admits the device); its old token stays dead: the
+/// token hash is cleared, so the device signs in again.
+pub fn readmit(conn: &Connection, id: DeviceId) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE devices SET revoked_at = NULL, token_hash = NULL
+         WHERE id = ?1 AND revoked_at IS NOT NULL",
+        [id.to_string()],
     )?;
     Ok(n > 0)
 }

@@ -10,6 +10,7 @@
 //! Invariant: every query on tenant data names the tenant.
 
 pub mod bad_docs;
+pub mod audit;
 pub mod blobs;
 pub mod cases;
 pub mod contacts;
@@ -19,6 +20,7 @@ pub mod intake;
 pub mod meta;
 pub mod schema;
 pub mod tenants;
+pub mod throttle;
 pub mod users;
 
 use crate::error::{Result, ServerError};

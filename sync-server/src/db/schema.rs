@@ -282,6 +282,50 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant, case_id)
     ) STRICT;
     "#,
+    // 6: accounts and audit (docs/security/accounts.md): forced password change, password
+    // history, token issue time, login throttling counters, the append-only audit log.
+    r#"
+    ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE password_history (            -- the last passwords of a user (argon2id)
+        user_id       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        password_hash TEXT NOT NULL,
+        set_at        INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX password_history_by_user ON password_history(user_id, set_at);
+    INSERT INTO password_history(user_id, password_hash, set_at)
+        SELECT id, password_hash, created_at FROM users;
+
+    ALTER TABLE devices ADD COLUMN token_issued_at INTEGER;
+    UPDATE devices SET token_issued_at = COALESCE(last_seen, created_at);
+
+    CREATE TABLE login_throttle (              -- failed sign-ins per account and per address
+        kind         TEXT NOT NULL,            -- account | address
+        key          TEXT NOT NULL,            -- tenant/username | IP address
+        failures     INTEGER NOT NULL,
+        window_start INTEGER NOT NULL,
+        locked_until INTEGER,
+        PRIMARY KEY (kind, key)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE audit_log (                   -- append-only, hash-chained
+        seq       INTEGER PRIMARY KEY,
+        at        INTEGER NOT NULL,
+        tenant    TEXT,
+        actor     TEXT NOT NULL,
+        source    TEXT,
+        event     TEXT NOT NULL,
+        success   INTEGER NOT NULL,
+        details   TEXT NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash      BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX audit_log_by_tenant ON audit_log(tenant, at);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    "#,
 ];
 
 /// The schema version this build writes.

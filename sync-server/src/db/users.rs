@@ -22,6 +22,9 @@ pub struct UserRow {
     pub department: Option<DepartmentId>,
     /// Disabled accounts cannot log in; their devices' tokens stop working.
     pub disabled: bool,
+    /// The password was set by an administrator or an import: the user must change it before
+    /// anything else works.
+    pub must_change_password: bool,
 }
 
 /// A department.
@@ -40,7 +43,8 @@ fn bad(e: impl std::fmt::Display) -> rusqlite::Error {
 }
 
 const USER_COLUMNS: &str =
-    "id, tenant, username, display_name, role, department, disabled_at IS NOT NULL";
+    "id, tenant, username, display_name, role, department, disabled_at IS NOT NULL,
+     must_change_password";
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     let id: String = r.get(0)?;
@@ -57,6 +61,7 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
             .transpose()
             .map_err(bad)?,
         disabled: r.get(6)?,
+        must_change_password: r.get(7)?,
     })
 }
 
@@ -76,14 +81,16 @@ pub struct NewUser<'a> {
     pub department: Option<DepartmentId>,
     /// argon2id PHC string.
     pub password_hash: &'a str,
+    /// Whether the user must change the password at first sign-in.
+    pub must_change_password: bool,
 }
 
 /// Creates a user; refuses a username already taken in the tenant.
 pub fn create(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<()> {
     let n = conn.execute(
         "INSERT INTO users(id, tenant, username, display_name, role, department, password_hash,
-                           created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+                           created_at, must_change_password)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
         params![
             user.id.to_string(),
             user.tenant,
@@ -92,7 +99,8 @@ pub fn create(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<()> {
             user.role.as_str(),
             user.department.map(|d| d.to_string()),
             user.password_hash,
-            now
+            now,
+            user.must_change_password
         ],
     )?;
     if n == 0 {
@@ -101,7 +109,37 @@ pub fn create(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<()> {
             user.username
         )));
     }
+    remember_password(conn, user.id, user.password_hash, now)?;
     Ok(())
+}
+
+/// Passwords kept per user to refuse their reuse.
+pub const PASSWORD_HISTORY: usize = 5;
+
+fn remember_password(conn: &Connection, id: UserId, hash: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO password_history(user_id, password_hash, set_at) VALUES (?1, ?2, ?3)",
+        params![id.to_string(), hash, now],
+    )?;
+    conn.execute(
+        "DELETE FROM password_history WHERE user_id = ?1 AND rowid NOT IN (
+           SELECT rowid FROM password_history WHERE user_id = ?1
+           ORDER BY set_at DESC, rowid DESC LIMIT ?2)",
+        params![id.to_string(), PASSWORD_HISTORY as i64],
+    )?;
+    Ok(())
+}
+
+/// The hashes of the user's last [`PASSWORD_HISTORY`] passwords (the current one included).
+pub fn password_history(conn: &Connection, id: UserId) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT password_hash FROM password_history WHERE user_id = ?1
+         ORDER BY set_at DESC, rowid DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![id.to_string(), PASSWORD_HISTORY as i64], |r| {
+        r.get(0)
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// A user by tenant and login name, with the password hash.
@@ -114,7 +152,7 @@ pub fn by_username(
         .query_row(
             &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE tenant = ?1 AND username = ?2"),
             params![tenant, username],
-            |r| Ok((user_row(r)?, r.get(7)?)),
+            |r| Ok((user_row(r)?, r.get(8)?)),
         )
         .optional()?)
 }
@@ -139,13 +177,20 @@ pub fn list(conn: &Connection, tenant: &str) -> Result<Vec<UserRow>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Replaces the password hash.
-pub fn set_password(conn: &Connection, id: UserId, hash: &str) -> Result<()> {
+/// Replaces the password hash (remembered in the history) and sets whether it must be changed
+/// at the next sign-in (an administrator's reset) or not (the user's own change).
+pub fn set_password(
+    conn: &Connection,
+    id: UserId,
+    hash: &str,
+    must_change: bool,
+    now: i64,
+) -> Result<()> {
     conn.execute(
-        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-        params![id.to_string(), hash],
+        "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
+        params![id.to_string(), hash, must_change],
     )?;
-    Ok(())
+    remember_password(conn, id, hash, now)
 }
 
 /// Disables (or re-enables) an account.

@@ -7,7 +7,12 @@ use gridcase_server::biz::jobs;
 
 #[tokio::test]
 async fn an_overdue_case_turns_red_and_is_escalated_once() {
-    let ts = TestServer::start().await;
+    // The clock moves 10 days; the devices' tokens must outlive that idle time.
+    let ts = TestServer::start_with(|c| {
+        c.auth.field_idle_timeout_mins = 30 * 24 * 60;
+        c.auth.desktop_idle_timeout_mins = 30 * 24 * 60;
+    })
+    .await;
     let mut a = ts.device("insp_a").await;
     let case = a.report(CELL_A);
     a.push(case).await.expect("push");

@@ -72,6 +72,10 @@ impl Failure {
             ErrorCode::Unauthorized
             | ErrorCode::TokenRevoked
             | ErrorCode::BadCredentials
+            | ErrorCode::TooManyAttempts
+            | ErrorCode::PasswordChangeRequired
+            | ErrorCode::TokenExpired
+            | ErrorCode::DeviceRevoked
             | ErrorCode::UnsupportedProtocol
             | ErrorCode::Forbidden => FailureClass::Fatal,
             ErrorCode::TooLarge | ErrorCode::BadMessage | ErrorCode::BadRequest => {
@@ -85,7 +89,8 @@ impl Failure {
             | ErrorCode::BadImage
             | ErrorCode::EvaluationForbidden
             | ErrorCode::TooManyIds
-            | ErrorCode::ContactForbidden => FailureClass::Refused,
+            | ErrorCode::ContactForbidden
+            | ErrorCode::WeakPassword => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch
