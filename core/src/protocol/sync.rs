@@ -22,6 +22,19 @@ pub struct SyncRequest {
     pub docs: Vec<DocPush>,
 }
 
+/// A CBOR decoding failure of a sync message (the caller answers `bad_message`).
+pub type CborError = ciborium::de::Error<std::io::Error>;
+
+impl SyncRequest {
+    /// Decodes a `POST /v1/sync` body: the one decoder the server runs on it (and the
+    /// `sync_request` fuzz target, fuzz/). Never panics; nesting is bounded by ciborium's
+    /// recursion limit (256), and byte strings are read in chunks, not preallocated from
+    /// their declared length.
+    pub fn from_cbor(bytes: &[u8]) -> Result<Self, CborError> {
+        ciborium::from_reader(bytes)
+    }
+}
+
 /// One document in a [`SyncRequest`].
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 pub struct DocPush {
@@ -63,6 +76,13 @@ pub enum DocOutcome {
         /// Human message.
         message: String,
     },
+}
+
+impl SyncResponse {
+    /// Decodes the server's answer to a sync: the device's decoder of it.
+    pub fn from_cbor(bytes: &[u8]) -> Result<Self, CborError> {
+        ciborium::from_reader(bytes)
+    }
 }
 
 /// One document in a [`SyncResponse`].

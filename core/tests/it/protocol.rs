@@ -232,3 +232,29 @@ fn v1_fixtures_are_what_this_build_writes() {
         );
     }
 }
+
+#[test]
+fn sync_decoders_refuse_hostile_cbor_without_panicking() {
+    let golden = std::fs::read(path("sync_request.cbor")).expect("fixture present");
+    assert_eq!(
+        SyncRequest::from_cbor(&golden).expect("decodes"),
+        sync_request()
+    );
+    // 100,000 nested one-element arrays under the `d` key: the recursion limit refuses them
+    // (no stack overflow, which would abort the server).
+    let mut deep = vec![0xA1, 0x61, b'd'];
+    deep.extend(std::iter::repeat_n(0x81, 100_000));
+    deep.push(0x00);
+    assert!(SyncRequest::from_cbor(&deep).is_err());
+    assert!(SyncResponse::from_cbor(&deep).is_err());
+    // A byte string declaring 2^62 bytes but holding 3: refused as truncated, nothing
+    // allocated from the declared length.
+    let mut huge = vec![0xA1, 0x61, b'd', 0x81, 0xA4, 0x61, b'x'];
+    huge.push(0x5B);
+    huge.extend((1u64 << 62).to_be_bytes());
+    huge.extend([1, 2, 3]);
+    assert!(SyncRequest::from_cbor(&huge).is_err());
+    // Truncated and empty input.
+    assert!(SyncRequest::from_cbor(&golden[..golden.len() / 2]).is_err());
+    assert!(SyncRequest::from_cbor(&[]).is_err());
+}

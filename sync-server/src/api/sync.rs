@@ -42,7 +42,7 @@ pub async fn sync(
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| ApiFailure::code(ErrorCode::TooLarge, format!("请求体超过 {limit} 字节")))?;
-    let req: SyncRequest = ciborium::from_reader(bytes.as_ref())
+    let req = SyncRequest::from_cbor(bytes.as_ref())
         .map_err(|e| ApiFailure::code(ErrorCode::BadMessage, e))?;
     let resp = blocking(&dep, move |d| biz_sync::sync(d, &caller, &req)).await?;
     let mut out = Vec::new();

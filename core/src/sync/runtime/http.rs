@@ -206,8 +206,7 @@ impl Http {
             .body(body);
         let response = self.send(builder, len).await?;
         let bytes = self.body(response).await?;
-        ciborium::from_reader(bytes.as_slice())
-            .map_err(|e| Failure::new("bad_response", e.to_string()))
+        SyncResponse::from_cbor(&bytes).map_err(|e| Failure::new("bad_response", e.to_string()))
     }
 
     /// `HEAD /v1/blobs/{sha}`: where the server is (a `404` is offset 0).
