@@ -580,7 +580,8 @@ async fn names_that_look_like_formulas_are_neutralised_in_csv_and_strings_in_xls
     )
     .await
     .expect("xlsx");
-    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
     let sheet = book.sheet_names()[0].clone();
     let range = book.worksheet_range(&sheet).expect("sheet");
     let formulas = book.worksheet_formula(&sheet).expect("formulas");
