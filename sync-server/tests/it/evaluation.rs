@@ -520,3 +520,83 @@ async fn a_tenants_own_policy_file_changes_weights_and_grades() {
         .collect();
     assert_eq!(weights, [25.0, 25.0, 25.0, 25.0]);
 }
+
+/// CSV injection: a department named like a formula comes out of the CSV with a leading `'`
+/// (every text cell starting with `= + - @`, tab or CR), and out of the XLSX as a string cell.
+#[tokio::test]
+async fn names_that_look_like_formulas_are_neutralised_in_csv_and_strings_in_xlsx() {
+    let ts = TestServer::start().await;
+    let dep = ts.server.deployment().clone();
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"点我\")",
+        "+1+2",
+        "-3+4",
+        "@SUM(A1)",
+        "\t=1",
+    ];
+    tokio::task::spawn_blocking(move || {
+        for (i, n) in names.iter().enumerate() {
+            let code = format!("evil{i}");
+            admin::create_department(&dep, TENANT, n, Some(code.as_str())).expect("dept");
+        }
+    })
+    .await
+    .expect("join");
+    month_of_cases(&ts).await;
+    let leader = ts.device("leader").await;
+    let p = period();
+    let (_, bytes) = get_bytes(
+        &leader,
+        &format!("/v1/evaluation/export.csv?{p}&level=department"),
+    )
+    .await
+    .expect("csv");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let cells: Vec<String> = reader
+        .records()
+        .flat_map(|r| {
+            r.expect("record")
+                .iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for n in names {
+        assert!(
+            cells.contains(&format!("'{n}")),
+            "{n:?} is not neutralised in {cells:?}"
+        );
+    }
+    for c in &cells {
+        assert!(
+            !c.starts_with(['=', '+', '@', '\t', '\r']),
+            "a formula-like cell left raw: {c:?}"
+        );
+    }
+
+    let (_, bytes) = get_bytes(
+        &leader,
+        &format!("/v1/evaluation/export.xlsx?{p}&level=department"),
+    )
+    .await
+    .expect("xlsx");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).expect("sheet");
+    let formulas = book.worksheet_formula(&sheet).expect("formulas");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "the XLSX holds a formula"
+    );
+    let strings: Vec<String> = range
+        .used_cells()
+        .filter_map(|(_, _, d)| match d {
+            Data::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    for n in names {
+        assert!(strings.iter().any(|s| s == n), "{n:?} not a string cell");
+    }
+}

@@ -15,4 +15,5 @@ mod open311;
 mod superior;
 mod support;
 mod sync;
+mod transport;
 mod video;

@@ -586,3 +586,105 @@ async fn errors_are_the_spec_array_with_the_right_statuses() {
         "bad_request",
     );
 }
+
+/// The public list takes a bounded number of distinct ids: 1,000 repeats of one id load it once;
+/// more than 50 distinct ids are refused with `too_many_ids`.
+#[tokio::test]
+async fn repeated_ids_load_once_and_too_many_ids_are_refused() {
+    let ts = TestServer::start().await;
+    let key = key_for(&ts, TENANT).await;
+    let r = post(
+        &ts,
+        "/open311/v2/requests.json",
+        &request_form(&key, "36.0611"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = json(&r)[0]["service_request_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let repeated = vec![id.as_str(); 1_000].join(",");
+    let r = get(
+        &ts,
+        &format!("/open311/v2/requests.json?jurisdiction_id=620102&service_request_id={repeated}"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let list = json(&r);
+    assert_eq!(list.as_array().expect("array").len(), 1);
+    assert_eq!(list[0]["service_request_id"], id.as_str());
+
+    let many: Vec<String> = (0..51).map(|i| format!("{id}{i}")).collect();
+    let r = get(
+        &ts,
+        &format!(
+            "/open311/v2/requests.json?jurisdiction_id=620102&service_request_id={}",
+            many.join(",")
+        ),
+    )
+    .await;
+    assert_error_json(&r, 400, "too_many_ids");
+    assert!(r.body.contains("50"), "{}", r.body);
+}
+
+/// Control characters in device-written text (an inspector's report description, which the
+/// gate accepts as the device wrote it) cannot break the Open311 XML: the document parses and
+/// the text reads back without them.
+#[tokio::test]
+async fn control_characters_in_device_text_give_well_formed_xml() {
+    let ts = TestServer::start().await;
+    let mut insp = ts.device("insp_a").await;
+    let case = new_case_id();
+    let mut payload = report_payload(CELL_A);
+    payload.description = "井盖\u{1}缺失\u{8}\u{1b}[31m，\u{b}\u{c}请\u{fffe}处理\u{7f}".into();
+    let ev = insp.event(gridcase_core::workflow::EventKind::Report(payload));
+    let tenant = gridcase_core::codes::CountyCode::parse(TENANT).expect("tenant");
+    let doc = gridcase_core::doc::CaseDoc::create(case, tenant, insp.actor_id(), &ev).expect("doc");
+    insp.docs.insert(case, doc);
+    let r = insp.push(case).await.expect("push");
+    assert_eq!(outcome(&r.docs[0]), "accepted");
+    // The case is linked to an Open311 id as if it had come in through the portal.
+    let dep = ts.server.deployment().clone();
+    tokio::task::spawn_blocking(move || {
+        dep.db().write(|tx| {
+            gridcase_server::db::intake::add_link(
+                tx,
+                TENANT,
+                open311::CHANNEL,
+                &case.to_string(),
+                &case.to_string(),
+                None,
+                now_ms(),
+            )
+        })
+    })
+    .await
+    .expect("join")
+    .expect("link");
+
+    let r = get(
+        &ts,
+        &format!("/open311/v2/requests/{case}.xml?jurisdiction_id=620102"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let doc = roxmltree::Document::parse(&r.body).expect("well-formed XML");
+    let description = doc
+        .descendants()
+        .find(|n| n.has_tag_name("description"))
+        .and_then(|n| n.text())
+        .expect("description");
+    assert!(description.starts_with("井盖缺失"), "{description:?}");
+    assert!(description.contains("请处理"), "{description:?}");
+    let r = get(&ts, "/open311/v2/requests.xml?jurisdiction_id=620102").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let list = roxmltree::Document::parse(&r.body).expect("the list is well-formed XML");
+    assert!(
+        list.descendants()
+            .any(|n| n.has_tag_name("service_request_id")
+                && n.text() == Some(case.to_string().as_str())),
+        "{}",
+        r.body
+    );
+}

@@ -236,3 +236,69 @@ async fn a_burst_of_100_alerts_from_one_camera_makes_one_report() {
     assert_eq!(body["merged"], false);
     assert_ne!(body["case_id"].as_str(), Some(case));
 }
+
+/// Sends the head of a webhook call announcing a 12 MB body, then only 64 KiB of it, and reads
+/// what the server answers (`None` if it answers nothing while the rest of the body is owed).
+async fn answer_before_the_body(base: &str, headers: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /v1/intake/video/{TENANT}/alerts HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/json\r\nContent-Length: 12000000\r\n{headers}\r\n"
+    );
+    s.write_all(head.as_bytes()).await.expect("head");
+    s.write_all(&vec![b' '; 64 * 1024])
+        .await
+        .expect("part of the body");
+    let mut buf = Vec::new();
+    // Protection only: the old server waited for the remaining 11.9 MB.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    if buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.ends_with(b"}") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    (read.is_ok() && !buf.is_empty()).then(|| String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// An unsigned or badly signed call is refused from its headers alone, before the server reads
+/// its (large) body: the answer arrives while the client still owes most of the body.
+#[tokio::test]
+async fn bad_signature_headers_are_refused_before_the_body_is_read() {
+    let ts = TestServer::start().await;
+    let _secret = setup(&ts).await;
+    let base = ts.url();
+    let fresh = now_ms().to_string();
+    let cases = [
+        ("".to_owned(), "bad_signature"),
+        (
+            format!("X-Gridcase-Timestamp: {fresh}\r\nX-Gridcase-Nonce: short\r\nX-Gridcase-Signature: sha256=00\r\n"),
+            "bad_signature",
+        ),
+        (
+            format!("X-Gridcase-Timestamp: {fresh}\r\nX-Gridcase-Nonce: nonce-0123456789abcdef\r\nX-Gridcase-Signature: md5=zz\r\n"),
+            "bad_signature",
+        ),
+        (
+            "X-Gridcase-Timestamp: 1000\r\nX-Gridcase-Nonce: nonce-0123456789abcdef\r\nX-Gridcase-Signature: sha256=00\r\n".to_owned(),
+            "stale_request",
+        ),
+    ];
+    for (headers, code) in cases {
+        let answer = answer_before_the_body(&base, &headers)
+            .await
+            .unwrap_or_else(|| panic!("no answer before the body for {headers:?}"));
+        assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+        assert!(answer.contains(&format!("\"code\":\"{code}\"")), "{answer}");
+    }
+}

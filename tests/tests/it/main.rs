@@ -8,5 +8,6 @@ mod intake_cells;
 mod offline_reports;
 mod proxy;
 mod security_gate;
+mod security_storage;
 mod server_crash;
 mod smoke;
