@@ -82,8 +82,20 @@ pub struct Checked {
     pub description: String,
     /// Urgency.
     pub urgency: Urgency,
-    /// The caller (hotline).
-    pub reporter: Option<String>,
+    /// The caller (hotline): sent to the server apart from the case, never in the document
+    /// (crate::contacts).
+    pub caller: Option<CallerContact>,
+}
+
+/// A hotline caller as the form gives it (trimmed; at least one of name and phone).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerContact {
+    /// Name.
+    pub name: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// The caller asked to be called back.
+    pub wants_callback: bool,
 }
 
 fn location_of(p: &Position) -> AppResult<Location> {
@@ -178,7 +190,7 @@ pub fn validate(d: &Draft) -> AppResult<Checked> {
         _ => None,
     };
     let address = placement.map_or_else(String::new, |p| p.address.clone());
-    let (reporter, description) = match (&d.kind[..], &d.caller) {
+    let (caller, description) = match (&d.kind[..], &d.caller) {
         ("hotline", Some(c)) => {
             let phone = c.phone.trim();
             let phone_ok =
@@ -190,18 +202,23 @@ pub fn validate(d: &Draft) -> AppResult<Checked> {
                 ));
             }
             let name = c.name.trim();
-            let reporter = match (name.is_empty(), phone.is_empty()) {
-                (true, true) => None,
-                (false, true) => Some(name.to_owned()),
-                (true, false) => Some(phone.to_owned()),
-                (false, false) => Some(format!("{name} {phone}")),
-            };
+            if name.chars().count() > 50 {
+                return Err(AppError::invalid_field(
+                    "callerName",
+                    "来电人姓名不能超过 50 个字符",
+                ));
+            }
+            let caller = (!name.is_empty() || !phone.is_empty()).then(|| CallerContact {
+                name: (!name.is_empty()).then(|| name.to_owned()),
+                phone: (!phone.is_empty()).then(|| phone.to_owned()),
+                wants_callback: c.wants_callback,
+            });
             let description = if c.wants_callback {
                 format!("{description}（来电人要求回访）")
             } else {
                 description
             };
-            (reporter, description)
+            (caller, description)
         }
         ("hotline", None) => return Err(AppError::invalid_field("callerName", "请填写来电人信息")),
         _ => (None, description),
@@ -215,7 +232,7 @@ pub fn validate(d: &Draft) -> AppResult<Checked> {
         address,
         description,
         urgency,
-        reporter,
+        caller,
     })
 }
 
@@ -336,7 +353,14 @@ mod tests {
         });
         let c = validate(&d).expect("valid hotline");
         assert_eq!(c.source, SourceChannel::PublicHotline);
-        assert_eq!(c.reporter.as_deref(), Some("王先生 0931-1234567"));
+        assert_eq!(
+            c.caller,
+            Some(CallerContact {
+                name: Some("王先生".into()),
+                phone: Some("0931-1234567".into()),
+                wants_callback: true,
+            })
+        );
         assert!(c.description.ends_with("（来电人要求回访）"));
         d.caller.as_mut().unwrap().phone = "call me".into();
         assert!(validate(&d).unwrap_err().message.contains("来电号码"));

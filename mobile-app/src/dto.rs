@@ -183,6 +183,9 @@ pub struct DuplicateCandidate {
 pub struct CallerDto {
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// E-mail (Open311 requests).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// The report part of a case detail.
@@ -396,6 +399,8 @@ pub struct SyncStatus {
     pub last_error: Option<ErrorDto>,
     pub pending_cases: usize,
     pub pending_photos: usize,
+    /// Hotline callers queued on this device, not yet on the server (crate::contacts).
+    pub pending_contacts: usize,
     pub upload: Option<UploadDto>,
     pub quarantines: Vec<QuarantineDto>,
 }

@@ -13,6 +13,7 @@
 
 pub mod actions;
 pub mod commands;
+pub mod contacts;
 pub mod draft;
 pub mod dto;
 pub mod error;

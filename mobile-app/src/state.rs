@@ -89,6 +89,8 @@ pub struct Active {
     pub photos: PhotoStore,
     /// The draft.
     pub draft: DraftFile,
+    /// Hotline callers waiting to be sent (crate::contacts).
+    pub contacts: crate::contacts::ContactOutbox,
     /// Sync status as the UI sees it.
     pub status: Mutex<SyncStatus>,
     /// Wakes the sync loop.
@@ -131,6 +133,7 @@ impl Active {
             clock: Mutex::new(HlcClock::new(Hlc::node_of(&saved.session.device_id), last)),
             photos: PhotoStore::open(dir.join("photos"))?,
             draft: DraftFile::new(&dir),
+            contacts: crate::contacts::ContactOutbox::new(&dir),
             saved,
             store: Arc::new(Mutex::new(store)),
             reference: RwLock::new(reference),

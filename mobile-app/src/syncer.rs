@@ -5,7 +5,8 @@
 //!
 //! Invariants: a kick during a round cancels and restarts it (rounds are cancel-safe in core);
 //! network failures never stop the loop, only a revoked session does; the case index is
-//! refreshed after every round.
+//! refreshed after every round; queued hotline callers are sent after every complete round
+//! (crate::contacts) and counted as `pendingContacts`.
 
 use crate::dto::{ErrorDto, QuarantineDto, SyncStatus, UploadDto};
 use crate::error::AppResult;
@@ -41,9 +42,11 @@ pub fn recount(active: &Active) -> AppResult<SyncStatus> {
             s.quarantines(None, false)?,
         ))
     })?;
+    let contacts = active.contacts.count();
     Ok(active.update_status(|st| {
         st.pending_cases = cases;
         st.pending_photos = photos;
+        st.pending_contacts = contacts;
         st.quarantines = quarantines
             .into_iter()
             .map(|q| QuarantineDto {
@@ -137,7 +140,20 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
             _ = stop.changed() => return,
         };
         match round {
-            Some(Ok(summary)) => after_round(&active, &summary),
+            Some(Ok(summary)) => {
+                after_round(&active, &summary);
+                // Hotline callers go after the round that pushed their cases.
+                if summary.interrupted.is_none()
+                    && let Err(e) = crate::contacts::flush(&active).await
+                {
+                    active.update_status(|st| {
+                        st.last_error = Some(ErrorDto {
+                            code: e.code.clone(),
+                            message: e.message.clone(),
+                        });
+                    });
+                }
+            }
             Some(Err(SyncError::Stopped(f))) => {
                 active.update_status(|st| {
                     st.running = false;

@@ -178,10 +178,16 @@ mod tests {
             b.open("webhook_secret:620102", &s).expect("open"),
             "top-secret"
         );
-        assert!(b.open("webhook_secret:620103", &s).is_err(), "bound to its row");
+        assert!(
+            b.open("webhook_secret:620103", &s).is_err(),
+            "bound to its row"
+        );
         // The same file opens again; another key does not open the value.
         let again = SecretBox::open_or_create(&path).expect("reopen");
-        assert_eq!(again.open("webhook_secret:620102", &s).expect("open"), "top-secret");
+        assert_eq!(
+            again.open("webhook_secret:620102", &s).expect("open"),
+            "top-secret"
+        );
         let other = SecretBox::open_or_create(&dir.path().join("other.key")).expect("other");
         assert!(other.open("webhook_secret:620102", &s).is_err());
         std::fs::write(dir.path().join("short.key"), b"short").expect("write");

@@ -3,6 +3,7 @@
 
 use super::blocking;
 use crate::actions::{self, ActContext};
+use crate::contacts;
 use crate::dto::{
     ActionInput, Assignee, CallerDto, CaseDetail, CaseList, CaseQuery, CategoryDto, DepartmentDto,
     DuplicateCandidate, MapCase, MapLayers, PhotoInfo, Placement, Position, ReportDto, StageClock,
@@ -113,7 +114,8 @@ fn load_events(active: &Active, id: CaseId) -> AppResult<Vec<Event>> {
 pub async fn case_detail(state: State<'_, AppState>, case_id: String) -> AppResult<CaseDetail> {
     let active = state.active()?;
     let id = parse_case(&case_id)?;
-    blocking(move || detail(&active, id)).await
+    let contact = contacts::fetch(&active, &case_id).await;
+    blocking(move || detail(&active, id, contact.as_ref())).await
 }
 
 fn timeline_summary(kind: &EventKind, r: Option<&Reference>) -> String {
@@ -217,11 +219,57 @@ fn sep(note: &str) -> String {
     }
 }
 
-/// Builds the detail view of a case.
-pub fn detail(active: &Active, id: CaseId) -> AppResult<CaseDetail> {
+/// The caller shown in a case detail: from the contact API (or the device's queue) for the
+/// roles that deal with citizens, else — offline — from the contact text an older document
+/// carries; for every other role, nothing.
+fn caller_of(
+    active: &Active,
+    report: &gridcase_core::workflow::ReportPayload,
+    contact: Option<&contacts::ServerContacts>,
+) -> Option<CallerDto> {
+    if !contacts::may_see(active.saved.session.role) {
+        return None;
+    }
+    let legacy = |c: &String| {
+        let (name, phone) = match c.rsplit_once(' ') {
+            Some((n, p)) if p.chars().all(|ch| ch.is_ascii_digit() || ch == '-') => {
+                (Some(n.to_owned()), Some(p.to_owned()))
+            }
+            _ if c.chars().all(|ch| ch.is_ascii_digit() || ch == '-') => (None, Some(c.clone())),
+            _ => (Some(c.clone()), None),
+        };
+        CallerDto {
+            name,
+            phone,
+            email: None,
+        }
+    };
+    match contact {
+        Some(c) => c
+            .contacts
+            .first()
+            .map(|x| CallerDto {
+                name: x.name.clone(),
+                phone: x.phone.clone(),
+                email: x.email.clone(),
+            })
+            .or_else(|| c.legacy.first().map(legacy)),
+        None => report.reporter.as_ref().map(legacy),
+    }
+}
+
+/// Builds the detail view of a case; `contact` is what [`contacts::fetch`] found.
+pub fn detail(
+    active: &Active,
+    id: CaseId,
+    contact: Option<&contacts::ServerContacts>,
+) -> AppResult<CaseDetail> {
     let reference = active.reference();
     let r = reference.as_deref();
     let mut events = load_events(active, id)?;
+    if !contacts::may_see(active.saved.session.role) {
+        contacts::redact_events(&mut events);
+    }
     events.sort_by_key(|e| e.order_key());
     let state = fold(&events);
     // Refresh the case's index entry from the events just read (no second load of the case).
@@ -243,18 +291,7 @@ pub fn detail(active: &Active, id: CaseId) -> AppResult<CaseDetail> {
             .reported_by
             .and_then(|a| r.and_then(|x| x.user_name(&a.user)))
             .map(str::to_owned),
-        caller: p.reporter.as_ref().map(|c| {
-            let (name, phone) = match c.rsplit_once(' ') {
-                Some((n, p)) if p.chars().all(|ch| ch.is_ascii_digit() || ch == '-') => {
-                    (Some(n.to_owned()), Some(p.to_owned()))
-                }
-                _ if c.chars().all(|ch| ch.is_ascii_digit() || ch == '-') => {
-                    (None, Some(c.clone()))
-                }
-                _ => (Some(c.clone()), None),
-            };
-            CallerDto { name, phone }
-        }),
+        caller: caller_of(active, p, contact),
     });
     let mut photos: Vec<PhotoInfo> = Vec::new();
     for e in &events {
@@ -432,10 +469,14 @@ pub async fn act<R: tauri::Runtime>(
 ) -> AppResult<CaseDetail> {
     let active = state.active()?;
     let id = parse_case(&case_id)?;
+    let contact = contacts::fetch(&active, &case_id).await;
     let a = active.clone();
     let (detail, status) = blocking(move || {
         apply_action(&a, id, &input)?;
-        Ok((detail(&a, id)?, crate::syncer::recount(&a)?))
+        Ok((
+            detail(&a, id, contact.as_ref())?,
+            crate::syncer::recount(&a)?,
+        ))
     })
     .await?;
     crate::syncer::emit(&app, &status);
@@ -535,7 +576,8 @@ fn merge_from_event(active: &Active, source: CaseId, duplicate: &CaseState) -> A
         reporter: gridcase_core::workflow::MergedReporter {
             actor,
             source: report.source,
-            reporter: report.reporter.clone(),
+            // A citizen's contact stays out of documents (crate::contacts).
+            reporter: None,
             external_id: report.external_id.clone(),
             reported_at: at,
         },

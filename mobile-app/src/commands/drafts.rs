@@ -101,7 +101,8 @@ pub fn submit(active: &Active) -> AppResult<Submitted> {
         description: checked.description,
         urgency: checked.urgency,
         photos: before,
-        reporter: checked.reporter,
+        // The caller goes to the contact outbox below, never into the document.
+        reporter: None,
         external_id: None,
         external_deadline: None,
     };
@@ -124,6 +125,15 @@ pub fn submit(active: &Active) -> AppResult<Submitted> {
     let mut doc = CaseDoc::create(case_id, tenant, actor, &event)
         .map_err(|e| AppError::internal(format!("case document: {e}")))?;
     doc.set_author(active.saved.session.device_id);
+    if let Some(c) = &checked.caller {
+        // Queued durably before the case exists, so a stored case never lacks its caller.
+        active.contacts.enqueue(&crate::contacts::PendingContact {
+            case_id: case_id.to_string(),
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+            wants_callback: c.wants_callback,
+        })?;
+    }
     active.with_store(|s| -> AppResult<()> {
         // Photos first: an outbox entry without its case is harmless; a case whose photos were
         // never queued would never upload them.

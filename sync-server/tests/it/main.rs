@@ -12,6 +12,7 @@ mod gate;
 mod import;
 mod jobs;
 mod open311;
+mod privacy;
 mod superior;
 mod support;
 mod sync;

@@ -7,10 +7,11 @@ use base64::Engine;
 use gridcase_server::biz::intake::video;
 use gridcase_server::db::intake::Camera;
 
-const SNAPSHOT: &[u8] = include_bytes!("../../../core/tests/fixtures/photos/with_gps.jpg");
+pub(crate) const SNAPSHOT: &[u8] =
+    include_bytes!("../../../core/tests/fixtures/photos/with_gps.jpg");
 const TRUNCATED: &[u8] = include_bytes!("../../../core/tests/fixtures/photos/truncated.jpg");
 
-async fn setup(ts: &TestServer) -> String {
+pub(crate) async fn setup(ts: &TestServer) -> String {
     let dep = ts.server.deployment().clone();
     tokio::task::spawn_blocking(move || {
         video::register_camera(
@@ -32,7 +33,7 @@ async fn setup(ts: &TestServer) -> String {
     .expect("join")
 }
 
-fn alert_body(camera: &str, alert: &str, jpeg: &[u8]) -> Vec<u8> {
+pub(crate) fn alert_body(camera: &str, alert: &str, jpeg: &[u8]) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({
         "alert_id": alert,
         "camera": camera,
@@ -44,14 +45,14 @@ fn alert_body(camera: &str, alert: &str, jpeg: &[u8]) -> Vec<u8> {
     .expect("json")
 }
 
-struct Call {
+pub(crate) struct Call {
     ts_ms: i64,
     nonce: String,
     signature: String,
     body: Vec<u8>,
 }
 
-fn signed(secret: &str, body: Vec<u8>, n: usize) -> Call {
+pub(crate) fn signed(secret: &str, body: Vec<u8>, n: usize) -> Call {
     let ts_ms = now_ms();
     let nonce = format!("nonce-{n:06}-{}", rand::random::<u32>());
     let signature = format!(
@@ -66,7 +67,11 @@ fn signed(secret: &str, body: Vec<u8>, n: usize) -> Call {
     }
 }
 
-async fn send(client: &reqwest::Client, base: &str, call: &Call) -> (u16, serde_json::Value) {
+pub(crate) async fn send(
+    client: &reqwest::Client,
+    base: &str,
+    call: &Call,
+) -> (u16, serde_json::Value) {
     let resp = client
         .post(format!("{base}/v1/intake/video/{TENANT}/alerts"))
         .header("x-gridcase-timestamp", call.ts_ms.to_string())

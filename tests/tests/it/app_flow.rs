@@ -18,18 +18,18 @@ use std::time::{Duration, Instant};
 use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_assets};
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
-const PHOTO: &[u8] = include_bytes!("../../../core/tests/fixtures/photos/with_gps.jpg");
+pub(crate) const PHOTO: &[u8] = include_bytes!("../../../core/tests/fixtures/photos/with_gps.jpg");
 const ROTATED: &[u8] = include_bytes!("../../../core/tests/fixtures/photos/rotated.jpg");
 
 /// One app instance with its own data directory.
-struct AppUnderTest {
+pub(crate) struct AppUnderTest {
     _app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
-    _dir: tempfile::TempDir,
+    pub(crate) _dir: tempfile::TempDir,
 }
 
 impl AppUnderTest {
-    fn new() -> Result<AppUnderTest> {
+    pub(crate) fn new() -> Result<AppUnderTest> {
         let dir = tempfile::tempdir()?;
         let app = gridcase_app_lib::builder(mock_builder(), Some(dir.path().to_owned()))
             .build(mock_context(noop_assets()))
@@ -45,7 +45,7 @@ impl AppUnderTest {
     }
 
     /// Invokes a command as the UI does; `Err` carries the command's `{code, message}`.
-    fn try_call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T, Value> {
+    pub(crate) fn try_call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T, Value> {
         let response = tauri::test::get_ipc_response(
             &self.webview,
             tauri::webview::InvokeRequest {
@@ -63,12 +63,12 @@ impl AppUnderTest {
             .map_err(|e| json!({"code": "test_decode", "message": e.to_string()}))
     }
 
-    fn call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T> {
+    pub(crate) fn call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T> {
         self.try_call(cmd, args)
             .map_err(|e| anyhow::anyhow!("{cmd} failed: {e}"))
     }
 
-    fn sign_in(&self, server: &str, username: &str) -> Result<Value> {
+    pub(crate) fn sign_in(&self, server: &str, username: &str) -> Result<Value> {
         self.call(
             "sign_in",
             json!({"serverUrl": server, "tenant": TENANT, "username": username,
@@ -76,36 +76,39 @@ impl AppUnderTest {
         )
     }
 
-    fn list(&self, queue: &str) -> Result<Value> {
+    pub(crate) fn list(&self, queue: &str) -> Result<Value> {
         self.call("list_cases", json!({"query": {"queue": queue}}))
     }
 
-    fn detail(&self, case_id: &str) -> Result<Value> {
+    pub(crate) fn detail(&self, case_id: &str) -> Result<Value> {
         self.call("case_detail", json!({"caseId": case_id}))
     }
 
-    fn stage(&self, name: &str, bytes: &[u8]) -> Result<String> {
+    pub(crate) fn stage(&self, name: &str, bytes: &[u8]) -> Result<String> {
         let data = base64::engine::general_purpose::STANDARD.encode(bytes);
         let staged: Value = self.call("photo_stage", json!({"name": name, "data": data}))?;
         Ok(staged["sha256"].as_str().context("sha256")?.to_owned())
     }
 
-    fn act(&self, case_id: &str, input: Value) -> Result<Value> {
+    pub(crate) fn act(&self, case_id: &str, input: Value) -> Result<Value> {
         self.call("act", json!({"caseId": case_id, "input": input}))
     }
 
     /// Syncs until nothing is pending (the loop runs in the background; this waits for it).
-    fn sync_until_clean(&self) -> Result<Value> {
+    pub(crate) fn sync_until_clean(&self) -> Result<Value> {
         let _: Value = self.call("sync_now", json!({}))?;
         wait("sync to finish", || {
             let s: Value = self.call("sync_status", json!({}))?;
-            let clean = s["pendingCases"] == 0 && s["pendingPhotos"] == 0 && s["running"] == false;
+            let clean = s["pendingCases"] == 0
+                && s["pendingPhotos"] == 0
+                && s["pendingContacts"] == 0
+                && s["running"] == false;
             Ok(clean.then_some(s))
         })
     }
 
     /// Waits until the case shows up in `queue` (after background syncs).
-    fn wait_in_queue(&self, queue: &str, case_id: &str) -> Result<Value> {
+    pub(crate) fn wait_in_queue(&self, queue: &str, case_id: &str) -> Result<Value> {
         wait(&format!("case in {queue}"), || {
             let _: Value = self.call("sync_now", json!({}))?;
             let list = self.list(queue)?;
@@ -116,7 +119,7 @@ impl AppUnderTest {
         })
     }
 
-    fn actions(&self, case_id: &str) -> Result<Vec<String>> {
+    pub(crate) fn actions(&self, case_id: &str) -> Result<Vec<String>> {
         let d = self.detail(case_id)?;
         Ok(d["actions"]
             .as_array()
@@ -128,7 +131,7 @@ impl AppUnderTest {
 }
 
 /// Polls `f` every 200 ms for up to 60 s (a wait for background work, not a timing assertion).
-fn wait<T>(what: &str, mut f: impl FnMut() -> Result<Option<T>>) -> Result<T> {
+pub(crate) fn wait<T>(what: &str, mut f: impl FnMut() -> Result<Option<T>>) -> Result<T> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(v) = f()? {
@@ -141,7 +144,7 @@ fn wait<T>(what: &str, mut f: impl FnMut() -> Result<Option<T>>) -> Result<T> {
     }
 }
 
-fn user(
+pub(crate) fn user(
     demo: &gridcase_core::demo::DemoTenant,
     role: Role,
 ) -> Result<&gridcase_core::demo::UserRecord> {
@@ -151,7 +154,7 @@ fn user(
         .with_context(|| format!("a demo user with role {role:?}"))
 }
 
-fn server_status(h: &Harness, case_id: &str) -> Result<String> {
+pub(crate) fn server_status(h: &Harness, case_id: &str) -> Result<String> {
     Ok(h.server_case(case_id)?
         .context("case on the server")?
         .status)

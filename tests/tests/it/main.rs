@@ -9,5 +9,6 @@ mod offline_reports;
 mod proxy;
 mod security_gate;
 mod security_storage;
+mod security_privacy;
 mod server_crash;
 mod smoke;

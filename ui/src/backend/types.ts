@@ -72,7 +72,7 @@ export interface CaseDetail {
   report: {
     description: string; lon: number; lat: number; accuracyM: number | null; locationSource: string;
     categoryName: string | null; sourceLabel: string; reporterName: string | null;
-    caller: { name: string | null; phone: string | null } | null;
+    caller: { name: string | null; phone: string | null; email?: string | null } | null;
   } | null;
   photos: PhotoInfo[]; timeline: TimelineEntry[]; clocks: StageClock[];
   actions: ActionSpec[]; suggestion: Suggestion | null; duplicates: DuplicateCandidate[];
@@ -123,6 +123,8 @@ export interface Quarantine { id: number; caseId: string; code: string; reason: 
 export interface SyncStatus {
   running: boolean; online: boolean | null; lastSyncAt: number | null; lastError: ApiError | null;
   pendingCases: number; pendingPhotos: number;
+  /** Hotline callers queued on this device, sent apart from the case (docs/security/privacy.md). */
+  pendingContacts?: number;
   upload: { sha256: string; sent: number; total: number } | null; quarantines: Quarantine[];
 }
 // sync_status() -> SyncStatus ; sync_now() -> SyncStatus ; quarantine_dismiss({id}) -> SyncStatus

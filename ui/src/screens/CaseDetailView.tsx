@@ -78,7 +78,8 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
               <dt>{t('detail.source')}</dt><dd>{rep.sourceLabel}</dd>
               {rep.reporterName && <><dt>{t('detail.reporter')}</dt><dd>{rep.reporterName}</dd></>}
               {rep.caller && <><dt>{t('detail.caller')}</dt><dd data-testid="detail-caller">{rep.caller.name || '—'}</dd>
-                <dt>{t('detail.callerPhone')}</dt><dd class="mono" data-testid="detail-caller-phone">{rep.caller.phone || '—'}</dd></>}
+                <dt>{t('detail.callerPhone')}</dt><dd class="mono" data-testid="detail-caller-phone">{rep.caller.phone || '—'}</dd>
+                {rep.caller.email && <><dt>{t('detail.callerEmail')}</dt><dd class="mono" data-testid="detail-caller-email">{rep.caller.email}</dd></>}</>}
               <dt>{t('report.category')}</dt><dd>{rep.categoryName ?? '—'}</dd>
               <dt>{t('report.cell')}</dt><dd>{r.cell ?? '—'}</dd>
               <dt>{t('detail.coords')}</dt><dd class="mono">{formatLonLat(rep.lon, rep.lat)}（{rep.locationSource}，{t('report.accuracy')} {formatAccuracy(rep.accuracyM)}）</dd>

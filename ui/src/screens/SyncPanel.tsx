@@ -40,6 +40,7 @@ export function SyncPanel() {
           <progress max={100} value={pct ?? 0} />
         </div>
       )}
+      {(sync.pendingContacts ?? 0) > 0 && <p class="muted" data-testid="sync-pending-contacts" data-count={sync.pendingContacts}>{t('sync.pendingContacts')}：{sync.pendingContacts}</p>}
       {sync.lastError && <div class="error-box" data-testid="sync-error" data-code={sync.lastError.code}>{t('sync.lastError')}：{sync.lastError.message}</div>}
       {(sync.pendingCases > 0 || sync.pendingPhotos > 0) && sync.online !== true && <p class="muted">{t('sync.offlineNote')}</p>}
       <button class="btn btn-primary btn-big" data-testid="sync-now" disabled={busy || sync.running} onClick={now}>

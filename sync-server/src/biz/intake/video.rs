@@ -398,7 +398,10 @@ pub fn seal_clear_secrets(dep: &Deployment) -> Result<usize> {
     })?;
     if n > 0 {
         dep.db().checkpoint_truncate()?;
-        tracing::info!(count = n, "sealed webhook secrets stored in clear by an older build");
+        tracing::info!(
+            count = n,
+            "sealed webhook secrets stored in clear by an older build"
+        );
     }
     Ok(n)
 }
