@@ -2,7 +2,9 @@
 //! 127.0.0.1:0 over real SQLite files in temporary directories, driven with reqwest like a
 //! device would drive it.
 
+mod accounts;
 mod auth;
+mod bad_docs;
 mod blobs;
 mod duplicates;
 mod durability;

@@ -7,6 +7,7 @@ mod dispatch_conflict;
 mod intake_cells;
 mod offline_reports;
 mod proxy;
+mod security_accounts;
 mod security_gate;
 mod security_storage;
 mod security_privacy;
