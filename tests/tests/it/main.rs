@@ -7,5 +7,6 @@ mod dispatch_conflict;
 mod intake_cells;
 mod offline_reports;
 mod proxy;
+mod security_clock;
 mod server_crash;
 mod smoke;
