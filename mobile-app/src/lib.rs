@@ -113,6 +113,7 @@ pub fn builder<R: Runtime>(
             commands::sync_status,
             commands::sync_now,
             commands::quarantine_dismiss,
+            commands::quarantine_resend,
             commands::map_layers,
             commands::departments,
             commands::evaluation,

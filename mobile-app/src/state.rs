@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::index::{CaseIndex, Viewer};
 use crate::photos::{PhotoStore, write_atomic};
 use crate::reference::Reference;
-use gridcase_core::model::{Actor, CaseId, EventId, Hlc, HlcClock, Role};
+use gridcase_core::model::{Actor, CaseId, EventId, Hlc, Role};
 use gridcase_core::protocol::ReferenceBundle;
 use gridcase_core::store::DeviceStore;
 use gridcase_core::sync::runtime::{Session, SharedStore, now};
@@ -97,7 +97,6 @@ pub struct Active {
     pub kick: tokio::sync::Notify,
     /// Stops the sync loop.
     pub stop: tokio::sync::watch::Sender<bool>,
-    clock: Mutex<HlcClock>,
 }
 
 impl std::fmt::Debug for Active {
@@ -119,7 +118,6 @@ impl Active {
         let dir = user_dir(root, &saved.session.tenant, &saved.username)?;
         std::fs::create_dir_all(&dir)?;
         let store = DeviceStore::open(dir.join("device.sqlite"))?;
-        let last = store.last_hlc()?;
         let reference = match std::fs::read(dir.join("reference.json")) {
             Ok(bytes) => {
                 let bundle: ReferenceBundle = serde_json::from_slice(&bytes)?;
@@ -130,7 +128,6 @@ impl Active {
         };
         let (stop, _) = tokio::sync::watch::channel(false);
         Ok(Active {
-            clock: Mutex::new(HlcClock::new(Hlc::node_of(&saved.session.device_id), last)),
             photos: PhotoStore::open(dir.join("photos"))?,
             draft: DraftFile::new(&dir),
             contacts: crate::contacts::ContactOutbox::new(&dir),
@@ -196,18 +193,21 @@ impl Active {
         }
     }
 
-    /// A new event by the signed-in user, stamped now.
-    pub fn event(&self, kind: EventKind) -> Event {
+    /// A new event by the signed-in user, stamped now: the store mints the HLC from this
+    /// device's clock plus the offset learned from the server (docs/security/clock.md), so a
+    /// tablet whose clock is wrong still records the true act time.
+    pub fn event(&self, kind: EventKind) -> AppResult<Event> {
         let ms = now().0;
-        let hlc = lock(&self.clock).tick(ms);
+        let node = Hlc::node_of(&self.saved.session.device_id);
+        let hlc = self.with_store(|s| s.stamp(node, ms))?;
         let id = EventId::from_parts(u64::try_from(ms).unwrap_or(0), rand::rng().random());
-        Event {
+        Ok(Event {
             id,
             hlc,
             actor: self.saved.actor(),
             received_at: None,
             kind,
-        }
+        })
     }
 
     /// A new case id.

@@ -1,17 +1,19 @@
-//! A simulated tablet: its own store file in its own directory, the signed-in sync runtime, an
-//! HLC clock restarted from the store, and helpers to act offline as its user would.
+//! A simulated tablet: its own store file in its own directory, the signed-in sync runtime, its
+//! own wall clock (optionally wrong by a fixed skew, as a field tablet's may be), and helpers to
+//! act offline as its user would. Events are stamped by the store (`DeviceStore::stamp`) from
+//! the device's clock plus the offset learned from the server, as the app does.
 
 use anyhow::{Context, Result};
 use automerge::ActorId;
 use gridcase_core::codes::{CategoryCode, CategoryKind, CategoryRef, CountyCode, GridCode};
 use gridcase_core::doc::CaseDoc;
 use gridcase_core::model::{
-    Actor, CaseId, EventId, Hlc, HlcClock, Location, LocationSource, PhotoRef, PhotoRole, Sha256,
+    Actor, CaseId, EventId, Hlc, Location, LocationSource, PhotoRef, PhotoRole, Sha256,
     SourceChannel, Urgency,
 };
 use gridcase_core::protocol::Login;
 use gridcase_core::store::{BlobSource, DeviceStore};
-use gridcase_core::sync::runtime::{ClientConfig, SharedStore, SyncClient, now};
+use gridcase_core::sync::runtime::{ClientConfig, LocalClock, SharedStore, SyncClient};
 use gridcase_core::workflow::{Event, EventKind, ReportPayload};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -31,7 +33,8 @@ pub struct Device {
     /// Who acts on this device.
     pub actor: Actor,
     tenant: CountyCode,
-    clock: HlcClock,
+    node: u64,
+    clock: LocalClock,
     rng: StdRng,
 }
 
@@ -63,7 +66,6 @@ impl Device {
     ) -> Result<Device> {
         std::fs::create_dir_all(dir.join("photos"))?;
         let store = DeviceStore::open(dir.join("device.sqlite")).context("open store")?;
-        let last = store.last_hlc()?;
         let store: SharedStore = Arc::new(Mutex::new(store));
         let login = Login {
             tenant: tenant.to_owned(),
@@ -72,6 +74,7 @@ impl Device {
             install_id: format!("install-{name}"),
             device_name: name.to_owned(),
         };
+        let clock = config.local_clock;
         let client = SyncClient::login(config, store.clone(), &login)
             .await
             .with_context(|| format!("{name}: login as {username}"))?;
@@ -92,7 +95,8 @@ impl Device {
             client,
             actor,
             tenant: CountyCode::parse(tenant).context("tenant code")?,
-            clock: HlcClock::new(Hlc::node_of(&session.device_id), last),
+            node: Hlc::node_of(&session.device_id),
+            clock,
             rng: StdRng::seed_from_u64(seed),
         })
     }
@@ -107,10 +111,26 @@ impl Device {
         f(&mut guard)
     }
 
-    /// A new event by this device's user, stamped now.
+    /// Sets this device's clock `skew_ms` off the true time (a user changed the tablet's time,
+    /// or its battery ran down), for both its user and its runtime.
+    pub fn set_skew(&mut self, skew_ms: i64) {
+        self.clock = LocalClock { skew_ms };
+        self.client.set_local_clock(self.clock);
+    }
+
+    /// This device's clock reading (Unix ms; off by its skew).
+    pub fn local_now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// A new event by this device's user, stamped now (from the device's clock and the
+    /// learned offset).
     pub fn event(&mut self, kind: EventKind) -> Event {
-        let ms = now().0;
-        let hlc = self.clock.tick(ms);
+        let ms = self.local_now();
+        let node = self.node;
+        let hlc = self
+            .with_store(|s| s.stamp(node, ms))
+            .expect("the store stamps an event");
         let id = EventId::from_parts(u64::try_from(ms).unwrap_or(0), self.rng.random());
         Event {
             id,

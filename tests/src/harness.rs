@@ -217,10 +217,31 @@ impl Harness {
         tenant: &str,
         base_url: &str,
     ) -> Result<Device> {
+        self.device_skewed_at(name, username, tenant, base_url, 0)
+            .await
+    }
+
+    /// Signs `username` in on a new device `name` whose wall clock is `skew_ms` off (positive:
+    /// fast), through the proxy.
+    pub async fn skewed_device(&self, name: &str, username: &str, skew_ms: i64) -> Result<Device> {
+        self.device_skewed_at(name, username, TENANT, &self.proxy.url(), skew_ms)
+            .await
+    }
+
+    /// Signs in a device of `tenant` at `base_url` whose clock is `skew_ms` off.
+    pub async fn device_skewed_at(
+        &self,
+        name: &str,
+        username: &str,
+        tenant: &str,
+        base_url: &str,
+        skew_ms: i64,
+    ) -> Result<Device> {
         let seed = name
             .bytes()
             .fold(1u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
-        let config = client_config(base_url, seed);
+        let mut config = client_config(base_url, seed);
+        config.local_clock = gridcase_core::sync::runtime::LocalClock { skew_ms };
         Device::login(
             &self.device_dir(name),
             name,

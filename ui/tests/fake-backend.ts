@@ -156,6 +156,7 @@ export class FakeBackend implements Backend {
   }
   async syncStatus() { return this.sync; }
   async syncNow() { this.sync = { ...this.sync, running: true }; this.emit(); return this.sync; }
+  async quarantineResend(id: number) { this.sync = { ...this.sync, pendingCases: this.sync.pendingCases + 1, quarantines: this.sync.quarantines.filter((q) => q.id !== id) }; return this.sync; }
   async quarantineDismiss(id: number) { this.sync = { ...this.sync, quarantines: this.sync.quarantines.filter((q) => q.id !== id) }; return this.sync; }
   async mapLayers(): Promise<MapLayers> {
     const features: GeoJSON.Feature[] = [];

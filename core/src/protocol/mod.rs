@@ -174,6 +174,10 @@ impl std::fmt::Debug for LoginReply {
     }
 }
 
+/// Every server answer (any route, any status) carries the server's clock in this header, as
+/// Unix milliseconds: devices learn their clock's offset from it (docs/security/clock.md).
+pub const SERVER_TIME_HEADER: &str = "x-gridcase-time";
+
 /// `HEAD /v1/blobs/{sha256}` and `PUT` replies carry the received length in this header.
 pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";
 /// The full length of a blob being uploaded (sent with every `PUT`).

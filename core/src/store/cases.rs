@@ -16,8 +16,8 @@ use automerge::ChangeHash;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 /// What the store knows of a case besides its bytes.
-struct Stored {
-    local_heads: Vec<ChangeHash>,
+pub(super) struct Stored {
+    pub(super) local_heads: Vec<ChangeHash>,
     chunk_count: i64,
     chunk_bytes: i64,
 }
@@ -30,7 +30,10 @@ fn not_found(case_id: CaseId) -> StoreError {
 }
 
 /// Loads a case's document (snapshot and chunks, strictly) and its bookkeeping.
-fn read_doc(conn: &Connection, case_id: CaseId) -> Result<(CaseDoc, Stored), StoreError> {
+pub(super) fn read_doc(
+    conn: &Connection,
+    case_id: CaseId,
+) -> Result<(CaseDoc, Stored), StoreError> {
     let key = case_id.to_string();
     let (mut bytes, heads, chunk_count, chunk_bytes): (Vec<u8>, Vec<u8>, i64, i64) = conn
         .query_row(

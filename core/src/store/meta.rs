@@ -1,25 +1,29 @@
-//! Device meta: the server's change-feed cursor, the device's Automerge actor id, the last HLC.
+//! Device meta: the server's change-feed cursor, the device's Automerge actor id, the last HLC
+//! and the learned offset of the device's clock against the server's.
 //!
 //! Invariants: the actor id is exactly 16 bytes (issued by the server at enrolment); the stored
 //! HLC only moves forward, and every local action raises it in its own transaction, so a clock
-//! restarted from it never issues a stamp earlier than one already written.
+//! restarted from it never issues a stamp earlier than one already written — with one
+//! exception: a clock correction (`store::clock`) that re-stamps every event the server has not
+//! accepted lowers it, in the same transaction, to the latest stamp left in the store.
 
 use super::{DeviceStore, StoreError};
-use crate::model::Hlc;
+use crate::model::{ClockOffset, Hlc};
 use automerge::ActorId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 const SYNC_CURSOR: &str = "sync_cursor";
 const ACTOR_ID: &str = "actor_id";
 const LAST_HLC: &str = "last_hlc";
+const CLOCK_OFFSET: &str = "clock_offset";
 
-fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
     Ok(conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
 }
 
-fn set(conn: &Connection, key: &str, value: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn set(conn: &Connection, key: &str, value: &[u8]) -> Result<(), StoreError> {
     conn.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
         params![key, value],
@@ -65,6 +69,45 @@ fn decode_hlc(b: &[u8]) -> Result<Hlc, StoreError> {
         .map(u64::from_be_bytes)
         .ok_or_else(bad)?;
     Ok(Hlc { ms, counter, node })
+}
+
+/// The stored HLC, read inside a transaction.
+pub(crate) fn last_hlc_in(conn: &Connection) -> Result<Option<Hlc>, StoreError> {
+    get(conn, LAST_HLC)?.map(|b| decode_hlc(&b)).transpose()
+}
+
+/// Sets the stored HLC, also lower (only a clock correction does that).
+pub(crate) fn set_last_hlc(conn: &Connection, hlc: Hlc) -> Result<(), StoreError> {
+    set(conn, LAST_HLC, &encode_hlc(hlc))
+}
+
+/// The learned clock offset, read inside a transaction (`None` before the first answer).
+pub(crate) fn clock_offset_in(conn: &Connection) -> Result<Option<ClockOffset>, StoreError> {
+    get(conn, CLOCK_OFFSET)?
+        .map(|b| {
+            let field = |r: std::ops::Range<usize>| b.get(r).and_then(|s| s.try_into().ok());
+            match (field(0..8), field(8..16), b.get(16..20)) {
+                (Some(o), Some(r), Some(n)) if b.len() == 20 => Ok(ClockOffset {
+                    offset_ms: i64::from_be_bytes(o),
+                    rtt_ms: i64::from_be_bytes(r),
+                    samples: u32::from_be_bytes([n[0], n[1], n[2], n[3]]),
+                }),
+                _ => Err(StoreError::corrupt(
+                    "meta.clock_offset",
+                    format!("{} bytes", b.len()),
+                )),
+            }
+        })
+        .transpose()
+}
+
+/// Stores the learned clock offset.
+pub(crate) fn set_clock_offset(conn: &Connection, o: ClockOffset) -> Result<(), StoreError> {
+    let mut out = Vec::with_capacity(20);
+    out.extend(o.offset_ms.to_be_bytes());
+    out.extend(o.rtt_ms.to_be_bytes());
+    out.extend(o.samples.to_be_bytes());
+    set(conn, CLOCK_OFFSET, &out)
 }
 
 /// Raises the stored HLC to `hlc` if it is later.

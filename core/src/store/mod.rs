@@ -1,6 +1,6 @@
 //! The device's SQLite store (rusqlite, bundled SQLite, WAL): per case an Automerge snapshot plus
 //! the change chunks written since, a projection row for list views, the blob outbox, sync
-//! bookkeeping and device meta (sync cursor, actor id, last HLC).
+//! bookkeeping and device meta (sync cursor, actor id, last HLC, the learned clock offset).
 //!
 //! Invariants:
 //! - every user action is one SQLite transaction (`BEGIN IMMEDIATE`): appending an event writes
@@ -14,12 +14,15 @@
 //! - durability: WAL with `synchronous=FULL`, so a committed action survives a power cut;
 //! - the schema only grows, by the append-only [`MIGRATIONS`];
 //! - a case the server refused is rebuilt from the server's copy in the same transaction that
-//!   keeps the device's refused edits (`quarantines`, `rejected_edits`) for its user.
+//!   keeps the device's refused edits (`quarantines`, `rejected_edits`) for its user;
+//! - events are stamped from `local clock + learned offset`; a clock correction re-stamps the
+//!   events the server has not accepted in the transaction that learns it (`clock`).
 //!
 //! The projection row is computed by a [`ProjectionFn`] from the case's events; see
 //! [`fold_projection`], the workflow fold mapped to list rows.
 
 mod cases;
+mod clock;
 mod dirty;
 mod error;
 mod meta;
@@ -28,6 +31,7 @@ mod projection;
 mod quarantine;
 mod schema;
 
+pub use clock::Restamped;
 pub use dirty::{CaseSyncRow, DirtyCase};
 pub use error::StoreError;
 pub use outbox::{BlobSource, BlobState, OutboxBlob};

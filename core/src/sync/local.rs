@@ -165,7 +165,10 @@ pub fn prepare_sync(store: &DeviceStore, docs: &[DocPlan], limits: &Limits) -> P
 }
 
 /// Applies the server's answer to a request, document by document; returns a report for each
-/// document sent. `now` stamps quarantines.
+/// document sent. `now` is the device's clock reading: corrected by the learned offset, it
+/// stamps quarantines and bounds re-stamps. A refusal for `hlc_in_future` of a case that a
+/// clock correction re-stamped (or that re-stamping to the corrected now changes) is not
+/// quarantined: the case stays dirty and is reported [`DocStatus::Restamped`], to be sent again.
 pub fn apply_sync(
     store: &mut DeviceStore,
     sent: &SyncRequest,
@@ -182,7 +185,7 @@ pub fn apply_sync(
                 return failed(case_id, "bad_response", "服务器未返回该案件的结果");
             };
             let seq = Some(result.seq);
-            let status = apply_one(store, result, now)
+            let status = apply_one(store, result, &push.have, now)
                 .unwrap_or_else(|(code, message)| DocStatus::Failed { code, message });
             DocReport {
                 case_id,
@@ -206,6 +209,7 @@ fn bad_response(message: impl std::fmt::Display) -> LocalFailure {
 fn apply_one(
     store: &mut DeviceStore,
     result: DocResult,
+    sent: &Heads,
     now: Timestamp,
 ) -> Result<DocStatus, LocalFailure> {
     let case_id = result.case_id;
@@ -236,13 +240,23 @@ fn apply_one(
             if !local || code == ErrorCode::DocumentUnreadable.as_str() {
                 return Err((code, message));
             }
+            if code == ErrorCode::HlcInFuture.as_str() {
+                let sent = parse_heads(sent).unwrap_or_default();
+                if store
+                    .restamp_refused(case_id, &sent, now.ms())
+                    .map_err(store_failure)?
+                {
+                    return Ok(DocStatus::Restamped);
+                }
+            }
+            let at = Timestamp(store.corrected_now(now.ms()).map_err(store_failure)?);
             let mut server = if result.changes.is_empty() {
                 None
             } else {
                 Some(CaseDoc::load(&result.changes).map_err(bad_response)?)
             };
             store
-                .quarantine_case(case_id, &code, &message, now, server.as_mut())
+                .quarantine_case(case_id, &code, &message, at, server.as_mut())
                 .map_err(store_failure)?;
             Ok(DocStatus::Rejected { code, message })
         }

@@ -14,4 +14,5 @@ mod grid;
 #[cfg(feature = "media")]
 mod media;
 mod protocol;
+mod store_clock;
 mod store_device;

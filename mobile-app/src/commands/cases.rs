@@ -528,7 +528,7 @@ pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResu
         });
     }
     let kind = actions::to_event_kind(&input, &ctx)?;
-    let event = active.event(kind);
+    let event = active.event(kind)?;
     let mut all: Vec<&Event> = events.iter().collect();
     all.push(&event);
     let folded = fold(all);
@@ -571,7 +571,7 @@ fn merge_from_event(active: &Active, source: CaseId, duplicate: &CaseState) -> A
     ) else {
         return Err(AppError::invalid("该案件没有上报记录，不能合并"));
     };
-    Ok(active.event(EventKind::MergeFrom {
+    active.event(EventKind::MergeFrom {
         source,
         reporter: gridcase_core::workflow::MergedReporter {
             actor,
@@ -581,7 +581,7 @@ fn merge_from_event(active: &Active, source: CaseId, duplicate: &CaseState) -> A
             external_id: report.external_id.clone(),
             reported_at: at,
         },
-    }))
+    })
 }
 
 /// Where a point is on the tenant's grid.

@@ -115,7 +115,7 @@ pub fn submit(active: &Active) -> AppResult<Submitted> {
     } else {
         EventKind::Report(payload)
     };
-    let event = active.event(kind);
+    let event = active.event(kind)?;
     let case_id = active.new_case_id();
     let tenant = CountyCode::parse(&active.saved.session.tenant)
         .map_err(|e| AppError::internal(format!("tenant code: {e}")))?;

@@ -34,6 +34,34 @@ pub async fn quarantine_dismiss(state: State<'_, AppState>, id: i64) -> AppResul
     .await
 }
 
+/// Sends a quarantined edit again (photos kept): the refused events are put back on the case
+/// with fresh stamps where needed (`DeviceStore::resend_quarantine`), the notice is cleared and
+/// a sync round starts.
+#[tauri::command]
+pub async fn quarantine_resend(state: State<'_, AppState>, id: i64) -> AppResult<SyncStatus> {
+    let active = state.active()?;
+    let a = active.clone();
+    let status = super::blocking(move || {
+        let local = gridcase_core::sync::runtime::now().ms();
+        let case_id = a
+            .with_store(|s| s.resend_quarantine(id, local))
+            .map_err(|e| match e {
+                gridcase_core::store::StoreError::NotFound { .. } => {
+                    AppError::new("not_found", "该拒收提示不存在")
+                }
+                gridcase_core::store::StoreError::InvalidInput { reason, .. } => {
+                    AppError::invalid(reason)
+                }
+                e => e.into(),
+            })?;
+        a.refresh_case(case_id)?;
+        syncer::recount(&a)
+    })
+    .await?;
+    active.kick.notify_one();
+    Ok(status)
+}
+
 /// Checks an inclusive period of dates and returns the exclusive end the server takes (the day
 /// after `to`).
 fn check_period(from: &str, to: &str) -> AppResult<String> {

@@ -2,7 +2,9 @@
 //! queue API. Handlers only convert: wire types in, a call into [`crate::biz`] on a blocking
 //! thread, wire types out. Errors leave as `{code, message}` JSON with the code's HTTP status.
 //! Each request gets one tracing span with its method and route (never its headers, so never a
-//! token).
+//! token). Every answer, whatever its route and status, carries the server's clock in
+//! `x-gridcase-time` (Unix ms) for devices to learn their clock's offset
+//! (docs/security/clock.md).
 
 mod auth;
 mod blobs;
@@ -61,6 +63,10 @@ pub fn router(dep: AppState) -> Router {
             dep.clone(),
             limits::limits,
         ))
+        .layer(axum::middleware::map_response_with_state(
+            dep.clone(),
+            stamp_server_time,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let route = req
@@ -88,6 +94,21 @@ async fn health(axum::extract::State(dep): axum::extract::State<AppState>) -> St
         None => "ok".to_owned(),
         Some(r) => format!("degraded: {r}"),
     }
+}
+
+/// Adds the server's clock to an answer (`x-gridcase-time`, Unix ms, from the deployment's
+/// clock).
+async fn stamp_server_time(
+    axum::extract::State(dep): axum::extract::State<AppState>,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    let now = dep.now().ms().to_string();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&now) {
+        response
+            .headers_mut()
+            .insert(gridcase_core::protocol::SERVER_TIME_HEADER, value);
+    }
+    response
 }
 
 /// Runs blocking business work off the async threads.

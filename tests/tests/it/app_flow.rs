@@ -461,6 +461,83 @@ fn report_at(app: &AppUnderTest, lon: f64, lat: f64, text: &str) -> Result<Strin
     Ok(submitted["caseId"].as_str().context("case id")?.to_owned())
 }
 
+/// Issue 11: a quarantined report is sent again from the sync panel (重新提交), with its photo,
+/// and accepted; the notice goes; a second tap is refused clearly.
+#[test]
+fn a_quarantined_report_is_sent_again_from_the_app() -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (h, demo) = rt.block_on(Harness::start_demo())?;
+    let server = h.proxy.url();
+    let inspector = user(&demo, Role::Inspector)?;
+    let app = AppUnderTest::new()?;
+    let session = app.sign_in(&server, &inspector.username)?;
+    let cell = session["cells"][0].as_str().context("cells")?.to_owned();
+    let c = demo
+        .cells
+        .iter()
+        .find(|c| c.code.to_string() == cell)
+        .context("cell")?;
+    let (lon, lat) = near_first_corner(c, 0.0003)?;
+    // Offline: the report stays on the tablet.
+    h.proxy.set_config(FaultConfig {
+        refuse: true,
+        ..FaultConfig::default()
+    });
+    h.proxy.cut_all();
+    let case = report_at(&app, lon, lat, "井盖破损，已设警示")?;
+    // What a build before issue 11 did with a report stamped by a fast clock: quarantined it
+    // (removed from the device, the refused report and its photo kept).
+    {
+        let path = app
+            ._dir
+            .path()
+            .join("users")
+            .join(format!("{TENANT}-{}", inspector.username))
+            .join("device.sqlite");
+        let mut store = gridcase_core::store::DeviceStore::open(path)?;
+        let id = CaseId::parse(&case).map_err(anyhow::Error::msg)?;
+        let now = gridcase_core::sync::runtime::now();
+        store.quarantine_case(
+            id,
+            "hlc_in_future",
+            "设备时钟超前过多，请校准时间",
+            now,
+            None,
+        )?;
+    }
+    let status: Value = app.call("sync_status", json!({}))?;
+    let qid = status["quarantines"]
+        .as_array()
+        .and_then(|qs| qs.iter().find(|q| q["caseId"] == case.as_str()))
+        .and_then(|q| q["id"].as_i64())
+        .with_context(|| format!("the quarantine in the panel: {status}"))?;
+    h.proxy.set_config(FaultConfig::default());
+    let after: Value = app.call("quarantine_resend", json!({"id": qid}))?;
+    assert!(
+        after["quarantines"]
+            .as_array()
+            .is_some_and(|qs| qs.iter().all(|q| q["id"] != qid)),
+        "the notice is gone: {after}"
+    );
+    app.sync_until_clean()?;
+    assert_eq!(server_status(&h, &case)?, "reported");
+    let d = app.detail(&case)?;
+    assert_eq!(d["caseId"], case.as_str());
+    let again = app
+        .try_call::<Value>("quarantine_resend", json!({"id": qid}))
+        .expect_err("nothing left to send");
+    assert_eq!(again["code"], "invalid_input", "{again}");
+    let missing = app
+        .try_call::<Value>("quarantine_resend", json!({"id": 987_654}))
+        .expect_err("no such notice");
+    assert_eq!(missing["code"], "not_found", "{missing}");
+    drop(rt);
+    Ok(())
+}
+
 #[test]
 fn a_duplicate_is_offered_and_merging_keeps_both_reporters() -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -11,5 +11,6 @@ mod security_accounts;
 mod security_gate;
 mod security_storage;
 mod security_privacy;
+mod security_clock;
 mod server_crash;
 mod smoke;

@@ -104,6 +104,7 @@ export class TauriBackend implements Backend {
   syncStatus() { return this.call<SyncStatus>('sync_status'); }
   syncNow() { return this.call<SyncStatus>('sync_now'); }
   quarantineDismiss(id: number) { return this.call<SyncStatus>('quarantine_dismiss', { id }); }
+  quarantineResend(id: number) { return this.call<SyncStatus>('quarantine_resend', { id }); }
   mapLayers() { return this.call<MapLayers>('map_layers'); }
   departments() { return this.call<Department[]>('departments'); }
   evaluation(from: string, to: string, level: EvaluationLevel) {

@@ -128,6 +128,7 @@ export interface SyncStatus {
   upload: { sha256: string; sent: number; total: number } | null; quarantines: Quarantine[];
 }
 // sync_status() -> SyncStatus ; sync_now() -> SyncStatus ; quarantine_dismiss({id}) -> SyncStatus
+// quarantine_resend({id}) -> SyncStatus   puts the refused edit back on the case (fresh stamps where needed, photos kept) and starts a round
 
 export interface MapCase { caseId: string; lon: number; lat: number; light: Light | null; statusLabel: string; caseNumber: string | null }
 // map_layers() -> { cells: GeoJSON.FeatureCollection; cases: MapCase[] }   cells: mine (field) or all (supervisor); feature properties {code, community, street, openCases}

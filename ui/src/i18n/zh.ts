@@ -95,9 +95,11 @@ export const zh = {
   'sync.online.null': '尚未检测',
   'sync.upload': '照片上传',
   'sync.quarantine': '被服务器拒收的案件',
-  'sync.quarantineHint': '以下修改被服务器拒收，未合并。请按原因处理后忽略该提示。',
+  'sync.quarantineHint': '以下修改被服务器拒收，未合并。可按原因处理后重新提交（照片保留），或忽略该提示。',
   'sync.quarantineEmpty': '没有被拒收的修改',
   'sync.dismiss': '忽略',
+  'sync.resend': '重新提交',
+  'sync.resent': '已重新提交，正在同步',
   'sync.started': '已开始同步',
   'sync.offlineNote': '本机数据已安全保存，联网后会自动同步。',
 

@@ -19,6 +19,9 @@ export function SyncPanel() {
   async function dismiss(id: number) {
     try { setSync(await backend.quarantineDismiss(id)); } catch (e) { fail(e); }
   }
+  async function resend(id: number) {
+    try { setSync(await backend.quarantineResend(id)); toast(t('sync.resent'), 'info'); } catch (e) { fail(e); }
+  }
 
   if (!sync) return <Spinner />;
   const pct = uploadPercent(sync);
@@ -55,7 +58,10 @@ export function SyncPanel() {
               <li key={q.id} data-testid={`quarantine-${q.id}`} data-case-id={q.caseId} data-code={q.code}>
                 <div><strong class="mono">{q.caseId}</strong> <span class="muted">{formatDateTime(q.at)} · {q.code}</span></div>
                 <div>{q.reason}</div>
-                <button class="btn" data-testid={`quarantine-dismiss-${q.id}`} onClick={() => dismiss(q.id)}>{t('sync.dismiss')}</button>
+                <div class="actions">
+                  <button class="btn btn-primary" data-testid={`quarantine-resend-${q.id}`} onClick={() => resend(q.id)}>{t('sync.resend')}</button>
+                  <button class="btn" data-testid={`quarantine-dismiss-${q.id}`} onClick={() => dismiss(q.id)}>{t('sync.dismiss')}</button>
+                </div>
               </li>
             ))}
           </ul>

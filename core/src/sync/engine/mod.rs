@@ -114,6 +114,7 @@ struct Round {
     planned: HashSet<CaseId>,
     batches: VecDeque<Vec<DocPlan>>,
     skipped: HashSet<CaseId>,
+    restamped: HashSet<CaseId>,
     acked_seqs: std::collections::BTreeSet<u64>,
     blobs: VecDeque<BlobSync>,
     blob: Option<BlobTask>,
@@ -220,6 +221,7 @@ impl SyncEngine {
             planned: HashSet::new(),
             batches: VecDeque::new(),
             skipped: HashSet::new(),
+            restamped: HashSet::new(),
             acked_seqs: std::collections::BTreeSet::new(),
             blobs: local.blobs.into(),
             blob: None,
@@ -446,6 +448,7 @@ impl SyncEngine {
         let mut by_case: HashMap<CaseId, DocStatus> =
             reports.into_iter().map(|r| (r.case_id, r.status)).collect();
         let (mut accepted, mut rejected, mut failed, mut deferred) = (0, 0, 0, Vec::new());
+        let mut again = Vec::new();
         for plan in batch {
             match by_case.remove(&plan.case_id).unwrap_or(DocStatus::Deferred) {
                 DocStatus::Accepted => accepted += 1,
@@ -469,10 +472,20 @@ impl SyncEngine {
                     });
                 }
                 DocStatus::Deferred => deferred.push(plan),
+                DocStatus::Restamped => {
+                    round.summary.restamped.push(plan.case_id);
+                    // Once per round: a case refused again after its re-stamp waits for the
+                    // next round (the store quarantines it if re-stamping changes nothing).
+                    if round.restamped.insert(plan.case_id) {
+                        again.push(plan);
+                    } else {
+                        round.skipped.insert(plan.case_id);
+                    }
+                }
             }
         }
         round.summary.accepted += accepted;
-        if accepted + rejected + failed == 0 && !deferred.is_empty() {
+        if accepted + rejected + failed == 0 && again.is_empty() && !deferred.is_empty() {
             // Nothing went out: the first document alone is over the request's byte limit.
             let first = deferred.remove(0);
             round.skipped.insert(first.case_id);
@@ -488,6 +501,9 @@ impl SyncEngine {
         }
         if !deferred.is_empty() {
             round.batches.push_front(deferred);
+        }
+        if !again.is_empty() {
+            round.batches.push_back(again);
         }
         self.progress
             .push(Progress::DocsSynced { accepted, rejected });

@@ -166,4 +166,7 @@ pub enum DocStatus {
     },
     /// Not sent: the request was full. The engine sends it in the next request.
     Deferred,
+    /// Refused for `hlc_in_future`, then re-stamped with the learned clock offset (not
+    /// quarantined): the engine sends it again this round, once.
+    Restamped,
 }

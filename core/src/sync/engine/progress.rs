@@ -80,6 +80,9 @@ pub struct RoundSummary {
     pub accepted: usize,
     /// Documents refused by the server: (case, reason code).
     pub rejected: Vec<(CaseId, String)>,
+    /// Documents refused for `hlc_in_future` and re-stamped with the learned clock offset
+    /// instead of quarantined (sent again).
+    pub restamped: Vec<CaseId>,
     /// Documents that could not be synced this round: (case, code).
     pub failed: Vec<(CaseId, String)>,
     /// Blobs completed this round.

@@ -2,19 +2,22 @@
 //! [`Failure`] vocabulary (`network`, `timeout`, `bad_response`, the server's `{code, message}`),
 //! with request and byte counters.
 
-use crate::model::Sha256;
+use crate::model::{ClockSample, Sha256};
 use crate::protocol::{
-    ApiError, FeedPage, Hello, HelloReply, Login, LoginReply, PREFIX, SyncRequest, SyncResponse,
-    UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER,
+    ApiError, FeedPage, Hello, HelloReply, Login, LoginReply, PREFIX, SERVER_TIME_HEADER,
+    SyncRequest, SyncResponse, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER,
 };
 use crate::sync::engine::{BlobOffset, Failure};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Set (to `1`) on blob replies when the server holds the whole blob, verified.
 pub const UPLOAD_COMPLETE_HEADER: &str = "upload-complete";
+
+/// Samples kept between two reads by the runtime (older ones are dropped).
+const MAX_PENDING_SAMPLES: usize = 16;
 
 /// What a client has sent and received (bodies only; headers are not counted).
 #[derive(Debug, Default)]
@@ -61,6 +64,8 @@ pub(crate) struct Http {
     base: String,
     token: Option<String>,
     pub(crate) counters: Arc<Counters>,
+    clock: super::LocalClock,
+    samples: Arc<Mutex<Vec<ClockSample>>>,
 }
 
 fn transport(e: reqwest::Error) -> Failure {
@@ -94,6 +99,7 @@ impl Http {
         base: &str,
         connect_timeout: Duration,
         request_timeout: Duration,
+        clock: super::LocalClock,
     ) -> Result<Http, Failure> {
         let client = Client::builder()
             .connect_timeout(connect_timeout)
@@ -107,7 +113,51 @@ impl Http {
             base: base.trim_end_matches('/').to_owned(),
             token: None,
             counters: Arc::new(Counters::default()),
+            clock,
+            samples: Arc::new(Mutex::new(Vec::new())),
         })
+    }
+
+    /// Replaces the device clock the samples are read from.
+    pub(crate) fn set_clock(&mut self, clock: super::LocalClock) {
+        self.clock = clock;
+    }
+
+    /// The clock samples of the answers since the last call, oldest first.
+    pub(crate) fn take_samples(&self) -> Vec<ClockSample> {
+        std::mem::take(
+            &mut *self
+                .samples
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Sends `builder` and keeps a clock sample of the answer (its `x-gridcase-time`).
+    async fn exchange(&self, builder: RequestBuilder) -> Result<Response, Failure> {
+        let sent_ms = self.clock.now_ms();
+        let response = self.authed(builder).send().await.map_err(transport)?;
+        let received_ms = self.clock.now_ms();
+        let server_ms = response
+            .headers()
+            .get(SERVER_TIME_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        if let Some(server_ms) = server_ms {
+            let mut samples = self
+                .samples
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if samples.len() >= MAX_PENDING_SAMPLES {
+                samples.remove(0);
+            }
+            samples.push(ClockSample {
+                sent_ms,
+                received_ms,
+                server_ms,
+            });
+        }
+        Ok(response)
     }
 
     pub(crate) fn set_token(&mut self, token: String) {
@@ -130,7 +180,7 @@ impl Http {
     async fn send(&self, builder: RequestBuilder, body_len: usize) -> Result<Response, Failure> {
         Counters::add(&self.counters.requests, 1);
         Counters::add(&self.counters.body_bytes_sent, body_len);
-        let response = self.authed(builder).send().await.map_err(transport)?;
+        let response = self.exchange(builder).await?;
         if response.status().is_success() {
             return Ok(response);
         }
@@ -213,7 +263,7 @@ impl Http {
     pub(crate) async fn head_blob(&self, sha256: Sha256) -> Result<BlobOffset, Failure> {
         let builder = self.client.head(self.url(&format!("/blobs/{sha256}")));
         Counters::add(&self.counters.requests, 1);
-        let response = self.authed(builder).send().await.map_err(transport)?;
+        let response = self.exchange(builder).await?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(BlobOffset {
                 offset: 0,

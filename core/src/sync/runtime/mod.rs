@@ -47,6 +47,24 @@ pub struct ClientConfig {
     pub poll_interval: Duration,
     /// Outbox blobs considered per round.
     pub blobs_per_round: u32,
+    /// The device's own clock (the system clock; the test harness skews it).
+    pub local_clock: LocalClock,
+}
+
+/// The device's wall clock as it reads: the system clock plus `skew_ms`, which is 0 on a real
+/// device and set by the test harness to play a tablet whose clock is wrong. The runtime
+/// reads it around every request to learn the offset against the server's clock.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct LocalClock {
+    /// Milliseconds added to the system clock.
+    pub skew_ms: i64,
+}
+
+impl LocalClock {
+    /// The reading now, Unix ms.
+    pub fn now_ms(&self) -> i64 {
+        now().0.saturating_add(self.skew_ms)
+    }
 }
 
 impl ClientConfig {
@@ -60,6 +78,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(30),
             poll_interval: Duration::from_secs(60),
             blobs_per_round: 10_000,
+            local_clock: LocalClock::default(),
         }
     }
 }
@@ -197,6 +216,7 @@ impl SyncClient {
             &config.base_url,
             config.connect_timeout,
             config.request_timeout,
+            config.local_clock,
         )
         .map_err(SyncError::Server)?;
         let hello = http
@@ -216,6 +236,7 @@ impl SyncClient {
         };
         let mut client = Self::resume_with(config, store, session, http).await?;
         client.adopt_limits(hello.limits);
+        client.learn_clock().await?;
         Ok(client)
     }
 
@@ -229,6 +250,7 @@ impl SyncClient {
             &config.base_url,
             config.connect_timeout,
             config.request_timeout,
+            config.local_clock,
         )
         .map_err(SyncError::Server)?;
         Self::resume_with(config, store, session, http).await
@@ -340,11 +362,13 @@ impl SyncClient {
         match op {
             Op::PullFeed { cursor, limit } => {
                 let result = self.http.feed(cursor, limit).await;
+                self.learn_clock().await?;
                 self.engine.feed_pulled(now(), result);
             }
             Op::Sync { docs } => self.sync_batch(docs).await?,
             Op::ProbeBlob { sha256 } => {
                 let result = self.http.head_blob(sha256).await;
+                self.learn_clock().await?;
                 self.engine.blob_probed(now(), sha256, result);
             }
             Op::PutBlob {
@@ -361,6 +385,7 @@ impl SyncClient {
                     Ok(bytes) => self.http.put_blob(sha256, offset, total, bytes).await,
                     Err(failure) => Err(failure),
                 };
+                self.learn_clock().await?;
                 self.engine.blob_put(now(), sha256, result);
             }
             Op::Record(record) => {
@@ -377,6 +402,44 @@ impl SyncClient {
         Ok(None)
     }
 
+    /// Folds the clock samples of the answers since the last call into the store's offset
+    /// (re-stamping unaccepted events when it jumped).
+    async fn learn_clock(&mut self) -> Result<(), SyncError> {
+        let samples = self.http.take_samples();
+        if samples.is_empty() {
+            return Ok(());
+        }
+        let restamped = on_store(&self.store, move |s| {
+            let mut total = crate::store::Restamped::default();
+            for sample in &samples {
+                let r = s.learn_clock(sample)?;
+                total.cases.extend(r.cases);
+                total.events += r.events;
+            }
+            Ok::<_, StoreError>(total)
+        })
+        .await??;
+        if restamped.events > 0 {
+            tracing::info!(
+                cases = restamped.cases.len(),
+                events = restamped.events,
+                "clock corrected: unaccepted events re-stamped"
+            );
+        }
+        Ok(())
+    }
+
+    /// The device's clock as this runtime reads it.
+    pub fn local_clock(&self) -> LocalClock {
+        self.config.local_clock
+    }
+
+    /// Replaces the device's clock (the test harness plays a tablet whose time was changed).
+    pub fn set_local_clock(&mut self, clock: LocalClock) {
+        self.config.local_clock = clock;
+        self.http.set_clock(clock);
+    }
+
     async fn sync_batch(&mut self, docs: Vec<super::DocPlan>) -> Result<(), SyncError> {
         let limits = self.engine.config().limits;
         let prepared =
@@ -386,10 +449,13 @@ impl SyncClient {
             self.engine.synced(now(), Ok(reports));
             return Ok(());
         }
-        match self.http.sync(&prepared.request).await {
+        let answer = self.http.sync(&prepared.request).await;
+        // Learn the clock first: a refusal for `hlc_in_future` is answered by re-stamping.
+        self.learn_clock().await?;
+        match answer {
             Ok(response) => {
                 let request = prepared.request;
-                let at = now();
+                let at = Timestamp(self.config.local_clock.now_ms());
                 let applied = on_store(&self.store, move |s| {
                     local::apply_sync(s, &request, response, at)
                 })
