@@ -275,8 +275,9 @@ fn required(v: &Option<String>, what: &str) -> AppResult<String> {
     if t.is_empty() {
         return Err(AppError::invalid(format!("请填写{what}")));
     }
-    if t.chars().count() > 2000 {
-        return Err(AppError::invalid(format!("{what}不能超过 2000 字")));
+    let max = gridcase_core::workflow::limits::MAX_NOTE_CHARS;
+    if t.chars().count() > max {
+        return Err(AppError::invalid(format!("{what}不能超过 {max} 字")));
     }
     Ok(t)
 }

@@ -13,10 +13,9 @@ use gridcase_core::codes::{CategoryRef, ComponentId, GridCode};
 use gridcase_core::model::{Location, LocationSource, SourceChannel, Urgency};
 use std::path::PathBuf;
 
-/// Longest description accepted.
-pub const MAX_DESCRIPTION: usize = 1000;
-/// Most photos on one report.
-pub const MAX_PHOTOS: usize = 9;
+/// Longest description accepted, and most photos on one report: core's limits, the same the
+/// server's gate applies (`workflow::limits`).
+pub use gridcase_core::workflow::limits::{MAX_DESCRIPTION_CHARS as MAX_DESCRIPTION, MAX_PHOTOS};
 
 /// Where the draft lives.
 #[derive(Clone, Debug)]

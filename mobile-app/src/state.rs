@@ -196,7 +196,11 @@ impl Active {
     /// A new event by the signed-in user, stamped now: the store mints the HLC from this
     /// device's clock plus the offset learned from the server (docs/security/clock.md), so a
     /// tablet whose clock is wrong still records the true act time.
+    /// The payload must pass core's limits (`workflow::limits`, the same the server's gate
+    /// applies), so the app never writes an event the server would refuse for its content.
     pub fn event(&self, kind: EventKind) -> AppResult<Event> {
+        gridcase_core::workflow::validate_kind(&kind)
+            .map_err(|e| crate::error::AppError::invalid_field(e.field, e.to_string()))?;
         let ms = now().0;
         let node = Hlc::node_of(&self.saved.session.device_id);
         let hlc = self.with_store(|s| s.stamp(node, ms))?;

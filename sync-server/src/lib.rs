@@ -34,9 +34,7 @@ pub mod storage;
 mod transport;
 
 pub use clock::Clock;
-pub use config::{
-    AuthConfig, Config, IntakeConfig, JobsConfig, StorageConfig, TransportConfig,
-};
+pub use config::{AuthConfig, Config, IntakeConfig, JobsConfig, StorageConfig, TransportConfig};
 pub use deployment::Deployment;
 pub use error::ServerError;
 pub use server::{RunningServer, spawn, spawn_with};

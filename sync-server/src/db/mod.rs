@@ -9,8 +9,8 @@
 //!
 //! Invariant: every query on tenant data names the tenant.
 
-pub mod bad_docs;
 pub mod audit;
+pub mod bad_docs;
 pub mod blobs;
 pub mod cases;
 pub mod contacts;

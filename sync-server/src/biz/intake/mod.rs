@@ -31,10 +31,9 @@ use gridcase_core::workflow::{EventKind, ReportPayload};
 use rand::Rng;
 use rusqlite::Connection;
 
-/// Longest description accepted (Open311 says 4,000 characters).
-pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
-/// Longest address, reporter or external id accepted.
-pub const MAX_SHORT_CHARS: usize = 200;
+/// Longest description, and longest address, reporter or external id accepted: core's payload
+/// limits, the same the gate applies to devices (`workflow::limits`).
+pub use gridcase_core::workflow::limits::{MAX_DESCRIPTION_CHARS, MAX_SHORT_CHARS};
 
 fn random10() -> [u8; 10] {
     let mut r = [0u8; 10];
@@ -59,7 +58,10 @@ pub fn create_system_case(
     now: Timestamp,
 ) -> Result<Projected> {
     let county = CountyCode::parse(tenant).map_err(ServerError::bad_request)?;
-    let event = system_event(dep, None, EventKind::Report(report), now);
+    let kind = EventKind::Report(report);
+    gridcase_core::workflow::validate_kind(&kind)
+        .map_err(|e| ServerError::api(ErrorCode::InvalidPayload, e.to_string()))?;
+    let event = system_event(dep, None, kind, now);
     let case_id = CaseId::from_parts(now.ms().max(0) as u64, random10());
     let mut doc = CaseDoc::create(case_id, county, dep.identity().actor.clone(), &event)?;
     store_case(conn, dep, &mut doc, None, now)
