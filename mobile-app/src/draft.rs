@@ -317,7 +317,7 @@ mod tests {
             (|d| d.urgency = "soon".into(), "紧急程度"),
             (|d| d.placement.as_mut().unwrap().cell = None, "单元网格"),
             (|d| d.kind = "x".into(), "上报类型"),
-            (|d| d.description = "字".repeat(1001), "1000"),
+            (|d| d.description = "字".repeat(4001), "4000"),
         ];
         for (break_it, word) in cases {
             let mut d = draft();

@@ -103,7 +103,12 @@ fn figure(report: &Value, key: &str) -> f64 {
 
 #[tokio::test]
 async fn a_damaged_case_is_skipped_and_reported_while_everything_else_is_served() {
-    let ts = TestServer::start().await;
+    // The clock moves days ahead; the devices' tokens must outlive that idle time.
+    let ts = TestServer::start_with(|c| {
+        c.auth.field_idle_timeout_mins = 30 * 24 * 60;
+        c.auth.desktop_idle_timeout_mins = 30 * 24 * 60;
+    })
+    .await;
     let mut a = ts.device("insp_a").await;
     let good1 = a.report(CELL_A);
     let bad = a.report(CELL_A);
@@ -283,7 +288,12 @@ async fn a_damaged_case_is_skipped_and_reported_while_everything_else_is_served(
 
 #[tokio::test]
 async fn a_tenant_whose_job_run_fails_does_not_stop_the_other_tenant() {
-    let ts = TestServer::start().await;
+    // The clock moves days ahead; the devices' tokens must outlive that idle time.
+    let ts = TestServer::start_with(|c| {
+        c.auth.field_idle_timeout_mins = 30 * 24 * 60;
+        c.auth.desktop_idle_timeout_mins = 30 * 24 * 60;
+    })
+    .await;
     let mut a = ts.device("insp_a").await;
     let mine = a.report(CELL_A);
     a.push(mine).await.expect("push");

@@ -135,9 +135,27 @@ async fn uploads_resume_from_the_server_offset_and_are_verified() {
 #[tokio::test]
 async fn a_wrong_hash_is_refused_and_bad_ids_never_reach_the_disk() {
     let ts = TestServer::start().await;
-    let a = ts.device("insp_a").await;
+    let mut a = ts.device("insp_a").await;
     let bytes = photo_bytes(1000);
     let wrong = Sha256::digest(b"something else").to_hex();
+    // A blob no case in the caller's scope references does not exist for it (issue 11).
+    let r = put(&a, &wrong, 0, bytes.len(), &bytes).await;
+    assert_eq!(r.status().as_u16(), 404, "an unreferenced blob is out of scope");
+    let case = a.report(CELL_A);
+    a.push(case).await.expect("push");
+    a.append(
+        case,
+        EventKind::AddPhoto {
+            photo: PhotoRef {
+                sha256: Sha256::parse(&wrong).expect("sha"),
+                role: PhotoRole::Before,
+                taken_at: Some(Timestamp(now_ms())),
+                location: None,
+                size: bytes.len() as u64,
+            },
+        },
+    );
+    a.push(case).await.expect("push photo ref");
     let r = put(&a, &wrong, 0, bytes.len(), &bytes).await;
     assert_eq!(r.status().as_u16(), 422);
     let body: gridcase_core::protocol::ApiError = r.json().await.expect("json");

@@ -179,7 +179,7 @@ async fn an_open311_contact_reaches_only_the_citizen_facing_roles() {
         )
         .await;
         assert_eq!(status, 200, "{detail}");
-        assert_eq!(detail["row"]["status"], "dispatched", "{detail}");
+        assert_eq!(detail["row"]["status"], "in_progress", "{detail}");
         assert_absent(
             "case detail",
             detail.to_string().as_bytes(),

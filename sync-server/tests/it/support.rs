@@ -261,11 +261,9 @@ impl Device {
     pub fn push_of(&mut self, case: CaseId) -> DocPush {
         let known = self.server_heads.get(&case).cloned().unwrap_or_default();
         let doc = self.docs.get_mut(&case).expect("case held");
-        let changes = if known.is_empty() {
-            doc.save()
-        } else {
-            doc.save_after(&known)
-        };
+        // What a device sends: the changes after what the server has (all of them for a new
+        // case), never a whole document (the gate accepts change chunks only).
+        let changes = doc.save_after(&known);
         DocPush {
             case_id: case,
             known: wire(&known),
