@@ -140,7 +140,11 @@ async fn a_wrong_hash_is_refused_and_bad_ids_never_reach_the_disk() {
     let wrong = Sha256::digest(b"something else").to_hex();
     // A blob no case in the caller's scope references does not exist for it (issue 11).
     let r = put(&a, &wrong, 0, bytes.len(), &bytes).await;
-    assert_eq!(r.status().as_u16(), 404, "an unreferenced blob is out of scope");
+    assert_eq!(
+        r.status().as_u16(),
+        404,
+        "an unreferenced blob is out of scope"
+    );
     let case = a.report(CELL_A);
     a.push(case).await.expect("push");
     a.append(
