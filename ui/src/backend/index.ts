@@ -38,6 +38,8 @@ export interface Backend {
   syncStatus(): Promise<SyncStatus>;
   syncNow(): Promise<SyncStatus>;
   quarantineDismiss(id: number): Promise<SyncStatus>;
+  /** 重新提交: sends a quarantined edit again (photos kept). */
+  quarantineResend(id: number): Promise<SyncStatus>;
   mapLayers(): Promise<MapLayers>;
   departments(): Promise<Department[]>;
   /** `from`/`to`: inclusive Shanghai days `YYYY-MM-DD`. Resolves to the server's JSON as is. */
