@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn reuse_is_refused() {
         let old = hash_password("Old-pass-2026").expect("hash");
-        let err = check_new_password("u", "Old-pass-2026", &[old.clone()]).unwrap_err();
+        let err = check_new_password("u", "Old-pass-2026", std::slice::from_ref(&old)).unwrap_err();
         assert_eq!(err.code(), ErrorCode::WeakPassword);
         assert!(err.to_api().message.contains("最近 5 次"));
         check_new_password("u", "New-pass-2026", &[old]).expect("a new one");

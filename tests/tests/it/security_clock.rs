@@ -223,7 +223,9 @@ async fn a_report_quarantined_by_an_older_build_is_sent_again_with_its_photo() {
     offline(&h);
     let picture = photo(500, 30_000);
     let before = truth(&h);
-    let case = tablet.report(&cell(1), &[picture.clone()]).expect("report");
+    let case = tablet
+        .report(&cell(1), std::slice::from_ref(&picture))
+        .expect("report");
     let after = truth(&h);
     let at = gridcase_core::model::Timestamp(tablet.local_now());
     let q = tablet

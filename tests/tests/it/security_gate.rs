@@ -310,7 +310,9 @@ async fn a_photo_hash_of_another_device_cannot_be_claimed_or_probed() {
     let mut owner = h.device("tablet-01", "insp01").await.expect("login");
     let bytes = photo(11, 40_000);
     let sha = Sha256::digest(&bytes);
-    owner.report(&cell(1), &[bytes.clone()]).expect("report");
+    owner
+        .report(&cell(1), std::slice::from_ref(&bytes))
+        .expect("report");
     assert!(sync(&mut owner).await.is_clean());
 
     // Another inspector, other cell, names the photo's hash in a new report of its own.
@@ -354,7 +356,9 @@ async fn another_device_cannot_squat_an_upload() {
     let mut owner = h.device("tablet-01", "insp01").await.expect("login");
     let bytes = photo(12, 60_000);
     let sha = Sha256::digest(&bytes);
-    let case_id = owner.report(&cell(1), &[bytes.clone()]).expect("report");
+    let case_id = owner
+        .report(&cell(1), std::slice::from_ref(&bytes))
+        .expect("report");
     // The case reaches the server (data first) without its photo.
     let changes = owner
         .with_store(|s| s.load_case(case_id))
