@@ -33,6 +33,10 @@ pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
     Ok(s.f_bavail.saturating_mul(s.f_frsize))
 }
 
+/// Below this many pages left under the database's page limit (1 MiB at SQLite's default
+/// 4 KiB page) `/v1/health` is degraded: a case document with its events no longer fits.
+pub const LOW_PAGES: u64 = 256;
+
 /// The state `/v1/health` reports on, shared by every request of a deployment.
 #[derive(Debug, Default)]
 pub struct StorageHealth {
@@ -52,11 +56,21 @@ impl StorageHealth {
     }
 
     /// Why storage is degraded, in Chinese for the operator; `None` when it is fine.
-    /// `min_free_bytes` 0 turns the free-space check off.
-    pub fn degraded_reason(&self, data_dir: &Path, min_free_bytes: u64) -> Option<String> {
+    /// `min_free_bytes` 0 turns the free-space check off; `db_pages_left` is what
+    /// [`crate::db::Db::pages_left`] read (`None`: not read), below [`LOW_PAGES`] the database
+    /// is at its page limit even when small writes still fit.
+    pub fn degraded_reason(
+        &self,
+        data_dir: &Path,
+        min_free_bytes: u64,
+        db_pages_left: Option<u64>,
+    ) -> Option<String> {
         let mut reasons = Vec::new();
         if self.last_write_full() {
             reasons.push("最近一次写入因存储空间不足失败".to_owned());
+        }
+        if let Some(left) = db_pages_left.filter(|&n| n < LOW_PAGES) {
+            reasons.push(format!("数据库接近页数上限（剩余 {left} 页）"));
         }
         if min_free_bytes > 0 {
             match free_bytes(data_dir) {
@@ -96,13 +110,19 @@ mod tests {
     fn health_follows_the_last_write_and_the_threshold() {
         let dir = tempfile::tempdir().expect("tempdir");
         let h = StorageHealth::default();
-        assert_eq!(h.degraded_reason(dir.path(), 1), None);
+        assert_eq!(h.degraded_reason(dir.path(), 1, Some(LOW_PAGES)), None);
         assert!(free_bytes(dir.path()).expect("statvfs") > 0);
-        let reason = h.degraded_reason(dir.path(), u64::MAX).expect("below");
+        let reason = h
+            .degraded_reason(dir.path(), u64::MAX, None)
+            .expect("below");
         assert!(reason.contains("低于下限"), "{reason}");
+        let reason = h
+            .degraded_reason(dir.path(), 0, Some(LOW_PAGES - 1))
+            .expect("page limit");
+        assert!(reason.contains("页数上限"), "{reason}");
         h.record_write(true);
-        assert!(h.degraded_reason(dir.path(), 0).is_some());
+        assert!(h.degraded_reason(dir.path(), 0, None).is_some());
         h.record_write(false);
-        assert_eq!(h.degraded_reason(dir.path(), 0), None);
+        assert_eq!(h.degraded_reason(dir.path(), 0, None), None);
     }
 }

@@ -81,15 +81,18 @@ pub fn router(dep: AppState) -> Router {
 }
 
 /// `GET /v1/health`: `ok`, or `degraded: <reason>` (still 200: the server answers, but an
-/// operator must act) when the data directory is short of space or the last write failed for
-/// lack of it.
+/// operator must act) when the data directory is short of space, the database is at its page
+/// limit, or the last write failed for lack of space.
 async fn health(axum::extract::State(dep): axum::extract::State<AppState>) -> String {
     let min_free = dep.config().storage.min_free_bytes;
     let d = dep.clone();
-    let reason =
-        tokio::task::spawn_blocking(move || d.storage().degraded_reason(d.data_dir(), min_free))
-            .await
-            .unwrap_or_else(|e| Some(format!("检查失败：{e}")));
+    let reason = tokio::task::spawn_blocking(move || {
+        let pages_left = d.db().pages_left();
+        d.storage()
+            .degraded_reason(d.data_dir(), min_free, pages_left)
+    })
+    .await
+    .unwrap_or_else(|e| Some(format!("检查失败：{e}")));
     match reason {
         None => "ok".to_owned(),
         Some(r) => format!("degraded: {r}"),

@@ -117,6 +117,28 @@ impl Db {
         result
     }
 
+    /// Pages the database can still grow by before its page limit (`max_page_count` of the
+    /// writer connection, which an operator may set as a quota), counting the pages on its free
+    /// list; `None` while the writer is busy (`/v1/health` does not wait for a write).
+    pub fn pages_left(&self) -> Option<u64> {
+        let conn = match self.writer.try_lock() {
+            Ok(c) => c,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        let pragma = |name: &str| -> Option<u64> {
+            conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, i64>(0))
+                .ok()
+                .map(|v| v.max(0) as u64)
+        };
+        let (max, used, free) = (
+            pragma("max_page_count")?,
+            pragma("page_count")?,
+            pragma("freelist_count")?,
+        );
+        Some(max.saturating_sub(used) + free)
+    }
+
     /// Whether writes are failing for lack of space (read by `/v1/health`).
     pub fn storage(&self) -> &StorageHealth {
         &self.storage
