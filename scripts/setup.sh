@@ -2,8 +2,10 @@
 # Installs what gridcase needs on Debian 12 and builds the web UI: system packages (the C
 # toolchain, and nasm for libjpeg-turbo's x86 SIMD code in the photo pipeline; WebKitGTK and
 # friends for the Tauri app; Xvfb, WebKitWebDriver, ImageMagick and a
-# CJK font for the app's end-to-end suite), Node.js ≥ 20.19 for the UI, the Rust toolchain
-# pinned in rust-toolchain.toml, tauri-driver, then `npm ci && npm run build` in ui/.
+# CJK font for the app's end-to-end suite; Debian's aarch64 cross C compiler, which stands in
+# for the NDK's in the build scripts of the Android compile check), Node.js ≥ 20.19 for the UI,
+# the Rust toolchain pinned in rust-toolchain.toml with the aarch64-linux-android target,
+# tauri-driver, then `npm ci && npm run build` in ui/.
 # Idempotent; safe to run again. Run as root or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +15,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 packages=(build-essential pkg-config ca-certificates curl nasm
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
-  xvfb xauth webkit2gtk-driver imagemagick fonts-wqy-microhei)
+  xvfb xauth webkit2gtk-driver imagemagick fonts-wqy-microhei
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs npm); fi
 need_apt=()
 for pkg in "${packages[@]}"; do
@@ -49,6 +52,15 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 # rust-toolchain.toml pins the version; rustup installs it on first use when it is missing.
 cargo --version
+# The Android target's standard library, for `cargo check --target aarch64-linux-android`
+# (the mobile code must keep compiling although no package can be built here).
+if ! rustup target list --installed | grep -qx aarch64-linux-android; then
+  echo "==> rustup target add aarch64-linux-android"
+  if ! rustup target add aarch64-linux-android; then
+    echo "!! rustup target add aarch64-linux-android was refused: the Android compile check cannot run" >&2
+    exit 1
+  fi
+fi
 
 # tauri-driver (the WebDriver bridge for the app's E2E suite), from crates.io.
 if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then

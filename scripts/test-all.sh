@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up and runs every check and test: formatting, clippy (warnings are errors), the web UI's
-# type check and Vitest suite, the whole workspace's tests, and the app's end-to-end suite in the
+# Sets up and runs every check and test: formatting, clippy (warnings are errors), the app's
+# compile check for Android (aarch64-linux-android, its own target dir), the web UI's type check
+# and Vitest suite, the whole workspace's tests, and the app's end-to-end suite in the
 # real webview under Xvfb (tauri-driver + WebKitWebDriver). Ends with the runners' summaries and
 # one total line over all of them.
 set -euo pipefail
@@ -13,6 +14,10 @@ cargo fmt --all -- --check
 echo "==> cargo clippy --workspace --all-targets -- -D warnings (and the E2E suite's feature)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p gridcase-tests --features e2e --all-targets -- -D warnings
+echo "==> mobile: cargo check -p gridcase-app --target aarch64-linux-android (target/android)"
+# Debian's aarch64 C compiler stands in for the NDK's in build scripts; nothing is linked.
+CC_aarch64_linux_android=aarch64-linux-gnu-gcc AR_aarch64_linux_android=aarch64-linux-gnu-ar \
+  CARGO_TARGET_DIR=target/android cargo check -p gridcase-app --target aarch64-linux-android
 echo "==> binaries: gridcase-server (the SIGKILL suite runs it) and gridcase-app (the E2E suite runs it)"
 cargo build -p gridcase-server --bin gridcase-server
 # tauri/test: the same tauri features as the workspace's test build, so tauri is compiled once.
