@@ -4,14 +4,19 @@
 //! the rest away; for a case store that would lose data silently. This module splits the input
 //! into chunks itself (`magic(4) checksum(4) type(1) uleb128(len) data(len)`) and decodes all of
 //! them before anything is applied, so a truncated or damaged input fails as a whole.
+//! [`split`] and [`change`] are also the first steps of the server's gate
+//! ([`super::incoming::Incoming::decode`]), which accepts fewer chunk types.
 
 use super::error::DocError;
 use automerge::{AutoCommit, Change};
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-const DOCUMENT: u8 = 0;
-const CHANGE: u8 = 1;
-const COMPRESSED_CHANGE: u8 = 2;
+/// Chunk type of a whole document.
+pub(crate) const DOCUMENT: u8 = 0;
+/// Chunk type of an uncompressed change.
+pub(crate) const CHANGE: u8 = 1;
+/// Chunk type of a deflate-compressed change.
+pub(crate) const COMPRESSED_CHANGE: u8 = 2;
 
 /// The decoded content of an input: whole documents (to merge) and loose changes (to apply).
 pub(crate) struct Decoded {
@@ -32,11 +37,12 @@ fn uleb128(bytes: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
-/// Splits `bytes` into `(chunk type, whole chunk bytes)` pairs.
-fn split(mut bytes: &[u8]) -> Result<Vec<(u8, &[u8])>, DocError> {
+/// Splits `bytes` into `(chunk type, whole chunk bytes)` pairs without decoding them; the error
+/// names the chunk ("chunk 3: truncated").
+pub(crate) fn split(mut bytes: &[u8]) -> Result<Vec<(u8, &[u8])>, String> {
     let mut out = Vec::new();
     while !bytes.is_empty() {
-        let offset_err = |what: &str| DocError::corrupt(format!("chunk {}: {what}", out.len()));
+        let offset_err = |what: &str| format!("chunk {}: {what}", out.len());
         if bytes.len() < 9 || bytes[..4] != MAGIC {
             return Err(offset_err("no chunk header (bad magic bytes or truncated)"));
         }
@@ -53,13 +59,26 @@ fn split(mut bytes: &[u8]) -> Result<Vec<(u8, &[u8])>, DocError> {
     Ok(out)
 }
 
+/// Parses one change chunk (compressed or not) and checks its checksum against its hash.
+pub(crate) fn change(chunk: &[u8]) -> Result<Change, String> {
+    let change = Change::try_from(chunk).map_err(|e| e.to_string())?;
+    if change.hash().0[..4] != chunk[4..8] {
+        return Err("bad checksum".to_owned());
+    }
+    Ok(change)
+}
+
 /// Decodes every chunk of `bytes`; fails on the first bad one and applies nothing.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, DocError> {
     let mut decoded = Decoded {
         documents: Vec::new(),
         changes: Vec::new(),
     };
-    for (i, (chunk_type, chunk)) in split(bytes)?.into_iter().enumerate() {
+    for (i, (chunk_type, chunk)) in split(bytes)
+        .map_err(DocError::corrupt)?
+        .into_iter()
+        .enumerate()
+    {
         match chunk_type {
             DOCUMENT => {
                 let doc = AutoCommit::load(chunk)
@@ -67,11 +86,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, DocError> {
                 decoded.documents.push(doc);
             }
             CHANGE | COMPRESSED_CHANGE => {
-                let change = Change::try_from(chunk)
-                    .map_err(|e| DocError::corrupt(format!("chunk {i}: {e}")))?;
-                if change.hash().0[..4] != chunk[4..8] {
-                    return Err(DocError::corrupt(format!("chunk {i}: bad checksum")));
-                }
+                let change =
+                    change(chunk).map_err(|e| DocError::corrupt(format!("chunk {i}: {e}")))?;
                 decoded.changes.push(change);
             }
             other => {

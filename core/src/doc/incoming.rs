@@ -23,6 +23,7 @@
 //! to a document until every check has passed.
 
 use super::CaseDoc;
+use super::chunks;
 use super::error::DocError;
 use super::header::{read_header, root_map};
 use super::layout::*;
@@ -30,9 +31,6 @@ use automerge::legacy::{Key, ObjectId, OpId, OpType};
 use automerge::{AutoCommit, Change, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue};
 use std::collections::HashMap;
 use thiserror::Error;
-
-const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-const CHANGE: u8 = 1;
 
 /// Largest JSON payload of one event, in bytes: a bound on the bytes stored, well above what
 /// the payload limits allow (a report's description of 4,000 Chinese characters is 12 KB), so
@@ -114,6 +112,15 @@ pub struct Incoming {
     ops: usize,
 }
 
+impl std::fmt::Debug for Incoming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Incoming")
+            .field("changes", &self.changes.len())
+            .field("ops", &self.ops)
+            .finish()
+    }
+}
+
 /// A map entry a push creates under `events` or `photos`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreatedEntry {
@@ -138,47 +145,28 @@ fn expand(change: &Change) -> Option<automerge::ExpandedChange> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| change.decode())).ok()
 }
 
-/// Reads an unsigned LEB128 number; `None` when it runs off the end or past 64 bits.
-fn uleb128(bytes: &[u8]) -> Option<(u64, usize)> {
-    let mut value = 0u64;
-    for (i, b) in bytes.iter().enumerate().take(10) {
-        value |= u64::from(b & 0x7f).checked_shl(7 * i as u32)?;
-        if b & 0x80 == 0 {
-            return Some((value, i + 1));
-        }
-    }
-    None
-}
-
 impl Incoming {
     /// Decodes `bytes` (concatenated change chunks) under `limits`; see the module docs.
-    pub fn decode(mut bytes: &[u8], limits: IncomingLimits) -> Result<Incoming, IncomingError> {
+    pub fn decode(bytes: &[u8], limits: IncomingLimits) -> Result<Incoming, IncomingError> {
         let mut changes = Vec::new();
         let mut ops = 0usize;
-        while !bytes.is_empty() {
-            let i = changes.len();
+        for (i, (chunk_type, chunk)) in chunks::split(bytes)
+            .map_err(IncomingError::Corrupt)?
+            .into_iter()
+            .enumerate()
+        {
             let corrupt = |what: &str| IncomingError::Corrupt(format!("chunk {i}: {what}"));
-            if bytes.len() < 9 || bytes[..4] != MAGIC {
-                return Err(corrupt("no chunk header (bad magic bytes or truncated)"));
-            }
-            match bytes[8] {
-                CHANGE => {}
-                0 => return Err(corrupt("whole documents are not accepted; send changes")),
-                2 => return Err(corrupt("compressed changes are not accepted")),
+            match chunk_type {
+                chunks::CHANGE => {}
+                chunks::DOCUMENT => {
+                    return Err(corrupt("whole documents are not accepted; send changes"));
+                }
+                chunks::COMPRESSED_CHANGE => {
+                    return Err(corrupt("compressed changes are not accepted"));
+                }
                 other => return Err(corrupt(&format!("chunk type {other} is not accepted"))),
             }
-            let (len, len_size) = uleb128(&bytes[9..]).ok_or_else(|| corrupt("bad length"))?;
-            let total = usize::try_from(len)
-                .ok()
-                .and_then(|l| l.checked_add(9 + len_size))
-                .filter(|t| *t <= bytes.len())
-                .ok_or_else(|| corrupt("truncated"))?;
-            let chunk = &bytes[..total];
-            bytes = &bytes[total..];
-            let change = Change::try_from(chunk).map_err(|e| corrupt(&e.to_string()))?;
-            if change.hash().0[..4] != chunk[4..8] {
-                return Err(corrupt("bad checksum"));
-            }
+            let change = chunks::change(chunk).map_err(|e| corrupt(&e))?;
             if change.len() > limits.max_ops_per_change {
                 return Err(IncomingError::TooLarge(format!(
                     "一个变更含 {} 个操作，上限 {}",
@@ -495,5 +483,74 @@ impl CaseDoc {
                 "the saved document loads back with other heads",
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+
+    /// A document with one change in it, and that change's chunk as `save_after` writes it.
+    fn one_change() -> (AutoCommit, Vec<u8>) {
+        let mut doc = AutoCommit::new();
+        doc.put(automerge::ROOT, "k", "v").expect("put");
+        let chunk = doc.save_after(&[]);
+        (doc, chunk)
+    }
+
+    #[test]
+    fn uncompressed_changes_decode_and_count_their_operations() {
+        let (_, chunk) = one_change();
+        let incoming = Incoming::decode(&chunk, IncomingLimits::default()).expect("decode");
+        assert_eq!((incoming.len(), incoming.ops()), (1, 1));
+        let empty = Incoming::decode(&[], IncomingLimits::default()).expect("empty");
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn documents_compressed_changes_and_garbage_are_refused_before_decoding() {
+        let (mut doc, chunk) = one_change();
+        let whole = doc.save();
+        let err = Incoming::decode(&whole, IncomingLimits::default()).expect_err("document");
+        assert!(err.to_string().contains("whole documents"), "{err}");
+        let mut compressed = chunk.clone();
+        compressed[8] = chunks::COMPRESSED_CHANGE;
+        let err = Incoming::decode(&compressed, IncomingLimits::default()).expect_err("deflate");
+        assert!(err.to_string().contains("compressed"), "{err}");
+        let mut truncated = chunk.clone();
+        truncated.pop();
+        let err = Incoming::decode(&truncated, IncomingLimits::default()).expect_err("short");
+        assert_eq!(err.code(), "bad_message");
+        let mut flipped = chunk;
+        flipped[5] ^= 0xff;
+        let err = Incoming::decode(&flipped, IncomingLimits::default()).expect_err("checksum");
+        assert!(err.to_string().contains("chunk 0"), "{err}");
+    }
+
+    #[test]
+    fn operation_limits_are_enforced_per_change_and_in_all() {
+        let (_, chunk) = one_change();
+        let mut two = chunk.clone();
+        two.extend(&chunk);
+        let tight = IncomingLimits {
+            max_ops_per_change: 1,
+            max_ops: 1,
+        };
+        assert!(Incoming::decode(&chunk, tight).is_ok());
+        assert_eq!(
+            Incoming::decode(&two, tight).expect_err("total").code(),
+            "too_large"
+        );
+        let none = IncomingLimits {
+            max_ops_per_change: 0,
+            max_ops: 10,
+        };
+        assert_eq!(
+            Incoming::decode(&chunk, none)
+                .expect_err("per change")
+                .code(),
+            "too_large"
+        );
     }
 }

@@ -23,6 +23,16 @@ async fn sync(device: &mut Device) -> gridcase_core::sync::RoundSummary {
 
 /// `POST /v1/sync` of one document's raw changes as `device`; the document's outcome code.
 async fn push_raw(h: &Harness, device: &Device, case_id: CaseId, changes: Vec<u8>) -> String {
+    push_raw_answer(h, device, case_id, changes).await.0
+}
+
+/// [`push_raw`], with the refusal's message (`("accepted", "")` when accepted).
+async fn push_raw_answer(
+    h: &Harness,
+    device: &Device,
+    case_id: CaseId,
+    changes: Vec<u8>,
+) -> (String, String) {
     let request = SyncRequest {
         docs: vec![DocPush {
             case_id,
@@ -45,10 +55,10 @@ async fn push_raw(h: &Harness, device: &Device, case_id: CaseId, changes: Vec<u8
     let bytes = response.bytes().await.expect("body");
     let response: SyncResponse = ciborium::from_reader(bytes.as_ref()).expect("cbor");
     match &response.docs[0].outcome {
-        DocOutcome::Accepted => "accepted".to_owned(),
+        DocOutcome::Accepted => ("accepted".to_owned(), String::new()),
         DocOutcome::Rejected { code, message } => {
             eprintln!("{code}: {message}");
-            code.clone()
+            (code.clone(), message.clone())
         }
     }
 }
@@ -397,34 +407,13 @@ async fn an_over_long_description_is_refused_with_the_limit() {
     let h = Harness::start(1).await.expect("harness");
     let mut attacker = h.device("tablet-01", "insp01").await.expect("login");
     let (case_id, _, changes) = new_case(&mut attacker, &"a".repeat(60_000));
-    let request = SyncRequest {
-        docs: vec![DocPush {
-            case_id,
-            known: vec![],
-            have: vec![],
-            changes,
-        }],
-    };
-    let mut body = Vec::new();
-    ciborium::into_writer(&request, &mut body).expect("cbor");
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/sync", h.server.url()))
-        .bearer_auth(&attacker.client.session().token)
-        .header("content-type", "application/cbor")
-        .body(body)
-        .send()
-        .await
-        .expect("send");
-    let bytes = response.bytes().await.expect("body");
-    let response: SyncResponse = ciborium::from_reader(bytes.as_ref()).expect("cbor");
-    match &response.docs[0].outcome {
-        DocOutcome::Rejected { code, message } => {
-            assert_eq!(code, "invalid_payload");
-            assert!(message.contains("4000"), "{message}");
-            assert!(message.contains("description"), "{message}");
-        }
-        DocOutcome::Accepted => panic!("a 60,000-character description was accepted"),
-    }
+    let (code, message) = push_raw_answer(&h, &attacker, case_id, changes).await;
+    assert_eq!(
+        code, "invalid_payload",
+        "a 60,000-character description: {message}"
+    );
+    assert!(message.contains("4000"), "{message}");
+    assert!(message.contains("description"), "{message}");
 }
 
 #[test]
