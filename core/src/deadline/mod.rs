@@ -6,9 +6,12 @@
 //! - a stage clock starts when the case enters the status that runs it and stops when it
 //!   leaves; re-entering starts a new clock;
 //! - the handling clock starts at dispatch and runs over every `InProgress` stay of the round;
-//!   its limit is the dispatch's limit or the category's for the urgency, plus approved
-//!   extensions of the round; parked time does not count (the deadline moves by the parked
-//!   stretch, measured on the same kind of time as the limit);
+//!   its limit is the dispatch's limit or the category's for the urgency, plus the approved
+//!   extensions requested during that run (so an extension stays with the department and round
+//!   that asked: after a send-back or reopen the next run starts without it) and before its
+//!   deadline (a late request is listed in `late_extensions` and moves nothing); parked time
+//!   does not count (the deadline moves by the parked stretch, measured on the same kind of
+//!   time as the limit);
 //! - after a failed check a new round starts, with the full limit or the remainder
 //!   ([`ReworkTiming`]);
 //! - acts are timed by the fold's act time (device HLC bounded by the server's receipt), so a
@@ -22,7 +25,7 @@ mod tests;
 pub use policy::{Clock, DeadlinePolicy, ReworkTiming, UrgencyLimits};
 
 use crate::calendar::WorkCalendar;
-use crate::model::{TimeLimit, Timestamp};
+use crate::model::{EventId, TimeLimit, Timestamp};
 use crate::workflow::{CaseState, Status};
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +74,10 @@ pub struct ClockReading {
     pub used: f64,
     /// Light at the end, or now.
     pub light: Light,
+    /// Approved extensions of this run requested after its deadline had passed: recorded,
+    /// but they move no deadline (a late request never turns a late case on-time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late_extensions: Vec<EventId>,
 }
 
 impl ClockReading {
@@ -93,6 +100,7 @@ impl ClockReading {
             deadline,
             used,
             light,
+            late_extensions: Vec::new(),
         }
     }
 
@@ -236,13 +244,38 @@ fn handling_round(
         (Some(b), _, _) => ctx.calendar.add_limit(started_at, b),
         (None, _, _) => None,
     };
-    for ext in state.granted_in_round(round) {
-        deadline = deadline.and_then(|d| ctx.calendar.add_limit(d, ext));
-    }
-    for (from, to) in &parked {
-        if deadline.is_some_and(|d| *from < d) {
-            let stopped = clock_ms(ctx, *from, *to, working);
-            deadline = deadline.and_then(|d| add_clock_ms(ctx, d, stopped, working));
+    // Extensions granted for this run (requested during it: an extension belongs to the
+    // department and round that asked, never to the next department after a send-back or
+    // reopen), and parked stretches, in time order. An extension requested after the deadline
+    // then in force is late: recorded, but it moves nothing.
+    let granted: Vec<(Timestamp, EventId, TimeLimit)> = state
+        .extensions
+        .iter()
+        .filter(|e| e.round == round && e.requested_at >= first.entered_at)
+        .filter(|e| ended_at.is_none_or(|t| e.requested_at <= t))
+        .filter_map(|e| e.granted.map(|g| (e.requested_at, e.requested_by, g)))
+        .collect();
+    let mut steps: Vec<(Timestamp, Step)> = parked
+        .iter()
+        .map(|&(from, to)| (from, Step::Park(to)))
+        .chain(granted.iter().map(|&(t, id, g)| (t, Step::Extend(id, g))))
+        .collect();
+    steps.sort_by_key(|(t, _)| *t);
+    let mut counted = Vec::new();
+    let mut late_extensions = Vec::new();
+    for (t, step) in steps {
+        let Some(d) = deadline else { break };
+        match step {
+            Step::Park(to) if t < d => {
+                let stopped = clock_ms(ctx, t, to, working);
+                deadline = add_clock_ms(ctx, d, stopped, working);
+            }
+            Step::Park(_) => {}
+            Step::Extend(_, g) if t <= d => {
+                deadline = ctx.calendar.add_limit(d, g);
+                counted.push(g);
+            }
+            Step::Extend(id, _) => late_extensions.push(id),
         }
     }
     let remainder = match (deadline, ended_at) {
@@ -251,8 +284,8 @@ fn handling_round(
         }
         _ => None,
     };
-    let limit = base.map(|b| with_extensions(b, &state.granted_in_round(round)));
-    let run = ClockReading::new(
+    let limit = base.map(|b| with_extensions(b, &counted));
+    let mut run = ClockReading::new(
         Clock::Handling,
         round,
         started_at,
@@ -260,9 +293,18 @@ fn handling_round(
         limit,
         deadline,
     );
+    run.late_extensions = late_extensions;
     let reading = measured(run, &parked, ctx, working);
     // Skip the visits of this round; the next visit (if any) is where the round ended.
     (reading, end + 1, remainder)
+}
+
+/// What happens on a handling run's timeline besides the clock running.
+enum Step {
+    /// A parked stretch starts (its end).
+    Park(Timestamp),
+    /// An approved extension was requested (request event, time granted).
+    Extend(EventId, TimeLimit),
 }
 
 fn parked_ms_after(

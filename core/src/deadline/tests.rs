@@ -345,3 +345,98 @@ fn bad_policy_files_name_the_line_and_field() {
         DeadlinePolicy::parse_toml("p.toml", "rework = \"full\"\nstages = 3\n").expect_err("type");
     assert_eq!(e.line, 2);
 }
+
+/// Issue 12, C1: department A's approved extension does not follow the case to department B
+/// after a send-back (same rework round).
+#[test]
+fn an_extension_stays_with_the_department_that_asked() {
+    let mut c = Case::dispatched_at(at(2, 10, 0), None);
+    c.add(
+        at(2, 11, 0),
+        Role::Department,
+        K::RequestExtension {
+            requested: hours(1),
+            reason: "配件".into(),
+        },
+    )
+    .add(
+        at(2, 11, 10),
+        Role::Dispatcher,
+        K::ApproveExtension { granted: hours(1) },
+    )
+    .add(
+        at(2, 11, 20),
+        Role::Department,
+        K::RequestSendback {
+            reason: "非本部门职责".into(),
+        },
+    )
+    .add(at(2, 11, 30), Role::Dispatcher, K::ApproveSendback)
+    .add(
+        at(2, 14, 30),
+        Role::Dispatcher,
+        K::Dispatch {
+            department: DepartmentId::from_parts(3, [2; 10]),
+            limit: None,
+        },
+    );
+    let d = c.clocks(at(2, 15, 0), Some(hours(4)), &policy());
+    let handling: Vec<&ClockReading> = d
+        .clocks
+        .iter()
+        .filter(|c| c.clock == Clock::Handling)
+        .collect();
+    assert_eq!(handling.len(), 2, "{:?}", d.clocks);
+    // A: 10:00 + 4 h = 16:30, + its 1 h extension = 17:30 (it left at 11:30).
+    assert_eq!(handling[0].deadline, Some(at(2, 17, 30)));
+    assert_eq!(handling[0].limit, Some(hours(5)));
+    // B: 14:30 + 4 h = 18:00 (3.5 h) + 0.5 h on Tuesday = 09:00; no extension of A's.
+    assert_eq!(handling[1].deadline, Some(at(3, 9, 0)));
+    assert_eq!(handling[1].limit, Some(hours(4)));
+}
+
+/// Issue 12, C7: an extension requested after the deadline is recorded as late and never
+/// turns the late case on-time; one requested in time and approved after it still counts.
+#[test]
+fn an_extension_requested_after_the_deadline_moves_nothing() {
+    let late = |request: Timestamp, approve: Timestamp| {
+        let mut c = Case::dispatched_at(at(2, 10, 0), None);
+        c.add(
+            request,
+            Role::Department,
+            K::RequestExtension {
+                requested: hours(2),
+                reason: "晚了".into(),
+            },
+        )
+        .add(
+            approve,
+            Role::Dispatcher,
+            K::ApproveExtension { granted: hours(2) },
+        )
+        .add(
+            at(2, 17, 40),
+            Role::Department,
+            K::Feedback {
+                result: "已处置".into(),
+                photos: vec![],
+            },
+        );
+        let d = c.clocks(at(2, 18, 0), Some(hours(4)), &policy());
+        d.clocks
+            .into_iter()
+            .find(|c| c.clock == Clock::Handling)
+            .expect("handling")
+    };
+    // Deadline 16:30; asked at 17:00: stays 16:30, the fix at 17:40 is late.
+    let asked_late = late(at(2, 17, 0), at(2, 17, 10));
+    assert_eq!(asked_late.deadline, Some(at(2, 16, 30)));
+    assert_eq!(asked_late.limit, Some(hours(4)));
+    assert_eq!(asked_late.on_time(), Some(false));
+    assert_eq!(asked_late.late_extensions.len(), 1);
+    // Asked at 16:00, approved at 16:40 (after the deadline): 16:30 + 2 h = Tuesday 09:00.
+    let asked_in_time = late(at(2, 16, 0), at(2, 16, 40));
+    assert_eq!(asked_in_time.deadline, Some(at(3, 9, 0)));
+    assert_eq!(asked_in_time.on_time(), Some(true));
+    assert!(asked_in_time.late_extensions.is_empty());
+}

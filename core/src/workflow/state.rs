@@ -257,15 +257,6 @@ impl CaseState {
         self.visits.last()
     }
 
-    /// Time granted by approved extensions in handling round `round`.
-    pub fn granted_in_round(&self, round: u32) -> Vec<TimeLimit> {
-        self.extensions
-            .iter()
-            .filter(|e| e.round == round)
-            .filter_map(|e| e.granted)
-            .collect()
-    }
-
     /// The highest escalation level so far (0 = none).
     pub fn escalation_level(&self) -> u8 {
         self.escalations.iter().map(|e| e.level).max().unwrap_or(0)

@@ -340,7 +340,7 @@ fn extension_request_approve_and_deny() {
     let one_day = TimeLimit::new(1, LimitUnit::WorkingDays);
     s.push(disp, K::ApproveExtension { granted: one_day });
     let st = s.state();
-    assert_eq!(st.granted_in_round(0), vec![one_day]);
+    assert_eq!(st.extensions[0].granted, Some(one_day));
     assert!(st.pending_extension().is_none());
     s.push(
         disp,
