@@ -3,8 +3,9 @@
 //!
 //! An assignment runs from its dispatch to the next dispatch, approved send-back or reopen.
 //! Not charged to the department (left out of 应处置数): an assignment it sent back with
-//! approval (the dispatch was wrong), a case voided by the period end, and a case parked (挂账)
-//! at the period end in this assignment. 处置 = the department's latest handling round ended
+//! approval (the dispatch was wrong), a case voided by the period end, a case parked (挂账)
+//! at the period end in this assignment, and an assignment still handling at the period end
+//! inside its limit (not yet due: 应处置 = fed back by the period end, or its limit ran out). 处置 = the department's latest handling round ended
 //! with its feedback; 按期 = no handling round of the assignment late; 返工 = a failed check
 //! in the assignment; 超期待处置 = still handling at the period end with the clock overdue;
 //! 延期 = an extension approved in the assignment. A row for every department of the tenant.
@@ -76,6 +77,11 @@ fn assignment_counts(idx: &CaseIndex<'_>, start: usize) -> Option<Counts> {
     let handled = idx
         .exit(last)
         .is_some_and(|e| matches!(e.kind, EventKind::Feedback { .. }));
+    let overdue_pending = idx.open_and_overdue(last);
+    if !handled && last.exited_at.is_none() && !overdue_pending && idx.reading(last).is_some() {
+        // Still handling inside its limit at the period end: not yet due (issue 12, C2).
+        return None;
+    }
     let ontime = handled && handling.iter().all(|v| idx.ended_on_time(v));
     let rework = span.iter().any(|v| {
         v.status == Status::AwaitingCheck
@@ -92,7 +98,7 @@ fn assignment_counts(idx: &CaseIndex<'_>, start: usize) -> Option<Counts> {
         handled: u64::from(handled),
         ontime: u64::from(ontime),
         rework: u64::from(rework),
-        overdue_pending: u64::from(idx.open_and_overdue(last)),
+        overdue_pending: u64::from(overdue_pending),
         extended: u64::from(extended),
     })
 }

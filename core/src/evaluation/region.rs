@@ -2,7 +2,10 @@
 //! period, as they stand at its end.
 //!
 //! 立案数 excludes cases parked (挂账) at the period end (the source's "立案数 − 挂账数"); 应结案数
-//! also excludes voided cases; 按期结案 means closed with no handling round late. A row exists
+//! also excludes voided cases and cases not yet due: still open at the period end with their
+//! running clock inside its limit and no handling limit run out (issue 12, C2: a case filed on
+//! the 30th does not drag its month's rates down); 按期结案 means closed with no handling round
+//! late. A row exists
 //! for every region with a case reported, filed or self-handled in the period (the tenant row
 //! always), and 立案数分值 compares the rows of the table with each other.
 
@@ -20,6 +23,7 @@ struct Counts {
     filed: u64,
     parked: u64,
     voided: u64,
+    not_yet_due: u64,
     public_verified: u64,
     closed: u64,
     ontime_closed: u64,
@@ -55,6 +59,7 @@ fn case_counts(idx: &CaseIndex<'_>, period: Period) -> Counts {
         _ => {
             let public = s.report.as_ref().is_some_and(|r| is_public(r.source));
             c.public_verified = u64::from(public && s.verification == Some(true));
+            c.not_yet_due = u64::from(s.status != Status::Closed && not_yet_due(idx, period));
             if s.status == Status::Closed {
                 c.closed = 1;
                 let late = idx
@@ -70,12 +75,29 @@ fn case_counts(idx: &CaseIndex<'_>, period: Period) -> Counts {
     c
 }
 
+/// Whether an open case filed in the period is still inside its limits at the period end: its
+/// running clock has a deadline after the end and no handling limit has run out before it. A
+/// case with no limit known, or with any handling run past its deadline, is due.
+fn not_yet_due(idx: &CaseIndex<'_>, period: Period) -> bool {
+    let clocks = &idx.case.deadlines;
+    let running_in_time = clocks
+        .current()
+        .and_then(|c| c.deadline)
+        .is_some_and(|d| d >= period.to);
+    let handling_ran_out = clocks
+        .clocks
+        .iter()
+        .any(|r| r.clock == Clock::Handling && r.deadline.is_some_and(|d| d < period.to));
+    running_in_time && !handling_ran_out
+}
+
 impl Counts {
     fn add(&mut self, o: Counts) {
         self.reported += o.reported;
         self.filed += o.filed;
         self.parked += o.parked;
         self.voided += o.voided;
+        self.not_yet_due += o.not_yet_due;
         self.public_verified += o.public_verified;
         self.closed += o.closed;
         self.ontime_closed += o.ontime_closed;
@@ -88,7 +110,7 @@ impl Counts {
 
     fn figures(&self, filed_score: f64) -> Vec<Figure> {
         let effective = self.filed - self.parked;
-        let due = effective - self.voided;
+        let due = effective - self.voided - self.not_yet_due;
         vec![
             Figure::count("reported", "上报数", self.reported),
             Figure::count("filed", "立案数", self.filed),

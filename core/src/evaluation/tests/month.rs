@@ -24,7 +24,7 @@
 //! | 19 | c4 | late check request (O1), late check (I2), late close (L1) | closed | r f on time | D2 on time | |
 //! | 20 | c3 | P1 → D1, sent back (P2 approves), P2 → D2 | closed | r f on time | D1 left out, D2 on time | P1 inaccurate |
 //! | 21 | c1 | dispatched Mar 31, overdue at the end (April events ignored) | in progress | r f not closed | D1 overdue pending | |
-//! | 22 | c2 | dispatched Mar 31 17:15, due Apr 1 09:45 | in progress | r f not closed | D2 pending, not overdue | |
+//! | 22 | c2 | dispatched Mar 31 17:15, due Apr 1 09:45 | in progress | r f not yet due | D2 not yet due | |
 //! | 23 | c4 | reported/filed/dispatched Feb 27, closed Mar 2 | closed | — | — | O2 check request, I2 check, L2 close |
 //! | 24 | c1 | patrol report rejected | rejected | r | — | I1 report not valid |
 //! | 25 | c2 | urgent, fast dispatch by L1 | closed | r f on time | D1 on time | L1 filed on time |
@@ -98,7 +98,7 @@ fn check(table: &Table, id: &str, expected: &[(&str, X)], score: Option<f64>, gr
 
 /// Region rows: reported, filed, parked, voided, effective filed (filed − parked), filed
 /// score, public verified, report rate (public verified / effective), due to close (effective
-/// − voided), closed, closed on time, close rate, on-time close rate, self-handled.
+/// − voided − still open inside their limits at the end, issue 12 C2), closed, closed on time, close rate, on-time close rate, self-handled.
 #[allow(clippy::too_many_arguments)]
 fn region(
     rep: u64,
@@ -110,9 +110,10 @@ fn region(
     closed: u64,
     ontime: u64,
     selfh: u64,
+    not_yet_due: u64,
 ) -> Vec<(&'static str, X)> {
     let eff = filed - parked;
-    let due = eff - voided;
+    let due = eff - voided - not_yet_due;
     vec![
         ("reported", C(rep)),
         ("filed", C(filed)),
@@ -137,8 +138,9 @@ fn cells() {
     assert_eq!(t.rows.len(), 4);
     // c1: cases 1 2 7 11 15 17 21 24 28 reported (9); filed all but 15 and 24 (7); 11 parked;
     // effective 6 = due; closed 1 2 7 17 28 (5), on time 1 2 7 17 (4; 28's round 1 late).
-    // c2: 3 4 9 12 18 22 25 29 all reported and filed (8); voided 12 29; due 6; closed
-    // 3 4 9 18 25 (5), on time 4 (18 late).
+    // c2: 3 4 9 12 18 22 25 29 all reported and filed (8); voided 12 29; 22 is still handling
+    // inside its limit (due Apr 1 09:45), so not yet due; due 5; closed 3 4 9 18 25 (5), on
+    // time 4 (18 late). (c1's 21 is open too, but overdue: due.)
     // c3: 5 8 13 16 20 26 30 reported (7); filed all but 13 (6); 16 public verified; closed 6,
     // on time 5 (30 late); 13 self-handled.
     // c4: 6 10 14 19 27 reported (5; 23 is February's); filed 6 10 14 19 (4); 14 public
@@ -148,34 +150,34 @@ fn cells() {
     // Scores (10 % × (100 − 100·report rate) + 20 % × filed score + 30 % × 100·close rate
     // + 40 % × 100·on-time rate):
     // c1: 10 + 10 + 0.3·500/6 + 0.4·400/6 = 10 + 10 + 25 + 26.667 = 71.667 → C
-    // c2: 10 + 0 + 25 + 26.667 = 61.667 → C
+    // c2: 10 + 0 + 0.3·500/5 + 0.4·400/5 = 10 + 0 + 30 + 32 = 72 → C
     // c3: 0.1·500/6 + 10 + 30 + 0.4·500/6 = 8.333 + 10 + 30 + 33.333 = 81.667 → B
     // c4: 7.5 + 20 + 30 + 40 = 97.5 → A
     check(
         &t,
         C1,
-        &region(9, 7, 1, 0, 50.0, 0, 5, 4, 0),
+        &region(9, 7, 1, 0, 50.0, 0, 5, 4, 0, 0),
         Some(10.0 + 10.0 + 25.0 + 40.0 * 4.0 / 6.0),
         Some("C"),
     );
     check(
         &t,
         C2,
-        &region(8, 8, 0, 2, 0.0, 0, 5, 4, 0),
-        Some(10.0 + 0.0 + 25.0 + 40.0 * 4.0 / 6.0),
+        &region(8, 8, 0, 2, 0.0, 0, 5, 4, 0, 1),
+        Some(10.0 + 0.0 + 30.0 + 32.0),
         Some("C"),
     );
     check(
         &t,
         C3,
-        &region(7, 6, 0, 0, 50.0, 1, 6, 5, 1),
+        &region(7, 6, 0, 0, 50.0, 1, 6, 5, 1, 0),
         Some(10.0 * 5.0 / 6.0 + 10.0 + 30.0 + 40.0 * 5.0 / 6.0),
         Some("B"),
     );
     check(
         &t,
         C4,
-        &region(5, 4, 0, 0, 100.0, 1, 4, 4, 0),
+        &region(5, 4, 0, 0, 100.0, 1, 4, 4, 0, 0),
         Some(7.5 + 20.0 + 30.0 + 40.0),
         Some("A"),
     );
@@ -186,29 +188,29 @@ fn cells() {
 fn communities() {
     let t = table(Level::Community);
     assert_eq!(t.rows.len(), 3);
-    // 甲社区 = c1 + c2: reported 17, filed 15, parked 1, voided 2, effective 14, due 12,
-    // closed 10, on time 8. 乙社区 = c3 (effective 6), 丙社区 = c4 (effective 4).
+    // 甲社区 = c1 + c2: reported 17, filed 15, parked 1, voided 2, effective 14, not yet due 1
+    // (22), due 11, closed 10, on time 8. 乙社区 = c3 (effective 6), 丙社区 = c4 (effective 4).
     // Filed score (effective 14, 6, 4): 甲 0, 乙 100·(14−6)/10 = 80, 丙 100.
-    // 甲: 10 + 0 + 0.3·1000/12 + 0.4·800/12 = 10 + 25 + 26.667 = 61.667 → C
+    // 甲: 10 + 0 + 0.3·1000/11 + 0.4·800/11 = 10 + 27.273 + 29.091 = 66.364 → C
     // 乙: 8.333 + 16 + 30 + 33.333 = 87.667 → B; 丙: 97.5 → A
     check(
         &t,
         "620102001001",
-        &region(17, 15, 1, 2, 0.0, 0, 10, 8, 0),
-        Some(10.0 + 0.0 + 25.0 + 40.0 * 8.0 / 12.0),
+        &region(17, 15, 1, 2, 0.0, 0, 10, 8, 0, 1),
+        Some(10.0 + 0.0 + 30.0 * 10.0 / 11.0 + 40.0 * 8.0 / 11.0),
         Some("C"),
     );
     check(
         &t,
         "620102001002",
-        &region(7, 6, 0, 0, 80.0, 1, 6, 5, 1),
+        &region(7, 6, 0, 0, 80.0, 1, 6, 5, 1, 0),
         Some(10.0 * 5.0 / 6.0 + 16.0 + 30.0 + 40.0 * 5.0 / 6.0),
         Some("B"),
     );
     check(
         &t,
         "620102002003",
-        &region(5, 4, 0, 0, 100.0, 1, 4, 4, 0),
+        &region(5, 4, 0, 0, 100.0, 1, 4, 4, 0, 0),
         Some(97.5),
         Some("A"),
     );
@@ -223,20 +225,20 @@ fn streets_and_tenant() {
     let t = table(Level::Street);
     assert_eq!(t.rows.len(), 2);
     // 东街道 = c1 + c2 + c3: reported 24, filed 21, parked 1, voided 2, effective 20, public
-    // verified 1, due 18, closed 16, on time 13, self-handled 1. 西街道 = c4.
+    // verified 1, not yet due 1 (22), due 17, closed 16, on time 13, self-handled 1. 西街道 = c4.
     // Filed score (20, 4): 东 0, 西 100.
-    // 东: 0.1·(100 − 100/20) + 0 + 0.3·1600/18 + 0.4·1300/18 = 9.5 + 26.667 + 28.889 = 65.056 → C
+    // 东: 0.1·(100 − 100/20) + 0 + 0.3·1600/17 + 0.4·1300/17 = 9.5 + 28.235 + 30.588 = 68.324 → C
     check(
         &t,
         "620102001",
-        &region(24, 21, 1, 2, 0.0, 1, 16, 13, 1),
-        Some(9.5 + 0.3 * 1600.0 / 18.0 + 0.4 * 1300.0 / 18.0),
+        &region(24, 21, 1, 2, 0.0, 1, 16, 13, 1, 1),
+        Some(9.5 + 0.3 * 1600.0 / 17.0 + 0.4 * 1300.0 / 17.0),
         Some("C"),
     );
     check(
         &t,
         "620102002",
-        &region(5, 4, 0, 0, 100.0, 1, 4, 4, 0),
+        &region(5, 4, 0, 0, 100.0, 1, 4, 4, 0, 0),
         Some(97.5),
         Some("A"),
     );
@@ -245,15 +247,16 @@ fn streets_and_tenant() {
     let t = table(Level::Tenant);
     assert_eq!(t.rows.len(), 1);
     // The tenant: reported 29, filed 25, parked 1, voided 2, effective 24, public verified 2,
-    // due 22, closed 20, on time 17, self-handled 1; filed score 100 (no peers).
-    // 0.1·(100 − 200/24) + 20 + 0.3·2000/22 + 0.4·1700/22 = 9.1667 + 20 + 27.2727 + 30.9091
-    // = 87.3485 → B
+    // not yet due 1 (22), due 21, closed 20, on time 17, self-handled 1; filed score 100 (no
+    // peers).
+    // 0.1·(100 − 200/24) + 20 + 0.3·2000/21 + 0.4·1700/21 = 9.1667 + 20 + 28.5714 + 32.3810
+    // = 90.1190 → A
     check(
         &t,
         "620102",
-        &region(29, 25, 1, 2, 100.0, 2, 20, 17, 1),
-        Some(0.1 * (100.0 - 200.0 / 24.0) + 20.0 + 0.3 * 2000.0 / 22.0 + 0.4 * 1700.0 / 22.0),
-        Some("B"),
+        &region(29, 25, 1, 2, 100.0, 2, 20, 17, 1, 1),
+        Some(0.1 * (100.0 - 200.0 / 24.0) + 20.0 + 0.3 * 2000.0 / 21.0 + 0.4 * 1700.0 / 21.0),
+        Some("A"),
     );
 }
 
@@ -287,15 +290,16 @@ fn departments() {
         Some(86.0),
         Some("B"),
     );
-    // D2 环卫局: 2 5 6 8 10 14 16 19 20 22 26 30 (12; 29 voided is left out); handled all
-    // but 22 (11); on time 10 (30 late); rework 8; nothing overdue (22 is due Apr 1); no
-    // extension (30's was denied).
-    // 0.3·1100/12 + 0.2·1000/12 + 0.2·(100 − 100/12) + 20 + 10 = 27.5 + 16.667 + 18.333 + 30 = 92.5 → A
+    // D2 环卫局: 2 5 6 8 10 14 16 19 20 26 30 (11; 29 voided is left out, and 22, still
+    // handling inside its limit, due Apr 1 09:45, is not yet due: issue 12, C2); handled all
+    // 11; on time 10 (30 late); rework 8; nothing overdue; no extension (30's was denied).
+    // 0.3·100 + 0.2·1000/11 + 0.2·(100 − 100/11) + 20 + 10 = 30 + 18.182 + 18.182 + 30
+    // = 96.364 → A
     check(
         &t,
         &fixture::dept(2).to_string(),
-        &dept(12, 11, 10, 1, 0, 0),
-        Some(92.5),
+        &dept(11, 11, 10, 1, 0, 0),
+        Some(30.0 + 20.0 * 10.0 / 11.0 + 20.0 * (1.0 - 1.0 / 11.0) + 30.0),
         Some("A"),
     );
     // D3 园林局: nothing dispatched; every rate empty, so no score and no grade.
