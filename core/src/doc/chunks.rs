@@ -3,7 +3,9 @@
 //! `Automerge::load_incremental` keeps whatever prefix of the input it could parse and only logs
 //! the rest away; for a case store that would lose data silently. This module splits the input
 //! into chunks itself (`magic(4) checksum(4) type(1) uleb128(len) data(len)`) and decodes all of
-//! them before anything is applied, so a truncated or damaged input fails as a whole.
+//! them before anything is applied, so a truncated or damaged input fails as a whole. Loose
+//! changes must also be in Automerge's canonical encoding ([`canonical`]): the fuzzer found
+//! non-canonical changes that reach an `unwrap` inside Automerge when applied.
 //! [`split`] and [`change`] are also the first steps of the server's gate
 //! ([`super::incoming::Incoming::decode`]), which accepts fewer chunk types.
 
@@ -68,6 +70,43 @@ pub(crate) fn change(chunk: &[u8]) -> Result<Change, String> {
     Ok(change)
 }
 
+/// Why a change is not in Automerge's canonical encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NotCanonical {
+    /// Its operations do not decode.
+    Undecodable,
+    /// Its decoded operations cannot be encoded again.
+    NotReencodable,
+    /// Encoding them again gives other bytes or another hash.
+    Differs,
+}
+
+impl std::fmt::Display for NotCanonical {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotCanonical::Undecodable => "undecodable operations",
+            NotCanonical::NotReencodable => "operations cannot be re-encoded",
+            NotCanonical::Differs => "not in Automerge's canonical encoding",
+        })
+    }
+}
+
+/// Decodes a change's operations and encodes them again: the decoded change only when that
+/// gives the same bytes and hash. A valid but non-canonical change (e.g. an unused actor in its
+/// table) can otherwise reach an `unwrap` inside Automerge when applied, or be stored in a form
+/// that never loads again. Automerge's own panics on malformed values are caught here.
+pub(crate) fn canonical(change: &Change) -> Result<automerge::ExpandedChange, NotCanonical> {
+    let guarded =
+        |f: &dyn Fn() -> Change| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
+    let expanded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| change.decode()))
+        .map_err(|_| NotCanonical::Undecodable)?;
+    let again = guarded(&|| Change::from(expanded.clone())).ok_or(NotCanonical::NotReencodable)?;
+    if again.hash() != change.hash() || again.raw_bytes() != change.raw_bytes() {
+        return Err(NotCanonical::Differs);
+    }
+    Ok(expanded)
+}
+
 /// Decodes every chunk of `bytes`; fails on the first bad one and applies nothing.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, DocError> {
     let mut decoded = Decoded {
@@ -88,6 +127,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, DocError> {
             CHANGE | COMPRESSED_CHANGE => {
                 let change =
                     change(chunk).map_err(|e| DocError::corrupt(format!("chunk {i}: {e}")))?;
+                canonical(&change).map_err(|e| DocError::corrupt(format!("chunk {i}: {e}")))?;
                 decoded.changes.push(change);
             }
             other => {

@@ -141,10 +141,6 @@ pub struct Created {
     pub photos: Vec<CreatedEntry>,
 }
 
-fn expand(change: &Change) -> Option<automerge::ExpandedChange> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| change.decode())).ok()
-}
-
 impl Incoming {
     /// Decodes `bytes` (concatenated change chunks) under `limits`; see the module docs.
     pub fn decode(bytes: &[u8], limits: IncomingLimits) -> Result<Incoming, IncomingError> {
@@ -181,16 +177,15 @@ impl Incoming {
                     limits.max_ops
                 )));
             }
-            let expanded = expand(&change).ok_or_else(|| corrupt("undecodable operations"))?;
-            let canonical = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Change::from(expanded.clone())
-            }))
-            .map_err(|_| corrupt("operations cannot be re-encoded"))?;
-            if canonical.hash() != change.hash() || canonical.raw_bytes() != change.raw_bytes() {
-                return Err(IncomingError::NotCanonical {
-                    hash: change.hash().to_string(),
-                });
-            }
+            let expanded = match chunks::canonical(&change) {
+                Ok(expanded) => expanded,
+                Err(chunks::NotCanonical::Differs) => {
+                    return Err(IncomingError::NotCanonical {
+                        hash: change.hash().to_string(),
+                    });
+                }
+                Err(other) => return Err(corrupt(&other.to_string())),
+            };
             changes.push(Decoded { change, expanded });
         }
         Ok(Incoming { changes, ops })

@@ -243,20 +243,31 @@ impl CaseDoc {
     }
 
     /// Applies saved documents and/or change chunks. The input is decoded as a whole first: a
-    /// truncated or damaged input is [`DocError::Corrupt`] and applies nothing. A document of
-    /// another case is refused. If the changes break the header the error says so; the caller
-    /// must then drop this in-memory document (nothing of it was persisted).
+    /// truncated, damaged or non-canonical input is [`DocError::Corrupt`] and applies nothing.
+    /// A document of another case is refused. On any error after decoding (the changes break
+    /// the header, or Automerge itself failed or panicked while applying them) the caller must
+    /// drop this in-memory document (nothing of it was persisted).
     pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<(), DocError> {
         let decoded = chunks::decode(bytes)?;
         for doc in &decoded.documents {
             self.check_same_case(&read_header(doc)?)?;
         }
-        for mut doc in decoded.documents {
-            self.doc.merge(&mut doc)?;
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for mut doc in decoded.documents {
+                self.doc.merge(&mut doc)?;
+            }
+            self.doc
+                .apply_changes(decoded.changes)
+                .map_err(DocError::corrupt)
+        }));
+        match applied {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(DocError::corrupt(
+                    "Automerge failed while applying the input",
+                ));
+            }
         }
-        self.doc
-            .apply_changes(decoded.changes)
-            .map_err(DocError::corrupt)?;
         self.revalidate()
     }
 

@@ -182,13 +182,25 @@ async fn a_non_canonical_change_is_refused_and_the_case_stays_loadable() {
         .save_after(&[]);
     let (_, last) = crafted::split_last(&all).expect("split");
     let forged = crafted::with_unused_actor(last).expect("craft");
-    assert_eq!(push_raw(&h, &attacker, mine, forged).await, "bad_message");
+    assert_eq!(
+        push_raw(&h, &attacker, mine, forged.clone()).await,
+        "bad_message"
+    );
     let dep = h.deployment().clone();
-    let loaded = dep
+    let mut loaded = dep
         .db()
         .read(|tx| gridcase_server::db::docs::load(tx, mine))
         .expect("the stored case loads");
     assert_eq!(loaded.case_id(), mine);
+    // The same bytes in a sync answer, applied by a device (`load_incremental`): refused with
+    // an error, never a panic inside Automerge (found by the case_doc fuzz target); the honest
+    // change applies.
+    let mut copy = loaded.fork();
+    let err = copy.load_incremental(&forged).expect_err("non-canonical");
+    assert!(err.to_string().contains("canonical"), "{err}");
+    let mut copy = loaded.fork();
+    copy.load_incremental(last)
+        .expect("the honest change applies");
     gridcase_server::biz::jobs::lights_and_escalation(&dep, dep.now())
         .expect("the lights job runs");
     // The honest edit still goes through afterwards.
