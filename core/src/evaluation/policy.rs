@@ -116,7 +116,14 @@ pub struct EvaluationPolicy {
     pub dispatch_tiers: Vec<Tier>,
     /// Whether a failed check (返工) makes a dispatch inaccurate (besides a send-back).
     pub rework_makes_dispatch_inaccurate: bool,
+    /// The period length, in days, the count tiers are calibrated for (default 365: a year).
+    /// A period of `d` days scores a count against each tier's `min` × `d` / this, rounded up,
+    /// so a month is not scored on a year's tiers (issue 12, C9).
+    pub count_tiers_days: u32,
 }
+
+/// Most days a tier calibration may name (ten years).
+pub const MAX_COUNT_TIERS_DAYS: u32 = 3660;
 
 impl Default for EvaluationPolicy {
     fn default() -> Self {
@@ -139,6 +146,8 @@ struct RawSection {
 #[serde(deny_unknown_fields)]
 struct Raw {
     version: toml::Spanned<u32>,
+    #[serde(default)]
+    count_tiers_days: Option<toml::Spanned<u32>>,
     grades: toml::Spanned<Vec<GradeBand>>,
     region: RawSection,
     department: RawSection,
@@ -164,6 +173,13 @@ impl EvaluationPolicy {
             .iter()
             .find(|(s, _)| s == section)
             .map_or(&EMPTY, |(_, w)| w)
+    }
+
+    /// The factor a period's length puts on the count tiers: its days over
+    /// [`Self::count_tiers_days`] (1 for a period as long as the calibration).
+    pub fn tier_scale(&self, from: crate::model::Timestamp, to: crate::model::Timestamp) -> f64 {
+        let days = (to.0 - from.0).max(0) as f64 / 86_400_000.0;
+        days / f64::from(self.count_tiers_days)
     }
 
     /// The grade of a score.
@@ -197,6 +213,20 @@ impl EvaluationPolicy {
                 format!("unsupported version {}, expected 1", raw.version.get_ref()),
             ));
         }
+        let count_tiers_days = match &raw.count_tiers_days {
+            None => 365,
+            Some(d) if (1..=MAX_COUNT_TIERS_DAYS).contains(d.get_ref()) => *d.get_ref(),
+            Some(d) => {
+                return Err(err(
+                    d.span(),
+                    "count_tiers_days",
+                    format!(
+                        "{} is out of range: the tiers' period is 1 to {MAX_COUNT_TIERS_DAYS} days",
+                        d.get_ref()
+                    ),
+                ));
+            }
+        };
         let grades_span = raw.grades.span();
         let grades = raw.grades.into_inner();
         check_grades(&grades).map_err(|m| err(grades_span, "grades", m))?;
@@ -252,6 +282,7 @@ impl EvaluationPolicy {
                 .dispatcher
                 .rework_makes_dispatch_inaccurate
                 .unwrap_or(false),
+            count_tiers_days,
         })
     }
 }

@@ -220,7 +220,7 @@ fn dispatcher_acts(
     }
 }
 
-fn figures(level: Level, t: &Tally, policy: &EvaluationPolicy) -> Vec<Figure> {
+fn figures(level: Level, t: &Tally, policy: &EvaluationPolicy, tier_scale: f64) -> Vec<Figure> {
     let g = |k| t.get(k);
     match level {
         Level::Inspector => vec![
@@ -261,7 +261,7 @@ fn figures(level: Level, t: &Tally, policy: &EvaluationPolicy) -> Vec<Figure> {
             Figure::score(
                 "intake_score",
                 "受理数分值",
-                tier_score(&policy.intake_tiers, g("intake")),
+                tier_score(&policy.intake_tiers, g("intake"), tier_scale),
             ),
             Figure::count("verify_dispatched", "核实派发数", g("verify_dispatched")),
             Figure::count(
@@ -329,7 +329,7 @@ fn figures(level: Level, t: &Tally, policy: &EvaluationPolicy) -> Vec<Figure> {
                 Figure::score(
                     "dispatch_score",
                     "派遣数分值",
-                    tier_score(&policy.dispatch_tiers, g("dispatched")),
+                    tier_score(&policy.dispatch_tiers, g("dispatched"), tier_scale),
                 ),
                 Figure::count("ontime_dispatched", "按时派遣数", g("ontime_dispatched")),
                 Figure::rate(
@@ -361,6 +361,7 @@ pub(super) fn evaluate(
     policy: &EvaluationPolicy,
 ) -> super::Table {
     let role = role_of(level);
+    let tier_scale = policy.tier_scale(period.from, period.to);
     let mut tallies: Tallies = dir
         .people
         .iter()
@@ -387,7 +388,7 @@ pub(super) fn evaluate(
                 .people
                 .get(user)
                 .map_or_else(|| user.to_string(), |p| p.name.clone()),
-            figures: figures(level, t, policy),
+            figures: figures(level, t, policy, tier_scale),
             score: None,
             grade: None,
         })
@@ -397,7 +398,7 @@ pub(super) fn evaluate(
         period.from,
         period.to,
         rows,
-        figures(level, &Tally::default(), policy),
+        figures(level, &Tally::default(), policy, tier_scale),
         policy,
     )
 }

@@ -296,10 +296,10 @@ fn composite(figures: &[Figure]) -> Option<f64> {
 
 /// The tier score of a count: the first tier (highest `min` first) the count reaches; 0 below
 /// every tier.
-pub(crate) fn tier_score(tiers: &[Tier], count: u64) -> f64 {
+pub(crate) fn tier_score(tiers: &[Tier], count: u64, scale: f64) -> f64 {
     tiers
         .iter()
-        .find(|t| count >= t.min)
+        .find(|t| count as f64 >= (t.min as f64 * scale).ceil())
         .map_or(0.0, |t| t.score)
 }
 

@@ -366,7 +366,9 @@ fn intake_operators() {
     let op = |intake, vd, vok, cd, cok| {
         vec![
             ("intake", C(intake)),
-            ("intake_score", S(0.0)), // below the lowest tier (101)
+            // The year's tiers scaled to March (31/365, rounded up): 170 → 100, 103 → 90,
+            // 43 → 75, 26 → 60, 9 → 40. Both operators took in 9–25 cases: 40.
+            ("intake_score", S(40.0)),
             ("verify_dispatched", C(vd)),
             ("ontime_verify_dispatched", C(vok)),
             ("ontime_verify_dispatch_rate", R(vok, vd)),
@@ -377,22 +379,22 @@ fn intake_operators() {
     };
     // O1: took in 1 3 5 7 9 11 14 17 19 20 21 24 25 27 29 30 (16); verification tasks 14, 27
     // on time; check requests 1 3 5 7 9 14 17 19 20 25 30 (11), 19 late.
-    // 0.25·0 + 0.4·100 + 0.35·1000/11 = 40 + 31.818 = 71.818 → C
+    // 0.25·40 + 0.4·100 + 0.35·1000/11 = 10 + 40 + 31.818 = 81.818 → B
     check(
         &t,
         &x.o1.user.to_string(),
         &op(16, 2, 2, 11, 10),
-        Some(40.0 + 350.0 / 11.0),
-        Some("C"),
+        Some(10.0 + 40.0 + 350.0 / 11.0),
+        Some("B"),
     );
     // O2: took in 2 4 6 8 10 12 15 16 18 22 26 28 (12; 23 was accepted in February);
     // verification tasks 15, 16 on time; check requests 2 4 6 8×2 10 16 18 23 26 28×2 (12),
-    // all on time. 0 + 40 + 35 = 75 → B
+    // all on time. 10 + 40 + 35 = 85 → B
     check(
         &t,
         &x.o2.user.to_string(),
         &op(12, 2, 2, 12, 12),
-        Some(75.0),
+        Some(85.0),
         Some("B"),
     );
 }
@@ -438,7 +440,8 @@ fn shift_leaders() {
 fn dispatcher_rows(d: u64, ok: u64, bad: u64) -> Vec<(&'static str, X)> {
     vec![
         ("dispatched", C(d)),
-        ("dispatch_score", S(0.0)), // below the lowest tier (101)
+        // The year's tiers scaled to March: 9 to 25 dispatches score 40 (see intake_operators).
+        ("dispatch_score", S(40.0)),
         ("ontime_dispatched", C(ok)),
         ("ontime_dispatch_rate", R(ok, d)),
         ("inaccurate", C(bad)),
@@ -452,21 +455,21 @@ fn dispatchers() {
     let t = table(Level::Dispatcher);
     let x = fixture::cast();
     // P1: 1 3 5 7 8 11 14 17 19 20 21 26 29 (13; 26 a fast dispatch); 7 and 26 late; 20 sent
-    // back. 0 + 0.4·1100/13 + 0.4·1200/13 = 920/13 = 70.769 → C
+    // back. 0.2·40 + 0.4·1100/13 + 0.4·1200/13 = 8 + 920/13 = 78.769 → B
     check(
         &t,
         &x.p1.user.to_string(),
         &dispatcher_rows(13, 11, 1),
-        Some(920.0 / 13.0),
-        Some("C"),
+        Some(8.0 + 920.0 / 13.0),
+        Some("B"),
     );
     // P2: 2 4 6 9 10 16 18 20 22 28 30 (11); 28 late; none sent back.
-    // 0.4·1000/11 + 40 = 76.364 → B
+    // 8 + 0.4·1000/11 + 40 = 84.364 → B
     check(
         &t,
         &x.p2.user.to_string(),
         &dispatcher_rows(11, 10, 0),
-        Some(400.0 / 11.0 + 40.0),
+        Some(8.0 + 400.0 / 11.0 + 40.0),
         Some("B"),
     );
 }
@@ -489,20 +492,21 @@ fn rework_can_count_against_the_dispatcher() {
     );
     let x = fixture::cast();
     // P1 gains 8 (rework in its D2 assignment): 20 and 8 inaccurate. P2 gains 28.
-    // P1: 0.4·1100/13 + 0.4·1100/13 = 880/13; P2: 0.4·1000/11 + 0.4·1000/11 = 800/11.
+    // P1: 8 + 0.4·1100/13 + 0.4·1100/13 = 8 + 880/13 = 75.692 → B;
+    // P2: 8 + 0.4·1000/11 + 0.4·1000/11 = 8 + 800/11 = 80.727 → B.
     check(
         &t,
         &x.p1.user.to_string(),
         &dispatcher_rows(13, 11, 2),
-        Some(880.0 / 13.0),
-        Some("C"),
+        Some(8.0 + 880.0 / 13.0),
+        Some("B"),
     );
     check(
         &t,
         &x.p2.user.to_string(),
         &dispatcher_rows(11, 10, 1),
-        Some(800.0 / 11.0),
-        Some("C"),
+        Some(8.0 + 800.0 / 11.0),
+        Some("B"),
     );
 }
 
@@ -586,4 +590,48 @@ fn march_recomputed_from_the_full_log_equals_march_at_month_end() {
     let t = evaluate(Level::ShiftLeader, &april_cases, &dir, april, &policy);
     let l1 = fixture::cast().l1.user.to_string();
     assert_eq!(t.row(&l1).and_then(|r| r.value("closed")), Some(1.0));
+}
+
+/// Issue 12, C9: the count tiers are a year's; a month scores against them scaled by its length
+/// (31/365, rounded up), a year against them as written, and a policy that calibrates its tiers
+/// for 31 days scores March as written.
+#[test]
+fn count_tiers_are_scaled_by_the_period_length() {
+    use crate::evaluation::Period;
+    use crate::model::Timestamp;
+    let policy = EvaluationPolicy::default();
+    let march = fixture::march();
+    let scale = policy.tier_scale(march.from, march.to);
+    assert!((scale - 31.0 / 365.0).abs() < 1e-12, "{scale}");
+    let tiers = &policy.intake_tiers;
+    let score = |n, s| crate::evaluation::table::tier_score(tiers, n, s);
+    // 101·31/365 = 8.58 → 9; 301 → 26; 501 → 43; 1201 → 102.003 → 103; 2001 → 170.
+    assert_eq!(score(8, scale), 0.0);
+    assert_eq!(score(9, scale), 40.0);
+    assert_eq!(score(26, scale), 60.0);
+    assert_eq!(score(42, scale), 60.0);
+    assert_eq!(score(43, scale), 75.0);
+    assert_eq!(score(102, scale), 75.0);
+    assert_eq!(score(103, scale), 90.0);
+    assert_eq!(score(170, scale), 100.0);
+    let year = Period {
+        from: Timestamp(march.from.0 - 59 * 86_400_000),
+        to: Timestamp(march.from.0 + 306 * 86_400_000),
+    };
+    let scale = policy.tier_scale(year.from, year.to);
+    assert_eq!(score(100, scale), 0.0);
+    assert_eq!(score(101, scale), 40.0);
+    let monthly = EvaluationPolicy::parse_toml(
+        "m.toml",
+        &crate::evaluation::DEFAULT_POLICY
+            .replace("count_tiers_days = 365", "count_tiers_days = 31"),
+    )
+    .expect("policy");
+    let scale = monthly.tier_scale(march.from, march.to);
+    assert_eq!(score(100, scale), 0.0);
+    assert_eq!(score(101, scale), 40.0);
+    let bad =
+        crate::evaluation::DEFAULT_POLICY.replace("count_tiers_days = 365", "count_tiers_days = 0");
+    let err = EvaluationPolicy::parse_toml("bad.toml", &bad).expect_err("0 days");
+    assert!(err.to_string().contains("count_tiers_days"), "{err}");
 }
