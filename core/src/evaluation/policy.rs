@@ -120,6 +120,10 @@ pub struct EvaluationPolicy {
     /// A period of `d` days scores a count against each tier's `min` × `d` / this, rounded up,
     /// so a month is not scored on a year's tiers (issue 12, C9).
     pub count_tiers_days: u32,
+    /// Effective filings per cell per 30 days at which a region's 立案数分值 reaches 0 (100 at
+    /// none, linear in between; default 20). A fixed baseline, so a region's score does not
+    /// depend on the other rows of its table (issue 12, C8).
+    pub filed_score_zero: f64,
 }
 
 /// Most days a tier calibration may name (ten years).
@@ -148,6 +152,8 @@ struct Raw {
     version: toml::Spanned<u32>,
     #[serde(default)]
     count_tiers_days: Option<toml::Spanned<u32>>,
+    #[serde(default)]
+    filed_score_zero: Option<toml::Spanned<f64>>,
     grades: toml::Spanned<Vec<GradeBand>>,
     region: RawSection,
     department: RawSection,
@@ -227,6 +233,24 @@ impl EvaluationPolicy {
                 ));
             }
         };
+        let filed_score_zero = match &raw.filed_score_zero {
+            None => 20.0,
+            Some(z)
+                if z.get_ref().is_finite() && *z.get_ref() > 0.0 && *z.get_ref() <= 10_000.0 =>
+            {
+                *z.get_ref()
+            }
+            Some(z) => {
+                return Err(err(
+                    z.span(),
+                    "filed_score_zero",
+                    format!(
+                        "{} is out of range: filings per cell per 30 days, above 0 and at most 10000",
+                        z.get_ref()
+                    ),
+                ));
+            }
+        };
         let grades_span = raw.grades.span();
         let grades = raw.grades.into_inner();
         check_grades(&grades).map_err(|m| err(grades_span, "grades", m))?;
@@ -283,6 +307,7 @@ impl EvaluationPolicy {
                 .rework_makes_dispatch_inaccurate
                 .unwrap_or(false),
             count_tiers_days,
+            filed_score_zero,
         })
     }
 }

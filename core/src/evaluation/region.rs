@@ -6,11 +6,12 @@
 //! running clock inside its limit and no handling limit run out (issue 12, C2: a case filed on
 //! the 30th does not drag its month's rates down); 按期结案 means closed with no handling round
 //! late. A row exists
-//! for every region with a case reported, filed or self-handled in the period (the tenant row
-//! always), and 立案数分值 compares the rows of the table with each other.
+//! for every region of the tenant's cell table (with or without cases; a region outside it only
+//! when it has cases), and 立案数分值 is scored on a fixed baseline per cell and month
+//! ([`filed_score`]), not against the other rows.
 
 use super::case::CaseIndex;
-use super::table::{Figure, Level, Row, finish, peer_scores_fewer_better};
+use super::table::{Figure, Level, Row, finish};
 use super::{Directory, EvalCase, EvaluationPolicy, Period};
 use crate::deadline::Clock;
 use crate::model::SourceChannel;
@@ -108,7 +109,7 @@ impl Counts {
         self.reported + self.filed + self.self_handled > 0
     }
 
-    fn figures(&self, filed_score: f64) -> Vec<Figure> {
+    fn figures(&self, filed_score: Option<f64>) -> Vec<Figure> {
         let effective = self.filed - self.parked;
         let due = effective - self.voided - self.not_yet_due;
         vec![
@@ -117,7 +118,10 @@ impl Counts {
             Figure::count("parked", "挂账数", self.parked),
             Figure::count("voided", "作废数", self.voided),
             Figure::count("effective_filed", "有效立案数", effective),
-            Figure::score("filed_score", "立案数分值", filed_score),
+            match filed_score {
+                Some(score) => Figure::score("filed_score", "立案数分值", score),
+                None => Figure::no_score("filed_score", "立案数分值"),
+            },
             Figure::count("public_verified", "监督举报核实数", self.public_verified),
             Figure::rate(
                 "report_rate",
@@ -148,7 +152,11 @@ fn region_of(level: Level, idx: &CaseIndex<'_>, dir: &Directory) -> Option<(Stri
     if level == Level::Tenant {
         return Some(dir.tenant.clone());
     }
-    let cell = idx.state().cell()?;
+    Some(region_of_cell(level, idx.state().cell()?, dir))
+}
+
+/// The key and name of the region holding `cell` at a cell, community or street level.
+fn region_of_cell(level: Level, cell: crate::codes::GridCode, dir: &Directory) -> (String, String) {
     let names = dir.cells.get(&cell).cloned().unwrap_or_default();
     let pick = |code: String, name: &str| {
         let name = if name.is_empty() {
@@ -158,11 +166,29 @@ fn region_of(level: Level, idx: &CaseIndex<'_>, dir: &Directory) -> Option<(Stri
         };
         (code, name)
     };
-    Some(match level {
+    match level {
         Level::Cell => pick(cell.to_string(), &names.cell),
         Level::Community => pick(cell.community_code(), &names.community),
         _ => pick(cell.street_code(), &names.street),
-    })
+    }
+}
+
+/// 立案数分值 on a fixed baseline (issue 12, C8): effective filings per cell per 30 days,
+/// scored 100 at none and falling linearly to 0 at the policy's `filed_score_zero`; `None` when
+/// the region's cell count is unknown (no cell table). Unlike a min–max among the rows, a
+/// region's score does not depend on the other rows, and one case moves it by a small step.
+fn filed_score(
+    effective: u64,
+    cells: usize,
+    period: Period,
+    policy: &EvaluationPolicy,
+) -> Option<f64> {
+    if cells == 0 {
+        return None;
+    }
+    let months = (period.to.0 - period.from.0).max(1) as f64 / (30.0 * 86_400_000.0);
+    let density = effective as f64 / cells as f64 / months;
+    Some(100.0 * (1.0 - density / policy.filed_score_zero).max(0.0))
 }
 
 pub(super) fn evaluate(
@@ -172,12 +198,22 @@ pub(super) fn evaluate(
     period: Period,
     policy: &EvaluationPolicy,
 ) -> super::Table {
+    // Every region of the cell table is listed, with or without cases; `cells` counts the
+    // cells of each (the basis of 立案数分值).
     let mut regions: BTreeMap<String, (String, Counts)> = BTreeMap::new();
+    let mut cells: BTreeMap<String, usize> = BTreeMap::new();
     if level == Level::Tenant {
         regions.insert(
             dir.tenant.0.clone(),
             (dir.tenant.1.clone(), Counts::default()),
         );
+        cells.insert(dir.tenant.0.clone(), dir.cells.len());
+    } else {
+        for cell in dir.cells.keys() {
+            let (key, name) = region_of_cell(level, *cell, dir);
+            *cells.entry(key.clone()).or_default() += 1;
+            regions.entry(key).or_insert((name, Counts::default()));
+        }
     }
     for case in cases {
         let idx = case.index();
@@ -188,18 +224,25 @@ pub(super) fn evaluate(
         let entry = regions.entry(key).or_insert((name, Counts::default()));
         entry.1.add(counts);
     }
-    regions.retain(|_, (_, c)| level == Level::Tenant || c.active());
-    let effective: Vec<u64> = regions.values().map(|(_, c)| c.filed - c.parked).collect();
-    let scores = peer_scores_fewer_better(&effective);
+    // A region outside the cell table (a case's cell missing from it) is listed only when it
+    // has cases in the period, with no 立案数分值 (its size is unknown).
+    regions.retain(|key, (_, c)| cells.contains_key(key) || c.active());
     let rows = regions
         .into_iter()
-        .zip(scores)
-        .map(|((id, (name, c)), score)| Row {
-            id,
-            name,
-            figures: c.figures(score),
-            score: None,
-            grade: None,
+        .map(|(id, (name, c))| {
+            let score = filed_score(
+                c.filed - c.parked,
+                cells.get(&id).copied().unwrap_or(0),
+                period,
+                policy,
+            );
+            Row {
+                id,
+                name,
+                figures: c.figures(score),
+                score: None,
+                grade: None,
+            }
         })
         .collect();
     finish(
@@ -207,7 +250,7 @@ pub(super) fn evaluate(
         period.from,
         period.to,
         rows,
-        Counts::default().figures(100.0),
+        Counts::default().figures(Some(100.0)),
         policy,
     )
 }

@@ -168,6 +168,20 @@ impl Figure {
         }
     }
 
+    /// A score that cannot be computed (it drops out of the composite, like an empty rate).
+    pub fn no_score(key: &str, label: &str) -> Figure {
+        Figure {
+            key: key.to_owned(),
+            label: label.to_owned(),
+            kind: FigureKind::Score,
+            value: None,
+            numerator: None,
+            denominator: None,
+            score: None,
+            weight: 0.0,
+        }
+    }
+
     /// A score derived from a count.
     pub fn score(key: &str, label: &str, score: f64) -> Figure {
         Figure {
@@ -301,21 +315,4 @@ pub(crate) fn tier_score(tiers: &[Tier], count: u64, scale: f64) -> f64 {
         .iter()
         .find(|t| count as f64 >= (t.min as f64 * scale).ceil())
         .map_or(0.0, |t| t.score)
-}
-
-/// Peer scores of counts where fewer is better: the fewest among the peers scores 100, the
-/// most 0, linear in between; all equal scores 100.
-pub(crate) fn peer_scores_fewer_better(counts: &[u64]) -> Vec<f64> {
-    let min = counts.iter().copied().min().unwrap_or(0);
-    let max = counts.iter().copied().max().unwrap_or(0);
-    counts
-        .iter()
-        .map(|&c| {
-            if max == min {
-                100.0
-            } else {
-                100.0 * (max - c) as f64 / (max - min) as f64
-            }
-        })
-        .collect()
 }

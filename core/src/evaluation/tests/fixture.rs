@@ -22,6 +22,8 @@ pub const C1: &str = "620102001001001";
 pub const C2: &str = "620102001001002";
 pub const C3: &str = "620102001002001";
 pub const C4: &str = "620102002003001";
+/// A cell of 丙社区 with no case in the fixture (every region is listed, issue 12 C8).
+pub const C5: &str = "620102002003002";
 
 /// 09:00 + `minutes` on 2026-`month`-`day` (Asia/Shanghai).
 pub fn at(month: u32, day: u32, minutes: i64) -> Timestamp {
@@ -681,6 +683,7 @@ pub fn directory() -> Directory {
             cell(C2, "二号网格", "甲社区", "东街道"),
             cell(C3, "三号网格", "乙社区", "东街道"),
             cell(C4, "四号网格", "丙社区", "西街道"),
+            cell(C5, "五号网格", "丙社区", "西街道"),
         ]
         .into_iter()
         .collect(),

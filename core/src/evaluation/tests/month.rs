@@ -34,7 +34,7 @@
 //! | 29 | c2 | dispatched to D2, voided by L2 | voided | r f voided | left out | L1 filed, voided |
 //! | 30 | c3 | extension denied, fed back late | closed | r f late | D2 late | |
 
-use super::fixture::{self, C1, C2, C3, C4};
+use super::fixture::{self, C1, C2, C3, C4, C5};
 use crate::evaluation::{EvaluationPolicy, Level, Table, evaluate};
 
 /// An expected figure.
@@ -135,7 +135,8 @@ fn region(
 #[test]
 fn cells() {
     let t = table(Level::Cell);
-    assert_eq!(t.rows.len(), 4);
+    // Every cell of the cell table is listed, c5 (no case) included.
+    assert_eq!(t.rows.len(), 5);
     // c1: cases 1 2 7 11 15 17 21 24 28 reported (9); filed all but 15 and 24 (7); 11 parked;
     // effective 6 = due; closed 1 2 7 17 28 (5), on time 1 2 7 17 (4; 28's round 1 late).
     // c2: 3 4 9 12 18 22 25 29 all reported and filed (8); voided 12 29; 22 is still handling
@@ -145,42 +146,54 @@ fn cells() {
     // on time 5 (30 late); 13 self-handled.
     // c4: 6 10 14 19 27 reported (5; 23 is February's); filed 6 10 14 19 (4); 14 public
     // verified; all 4 closed on time.
-    // Filed score among the cells (effective 6, 8, 6, 4; fewest 4 = 100, most 8 = 0):
-    // c1 50, c2 0, c3 50, c4 100.
+    // Filed score on the fixed baseline (issue 12, C8): 100·(1 − e·30/(31·20·cells)) =
+    // 100·(1 − 3e/(62·cells)) for e effective filings in March's 31 days, 0 at 20 per cell per
+    // 30 days. c1 (e 6): 100·44/62 = 70.968; c2 (8): 100·38/62 = 61.290; c3 (6): 70.968;
+    // c4 (4): 100·50/62 = 80.645; c5 (0): 100.
     // Scores (10 % × (100 − 100·report rate) + 20 % × filed score + 30 % × 100·close rate
     // + 40 % × 100·on-time rate):
-    // c1: 10 + 10 + 0.3·500/6 + 0.4·400/6 = 10 + 10 + 25 + 26.667 = 71.667 → C
-    // c2: 10 + 0 + 0.3·500/5 + 0.4·400/5 = 10 + 0 + 30 + 32 = 72 → C
-    // c3: 0.1·500/6 + 10 + 30 + 0.4·500/6 = 8.333 + 10 + 30 + 33.333 = 81.667 → B
-    // c4: 7.5 + 20 + 30 + 40 = 97.5 → A
+    // c1: 10 + 0.2·4400/62 + 0.3·500/6 + 0.4·400/6 = 10 + 14.194 + 25 + 26.667 = 75.860 → B
+    // c2: 10 + 0.2·3800/62 + 30 + 32 = 10 + 12.258 + 62 = 84.258 → B
+    // c3: 0.1·500/6 + 0.2·4400/62 + 30 + 0.4·500/6 = 8.333 + 14.194 + 30 + 33.333 = 85.860 → B
+    // c4: 7.5 + 0.2·5000/62 + 30 + 40 = 7.5 + 16.129 + 70 = 93.629 → A
+    // c5: no case, so every rate is empty and only the filed score (100) counts: 100 → A.
+    let fs = |e: f64, cells: f64| 100.0 * (1.0 - 3.0 * e / (62.0 * cells));
     check(
         &t,
         C1,
-        &region(9, 7, 1, 0, 50.0, 0, 5, 4, 0, 0),
-        Some(10.0 + 10.0 + 25.0 + 40.0 * 4.0 / 6.0),
-        Some("C"),
+        &region(9, 7, 1, 0, fs(6.0, 1.0), 0, 5, 4, 0, 0),
+        Some(10.0 + 0.2 * fs(6.0, 1.0) + 25.0 + 40.0 * 4.0 / 6.0),
+        Some("B"),
     );
     check(
         &t,
         C2,
-        &region(8, 8, 0, 2, 0.0, 0, 5, 4, 0, 1),
-        Some(10.0 + 0.0 + 30.0 + 32.0),
-        Some("C"),
+        &region(8, 8, 0, 2, fs(8.0, 1.0), 0, 5, 4, 0, 1),
+        Some(10.0 + 0.2 * fs(8.0, 1.0) + 30.0 + 32.0),
+        Some("B"),
     );
     check(
         &t,
         C3,
-        &region(7, 6, 0, 0, 50.0, 1, 6, 5, 1, 0),
-        Some(10.0 * 5.0 / 6.0 + 10.0 + 30.0 + 40.0 * 5.0 / 6.0),
+        &region(7, 6, 0, 0, fs(6.0, 1.0), 1, 6, 5, 1, 0),
+        Some(10.0 * 5.0 / 6.0 + 0.2 * fs(6.0, 1.0) + 30.0 + 40.0 * 5.0 / 6.0),
         Some("B"),
     );
     check(
         &t,
         C4,
-        &region(5, 4, 0, 0, 100.0, 1, 4, 4, 0, 0),
-        Some(7.5 + 20.0 + 30.0 + 40.0),
+        &region(5, 4, 0, 0, fs(4.0, 1.0), 1, 4, 4, 0, 0),
+        Some(7.5 + 0.2 * fs(4.0, 1.0) + 30.0 + 40.0),
         Some("A"),
     );
+    check(
+        &t,
+        C5,
+        &region(0, 0, 0, 0, 100.0, 0, 0, 0, 0, 0),
+        Some(100.0),
+        Some("A"),
+    );
+    assert!((fs(6.0, 1.0) - 4400.0 / 62.0).abs() < 1e-9);
     assert_eq!(t.row(C1).map(|r| r.name.as_str()), Some("一号网格"));
 }
 
@@ -190,30 +203,33 @@ fn communities() {
     assert_eq!(t.rows.len(), 3);
     // 甲社区 = c1 + c2: reported 17, filed 15, parked 1, voided 2, effective 14, not yet due 1
     // (22), due 11, closed 10, on time 8. 乙社区 = c3 (effective 6), 丙社区 = c4 (effective 4).
-    // Filed score (effective 14, 6, 4): 甲 0, 乙 100·(14−6)/10 = 80, 丙 100.
-    // 甲: 10 + 0 + 0.3·1000/11 + 0.4·800/11 = 10 + 27.273 + 29.091 = 66.364 → C
-    // 乙: 8.333 + 16 + 30 + 33.333 = 87.667 → B; 丙: 97.5 → A
+    // Filed score (cells 2, 1, 2; effective 14, 6, 4): 甲 100·(1 − 42/124) = 66.129,
+    // 乙 100·44/62 = 70.968, 丙 (c4 + the empty c5) 100·(1 − 12/124) = 90.323.
+    // 甲: 10 + 0.2·66.129 + 0.3·1000/11 + 0.4·800/11 = 10 + 13.226 + 27.273 + 29.091 = 79.590 → B
+    // 乙: 8.333 + 14.194 + 30 + 33.333 = 85.860 → B; 丙: 7.5 + 18.065 + 30 + 40 = 95.565 → A
+    let fs = |e: f64, cells: f64| 100.0 * (1.0 - 3.0 * e / (62.0 * cells));
     check(
         &t,
         "620102001001",
-        &region(17, 15, 1, 2, 0.0, 0, 10, 8, 0, 1),
-        Some(10.0 + 0.0 + 30.0 * 10.0 / 11.0 + 40.0 * 8.0 / 11.0),
-        Some("C"),
+        &region(17, 15, 1, 2, fs(14.0, 2.0), 0, 10, 8, 0, 1),
+        Some(10.0 + 0.2 * fs(14.0, 2.0) + 30.0 * 10.0 / 11.0 + 40.0 * 8.0 / 11.0),
+        Some("B"),
     );
     check(
         &t,
         "620102001002",
-        &region(7, 6, 0, 0, 80.0, 1, 6, 5, 1, 0),
-        Some(10.0 * 5.0 / 6.0 + 16.0 + 30.0 + 40.0 * 5.0 / 6.0),
+        &region(7, 6, 0, 0, fs(6.0, 1.0), 1, 6, 5, 1, 0),
+        Some(10.0 * 5.0 / 6.0 + 0.2 * fs(6.0, 1.0) + 30.0 + 40.0 * 5.0 / 6.0),
         Some("B"),
     );
     check(
         &t,
         "620102002003",
-        &region(5, 4, 0, 0, 100.0, 1, 4, 4, 0, 0),
-        Some(97.5),
+        &region(5, 4, 0, 0, fs(4.0, 2.0), 1, 4, 4, 0, 0),
+        Some(7.5 + 0.2 * fs(4.0, 2.0) + 30.0 + 40.0),
         Some("A"),
     );
+    assert!((fs(14.0, 2.0) - 8200.0 / 124.0).abs() < 1e-9);
     assert_eq!(
         t.row("620102001001").map(|r| r.name.as_str()),
         Some("甲社区")
@@ -226,20 +242,22 @@ fn streets_and_tenant() {
     assert_eq!(t.rows.len(), 2);
     // 东街道 = c1 + c2 + c3: reported 24, filed 21, parked 1, voided 2, effective 20, public
     // verified 1, not yet due 1 (22), due 17, closed 16, on time 13, self-handled 1. 西街道 = c4.
-    // Filed score (20, 4): 东 0, 西 100.
-    // 东: 0.1·(100 − 100/20) + 0 + 0.3·1600/17 + 0.4·1300/17 = 9.5 + 28.235 + 30.588 = 68.324 → C
+    // Filed score (cells 3, 2; effective 20, 4): 东 100·(1 − 60/186) = 67.742, 西 90.323.
+    // 东: 9.5 + 0.2·67.742 + 0.3·1600/17 + 0.4·1300/17 = 9.5 + 13.548 + 28.235 + 30.588
+    // = 81.872 → B; 西: 95.565 → A
+    let fs = |e: f64, cells: f64| 100.0 * (1.0 - 3.0 * e / (62.0 * cells));
     check(
         &t,
         "620102001",
-        &region(24, 21, 1, 2, 0.0, 1, 16, 13, 1, 1),
-        Some(9.5 + 0.3 * 1600.0 / 17.0 + 0.4 * 1300.0 / 17.0),
-        Some("C"),
+        &region(24, 21, 1, 2, fs(20.0, 3.0), 1, 16, 13, 1, 1),
+        Some(9.5 + 0.2 * fs(20.0, 3.0) + 0.3 * 1600.0 / 17.0 + 0.4 * 1300.0 / 17.0),
+        Some("B"),
     );
     check(
         &t,
         "620102002",
-        &region(5, 4, 0, 0, 100.0, 1, 4, 4, 0, 0),
-        Some(97.5),
+        &region(5, 4, 0, 0, fs(4.0, 2.0), 1, 4, 4, 0, 0),
+        Some(7.5 + 0.2 * fs(4.0, 2.0) + 30.0 + 40.0),
         Some("A"),
     );
     assert_eq!(t.row("620102002").map(|r| r.name.as_str()), Some("西街道"));
@@ -247,17 +265,23 @@ fn streets_and_tenant() {
     let t = table(Level::Tenant);
     assert_eq!(t.rows.len(), 1);
     // The tenant: reported 29, filed 25, parked 1, voided 2, effective 24, public verified 2,
-    // not yet due 1 (22), due 21, closed 20, on time 17, self-handled 1; filed score 100 (no
-    // peers).
-    // 0.1·(100 − 200/24) + 20 + 0.3·2000/21 + 0.4·1700/21 = 9.1667 + 20 + 28.5714 + 32.3810
-    // = 90.1190 → A
+    // not yet due 1 (22), due 21, closed 20, on time 17, self-handled 1; filed score over the 5
+    // cells: 100·(1 − 72/310) = 76.774.
+    // 0.1·(100 − 200/24) + 0.2·76.774 + 0.3·2000/21 + 0.4·1700/21 = 9.1667 + 15.3548 + 28.5714
+    // + 32.3810 = 85.474 → B
     check(
         &t,
         "620102",
-        &region(29, 25, 1, 2, 100.0, 2, 20, 17, 1, 1),
-        Some(0.1 * (100.0 - 200.0 / 24.0) + 20.0 + 0.3 * 2000.0 / 21.0 + 0.4 * 1700.0 / 21.0),
-        Some("A"),
+        &region(29, 25, 1, 2, fs(24.0, 5.0), 2, 20, 17, 1, 1),
+        Some(
+            0.1 * (100.0 - 200.0 / 24.0)
+                + 0.2 * fs(24.0, 5.0)
+                + 0.3 * 2000.0 / 21.0
+                + 0.4 * 1700.0 / 21.0,
+        ),
+        Some("B"),
     );
+    assert!((fs(24.0, 5.0) - 23800.0 / 310.0).abs() < 1e-9);
 }
 
 #[test]
