@@ -132,6 +132,12 @@ fn region(
     ]
 }
 
+/// 立案数分值 of a region with `e` effective filings in March (31 days) over `cells` cells, on
+/// the default baseline of 20 filings per cell per 30 days: 100·(1 − e·30/(31·20·cells)).
+fn fs(e: f64, cells: f64) -> f64 {
+    100.0 * (1.0 - 3.0 * e / (62.0 * cells))
+}
+
 #[test]
 fn cells() {
     let t = table(Level::Cell);
@@ -157,7 +163,6 @@ fn cells() {
     // c3: 0.1·500/6 + 0.2·4400/62 + 30 + 0.4·500/6 = 8.333 + 14.194 + 30 + 33.333 = 85.860 → B
     // c4: 7.5 + 0.2·5000/62 + 30 + 40 = 7.5 + 16.129 + 70 = 93.629 → A
     // c5: no case, so every rate is empty and only the filed score (100) counts: 100 → A.
-    let fs = |e: f64, cells: f64| 100.0 * (1.0 - 3.0 * e / (62.0 * cells));
     check(
         &t,
         C1,
@@ -207,7 +212,6 @@ fn communities() {
     // 乙 100·44/62 = 70.968, 丙 (c4 + the empty c5) 100·(1 − 12/124) = 90.323.
     // 甲: 10 + 0.2·66.129 + 0.3·1000/11 + 0.4·800/11 = 10 + 13.226 + 27.273 + 29.091 = 79.590 → B
     // 乙: 8.333 + 14.194 + 30 + 33.333 = 85.860 → B; 丙: 7.5 + 18.065 + 30 + 40 = 95.565 → A
-    let fs = |e: f64, cells: f64| 100.0 * (1.0 - 3.0 * e / (62.0 * cells));
     check(
         &t,
         "620102001001",
@@ -245,7 +249,6 @@ fn streets_and_tenant() {
     // Filed score (cells 3, 2; effective 20, 4): 东 100·(1 − 60/186) = 67.742, 西 90.323.
     // 东: 9.5 + 0.2·67.742 + 0.3·1600/17 + 0.4·1300/17 = 9.5 + 13.548 + 28.235 + 30.588
     // = 81.872 → B; 西: 95.565 → A
-    let fs = |e: f64, cells: f64| 100.0 * (1.0 - 3.0 * e / (62.0 * cells));
     check(
         &t,
         "620102001",
