@@ -248,17 +248,14 @@ fn handling_round(
     // department and round that asked, never to the next department after a send-back or
     // reopen), and parked stretches, in time order. An extension requested after the deadline
     // then in force is late: recorded, but it moves nothing.
-    let granted: Vec<(Timestamp, EventId, TimeLimit)> = state
-        .extensions
-        .iter()
-        .filter(|e| e.round == round && e.requested_at >= first.entered_at)
-        .filter(|e| ended_at.is_none_or(|t| e.requested_at <= t))
-        .filter_map(|e| e.granted.map(|g| (e.requested_at, e.requested_by, g)))
-        .collect();
+    let granted = state
+        .granted_between(first.entered_at, ended_at)
+        .filter(|(e, _)| e.round == round)
+        .map(|(e, g)| (e.requested_at, Step::Extend(e.requested_by, g)));
     let mut steps: Vec<(Timestamp, Step)> = parked
         .iter()
         .map(|&(from, to)| (from, Step::Park(to)))
-        .chain(granted.iter().map(|&(t, id, g)| (t, Step::Extend(id, g))))
+        .chain(granted)
         .collect();
     steps.sort_by_key(|(t, _)| *t);
     let mut counted = Vec::new();

@@ -96,11 +96,11 @@ impl std::fmt::Display for NotCanonical {
 /// table) can otherwise reach an `unwrap` inside Automerge when applied, or be stored in a form
 /// that never loads again. Automerge's own panics on malformed values are caught here.
 pub(crate) fn canonical(change: &Change) -> Result<automerge::ExpandedChange, NotCanonical> {
-    let guarded =
-        |f: &dyn Fn() -> Change| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
-    let expanded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| change.decode()))
-        .map_err(|_| NotCanonical::Undecodable)?;
-    let again = guarded(&|| Change::from(expanded.clone())).ok_or(NotCanonical::NotReencodable)?;
+    fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+    }
+    let expanded = guarded(|| change.decode()).ok_or(NotCanonical::Undecodable)?;
+    let again = guarded(|| Change::from(expanded.clone())).ok_or(NotCanonical::NotReencodable)?;
     if again.hash() != change.hash() || again.raw_bytes() != change.raw_bytes() {
         return Err(NotCanonical::Differs);
     }

@@ -90,9 +90,7 @@ fn assignment_counts(idx: &CaseIndex<'_>, start: usize) -> Option<Counts> {
                 .is_some_and(|e| matches!(e.kind, EventKind::Check { passed: false, .. }))
     });
     let (from, to) = (span[0].entered_at, span.last().and_then(|v| v.exited_at));
-    let extended = s.extensions.iter().any(|e| {
-        e.granted.is_some() && e.requested_at >= from && to.is_none_or(|t| e.requested_at <= t)
-    });
+    let extended = s.granted_between(from, to).next().is_some();
     Some(Counts {
         due: 1,
         handled: u64::from(handled),

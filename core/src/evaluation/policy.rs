@@ -184,7 +184,7 @@ impl EvaluationPolicy {
     /// The factor a period's length puts on the count tiers: its days over
     /// [`Self::count_tiers_days`] (1 for a period as long as the calibration).
     pub fn tier_scale(&self, from: crate::model::Timestamp, to: crate::model::Timestamp) -> f64 {
-        let days = (to.0 - from.0).max(0) as f64 / 86_400_000.0;
+        let days = (to.0 - from.0).max(0) as f64 / crate::model::Timestamp::DAY_MS as f64;
         days / f64::from(self.count_tiers_days)
     }
 

@@ -14,7 +14,7 @@ use super::case::CaseIndex;
 use super::table::{Figure, Level, Row, finish};
 use super::{Directory, EvalCase, EvaluationPolicy, Period};
 use crate::deadline::Clock;
-use crate::model::SourceChannel;
+use crate::model::{SourceChannel, Timestamp};
 use crate::workflow::Status;
 use std::collections::BTreeMap;
 
@@ -186,7 +186,7 @@ fn filed_score(
     if cells == 0 {
         return None;
     }
-    let months = (period.to.0 - period.from.0).max(1) as f64 / (30.0 * 86_400_000.0);
+    let months = (period.to.0 - period.from.0).max(1) as f64 / (30.0 * Timestamp::DAY_MS as f64);
     let density = effective as f64 / cells as f64 / months;
     Some(100.0 * (1.0 - density / policy.filed_score_zero).max(0.0))
 }

@@ -17,6 +17,8 @@ pub struct Timestamp(pub i64);
 impl Timestamp {
     /// Milliseconds in a minute.
     pub const MINUTE_MS: i64 = 60_000;
+    /// Milliseconds in a (natural) day.
+    pub const DAY_MS: i64 = 86_400_000;
 
     /// The Unix milliseconds.
     pub fn ms(self) -> i64 {

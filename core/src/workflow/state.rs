@@ -257,6 +257,19 @@ impl CaseState {
         self.visits.last()
     }
 
+    /// Approved extensions requested within `[from, to]` (`to` None: still open), with the
+    /// time each granted: the extensions of one department's stint or one handling run.
+    pub fn granted_between(
+        &self,
+        from: Timestamp,
+        to: Option<Timestamp>,
+    ) -> impl Iterator<Item = (&Extension, TimeLimit)> {
+        self.extensions
+            .iter()
+            .filter(move |e| e.requested_at >= from && to.is_none_or(|t| e.requested_at <= t))
+            .filter_map(|e| e.granted.map(|g| (e, g)))
+    }
+
     /// The highest escalation level so far (0 = none).
     pub fn escalation_level(&self) -> u8 {
         self.escalations.iter().map(|e| e.level).max().unwrap_or(0)

@@ -1,7 +1,7 @@
 //! Resumable, verified blob uploads.
 
 use crate::support::*;
-use gridcase_core::model::{PhotoRef, PhotoRole, Sha256, Timestamp};
+use gridcase_core::model::{CaseId, PhotoRef, PhotoRole, Sha256, Timestamp};
 use gridcase_core::workflow::EventKind;
 
 fn photo_bytes(n: usize) -> Vec<u8> {
@@ -42,6 +42,27 @@ fn header(r: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A case of `a` in its cell whose second event adds the photo `sha` of `size` bytes, both
+/// pushed (a blob exists for a device only once a case in its scope references it).
+async fn case_with_photo(a: &mut Device, sha: &str, size: usize) -> CaseId {
+    let case = a.report(CELL_A);
+    a.push(case).await.expect("push");
+    a.append(
+        case,
+        EventKind::AddPhoto {
+            photo: PhotoRef {
+                sha256: Sha256::parse(sha).expect("sha"),
+                role: PhotoRole::Before,
+                taken_at: Some(Timestamp(now_ms())),
+                location: None,
+                size: size as u64,
+            },
+        },
+    );
+    a.push(case).await.expect("push photo ref");
+    case
+}
+
 #[tokio::test]
 async fn uploads_resume_from_the_server_offset_and_are_verified() {
     let ts = TestServer::start().await;
@@ -50,21 +71,7 @@ async fn uploads_resume_from_the_server_offset_and_are_verified() {
     let sha = Sha256::digest(&bytes).to_hex();
 
     // The case referencing it syncs first; its row says the photo is missing.
-    let case = a.report(CELL_A);
-    a.push(case).await.expect("push");
-    a.append(
-        case,
-        EventKind::AddPhoto {
-            photo: PhotoRef {
-                sha256: Sha256::parse(&sha).expect("sha"),
-                role: PhotoRole::Before,
-                taken_at: Some(Timestamp(now_ms())),
-                location: None,
-                size: bytes.len() as u64,
-            },
-        },
-    );
-    a.push(case).await.expect("push photo ref");
+    let case = case_with_photo(&mut a, &sha, bytes.len()).await;
     let detail = a
         .get_json(&format!("/v1/cases/{case}"))
         .await
@@ -145,21 +152,7 @@ async fn a_wrong_hash_is_refused_and_bad_ids_never_reach_the_disk() {
         404,
         "an unreferenced blob is out of scope"
     );
-    let case = a.report(CELL_A);
-    a.push(case).await.expect("push");
-    a.append(
-        case,
-        EventKind::AddPhoto {
-            photo: PhotoRef {
-                sha256: Sha256::parse(&wrong).expect("sha"),
-                role: PhotoRole::Before,
-                taken_at: Some(Timestamp(now_ms())),
-                location: None,
-                size: bytes.len() as u64,
-            },
-        },
-    );
-    a.push(case).await.expect("push photo ref");
+    let case = case_with_photo(&mut a, &wrong, bytes.len()).await;
     let r = put(&a, &wrong, 0, bytes.len(), &bytes).await;
     assert_eq!(r.status().as_u16(), 422);
     let body: gridcase_core::protocol::ApiError = r.json().await.expect("json");
