@@ -152,7 +152,7 @@ async fn a_wrong_hash_is_refused_and_bad_ids_never_reach_the_disk() {
         404,
         "an unreferenced blob is out of scope"
     );
-    let case = case_with_photo(&mut a, &wrong, bytes.len()).await;
+    case_with_photo(&mut a, &wrong, bytes.len()).await;
     let r = put(&a, &wrong, 0, bytes.len(), &bytes).await;
     assert_eq!(r.status().as_u16(), 422);
     let body: gridcase_core::protocol::ApiError = r.json().await.expect("json");
