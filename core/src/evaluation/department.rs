@@ -59,7 +59,7 @@ impl Counts {
 }
 
 /// What one assignment (starting at stay `start`) adds to its department's counts.
-fn assignment_counts(idx: &CaseIndex<'_>, start: usize) -> Option<Counts> {
+fn assignment_counts(idx: &CaseIndex<'_>, start: usize, period: Period) -> Option<Counts> {
     let s = idx.state();
     let span = idx.assignment(start);
     let is_current = start + span.len() == s.visits.len();
@@ -78,8 +78,13 @@ fn assignment_counts(idx: &CaseIndex<'_>, start: usize) -> Option<Counts> {
         .exit(last)
         .is_some_and(|e| matches!(e.kind, EventKind::Feedback { .. }));
     let overdue_pending = idx.open_and_overdue(last);
-    if !handled && last.exited_at.is_none() && !overdue_pending && idx.reading(last).is_some() {
-        // Still handling inside its limit at the period end: not yet due (issue 12, C2).
+    let inside_limit = idx
+        .reading(last)
+        .and_then(|r| r.deadline)
+        .is_some_and(|d| d >= period.to);
+    if !handled && last.exited_at.is_none() && inside_limit {
+        // Still handling inside its limit at the period end: not yet due (issue 12, C2). With
+        // no limit known it is due, as in the region tables.
         return None;
     }
     let ontime = handled && handling.iter().all(|v| idx.ended_on_time(v));
@@ -119,7 +124,7 @@ pub(super) fn evaluate(
                 continue;
             }
             let entry = depts.entry(dept).or_default();
-            if let Some(c) = assignment_counts(&idx, start) {
+            if let Some(c) = assignment_counts(&idx, start, period) {
                 entry.due += c.due;
                 entry.handled += c.handled;
                 entry.ontime += c.ontime;
