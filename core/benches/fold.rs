@@ -48,6 +48,7 @@ fn case_30() -> Vec<Event> {
             actor(3, Role::ShiftLeader),
             K::File {
                 note: String::new(),
+                condition: None,
             },
         ),
         (
@@ -55,6 +56,7 @@ fn case_30() -> Vec<Event> {
             K::Dispatch {
                 department: dept,
                 limit: None,
+                basis: None,
             },
         ),
         (

@@ -133,6 +133,7 @@ fn main() {
         shift,
         K::File {
             note: "符合立案条件".into(),
+            condition: None,
         },
     )
     .at(
@@ -148,6 +149,7 @@ fn main() {
         K::Dispatch {
             department: dept(1),
             limit: None,
+            basis: None,
         },
     )
     .at(
@@ -213,6 +215,7 @@ fn main() {
             location: None,
             category: None,
             note: "属实".into(),
+            cell: None,
         },
     )
     .at(
@@ -220,6 +223,7 @@ fn main() {
         shift,
         K::File {
             note: String::new(),
+            condition: None,
         },
     )
     .at(
@@ -228,6 +232,7 @@ fn main() {
         K::Dispatch {
             department: dept(1),
             limit: None,
+            basis: None,
         },
     );
     demos.push(d);
@@ -255,6 +260,7 @@ fn main() {
         K::FastDispatch {
             department: dept(2),
             limit: None,
+            basis: None,
         },
     )
     .at(
@@ -302,6 +308,7 @@ fn main() {
         shift,
         K::File {
             note: String::new(),
+            condition: None,
         },
     )
     .at(
@@ -310,6 +317,7 @@ fn main() {
         K::Dispatch {
             department: dept(1),
             limit: None,
+            basis: None,
         },
     )
     .at(
@@ -358,6 +366,7 @@ fn main() {
         shift,
         K::File {
             note: String::new(),
+            condition: None,
         },
     )
     .at(
@@ -366,6 +375,7 @@ fn main() {
         K::Dispatch {
             department: dept(1),
             limit: None,
+            basis: None,
         },
     )
     .at(
@@ -374,6 +384,7 @@ fn main() {
         K::Dispatch {
             department: dept(2),
             limit: None,
+            basis: None,
         },
     );
     demos.push(d);

@@ -9,9 +9,12 @@
 
 use crate::dto::{ActionInput, ActionSpec};
 use crate::error::{AppError, AppResult};
+use gridcase_core::codes::GridCode;
 use gridcase_core::model::{
-    Actor, CaseId, DepartmentId, EventId, Hlc, LimitUnit, PhotoRef, TimeLimit, UserId,
+    Actor, CaseId, DepartmentId, EventId, Hlc, LimitBasis, LimitUnit, Location, PhotoRef,
+    TimeLimit, UserId,
 };
+use gridcase_core::workflow::limits::{MAX_LIMIT_VALUE, MAX_NOTE_CHARS};
 use gridcase_core::workflow::{Event, EventKind, allowed_roles, fold};
 
 /// One action the UI knows: its kind, zh label, the form fields it needs, whether it is
@@ -39,7 +42,7 @@ const KNOWN: &[Known] = &[
     Known {
         kind: "verify",
         label: "提交核实结果",
-        fields: &["passed", "photos", "comment"],
+        fields: &["passed", "photos", "correctedLocation", "comment"],
         danger: false,
     },
     Known {
@@ -51,7 +54,7 @@ const KNOWN: &[Known] = &[
     Known {
         kind: "file",
         label: "立案",
-        fields: &["comment"],
+        fields: &["condition", "comment"],
         danger: false,
     },
     Known {
@@ -69,13 +72,13 @@ const KNOWN: &[Known] = &[
     Known {
         kind: "fast_dispatch",
         label: "快速派遣",
-        fields: &["department", "limitHours"],
+        fields: &["department", "limitValue", "limitUnit", "reason"],
         danger: false,
     },
     Known {
         kind: "dispatch",
         label: "派遣",
-        fields: &["department", "limitHours"],
+        fields: &["department", "limitValue", "limitUnit", "reason"],
         danger: false,
     },
     Known {
@@ -202,6 +205,11 @@ pub struct ActContext<'a> {
     pub any_department: Option<DepartmentId>,
     /// Photos of the input, already staged and turned into references.
     pub photos: &'a [PhotoRef],
+    /// The handling limit the tenant's rules give the case now, with its basis: what a
+    /// dispatch without an override records.
+    pub standard_limit: Option<(TimeLimit, LimitBasis)>,
+    /// A corrected position of a 核实 with the cell the device's grid puts it in.
+    pub corrected: Option<(Location, Option<GridCode>)>,
 }
 
 /// The actions `actor` may take now on a case with these events.
@@ -261,8 +269,10 @@ fn trial_input(kind: &str, ctx: &ActContext<'_>) -> ActionInput {
         passed: Some(true),
         satisfied: Some(true),
         assignee: Some(ctx.actor.user.to_string()),
-        limit_hours: Some(1),
+        // Extensions take hours; a dispatch records the standard limit (no override).
+        limit_hours: (!matches!(kind, "dispatch" | "fast_dispatch")).then_some(1),
         target_case: Some(CaseId::from_parts(1, [0; 10]).to_string()),
+        ..ActionInput::default()
     }
 }
 
@@ -275,7 +285,7 @@ fn required(v: &Option<String>, what: &str) -> AppResult<String> {
     if t.is_empty() {
         return Err(AppError::invalid(format!("请填写{what}")));
     }
-    let max = gridcase_core::workflow::limits::MAX_NOTE_CHARS;
+    let max = MAX_NOTE_CHARS;
     if t.chars().count() > max {
         return Err(AppError::invalid(format!("{what}不能超过 {max} 字")));
     }
@@ -296,6 +306,59 @@ fn department(v: &Option<String>) -> AppResult<DepartmentId> {
         return Err(AppError::invalid("请选择处置部门"));
     }
     DepartmentId::parse(&t).map_err(|e| AppError::invalid(format!("部门编号无效：{e}")))
+}
+
+/// The limit a dispatch records: the dispatcher's override (value, an explicit unit and a
+/// reason: a typed number alone is refused, never read as working hours), or else the
+/// standard limit of the case with its basis.
+fn dispatch_limit(
+    input: &ActionInput,
+    ctx: &ActContext<'_>,
+) -> AppResult<(Option<TimeLimit>, Option<LimitBasis>)> {
+    if input.limit_hours.is_some() {
+        return Err(AppError::invalid_field(
+            "limitUnit",
+            "调整处置时限请填写时长、选择单位（工作时、小时等）并说明理由",
+        ));
+    }
+    let Some(value) = input.limit_value.filter(|v| *v > 0) else {
+        return Ok(match &ctx.standard_limit {
+            Some((l, b)) => (Some(*l), Some(b.clone())),
+            None => (None, None),
+        });
+    };
+    if value > MAX_LIMIT_VALUE {
+        return Err(AppError::invalid_field(
+            "limitValue",
+            format!("处置时限不能超过 {MAX_LIMIT_VALUE}"),
+        ));
+    }
+    let unit_text = text(&input.limit_unit);
+    if unit_text.is_empty() {
+        return Err(AppError::invalid_field(
+            "limitUnit",
+            "请选择调整时限的单位（工作分钟、工作时、工作日、分钟、小时、天）",
+        ));
+    }
+    let unit = LimitUnit::parse(&unit_text)
+        .map_err(|_| AppError::invalid_field("limitUnit", format!("时限单位无效：{unit_text}")))?;
+    let reason = required(&input.reason, "调整处置时限的理由")
+        .map_err(|e| AppError::invalid_field("reason", e.message))?;
+    Ok((
+        Some(TimeLimit::new(value, unit)),
+        Some(LimitBasis::Override { reason }),
+    ))
+}
+
+fn condition(v: &Option<String>) -> AppResult<Option<String>> {
+    let t = text(v);
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if t.chars().count() > gridcase_core::workflow::limits::MAX_CODE_CHARS {
+        return Err(AppError::invalid("立案条件编号过长"));
+    }
+    Ok(Some(t))
 }
 
 fn hours(v: Option<u32>) -> AppResult<Option<TimeLimit>> {
@@ -320,7 +383,8 @@ pub fn to_event_kind(input: &ActionInput, ctx: &ActContext<'_>) -> AppResult<Eve
                 .passed
                 .ok_or_else(|| AppError::invalid("请选择核实结果"))?,
             photos,
-            location: None,
+            location: ctx.corrected.map(|(l, _)| l),
+            cell: ctx.corrected.and_then(|(_, c)| c),
             category: None,
             note: text(&input.comment),
         },
@@ -330,6 +394,7 @@ pub fn to_event_kind(input: &ActionInput, ctx: &ActContext<'_>) -> AppResult<Eve
         },
         "file" => EventKind::File {
             note: text(&input.comment),
+            condition: condition(&input.condition)?,
         },
         "reject" => EventKind::Reject {
             reason: required(&input.reason, "不予立案的理由")?,
@@ -337,14 +402,22 @@ pub fn to_event_kind(input: &ActionInput, ctx: &ActContext<'_>) -> AppResult<Eve
         "void" => EventKind::Void {
             reason: required(&input.reason, "作废理由")?,
         },
-        "fast_dispatch" => EventKind::FastDispatch {
-            department: department(&input.department_id)?,
-            limit: hours(input.limit_hours)?,
-        },
-        "dispatch" => EventKind::Dispatch {
-            department: department(&input.department_id)?,
-            limit: hours(input.limit_hours)?,
-        },
+        "fast_dispatch" => {
+            let (limit, basis) = dispatch_limit(input, ctx)?;
+            EventKind::FastDispatch {
+                department: department(&input.department_id)?,
+                limit,
+                basis,
+            }
+        }
+        "dispatch" => {
+            let (limit, basis) = dispatch_limit(input, ctx)?;
+            EventKind::Dispatch {
+                department: department(&input.department_id)?,
+                limit,
+                basis,
+            }
+        }
         "request_extension" => EventKind::RequestExtension {
             requested: hours(input.limit_hours)?
                 .ok_or_else(|| AppError::invalid("请填写延期时长（小时）"))?,
@@ -429,4 +502,141 @@ pub fn event_label(type_name: &str) -> &'static str {
 /// Whether the action's form takes photos.
 pub fn takes_photos(kind: &str) -> bool {
     matches!(kind, "verify" | "feedback" | "check")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridcase_core::model::{DeviceId, LocationSource, Role};
+    use gridcase_core::workflow::validate_kind;
+
+    fn ctx(standard: Option<(TimeLimit, LimitBasis)>) -> ActContext<'static> {
+        ActContext {
+            actor: Actor {
+                user: UserId::from_parts(1, [1; 10]),
+                device: DeviceId::from_parts(2, [1; 10]),
+                role: Role::Dispatcher,
+                org: None,
+            },
+            any_department: None,
+            photos: &[],
+            standard_limit: standard,
+            corrected: None,
+        }
+    }
+
+    fn dispatch(value: Option<u32>, unit: Option<&str>, reason: Option<&str>) -> ActionInput {
+        ActionInput {
+            kind: "dispatch".into(),
+            department_id: Some(DepartmentId::from_parts(3, [1; 10]).to_string()),
+            limit_value: value,
+            limit_unit: unit.map(str::to_owned),
+            reason: reason.map(str::to_owned),
+            ..ActionInput::default()
+        }
+    }
+
+    fn limit_of(kind: &EventKind) -> (Option<TimeLimit>, Option<LimitBasis>) {
+        match kind {
+            EventKind::Dispatch { limit, basis, .. } => (*limit, basis.clone()),
+            other => panic!("not a dispatch: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_dispatch_records_the_standard_limit_with_its_basis() {
+        // Issue 12, C3: the category's limit of the day is written on the event, so a later
+        // rules import moves nothing already dispatched.
+        let basis = LimitBasis::Category {
+            rules_version: Some("0123456789ab".into()),
+        };
+        let standard = (TimeLimit::new(2, LimitUnit::NaturalHours), basis.clone());
+        let kind =
+            to_event_kind(&dispatch(None, None, None), &ctx(Some(standard))).expect("dispatch");
+        assert_eq!(
+            limit_of(&kind),
+            (
+                Some(TimeLimit::new(2, LimitUnit::NaturalHours)),
+                Some(basis)
+            )
+        );
+        // No rules known: nothing recorded (the deadline shows 无时限).
+        let kind = to_event_kind(&dispatch(None, None, None), &ctx(None)).expect("dispatch");
+        assert_eq!(limit_of(&kind), (None, None));
+    }
+
+    #[test]
+    fn an_override_keeps_its_unit_and_needs_a_reason() {
+        // Issue 12, C5: 2 小时 set at 21:00 stays natural hours (before, every typed limit
+        // became working hours), and the reason is recorded.
+        let standard = Some((
+            TimeLimit::new(4, LimitUnit::WorkingHours),
+            LimitBasis::Category {
+                rules_version: None,
+            },
+        ));
+        let input = dispatch(Some(2), Some("小时"), Some("夜间露天烧烤须当晚处置"));
+        let kind = to_event_kind(&input, &ctx(standard.clone())).expect("override");
+        assert_eq!(
+            limit_of(&kind),
+            (
+                Some(TimeLimit::new(2, LimitUnit::NaturalHours)),
+                Some(LimitBasis::Override {
+                    reason: "夜间露天烧烤须当晚处置".into()
+                })
+            )
+        );
+        assert!(validate_kind(&kind).is_ok());
+        for (input, says) in [
+            (dispatch(Some(2), None, Some("理由")), "单位"),
+            (
+                dispatch(Some(2), Some("fortnights"), Some("理由")),
+                "单位无效",
+            ),
+            (dispatch(Some(2), Some("natural_hours"), None), "理由"),
+            (dispatch(Some(2), Some("natural_hours"), Some("  ")), "理由"),
+            (
+                ActionInput {
+                    limit_hours: Some(2),
+                    ..dispatch(None, None, None)
+                },
+                "单位",
+            ),
+        ] {
+            let e = to_event_kind(&input, &ctx(standard.clone())).expect_err("refused");
+            assert_eq!(e.code, "invalid_input");
+            assert!(e.message.contains(says), "{says}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn filing_records_the_condition_and_verify_the_corrected_cell() {
+        let file = ActionInput {
+            kind: "file".into(),
+            condition: Some(" 0101-02 ".into()),
+            ..ActionInput::default()
+        };
+        let kind = to_event_kind(&file, &ctx(None)).expect("file");
+        assert!(matches!(kind, EventKind::File { condition: Some(ref c), .. } if c == "0101-02"));
+        let at = Location::new(103.8, 36.05, Some(5.0), LocationSource::Gps).expect("valid");
+        let cell = GridCode::parse("620102001001001").ok();
+        let mut c = ctx(None);
+        c.corrected = Some((at, cell));
+        let verify = ActionInput {
+            kind: "verify".into(),
+            passed: Some(true),
+            ..ActionInput::default()
+        };
+        match to_event_kind(&verify, &c).expect("verify") {
+            EventKind::Verify {
+                location,
+                cell: got,
+                ..
+            } => {
+                assert_eq!(location, Some(at));
+                assert_eq!(got, cell);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -224,6 +224,31 @@ pub struct CaseDetail {
     pub suggestion: Option<Suggestion>,
     pub duplicates: Vec<DuplicateCandidate>,
     pub assignees: Vec<Assignee>,
+    /// The handling limit a dispatch records now unless the dispatcher overrides it.
+    pub standard_limit: Option<LimitDto>,
+    /// The 立案条件 of the case's category to choose from at 立案, and the 结案条件.
+    pub conditions: Vec<ConditionDto>,
+    /// The 立案条件 chosen at filing, with its 结案条件 (shown at 核查 and 结案).
+    pub filing_condition: Option<ConditionDto>,
+}
+
+/// A handling limit with its basis (时限依据), as shown at 派遣.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitDto {
+    pub value: u32,
+    pub unit: String,
+    pub text: String,
+    pub basis: String,
+}
+
+/// One 立案条件 of the standards table.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionDto {
+    pub code: String,
+    pub filing: String,
+    pub closing: String,
 }
 
 /// `act` input.
@@ -240,6 +265,16 @@ pub struct ActionInput {
     pub assignee: Option<String>,
     pub limit_hours: Option<u32>,
     pub target_case: Option<String>,
+    /// 派遣: a limit overriding the standard one (with `limit_unit` and a `reason`).
+    pub limit_value: Option<u32>,
+    /// 派遣: the override's unit, a stable name or its Chinese label (`natural_hours`, `工作日`).
+    pub limit_unit: Option<String>,
+    /// 立案: the 立案条件 code chosen.
+    pub condition: Option<String>,
+    /// 核实: a corrected position (both or neither), the device's fix at the scene.
+    pub corrected_lon: Option<f64>,
+    pub corrected_lat: Option<f64>,
+    pub corrected_accuracy_m: Option<f64>,
 }
 
 /// What EXIF said about a photo.

@@ -7,7 +7,7 @@
 //! Invariant: built only from a bundle that parsed completely; a bad bundle is refused whole
 //! (the previous copy stays in use).
 
-use crate::dto::{CategoryDto, NearbyComponent, NearestCell, Placement, Suggestion};
+use crate::dto::{CategoryDto, ConditionDto, NearbyComponent, NearestCell, Placement, Suggestion};
 use crate::error::{AppError, AppResult};
 use gridcase_core::calendar::WorkCalendar;
 use gridcase_core::catalog::{Catalog, Category};
@@ -15,8 +15,9 @@ use gridcase_core::codes::{CategoryKind, CategoryRef, GridCode};
 use gridcase_core::deadline::DeadlinePolicy;
 use gridcase_core::demo::ResponsibilityList;
 use gridcase_core::grid::{ComponentIndex, Geocoder, GridIndex, Lookup, PlaceLayer};
-use gridcase_core::model::{DepartmentId, Role, UserId};
+use gridcase_core::model::{DepartmentId, LimitBasis, Role, TimeLimit, UserId};
 use gridcase_core::protocol::{RefUser, ReferenceBundle};
+use gridcase_core::workflow::CaseState;
 use std::collections::HashMap;
 
 /// Components offered for a component problem: at most this many, within this radius.
@@ -166,6 +167,54 @@ impl Reference {
     /// A category's name.
     pub fn category_name(&self, category: &CategoryRef) -> Option<&str> {
         self.catalog.get(category).map(|c| c.name.as_str())
+    }
+
+    /// The handling limit the tenant's rules give a case now, with its basis: what a
+    /// dispatch without an override records (so later rule changes move nothing already
+    /// dispatched).
+    pub fn standard_limit(&self, state: &CaseState) -> Option<(TimeLimit, LimitBasis)> {
+        let category = self.catalog.get(state.category()?)?;
+        let limit = category.limit(state.urgency())?;
+        Some((
+            limit,
+            LimitBasis::Category {
+                rules_version: Some(self.rules_version()),
+            },
+        ))
+    }
+
+    /// The 立案条件 of the case's category to choose from at 立案 (rows of the tenant's
+    /// standards table; none when the tenant has not imported one).
+    pub fn conditions(&self, _state: &CaseState) -> Vec<ConditionDto> {
+        Vec::new()
+    }
+
+    /// The condition the case was filed under with its 结案条件, or else the category's own
+    /// 立案条件 and 结案条件 from the rules (shown at 核查 and 结案).
+    pub fn filing_condition(&self, state: &CaseState) -> Option<ConditionDto> {
+        let category = self.catalog.get(state.category()?)?;
+        if category.filing_condition.is_none() && category.closing_condition.is_none() {
+            return None;
+        }
+        Some(ConditionDto {
+            code: state.filing_condition.clone().unwrap_or_default(),
+            filing: category.filing_condition.clone().unwrap_or_default(),
+            closing: category.closing_condition.clone().unwrap_or_default(),
+        })
+    }
+
+    /// A short version of the reference data (its SHA-256's first 12 hex digits), recorded
+    /// with limits read from it.
+    pub fn rules_version(&self) -> String {
+        self.bundle.version.chars().take(12).collect()
+    }
+
+    /// The unit grid cell of a point, when it lies inside one.
+    pub fn cell_at(&self, lon: f64, lat: f64) -> Option<GridCode> {
+        match self.grid.locate(lon, lat) {
+            Lookup::Inside(c) => Some(c.code),
+            Lookup::Outside { .. } => None,
+        }
     }
 
     /// Where a point is: its cell, the address text, and the components nearby.

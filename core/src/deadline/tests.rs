@@ -63,6 +63,7 @@ impl Case {
                 Role::ShiftLeader,
                 K::File {
                     note: String::new(),
+                    condition: None,
                 },
             )
             .add(
@@ -71,6 +72,7 @@ impl Case {
                 K::Dispatch {
                     department: DepartmentId::from_parts(3, [1; 10]),
                     limit,
+                    basis: None,
                 },
             );
         c
@@ -378,6 +380,7 @@ fn an_extension_stays_with_the_department_that_asked() {
         K::Dispatch {
             department: DepartmentId::from_parts(3, [2; 10]),
             limit: None,
+            basis: None,
         },
     );
     let d = c.clocks(at(2, 15, 0), Some(hours(4)), &policy());
@@ -439,4 +442,100 @@ fn an_extension_requested_after_the_deadline_moves_nothing() {
     assert_eq!(asked_in_time.deadline, Some(at(3, 9, 0)));
     assert_eq!(asked_in_time.on_time(), Some(true));
     assert!(asked_in_time.late_extensions.is_empty());
+}
+
+/// A case dispatched at `when` whose dispatch recorded `limit` with `basis`.
+fn dispatched_with(when: Timestamp, limit: TimeLimit, basis: crate::model::LimitBasis) -> Case {
+    let mut c = Case::dispatched_at(when, None);
+    if let Some(K::Dispatch {
+        limit: l, basis: b, ..
+    }) = c.events.last_mut().map(|e| &mut e.kind)
+    {
+        *l = Some(limit);
+        *b = Some(basis);
+    }
+    c
+}
+
+#[test]
+fn a_limit_recorded_at_dispatch_is_not_moved_by_later_rules() {
+    // Issue 12, C3. Dispatched Mon 2026-03-02 10:00 with the category's 4 working hours of
+    // the day recorded: due 10:00 + 2 h (to 12:00) + 2 h from 14:30 = 16:30. The tenant then
+    // re-imports rules giving the category 1 working hour (due 11:00) or 3 working days: the
+    // deadline stays 16:30, and a feedback at 15:00 stays on time.
+    let basis = crate::model::LimitBasis::Category {
+        rules_version: Some("a1b2c3d4e5f6".into()),
+    };
+    let mut c = dispatched_with(at(2, 10, 0), hours(4), basis);
+    c.add(
+        at(2, 15, 0),
+        Role::Department,
+        K::Feedback {
+            result: "已处理".into(),
+            photos: Vec::new(),
+        },
+    );
+    for rules_today in [hours(1), TimeLimit::new(3, LimitUnit::WorkingDays)] {
+        let d = c.clocks(at(3, 9, 0), Some(rules_today), &policy());
+        let h = d
+            .clocks
+            .iter()
+            .find(|r| r.clock == Clock::Handling)
+            .expect("handling");
+        assert_eq!(
+            h.deadline,
+            Some(at(2, 16, 30)),
+            "rules of today {rules_today}"
+        );
+        assert_eq!(h.limit, Some(hours(4)));
+        assert_eq!(h.on_time(), Some(true));
+    }
+    // Without a recorded limit (an older build's dispatch), today's rules apply: 1 working
+    // hour makes the same feedback late (due 11:00).
+    let mut old = Case::dispatched_at(at(2, 10, 0), None);
+    old.add(
+        at(2, 15, 0),
+        Role::Department,
+        K::Feedback {
+            result: "已处理".into(),
+            photos: Vec::new(),
+        },
+    );
+    let d = old.clocks(at(3, 9, 0), Some(hours(1)), &policy());
+    let h = d.clocks.iter().find(|r| r.clock == Clock::Handling);
+    assert_eq!(h.and_then(|r| r.deadline), Some(at(2, 11, 0)));
+    assert_eq!(h.and_then(ClockReading::on_time), Some(false));
+}
+
+#[test]
+fn a_dispatchers_natural_hour_limit_stays_natural() {
+    // Issue 12, C5. 露天烧烤 reported in the evening: the dispatcher sets 2 小时 (natural) at
+    // Mon 2026-03-02 21:00 with a reason. Due 23:00 the same night, not the next working
+    // morning (2 working hours from 21:00 would be Tue 10:30); a feedback at 23:30 is late.
+    let basis = crate::model::LimitBasis::Override {
+        reason: "夜间露天烧烤，须当晚处置".into(),
+    };
+    let mut c = dispatched_with(
+        at(2, 21, 0),
+        TimeLimit::new(2, LimitUnit::NaturalHours),
+        basis,
+    );
+    c.add(
+        at(2, 23, 30),
+        Role::Department,
+        K::Feedback {
+            result: "已劝离".into(),
+            photos: Vec::new(),
+        },
+    );
+    // The category's working-hour limit of today does not replace the override.
+    let d = c.clocks(at(3, 9, 0), Some(hours(2)), &policy());
+    let h = d
+        .clocks
+        .iter()
+        .find(|r| r.clock == Clock::Handling)
+        .expect("handling");
+    assert_eq!(h.deadline, Some(at(2, 23, 0)));
+    assert_eq!(h.on_time(), Some(false));
+    assert_eq!(h.light, Light::Red);
 }

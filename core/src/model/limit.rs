@@ -115,6 +115,69 @@ impl fmt::Display for TimeLimit {
     }
 }
 
+/// Where the handling limit recorded at dispatch (派遣) came from. Recorded on the dispatch
+/// event with the limit's value and unit, so the deadline and the evaluation read what was in
+/// force when the limit was set, never the tenant's rules of today (a rules re-import moves no
+/// deadline already set).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Debug)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum LimitBasis {
+    /// The category's limit for the case's urgency (处置时限 of the 小类) in the tenant's rules.
+    Category {
+        /// The version of the rules it was read from (the standards table's version number,
+        /// or the first 12 hex digits of the reference data's SHA-256), when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rules_version: Option<String>,
+    },
+    /// A row of the standards table (《立案、处置和结案标准》): a 立案条件 and/or an area grade.
+    Standard {
+        /// The 立案条件 code chosen at filing, when the row is a condition's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        condition: Option<String>,
+        /// The area grade (主干道, 背街小巷, …) of the case's cell, when the row is per grade.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        grade: Option<String>,
+        /// The version of the standards table.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rules_version: Option<String>,
+    },
+    /// Typed by the dispatcher (调整时限), with an explicit unit and a reason.
+    Override {
+        /// Why the standard limit does not fit this case.
+        reason: String,
+    },
+}
+
+impl LimitBasis {
+    /// The Chinese label shown beside the limit (时限依据).
+    pub fn label_zh(&self) -> String {
+        match self {
+            LimitBasis::Category { rules_version } => match rules_version {
+                Some(v) => format!("类别处置时限（规则版本 {v}）"),
+                None => "类别处置时限".to_owned(),
+            },
+            LimitBasis::Standard {
+                condition,
+                grade,
+                rules_version,
+            } => {
+                let mut s = "立案处置结案标准".to_owned();
+                if let Some(c) = condition {
+                    s.push_str(&format!("·立案条件 {c}"));
+                }
+                if let Some(g) = grade {
+                    s.push_str(&format!("·{g}"));
+                }
+                if let Some(v) = rules_version {
+                    s.push_str(&format!("（版本 {v}）"));
+                }
+                s
+            }
+            LimitBasis::Override { reason } => format!("派遣员调整：{reason}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,8 @@
 
 use crate::codes::{CategoryRef, ComponentId, GridCode};
 use crate::model::{
-    Actor, CaseId, DepartmentId, EventId, Hlc, Location, PhotoRef, SourceChannel, TimeLimit,
-    Timestamp, Urgency, UserId,
+    Actor, CaseId, DepartmentId, EventId, Hlc, LimitBasis, Location, PhotoRef, SourceChannel,
+    TimeLimit, Timestamp, Urgency, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -119,6 +119,10 @@ pub enum EventKind {
         /// A corrected position.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         location: Option<Location>,
+        /// The unit grid cell of the corrected position, as the verifying device resolved it
+        /// (with `location` only; `None` with a location: outside every cell).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cell: Option<GridCode>,
         /// A corrected category.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         category: Option<CategoryRef>,
@@ -145,6 +149,9 @@ pub enum EventKind {
         /// Free text (filing condition met).
         #[serde(default)]
         note: String,
+        /// The 立案条件 (condition code of the standards table) the case was filed under.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        condition: Option<String>,
     },
     /// The server's human case number (案卷号), allocated at filing; system only.
     AssignNumber {
@@ -160,17 +167,29 @@ pub enum EventKind {
     FastDispatch {
         /// The responsible department.
         department: DepartmentId,
-        /// A handling limit overriding the category's.
+        /// The handling limit in force for this dispatch, recorded when set. Without `basis`
+        /// (events of older builds) it is the dispatcher's override; `None`: the category's
+        /// limit in the rules of the day applies.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<TimeLimit>,
+        /// Where `limit` came from (category, standards row, or the dispatcher's override with
+        /// its reason); only with a `limit`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        basis: Option<LimitBasis>,
     },
     /// 派遣.
     Dispatch {
         /// The responsible department.
         department: DepartmentId,
-        /// A handling limit overriding the category's.
+        /// The handling limit in force for this dispatch, recorded when set. Without `basis`
+        /// (events of older builds) it is the dispatcher's override; `None`: the category's
+        /// limit in the rules of the day applies.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<TimeLimit>,
+        /// Where `limit` came from (category, standards row, or the dispatcher's override with
+        /// its reason); only with a `limit`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        basis: Option<LimitBasis>,
     },
     /// 申请延期.
     RequestExtension {

@@ -196,6 +196,7 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
         EventKind::Verify {
             confirmed,
             location,
+            cell,
             category,
             ..
         } => {
@@ -203,8 +204,11 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             require(state.verify_assignee == Some(ev.actor.user), R::NotAssignee)?;
             state.verification = Some(*confirmed);
             if let Some(report) = state.report.as_mut() {
+                // A corrected position brings its cell (None: outside every cell), so the
+                // case counts in the region where the problem really is.
                 if let Some(l) = location {
                     report.location = *l;
+                    report.cell = *cell;
                 }
                 if let Some(c) = category {
                     report.category = c.clone();
@@ -238,9 +242,10 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             });
             Ok(())
         }
-        EventKind::File { .. } => {
+        EventKind::File { condition, .. } => {
             in_state(state, &[AwaitingFiling])?;
             state.filed_at = Some(act_time(state, ev));
+            state.filing_condition = condition.clone();
             transition(state, ev, AwaitingDispatch);
             Ok(())
         }
@@ -257,16 +262,24 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             transition(state, ev, Rejected);
             Ok(())
         }
-        EventKind::FastDispatch { department, limit } => {
+        EventKind::FastDispatch {
+            department,
+            limit,
+            basis,
+        } => {
             in_state(state, &[AwaitingFiling])?;
             require(state.urgency() == Urgency::Urgent, R::NotUrgent)?;
             state.filed_at = Some(act_time(state, ev));
-            dispatch(state, ev, *department, *limit, true);
+            dispatch(state, ev, *department, (*limit, basis.clone()), true);
             Ok(())
         }
-        EventKind::Dispatch { department, limit } => {
+        EventKind::Dispatch {
+            department,
+            limit,
+            basis,
+        } => {
             in_state(state, &[AwaitingDispatch])?;
-            dispatch(state, ev, *department, *limit, false);
+            dispatch(state, ev, *department, (*limit, basis.clone()), false);
             Ok(())
         }
         EventKind::RequestExtension { requested, reason } => {
@@ -438,7 +451,10 @@ fn dispatch(
     state: &mut CaseState,
     ev: &Event,
     department: crate::model::DepartmentId,
-    limit: Option<crate::model::TimeLimit>,
+    (limit, basis): (
+        Option<crate::model::TimeLimit>,
+        Option<crate::model::LimitBasis>,
+    ),
     fast: bool,
 ) {
     let at = act_time(state, ev);
@@ -448,6 +464,7 @@ fn dispatch(
         department,
         at,
         limit,
+        basis,
         fast,
     });
     transition(state, ev, Status::InProgress);

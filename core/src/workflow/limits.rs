@@ -7,7 +7,7 @@
 //! nothing a user typed). The check is pure and never panics.
 
 use super::event::{EventKind, ReportPayload};
-use crate::model::{PhotoRef, TimeLimit};
+use crate::model::{LimitBasis, PhotoRef, TimeLimit};
 use thiserror::Error;
 
 /// Longest problem description (问题描述): Open311 allows 4,000 characters.
@@ -82,6 +82,65 @@ fn check_limit(field: &'static str, limit: &TimeLimit) -> Result<(), PayloadErro
     Ok(())
 }
 
+/// Longest code of a 立案条件 or name of an area grade.
+pub const MAX_CODE_CHARS: usize = 40;
+
+fn check_code(field: &'static str, code: &str) -> Result<(), PayloadError> {
+    if code.trim().is_empty() {
+        return Err(err(field, "不能为空"));
+    }
+    check_text(field, code, MAX_CODE_CHARS)?;
+    if code.chars().any(|c| c.is_control()) {
+        return Err(err(field, "含有控制字符"));
+    }
+    Ok(())
+}
+
+/// A dispatch's recorded limit: a basis only with a limit; an override names its reason.
+fn check_dispatch_limit(
+    limit: Option<&TimeLimit>,
+    basis: Option<&LimitBasis>,
+) -> Result<(), PayloadError> {
+    if let Some(l) = limit {
+        check_limit("limit", l)?;
+    }
+    match (limit, basis) {
+        (None, Some(_)) => Err(err("basis", "记录了时限依据却没有时限")),
+        (_, Some(LimitBasis::Override { reason })) => {
+            if reason.trim().is_empty() {
+                return Err(err("reason", "调整处置时限须说明理由"));
+            }
+            check_text("reason", reason, MAX_NOTE_CHARS)
+        }
+        (
+            _,
+            Some(LimitBasis::Standard {
+                condition,
+                grade,
+                rules_version,
+            }),
+        ) => {
+            for (field, v) in [
+                ("condition", condition),
+                ("grade", grade),
+                ("rules_version", rules_version),
+            ] {
+                if let Some(v) = v {
+                    check_code(field, v)?;
+                }
+            }
+            Ok(())
+        }
+        (
+            _,
+            Some(LimitBasis::Category {
+                rules_version: Some(v),
+            }),
+        ) => check_code("rules_version", v),
+        _ => Ok(()),
+    }
+}
+
 fn check_report(r: &ReportPayload) -> Result<(), PayloadError> {
     check_text("address", &r.address, MAX_SHORT_CHARS)?;
     check_text("description", &r.description, MAX_DESCRIPTION_CHARS)?;
@@ -125,9 +184,14 @@ pub fn validate_kind(kind: &EventKind) -> Result<(), PayloadError> {
             }
             Ok(())
         }
-        EventKind::File { note } | EventKind::Close { note } => {
-            check_text("note", note, MAX_NOTE_CHARS)
+        EventKind::File { note, condition } => {
+            check_text("note", note, MAX_NOTE_CHARS)?;
+            match condition {
+                Some(c) => check_code("condition", c),
+                None => Ok(()),
+            }
         }
+        EventKind::Close { note } => check_text("note", note, MAX_NOTE_CHARS),
         EventKind::Callback { note, .. } => check_text("note", note, MAX_NOTE_CHARS),
         EventKind::AssignNumber { number } => check_text("number", number, MAX_SHORT_CHARS),
         EventKind::Reject { reason }
@@ -144,10 +208,9 @@ pub fn validate_kind(kind: &EventKind) -> Result<(), PayloadError> {
             check_text("reason", reason, MAX_NOTE_CHARS)
         }
         EventKind::ApproveExtension { granted } => check_limit("granted", granted),
-        EventKind::FastDispatch { limit, .. } | EventKind::Dispatch { limit, .. } => match limit {
-            Some(l) => check_limit("limit", l),
-            None => Ok(()),
-        },
+        EventKind::FastDispatch { limit, basis, .. } | EventKind::Dispatch { limit, basis, .. } => {
+            check_dispatch_limit(limit.as_ref(), basis.as_ref())
+        }
         EventKind::Escalate { level, reason } => {
             if *level == 0 || *level > MAX_ESCALATION_LEVEL {
                 return Err(err(
@@ -198,6 +261,53 @@ mod tests {
         assert!(validate_kind(&report("第一行\n第二行\t完")).is_ok());
         let e = validate_kind(&report("bad\u{1}text")).expect_err("control");
         assert_eq!(e.field, "description");
+    }
+
+    #[test]
+    fn a_dispatch_override_needs_a_reason_and_a_basis_needs_a_limit() {
+        let dept = crate::model::DepartmentId::from_parts(3, [1; 10]);
+        let limit = Some(TimeLimit::new(2, crate::model::LimitUnit::NaturalHours));
+        let dispatch = |limit, basis| EventKind::Dispatch {
+            department: dept,
+            limit,
+            basis,
+        };
+        let with_reason = |r: &str| {
+            Some(LimitBasis::Override {
+                reason: r.to_owned(),
+            })
+        };
+        assert!(validate_kind(&dispatch(limit, with_reason("夜间须当晚处置"))).is_ok());
+        // An older build's override carries no basis: still accepted.
+        assert!(validate_kind(&dispatch(limit, None)).is_ok());
+        let e = validate_kind(&dispatch(limit, with_reason(" "))).expect_err("no reason");
+        assert_eq!(e.field, "reason");
+        let e = validate_kind(&dispatch(
+            limit,
+            with_reason(&"理".repeat(MAX_NOTE_CHARS + 1)),
+        ))
+        .expect_err("long reason");
+        assert_eq!(e.field, "reason");
+        let category = Some(LimitBasis::Category {
+            rules_version: None,
+        });
+        let e = validate_kind(&dispatch(None, category)).expect_err("basis without limit");
+        assert_eq!(e.field, "basis");
+        let standard = Some(LimitBasis::Standard {
+            condition: Some("0101\u{1}".to_owned()),
+            grade: None,
+            rules_version: None,
+        });
+        let e = validate_kind(&dispatch(limit, standard)).expect_err("control character");
+        assert_eq!(e.field, "condition");
+        let file = EventKind::File {
+            note: String::new(),
+            condition: Some("x".repeat(MAX_CODE_CHARS + 1)),
+        };
+        assert_eq!(
+            validate_kind(&file).expect_err("long code").field,
+            "condition"
+        );
     }
 
     #[test]

@@ -94,8 +94,11 @@ pub struct DispatchRecord {
     pub department: DepartmentId,
     /// Act time.
     pub at: Timestamp,
-    /// Handling limit set by the dispatcher (overrides the category's).
+    /// Handling limit recorded at dispatch (with `basis`), or an older build's override.
     pub limit: Option<TimeLimit>,
+    /// Where the limit came from, as recorded by the dispatch event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<crate::model::LimitBasis>,
     /// Fast track (快速立案派遣).
     pub fast: bool,
 }
@@ -186,6 +189,9 @@ pub struct CaseState {
     pub dispatches: Vec<DispatchRecord>,
     /// Filed (立案) at.
     pub filed_at: Option<Timestamp>,
+    /// The 立案条件 code the case was filed under, when the filing named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filing_condition: Option<String>,
     /// Closed (结案) at (the last close after any reopen).
     pub closed_at: Option<Timestamp>,
     /// The human case number (案卷号) from the server.

@@ -25,6 +25,7 @@ fn pool() -> Vec<Event> {
             EventKind::Dispatch {
                 department: department(),
                 limit: None,
+                basis: None,
             },
         ),
         (

@@ -117,6 +117,7 @@ pub fn lifecycle(case: u8) -> Vec<Event> {
             Role::ShiftLeader,
             EventKind::File {
                 note: "符合立案条件".into(),
+                condition: None,
             },
         ),
         event(
@@ -134,6 +135,7 @@ pub fn lifecycle(case: u8) -> Vec<Event> {
             EventKind::Dispatch {
                 department: department(),
                 limit: None,
+                basis: None,
             },
         ),
         event(

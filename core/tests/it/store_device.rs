@@ -347,6 +347,7 @@ fn merged_changes_and_imported_cases_are_persisted() {
         EventKind::Dispatch {
             department: department(),
             limit: None,
+            basis: None,
         },
     );
     remote.append(&dispatch).expect("remote append");

@@ -6,16 +6,17 @@ use crate::actions::{self, ActContext};
 use crate::contacts;
 use crate::dto::{
     ActionInput, Assignee, CallerDto, CaseDetail, CaseList, CaseQuery, CategoryDto, DepartmentDto,
-    DuplicateCandidate, MapCase, MapLayers, PhotoInfo, Placement, Position, ReportDto, StageClock,
-    TimelineEntry,
+    DuplicateCandidate, LimitDto, MapCase, MapLayers, PhotoInfo, Placement, Position, ReportDto,
+    StageClock, TimelineEntry,
 };
 use crate::error::{AppError, AppResult};
 use crate::index::{self, FIELD_QUEUES, SUPERVISOR_QUEUES, in_queue, light_str, to_row};
 use crate::photos::role_label;
 use crate::reference::Reference;
 use crate::state::{Active, AppState};
+use gridcase_core::codes::GridCode;
 use gridcase_core::deadline::{DeadlineContext, deadlines};
-use gridcase_core::model::{CaseId, EventId, PhotoRole, Sha256};
+use gridcase_core::model::{CaseId, EventId, Location, LocationSource, PhotoRole, Sha256};
 use gridcase_core::sync::runtime::now;
 use gridcase_core::workflow::{CaseState, Event, EventKind, fold};
 use std::sync::Arc;
@@ -151,15 +152,30 @@ fn timeline_summary(kind: &EventKind, r: Option<&Reference>) -> String {
                 sep(note)
             )
         }
-        EventKind::Dispatch { department, limit }
-        | EventKind::FastDispatch { department, limit } => match limit {
-            Some(l) => format!(
+        EventKind::Dispatch {
+            department,
+            limit,
+            basis,
+        }
+        | EventKind::FastDispatch {
+            department,
+            limit,
+            basis,
+        } => match (limit, basis) {
+            (Some(l), Some(b)) => format!(
+                "派至 {}，时限 {} {}（依据：{}）",
+                dept(department),
+                l.value,
+                l.unit.label_zh(),
+                b.label_zh()
+            ),
+            (Some(l), None) => format!(
                 "派至 {}，时限 {} {}",
                 dept(department),
                 l.value,
                 l.unit.label_zh()
             ),
-            None => format!("派至 {}", dept(department)),
+            (None, _) => format!("派至 {}（按类别时限）", dept(department)),
         },
         EventKind::MergeInto { target } => format!("并入案件 {target}"),
         EventKind::MergeFrom { source, reporter } => format!(
@@ -191,7 +207,11 @@ fn timeline_summary(kind: &EventKind, r: Option<&Reference>) -> String {
         }
         EventKind::Escalate { level, reason } => format!("{level} 级督办：{reason}"),
         EventKind::Comment { text } => text.clone(),
-        EventKind::File { note } | EventKind::Close { note } => note.clone(),
+        EventKind::File {
+            note,
+            condition: Some(c),
+        } => format!("立案条件 {c}{}", sep(note)),
+        EventKind::File { note, .. } | EventKind::Close { note } => note.clone(),
         EventKind::Reject { reason }
         | EventKind::Void { reason }
         | EventKind::Reopen { reason }
@@ -328,10 +348,13 @@ pub fn detail(
         .collect();
     let clocks = clocks_of(&state, r);
     let any_department = r.and_then(|x| x.bundle.departments.first().map(|d| d.id));
+    let standard_limit = r.and_then(|x| x.standard_limit(&state));
     let ctx = ActContext {
         actor: active.saved.actor(),
         any_department,
         photos: &[],
+        standard_limit: standard_limit.clone(),
+        corrected: None,
     };
     let probe = EventId::from_parts(u64::try_from(now().0).unwrap_or(0), [0xff; 10]);
     let actions = actions::available(&events, &ctx, probe);
@@ -351,6 +374,14 @@ pub fn detail(
         })
         .unwrap_or_default();
     let duplicates = duplicates_of(active, id, &state, r);
+    let standard_limit = standard_limit.map(|(l, b)| LimitDto {
+        value: l.value,
+        unit: l.unit.as_str().to_owned(),
+        text: format!("{} {}", l.value, l.unit.label_zh()),
+        basis: b.label_zh(),
+    });
+    let conditions = r.map(|x| x.conditions(&state)).unwrap_or_default();
+    let filing_condition = r.and_then(|x| x.filing_condition(&state));
     Ok(CaseDetail {
         row,
         report,
@@ -361,6 +392,9 @@ pub fn detail(
         suggestion,
         duplicates,
         assignees,
+        standard_limit,
+        conditions,
+        filing_condition,
     })
 }
 
@@ -484,6 +518,26 @@ pub async fn act<R: tauri::Runtime>(
     Ok(detail)
 }
 
+/// A 核实's corrected position (both coordinates or neither), validated, with the cell the
+/// device's grid puts it in (`None` outside every cell or without reference data).
+fn corrected_location(
+    input: &ActionInput,
+    r: Option<&Reference>,
+) -> AppResult<Option<(Location, Option<GridCode>)>> {
+    match (input.corrected_lon, input.corrected_lat) {
+        (None, None) => Ok(None),
+        (Some(lon), Some(lat)) => {
+            if input.kind != "verify" {
+                return Err(AppError::invalid("只有核实可以更正位置"));
+            }
+            let l = Location::new(lon, lat, input.corrected_accuracy_m, LocationSource::Gps)
+                .map_err(|e| AppError::invalid(format!("更正的位置无效：{e}")))?;
+            Ok(Some((l, r.and_then(|x| x.cell_at(lon, lat)))))
+        }
+        _ => Err(AppError::invalid("更正位置须同时给出经度和纬度")),
+    }
+}
+
 /// Validates and appends one action (the body of [`act`], which then calls [`detail`]; that
 /// refreshes the case's index entry).
 pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResult<Event> {
@@ -509,12 +563,17 @@ pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResu
     if input.kind == "feedback" && refs.is_empty() {
         return Err(AppError::invalid("处置反馈需要处置后的照片"));
     }
+    let events = load_events(active, id)?;
+    let reference = active.reference();
+    let r = reference.as_deref();
+    let corrected = corrected_location(input, r)?;
     let ctx = ActContext {
         actor: active.saved.actor(),
         any_department: None,
         photos: &refs,
+        standard_limit: r.and_then(|x| x.standard_limit(&fold(&events))),
+        corrected,
     };
-    let events = load_events(active, id)?;
     // Approving an extension without hours grants what was asked for.
     let mut input = input.clone();
     if input.kind == "approve_extension" && input.limit_hours.is_none() {

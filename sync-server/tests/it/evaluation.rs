@@ -37,12 +37,14 @@ async fn month_of_cases(ts: &TestServer) {
         closed,
         EventKind::File {
             note: String::new(),
+            condition: None,
         },
     )
     .await;
     let dispatch = EventKind::Dispatch {
         department: water,
         limit: None,
+        basis: None,
     };
     act(&mut disp, closed, dispatch).await;
     let feedback = EventKind::Feedback {
@@ -75,6 +77,7 @@ async fn month_of_cases(ts: &TestServer) {
         waiting,
         EventKind::File {
             note: String::new(),
+            condition: None,
         },
     )
     .await;

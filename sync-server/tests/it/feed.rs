@@ -117,6 +117,7 @@ async fn scope_filters_the_feed_and_the_documents() {
         EventKind::Dispatch {
             department: ts.departments["water"],
             limit: None,
+            basis: None,
         },
     );
     disp.push(case).await.expect("dispatch");
@@ -139,6 +140,7 @@ async fn the_assigned_department_handles_and_others_stay_out() {
         EventKind::Dispatch {
             department: ts.departments["water"],
             limit: None,
+            basis: None,
         },
     );
     disp.push(case).await.expect("dispatch");

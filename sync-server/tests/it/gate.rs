@@ -36,6 +36,7 @@ async fn security_violations_are_rejected_with_their_codes() {
         mine,
         EventKind::File {
             note: String::new(),
+            condition: None,
         },
     );
     let good = a.report(CELL_A);

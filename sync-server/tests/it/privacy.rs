@@ -120,6 +120,7 @@ async fn an_open311_contact_reaches_only_the_citizen_facing_roles() {
             location: None,
             category: None,
             note: String::new(),
+            cell: None,
         },
     );
     insp.push(case).await.expect("verify");
@@ -129,6 +130,7 @@ async fn an_open311_contact_reaches_only_the_citizen_facing_roles() {
         case,
         EventKind::File {
             note: String::new(),
+            condition: None,
         },
     );
     shift.push(case).await.expect("file");
@@ -139,6 +141,7 @@ async fn an_open311_contact_reaches_only_the_citizen_facing_roles() {
         EventKind::Dispatch {
             department: ts.departments["water"],
             limit: None,
+            basis: None,
         },
     );
     disp.push(case).await.expect("dispatch");

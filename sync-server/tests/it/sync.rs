@@ -70,6 +70,7 @@ async fn filing_allocates_a_case_number_once() {
         case,
         EventKind::File {
             note: "符合立案条件".into(),
+            condition: None,
         },
     );
     let r = shift.push(case).await.expect("file");
@@ -107,6 +108,7 @@ async fn filing_allocates_a_case_number_once() {
         case2,
         EventKind::File {
             note: String::new(),
+            condition: None,
         },
     );
     shift.push(case2).await.expect("file");
@@ -131,6 +133,7 @@ pub async fn filed_case(ts: &TestServer) -> gridcase_core::model::CaseId {
         case,
         EventKind::File {
             note: String::new(),
+            condition: None,
         },
     );
     shift.push(case).await.expect("file");
@@ -151,6 +154,7 @@ async fn two_dispatchers_racing_are_accepted_and_flagged() {
         EventKind::Dispatch {
             department: ts.departments["water"],
             limit: None,
+            basis: None,
         },
     );
     d2.append(
@@ -158,6 +162,7 @@ async fn two_dispatchers_racing_are_accepted_and_flagged() {
         EventKind::Dispatch {
             department: ts.departments["city"],
             limit: None,
+            basis: None,
         },
     );
     let r1 = d1.push(case).await.expect("push 1");

@@ -120,6 +120,7 @@ async fn an_inspector_filing_is_role_not_allowed_and_quarantined() {
             case_id,
             EventKind::File {
                 note: "越权立案".into(),
+                condition: None,
             },
         )
         .expect("append");

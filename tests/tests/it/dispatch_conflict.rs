@@ -33,6 +33,7 @@ async fn two_offline_dispatches_converge_on_one_state_with_one_conflict() {
             case_id,
             EventKind::File {
                 note: "符合立案条件".into(),
+                condition: None,
             },
         )
         .expect("file");
@@ -53,6 +54,7 @@ async fn two_offline_dispatches_converge_on_one_state_with_one_conflict() {
             EventKind::Dispatch {
                 department: water,
                 limit: None,
+                basis: None,
             },
         )
         .expect("dispatch");
@@ -62,6 +64,7 @@ async fn two_offline_dispatches_converge_on_one_state_with_one_conflict() {
             EventKind::Dispatch {
                 department: city,
                 limit: None,
+                basis: None,
             },
         )
         .expect("dispatch");

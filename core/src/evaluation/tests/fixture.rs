@@ -152,10 +152,18 @@ impl CaseBuilder {
     }
 }
 
+/// What the app records with a dispatch: the category's limit of the day and its basis.
+fn recorded() -> crate::model::LimitBasis {
+    crate::model::LimitBasis::Category {
+        rules_version: Some("fixture-v1".into()),
+    }
+}
+
 fn dispatch(d: DepartmentId) -> K {
     K::Dispatch {
         department: d,
         limit: Some(TWO_HOURS),
+        basis: Some(recorded()),
     }
 }
 
@@ -163,6 +171,7 @@ fn fast(d: DepartmentId) -> K {
     K::FastDispatch {
         department: d,
         limit: Some(TWO_HOURS),
+        basis: Some(recorded()),
     }
 }
 
@@ -184,6 +193,7 @@ fn feedback() -> K {
 fn file() -> K {
     K::File {
         note: String::new(),
+        condition: None,
     }
 }
 
@@ -200,6 +210,7 @@ fn verify(confirmed: bool) -> K {
         location: None,
         category: None,
         note: String::new(),
+        cell: None,
     }
 }
 
@@ -632,17 +643,25 @@ pub fn cases() -> Vec<CaseBuilder> {
 
 /// The cases folded as of the end of March with the fixture's rules.
 pub fn eval_cases(to: Timestamp) -> Vec<EvalCase> {
+    eval_cases_with(to, &|_| None)
+}
+
+/// The cases folded as of `to` with the fixture's rules but `handling_limit` as the
+/// categories' handling limits of the day.
+pub fn eval_cases_with(
+    to: Timestamp,
+    handling_limit: &dyn Fn(&crate::workflow::CaseState) -> Option<crate::model::TimeLimit>,
+) -> Vec<EvalCase> {
     let policy = DeadlinePolicy::parse_toml(
         "stage_limits.example.toml",
         include_str!("../../../data/limits/stage_limits.example.toml"),
     )
     .expect("policy");
     let calendar = WorkCalendar::standard_weekdays();
-    let none = |_: &crate::workflow::CaseState| None;
     let rules = ClockRules {
         policy: &policy,
         calendar: &calendar,
-        handling_limit: &none,
+        handling_limit,
     };
     cases()
         .iter()

@@ -619,6 +619,32 @@ fn march_recomputed_from_the_full_log_equals_march_at_month_end() {
     assert_eq!(t.row(&l1).and_then(|r| r.value("closed")), Some(1.0));
 }
 
+#[test]
+fn march_is_not_moved_by_a_rules_import_after_the_dispatches() {
+    // Issue 12, C3: every dispatch of the month recorded its limit (2 working hours, basis
+    // the category's limit of the day). The tenant then imports rules giving every category
+    // 30 working minutes or 5 natural days: March's tables do not move.
+    use crate::model::{LimitUnit, TimeLimit};
+    let period = fixture::march();
+    let dir = fixture::directory();
+    let policy = EvaluationPolicy::default();
+    let as_dispatched = fixture::eval_cases(period.to);
+    for today in [
+        TimeLimit::new(30, LimitUnit::WorkingMinutes),
+        TimeLimit::new(5, LimitUnit::NaturalDays),
+    ] {
+        let after_import = fixture::eval_cases_with(period.to, &|_| Some(today));
+        for level in Level::ALL {
+            let a = evaluate(level, &as_dispatched, &dir, period, &policy);
+            let b = evaluate(level, &after_import, &dir, period, &policy);
+            assert_eq!(a, b, "{level:?} with rules of today {today}");
+        }
+    }
+    // The rules of today still reach what no dispatch recorded: the fixture's stage clocks
+    // are the policy's, and a dispatch without a recorded limit (an older build's) would
+    // take today's — shown by the deadline tests (`a_limit_recorded_at_dispatch_…`).
+}
+
 /// Issue 12, C9: the count tiers are a year's; a month scores against them scaled by its length
 /// (31/365, rounded up), a year against them as written, and a policy that calibrates its tiers
 /// for 31 days scores March as written.

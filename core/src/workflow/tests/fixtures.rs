@@ -136,6 +136,7 @@ impl Scenario {
             a,
             EventKind::File {
                 note: String::new(),
+                condition: None,
             },
         );
         self
@@ -149,6 +150,7 @@ impl Scenario {
             EventKind::Dispatch {
                 department: dept_id(1),
                 limit: None,
+                basis: None,
             },
         );
         self

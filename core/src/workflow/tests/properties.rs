@@ -37,21 +37,26 @@ fn kind(n: u8) -> K {
             location: None,
             category: None,
             note: String::new(),
+            cell: None,
         },
         5 => K::File {
             note: String::new(),
+            condition: None,
         },
         6 => K::Dispatch {
             department: dept_id(1),
             limit: None,
+            basis: None,
         },
         7 => K::Dispatch {
             department: dept_id(2),
             limit: None,
+            basis: None,
         },
         8 => K::FastDispatch {
             department: dept_id(1),
             limit: None,
+            basis: None,
         },
         9 => K::RequestExtension {
             requested: day,
@@ -166,6 +171,7 @@ fn two_dispatchers_racing_give_one_winner_and_one_conflict() {
         K::Dispatch {
             department: dept_id(1),
             limit: None,
+            basis: None,
         },
     );
     let mut b = s.make(
@@ -173,6 +179,7 @@ fn two_dispatchers_racing_give_one_winner_and_one_conflict() {
         K::Dispatch {
             department: dept_id(2),
             limit: None,
+            basis: None,
         },
     );
     b.hlc.ms = a.hlc.ms; // concurrent: same millisecond on two devices

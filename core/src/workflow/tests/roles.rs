@@ -55,12 +55,14 @@ fn setup(type_name: &str) -> (Scenario, K) {
                 location: None,
                 category: None,
                 note: String::new(),
+                cell: None,
             }
         }
         "file" => {
             s.accepted();
             K::File {
                 note: String::new(),
+                condition: None,
             }
         }
         "reject" => {
@@ -86,6 +88,7 @@ fn setup(type_name: &str) -> (Scenario, K) {
             K::FastDispatch {
                 department: dept_id(1),
                 limit: None,
+                basis: None,
             }
         }
         "dispatch" => {
@@ -93,6 +96,7 @@ fn setup(type_name: &str) -> (Scenario, K) {
             K::Dispatch {
                 department: dept_id(1),
                 limit: None,
+                basis: None,
             }
         }
         "request_extension" => {

@@ -46,6 +46,7 @@ fn public_reports_need_verification_before_filing() {
             location: None,
             category: None,
             note: String::new(),
+            cell: None,
         },
     );
     assert_eq!(last_conflict(&s), Some(R::NotAssignee));
@@ -53,6 +54,7 @@ fn public_reports_need_verification_before_filing() {
     let moved =
         crate::model::Location::new(103.84, 36.07, Some(3.0), crate::model::LocationSource::Gps)
             .expect("valid");
+    let moved_cell = crate::codes::GridCode::parse("620102001001002").expect("cell code");
     s.push(
         me,
         K::Verify {
@@ -61,11 +63,15 @@ fn public_reports_need_verification_before_filing() {
             location: Some(moved),
             category: None,
             note: String::new(),
+            cell: Some(moved_cell),
         },
     );
     let st = s.state();
     assert_eq!(st.status, Status::AwaitingFiling);
     assert_eq!(st.verification, Some(true));
+    // Issue 12, C6: the corrected position brings its cell, so the case counts where the
+    // problem really is.
+    assert_eq!(st.cell(), Some(moved_cell));
     assert_eq!(st.report.map(|r| r.location), Some(moved));
 }
 
@@ -227,6 +233,7 @@ fn file_then_number_assigned_by_the_server() {
         l,
         K::File {
             note: String::new(),
+            condition: None,
         },
     );
     s.push(
@@ -278,6 +285,7 @@ fn fast_dispatch_only_for_urgent_cases() {
         K::FastDispatch {
             department: dept_id(1),
             limit: None,
+            basis: None,
         },
     );
     assert_eq!(last_conflict(&s), Some(R::NotUrgent));
@@ -296,6 +304,7 @@ fn fast_dispatch_only_for_urgent_cases() {
         K::FastDispatch {
             department: dept_id(1),
             limit,
+            basis: None,
         },
     );
     let st = s.state();
@@ -394,6 +403,7 @@ fn sendback_then_redispatch_to_another_department() {
         K::Dispatch {
             department: dept_id(2),
             limit: None,
+            basis: None,
         },
     );
     // The first department has lost the case: its feedback is a conflict.
