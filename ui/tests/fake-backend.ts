@@ -124,12 +124,19 @@ export class FakeBackend implements Backend {
       ],
       actions: this.session?.mode === 'field'
         ? [{ kind: 'check', label: '核查', fields: ['passed', 'photos', 'comment'], danger: false }]
-        : [{ kind: 'dispatch', label: '派遣', fields: ['department', 'limitHours', 'comment'], danger: false },
+        : [{ kind: 'dispatch', label: '派遣', fields: ['department', 'limitValue', 'limitUnit', 'reason'], danger: false },
+          { kind: 'file', label: '立案', fields: ['condition', 'comment'], danger: false },
           { kind: 'merge_into', label: '合并', fields: ['targetCase'], danger: false },
           { kind: 'void', label: '作废', fields: ['reason'], danger: true }],
       suggestion: { departmentId: 'dep-3', departmentName: '城关区环卫局', basis: '权责清单：暴露垃圾 · 东岗街道' },
       duplicates: [{ caseId: this.rows[1].caseId, caseNumber: this.rows[1].caseNumber, distanceM: 12.4, categoryName: '暴露垃圾', statusLabel: '待受理', createdAt: this.now - 7200_000, score: 0.86 }],
       assignees: [{ userId: 'u-9', displayName: '李明' }],
+      standardLimit: { value: 2, unit: 'natural_hours', text: '2 小时', basis: '立案处置结案标准·立案条件 0101-02·主干道（版本 3）' },
+      conditions: [
+        { code: '0101-01', filing: '垃圾堆放 1 立方米以下', closing: '清理干净，无残留' },
+        { code: '0101-02', filing: '垃圾堆放 1 立方米及以上', closing: '清理干净并消毒' },
+      ],
+      filingCondition: null,
     };
   }
   async casePhoto() { return PIXEL; }

@@ -25,21 +25,43 @@ describe('category ranking', () => {
 const detail = { row: { department: null }, suggestion: { departmentId: 'd-1', departmentName: '环卫局', basis: '权责清单' }, assignees: [{ userId: 'u-1', displayName: '王五' }], duplicates: [] } as unknown as CaseDetail;
 
 describe('action forms', () => {
-  const dispatch: ActionSpec = { kind: 'dispatch', label: '派遣', fields: ['department', 'limitHours', 'comment'], danger: false };
+  const dispatch: ActionSpec = { kind: 'dispatch', label: '派遣', fields: ['department', 'limitValue', 'limitUnit', 'reason'], danger: false };
   it('pre-fills the suggested department and the only assignee', () => {
     expect(initialValues(dispatch, detail).department).toBe('d-1');
     expect(initialValues({ kind: 'request_check', label: '派核查', fields: ['assignee'], danger: false }, detail).assignee).toBe('u-1');
   });
   it('sends exactly the listed fields', () => {
-    const v = { ...initialValues(dispatch, detail), limitHours: '48', reason: 'ignored' };
-    expect(toActionInput(dispatch, v)).toEqual({ kind: 'dispatch', departmentId: 'd-1', limitHours: 48 });
+    // A dispatch without an override sends no limit and no reason (the standard one is recorded).
+    const v = { ...initialValues(dispatch, detail), limitHours: '48', reason: 'ignored', comment: 'not listed' };
+    expect(toActionInput(dispatch, v)).toEqual({ kind: 'dispatch', departmentId: 'd-1' });
+    const o = { ...v, limitValue: '2', limitUnit: 'natural_hours', reason: '夜间须当晚处置' };
+    expect(toActionInput(dispatch, o)).toEqual({ kind: 'dispatch', departmentId: 'd-1', limitValue: 2, limitUnit: 'natural_hours', reason: '夜间须当晚处置' });
   });
   it('requires a reason to void and a result to check', () => {
     const voidSpec: ActionSpec = { kind: 'void', label: '作废', fields: ['reason'], danger: true };
     expect(validateAction(voidSpec, initialValues(voidSpec, detail))).toEqual({ reason: 'err.reasonRequired' });
     const check: ActionSpec = { kind: 'check', label: '核查', fields: ['passed', 'photos', 'comment'], danger: false };
     expect(validateAction(check, initialValues(check, detail))).toEqual({ passed: 'err.choiceRequired', photos: 'err.photosRequired' });
-    expect(validateAction(dispatch, { ...initialValues(dispatch, detail), limitHours: '-1' })).toEqual({ limitHours: 'err.limitHoursInvalid' });
+    const ext: ActionSpec = { kind: 'request_extension', label: '申请延期', fields: ['limitHours', 'reason'], danger: false };
+    expect(validateAction(ext, { ...initialValues(ext, detail), limitHours: '-1', reason: '材料未到' })).toEqual({ limitHours: 'err.limitHoursInvalid' });
+  });
+  it('an override of the dispatch limit needs a whole value, a unit and a reason (issue 12, C5)', () => {
+    const base = initialValues(dispatch, detail);
+    expect(validateAction(dispatch, base)).toEqual({});
+    expect(validateAction(dispatch, { ...base, limitValue: '2' })).toEqual({ limitUnit: 'err.limitUnitRequired', reason: 'err.overrideReasonRequired' });
+    expect(validateAction(dispatch, { ...base, limitValue: '1.5', limitUnit: 'natural_hours', reason: '夜间' })).toEqual({ limitValue: 'err.limitValueInvalid' });
+    expect(validateAction(dispatch, { ...base, limitUnit: 'natural_hours' })).toEqual({ limitValue: 'err.limitValueInvalid' });
+    expect(validateAction(dispatch, { ...base, limitValue: '2', limitUnit: 'natural_hours', reason: '夜间须当晚处置' })).toEqual({});
+  });
+  it('filing names a 立案条件 when the category has them; verification sends a corrected fix', () => {
+    const file: ActionSpec = { kind: 'file', label: '立案', fields: ['condition', 'comment'], danger: false };
+    expect(validateAction(file, initialValues(file, detail), true)).toEqual({ condition: 'err.conditionRequired' });
+    expect(validateAction(file, initialValues(file, detail), false)).toEqual({});
+    expect(toActionInput(file, { ...initialValues(file, detail), condition: '0101-02' })).toEqual({ kind: 'file', condition: '0101-02' });
+    const verify: ActionSpec = { kind: 'verify', label: '核实', fields: ['passed', 'photos', 'correctedLocation', 'comment'], danger: false };
+    const fix = { lon: 103.83, lat: 36.06, accuracyM: 4, source: 'gps' as const };
+    expect(toActionInput(verify, { ...initialValues(verify, detail), passed: true, corrected: fix }))
+      .toEqual({ kind: 'verify', passed: true, photos: [], correctedLon: 103.83, correctedLat: 36.06, correctedAccuracyM: 4 });
   });
 });
 

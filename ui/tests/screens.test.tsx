@@ -73,10 +73,20 @@ describe('supervisor mode', () => {
     const dep = await until(() => q('field-department') as HTMLSelectElement);
     await until(() => dep.options.length > 1);
     expect(dep.value).toBe('dep-3');
-    type(q('field-limitHours')!, '24');
+    // The standard limit and its basis are shown; an override needs a unit and a reason.
+    expect(q('standard-limit')!.textContent).toContain('2 小时（依据：立案处置结案标准·立案条件 0101-02');
+    type(q('field-limitValue')!, '24');
+    q('action-submit')!.click();
+    await until(() => q('action-form-dispatch')!.textContent!.includes('请选择时限单位'));
+    expect(q('action-form-dispatch')!.textContent).toContain('调整处置时限须说明理由');
+    expect(b.acts.length).toBe(0);
+    const unit = q('field-limitUnit') as HTMLSelectElement;
+    unit.value = 'natural_hours';
+    unit.dispatchEvent(new Event('change', { bubbles: true }));
+    type(q('field-reason')!, '夜间须当晚处置');
     q('action-submit')!.click();
     await until(() => b.acts.length === 1);
-    expect(b.acts[0].input).toEqual({ kind: 'dispatch', departmentId: 'dep-3', limitHours: 24 });
+    expect(b.acts[0].input).toEqual({ kind: 'dispatch', departmentId: 'dep-3', limitValue: 24, limitUnit: 'natural_hours', reason: '夜间须当晚处置' });
     expect(q('timeline')!.querySelector('[data-conflict="true"]')).not.toBeNull();
   });
   it('refuses to void without a reason', async () => {

@@ -418,10 +418,26 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     assert!(!ui.s.text(&suggestion).await?.is_empty());
     ui.s.click("action-dispatch").await?;
     ui.s.by_id("action-form-dispatch").await?;
-    ui.s.type_into("field-limitHours", "8").await?;
+    // The standard limit is shown with its basis; the dispatcher overrides it with an
+    // explicit unit and a reason (issue 12, C5), both recorded on the dispatch.
+    let standard = ui.s.by_id("standard-limit").await?;
+    let standard = ui.s.text(&standard).await?;
+    assert!(
+        standard.contains("标准处置时限") && standard.contains("依据"),
+        "{standard}"
+    );
+    ui.s.type_into("field-limitValue", "8").await?;
+    ui.s.select("field-limitUnit", "working_hours").await?;
+    ui.s.type_into("field-reason", "井盖缺失须加急更换").await?;
     ui.shoot("15-dispatch-form", DESKTOP).await?;
     ui.submit_action().await?;
     wait_server(h, &case_id, "in_progress").await?;
+    let timeline = ui.s.by_id("timeline").await?;
+    let timeline = ui.s.text(&timeline).await?;
+    assert!(
+        timeline.contains("时限 8 工作时（依据：派遣员调整：井盖缺失须加急更换）"),
+        "{timeline}"
+    );
     ui.close().await?;
 
     // The department feeds back with a photo.

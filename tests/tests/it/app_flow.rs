@@ -290,10 +290,35 @@ fn an_offline_report_goes_through_the_whole_workflow_in_the_apps() -> Result<()>
         json!({"caseId": case_id, "input": {"kind": "dispatch"}}),
     );
     assert_eq!(missing.unwrap_err()["code"], "invalid_input");
+    // A typed number alone is no longer read as working hours (issue 12, C5): the override
+    // needs its unit and a reason.
+    for input in [
+        json!({"kind": "dispatch", "departmentId": department, "limitHours": 8}),
+        json!({"kind": "dispatch", "departmentId": department, "limitValue": 8}),
+        json!({"kind": "dispatch", "departmentId": department, "limitValue": 8,
+               "limitUnit": "natural_hours"}),
+    ] {
+        let refused =
+            dispatcher.try_call::<Value>("act", json!({"caseId": case_id, "input": input}));
+        assert_eq!(refused.unwrap_err()["code"], "invalid_input");
+    }
+    let standard = d["standardLimit"].clone();
     dispatcher.act(
         &case_id,
-        json!({"kind": "dispatch", "departmentId": department, "limitHours": 8}),
+        json!({"kind": "dispatch", "departmentId": department, "limitValue": 8,
+               "limitUnit": "natural_hours", "reason": "夜间作业，须当晚处置"}),
     )?;
+    let after = dispatcher.detail(&case_id)?;
+    let said = after["timeline"]
+        .as_array()
+        .and_then(|t| t.iter().find(|e| e["type"] == "dispatch"))
+        .and_then(|e| e["summary"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        said.contains("时限 8 小时（依据：派遣员调整：夜间作业，须当晚处置）"),
+        "{said} (standard was {standard})"
+    );
     dispatcher.sync_until_clean()?;
     assert_eq!(server_status(&h, &case_id)?, "in_progress");
 

@@ -63,7 +63,11 @@ export type ActionKind = 'accept' | 'request_verification' | 'verify' | 'merge_i
   | 'deny_park' | 'resume' | 'feedback' | 'request_check' | 'check' | 'close' | 'approve_self_handle'
   | 'deny_self_handle' | 'callback' | 'reopen' | 'comment';
 export type ActionField = 'reason' | 'photos' | 'department' | 'passed' | 'satisfied' | 'assignee'
-  | 'limitHours' | 'comment' | 'targetCase';
+  | 'limitHours' | 'comment' | 'targetCase'
+  // 派遣: an override of the standard limit (value, explicit unit; the reason goes in `reason`)
+  | 'limitValue' | 'limitUnit'
+  // 立案: the 立案条件 chosen; 核实: a corrected position (the device's fix at the scene)
+  | 'condition' | 'correctedLocation';
 export interface ActionSpec { kind: ActionKind; label: string; fields: ActionField[]; danger: boolean }
 export interface Suggestion { departmentId: string; departmentName: string; basis: string }
 export interface DuplicateCandidate { caseId: string; caseNumber: string | null; distanceM: number; categoryName: string | null; statusLabel: string; createdAt: number; score: number }
@@ -77,7 +81,14 @@ export interface CaseDetail {
   photos: PhotoInfo[]; timeline: TimelineEntry[]; clocks: StageClock[];
   actions: ActionSpec[]; suggestion: Suggestion | null; duplicates: DuplicateCandidate[];
   assignees: { userId: string; displayName: string }[];   // inspectors of the case's cell (for verify/check tasks)
+  standardLimit: LimitInfo | null;        // what a dispatch records unless overridden (时限依据)
+  conditions: Condition[];                // 立案条件 of the category to choose from at 立案
+  filingCondition: Condition | null;      // chosen at 立案 (or the category's), with its 结案条件
 }
+/** A handling limit with its basis. `unit`: working_minutes | working_hours | working_days | natural_minutes | natural_hours | natural_days */
+export interface LimitInfo { value: number; unit: string; text: string; basis: string }
+/** One 立案条件 of the standards table (`code` empty: the category's own conditions). */
+export interface Condition { code: string; filing: string; closing: string }
 // case_detail({caseId}) -> CaseDetail
 // case_photo({sha256}) -> string (data: URL of the best local copy; fetched from the server if needed)
 
@@ -85,6 +96,8 @@ export interface ActionInput {
   kind: ActionKind; reason?: string; comment?: string; photos?: string[];  // sha256 of staged photos
   departmentId?: string; passed?: boolean; satisfied?: boolean; assignee?: string;
   limitHours?: number; targetCase?: string;
+  limitValue?: number; limitUnit?: string; condition?: string;
+  correctedLon?: number; correctedLat?: number; correctedAccuracyM?: number;
 }
 // act({caseId, input: ActionInput}) -> CaseDetail        (durable on the device before it returns)
 

@@ -1,11 +1,23 @@
 // The form behind each action button: exactly the fields its ActionSpec lists, pre-filled from
 // the case detail, validated, then turned into an ActionInput for `act`.
-import type { ActionField, ActionInput, ActionKind, ActionSpec, CaseDetail } from '../backend/types';
+import type { ActionField, ActionInput, ActionKind, ActionSpec, CaseDetail, Position } from '../backend/types';
 
 export interface ActionValues {
   reason: string; comment: string; photos: string[]; department: string;
   passed: boolean | null; satisfied: boolean | null; assignee: string; limitHours: string; targetCase: string;
+  /** 派遣: an override of the standard limit; empty keeps the standard one. */
+  limitValue: string; limitUnit: string;
+  /** 立案: the chosen 立案条件 code. */
+  condition: string;
+  /** 核实: the corrected position, when the inspector took the fix at the scene. */
+  corrected: Position | null;
 }
+
+/** Units a dispatcher may choose for an override: stable name and zh label. */
+export const LIMIT_UNITS: [string, string][] = [
+  ['working_hours', '工作时'], ['working_days', '工作日'], ['working_minutes', '工作分钟'],
+  ['natural_hours', '小时（自然时）'], ['natural_days', '天（自然日）'], ['natural_minutes', '分钟（自然时）'],
+];
 
 export type ActionErrors = Partial<Record<ActionField, string>>;
 
@@ -16,15 +28,17 @@ const REASON_REQUIRED: ActionKind[] = ['reject', 'void', 'request_extension', 'd
 export function initialValues(spec: ActionSpec, detail: CaseDetail | null): ActionValues {
   const v: ActionValues = {
     reason: '', comment: '', photos: [], department: '', passed: null, satisfied: null,
-    assignee: '', limitHours: '', targetCase: '',
+    assignee: '', limitHours: '', targetCase: '', limitValue: '', limitUnit: '', condition: '', corrected: null,
   };
+  if (spec.fields.includes('condition') && detail?.conditions?.length === 1) v.condition = detail.conditions[0].code;
   if (spec.fields.includes('department')) v.department = detail?.suggestion?.departmentId ?? detail?.row.department ?? '';
   if (spec.fields.includes('assignee') && detail?.assignees.length === 1) v.assignee = detail.assignees[0].userId;
   if (spec.fields.includes('targetCase') && detail?.duplicates.length) v.targetCase = detail.duplicates[0].caseId;
   return v;
 }
 
-export function validateAction(spec: ActionSpec, v: ActionValues): ActionErrors {
+/** `conditionsRequired`: the case's category has 立案条件 to choose from (filing must name one). */
+export function validateAction(spec: ActionSpec, v: ActionValues, conditionsRequired = false): ActionErrors {
   const e: ActionErrors = {};
   const has = (f: ActionField) => spec.fields.includes(f);
   if (has('reason') && REASON_REQUIRED.includes(spec.kind) && v.reason.trim().length < 2) e.reason = 'err.reasonRequired';
@@ -42,6 +56,16 @@ export function validateAction(spec: ActionSpec, v: ActionValues): ActionErrors 
   } else if (has('limitHours') && spec.kind === 'request_extension') {
     e.limitHours = 'err.limitHoursRequired';
   }
+  if (has('limitValue') && v.limitValue.trim()) {
+    const n = Number(v.limitValue);
+    if (!Number.isInteger(n) || n <= 0 || n > 10000) e.limitValue = 'err.limitValueInvalid';
+    if (has('limitUnit') && !v.limitUnit) e.limitUnit = 'err.limitUnitRequired';
+    // An override of the standard limit is recorded with its reason.
+    if (has('reason') && v.reason.trim().length < 2) e.reason = 'err.overrideReasonRequired';
+  } else if (has('limitUnit') && v.limitUnit) {
+    e.limitValue = 'err.limitValueInvalid';
+  }
+  if (has('condition') && conditionsRequired && !v.condition) e.condition = 'err.conditionRequired';
   // Verify, check and feedback prove what was seen on site.
   if (has('photos') && (spec.kind === 'feedback' || spec.kind === 'check' || spec.kind === 'verify') && v.photos.length === 0) {
     e.photos = 'err.photosRequired';
@@ -53,7 +77,10 @@ export function toActionInput(spec: ActionSpec, v: ActionValues): ActionInput {
   const input: ActionInput = { kind: spec.kind };
   for (const f of spec.fields) {
     switch (f) {
-      case 'reason': if (v.reason.trim()) input.reason = v.reason.trim(); break;
+      case 'reason':
+        // A dispatch's reason is the override's: without an override there is none to record.
+        if (v.reason.trim() && !(spec.fields.includes('limitValue') && !v.limitValue.trim())) input.reason = v.reason.trim();
+        break;
       case 'comment': if (v.comment.trim()) input.comment = v.comment.trim(); break;
       case 'photos': input.photos = [...v.photos]; break;
       case 'department': input.departmentId = v.department; break;
@@ -62,6 +89,15 @@ export function toActionInput(spec: ActionSpec, v: ActionValues): ActionInput {
       case 'assignee': input.assignee = v.assignee; break;
       case 'limitHours': if (v.limitHours.trim()) input.limitHours = Number(v.limitHours); break;
       case 'targetCase': input.targetCase = v.targetCase.trim(); break;
+      case 'limitValue': if (v.limitValue.trim()) input.limitValue = Number(v.limitValue); break;
+      case 'limitUnit': if (v.limitValue.trim() && v.limitUnit) input.limitUnit = v.limitUnit; break;
+      case 'condition': if (v.condition) input.condition = v.condition; break;
+      case 'correctedLocation':
+        if (v.corrected) {
+          input.correctedLon = v.corrected.lon; input.correctedLat = v.corrected.lat;
+          if (v.corrected.accuracyM != null) input.correctedAccuracyM = v.corrected.accuracyM;
+        }
+        break;
     }
   }
   return input;

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ActionSpec, CaseDetail, StagedPhoto } from '../backend/types';
 import type { Department } from '../backend';
-import { initialValues, toActionInput, validateAction, type ActionErrors, type ActionValues } from '../logic/actions';
+import { LIMIT_UNITS, initialValues, toActionInput, validateAction, type ActionErrors, type ActionValues } from '../logic/actions';
 import { t, tk } from '../i18n';
 import { useApp, useFail } from '../ui/context';
 import { Field, Modal } from '../ui/common';
@@ -37,7 +37,7 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
     e.preventDefault();
     if (busy) return;
     const values = { ...latest.current, photos: photos.map((p) => p.sha256) };
-    const errs = validateAction(spec, values);
+    const errs = validateAction(spec, values, detail.conditions.length > 0);
     setErrors(errs);
     if (Object.keys(errs).length) return;
     setBusy(true);
@@ -51,6 +51,22 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
       setBusy(false);
     }
   }
+
+  const [locating, setLocating] = useState(false);
+  async function takeFix() {
+    setLocating(true);
+    try {
+      const pos = await backend.currentPosition();
+      if (pos) set({ corrected: pos });
+      else toast(t('action.correctedLocation.none'), 'error');
+    } catch (x) {
+      fail(x);
+    } finally {
+      setLocating(false);
+    }
+  }
+  const isDispatch = spec.kind === 'dispatch' || spec.kind === 'fast_dispatch';
+  const closing = (spec.kind === 'check' || spec.kind === 'close' || spec.kind === 'request_check') ? detail.filingCondition : null;
 
   const boolSelect = (name: 'passed' | 'satisfied') => (
     <Field label={t(`action.field.${name}`)} error={err(name)}>
@@ -107,6 +123,64 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
         )}
         {has('passed') && boolSelect('passed')}
         {has('satisfied') && boolSelect('satisfied')}
+        {has('condition') && detail.conditions.length > 0 && (
+          <Field label={t('action.field.condition')} error={err('condition')}>
+            <div class="conditions" data-testid="field-condition" data-value={v.condition}>
+              {detail.conditions.map((c) => (
+                <label key={c.code} class={`condition ${v.condition === c.code ? 'on' : ''}`} data-testid={`field-condition-${c.code}`}>
+                  <input type="radio" name="condition" value={c.code} checked={v.condition === c.code}
+                    onChange={() => set({ condition: c.code })} />
+                  <span class="condition-code">{c.code}</span> {c.filing}
+                  {c.closing && <div class="muted">{t('action.closingCondition', { text: c.closing })}</div>}
+                </label>
+              ))}
+            </div>
+          </Field>
+        )}
+        {has('condition') && detail.conditions.length === 0 && detail.filingCondition?.filing && (
+          <div class="muted" data-testid="filing-condition-text">{t('action.filingCondition', { text: detail.filingCondition.filing })}</div>
+        )}
+        {closing?.closing && (
+          <div class="hint-box" data-testid="closing-condition">{t('action.closingCondition', { text: closing.closing })}</div>
+        )}
+        {isDispatch && (
+          <div class="hint-box" data-testid="standard-limit">
+            {detail.standardLimit
+              ? t('action.standardLimit', { text: detail.standardLimit.text, basis: detail.standardLimit.basis })
+              : t('action.standardLimit.none')}
+          </div>
+        )}
+        {has('limitValue') && (
+          <Field label={t('action.field.limitValue')} error={err('limitValue') ?? err('limitUnit')} hint={t('action.field.limitValueHint')}>
+            <div class="row">
+              <input class="input" type="number" min="1" step="1" inputMode="numeric" data-testid="field-limitValue" value={v.limitValue}
+                onInput={(e) => set({ limitValue: (e.currentTarget as HTMLInputElement).value })} />
+              {has('limitUnit') && (
+                <select class="input" data-testid="field-limitUnit" value={v.limitUnit} onChange={(e) => set({ limitUnit: (e.currentTarget as HTMLSelectElement).value })}>
+                  <option value="">{t('action.field.limitUnit')}</option>
+                  {LIMIT_UNITS.map(([k, label]) => <option key={k} value={k}>{label}</option>)}
+                </select>
+              )}
+            </div>
+          </Field>
+        )}
+        {has('correctedLocation') && (
+          <Field label={t('action.field.correctedLocation')}>
+            <div class="row" data-testid="field-correctedLocation" data-value={v.corrected ? `${v.corrected.lon},${v.corrected.lat}` : ''}>
+              {v.corrected
+                ? <span>{t('action.correctedLocation.at', { lon: v.corrected.lon.toFixed(6), lat: v.corrected.lat.toFixed(6) })}</span>
+                : <span class="muted">{t('action.correctedLocation.keep')}</span>}
+              <button type="button" class="btn" data-testid="field-correctedLocation-take" disabled={locating} onClick={takeFix}>
+                {t('action.correctedLocation.take')}
+              </button>
+              {v.corrected && (
+                <button type="button" class="btn" data-testid="field-correctedLocation-clear" onClick={() => set({ corrected: null })}>
+                  {t('action.correctedLocation.clear')}
+                </button>
+              )}
+            </div>
+          </Field>
+        )}
         {has('limitHours') && (
           <Field label={t('action.field.limitHours')} error={err('limitHours')} hint={spec.kind === 'request_extension' ? null : t('action.field.limitHoursHint')}>
             <input class="input" type="number" min="1" step="1" inputMode="numeric" data-testid="field-limitHours" value={v.limitHours}
@@ -120,7 +194,7 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
           </Field>
         )}
         {has('reason') && (
-          <Field label={t('action.field.reason')} error={err('reason')}>
+          <Field label={t(isDispatch ? 'action.field.overrideReason' : 'action.field.reason')} error={err('reason')}>
             <textarea class="input" rows={3} maxLength={500} data-testid="field-reason" value={v.reason}
               onInput={(e) => set({ reason: (e.currentTarget as HTMLTextAreaElement).value })} />
           </Field>
