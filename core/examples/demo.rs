@@ -426,6 +426,7 @@ fn main() {
             calendar: &calendar,
             category_limit: limit,
             now,
+            teams: None,
         };
         let clocks = deadlines(&state, &ctx);
         println!("{}", demo.title);

@@ -172,6 +172,7 @@ pub fn measure(summary: &mut CaseSummary, reference: Option<&Reference>, now: Ti
     let ctx = DeadlineContext {
         policy: &reference.policy,
         calendar: &reference.calendar,
+        teams: reference.teams.as_ref(),
         category_limit,
         now,
     };

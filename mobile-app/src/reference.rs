@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use gridcase_core::calendar::WorkCalendar;
 use gridcase_core::catalog::{Catalog, Category};
 use gridcase_core::codes::{CategoryKind, CategoryRef, GridCode};
-use gridcase_core::deadline::DeadlinePolicy;
+use gridcase_core::deadline::{DeadlinePolicy, TeamCalendars};
 use gridcase_core::demo::ResponsibilityList;
 use gridcase_core::grid::{ComponentIndex, Geocoder, GridIndex, Lookup, PlaceLayer};
 use gridcase_core::model::{DepartmentId, LimitBasis, Role, TimeLimit, UserId};
@@ -41,6 +41,8 @@ pub struct Reference {
     pub duty: ResponsibilityList,
     /// Work calendar.
     pub calendar: WorkCalendar,
+    /// Calendars per team (None: every clock counts on `calendar`).
+    pub teams: Option<TeamCalendars>,
     /// Stage limits.
     pub policy: DeadlinePolicy,
     users: HashMap<UserId, RefUser>,
@@ -94,6 +96,22 @@ impl Reference {
             Some(text) => WorkCalendar::parse_toml("calendar.toml", text).map_err(bad)?,
             None => WorkCalendar::standard_weekdays(),
         };
+        let teams = match file("team_calendars") {
+            Some(text) => {
+                let by_code = |code: &str| {
+                    bundle
+                        .departments
+                        .iter()
+                        .find(|d| d.code.as_deref() == Some(code))
+                        .map(|d| d.id)
+                };
+                Some(
+                    TeamCalendars::parse_toml("team_calendars.toml", text, &by_code)
+                        .map_err(bad)?,
+                )
+            }
+            None => None,
+        };
         let policy = DeadlinePolicy::parse_toml(
             "stage_limits.toml",
             file("policy").unwrap_or(DEFAULT_POLICY),
@@ -113,6 +131,7 @@ impl Reference {
             catalog,
             duty,
             calendar,
+            teams,
             policy,
             users,
             departments,

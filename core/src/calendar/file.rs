@@ -150,20 +150,49 @@ pub(super) fn parse(file: &str, text: &str) -> Result<WorkCalendar, DataFileErro
         let message = format!("unsupported version; this build reads version {VERSION}");
         return Err(src.error(Some(version.span()), "version", message));
     }
-    let name_value = src.required(root, None, "name", "")?;
-    let name = src.string(name_value, "name")?.trim();
+    calendar(&src, root, None, "")
+}
+
+/// The calendar described by `table` (the file's root, or a named calendar of a team
+/// calendars file at `path`): name, time zone, weekdays, schedules and years. Errors name the
+/// line; inside a team calendars file their field starts with `path`.
+pub(super) fn calendar(
+    src: &Source<'_>,
+    table: &DeTable<'_>,
+    at: Option<Range<usize>>,
+    path: &str,
+) -> Result<WorkCalendar, DataFileError> {
+    let inner = |e: DataFileError| {
+        if path.is_empty() || e.field.starts_with(path) {
+            e
+        } else {
+            DataFileError {
+                field: child(path, &e.field),
+                ..e
+            }
+        }
+    };
+    let name_value = src.required(table, at.clone(), "name", path)?;
+    let name = src.string(name_value, &child(path, "name"))?.trim();
     if name.is_empty() {
-        return Err(src.error(Some(name_value.span()), "name", "must not be empty"));
+        return Err(src.error(
+            Some(name_value.span()),
+            &child(path, "name"),
+            "must not be empty",
+        ));
     }
-    let zone = src.required(root, None, "timezone", "")?;
-    if src.string(zone, "timezone")? != TIMEZONE {
+    let zone = src.required(table, at.clone(), "timezone", path)?;
+    if src.string(zone, &child(path, "timezone"))? != TIMEZONE {
         let message = format!("only \"{TIMEZONE}\" is supported (a fixed UTC+08:00)");
-        return Err(src.error(Some(zone.span()), "timezone", message));
+        return Err(src.error(Some(zone.span()), &child(path, "timezone"), message));
     }
-    let weekdays = file_schedules::weekdays(&src, src.required(root, None, "weekdays", "")?)?;
-    let schedules = file_schedules::schedules(&src, src.required(root, None, "schedule", "")?)?;
-    let years = match root.get("years") {
-        Some(value) => file_years::years(&src, value)?,
+    let weekdays =
+        file_schedules::weekdays(src, src.required(table, at.clone(), "weekdays", path)?)
+            .map_err(inner)?;
+    let schedules = file_schedules::schedules(src, src.required(table, at, "schedule", path)?)
+        .map_err(inner)?;
+    let years = match table.get("years") {
+        Some(value) => file_years::years(src, value).map_err(inner)?,
         None => file_years::Years::default(),
     };
     Ok(WorkCalendar {
@@ -176,3 +205,11 @@ pub(super) fn parse(file: &str, text: &str) -> Result<WorkCalendar, DataFileErro
         years: years.years,
     })
 }
+
+/// Parses `text` as a spanned TOML tree, for the other readers of calendar files.
+pub(super) fn source<'a>(file: &'a str, text: &'a str) -> Source<'a> {
+    Source { file, text }
+}
+
+/// The file format version this build reads (shared with the team calendars file).
+pub(super) const FORMAT_VERSION: i64 = VERSION;

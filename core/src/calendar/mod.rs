@@ -31,6 +31,7 @@
 mod days;
 mod file;
 mod file_schedules;
+mod file_teams;
 mod file_years;
 mod measure;
 mod period;
@@ -45,6 +46,7 @@ mod tests_limits;
 #[cfg(test)]
 mod tests_prop;
 
+pub use file_teams::{TeamFile, parse_team_file};
 pub use period::{MonthDay, Schedule, WorkPeriod};
 
 use crate::error::DataFileError;

@@ -29,22 +29,27 @@ impl WorkPeriod {
         Self::from_minutes(minutes(start)?, minutes(end)?)
     }
 
-    /// A period between two minute-of-day values, or `None` unless `start < end <= 1439`.
+    /// A period between two minute-of-day values, or `None` unless `start < end <= 1440`
+    /// (an end of 1440 is 24:00, the next midnight: a 24-hour shift is `00:00-24:00`).
     pub(crate) const fn from_minutes(start: u16, end: u16) -> Option<Self> {
-        if start < end && end < 24 * 60 {
+        if start < end && end <= 24 * 60 {
             Some(Self { start, end })
         } else {
             None
         }
     }
 
-    /// Parses `"08:30-12:00"` (hours may have one digit; the end must be after the start).
+    /// Parses `"08:30-12:00"` (hours may have one digit; the end must be after the start; the
+    /// end may be `24:00`, the next midnight).
     pub fn parse(text: &str) -> Result<Self, String> {
         let (start, end) = text
             .split_once('-')
             .ok_or_else(|| format!("{text:?} is not a period like \"08:30-12:00\""))?;
         let start = parse_hm(start.trim())?;
-        let end = parse_hm(end.trim())?;
+        let end = match end.trim() {
+            "24:00" => 24 * 60,
+            other => parse_hm(other)?,
+        };
         Self::from_minutes(start, end)
             .ok_or_else(|| format!("period {text:?} must end after it starts, on the same day"))
     }
@@ -54,8 +59,12 @@ impl WorkPeriod {
         hm(self.start)
     }
 
-    /// The local time the period ends (exclusive).
+    /// The local time the period ends (exclusive); a period ending at 24:00 gives the last
+    /// instant of the day (23:59:59.999), which a `NaiveTime` can hold.
     pub fn end(self) -> NaiveTime {
+        if self.end >= 24 * 60 {
+            return NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap_or(NaiveTime::MIN);
+        }
         hm(self.end)
     }
 

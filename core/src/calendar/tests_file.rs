@@ -126,3 +126,39 @@ fn toml_dates_and_duplicate_keys() {
         "{err}"
     );
 }
+
+#[test]
+fn a_period_may_end_at_midnight_and_a_24_hour_day_counts_whole() {
+    // Issue 12, C4: a centre on 24×7 shifts is `00:00-24:00`; before, 24:00 was refused and
+    // 23:59 lost a minute a day.
+    let text = "version = 1\nname = \"24×7\"\ntimezone = \"Asia/Shanghai\"\nweekdays = [1, 2, 3, 4, 5, 6, 7]\n\n[[schedule]]\nname = \"全年\"\nfrom = \"01-01\"\nto = \"12-31\"\nperiods = [\"00:00-24:00\"]\n";
+    let cal = WorkCalendar::parse_toml("shifts.toml", text).expect("24:00 is a valid end");
+    let at = |d: u32, h: u32, m: u32| {
+        crate::model::Timestamp::from_shanghai(
+            chrono::NaiveDate::from_ymd_opt(2026, 3, d)
+                .and_then(|x| x.and_hms_opt(h, m, 0))
+                .expect("valid"),
+        )
+    };
+    // Sat 23:50 + 20 working minutes = Sun 00:10; a whole day is 24 working hours.
+    assert_eq!(
+        cal.add_working_minutes(at(7, 23, 50), 20),
+        Some(at(8, 0, 10))
+    );
+    assert_eq!(cal.working_ms_between(at(7, 0, 0), at(8, 0, 0)), 86_400_000);
+    assert_eq!(
+        cal.add_limit(
+            at(7, 22, 0),
+            crate::model::TimeLimit::new(2, crate::model::LimitUnit::WorkingDays)
+        ),
+        Some(at(9, 22, 0))
+    );
+    // 24:00 only as an end, and nothing past it.
+    for bad in ["24:00-24:00", "08:00-24:01", "08:00-25:00"] {
+        let t = text.replace("00:00-24:00", bad);
+        assert!(
+            WorkCalendar::parse_toml("shifts.toml", &t).is_err(),
+            "{bad}"
+        );
+    }
+}

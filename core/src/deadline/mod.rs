@@ -19,10 +19,12 @@
 //! - light: used fraction < `yellow_fraction` green, < 1 yellow, otherwise red.
 
 mod policy;
+mod teams;
 #[cfg(test)]
 mod tests;
 
 pub use policy::{Clock, DeadlinePolicy, ReworkTiming, UrgencyLimits};
+pub use teams::TeamCalendars;
 
 use crate::calendar::WorkCalendar;
 use crate::model::{EventId, TimeLimit, Timestamp};
@@ -154,15 +156,30 @@ pub fn clock_of(status: Status) -> Option<Clock> {
 }
 
 /// What the deadline computation needs besides the case.
+#[derive(Clone, Copy)]
 pub struct DeadlineContext<'a> {
     /// The tenant's policy.
     pub policy: &'a DeadlinePolicy,
-    /// The tenant's calendar.
+    /// The tenant's calendar (for every clock its team calendars do not assign).
     pub calendar: &'a WorkCalendar,
+    /// The tenant's calendars per team, when it has them.
+    pub teams: Option<&'a TeamCalendars>,
     /// The category's handling limit for the case's urgency (from the catalog), if known.
     pub category_limit: Option<TimeLimit>,
     /// The current time.
     pub now: Timestamp,
+}
+
+impl<'a> DeadlineContext<'a> {
+    /// This context counting on the calendar of `clock` (of `department`'s team for the
+    /// handling clock).
+    fn for_clock(&self, clock: Clock, department: Option<crate::model::DepartmentId>) -> Self {
+        let calendar = self
+            .teams
+            .and_then(|t| t.for_clock(clock, department))
+            .unwrap_or(self.calendar);
+        DeadlineContext { calendar, ..*self }
+    }
 }
 
 /// Computes every clock of the case.
@@ -181,6 +198,7 @@ pub fn deadlines(state: &CaseState, ctx: &DeadlineContext<'_>) -> Deadlines {
                 continue;
             }
             Some(clock) => {
+                let ctx = &ctx.for_clock(clock, None);
                 let limit = ctx.policy.stage_limit(clock, state.urgency());
                 let start = visit.available_at;
                 let deadline = limit.and_then(|l| ctx.calendar.add_limit(start, l));
@@ -229,12 +247,13 @@ fn handling_round(
         .filter(|v| v.status == Status::Parked)
         .map(|v| (v.entered_at, v.exited_at.unwrap_or(ctx.now)))
         .collect();
-    let dispatch_limit = state
+    let dispatch = state
         .dispatches
         .iter()
         .rev()
-        .find(|d| d.at <= first.entered_at)
-        .and_then(|d| d.limit);
+        .find(|d| d.at <= first.entered_at);
+    let ctx = &ctx.for_clock(Clock::Handling, dispatch.map(|d| d.department));
+    let dispatch_limit = dispatch.and_then(|d| d.limit);
     let base = dispatch_limit.or(ctx.category_limit);
     let working = base.is_none_or(|l| l.unit.is_working());
     let mut deadline = match (base, carried, ctx.policy.rework) {

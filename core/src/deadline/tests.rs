@@ -2,6 +2,7 @@
 //! 2026-03-02 is a Monday.
 
 use super::*;
+use crate::calendar::WorkCalendar;
 use crate::model::{
     Actor, DepartmentId, DeviceId, EventId, Hlc, LimitUnit, Role, SourceChannel, Urgency, UserId,
 };
@@ -89,6 +90,7 @@ impl Case {
             calendar: &calendar,
             category_limit,
             now,
+            teams: None,
         };
         deadlines(&fold(&self.events), &ctx)
     }
@@ -538,4 +540,108 @@ fn a_dispatchers_natural_hour_limit_stays_natural() {
     assert_eq!(h.deadline, Some(at(2, 23, 0)));
     assert_eq!(h.on_time(), Some(false));
     assert_eq!(h.light, Light::Red);
+}
+
+const TEAMS: &str = include_str!("../../data/calendar/teams.example.toml");
+
+/// The example team calendars with department `hw` = the test department of `actor`.
+fn teams() -> TeamCalendars {
+    let hw = DepartmentId::from_parts(3, [1; 10]);
+    TeamCalendars::parse_toml("teams.example.toml", TEAMS, &|code| {
+        (code == "hw").then_some(hw)
+    })
+    .expect("example team calendars load")
+}
+
+fn clocks_with_teams(c: &Case, now: Timestamp, teams: Option<&TeamCalendars>) -> Deadlines {
+    let calendar = WorkCalendar::standard_weekdays();
+    let policy = policy();
+    let ctx = DeadlineContext {
+        policy: &policy,
+        calendar: &calendar,
+        teams,
+        category_limit: None,
+        now,
+    };
+    deadlines(&fold(&c.events), &ctx)
+}
+
+#[test]
+fn each_team_counts_on_its_own_calendar() {
+    // Issue 12, C4. Sat 2026-03-07: reported 21:00, accepted 21:10, filed 21:20, dispatched
+    // 21:30 to 环卫 (hw) with 4 working hours. The centre works 24×7, 环卫 06:00–22:00 daily.
+    let mut c = dispatched_with(
+        at(7, 21, 30),
+        hours(4),
+        crate::model::LimitBasis::Category {
+            rules_version: None,
+        },
+    );
+    let t = teams();
+    let d = clocks_with_teams(&c, at(9, 12, 0), Some(&t));
+    let get = |d: &Deadlines, clock| {
+        d.clocks
+            .iter()
+            .find(|r| r.clock == clock)
+            .cloned()
+            .expect("clock")
+    };
+    // Centre stages on 24×7: accept due 21:00 + 30 min = 21:30, met at 21:10.
+    let accept = get(&d, Clock::Accept);
+    assert_eq!(accept.deadline, Some(at(7, 21, 30)));
+    assert_eq!(accept.on_time(), Some(true));
+    // 环卫's handling: 30 min left on Saturday (21:30–22:00), 3 h 30 on Sunday from 06:00:
+    // due Sun 09:30.
+    assert_eq!(get(&d, Clock::Handling).deadline, Some(at(8, 9, 30)));
+    // Without team calendars everything counts on the office week: accept starts Mon 08:30,
+    // due 09:00; handling due Mon 08:30 + 3 h 30 to 12:00 + 30 min from 14:30 = 15:00.
+    let d = clocks_with_teams(&c, at(9, 12, 0), None);
+    assert_eq!(get(&d, Clock::Accept).deadline, Some(at(9, 9, 0)));
+    assert_eq!(get(&d, Clock::Handling).deadline, Some(at(9, 15, 0)));
+    // A department without its own calendar counts on the `handling` stage's (office days).
+    if let Some(K::Dispatch { department, .. }) = c.events.last_mut().map(|e| &mut e.kind) {
+        *department = DepartmentId::from_parts(3, [2; 10]);
+    }
+    let d = clocks_with_teams(&c, at(9, 12, 0), Some(&t));
+    assert_eq!(get(&d, Clock::Handling).deadline, Some(at(9, 15, 0)));
+    // Natural-time limits stay natural on every calendar: 2 小时 from 21:30 is 23:30.
+    if let Some(K::Dispatch { limit, .. }) = c.events.last_mut().map(|e| &mut e.kind) {
+        *limit = Some(TimeLimit::new(2, LimitUnit::NaturalHours));
+    }
+    let d = clocks_with_teams(&c, at(9, 12, 0), Some(&t));
+    assert_eq!(get(&d, Clock::Handling).deadline, Some(at(7, 23, 30)));
+}
+
+#[test]
+fn a_bad_team_calendars_file_names_the_line_and_field() {
+    let hw = DepartmentId::from_parts(3, [1; 10]);
+    let known = |code: &str| (code == "hw").then_some(hw);
+    let cases = [
+        (
+            TEAMS.replace("accept = \"centre\"", "acept = \"centre\""),
+            "stages.acept",
+            "unknown stage",
+        ),
+        (
+            TEAMS.replace("hw = \"sanitation\"", "hw = \"sanitaton\""),
+            "departments.hw",
+            "no calendar named",
+        ),
+        (
+            TEAMS.replace("hw = \"sanitation\"", "zz = \"sanitation\""),
+            "departments.zz",
+            "unknown department code",
+        ),
+        (
+            TEAMS.replace("\"06:00-22:00\"", "\"06:00-24:30\""),
+            "calendars.sanitation.schedule[0].periods[0]",
+            "",
+        ),
+    ];
+    for (text, field, says) in cases {
+        let e = TeamCalendars::parse_toml("teams.toml", &text, &known).expect_err(field);
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.line > 0, "{e}");
+        assert!(e.message.contains(says), "{e}");
+    }
 }

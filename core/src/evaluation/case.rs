@@ -34,6 +34,8 @@ pub struct ClockRules<'a> {
     pub policy: &'a DeadlinePolicy,
     /// Work calendar.
     pub calendar: &'a WorkCalendar,
+    /// Calendars per team, when the tenant has them.
+    pub teams: Option<&'a crate::deadline::TeamCalendars>,
     /// The category's handling limit for a folded case (from the catalog).
     pub handling_limit: &'a dyn Fn(&CaseState) -> Option<TimeLimit>,
 }
@@ -52,6 +54,7 @@ impl EvalCase {
         let ctx = DeadlineContext {
             policy: rules.policy,
             calendar: rules.calendar,
+            teams: rules.teams,
             category_limit: (rules.handling_limit)(&state),
             now: to,
         };

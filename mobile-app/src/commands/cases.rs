@@ -405,6 +405,7 @@ fn clocks_of(state: &CaseState, r: Option<&Reference>) -> Vec<StageClock> {
     let ctx = DeadlineContext {
         policy: &x.policy,
         calendar: &x.calendar,
+        teams: x.teams.as_ref(),
         category_limit: state
             .category()
             .and_then(|c| x.catalog.get(c))

@@ -213,6 +213,7 @@ pub fn report(
     let clock_rules = ClockRules {
         policy: &rules.policy,
         calendar: &rules.calendar,
+        teams: rules.teams.as_ref(),
         handling_limit: &handling,
     };
     let to = req.period.to;

@@ -1,6 +1,6 @@
 //! Import of a tenant directory (the demo generator's files, or an administrator's own; formats
 //! in docs/data-formats.md): `tenant.toml`, `departments.csv`, `users.csv`, `cells.geojson`,
-//! `calendar.toml`, `stage_limits.toml`, `responsibility.csv`, and optionally
+//! `calendar.toml`, `team_calendars.toml` (calendars per team), `stage_limits.toml`, `responsibility.csv`, and optionally
 //! `catalog_rules.csv` / `catalog_extensions.csv`, `evaluation.toml` (evaluation policy),
 //! `components.geojson` and `places.geojson`. The geometry files are kept as imported so devices
 //! can download them (`GET /v1/reference`).
@@ -150,6 +150,22 @@ pub fn import_dir_as(
     if let Some(text) = read(dir, "calendar.toml")? {
         WorkCalendar::parse_toml("calendar.toml", &text)?;
         files.push((kind::CALENDAR, "calendar.toml", text));
+    }
+    if let Some(text) = read(dir, "team_calendars.toml")? {
+        // Department codes: this import's departments.csv, else the tenant's stored ones.
+        let stored = dep
+            .db()
+            .read(|tx| users::departments(tx, &tenant))
+            .unwrap_or_default();
+        let known = |code: &str| match &departments {
+            Some(list) => list.iter().find(|d| d.code == code).map(|d| d.id),
+            None => stored
+                .iter()
+                .find(|d| d.code.as_deref() == Some(code))
+                .map(|d| d.id),
+        };
+        gridcase_core::deadline::TeamCalendars::parse_toml("team_calendars.toml", &text, &known)?;
+        files.push((kind::TEAM_CALENDARS, "team_calendars.toml", text));
     }
     if let Some(text) = read(dir, "stage_limits.toml")? {
         DeadlinePolicy::parse_toml("stage_limits.toml", &text)?;

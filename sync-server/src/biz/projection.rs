@@ -48,6 +48,7 @@ pub fn case_deadlines(rules: &TenantRules, state: &CaseState, now: Timestamp) ->
     let ctx = DeadlineContext {
         policy: &rules.policy,
         calendar: &rules.calendar,
+        teams: rules.teams.as_ref(),
         category_limit,
         now,
     };

@@ -17,12 +17,13 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The file kinds a device receives, with the file names they were imported as.
-pub const DEVICE_FILES: [&str; 8] = [
+pub const DEVICE_FILES: [&str; 9] = [
     kind::CELLS,
     kind::COMPONENTS,
     kind::PLACES,
     kind::RESPONSIBILITY,
     kind::CALENDAR,
+    kind::TEAM_CALENDARS,
     kind::POLICY,
     kind::CATALOG_EXTENSIONS,
     kind::CATALOG_RULES,

@@ -5,7 +5,7 @@
 use crate::error::Result;
 use gridcase_core::calendar::WorkCalendar;
 use gridcase_core::catalog::Catalog;
-use gridcase_core::deadline::DeadlinePolicy;
+use gridcase_core::deadline::{DeadlinePolicy, TeamCalendars};
 use rusqlite::Connection;
 
 /// The default stage limits (the example file shipped with core).
@@ -16,6 +16,9 @@ pub const DEFAULT_POLICY: &str =
 pub mod kind {
     /// Work calendar (TOML, `WorkCalendar::parse_toml`).
     pub const CALENDAR: &str = "calendar";
+    /// Calendars per team and their assignment to stages and departments (TOML,
+    /// `TeamCalendars::parse_toml`; docs/calendar.md).
+    pub const TEAM_CALENDARS: &str = "team_calendars";
     /// Stage limits (TOML, `DeadlinePolicy::parse_toml`).
     pub const POLICY: &str = "policy";
     /// Catalog rules overriding the shipped ones (CSV).
@@ -41,6 +44,8 @@ pub struct TenantRules {
     pub catalog: Catalog,
     /// Work calendar.
     pub calendar: WorkCalendar,
+    /// Calendars per team (None: every clock counts on `calendar`).
+    pub teams: Option<TeamCalendars>,
     /// Stage limits.
     pub policy: DeadlinePolicy,
     /// The unit grid cells as imported (`cells.geojson`), for placing reports that come
@@ -63,6 +68,19 @@ impl TenantRules {
             Some((name, text)) => WorkCalendar::parse_toml(&name, &text)?,
             None => WorkCalendar::standard_weekdays(),
         };
+        let teams = match file(conn, tenant, kind::TEAM_CALENDARS)? {
+            Some((name, text)) => {
+                let departments = crate::db::users::departments(conn, tenant)?;
+                let by_code = |code: &str| {
+                    departments
+                        .iter()
+                        .find(|d| d.code.as_deref() == Some(code))
+                        .map(|d| d.id)
+                };
+                Some(TeamCalendars::parse_toml(&name, &text, &by_code)?)
+            }
+            None => None,
+        };
         let policy = match file(conn, tenant, kind::POLICY)? {
             Some((name, text)) => DeadlinePolicy::parse_toml(&name, &text)?,
             None => DeadlinePolicy::parse_toml("stage_limits.example.toml", DEFAULT_POLICY)?,
@@ -74,6 +92,7 @@ impl TenantRules {
         Ok(TenantRules {
             catalog,
             calendar,
+            teams,
             policy,
             grid,
         })

@@ -662,6 +662,7 @@ pub fn eval_cases_with(
         policy: &policy,
         calendar: &calendar,
         handling_limit,
+        teams: None,
     };
     cases()
         .iter()

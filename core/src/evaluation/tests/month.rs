@@ -583,6 +583,7 @@ fn march_recomputed_from_the_full_log_equals_march_at_month_end() {
         policy: &stage,
         calendar: &calendar,
         handling_limit: &none,
+        teams: None,
     };
     let at_month_end: Vec<EvalCase> = fixture::cases()
         .iter()
