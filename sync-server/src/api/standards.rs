@@ -3,11 +3,12 @@
 //! (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`) file as the next
 //! version — tenant administrators only; `GET /v1/standards` returns the current version with
 //! its table, `GET /v1/standards/versions` the list, `GET /v1/standards/versions/{n}` one
-//! version — any signed-in user of the tenant.
+//! version — any signed-in user of the tenant. `PUT /v1/standards/grades?file=<name>` replaces
+//! the tenant's area grades (`area_grades.csv`, `text/csv`; administrators), `GET` returns them.
 
 use super::auth::Authed;
 use super::{ApiFailure, AppState, blocking};
-use crate::biz::standards::{self, FileForm, ImportOutcome, MAX_FILE_BYTES};
+use crate::biz::standards::{self, FileForm, GradesOutcome, ImportOutcome, MAX_FILE_BYTES};
 use crate::db::standards::VersionInfo;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::HeaderMap;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/standards", get(current).post(import))
         .route("/v1/standards/versions", get(versions))
         .route("/v1/standards/versions/{version}", get(version))
+        .route("/v1/standards/grades", get(grades).put(put_grades))
         .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 1024))
 }
 
@@ -107,5 +109,49 @@ async fn version(
         .map_err(|_| ApiFailure::code(ErrorCode::BadRequest, "版本号须为正整数"))?;
     Ok(Json(
         blocking(&dep, move |d| standards::version(d, &caller, n)).await?,
+    ))
+}
+
+/// `PUT /v1/standards/grades?file=<name>`: the tenant's `area_grades.csv` as the body
+/// (`text/csv`).
+async fn put_grades(
+    State(dep): State<AppState>,
+    Authed(caller): Authed,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<GradesOutcome>, ApiFailure> {
+    standards::check_importer(&caller)?;
+    let file = q
+        .get("file")
+        .cloned()
+        .unwrap_or_else(|| "area_grades.csv".to_owned());
+    if form_of(&headers, &file)? != FileForm::Csv {
+        return Err(ApiFailure::code(
+            ErrorCode::UnsupportedFileType,
+            "区域等级须为 CSV（text/csv）",
+        ));
+    }
+    Ok(Json(
+        blocking(&dep, move |d| {
+            standards::import_grades(d, &caller, &file, &body)
+        })
+        .await?,
+    ))
+}
+
+/// `GET /v1/standards/grades`: the tenant's area grades, in order.
+async fn grades(
+    State(dep): State<AppState>,
+    Authed(caller): Authed,
+) -> Result<Json<Vec<String>>, ApiFailure> {
+    let tenant = caller.tenant_code();
+    Ok(Json(
+        blocking(&dep, move |d| {
+            d.db()
+                .read(|tx| standards::area_grades(tx, &tenant))
+                .map(|g| g.grades().to_vec())
+        })
+        .await?,
     ))
 }

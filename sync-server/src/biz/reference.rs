@@ -32,7 +32,7 @@ pub const DEVICE_FILES: [&str; 9] = [
 
 /// The `files` key of the current standards table (JSON of
 /// [`gridcase_core::catalog::StandardsRelease`], with its version).
-pub const STANDARDS_KEY: &str = "standards";
+pub const STANDARDS_KEY: &str = gridcase_core::catalog::standards::REFERENCE_KEY;
 
 /// The caller's tenant's bundle.
 pub fn bundle(dep: &Deployment, caller: &Caller) -> Result<ReferenceBundle> {

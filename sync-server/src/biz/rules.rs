@@ -34,7 +34,7 @@ pub mod kind {
     /// Evaluation policy (TOML, `EvaluationPolicy::parse_toml`; docs/evaluation.md).
     pub const EVALUATION: &str = "evaluation";
     /// Area grades (区域等级) and their cells (CSV, `AreaGrades::parse_csv`), handed to devices.
-    pub const AREA_GRADES: &str = "area_grades";
+    pub const AREA_GRADES: &str = gridcase_core::catalog::standards::AREA_GRADES_KEY;
 }
 
 /// The parsed rules of one tenant.

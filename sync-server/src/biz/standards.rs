@@ -285,6 +285,95 @@ fn sanitize_name(name: &str, form: FileForm) -> String {
     }
 }
 
+/// What an area-grade import did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradesOutcome {
+    /// The grades, in the tenant's order.
+    pub grades: Vec<String>,
+    /// How many cells, communities and streets have a grade.
+    pub assigned: usize,
+}
+
+/// Replaces the caller's tenant's area grades (`area_grades.csv`; administrators only). Refused
+/// whole when malformed, or when the current standards table names a grade the new list lacks
+/// (import a table without it first).
+pub fn import_grades(
+    dep: &Deployment,
+    caller: &Caller,
+    file: &str,
+    bytes: &[u8],
+) -> Result<GradesOutcome> {
+    check_importer(caller)?;
+    let tenant = caller.tenant_code();
+    let actor = format!("user:{}", caller.user);
+    let file = sanitize_name(file, FileForm::Csv);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        ServerError::api(
+            ErrorCode::BadRequest,
+            format!("{file}：须为 UTF-8 编码：{e}"),
+        )
+    })?;
+    let grades = AreaGrades::parse_csv(&file, text)?;
+    let now = dep.now().ms();
+    dep.db().write(|tx| {
+        if let Some(current) = store::get(tx, &tenant, None)? {
+            let missing: Vec<&str> = used_grades(&current.table)
+                .into_iter()
+                .filter(|g| !grades.grades().iter().any(|x| x == g))
+                .collect();
+            if !missing.is_empty() {
+                return Err(ServerError::api(
+                    ErrorCode::BadRequest,
+                    format!(
+                        "{file}：当前标准表（第 {} 版）使用的区域等级 {} 不在新的等级表中；请先导入不含这些等级的标准表",
+                        current.version,
+                        missing.join("、")
+                    ),
+                ));
+            }
+        }
+        tenants::set_file(tx, &tenant, kind::AREA_GRADES, &file, text, now)?;
+        let details = serde_json::json!({
+            "file": file, "sha256": sha256_hex(bytes), "grades": grades.grades(),
+            "assigned": grades.assigned_len(),
+        });
+        audit::record_in(
+            tx,
+            &audit::Entry {
+                tenant: Some(&tenant),
+                actor: &actor,
+                source: None,
+                event: audit::event::AREA_GRADES_IMPORT,
+                success: true,
+                details,
+            },
+            now,
+        )
+    })?;
+    dep.forget_rules(&tenant);
+    Ok(GradesOutcome {
+        grades: grades.grades().to_vec(),
+        assigned: grades.assigned_len(),
+    })
+}
+
+/// Every grade a table's rows name.
+fn used_grades(table: &StandardsTable) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in table.categories() {
+        let rows = c
+            .default_limits
+            .iter()
+            .chain(c.conditions.iter().flat_map(|x| x.limits.iter()));
+        for g in rows.filter_map(|r| r.grade.as_deref()) {
+            if !out.contains(&g) {
+                out.push(g);
+            }
+        }
+    }
+    out
+}
+
 /// The caller's tenant's current standards (`None` before the first import).
 pub fn current(dep: &Deployment, caller: &Caller) -> Result<Option<StandardsRelease>> {
     let tenant = caller.tenant_code();

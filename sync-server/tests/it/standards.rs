@@ -435,3 +435,103 @@ async fn imports_and_refusals_are_audited() {
     let err = conn.execute("DELETE FROM standards_versions", []);
     assert!(err.is_err());
 }
+
+async fn put_grades(dev: &Device, body: &str) -> Result<serde_json::Value, Failure> {
+    let resp = dev
+        .client
+        .put(format!(
+            "{}/v1/standards/grades?file=area_grades.csv",
+            dev.base
+        ))
+        .bearer_auth(&dev.login.token)
+        .header("content-type", "text/csv")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("send");
+    let bytes = ok_bytes(resp).await?;
+    Ok(serde_json::from_slice(&bytes).expect("json"))
+}
+
+#[tokio::test]
+async fn area_grades_route_and_the_table_that_uses_them() {
+    let ts = TestServer::start().await;
+    add_admins(&ts).await;
+    let admin = Device::login(&ts.url(), TENANT, "admin", "install-admin")
+        .await
+        .expect("login");
+    let inspector = ts.device("insp_a").await;
+    let dispatcher = ts.device("disp1").await;
+
+    let defaults = inspector
+        .get_json("/v1/standards/grades")
+        .await
+        .expect("grades");
+    assert_eq!(defaults, serde_json::json!(DEFAULT_GRADES));
+    let refused = put_grades(&dispatcher, "grade,cell\n主干道,\n")
+        .await
+        .expect_err("dispatcher refused");
+    assert_eq!(refused.error.code, "standards_forbidden");
+    let bad = put_grades(&admin, "grade,cell\n主干道,12345\n")
+        .await
+        .expect_err("bad cell");
+    assert_eq!(bad.error.code, "bad_request");
+    assert!(
+        bad.error.message.contains("area_grades.csv:2"),
+        "{}",
+        bad.error.message
+    );
+
+    let outcome = put_grades(&admin, "区域等级,网格编码\n主干道,\n快速路,620102001\n")
+        .await
+        .expect("grades");
+    assert_eq!(outcome["grades"], serde_json::json!(["主干道", "快速路"]));
+    let table = "类型,小类代码,立案条件,结案条件,区域等级,紧急时限,一般时限,时限单位\n\
+                 事件,06012,未及时处理的道路保洁问题,清除,,5,5,工作时\n\
+                 事件,06012,,,快速路,1,2,工作时\n";
+    // 城乡结合部 is no longer a grade of the tenant: the sample is refused.
+    let refused = post_file(&admin, "?file=standards.csv", "text/csv", SAMPLE.into())
+        .await
+        .expect_err("sample names 城乡结合部");
+    assert_eq!(refused.error.code, "standards_invalid");
+    assert!(
+        refused.error.message.contains("城乡结合部"),
+        "{}",
+        refused.error.message
+    );
+    post_file(&admin, "?file=s.csv", "text/csv", table.into())
+        .await
+        .expect("imported");
+
+    // Devices get both with the reference data; CELL_A lies in street 620102001: 快速路.
+    let bundle = inspector.get_json("/v1/reference").await.expect("bundle");
+    let files: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(bundle["files"].clone()).expect("files");
+    let (release, grades) =
+        gridcase_core::catalog::standards::from_reference(&files).expect("readable");
+    let release = release.expect("standards");
+    let cell = gridcase_core::codes::GridCode::parse(CELL_A).expect("cell");
+    let grade = grades.grade_of(&cell);
+    assert_eq!(grade, Some("快速路"));
+    let got = release
+        .table
+        .limit_for(&matter("06012"), None, Urgency::Normal, grade)
+        .expect("limit");
+    assert_eq!(got.limit, TimeLimit::new(2, LimitUnit::WorkingHours));
+
+    // Grades the current table uses cannot be dropped.
+    let refused = put_grades(&admin, "grade,cell\n主干道,\n")
+        .await
+        .expect_err("快速路 in use");
+    assert_eq!(refused.error.code, "bad_request");
+    assert!(
+        refused.error.message.contains("快速路"),
+        "{}",
+        refused.error.message
+    );
+    let still = inspector
+        .get_json("/v1/standards/grades")
+        .await
+        .expect("grades");
+    assert_eq!(still, serde_json::json!(["主干道", "快速路"]));
+}

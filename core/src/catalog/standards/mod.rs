@@ -137,6 +137,30 @@ pub struct StandardLimit {
     pub basis: LimitBasis,
 }
 
+/// The key of the current standards table in the reference bundle's `files` (its value: a
+/// [`StandardsRelease`] as JSON).
+pub const REFERENCE_KEY: &str = "standards";
+/// The key of the area grades in the reference bundle's `files` (its value: the imported
+/// `area_grades.csv`, read with [`AreaGrades::parse_csv`]).
+pub const AREA_GRADES_KEY: &str = "area_grades";
+
+/// The standards table and the area grades of a reference bundle's `files`: the release, if
+/// the tenant has imported one, and the grades (defaults when the bundle has none).
+pub fn from_reference(
+    files: &std::collections::BTreeMap<String, String>,
+) -> Result<(Option<StandardsRelease>, AreaGrades), crate::error::DataFileError> {
+    let release = files
+        .get(REFERENCE_KEY)
+        .map(|json| serde_json::from_str::<StandardsRelease>(json))
+        .transpose()
+        .map_err(|e| crate::error::DataFileError::new(REFERENCE_KEY, 0, "(file)", e.to_string()))?;
+    let grades = match files.get(AREA_GRADES_KEY) {
+        Some(text) => AreaGrades::parse_csv("area_grades.csv", text)?,
+        None => AreaGrades::default(),
+    };
+    Ok((release, grades))
+}
+
 /// One imported version of a tenant's standards table, as the server stores it and hands it to
 /// devices (`GET /v1/standards`, and the `standards` entry of `GET /v1/reference`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
