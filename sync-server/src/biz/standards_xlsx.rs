@@ -72,18 +72,21 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<(String, Vec<RawRow>), Standards
     let Some((top, left)) = range.start() else {
         return Ok((label, Vec::new()));
     };
-    let (height, _) = range.get_size();
-    if height > MAX_ROWS + 50 {
-        return Err(StandardsImportError::single(
-            &label,
-            0,
-            "(行)",
-            format!("工作表有 {height} 行，超过 {MAX_ROWS} 行数据的上限"),
-        ));
-    }
-    let mut rows = Vec::with_capacity(height);
+    let mut rows = Vec::new();
     for (i, cells) in range.rows().enumerate() {
         let row = top as usize + i;
+        if cells.iter().all(|c| matches!(c, Data::Empty)) {
+            continue;
+        }
+        // Title, header and comment rows besides the data rows; the parser counts exactly.
+        if rows.len() > MAX_ROWS + 50 {
+            return Err(StandardsImportError::single(
+                &label,
+                row + 1,
+                "(行)",
+                format!("数据行超过 {MAX_ROWS} 行"),
+            ));
+        }
         let mut out: Vec<Result<String, String>> = vec![Ok(String::new()); left as usize];
         for (j, cell) in cells.iter().enumerate() {
             let at = (row as u32, left + j as u32);

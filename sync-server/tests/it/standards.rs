@@ -535,3 +535,23 @@ async fn area_grades_route_and_the_table_that_uses_them() {
         .expect("grades");
     assert_eq!(still, serde_json::json!(["主干道", "快速路"]));
 }
+
+#[test]
+fn an_xlsx_over_the_row_bound_is_refused() {
+    let mut rows = vec![csv_rows(SAMPLE)[0].clone()];
+    for i in 0..=gridcase_core::catalog::standards::MAX_ROWS {
+        let mut row = vec![String::new(); 11];
+        row[0] = "事件".into();
+        row[1] = "06010".into();
+        row[3] = format!("c{i}");
+        row[4] = "a".into();
+        row[5] = "b".into();
+        row[7] = "1".into();
+        row[8] = "1".into();
+        row[9] = "工作日".into();
+        rows.push(row);
+    }
+    let errors = parse_xlsx(&workbook("标准", &rows, |_| {})).expect_err("refused");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].2, "(行)");
+}
