@@ -25,11 +25,16 @@ mod category;
 mod legacy;
 mod rules;
 mod shipped;
+pub mod standards;
 mod table;
 
 pub use builder::CatalogBuilder;
 pub use category::{Category, CategoryClass, LegacyTable, RuleOrigin};
 pub use legacy::{LegacyMapping, MappingBasis};
+pub use standards::{
+    AreaGrades, CategoryStandard, Condition, LimitBasis, LimitRow, StandardLimit, StandardsRelease,
+    StandardsTable,
+};
 
 use crate::codes::{CategoryCode, CategoryKind, CategoryRef, CodeStandard};
 use crate::error::DataFileError;

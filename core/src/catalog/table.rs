@@ -191,7 +191,7 @@ fn check_header(
 }
 
 /// The 1-based line a record starts on: its position, moved past comment and blank lines.
-fn record_line(text: &str, position: &Position) -> usize {
+pub(crate) fn record_line(text: &str, position: &Position) -> usize {
     let mut line = usize::try_from(position.line()).unwrap_or(usize::MAX);
     let start = usize::try_from(position.byte()).unwrap_or(usize::MAX);
     let mut rest = text.get(start..).unwrap_or("");

@@ -11,9 +11,10 @@ use std::path::Path;
 
 const CALENDAR: &str = include_str!("../../data/calendar/2026.example.toml");
 const STAGE_LIMITS: &str = include_str!("../../data/limits/stage_limits.example.toml");
+const STANDARDS: &str = include_str!("../../data/standards/standards.sample.csv");
 
 /// The files a tenant directory holds, in the order [`DemoTenant::files`] returns them.
-pub const FILE_NAMES: [&str; 12] = [
+pub const FILE_NAMES: [&str; 14] = [
     "README.md",
     "tenant.toml",
     "streets.csv",
@@ -26,6 +27,8 @@ pub const FILE_NAMES: [&str; 12] = [
     "users.csv",
     "calendar.toml",
     "stage_limits.toml",
+    "area_grades.csv",
+    "standards.csv",
 ];
 
 /// A number with at most 7 decimals and no trailing zeros.
@@ -185,6 +188,41 @@ impl DemoTenant {
         )
     }
 
+    /// `area_grades.csv` (synthetic): the four default grades; the outer four streets are
+    /// 城乡结合部 as a whole; elsewhere each street's first community is 主干道, then its
+    /// communities alternate 次干道 and 背街小巷.
+    fn area_grades_csv(&self) -> String {
+        use crate::catalog::standards::DEFAULT_GRADES;
+        let mut rows: Vec<Vec<String>> = DEFAULT_GRADES
+            .iter()
+            .map(|g| vec![(*g).to_owned(), String::new()])
+            .collect();
+        let outer = self.streets.len().saturating_sub(4);
+        for (i, street) in self.streets.iter().enumerate() {
+            if i >= outer {
+                rows.push(vec![DEFAULT_GRADES[3].to_owned(), street.code.clone()]);
+                continue;
+            }
+            let communities = self.communities.iter().filter(|c| c.street == street.code);
+            for (j, c) in communities.enumerate() {
+                let grade = match j {
+                    0 => DEFAULT_GRADES[0],
+                    j if j % 2 == 1 => DEFAULT_GRADES[1],
+                    _ => DEFAULT_GRADES[2],
+                };
+                rows.push(vec![grade.to_owned(), c.code.clone()]);
+            }
+        }
+        csv_file(
+            &format!(
+                "{}. Area grades (区域等级) by street and community: synthetic",
+                self.note()
+            ),
+            "grade,cell",
+            rows.into_iter(),
+        )
+    }
+
     /// Every file's name and text, in the order of [`FILE_NAMES`]. Pure and deterministic.
     pub fn files(&self) -> Vec<(&'static str, String)> {
         let note = self.note();
@@ -248,6 +286,8 @@ impl DemoTenant {
             ),
             CALENDAR.to_owned(),
             STAGE_LIMITS.to_owned(),
+            self.area_grades_csv(),
+            STANDARDS.to_owned(),
         ];
         FILE_NAMES.into_iter().zip(texts).collect()
     }

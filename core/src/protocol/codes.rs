@@ -101,6 +101,9 @@ error_codes! {
     PasswordChangeRequired = "password_change_required", 403, "首次登录或密码重置后须先修改密码";
     TokenExpired = "token_expired", 401, "登录已过期，请重新登录";
     DeviceRevoked = "device_revoked", 403, "该设备已被管理员停用，请联系管理员重新启用";
+    StandardsForbidden = "standards_forbidden", 403, "标准表仅限本租户管理员导入";
+    StandardsInvalid = "standards_invalid", 422, "立案、处置和结案标准文件有误，已整体拒收";
+    UnsupportedFileType = "unsupported_file_type", 415, "文件类型不受支持";
     Internal = "internal", 500, "服务器内部错误";
     DocumentUnreadable = "document_unreadable", 500, "案件数据损坏，已报告管理员";
 }

@@ -1,7 +1,9 @@
 //! `GET /v1/reference`: the tenant's reference data a device needs offline (docs/protocol.md):
 //! the files as the administrator imported them, keyed by kind (`cells`, `components`,
-//! `places`, `responsibility`, `calendar`, `policy`, `catalog_extensions`, `catalog_rules`),
-//! the departments, and the staff directory (names, roles, cells; never a user name or a
+//! `places`, `responsibility`, `calendar`, `policy`, `catalog_extensions`, `catalog_rules`,
+//! `area_grades`), the current standards table under `standards` (JSON of a
+//! `catalog::StandardsRelease`; read both with `catalog::standards::from_reference`), the
+//! departments, and the staff directory (names, roles, cells; never a user name or a
 //! password hash). `version` is a hash of the content, so a device can tell whether its copy is
 //! current.
 

@@ -16,6 +16,7 @@ mod limits;
 mod open311;
 mod reference;
 mod session;
+mod standards;
 mod sync;
 
 pub use error::ApiFailure;
@@ -55,6 +56,7 @@ pub fn router(dep: AppState) -> Router {
         .route("/v1/reference", get(reference::get))
         .merge(intake::routes())
         .merge(open311::routes())
+        .merge(standards::routes())
         .route("/v1/evaluation", get(evaluation::figures))
         .route("/v1/evaluation/export.xlsx", get(evaluation::export_xlsx))
         .route("/v1/evaluation/export.csv", get(evaluation::export_csv))

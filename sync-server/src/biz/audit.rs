@@ -49,6 +49,10 @@ pub mod event {
     pub const SUPERIOR_IMPORT: &str = "superior_import";
     /// An evaluation period's figures published.
     pub const EVALUATION_PUBLISH: &str = "evaluation_publish";
+    /// A standards table (立案、处置和结案标准) imported, or refused.
+    pub const STANDARDS_IMPORT: &str = "standards_import";
+    /// A tenant's area grades (区域等级) replaced.
+    pub const AREA_GRADES_IMPORT: &str = "area_grades_import";
 }
 
 /// Who acted on the command line.

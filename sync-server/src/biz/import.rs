@@ -2,7 +2,9 @@
 //! in docs/data-formats.md): `tenant.toml`, `departments.csv`, `users.csv`, `cells.geojson`,
 //! `calendar.toml`, `team_calendars.toml` (calendars per team), `stage_limits.toml`, `responsibility.csv`, and optionally
 //! `catalog_rules.csv` / `catalog_extensions.csv`, `evaluation.toml` (evaluation policy),
-//! `components.geojson` and `places.geojson`. The geometry files are kept as imported so devices
+//! `components.geojson`, `places.geojson`, `area_grades.csv` (区域等级) and the standards table
+//! `standards.csv` or `standards.xlsx` (stored as a new version when it differs from the
+//! current one, see [`super::standards`]). The geometry files are kept as imported so devices
 //! can download them (`GET /v1/reference`).
 //!
 //! Every file is read and parsed before anything is written; then everything is written in one
@@ -14,11 +16,13 @@ use super::audit;
 use super::auth::hash_password;
 use super::password_policy::check_new_password;
 use super::rules::kind;
+use super::standards::{self, FileForm};
 use crate::db::users::NewUser;
 use crate::db::{tenants, users};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
 use gridcase_core::calendar::WorkCalendar;
+use gridcase_core::catalog::AreaGrades;
 use gridcase_core::codes::CountyCode;
 use gridcase_core::deadline::DeadlinePolicy;
 use gridcase_core::demo::{
@@ -26,6 +30,7 @@ use gridcase_core::demo::{
 };
 use gridcase_core::grid::{ComponentIndex, GridIndex, PlaceLayer};
 use gridcase_core::model::UserId;
+use gridcase_core::protocol::ErrorCode;
 use rand::Rng;
 use rusqlite::params;
 use std::collections::HashMap;
@@ -42,8 +47,25 @@ pub struct ImportReport {
     pub users_kept: usize,
     /// Grid cells.
     pub cells: usize,
-    /// Data files stored (calendar, limits, responsibility, catalog).
+    /// Data files stored (calendar, limits, responsibility, catalog, standards).
     pub files: Vec<String>,
+    /// The standards table's current version after the import, when the directory has one.
+    pub standards_version: Option<u32>,
+}
+
+/// The standards file of a directory: `standards.csv`, else `standards.xlsx`.
+fn read_standards(dir: &Path) -> Result<Option<(&'static str, FileForm, Vec<u8>)>> {
+    for (name, form) in [
+        ("standards.csv", FileForm::Csv),
+        ("standards.xlsx", FileForm::Xlsx),
+    ] {
+        match std::fs::read(dir.join(name)) {
+            Ok(bytes) => return Ok(Some((name, form, bytes))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(ServerError::Config(format!("{name}: {e}"))),
+        }
+    }
+    Ok(None)
 }
 
 fn read(dir: &Path, name: &str) -> Result<Option<String>> {
@@ -188,6 +210,21 @@ pub fn import_dir_as(
         catalog.with_rules("catalog_rules.csv", &text)?;
         files.push((kind::CATALOG_RULES, "catalog_rules.csv", text));
     }
+    let grades = match read(dir, "area_grades.csv")? {
+        Some(text) => {
+            let grades = AreaGrades::parse_csv("area_grades.csv", &text)?;
+            files.push((kind::AREA_GRADES, "area_grades.csv", text));
+            grades
+        }
+        None => dep.db().read(|tx| standards::area_grades(tx, &tenant))?,
+    };
+    let standards_file = read_standards(dir)?
+        .map(|(name, form, bytes)| {
+            standards::parse(form, name, &bytes, &catalog, grades.grades())
+                .map(|table| (name, form, standards::file_sha256(&bytes), table))
+                .map_err(|e| ServerError::api(ErrorCode::StandardsInvalid, e))
+        })
+        .transpose()?;
     let all_cells: Vec<String> = cells.iter().flatten().map(|(c, _)| c.clone()).collect();
     let user_lines = user_lines.unwrap_or_default();
     // Hash outside the transaction: argon2 is slow on purpose.
@@ -277,6 +314,18 @@ pub fn import_dir_as(
         }
         for (kind, name, text) in &files {
             tenants::set_file(tx, &tenant, kind, name, text, now)?;
+            report.files.push((*name).to_owned());
+        }
+        if let Some((name, form, sha256, table)) = &standards_file {
+            let import = standards::Import {
+                tenant: &tenant,
+                actor: audit::CLI_ACTOR,
+                form: *form,
+                file: name,
+                sha256,
+                table,
+            };
+            report.standards_version = Some(standards::record_version(tx, &import, now)?.version);
             report.files.push((*name).to_owned());
         }
         let details = serde_json::json!({

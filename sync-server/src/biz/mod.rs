@@ -24,6 +24,8 @@ pub mod queue;
 pub mod reference;
 pub mod rules;
 pub mod scope;
+pub mod standards;
+pub mod standards_xlsx;
 pub mod sync;
 
 pub use caller::Caller;

@@ -1,6 +1,7 @@
 //! The tenant's reference data for devices (`GET /v1/reference`): what an app needs to work
 //! offline — the unit grid cells, the component inventory, named places, the responsibility
-//! list, the work calendar, the stage limits, catalog additions — as the files were imported,
+//! list, the work calendar, the stage limits, catalog additions, the area grades — as the files
+//! were imported, the current standards table (`standards`: JSON of a `StandardsRelease`),
 //! plus the departments and the staff directory (names, roles, cells; never a password hash or
 //! a user name).
 //!
@@ -27,7 +28,12 @@ pub const DEVICE_FILES: [&str; 9] = [
     kind::POLICY,
     kind::CATALOG_EXTENSIONS,
     kind::CATALOG_RULES,
+    kind::AREA_GRADES,
 ];
+
+/// The `files` key of the current standards table (JSON of
+/// [`gridcase_core::catalog::StandardsRelease`], with its version).
+pub const STANDARDS_KEY: &str = gridcase_core::catalog::standards::REFERENCE_KEY;
 
 /// The caller's tenant's bundle.
 pub fn bundle(dep: &Deployment, caller: &Caller) -> Result<ReferenceBundle> {
@@ -39,6 +45,11 @@ pub fn bundle(dep: &Deployment, caller: &Caller) -> Result<ReferenceBundle> {
             if let Some((_, text)) = tenants::file(tx, &tenant, k)? {
                 files.insert(k.to_owned(), text);
             }
+        }
+        if let Some(release) = crate::db::standards::get(tx, &tenant, None)? {
+            let json = serde_json::to_string(&release)
+                .map_err(|e| crate::error::ServerError::Internal(e.to_string()))?;
+            files.insert(STANDARDS_KEY.to_owned(), json);
         }
         let departments = users::departments(tx, &tenant)?
             .into_iter()

@@ -1,6 +1,7 @@
 //! A tenant's rules: its category catalog, work calendar and deadline policy, parsed from the
 //! data files stored with [`crate::db::tenants::set_file`], with shipped defaults for what a
-//! tenant has not imported.
+//! tenant has not imported; its area grades and the current version of its standards table
+//! (立案、处置和结案标准, [`super::standards`]).
 
 use crate::error::Result;
 use gridcase_core::calendar::WorkCalendar;
@@ -35,6 +36,8 @@ pub mod kind {
     pub const PLACES: &str = "places";
     /// Evaluation policy (TOML, `EvaluationPolicy::parse_toml`; docs/evaluation.md).
     pub const EVALUATION: &str = "evaluation";
+    /// Area grades (区域等级) and their cells (CSV, `AreaGrades::parse_csv`), handed to devices.
+    pub const AREA_GRADES: &str = gridcase_core::catalog::standards::AREA_GRADES_KEY;
 }
 
 /// The parsed rules of one tenant.
@@ -51,6 +54,11 @@ pub struct TenantRules {
     /// The unit grid cells as imported (`cells.geojson`), for placing reports that come
     /// without a cell (Open311, superior imports); `None` when the tenant has no geometry.
     pub grid: Option<gridcase_core::grid::GridIndex>,
+    /// The current standards table (立案、处置和结案标准) with its version, `None` before the
+    /// tenant's first import (then the catalog's rules apply).
+    pub standards: Option<gridcase_core::catalog::StandardsRelease>,
+    /// The area grades and their cells (defaults when the tenant has no `area_grades.csv`).
+    pub area_grades: gridcase_core::catalog::AreaGrades,
 }
 
 impl TenantRules {
@@ -89,12 +97,16 @@ impl TenantRules {
             Some((name, text)) => Some(gridcase_core::grid::GridIndex::from_geojson(&name, &text)?),
             None => None,
         };
+        let standards = crate::db::standards::get(conn, tenant, None)?;
+        let area_grades = super::standards::area_grades(conn, tenant)?;
         Ok(TenantRules {
             catalog,
             calendar,
             teams,
             policy,
             grid,
+            standards,
+            area_grades,
         })
     }
 

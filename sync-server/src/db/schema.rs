@@ -326,6 +326,25 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     "#,
+    // standards: every imported version of a tenant's standards table (立案、处置和结案标准);
+    // the current version is the highest. Rows are never updated or deleted.
+    r#"
+    CREATE TABLE standards_versions (
+        tenant      TEXT NOT NULL REFERENCES tenants(code),
+        version     INTEGER NOT NULL,          -- 1, 2, … per tenant
+        sha256      TEXT NOT NULL,             -- hex SHA-256 of the imported file's bytes
+        file_name   TEXT NOT NULL,
+        form        TEXT NOT NULL,             -- csv | xlsx
+        imported_by TEXT NOT NULL,             -- user:<id> | cli
+        imported_at INTEGER NOT NULL,          -- Unix ms, server clock
+        table_json  TEXT NOT NULL,             -- the parsed table (StandardsTable as JSON)
+        PRIMARY KEY (tenant, version)
+    ) STRICT;
+    CREATE TRIGGER standards_versions_no_update BEFORE UPDATE ON standards_versions
+        BEGIN SELECT RAISE(ABORT, 'standards_versions is append-only'); END;
+    CREATE TRIGGER standards_versions_no_delete BEFORE DELETE ON standards_versions
+        BEGIN SELECT RAISE(ABORT, 'standards_versions is append-only'); END;
+    "#,
 ];
 
 /// The schema version this build writes.

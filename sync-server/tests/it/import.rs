@@ -126,6 +126,19 @@ async fn the_generated_demo_tenant_imports() {
             .map(|u| (u.username.clone(), u.role.as_str().to_owned()))
             .collect();
         let report = import_dir(&dep, "620102", &path, Some("demo-2026")).expect("import");
+        // The demo's standards table and area grades are loaded; the same files again make no
+        // new standards version.
+        assert_eq!(report.standards_version, Some(1), "{report:?}");
+        let again = import_dir(&dep, "620102", &path, None).expect("re-import");
+        assert_eq!(again.standards_version, Some(1));
+        let rules = dep.rules("620102").expect("rules");
+        let standards = rules.standards.as_ref().expect("standards loaded");
+        assert_eq!(standards.version, 1);
+        assert_eq!(standards.file, "standards.csv");
+        let first = &demo.cells[0].code;
+        assert_eq!(rules.area_grades.grade_of(first), Some("主干道"));
+        let outer = demo.cells.last().expect("cells").code;
+        assert_eq!(rules.area_grades.grade_of(&outer), Some("城乡结合部"));
         (report, users)
     })
     .await

@@ -15,6 +15,7 @@ mod import;
 mod jobs;
 mod open311;
 mod privacy;
+mod standards;
 mod superior;
 mod support;
 mod sync;

@@ -90,7 +90,10 @@ impl Failure {
             | ErrorCode::EvaluationForbidden
             | ErrorCode::TooManyIds
             | ErrorCode::ContactForbidden
-            | ErrorCode::WeakPassword => FailureClass::Refused,
+            | ErrorCode::WeakPassword
+            | ErrorCode::StandardsForbidden
+            | ErrorCode::StandardsInvalid
+            | ErrorCode::UnsupportedFileType => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch
