@@ -10,6 +10,9 @@
 use crate::dto::{CategoryDto, ConditionDto, NearbyComponent, NearestCell, Placement, Suggestion};
 use crate::error::{AppError, AppResult};
 use gridcase_core::calendar::WorkCalendar;
+use gridcase_core::catalog::standards::{
+    self, AreaGrades, LimitBasis as RowBasis, StandardsRelease,
+};
 use gridcase_core::catalog::{Catalog, Category};
 use gridcase_core::codes::{CategoryKind, CategoryRef, GridCode};
 use gridcase_core::deadline::{DeadlinePolicy, TeamCalendars};
@@ -43,6 +46,10 @@ pub struct Reference {
     pub calendar: WorkCalendar,
     /// Calendars per team (None: every clock counts on `calendar`).
     pub teams: Option<TeamCalendars>,
+    /// The standards table (立案、处置和结案标准) with its version, when the tenant has one.
+    pub standards: Option<StandardsRelease>,
+    /// The area grade of each cell, street or community (for the standards' limits).
+    pub area_grades: AreaGrades,
     /// Stage limits.
     pub policy: DeadlinePolicy,
     users: HashMap<UserId, RefUser>,
@@ -117,6 +124,7 @@ impl Reference {
             file("policy").unwrap_or(DEFAULT_POLICY),
         )
         .map_err(bad)?;
+        let (standards, area_grades) = standards::from_reference(&bundle.files).map_err(bad)?;
         let users = bundle.users.iter().map(|u| (u.id, u.clone())).collect();
         let departments = bundle
             .departments
@@ -132,6 +140,8 @@ impl Reference {
             duty,
             calendar,
             teams,
+            standards,
+            area_grades,
             policy,
             users,
             departments,
@@ -190,10 +200,35 @@ impl Reference {
 
     /// The handling limit the tenant's rules give a case now, with its basis: what a
     /// dispatch without an override records (so later rule changes move nothing already
-    /// dispatched).
+    /// dispatched). The standards table first (the 立案条件 chosen at filing, the area grade
+    /// of the case's cell), else the category's limit in the rules.
     pub fn standard_limit(&self, state: &CaseState) -> Option<(TimeLimit, LimitBasis)> {
-        let category = self.catalog.get(state.category()?)?;
-        let limit = category.limit(state.urgency())?;
+        let category = state.category()?;
+        if let Some(release) = &self.standards {
+            let grade = state.cell().and_then(|c| self.area_grades.grade_of(&c));
+            let condition = state.filing_condition.as_deref();
+            if let Some(found) =
+                release
+                    .table
+                    .limit_for(category, condition, state.urgency(), grade)
+            {
+                let (condition, grade) = match found.basis {
+                    RowBasis::CategoryDefault { .. } => (None, None),
+                    RowBasis::CategoryGrade { grade, .. } => (None, Some(grade)),
+                    RowBasis::Condition { condition, .. } => (Some(condition), None),
+                    RowBasis::ConditionGrade {
+                        condition, grade, ..
+                    } => (Some(condition), Some(grade)),
+                };
+                let basis = LimitBasis::Standard {
+                    condition,
+                    grade,
+                    rules_version: Some(release.version.to_string()),
+                };
+                return Some((found.limit, basis));
+            }
+        }
+        let limit = self.catalog.get(category)?.limit(state.urgency())?;
         Some((
             limit,
             LimitBasis::Category {
@@ -204,14 +239,48 @@ impl Reference {
 
     /// The 立案条件 of the case's category to choose from at 立案 (rows of the tenant's
     /// standards table; none when the tenant has not imported one).
-    pub fn conditions(&self, _state: &CaseState) -> Vec<ConditionDto> {
-        Vec::new()
+    pub fn conditions(&self, state: &CaseState) -> Vec<ConditionDto> {
+        let (Some(release), Some(category)) = (&self.standards, state.category()) else {
+            return Vec::new();
+        };
+        release
+            .table
+            .conditions(category)
+            .iter()
+            .map(|c| ConditionDto {
+                code: c.code.clone(),
+                filing: c.filing_condition.clone(),
+                closing: c.closing_condition.clone(),
+            })
+            .collect()
     }
 
-    /// The condition the case was filed under with its 结案条件, or else the category's own
-    /// 立案条件 and 结案条件 from the rules (shown at 核查 and 结案).
+    /// The condition the case was filed under with its 结案条件 (from the standards table),
+    /// or else the category's own 立案条件 and 结案条件 (shown at 核查 and 结案).
     pub fn filing_condition(&self, state: &CaseState) -> Option<ConditionDto> {
-        let category = self.catalog.get(state.category()?)?;
+        let category = state.category()?;
+        if let (Some(release), Some(code)) = (&self.standards, &state.filing_condition)
+            && let Some(c) = release.table.condition(category, code)
+        {
+            return Some(ConditionDto {
+                code: c.code.clone(),
+                filing: c.filing_condition.clone(),
+                closing: c.closing_condition.clone(),
+            });
+        }
+        if let Some(s) = self
+            .standards
+            .as_ref()
+            .and_then(|r| r.table.category(category))
+            .filter(|s| s.filing_condition.is_some() || s.closing_condition.is_some())
+        {
+            return Some(ConditionDto {
+                code: String::new(),
+                filing: s.filing_condition.clone().unwrap_or_default(),
+                closing: s.closing_condition.clone().unwrap_or_default(),
+            });
+        }
+        let category = self.catalog.get(category)?;
         if category.filing_condition.is_none() && category.closing_condition.is_none() {
             return None;
         }

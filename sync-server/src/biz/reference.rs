@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The file kinds a device receives, with the file names they were imported as.
-pub const DEVICE_FILES: [&str; 9] = [
+pub const DEVICE_FILES: [&str; 10] = [
     kind::CELLS,
     kind::COMPONENTS,
     kind::PLACES,

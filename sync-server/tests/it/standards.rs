@@ -104,7 +104,7 @@ fn sample_imports_the_same_from_csv_and_xlsx() {
     .expect("csv sample");
     let xlsx = parse_xlsx(&sample_xlsx()).expect("xlsx sample");
     assert_eq!(xlsx.file(), "标准.xlsx[立案处置结案标准]");
-    assert_eq!(csv.categories().len(), 6);
+    assert_eq!(csv.categories().len(), 7);
     assert_eq!(xlsx.categories().len(), csv.categories().len());
     for (a, b) in csv.categories().iter().zip(xlsx.categories()) {
         assert_eq!(a.category, b.category);
@@ -287,7 +287,7 @@ async fn import_route_versions_roles_and_isolation() {
         .expect("imported");
     assert_eq!(first["version"], 1);
     assert_eq!(first["created"], true);
-    assert_eq!(first["categories"], 6);
+    assert_eq!(first["categories"], 7);
     let v1 = current(&inspector).await.expect("current");
     assert_eq!(v1.version, 1);
     assert_eq!(v1.file, "standards.csv");
@@ -316,11 +316,11 @@ async fn import_route_versions_roles_and_isolation() {
     );
     let message = &refused.error.message;
     assert!(
-        message.contains("bad.csv 第 32 行「区域等级」"),
+        message.contains("bad.csv 第 35 行「区域等级」"),
         "{message}"
     );
     assert!(
-        message.contains("bad.csv 第 33 行「小类代码」"),
+        message.contains("bad.csv 第 36 行「小类代码」"),
         "{message}"
     );
     assert!(message.contains("共 2 处错误"), "{message}");
