@@ -588,22 +588,20 @@ pub fn list(dep: &Deployment, caller: &Caller) -> Result<Vec<Listed>> {
     evaluation::check_may_evaluate(caller)?;
     let tenant = caller.tenant_code();
     let rows = dep.db().read(|tx| snapshots::list(tx, &tenant))?;
-    let mut out: Vec<Listed> = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let latest = rows
-            .iter()
-            .filter(|r| r.from == row.from && r.to == row.to)
-            .map(|r| r.version)
-            .max()
-            .unwrap_or(row.version);
-        out.push(Listed {
+    let mut latest = std::collections::HashMap::new();
+    for r in &rows {
+        let v = latest.entry((r.from, r.to)).or_insert(r.version);
+        *v = (*v).max(r.version);
+    }
+    Ok(rows
+        .iter()
+        .map(|row| Listed {
             from: row.from,
             to: row.to,
-            latest: row.version == latest,
+            latest: latest.get(&(row.from, row.to)) == Some(&row.version),
             published: Published::of(row),
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 #[cfg(test)]

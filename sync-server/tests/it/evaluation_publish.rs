@@ -422,6 +422,19 @@ async fn republishing_needs_a_reason_and_keeps_version_one() {
             .all(|r| r.actor == format!("user:{shift_id}"))
     );
 
+    // The stored snapshots refuse changes and removal, even straight in the database.
+    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
+    for sql in [
+        "UPDATE evaluation_snapshot_tables SET report = '{}' WHERE version = 1",
+        "UPDATE evaluation_snapshots SET reason = 'x' WHERE version = 1",
+        "DELETE FROM evaluation_snapshot_tables WHERE version = 1",
+        "DELETE FROM evaluation_snapshots WHERE version = 2",
+    ] {
+        let e = conn.execute(sql, []).expect_err(sql);
+        assert!(e.to_string().contains("immutable"), "{sql}: {e}");
+    }
+    drop(conn);
+
     // The listing: both versions, the second the latest.
     let list = leader
         .get_json("/v1/evaluation/publications")
