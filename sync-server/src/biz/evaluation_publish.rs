@@ -651,6 +651,32 @@ mod tests {
         assert_eq!(report.family, "region");
     }
 
+    /// Every rate and score the tables can hold (num/den, 100·rate, 100·(1 − rate), weighted
+    /// means) reads back from JSON to the same f64.
+    #[test]
+    fn figures_read_back_float_for_float() {
+        let mut values = Vec::new();
+        for den in 1..300u32 {
+            for num in 0..=den {
+                let r = f64::from(num) / f64::from(den);
+                values.extend([
+                    r,
+                    100.0 * r,
+                    100.0 * (1.0 - r),
+                    (10.0 * 100.0 + 30.0 * r) / 80.0,
+                ]);
+            }
+        }
+        let text = serde_json::to_string(&values).expect("json");
+        let back: Vec<f64> = serde_json::from_str(&text).expect("reads");
+        let differ = values
+            .iter()
+            .zip(&back)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
+        assert_eq!(differ, 0, "of {}", values.len());
+    }
+
     #[test]
     fn reasons_are_trimmed_and_bounded() {
         assert_eq!(reason_of(None).expect("none"), None);
