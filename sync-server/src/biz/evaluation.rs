@@ -7,6 +7,10 @@
 //! rate named colleagues, so intake operators, dispatchers, inspectors and departments are
 //! refused with `evaluation_forbidden`; a tenant without its own `evaluation` file uses the
 //! shipped default policy.
+//!
+//! [`fold_in`] and [`Folded::report`] are the one way figures are computed: the live read
+//! ([`report`]) and publishing (biz::evaluation_publish, which folds once and computes all nine
+//! tables for its snapshot) both go through them.
 
 use super::Caller;
 use super::isolation;
