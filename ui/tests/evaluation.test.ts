@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   columnHeader, DEFAULT_LEVEL, EVALUATION_LEVELS, figureTitle, formatFigure, formatScore, formatWeight, gradeColor,
-  isEvaluationLevel, nextSort, periodLabel, reportHeading, scoreBars, sortRows, toReport,
+  isEvaluationLevel, nextSort, periodLabel, publishedLine, reportHeading, scoreBars, sortRows, toPublished, toReport,
 } from '../src/logic/evaluation';
 import { mayEvaluate, mayHotline } from '../src/logic/roles';
 import { eventLabel, isMergeEvent } from '../src/logic/timeline';
@@ -31,6 +31,20 @@ const row = (id: string, name: string, score: number | null, grade: string | nul
   ({ id, name, score, grade, figures: [{ key: 'close_rate', label: '结案率', kind: 'rate', value: rate }] });
 
 describe('evaluation: reading the JSON', () => {
+  it('reads a published period\'s version and marks everything else live', () => {
+    expect(toReport(DOC)!.published).toBeNull();
+    expect(toReport({ ...DOC, published: null })!.published).toBeNull();
+    const published = {
+      version: 2, published_at: 1775005200000, published_by: 'u-1', published_by_name: '张值班',
+      published_by_role: 'shift_leader', reason: '补录迟到记录', case_count: 30, period_ended: true,
+      rules_fingerprint: 'ab'.repeat(32), figures_sha256: 'cd'.repeat(32),
+    };
+    const r = toReport({ ...DOC, published })!;
+    expect(r.published).toEqual(published);
+    expect(publishedLine(r.published!)).toBe('第 2 版 · 2026-04-01 09:00 · 张值班发布');
+    expect(toPublished({ reason: 'no version' })).toBeNull();
+    expect(toPublished({ version: 1 })).toMatchObject({ version: 1, reason: null, period_ended: false });
+  });
   it('takes the documented shape and keeps nulls', () => {
     const r = toReport(DOC)!;
     expect(r.title).toBe('街道评价');

@@ -220,6 +220,7 @@ export function fakeEvaluation(from: string, to: string, level: EvaluationLevel)
   });
   return {
     tenant: '620102', tenant_name: '城关区', family: 'region', title: '街道评价', level, from: start, to: end, columns,
+    published: null,
     rows: [
       row('620102001', '东岗街道', 24, 0, 0.05, 0.8, 0.55, 65.05555555555556, 'C'),
       row('620102002', '雁北街道', 12, 100, 0, 0.95, 0.9, 94.5, 'A'),

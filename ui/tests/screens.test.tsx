@@ -206,6 +206,29 @@ describe('evaluation', () => {
     expect(q('eval-error')).toBeNull();
     expect(q('eval-empty')!.textContent).toContain('该期间没有评价对象');
   });
+  it('marks a published period with its version, publisher, reason and rules, and a live one as such', async () => {
+    const b = new FakeBackend({ mode: 'supervisor', cases: 5 });
+    await open(b);
+    await until(() => q('eval-table'));
+    expect(q('eval-live')!.textContent).toBe('实时计算（未发布）');
+    expect(q('eval-published')).toBeNull();
+    b.evaluation = async (f, t, l) => ({
+      ...fakeEvaluation(f, t, l),
+      published: {
+        version: 2, published_at: 1775005200000, published_by: 'u-1', published_by_name: '张值班',
+        published_by_role: 'shift_leader', reason: '补录迟到记录', case_count: 30, period_ended: true,
+        rules_fingerprint: '0123456789abcdef'.repeat(4), figures_sha256: 'cd'.repeat(32),
+      },
+    });
+    q('eval-run')!.click();
+    const badge = await until(() => q('eval-published'));
+    expect(badge.dataset.version).toBe('2');
+    expect(badge.textContent).toContain('已发布');
+    expect(badge.textContent).toContain('第 2 版 · 2026-04-01 09:00 · 张值班发布');
+    expect(q('eval-published-reason')!.textContent).toBe('发布原因：补录迟到记录');
+    expect(badge.textContent).toContain('规则指纹 0123456789abcdef');
+    expect(q('eval-live')).toBeNull();
+  });
 });
 
 describe('field mode', () => {

@@ -106,6 +106,9 @@ error_codes! {
     UnsupportedFileType = "unsupported_file_type", 415, "文件类型不受支持";
     Internal = "internal", 500, "服务器内部错误";
     DocumentUnreadable = "document_unreadable", 500, "案件数据损坏，已报告管理员";
+    EvaluationPublishForbidden = "evaluation_publish_forbidden", 403, "发布考核结果仅限值班长和管理员";
+    RepublishReasonRequired = "republish_reason_required", 409, "该期考核结果已发布，重新发布须填写原因";
+    EvaluationVersionNotFound = "evaluation_version_not_found", 404, "该期考核结果没有这一发布版本";
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub fn router(dep: AppState) -> Router {
         .route("/v1/evaluation", get(evaluation::figures))
         .route("/v1/evaluation/export.xlsx", get(evaluation::export_xlsx))
         .route("/v1/evaluation/export.csv", get(evaluation::export_csv))
+        .route("/v1/evaluation/publish", post(evaluation::publish))
+        .route("/v1/evaluation/publications", get(evaluation::publications))
         .fallback(|| async { ApiFailure::from(crate::ServerError::not_found("接口")) })
         .layer(axum::middleware::from_fn_with_state(
             dep.clone(),

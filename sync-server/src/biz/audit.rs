@@ -99,8 +99,9 @@ pub fn record(dep: &Deployment, entry: &Entry<'_>) -> Result<()> {
     dep.db().write(|tx| record_in(tx, entry, now))
 }
 
-/// Records that an evaluation period's figures were published (for the evaluation publishing
-/// step, which does not exist yet: call this when it does).
+/// Records that an evaluation period's figures were published, with only the period named.
+/// `POST /v1/evaluation/publish` (biz::evaluation_publish) writes its own, fuller record
+/// (period, version, previous version, reason, fingerprints) in the snapshot's transaction.
 pub fn record_evaluation_publish(
     dep: &Deployment,
     tenant: &str,

@@ -7,6 +7,10 @@
 //! rate named colleagues, so intake operators, dispatchers, inspectors and departments are
 //! refused with `evaluation_forbidden`; a tenant without its own `evaluation` file uses the
 //! shipped default policy.
+//!
+//! [`fold_in`] and [`Folded::report`] are the one way figures are computed: the live read
+//! ([`report`]) and publishing (biz::evaluation_publish, which folds once and computes all nine
+//! tables for its snapshot) both go through them.
 
 use super::Caller;
 use super::isolation;
@@ -192,20 +196,56 @@ fn directory(conn: &Connection, tenant: &str) -> Result<Directory> {
     Ok(dir)
 }
 
-/// Evaluates one table for the caller's tenant.
-pub fn report(
-    dep: &Deployment,
-    caller: &Caller,
-    req: EvaluationRequest,
-) -> Result<EvaluationReport> {
-    if !may_evaluate(caller.role) {
-        return Err(ServerError::api(
+/// Refuses roles that may not see evaluations (`evaluation_forbidden`).
+pub fn check_may_evaluate(caller: &Caller) -> Result<()> {
+    if may_evaluate(caller.role) {
+        Ok(())
+    } else {
+        Err(ServerError::api(
             ErrorCode::EvaluationForbidden,
             format!("当前岗位为{}", caller.role.label_zh()),
-        ));
+        ))
     }
-    let tenant = caller.tenant_code();
-    let rules: std::sync::Arc<TenantRules> = dep.rules(&tenant)?;
+}
+
+/// The inputs of every table of one period, read in one transaction: the tenant's evaluation
+/// policy, its directory, and its cases folded as of the period end.
+pub struct Folded {
+    /// The evaluation policy in force.
+    pub policy: EvaluationPolicy,
+    /// Cells, departments and people.
+    pub dir: Directory,
+    /// The cases as of the period end.
+    pub cases: Vec<EvalCase>,
+    /// Cases left out because their document does not read.
+    pub unreadable: Vec<String>,
+}
+
+impl Folded {
+    /// One table of the period.
+    pub fn report(&self, level: Level, period: Period) -> EvaluationReport {
+        let table = evaluate(level, &self.cases, &self.dir, period, &self.policy);
+        EvaluationReport {
+            tenant: self.dir.tenant.0.clone(),
+            tenant_name: self.dir.tenant.1.clone(),
+            family: level.family(),
+            title: level.label_zh(),
+            unreadable_cases: self.unreadable.clone(),
+            table,
+        }
+    }
+}
+
+/// Reads and folds the tenant's cases as of `to` with `rules`, inside the caller's read
+/// transaction; unreadable documents go to `skipped` (report them with
+/// [`isolation::report`] after the transaction).
+pub fn fold_in(
+    tx: &Connection,
+    tenant: &str,
+    rules: &TenantRules,
+    to: Timestamp,
+    skipped: &mut Vec<crate::error::Unreadable>,
+) -> Result<Folded> {
     let handling = |s: &CaseState| {
         s.category()
             .and_then(|c| rules.catalog.handling_limit(c, s.urgency()))
@@ -216,28 +256,41 @@ pub fn report(
         teams: rules.teams.as_ref(),
         handling_limit: &handling,
     };
-    let to = req.period.to;
-    let mut skipped = Vec::new();
-    let (policy, dir, cases) = dep.db().read(|tx| {
-        let policy = tenant_policy(tx, &tenant)?;
-        let dir = directory(tx, &tenant)?;
-        let mut cases = Vec::new();
-        for id in docs::tenant_case_ids(tx, &tenant)? {
-            let read = docs::load(tx, id).and_then(|doc| isolation::read_events(&doc));
-            if let Some(read) = isolation::skip(read, &mut skipped)? {
-                cases.push(EvalCase::as_of(id, &read.events, to, &clock_rules));
-            }
+    let policy = tenant_policy(tx, tenant)?;
+    let dir = directory(tx, tenant)?;
+    let mut cases = Vec::new();
+    let first_skipped = skipped.len();
+    for id in docs::tenant_case_ids(tx, tenant)? {
+        let read = docs::load(tx, id).and_then(|doc| isolation::read_events(&doc));
+        if let Some(read) = isolation::skip(read, skipped)? {
+            cases.push(EvalCase::as_of(id, &read.events, to, &clock_rules));
         }
-        Ok((policy, dir, cases))
-    })?;
-    isolation::report(dep, "evaluation", &skipped);
-    let table = evaluate(req.level, &cases, &dir, req.period, &policy);
-    Ok(EvaluationReport {
-        tenant: dir.tenant.0.clone(),
-        tenant_name: dir.tenant.1.clone(),
-        family: req.level.family(),
-        title: req.level.label_zh(),
-        unreadable_cases: skipped.iter().map(|u| u.case_id.to_string()).collect(),
-        table,
+    }
+    let unreadable = skipped[first_skipped..]
+        .iter()
+        .map(|u| u.case_id.to_string())
+        .collect();
+    Ok(Folded {
+        policy,
+        dir,
+        cases,
+        unreadable,
     })
+}
+
+/// Evaluates one table for the caller's tenant (a live recomputation).
+pub fn report(
+    dep: &Deployment,
+    caller: &Caller,
+    req: EvaluationRequest,
+) -> Result<EvaluationReport> {
+    check_may_evaluate(caller)?;
+    let tenant = caller.tenant_code();
+    let rules: std::sync::Arc<TenantRules> = dep.rules(&tenant)?;
+    let mut skipped = Vec::new();
+    let folded = dep
+        .db()
+        .read(|tx| fold_in(tx, &tenant, &rules, req.period.to, &mut skipped))?;
+    isolation::report(dep, "evaluation", &skipped);
+    Ok(folded.report(req.level, req.period))
 }

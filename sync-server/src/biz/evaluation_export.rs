@@ -4,7 +4,9 @@
 //! Invariant: both files hold exactly the numbers of the JSON report, in the same order — row
 //! 1 is the header (编码, 名称, one column per figure, 综合指标值, 等级), then one row per object;
 //! a rate is its fraction (shown as a percentage in XLSX), a figure without a value is an empty
-//! cell. The XLSX has a second sheet, 评价口径, with the tenant, period and weights.
+//! cell. The XLSX has a second sheet, 评价口径, with the tenant, period and weights; a published
+//! period's workbook ([`xlsx_stamped`]) lists its publication below the weights and carries
+//! the publication time as its creation time, so the same version gives the same bytes.
 //!
 //! Names come from tenant data (departments, users): CSV text cells are neutralised against
 //! formula injection ([`csv_text`]); XLSX text is always written as a string cell (never
@@ -14,7 +16,7 @@ use super::evaluation::EvaluationReport;
 use crate::error::{Result, ServerError};
 use gridcase_core::evaluation::FigureKind;
 use gridcase_core::model::Timestamp;
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 /// The header row.
 pub fn header(report: &EvaluationReport) -> Vec<String> {
@@ -36,9 +38,29 @@ fn xlsx_error(e: XlsxError) -> ServerError {
     ServerError::Internal(format!("xlsx: {e}"))
 }
 
+/// What a published period's workbook adds: label/value lines for the 评价口径 sheet and the
+/// publication time (Unix ms), used as the workbook's creation time.
+#[derive(Clone, Debug)]
+pub struct Stamp {
+    /// Lines written below the weights (版本, 发布时间, …).
+    pub lines: Vec<(&'static str, String)>,
+    /// The publication time.
+    pub created_at_ms: i64,
+}
+
 /// The report as an XLSX workbook.
 pub fn xlsx(report: &EvaluationReport) -> Result<Vec<u8>> {
+    xlsx_stamped(report, None)
+}
+
+/// The report as an XLSX workbook, with a published period's stamp.
+pub fn xlsx_stamped(report: &EvaluationReport, stamp: Option<&Stamp>) -> Result<Vec<u8>> {
     let mut book = Workbook::new();
+    if let Some(stamp) = stamp {
+        let at = ExcelDateTime::from_timestamp(stamp.created_at_ms.div_euclid(1000))
+            .map_err(xlsx_error)?;
+        book.set_properties(&DocProperties::new().set_creation_datetime(&at));
+    }
     let bold = Format::new().set_bold();
     let percent = Format::new().set_num_format("0.00%");
     let score = Format::new().set_num_format("0.00");
@@ -101,10 +123,20 @@ pub fn xlsx(report: &EvaluationReport) -> Result<Vec<u8>> {
         .write_string_with_format(first, 1, "权重（%）", &bold)
         .map_err(xlsx_error)?;
     let weighted = report.table.columns.iter().filter(|c| c.weight > 0.0);
-    for (i, c) in weighted.enumerate() {
-        let r = first + 1 + i as u32;
-        about.write_string(r, 0, &c.label).map_err(xlsx_error)?;
-        about.write_number(r, 1, c.weight).map_err(xlsx_error)?;
+    let mut next = first + 1;
+    for c in weighted {
+        about.write_string(next, 0, &c.label).map_err(xlsx_error)?;
+        about.write_number(next, 1, c.weight).map_err(xlsx_error)?;
+        next += 1;
+    }
+    if let Some(stamp) = stamp {
+        for (i, (k, v)) in stamp.lines.iter().enumerate() {
+            let r = next + 1 + i as u32;
+            about
+                .write_string_with_format(r, 0, *k, &bold)
+                .map_err(xlsx_error)?;
+            about.write_string(r, 1, v).map_err(xlsx_error)?;
+        }
     }
     book.save_to_buffer().map_err(xlsx_error)
 }

@@ -10,6 +10,7 @@ mod caller;
 pub mod contacts;
 pub mod evaluation;
 pub mod evaluation_export;
+pub mod evaluation_publish;
 pub mod feed;
 pub mod gate;
 pub mod import;

@@ -19,6 +19,7 @@ pub mod docs;
 pub mod intake;
 pub mod meta;
 pub mod schema;
+pub mod snapshots;
 pub mod standards;
 pub mod tenants;
 pub mod throttle;

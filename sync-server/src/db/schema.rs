@@ -345,6 +345,48 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER standards_versions_no_delete BEFORE DELETE ON standards_versions
         BEGIN SELECT RAISE(ABORT, 'standards_versions is append-only'); END;
     "#,
+    // 8: published evaluation periods (docs/evaluation.md "发布与冻结"): one immutable snapshot
+    // per tenant, period and version, its tables stored as JSON. Never updated or deleted;
+    // the current version of a period is its highest.
+    r#"
+    CREATE TABLE evaluation_snapshots (
+        tenant            TEXT NOT NULL REFERENCES tenants(code),
+        period_from       INTEGER NOT NULL,    -- Unix ms, inclusive
+        period_to         INTEGER NOT NULL,    -- Unix ms, exclusive
+        version           INTEGER NOT NULL CHECK (version >= 1),
+        published_at      INTEGER NOT NULL,
+        published_by      TEXT NOT NULL,       -- user id
+        publisher_name    TEXT NOT NULL,
+        publisher_role    TEXT NOT NULL,
+        reason            TEXT,                -- required from version 2 on
+        case_count        INTEGER NOT NULL,    -- cases folded
+        rules             TEXT NOT NULL,       -- JSON: the rules in force and their hashes
+        rules_fingerprint TEXT NOT NULL,       -- hex SHA-256 over the rule files in force
+        figures_sha256    TEXT NOT NULL,       -- hex SHA-256 over the stored tables
+        PRIMARY KEY (tenant, period_from, period_to, version),
+        CHECK (period_to > period_from),
+        CHECK (version = 1 OR length(trim(coalesce(reason, ''))) > 0)
+    ) STRICT;
+    CREATE TABLE evaluation_snapshot_tables (
+        tenant      TEXT NOT NULL,
+        period_from INTEGER NOT NULL,
+        period_to   INTEGER NOT NULL,
+        version     INTEGER NOT NULL,
+        level       TEXT NOT NULL,             -- cell … dispatcher
+        report      TEXT NOT NULL,             -- JSON of the table as published
+        PRIMARY KEY (tenant, period_from, period_to, version, level),
+        FOREIGN KEY (tenant, period_from, period_to, version)
+            REFERENCES evaluation_snapshots(tenant, period_from, period_to, version)
+    ) STRICT;
+    CREATE TRIGGER evaluation_snapshots_no_update BEFORE UPDATE ON evaluation_snapshots
+        BEGIN SELECT RAISE(ABORT, 'evaluation snapshots are immutable'); END;
+    CREATE TRIGGER evaluation_snapshots_no_delete BEFORE DELETE ON evaluation_snapshots
+        BEGIN SELECT RAISE(ABORT, 'evaluation snapshots are immutable'); END;
+    CREATE TRIGGER evaluation_snapshot_tables_no_update BEFORE UPDATE ON evaluation_snapshot_tables
+        BEGIN SELECT RAISE(ABORT, 'evaluation snapshots are immutable'); END;
+    CREATE TRIGGER evaluation_snapshot_tables_no_delete BEFORE DELETE ON evaluation_snapshot_tables
+        BEGIN SELECT RAISE(ABORT, 'evaluation snapshots are immutable'); END;
+    "#,
 ];
 
 /// The schema version this build writes.

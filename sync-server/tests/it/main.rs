@@ -9,6 +9,7 @@ mod blobs;
 mod duplicates;
 mod durability;
 mod evaluation;
+mod evaluation_publish;
 mod feed;
 mod gate;
 mod import;

@@ -160,8 +160,15 @@ export interface EvaluationFigure {
   numerator?: number | null; denominator?: number | null; score?: number | null; weight?: number | null;
 }
 export interface EvaluationRow { id: string; name: string; figures: EvaluationFigure[]; score: number | null; grade: string | null }
+/** A published period's version (docs/evaluation.md "发布与冻结"); null = live recomputation. */
+export interface EvaluationPublished {
+  version: number; published_at: number; published_by: string; published_by_name: string;
+  published_by_role: string; reason: string | null; case_count: number | null; period_ended: boolean;
+  rules_fingerprint: string; figures_sha256: string;
+}
 export interface EvaluationReport {
   tenant: string; tenant_name: string; family: 'region' | 'department' | 'position'; title: string;
   level: string; from: number; to: number;   // Unix ms; `to` exclusive
   columns: EvaluationColumn[]; rows: EvaluationRow[];
+  published: EvaluationPublished | null;
 }

@@ -35,5 +35,7 @@ export const en: Partial<Record<MessageKey, string>> = {
   'report.category': 'Category', 'report.position': 'Position', 'report.photos': 'Photos',
   'detail.title': 'Case detail', 'detail.timeline': 'Timeline', 'detail.actions': 'Actions',
   'action.submit': 'Submit', 'eval.title': 'Evaluation', 'eval.query': 'Query',
+  'eval.published': 'Published', 'eval.live': 'Live (not published)',
+  'eval.publishedReason': 'Reason: {reason}', 'eval.publishedRules': 'Rules fingerprint {fingerprint}',
   'err.generic': 'Failed: {message}',
 };

@@ -275,6 +275,11 @@ export const zh = {
   'eval.scoreless': '另有 {n} 个对象没有综合指标值（本期无可评分指标），未列入排名',
   'eval.badResponse': '评价数据格式无法识别',
   'eval.badRange': '请输入正确的日期范围（YYYY-MM-DD，结束不早于开始）',
+  'eval.published': '已发布',
+  'eval.publishedHint': '本期考核结果已发布并冻结：显示的是发布时保存的数据，迟到的记录和规则变更不会改变它',
+  'eval.publishedReason': '发布原因：{reason}',
+  'eval.publishedRules': '规则指纹 {fingerprint}',
+  'eval.live': '实时计算（未发布）',
 
   'err.photosRequired': '请至少添加一张照片',
   'err.beforePhotosRequired': '请添加处置前照片',

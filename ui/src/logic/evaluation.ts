@@ -2,9 +2,9 @@
 // levels, checking the shape, formatting figures, column headers with weights, sorting, grade
 // colours, and the bars of the composite score chart.
 import type {
-  EvaluationColumn, EvaluationFigure, EvaluationLevel, EvaluationReport, EvaluationRow,
+  EvaluationColumn, EvaluationFigure, EvaluationLevel, EvaluationPublished, EvaluationReport, EvaluationRow,
 } from '../backend/types';
-import { formatDate } from './time';
+import { formatDate, formatDateTime } from './time';
 
 /** The tables in the order of the level select, with their zh labels and family. */
 export const EVALUATION_LEVELS: { level: EvaluationLevel; label: string; family: 'region' | 'department' | 'position' }[] = [
@@ -67,7 +67,32 @@ export function toReport(json: unknown): EvaluationReport | null {
     family: (o.family === 'department' || o.family === 'position' ? o.family : 'region'),
     title: str(o.title) ?? '', level: str(o.level) ?? '',
     from: num(o.from) ?? NaN, to: num(o.to) ?? NaN, columns, rows,
+    published: toPublished(o.published),
   };
+}
+
+/**
+ * The `published` object of a published period (docs/evaluation.md "发布与冻结"); null for a
+ * live recomputation or anything without a version.
+ */
+export function toPublished(v: unknown): EvaluationPublished | null {
+  const p = obj(v);
+  const version = p && num(p.version);
+  if (!p || version == null) return null;
+  return {
+    version, published_at: num(p.published_at) ?? NaN, published_by: str(p.published_by) ?? '',
+    published_by_name: str(p.published_by_name) ?? '', published_by_role: str(p.published_by_role) ?? '',
+    reason: str(p.reason), case_count: num(p.case_count), period_ended: p.period_ended === true,
+    rules_fingerprint: str(p.rules_fingerprint) ?? '', figures_sha256: str(p.figures_sha256) ?? '',
+  };
+}
+
+/** "第 2 版 · 2026-04-01 09:00 · 张值班发布": who published which version when. */
+export function publishedLine(p: EvaluationPublished): string {
+  const parts = [`第 ${p.version} 版`];
+  if (Number.isFinite(p.published_at)) parts.push(formatDateTime(p.published_at));
+  if (p.published_by_name) parts.push(`${p.published_by_name}发布`);
+  return parts.join(' · ');
 }
 
 /** "2026-03-01 至 2026-03-31": the JSON's period, `to` being exclusive. Empty when absent. */

@@ -88,6 +88,9 @@ impl Failure {
             | ErrorCode::UnknownCamera
             | ErrorCode::BadImage
             | ErrorCode::EvaluationForbidden
+            | ErrorCode::EvaluationPublishForbidden
+            | ErrorCode::RepublishReasonRequired
+            | ErrorCode::EvaluationVersionNotFound
             | ErrorCode::TooManyIds
             | ErrorCode::ContactForbidden
             | ErrorCode::WeakPassword

@@ -7,7 +7,7 @@ import type { ApiError, EvaluationLevel, EvaluationReport, ExportFormat } from '
 import { toApiError } from '../../backend';
 import {
   columnHeader, DEFAULT_LEVEL, DEFAULT_SORT, EVALUATION_LEVELS, figureOf, figureTitle, formatFigure, formatScore,
-  gradeColor, isEvaluationLevel, nextSort, reportHeading, scoreBars, sortRows, toReport, type Sort,
+  gradeColor, isEvaluationLevel, nextSort, publishedLine, reportHeading, scoreBars, sortRows, toReport, type Sort,
 } from '../../logic/evaluation';
 import { formatDate, monthRange, parseDay, quarterRange } from '../../logic/time';
 import { t } from '../../i18n';
@@ -107,11 +107,24 @@ function GradeBadge({ grade }: { grade: string | null }) {
   return <span class="grade" data-grade={grade ?? ''} style={{ background: c.bg, color: c.fg }}>{grade ?? '—'}</span>;
 }
 
+function PublishedBadge({ report }: { report: EvaluationReport }) {
+  const p = report.published;
+  if (!p) return <p class="muted small" data-testid="eval-live">{t('eval.live')}</p>;
+  return (
+    <div class="eval-published" data-testid="eval-published" data-version={p.version} title={t('eval.publishedHint')}>
+      <span class="badge">{t('eval.published')}</span> <span>{publishedLine(p)}</span>
+      {p.reason && <div class="small" data-testid="eval-published-reason">{t('eval.publishedReason', { reason: p.reason })}</div>}
+      <div class="muted small mono">{t('eval.publishedRules', { fingerprint: p.rules_fingerprint.slice(0, 16) })}</div>
+    </div>
+  );
+}
+
 function ReportView({ report, sort, onSort }: { report: EvaluationReport; sort: Sort; onSort(key: string): void }) {
   if (report.rows.length === 0) {
     return (
       <div class="card" data-testid="eval-empty">
         <h2 data-testid="eval-heading">{reportHeading(report)}</h2>
+        <PublishedBadge report={report} />
         <p class="muted">{t('eval.empty')}</p>
       </div>
     );
@@ -132,6 +145,7 @@ function ReportView({ report, sort, onSort }: { report: EvaluationReport; sort: 
     <>
       <div class="card">
         <h2 data-testid="eval-heading">{reportHeading(report)}</h2>
+        <PublishedBadge report={report} />
         <div class="table-wrap">
           <table class="table eval-table" data-testid="eval-table" data-level={report.level} data-sort={sort.key} data-dir={sort.dir}>
             <thead>
