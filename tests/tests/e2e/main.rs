@@ -397,7 +397,29 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
     ui.sign_in("shift01").await?;
     ui.open_case("filing", &case_id).await?;
-    ui.act("file").await?;
+    // 立案 under a 立案条件 of the tenant's standards table (issue 12, item 1): the form lists
+    // the category's conditions and refuses to file without one.
+    ui.s.click("action-file").await?;
+    let conditions = ui.s.by_id("field-condition").await?;
+    let listed = ui.s.text(&conditions).await?;
+    assert!(
+        listed.contains("01001-01") && listed.contains("井盖缺失") && listed.contains("01001-02"),
+        "{listed}"
+    );
+    ui.s.click("action-submit").await?;
+    ui.s.until("the missing 立案条件 to be named", || async {
+        let form = ui.s.by_id("action-form-file").await?;
+        Ok(ui
+            .s
+            .text(&form)
+            .await?
+            .contains("请选择立案条件")
+            .then_some(()))
+    })
+    .await?;
+    ui.s.click("field-condition-01001-01").await?;
+    ui.shoot("14a-file-form", DESKTOP).await?;
+    ui.submit_action().await?;
     wait_server(h, &case_id, "awaiting_dispatch").await?;
     // This month's evaluation by street, from the server.
     ui.s.click("nav-evaluation").await?;
@@ -420,10 +442,15 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     ui.s.by_id("action-form-dispatch").await?;
     // The standard limit is shown with its basis; the dispatcher overrides it with an
     // explicit unit and a reason (issue 12, C5), both recorded on the dispatch.
+    // The limit is the standards table's row of the condition chosen at filing (4 工作时
+    // 紧急 / 8 工作时 一般 for 01001-01), with its basis and version.
     let standard = ui.s.by_id("standard-limit").await?;
     let standard = ui.s.text(&standard).await?;
     assert!(
-        standard.contains("标准处置时限") && standard.contains("依据"),
+        standard.contains("标准处置时限")
+            && standard.contains("工作时")
+            && standard.contains("立案条件 01001-01")
+            && standard.contains("版本 1"),
         "{standard}"
     );
     ui.s.type_into("field-limitValue", "8").await?;
@@ -474,6 +501,10 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     ui.open_case("my_tasks", &case_id).await?;
     ui.s.click("action-check").await?;
     ui.s.by_id("action-form-check").await?;
+    // The 结案条件 of the condition the case was filed under is shown where it is checked.
+    let closing = ui.s.by_id("closing-condition").await?;
+    let closing = ui.s.text(&closing).await?;
+    assert!(closing.contains("现场设置警示并补齐井盖"), "{closing}");
     ui.s.click("field-passed-yes").await?;
     ui.s.type_into("field-comment", "现场核查已修复").await?;
     let photos = ui.s.by_id("field-photos").await?;
