@@ -118,6 +118,7 @@ pub fn builder<R: Runtime>(
             commands::departments,
             commands::evaluation,
             commands::evaluation_export,
+            commands::evaluation_publish,
         ])
 }
 

@@ -182,11 +182,24 @@ export class FakeBackend implements Backend {
     if (role !== 'shift_leader' && role !== 'leader' && role !== 'admin') {
       throw { code: 'evaluation_forbidden', message: `综合评价仅对值班长、领导和管理员开放：当前岗位为${this.session?.roleLabel ?? '未知'}` };
     }
-    return fakeEvaluation(from, to, level);
+    const r = fakeEvaluation(from, to, level);
+    const mine = this.publishes.filter((p) => p.from === from && p.to === to);
+    if (mine.length) {
+      r.published = { version: mine.length, published_at: this.now, published_by: 'u-1', published_by_name: '马丽', published_by_role: 'shift_leader',
+        reason: mine[mine.length - 1].reason, case_count: 5, period_ended: true, rules_fingerprint: 'ab'.repeat(32) } as unknown as EvaluationReport['published'];
+    }
+    return r;
   }
   async evaluationExport(from: string, to: string, format: 'xlsx' | 'csv', level: EvaluationLevel) {
     this.evalCalls.push({ from, to, level, format });
     return `/home/user/.local/share/gridcase/exports/综合评价_${level}_${from}_${to}.${format}`;
+  }
+  publishes: { from: string; to: string; reason: string | null }[] = [];
+  async evaluationPublish(from: string, to: string, reason: string | null) {
+    const again = this.publishes.some((p) => p.from === from && p.to === to);
+    if (again && !reason) throw { code: 'republish_reason_required', message: '该期考核结果已发布，重新发布须填写原因' };
+    this.publishes.push({ from, to, reason });
+    return { version: this.publishes.filter((p) => p.from === from && p.to === to).length };
   }
   async onSyncStatus(h: (s: SyncStatus) => void) { this.listeners.push(h); return () => { this.listeners = this.listeners.filter((x) => x !== h); }; }
 }

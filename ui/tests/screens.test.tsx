@@ -181,6 +181,36 @@ describe('evaluation', () => {
     expect(toast.textContent).toContain('综合评价_dispatcher_2026-03-01_2026-03-31.csv');
     expect(b.evalCalls[2]).toEqual({ from: '2026-03-01', to: '2026-03-31', level: 'dispatcher', format: 'csv' });
   });
+  it('publishes the period, then republishes only with a reason (issue 12, item 5)', async () => {
+    const b = new FakeBackend({ mode: 'supervisor', cases: 5 });
+    await open(b);
+    await until(() => q('eval-live'));
+    q('eval-publish')!.click();
+    (await until(() => q('eval-publish-submit'))).click();
+    await until(() => q('eval-published')?.dataset.version === '1');
+    const m = monthRange(Date.now());
+    expect(b.publishes).toEqual([{ from: formatDate(m.from), to: formatDate(m.to - DAY), reason: null }]);
+    expect(q('eval-publish')!.textContent).toBe('重新发布');
+    q('eval-publish')!.click();
+    (await until(() => q('eval-publish-submit'))).click();
+    await until(() => q('eval-publish-form')!.textContent!.includes('重新发布须填写原因'));
+    expect(b.publishes).toHaveLength(1);
+    type(q('eval-publish-reason')!, '3 月 31 日迟报案件补录');
+    await sleep(0);
+    q('eval-publish-submit')!.click();
+    await until(() => b.publishes.length === 2);
+    await until(() => q('eval-published')?.dataset.version === '2');
+    expect(q('eval-published-reason')!.textContent).toContain('3 月 31 日迟报案件补录');
+  });
+  it('offers 发布 to shift leaders and administrators only', async () => {
+    for (const [role, shown] of [['shift_leader', true], ['admin', true], ['leader', false]] as const) {
+      document.body.innerHTML = '';
+      const b = new FakeBackend({ mode: 'supervisor', cases: 5, role });
+      await open(b);
+      await until(() => q('eval-table'));
+      expect(!!q('eval-publish'), role).toBe(shown);
+    }
+  });
   it('refuses a reversed period without calling the backend', async () => {
     const b = new FakeBackend({ mode: 'supervisor', cases: 5 });
     await open(b);

@@ -31,13 +31,37 @@ pub(crate) async fn server_get(
     path: &str,
     offline: &str,
 ) -> AppResult<reqwest::Response> {
+    server_call(active, path, None, offline).await
+}
+
+/// POSTs `body` as JSON to `path` on the server with the session's token; errors as
+/// [`server_get`].
+pub(crate) async fn server_post(
+    active: &crate::state::Active,
+    path: &str,
+    body: &serde_json::Value,
+    offline: &str,
+) -> AppResult<reqwest::Response> {
+    server_call(active, path, Some(body), offline).await
+}
+
+async fn server_call(
+    active: &crate::state::Active,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    offline: &str,
+) -> AppResult<reqwest::Response> {
     let client = reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(3))
         .timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(AppError::internal)?;
-    let response = client
-        .get(format!("{}{path}", active.saved.server_url))
+    let url = format!("{}{path}", active.saved.server_url);
+    let request = match body {
+        Some(b) => client.post(url).json(b),
+        None => client.get(url),
+    };
+    let response = request
         .bearer_auth(&active.saved.session.token)
         .send()
         .await

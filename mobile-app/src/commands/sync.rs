@@ -128,6 +128,41 @@ pub async fn evaluation(
         .map_err(|e| AppError::new("bad_response", format!("评价数据无法解析：{e}")))
 }
 
+/// Publishes (发布) the evaluation of a period: the server freezes every table of it as a
+/// versioned snapshot; a republish needs a reason (`republish_reason_required` otherwise).
+/// Shift leaders and administrators only (the server refuses others with
+/// `evaluation_publish_forbidden`). Returns the server's answer (the new version).
+#[tauri::command]
+pub async fn evaluation_publish(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    reason: Option<String>,
+) -> AppResult<serde_json::Value> {
+    let active = state.active()?;
+    let end = check_period(&from, &to)?;
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if let Some(r) = &reason
+        && r.chars().count() > 500
+    {
+        return Err(AppError::invalid_field("reason", "发布原因不能超过 500 字"));
+    }
+    let body = serde_json::json!({ "from": from, "to": end, "reason": reason });
+    let response = super::server_post(
+        &active,
+        "/v1/evaluation/publish",
+        &body,
+        "发布考核结果需要联网，当前无法连接服务器",
+    )
+    .await?;
+    response
+        .json()
+        .await
+        .map_err(|e| AppError::new("bad_response", format!("发布结果无法解析：{e}")))
+}
+
 /// Downloads the evaluation export (XLSX or CSV) into the user's `exports/` directory and
 /// returns the file's path.
 #[tauri::command]

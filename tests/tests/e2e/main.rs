@@ -429,6 +429,13 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     assert!(ui.s.text(&row).await?.contains("靖远路街道"));
     tokio::time::sleep(Duration::from_millis(500)).await;
     ui.shoot("14-evaluation", DESKTOP).await?;
+    // 发布 this month (issue 12, item 5): the server freezes it and the page shows version 1.
+    ui.s.click("eval-publish").await?;
+    ui.s.by_id("eval-publish-form").await?;
+    ui.s.click("eval-publish-submit").await?;
+    ui.s.wait_for("[data-testid=\"eval-published\"][data-version=\"1\"]")
+        .await?;
+    ui.shoot("14b-evaluation-published", DESKTOP).await?;
     ui.close().await?;
 
     // Dispatcher dispatches to the responsibility list's department (井盖 → 住建/市政: zls).

@@ -46,6 +46,8 @@ export interface Backend {
   evaluation(from: string, to: string, level: EvaluationLevel): Promise<EvaluationReport>;
   /** Saves the table as XLSX/CSV on the device; resolves to the file's path. */
   evaluationExport(from: string, to: string, format: ExportFormat, level: EvaluationLevel): Promise<string>;
+  /** 发布: freezes the period's tables on the server (a republish needs `reason`); resolves to the server's answer (`version`, …). */
+  evaluationPublish(from: string, to: string, reason: string | null): Promise<{ version: number }>;
   /** Subscribes to `sync://status`; resolves to the unsubscribe function. */
   onSyncStatus(handler: (status: SyncStatus) => void): Promise<() => void>;
 }
@@ -114,6 +116,9 @@ export class TauriBackend implements Backend {
   }
   evaluationExport(from: string, to: string, format: ExportFormat, level: EvaluationLevel) {
     return this.call<string>('evaluation_export', { from, to, format, level });
+  }
+  evaluationPublish(from: string, to: string, reason: string | null) {
+    return this.call<{ version: number }>('evaluation_publish', { from, to, reason });
   }
   async onSyncStatus(handler: (status: SyncStatus) => void) {
     try {

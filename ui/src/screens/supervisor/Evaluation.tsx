@@ -12,13 +12,16 @@ import {
 import { formatDate, monthRange, parseDay, quarterRange } from '../../logic/time';
 import { t } from '../../i18n';
 import { useApp, useFail } from '../../ui/context';
-import { Field, Spinner } from '../../ui/common';
+import { Field, Modal, Spinner } from '../../ui/common';
 
 const DAY = 86_400_000;
 const FAMILY_LABEL = { region: 'eval.level.region', department: 'eval.level.department', position: 'eval.level.position' } as const;
 
 export function Evaluation() {
-  const { backend, toast, signedOut } = useApp();
+  const { backend, toast, signedOut, session } = useApp();
+  // 发布: shift leaders and administrators (the server checks it again).
+  const mayPublish = session?.role === 'shift_leader' || session?.role === 'admin';
+  const [publishing, setPublishing] = useState(false);
   const fail = useFail();
   const init = monthRange(Date.now());
   const [from, setFrom] = useState(formatDate(init.from));
@@ -64,6 +67,17 @@ export function Evaluation() {
     try { toast(t('eval.exported', { path: await backend.evaluationExport(from, to, format, level) }), 'success'); } catch (e) { fail(e); }
   }
 
+  async function publish(reason: string | null) {
+    try {
+      const r = await backend.evaluationPublish(from, to, reason);
+      toast(t('eval.publishDone', { version: r.version }), 'success');
+      setPublishing(false);
+      await run();
+    } catch (e) {
+      fail(e);
+    }
+  }
+
   useEffect(() => { void run(); }, []);
 
   return (
@@ -94,11 +108,51 @@ export function Evaluation() {
         <button class="btn btn-primary" data-testid="eval-run" disabled={busy} onClick={run}>{t('eval.query')}</button>
         <button class="btn" data-testid="eval-export-xlsx" onClick={() => exportAs('xlsx')}>{t('eval.export', { format: 'XLSX' })}</button>
         <button class="btn" data-testid="eval-export-csv" onClick={() => exportAs('csv')}>{t('eval.export', { format: 'CSV' })}</button>
+        {mayPublish && (
+          <button class="btn" data-testid="eval-publish" disabled={busy || !report} onClick={() => { if (checkRange()) setPublishing(true); }}>
+            {report?.published ? t('eval.republish') : t('eval.publish')}
+          </button>
+        )}
       </div>
+      {publishing && (
+        <PublishForm from={from} to={to} republish={!!report?.published} onClose={() => setPublishing(false)} onPublish={publish} />
+      )}
       {busy && <Spinner />}
       {error && <div class="error-box" role="alert" data-testid="eval-error" data-code={error.code}>{error.message}</div>}
       {report && <ReportView report={report} sort={sort} onSort={(k) => setSort(nextSort(sort, k))} />}
     </section>
+  );
+}
+
+/** The 发布 dialog: what publishing does, and the reason (required to republish). */
+function PublishForm({ from, to, republish, onClose, onPublish }: {
+  from: string; to: string; republish: boolean; onClose(): void; onPublish(reason: string | null): Promise<void>;
+}) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: Event) {
+    e.preventDefault();
+    const r = reason.trim();
+    if (republish && r.length < 2) { setError(t('eval.republishReasonRequired')); return; }
+    if (r.length > 500) { setError(t('err.textTooLong')); return; }
+    setBusy(true);
+    try { await onPublish(r || null); } finally { setBusy(false); }
+  }
+  return (
+    <Modal title={republish ? t('eval.republish') : t('eval.publish')} onClose={onClose} testid="eval-publish-form">
+      <form onSubmit={submit}>
+        <p>{t(republish ? 'eval.republishHint' : 'eval.publishHint', { from, to })}</p>
+        <Field label={t('eval.publishReason')} error={error}>
+          <textarea class="input" rows={3} maxLength={500} data-testid="eval-publish-reason" value={reason}
+            onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)} />
+        </Field>
+        <div class="editor-actions">
+          <button type="button" class="btn" data-testid="eval-publish-cancel" onClick={onClose}>{t('common.cancel')}</button>
+          <button type="submit" class="btn btn-primary" data-testid="eval-publish-submit" disabled={busy}>{t('eval.publishConfirm')}</button>
+        </div>
+      </form>
+    </Modal>
   );
 }
 
