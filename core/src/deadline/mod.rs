@@ -16,6 +16,8 @@
 //!   ([`ReworkTiming`]);
 //! - acts are timed by the fold's act time (device HLC bounded by the server's receipt), so a
 //!   report that waited for signal is not charged the wait (docs/ARCHITECTURE.md, clock skew).
+//! - a superior's deadline (`external_deadline` of a handed-down report) caps the handling
+//!   deadline: nothing moves it later;
 //! - light: used fraction < `yellow_fraction` green, < 1 yellow, otherwise red.
 
 mod policy;
@@ -293,6 +295,11 @@ fn handling_round(
             }
             Step::Extend(id, _) => late_extensions.push(id),
         }
+    }
+    // A superior platform's deadline (上级交办时限) is a hard cap: no limit, extension or
+    // parked stretch takes the handling clock past it (issue 12, item 6).
+    if let Some(cap) = state.report.as_ref().and_then(|r| r.external_deadline) {
+        deadline = Some(deadline.map_or(cap, |d| d.min(cap)));
     }
     let remainder = match (deadline, ended_at) {
         (Some(d), Some(e)) => {

@@ -645,3 +645,49 @@ fn a_bad_team_calendars_file_names_the_line_and_field() {
         assert!(e.message.contains(says), "{e}");
     }
 }
+
+#[test]
+fn a_superiors_deadline_caps_the_handling_clock() {
+    // Issue 12, item 6. A handed-down case (上级交办) due Mon 2026-03-02 15:00 by the superior,
+    // dispatched at 10:00 with 4 working hours (16:30): the deadline is 15:00. An extension of
+    // 2 working hours asked at 11:00 and approved does not move it past 15:00 either.
+    let mut c = dispatched_with(
+        at(2, 10, 0),
+        hours(4),
+        crate::model::LimitBasis::Category {
+            rules_version: None,
+        },
+    );
+    // (The source stays a patrol report so the fixture needs no verification; the cap reads
+    // only the report's `external_deadline`, which the superior import sets.)
+    if let Some(K::Report(r)) = c.events.first_mut().map(|e| &mut e.kind) {
+        r.external_deadline = Some(at(2, 15, 0));
+    }
+    let d = c.clocks(at(2, 12, 0), None, &policy());
+    let h = d.current().expect("handling");
+    assert_eq!(h.deadline, Some(at(2, 15, 0)));
+    c.add(
+        at(2, 11, 0),
+        Role::Department,
+        K::RequestExtension {
+            requested: hours(2),
+            reason: "需协调".into(),
+        },
+    )
+    .add(
+        at(2, 11, 30),
+        Role::Dispatcher,
+        K::ApproveExtension { granted: hours(2) },
+    );
+    let d = c.clocks(at(2, 15, 30), None, &policy());
+    let h = d.current().expect("handling");
+    assert_eq!(h.deadline, Some(at(2, 15, 0)));
+    assert_eq!(h.light, Light::Red);
+    // Without the superior's deadline the same case is due 16:30 + 2 working hours: 1 h 30
+    // to 18:00, 30 min from Tue 08:30 = Tue 09:00.
+    if let Some(K::Report(r)) = c.events.first_mut().map(|e| &mut e.kind) {
+        r.external_deadline = None;
+    }
+    let d = c.clocks(at(2, 15, 30), None, &policy());
+    assert_eq!(d.current().and_then(|h| h.deadline), Some(at(3, 9, 0)));
+}

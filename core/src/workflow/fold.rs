@@ -267,7 +267,10 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             limit,
             basis,
         } => {
-            in_state(state, &[AwaitingFiling])?;
+            // 快速派遣: an urgent case is filed and dispatched in one step, from 待立案 or
+            // straight from 待受理 (issue 12, item 6: a sinking manhole cannot wait for the
+            // accept-verify-file round).
+            in_state(state, &[Reported, AwaitingFiling])?;
             require(state.urgency() == Urgency::Urgent, R::NotUrgent)?;
             state.filed_at = Some(act_time(state, ev));
             dispatch(state, ev, *department, (*limit, basis.clone()), true);

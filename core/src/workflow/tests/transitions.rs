@@ -315,6 +315,37 @@ fn fast_dispatch_only_for_urgent_cases() {
 }
 
 #[test]
+fn an_urgent_case_is_fast_dispatched_straight_from_intake() {
+    // Issue 12, item 6: 快速派遣 from 待受理, for urgent cases only, whatever the channel.
+    for (urgency, expected) in [
+        (Urgency::Urgent, Status::InProgress),
+        (Urgency::Normal, Status::Reported),
+    ] {
+        let mut s = Scenario::new();
+        let a = s.intake;
+        s.push(a, K::Report(report(SourceChannel::PublicHotline, urgency)));
+        let d = s.dispatcher;
+        s.push(
+            d,
+            K::FastDispatch {
+                department: dept_id(1),
+                limit: Some(TimeLimit::new(2, LimitUnit::NaturalHours)),
+                basis: Some(crate::model::LimitBasis::Override {
+                    reason: "井盖缺失，立即处置".into(),
+                }),
+            },
+        );
+        let st = s.state();
+        assert_eq!(st.status, expected, "{urgency:?}");
+        if urgency == Urgency::Normal {
+            assert_eq!(last_conflict(&s), Some(R::NotUrgent));
+        } else {
+            assert!(st.filed_at.is_some() && st.dispatches[0].fast);
+        }
+    }
+}
+
+#[test]
 fn dispatch_assigns_the_department() {
     let mut s = Scenario::new();
     s.dispatched();
