@@ -5,6 +5,7 @@
 use super::auth::Authed;
 use super::{ApiFailure, AppState, blocking};
 use crate::biz::intake::duplicates::{self, DuplicateQuery, Duplicates};
+use crate::biz::intake::feedback;
 use crate::biz::intake::superior::{self, FileKind, SuperiorReport};
 use crate::biz::intake::video::{self, AlertOutcome, Signed};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/intake/video/{tenant}/alerts", post(video_alert))
         .route("/v1/intake/superior", post(superior_import))
+        .route("/v1/intake/superior/feedback", get(superior_feedback))
         .route("/v1/cases/{case_id}/duplicates", get(duplicates))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
@@ -105,6 +107,34 @@ async fn superior_import(
         blocking(&dep, move |d| {
             let (issuer, cases) = superior::parse(kind, &body, &issuer)?;
             superior::import(d, &tenant, &issuer, &cases)
+        })
+        .await?,
+    ))
+}
+
+/// The window of `GET /v1/intake/superior/feedback`: imports made in `[from, to]` (Unix ms;
+/// default: everything up to now).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedbackWindow {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+/// `GET /v1/intake/superior/feedback?from=&to=`: 办结反馈 for the superior, one entry per
+/// handed-down case (docs/intake.md).
+async fn superior_feedback(
+    State(dep): State<AppState>,
+    Authed(caller): Authed,
+    q: Result<Query<FeedbackWindow>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<feedback::FeedbackExport>, ApiFailure> {
+    let Query(q) = q.map_err(|e| ApiFailure::code(ErrorCode::BadRequest, e.body_text()))?;
+    let tenant = caller.tenant_code();
+    let role = caller.role;
+    Ok(Json(
+        blocking(&dep, move |d| {
+            let to = q.to.unwrap_or_else(|| d.now().ms());
+            feedback::export(d, &tenant, role, q.from.unwrap_or(0), to)
         })
         .await?,
     ))

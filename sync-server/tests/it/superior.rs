@@ -1,8 +1,11 @@
 //! Cases handed down by a superior platform: JSON and CSV imports are idempotent by the
 //! external id, keep the superior's deadline, refuse a bad file whole, and are for intake
-//! operators only; the CLI runs the same import.
+//! operators only; the CLI runs the same import; the superior is answered (办结反馈) for each
+//! case.
 
 use crate::support::*;
+use gridcase_core::model::{LimitBasis, LimitUnit, PhotoRef, PhotoRole, Sha256, TimeLimit};
+use gridcase_core::workflow::EventKind;
 
 const DEADLINE_1: &str = "2026-12-01T18:00:00+08:00";
 
@@ -163,4 +166,127 @@ async fn the_cli_import_is_the_same_idempotent_import() {
     let report: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(report["created"].as_array().map(Vec::len), Some(0));
     assert_eq!(report["skipped"].as_array().map(Vec::len), Some(3));
+}
+
+/// Pulls a case, appends one event and pushes it; the push must be accepted.
+async fn act(dev: &mut Device, case: gridcase_core::model::CaseId, kind: EventKind) {
+    dev.pull(case).await.expect("pull");
+    dev.append(case, kind);
+    let r = dev.push(case).await.expect("push");
+    assert_eq!(outcome(&r.docs[0]), "accepted");
+}
+
+#[tokio::test]
+async fn the_superior_is_answered_for_each_case_and_urgent_ones_go_straight_out() {
+    // Issue 12, item 6: 办结反馈. The urgent handed-down case (SJ-2026-0002, 井盖缺失) is fast
+    // dispatched straight from 待受理, handled with an after-photo, checked and closed; the
+    // answer lists it closed with the result text, the after-photo's hash, the superior's
+    // deadline and whether it was met; the other cases are listed open.
+    let ts = TestServer::start().await;
+    let mut intake = ts.device("intake").await;
+    let (status, imported) = import(&intake, "application/json", "", json_file()).await;
+    assert_eq!(status, 200, "{imported}");
+    let case = imported["created"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c[0] == "SJ-2026-0002"))
+        .and_then(|c| c[1].as_str())
+        .and_then(|id| gridcase_core::model::CaseId::parse(id).ok())
+        .expect("the urgent case");
+    let mut disp = ts.device("disp1").await;
+    let mut dept = ts.device("dept_water").await;
+    let mut shift = ts.device("shift").await;
+    let mut insp = ts.device("insp_a").await;
+    act(
+        &mut disp,
+        case,
+        EventKind::FastDispatch {
+            department: ts.departments["water"],
+            limit: Some(TimeLimit::new(2, LimitUnit::NaturalHours)),
+            basis: Some(LimitBasis::Override {
+                reason: "井盖缺失，立即处置".into(),
+            }),
+        },
+    )
+    .await;
+    let after = PhotoRef {
+        sha256: Sha256::digest(b"after photo"),
+        role: PhotoRole::After,
+        taken_at: None,
+        location: None,
+        size: 11,
+    };
+    act(
+        &mut dept,
+        case,
+        EventKind::Feedback {
+            result: "已补齐井盖并设置警示".into(),
+            photos: vec![after.clone()],
+        },
+    )
+    .await;
+    let assignee = insp.login.user_id;
+    act(&mut intake, case, EventKind::RequestCheck { assignee }).await;
+    act(
+        &mut insp,
+        case,
+        EventKind::Check {
+            passed: true,
+            photos: Vec::new(),
+            note: String::new(),
+        },
+    )
+    .await;
+    act(
+        &mut shift,
+        case,
+        EventKind::Close {
+            note: String::new(),
+        },
+    )
+    .await;
+
+    let answer = intake
+        .get_json("/v1/intake/superior/feedback")
+        .await
+        .expect("feedback");
+    assert_eq!(answer["format"], "gridcase-superior-feedback");
+    let cases = answer["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 3);
+    let done = cases
+        .iter()
+        .find(|c| c["external_id"] == "SJ-2026-0002")
+        .expect("answered");
+    assert_eq!(done["status"], "closed");
+    assert_eq!(done["closed"], true);
+    assert_eq!(done["result"], "已补齐井盖并设置警示");
+    assert_eq!(
+        done["after_photos"],
+        serde_json::json!([after.sha256.to_hex()])
+    );
+    // The superior's deadline (2026-11-30 12:00) was before today's close: not on time.
+    assert_eq!(done["on_time"], false);
+    assert!(done["deadline"].as_i64().is_some() && done["closed_at"].as_i64().is_some());
+    for open in cases.iter().filter(|c| c["external_id"] != "SJ-2026-0002") {
+        assert_eq!(open["closed"], false, "{open}");
+        assert_eq!(open["status"], "reported", "{open}");
+        assert!(
+            open["on_time"].is_null() && open["result"].is_null(),
+            "{open}"
+        );
+    }
+    // Intake and centre roles only (the answer is read in the caller's tenant only: the
+    // links are keyed by tenant).
+    for who in ["insp_a", "dept_water", "disp1"] {
+        let e = ts
+            .device(who)
+            .await
+            .get_json("/v1/intake/superior/feedback")
+            .await
+            .expect_err("refused");
+        assert_eq!(
+            (e.status, e.error.code.as_str()),
+            (403, "forbidden"),
+            "{who}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! The intake channels besides the app (docs/intake.md): public reports through Open311
 //! GeoReport v2 ([`open311`]), video-analytics alerts through a signed webhook ([`video`]),
-//! cases handed down by a superior platform ([`superior`]), and duplicate candidates for the
-//! intake operator ([`duplicates`]).
+//! cases handed down by a superior platform ([`superior`]) and the 办结反馈 answered to it
+//! ([`feedback`]), and duplicate candidates for the intake operator ([`duplicates`]).
 //!
 //! Every channel ends in the same workflow: the server creates the case as its **system
 //! account** (`Role::System`, the account the scheduled jobs already write escalations as) with
@@ -14,6 +14,7 @@
 //! never reach a log line.
 
 pub mod duplicates;
+pub mod feedback;
 pub mod open311;
 pub mod superior;
 pub mod video;
