@@ -37,6 +37,7 @@ fn case_30() -> Vec<Event> {
         reporter: None,
         external_id: None,
         external_deadline: None,
+        verification_waived: None,
     };
     let insp = actor(1, Role::Inspector);
     let dept = DepartmentId::from_parts(3, [1; 10]);

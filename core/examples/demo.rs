@@ -90,6 +90,7 @@ fn report(
         reporter: None,
         external_id: None,
         external_deadline: None,
+        verification_waived: None,
     }
 }
 

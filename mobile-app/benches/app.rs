@@ -121,6 +121,7 @@ fn device() -> (tempfile::TempDir, Active) {
             reporter: None,
             external_id: None,
             external_deadline: None,
+            verification_waived: None,
         };
         let ms = start + i as i64 * 60_000;
         let event = Event {

@@ -66,6 +66,7 @@ fn report(actor: Actor) -> Event {
             reporter: None,
             external_id: None,
             external_deadline: None,
+            verification_waived: None,
         }),
     )
 }

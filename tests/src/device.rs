@@ -185,6 +185,7 @@ impl Device {
             reporter: None,
             external_id: None,
             external_deadline: None,
+            verification_waived: None,
         };
         let event = self.event(EventKind::Report(payload));
         let case_id =

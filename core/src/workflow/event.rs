@@ -77,6 +77,12 @@ pub struct ReportPayload {
     /// A deadline set by a superior platform for handed-down cases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_deadline: Option<Timestamp>,
+    /// Set only by the server's intake channels when the tenant lets this channel and category
+    /// be filed without field verification because the evidence suffices (a video snapshot, a
+    /// superior's order): the rule that allowed it (`video_analytics:matter:06010`). The gate
+    /// refuses it from any device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_waived: Option<String>,
 }
 
 /// The reporter of a duplicate, copied into the case that absorbs it (`merge_from`).

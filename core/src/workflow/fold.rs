@@ -182,7 +182,7 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             let needs = state
                 .report
                 .as_ref()
-                .is_some_and(|r| r.source.needs_verification());
+                .is_some_and(|r| r.source.needs_verification() && r.verification_waived.is_none());
             require(!needs, R::VerificationRequired)?;
             transition(state, ev, AwaitingFiling);
             Ok(())

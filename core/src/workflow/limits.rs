@@ -150,6 +150,9 @@ fn check_report(r: &ReportPayload) -> Result<(), PayloadError> {
     if let Some(id) = &r.external_id {
         check_text("external_id", id, MAX_SHORT_CHARS)?;
     }
+    if let Some(w) = &r.verification_waived {
+        check_text("verification_waived", w, MAX_SHORT_CHARS)?;
+    }
     check_photos("photos", &r.photos)
 }
 

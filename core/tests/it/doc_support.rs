@@ -72,6 +72,7 @@ pub fn report_payload() -> ReportPayload {
         reporter: None,
         external_id: None,
         external_deadline: None,
+        verification_waived: None,
     }
 }
 

@@ -105,6 +105,7 @@ pub fn submit(active: &Active) -> AppResult<Submitted> {
         reporter: None,
         external_id: None,
         external_deadline: None,
+        verification_waived: None,
     };
     let kind = if draft.kind == "self_handle" {
         EventKind::SelfHandle {

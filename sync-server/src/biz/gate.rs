@@ -18,7 +18,8 @@
 //!    (`event_actor_mismatch`); the role may append its type (`role_not_allowed`); its HLC is
 //!    not more than `MAX_CLOCK_AHEAD_MS` ahead of the server's clock (`hlc_in_future`);
 //! 7. sizes: new events per push and events per case are bounded (`too_large`);
-//! 8. the payload of each new event passes core's limits (`invalid_payload`);
+//! 8. the payload of each new event passes core's limits, and no report from a device waives
+//!    field verification (only the server's intake channels may) (`invalid_payload`);
 //! 9. a case has exactly one report (`second_report`);
 //! 10. each new event is stamped after every event its author could see (its change's
 //!     dependencies) and after its device's own earlier events (`hlc_backdated`);
@@ -496,6 +497,21 @@ fn check_new_events(caller: &Caller, events: &[Event], now: Timestamp) -> Result
             return Err(reject(
                 ErrorCode::InvalidPayload,
                 format!("事件 {}：{e}", ev.id),
+            ));
+        }
+        // Only the server's intake channels may waive field verification (tenant setting).
+        let waived = match &ev.kind {
+            EventKind::Report(r) => r.verification_waived.is_some(),
+            EventKind::SelfHandle { report, .. } => report.verification_waived.is_some(),
+            _ => false,
+        };
+        if waived {
+            return Err(reject(
+                ErrorCode::InvalidPayload,
+                format!(
+                    "事件 {}：verification_waived 只能由服务器的受理渠道设置",
+                    ev.id
+                ),
             ));
         }
         if let Err(e) = check_clock(ev, now, MAX_CLOCK_AHEAD_MS) {

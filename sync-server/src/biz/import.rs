@@ -1,7 +1,7 @@
 //! Import of a tenant directory (the demo generator's files, or an administrator's own; formats
 //! in docs/data-formats.md): `tenant.toml`, `departments.csv`, `users.csv`, `cells.geojson`,
 //! `calendar.toml`, `team_calendars.toml` (calendars per team), `stage_limits.toml`, `responsibility.csv`, and optionally
-//! `catalog_rules.csv` / `catalog_extensions.csv`, `evaluation.toml` (evaluation policy),
+//! `catalog_rules.csv` / `catalog_extensions.csv`, `verification_waivers.csv`, `evaluation.toml` (evaluation policy),
 //! `components.geojson`, `places.geojson`, `area_grades.csv` (区域等级) and the standards table
 //! `standards.csv` or `standards.xlsx` (stored as a new version when it differs from the
 //! current one, see [`super::standards`]). The geometry files are kept as imported so devices
@@ -209,6 +209,10 @@ pub fn import_dir_as(
     if let Some(text) = read(dir, "catalog_rules.csv")? {
         catalog.with_rules("catalog_rules.csv", &text)?;
         files.push((kind::CATALOG_RULES, "catalog_rules.csv", text));
+    }
+    if let Some(text) = read(dir, "verification_waivers.csv")? {
+        super::waivers::parse("verification_waivers.csv", &text, &catalog)?;
+        files.push((kind::VERIFICATION_WAIVERS, "verification_waivers.csv", text));
     }
     let grades = match read(dir, "area_grades.csv")? {
         Some(text) => {

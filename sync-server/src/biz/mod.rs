@@ -28,5 +28,6 @@ pub mod scope;
 pub mod standards;
 pub mod standards_xlsx;
 pub mod sync;
+pub mod waivers;
 
 pub use caller::Caller;

@@ -20,6 +20,8 @@ pub mod kind {
     /// Calendars per team and their assignment to stages and departments (TOML,
     /// `TeamCalendars::parse_toml`; docs/calendar.md).
     pub const TEAM_CALENDARS: &str = "team_calendars";
+    /// Channels and categories filed without field verification (CSV, `biz::waivers`).
+    pub const VERIFICATION_WAIVERS: &str = "verification_waivers";
     /// Stage limits (TOML, `DeadlinePolicy::parse_toml`).
     pub const POLICY: &str = "policy";
     /// Catalog rules overriding the shipped ones (CSV).
@@ -49,6 +51,8 @@ pub struct TenantRules {
     pub calendar: WorkCalendar,
     /// Calendars per team (None: every clock counts on `calendar`).
     pub teams: Option<TeamCalendars>,
+    /// Channels and categories filed without field verification.
+    pub waivers: Vec<super::waivers::Waiver>,
     /// Stage limits.
     pub policy: DeadlinePolicy,
     /// The unit grid cells as imported (`cells.geojson`), for placing reports that come
@@ -99,7 +103,12 @@ impl TenantRules {
         };
         let standards = crate::db::standards::get(conn, tenant, None)?;
         let area_grades = super::standards::area_grades(conn, tenant)?;
+        let waivers = match file(conn, tenant, kind::VERIFICATION_WAIVERS)? {
+            Some((name, text)) => super::waivers::parse(&name, &text, &catalog)?,
+            None => Vec::new(),
+        };
         Ok(TenantRules {
+            waivers,
             catalog,
             calendar,
             teams,

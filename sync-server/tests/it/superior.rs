@@ -290,3 +290,82 @@ async fn the_superior_is_answered_for_each_case_and_urgent_ones_go_straight_out(
         );
     }
 }
+
+/// The case id of `external_id` in an import's answer.
+fn case_of(answer: &serde_json::Value, external_id: &str) -> gridcase_core::model::CaseId {
+    answer["created"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c[0] == external_id))
+        .and_then(|c| c[1].as_str())
+        .and_then(|id| gridcase_core::model::CaseId::parse(id).ok())
+        .expect("imported")
+}
+
+async fn status_of(dev: &Device, case: gridcase_core::model::CaseId) -> String {
+    let detail = dev
+        .get_json(&format!("/v1/cases/{case}"))
+        .await
+        .expect("detail");
+    detail["row"]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_tenant_may_file_superior_orders_without_field_verification() {
+    // Issue 12, item 6. Without a waiver a handed-down case must be verified in the field: the
+    // intake operator's 受理 is refused by the fold (the case stays 待受理). With the tenant's
+    // `verification_waivers.csv` naming `superior,*`, the next imported case carries the waiver
+    // and is accepted straight to 待立案. A device cannot write the waiver itself.
+    let ts = TestServer::start().await;
+    let mut intake = ts.device("intake").await;
+    let (_, first) = import(&intake, "application/json", "", json_file()).await;
+    let plain = case_of(&first, "SJ-2026-0001");
+    act(&mut intake, plain, EventKind::Accept).await;
+    assert_eq!(status_of(&intake, plain).await, "reported");
+
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("verification_waivers.csv"),
+        "channel,category,note\nsuperior,*,上级交办件以交办单为据\nvideo_analytics,matter:06010,视频抓拍足以认定暴露垃圾\n",
+    )
+    .expect("write");
+    let dep = ts.server.deployment().clone();
+    let path = dir.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        gridcase_server::biz::import::import_dir(&dep, TENANT, &path, None).map(|_| ())
+    })
+    .await
+    .expect("join")
+    .expect("the waivers import");
+    let (_, csv) = import(&intake, "text/csv", "?issuer=省平台", CSV_FILE.into()).await;
+    let waived = case_of(&csv, "SJ-2026-0101");
+    act(&mut intake, waived, EventKind::Accept).await;
+    assert_eq!(status_of(&intake, waived).await, "awaiting_filing");
+
+    // A bad waivers file is refused with its line and column, and nothing changes.
+    std::fs::write(
+        dir.path().join("verification_waivers.csv"),
+        "channel,category\ninspector_patrol,*\n",
+    )
+    .expect("write");
+    let dep = ts.server.deployment().clone();
+    let path = dir.path().to_owned();
+    let e = tokio::task::spawn_blocking(move || {
+        gridcase_server::biz::import::import_dir(&dep, TENANT, &path, None).map(|_| ())
+    })
+    .await
+    .expect("join")
+    .expect_err("a patrol channel needs no waiver");
+    assert!(e.to_string().contains("第 2 行「channel」"), "{e}");
+
+    // A device's own report cannot carry the waiver: the gate refuses the push.
+    let mut insp = ts.device("insp_a").await;
+    let mut report = report_payload(CELL_A);
+    report.source = gridcase_core::model::SourceChannel::PublicApp;
+    report.verification_waived = Some("public_app:*".into());
+    let forged = insp.report_with(report);
+    let r = insp.push(forged).await.expect("the push is answered");
+    assert_eq!(outcome(&r.docs[0]), "invalid_payload");
+}

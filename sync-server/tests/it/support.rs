@@ -164,6 +164,7 @@ pub fn report_payload(cell: &str) -> ReportPayload {
         reporter: None,
         external_id: None,
         external_deadline: None,
+        verification_waived: None,
     }
 }
 
@@ -239,8 +240,13 @@ impl Device {
 
     /// Creates a case locally (a patrol report in `cell`).
     pub fn report(&mut self, cell: &str) -> CaseId {
+        self.report_with(report_payload(cell))
+    }
+
+    /// Creates a case locally with this report.
+    pub fn report_with(&mut self, report: ReportPayload) -> CaseId {
         let id = new_case_id();
-        let ev = self.event(EventKind::Report(report_payload(cell)));
+        let ev = self.event(EventKind::Report(report));
         let tenant = CountyCode::parse(&self.login.tenant).expect("tenant");
         let doc = CaseDoc::create(id, tenant, self.actor_id(), &ev).expect("create");
         self.docs.insert(id, doc);

@@ -112,6 +112,7 @@ fn report(cell: &str, source: SourceChannel, urgency: Urgency) -> ReportPayload 
         reporter: None,
         external_id: None,
         external_deadline: None,
+        verification_waived: None,
     }
 }
 

@@ -377,6 +377,7 @@ impl SimDevice {
             reporter: None,
             external_id: None,
             external_deadline: None,
+            verification_waived: None,
         };
         let event = self.event(n, EventKind::Report(payload));
         let case_id = CaseId::from_parts(

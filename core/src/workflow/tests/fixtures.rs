@@ -64,6 +64,7 @@ pub fn report(source: SourceChannel, urgency: Urgency) -> ReportPayload {
         reporter: None,
         external_id: None,
         external_deadline: None,
+        verification_waived: None,
     }
 }
 

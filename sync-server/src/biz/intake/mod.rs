@@ -55,10 +55,14 @@ pub fn create_system_case(
     conn: &Connection,
     dep: &Deployment,
     tenant: &str,
-    report: ReportPayload,
+    mut report: ReportPayload,
     now: Timestamp,
 ) -> Result<Projected> {
     let county = CountyCode::parse(tenant).map_err(ServerError::bad_request)?;
+    // The tenant may let this channel and category be filed without field verification.
+    let rules = dep.rules(tenant)?;
+    report.verification_waived =
+        super::waivers::find(&rules.waivers, report.source, &report.category).map(|w| w.label());
     let kind = EventKind::Report(report);
     gridcase_core::workflow::validate_kind(&kind)
         .map_err(|e| ServerError::api(ErrorCode::InvalidPayload, e.to_string()))?;

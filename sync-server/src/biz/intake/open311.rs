@@ -344,6 +344,7 @@ pub fn create(dep: &Deployment, req: &NewRequest) -> Result<Created> {
         reporter: None,
         external_id: None,
         external_deadline: None,
+        verification_waived: None,
     };
     let now = dep.now();
     let case_id = dep.db().write(|tx| {

@@ -242,6 +242,7 @@ fn validate(
             reporter: Some(issuer.clone()),
             external_id: Some(ext),
             external_deadline: Some(deadline),
+            verification_waived: None,
         };
         out.push((report, contact));
     }

@@ -337,6 +337,7 @@ pub fn receive_checked(
             reporter: None,
             external_id: Some(format!("{}/{}", camera.code, alert_id)),
             external_deadline: None,
+            verification_waived: None,
         };
         let p = create_system_case(tx, dep, tenant, report, now)?;
         intake::start_group(
