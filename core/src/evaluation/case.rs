@@ -123,6 +123,20 @@ impl<'a> CaseIndex<'a> {
         v.exited_at.is_some() && self.reading(v).and_then(|r| r.on_time()) != Some(false)
     }
 
+    /// The instant a stay falls due for the position tables (issue 12, C2): the earlier of its
+    /// exit and its deadline; a stay still open with no deadline never falls due. A stay is
+    /// charged in the one period holding this instant: an act made in time in the period of
+    /// the act, an overdue stay in the period its limit ran out (to whoever held it then, or
+    /// to the pool), so an act made late in a later period is not charged a second time.
+    pub fn charged_at(&self, v: &StageVisit) -> Option<Timestamp> {
+        let deadline = self.reading(v).and_then(|r| r.deadline);
+        match (v.exited_at, deadline) {
+            (Some(e), Some(d)) => Some(e.min(d)),
+            (Some(e), None) => Some(e),
+            (None, d) => d,
+        }
+    }
+
     /// Whether the stay is still running at the period end and its clock is overdue.
     pub fn open_and_overdue(&self, v: &StageVisit) -> bool {
         v.exited_at.is_none() && self.reading(v).is_some_and(|r| r.light == Light::Red)

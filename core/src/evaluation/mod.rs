@@ -25,6 +25,7 @@ mod tests;
 
 pub use case::{ClockRules, EvalCase};
 pub use policy::{DEFAULT_POLICY, EvaluationPolicy, GradeBand, SECTIONS, Tier, Weights};
+pub use position::POOL_ROW;
 pub use table::{Column, Figure, FigureKind, Level, Row, Table};
 
 use crate::codes::GridCode;

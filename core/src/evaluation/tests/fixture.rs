@@ -1,4 +1,4 @@
-//! The hand-computed month's cases: 30 cases of March 2026 (plus one from February) in four
+//! The hand-computed month's cases: 33 cases of March 2026 (plus one from February) in four
 //! cells of two streets, with two inspectors, intake operators, shift leaders, dispatchers and
 //! departments. Every act is timed in minutes after 09:00 of its day; the calendar is Mon–Fri
 //! 08:30–12:00 and 14:30–18:00 (`WorkCalendar::standard_weekdays`), the stage limits are
@@ -637,6 +637,36 @@ pub fn cases() -> Vec<CaseBuilder> {
         .add(t(30, 150), o1, K::RequestCheck { assignee: i2.user })
         .add(t(30, 160), i2, check(true))
         .add(t(30, 170), l1, close());
+    v.push(c);
+
+    // 31: c2, Friday March 20: filed by L1 at +10 and never dispatched; the dispatch clock
+    // from 09:10 ran out at 09:40 (issue 12, C2 for positions: the dispatchers' pool).
+    let mut c = CaseBuilder::new(31);
+    c.add(t(20, 0), i1, patrol(C2))
+        .add(t(20, 5), o1, K::Accept)
+        .add(t(20, 10), l1, file());
+    v.push(c);
+
+    // 32: c1, hotline by O2 on Monday March 30 15:40; verification given to I1 at 15:50, its
+    // limit (60 working minutes) ran out at 16:50, undone at the period end.
+    let mut c = CaseBuilder::new(32);
+    c.add(
+        t(30, 400),
+        o2,
+        K::Report(report(C1, SourceChannel::PublicHotline, Urgency::Normal)),
+    )
+    .add(t(30, 410), o2, K::RequestVerification { assignee: i1.user });
+    v.push(c);
+
+    // 33: c1, hotline by O2 on March 31 17:40; verification given to I1 at 17:45 runs 15
+    // minutes that day and 45 on April 1: due April 1 09:15, not yet due in March.
+    let mut c = CaseBuilder::new(33);
+    c.add(
+        t(31, 520),
+        o2,
+        K::Report(report(C1, SourceChannel::PublicHotline, Urgency::Normal)),
+    )
+    .add(t(31, 525), o2, K::RequestVerification { assignee: i1.user });
     v.push(c);
     v
 }

@@ -1,4 +1,4 @@
-//! The hand-computed month (issue 6, "Must show"): March 2026 over the fixture's 30 cases
+//! The hand-computed month (issue 6, "Must show"): March 2026 over the fixture's 33 cases
 //! (fixture.rs), every figure of every object worked out by hand below, with the default
 //! policy (core/data/evaluation/default.toml). Nothing here calls the evaluation code to get
 //! an expected value.
@@ -33,6 +33,14 @@
 //! | 28 | c1 | late dispatch (P2), rework, round 1 late | closed | r f late | D1 rework, late | P2 late |
 //! | 29 | c2 | dispatched to D2, voided by L2 | voided | r f voided | left out | L1 filed, voided |
 //! | 30 | c3 | extension denied, fed back late | closed | r f late | D2 late | |
+//! | 31 | c2 | filed Mar 20 (L1), never dispatched: 待派遣 overdue since 09:40 | awaiting dispatch | r f due, not closed | — | L1 filed on time; dispatchers' pool 1 late |
+//! | 32 | c1 | hotline Mar 30 (O2), verification to I1 overdue since 16:50 | awaiting verification | r | — | O2 verify task on time; I1 verify due, late |
+//! | 33 | c1 | hotline Mar 31 17:40 (O2), verification to I1 due Apr 1 09:15 | awaiting verification | r | — | O2 verify task on time; I1 not yet due |
+//!
+//! Positions (issue 12, C2): a stay is charged in the period holding the earlier of its exit
+//! and its deadline, so a stay whose limit ran out in March with nobody acting (31's 待派遣,
+//! 32's verification) is a late act of its assignee or of the role's pool row （未领取）, and
+//! a stay still inside its limit at the end (33's verification) is not due.
 
 use super::fixture::{self, C1, C2, C3, C4, C5};
 use crate::evaluation::{EvaluationPolicy, Level, Table, evaluate};
@@ -143,39 +151,41 @@ fn cells() {
     let t = table(Level::Cell);
     // Every cell of the cell table is listed, c5 (no case) included.
     assert_eq!(t.rows.len(), 5);
-    // c1: cases 1 2 7 11 15 17 21 24 28 reported (9); filed all but 15 and 24 (7); 11 parked;
-    // effective 6 = due; closed 1 2 7 17 28 (5), on time 1 2 7 17 (4; 28's round 1 late).
-    // c2: 3 4 9 12 18 22 25 29 all reported and filed (8); voided 12 29; 22 is still handling
-    // inside its limit (due Apr 1 09:45), so not yet due; due 5; closed 3 4 9 18 25 (5), on
-    // time 4 (18 late). (c1's 21 is open too, but overdue: due.)
+    // c1: cases 1 2 7 11 15 17 21 24 28 32 33 reported (11); filed all but 15, 24, 32, 33 (7);
+    // 11 parked; effective 6 = due; closed 1 2 7 17 28 (5), on time 1 2 7 17 (4; 28's round 1
+    // late).
+    // c2: 3 4 9 12 18 22 25 29 31 all reported and filed (9); voided 12 29; 22 is still
+    // handling inside its limit (due Apr 1 09:45), so not yet due; 31 waits in 待派遣 past its
+    // 09:40 Mar 20 limit: due; due 9 − 2 − 1 = 6; closed 3 4 9 18 25 (5), on time 4 (18
+    // late). (c1's 21 is open too, but overdue: due.)
     // c3: 5 8 13 16 20 26 30 reported (7); filed all but 13 (6); 16 public verified; closed 6,
     // on time 5 (30 late); 13 self-handled.
     // c4: 6 10 14 19 27 reported (5; 23 is February's); filed 6 10 14 19 (4); 14 public
     // verified; all 4 closed on time.
     // Filed score on the fixed baseline (issue 12, C8): 100·(1 − e·30/(31·20·cells)) =
     // 100·(1 − 3e/(62·cells)) for e effective filings in March's 31 days, 0 at 20 per cell per
-    // 30 days. c1 (e 6): 100·44/62 = 70.968; c2 (8): 100·38/62 = 61.290; c3 (6): 70.968;
+    // 30 days. c1 (e 6): 100·44/62 = 70.968; c2 (9): 100·35/62 = 56.452; c3 (6): 70.968;
     // c4 (4): 100·50/62 = 80.645; c5 (0): 100.
     // Scores (10 % × (100 − 100·report rate) + 20 % × filed score + 30 % × 100·close rate
     // + 40 % × 100·on-time rate):
     // c1: 10 + 0.2·4400/62 + 0.3·500/6 + 0.4·400/6 = 10 + 14.194 + 25 + 26.667 = 75.860 → B
-    // c2: 10 + 0.2·3800/62 + 30 + 32 = 10 + 12.258 + 62 = 84.258 → B
+    // c2: 10 + 0.2·3500/62 + 0.3·500/6 + 0.4·400/6 = 10 + 11.290 + 25 + 26.667 = 72.957 → C
     // c3: 0.1·500/6 + 0.2·4400/62 + 30 + 0.4·500/6 = 8.333 + 14.194 + 30 + 33.333 = 85.860 → B
     // c4: 7.5 + 0.2·5000/62 + 30 + 40 = 7.5 + 16.129 + 70 = 93.629 → A
     // c5: no case, so every rate is empty and only the filed score (100) counts: 100 → A.
     check(
         &t,
         C1,
-        &region(9, 7, 1, 0, fs(6.0, 1.0), 0, 5, 4, 0, 0),
+        &region(11, 7, 1, 0, fs(6.0, 1.0), 0, 5, 4, 0, 0),
         Some(10.0 + 0.2 * fs(6.0, 1.0) + 25.0 + 40.0 * 4.0 / 6.0),
         Some("B"),
     );
     check(
         &t,
         C2,
-        &region(8, 8, 0, 2, fs(8.0, 1.0), 0, 5, 4, 0, 1),
-        Some(10.0 + 0.2 * fs(8.0, 1.0) + 30.0 + 32.0),
-        Some("B"),
+        &region(9, 9, 0, 2, fs(9.0, 1.0), 0, 5, 4, 0, 1),
+        Some(10.0 + 0.2 * fs(9.0, 1.0) + 25.0 + 40.0 * 4.0 / 6.0),
+        Some("C"),
     );
     check(
         &t,
@@ -206,18 +216,18 @@ fn cells() {
 fn communities() {
     let t = table(Level::Community);
     assert_eq!(t.rows.len(), 3);
-    // 甲社区 = c1 + c2: reported 17, filed 15, parked 1, voided 2, effective 14, not yet due 1
-    // (22), due 11, closed 10, on time 8. 乙社区 = c3 (effective 6), 丙社区 = c4 (effective 4).
-    // Filed score (cells 2, 1, 2; effective 14, 6, 4): 甲 100·(1 − 42/124) = 66.129,
+    // 甲社区 = c1 + c2: reported 20, filed 16, parked 1, voided 2, effective 15, not yet due 1
+    // (22), due 12, closed 10, on time 8. 乙社区 = c3 (effective 6), 丙社区 = c4 (effective 4).
+    // Filed score (cells 2, 1, 2; effective 15, 6, 4): 甲 100·(1 − 45/124) = 63.710,
     // 乙 100·44/62 = 70.968, 丙 (c4 + the empty c5) 100·(1 − 12/124) = 90.323.
-    // 甲: 10 + 0.2·66.129 + 0.3·1000/11 + 0.4·800/11 = 10 + 13.226 + 27.273 + 29.091 = 79.590 → B
+    // 甲: 10 + 0.2·63.710 + 0.3·1000/12 + 0.4·800/12 = 10 + 12.742 + 25 + 26.667 = 74.409 → C
     // 乙: 8.333 + 14.194 + 30 + 33.333 = 85.860 → B; 丙: 7.5 + 18.065 + 30 + 40 = 95.565 → A
     check(
         &t,
         "620102001001",
-        &region(17, 15, 1, 2, fs(14.0, 2.0), 0, 10, 8, 0, 1),
-        Some(10.0 + 0.2 * fs(14.0, 2.0) + 30.0 * 10.0 / 11.0 + 40.0 * 8.0 / 11.0),
-        Some("B"),
+        &region(20, 16, 1, 2, fs(15.0, 2.0), 0, 10, 8, 0, 1),
+        Some(10.0 + 0.2 * fs(15.0, 2.0) + 30.0 * 10.0 / 12.0 + 40.0 * 8.0 / 12.0),
+        Some("C"),
     );
     check(
         &t,
@@ -233,7 +243,7 @@ fn communities() {
         Some(7.5 + 0.2 * fs(4.0, 2.0) + 30.0 + 40.0),
         Some("A"),
     );
-    assert!((fs(14.0, 2.0) - 8200.0 / 124.0).abs() < 1e-9);
+    assert!((fs(15.0, 2.0) - 7900.0 / 124.0).abs() < 1e-9);
     assert_eq!(
         t.row("620102001001").map(|r| r.name.as_str()),
         Some("甲社区")
@@ -244,16 +254,21 @@ fn communities() {
 fn streets_and_tenant() {
     let t = table(Level::Street);
     assert_eq!(t.rows.len(), 2);
-    // 东街道 = c1 + c2 + c3: reported 24, filed 21, parked 1, voided 2, effective 20, public
-    // verified 1, not yet due 1 (22), due 17, closed 16, on time 13, self-handled 1. 西街道 = c4.
-    // Filed score (cells 3, 2; effective 20, 4): 东 100·(1 − 60/186) = 67.742, 西 90.323.
-    // 东: 9.5 + 0.2·67.742 + 0.3·1600/17 + 0.4·1300/17 = 9.5 + 13.548 + 28.235 + 30.588
-    // = 81.872 → B; 西: 95.565 → A
+    // 东街道 = c1 + c2 + c3: reported 27, filed 22, parked 1, voided 2, effective 21, public
+    // verified 1, not yet due 1 (22), due 18, closed 16, on time 13, self-handled 1. 西街道 = c4.
+    // Filed score (cells 3, 2; effective 21, 4): 东 100·(1 − 63/186) = 66.129, 西 90.323.
+    // 东: 0.1·(100 − 100/21) + 0.2·66.129 + 0.3·1600/18 + 0.4·1300/18 = 9.524 + 13.226
+    // + 26.667 + 28.889 = 78.305 → B; 西: 95.565 → A
     check(
         &t,
         "620102001",
-        &region(24, 21, 1, 2, fs(20.0, 3.0), 1, 16, 13, 1, 1),
-        Some(9.5 + 0.2 * fs(20.0, 3.0) + 0.3 * 1600.0 / 17.0 + 0.4 * 1300.0 / 17.0),
+        &region(27, 22, 1, 2, fs(21.0, 3.0), 1, 16, 13, 1, 1),
+        Some(
+            0.1 * (100.0 - 100.0 / 21.0)
+                + 0.2 * fs(21.0, 3.0)
+                + 0.3 * 1600.0 / 18.0
+                + 0.4 * 1300.0 / 18.0
+        ),
         Some("B"),
     );
     check(
@@ -267,24 +282,24 @@ fn streets_and_tenant() {
 
     let t = table(Level::Tenant);
     assert_eq!(t.rows.len(), 1);
-    // The tenant: reported 29, filed 25, parked 1, voided 2, effective 24, public verified 2,
-    // not yet due 1 (22), due 21, closed 20, on time 17, self-handled 1; filed score over the 5
-    // cells: 100·(1 − 72/310) = 76.774.
-    // 0.1·(100 − 200/24) + 0.2·76.774 + 0.3·2000/21 + 0.4·1700/21 = 9.1667 + 15.3548 + 28.5714
-    // + 32.3810 = 85.474 → B
+    // The tenant: reported 32, filed 26, parked 1, voided 2, effective 25, public verified 2,
+    // not yet due 1 (22), due 22, closed 20, on time 17, self-handled 1; filed score over the 5
+    // cells: 100·(1 − 75/310) = 75.806.
+    // 0.1·(100 − 200/25) + 0.2·75.806 + 0.3·2000/22 + 0.4·1700/22 = 9.2 + 15.161 + 27.273
+    // + 30.909 = 82.543 → B
     check(
         &t,
         "620102",
-        &region(29, 25, 1, 2, fs(24.0, 5.0), 2, 20, 17, 1, 1),
+        &region(32, 26, 1, 2, fs(25.0, 5.0), 2, 20, 17, 1, 1),
         Some(
-            0.1 * (100.0 - 200.0 / 24.0)
-                + 0.2 * fs(24.0, 5.0)
-                + 0.3 * 2000.0 / 21.0
-                + 0.4 * 1700.0 / 21.0,
+            0.1 * (100.0 - 200.0 / 25.0)
+                + 0.2 * fs(25.0, 5.0)
+                + 0.3 * 2000.0 / 22.0
+                + 0.4 * 1700.0 / 22.0,
         ),
         Some("B"),
     );
-    assert!((fs(24.0, 5.0) - 23800.0 / 310.0).abs() < 1e-9);
+    assert!((fs(25.0, 5.0) - 23500.0 / 310.0).abs() < 1e-9);
 }
 
 #[test]
@@ -361,17 +376,21 @@ fn inspectors() {
             ("self_handled", C(selfh)),
         ]
     };
-    // I1 (c1, c2): patrol reports 1 2 3 4 7 9 11 12 17 18 21 22 24 25 28 29 (16), filed all
-    // but 24 (15); verification 15 on time; checks 1 2 3 4 7 9 17 18 25 and two in 28 (11),
-    // all on time; filed in c1/c2 in March 15, none from the public.
-    // 0.4·93.75 + 0.2·100 + 0.2·100 + 0.2·100 = 97.5 → A
+    // I1 (c1, c2): patrol reports 1 2 3 4 7 9 11 12 17 18 21 22 24 25 28 29 31 (17), filed
+    // all but 24 (16); verifications 15 (on time) and 32 (undone, its limit ran out Mar 30
+    // 16:50: due and late; 33's runs to Apr 1 09:15, not due): 2 due, 1 on time; checks 1 2 3
+    // 4 7 9 17 18 25 and two in 28 (11), all on time; filed in c1/c2 in March 16, none from
+    // the public.
+    // 0.4·1600/17 + 0.2·100 + 0.2·50 + 0.2·100 = 37.647 + 20 + 10 + 20 = 87.647 → B
     check(
         &t,
         &x.i1.user.to_string(),
-        &insp(16, 15, 1, 1, 11, 11, 15, 0, 0),
-        Some(97.5),
-        Some("A"),
+        &insp(17, 16, 2, 1, 11, 11, 16, 0, 0),
+        Some(0.4 * 1600.0 / 17.0 + 50.0),
+        Some("B"),
     );
+    // No inspector task lacks an assignee: no pool row.
+    assert!(t.row(crate::evaluation::POOL_ROW).is_none());
     // I2 (c3, c4): reports 5 6 8 10 13 19 20 26 30 (9), all valid (13 approved self-handling);
     // verifications 14 (on time), 16 (late), 27 (open, overdue): 3 due, 1 on time; checks
     // 5 6 10 14 16 19 20 23 26 30 and two in 8 (12), 19 late; filed in c3/c4 10, public
@@ -404,23 +423,24 @@ fn intake_operators() {
             ("ontime_check_dispatch_rate", R(cok, cd)),
         ]
     };
-    // O1: took in 1 3 5 7 9 11 14 17 19 20 21 24 25 27 29 30 (16); verification tasks 14, 27
-    // on time; check requests 1 3 5 7 9 14 17 19 20 25 30 (11), 19 late.
+    // O1: took in 1 3 5 7 9 11 14 17 19 20 21 24 25 27 29 30 31 (17); verification tasks 14,
+    // 27 on time; check requests 1 3 5 7 9 14 17 19 20 25 30 (11), 19 late.
     // 0.25·40 + 0.4·100 + 0.35·1000/11 = 10 + 40 + 31.818 = 81.818 → B
     check(
         &t,
         &x.o1.user.to_string(),
-        &op(16, 2, 2, 11, 10),
+        &op(17, 2, 2, 11, 10),
         Some(10.0 + 40.0 + 350.0 / 11.0),
         Some("B"),
     );
-    // O2: took in 2 4 6 8 10 12 15 16 18 22 26 28 (12; 23 was accepted in February);
-    // verification tasks 15, 16 on time; check requests 2 4 6 8×2 10 16 18 23 26 28×2 (12),
-    // all on time. 10 + 40 + 35 = 85 → B
+    // O2: took in 2 4 6 8 10 12 15 16 18 22 26 28 32 33 (14; 23 was accepted in February);
+    // verification tasks 15 16 32 33 on time (32's 待受理 from 15:40 ended 15:50, 33's from
+    // 17:40 ended 17:45); check requests 2 4 6 8×2 10 16 18 23 26 28×2 (12), all on time.
+    // 10 + 40 + 35 = 85 → B
     check(
         &t,
         &x.o2.user.to_string(),
-        &op(12, 2, 2, 12, 12),
+        &op(14, 4, 4, 12, 12),
         Some(85.0),
         Some("B"),
     );
@@ -443,14 +463,15 @@ fn shift_leaders() {
             ("ontime_close_rate", R(cok, closed)),
         ]
     };
-    // L1: filed 1 3 5 7 9 11 14 17 19 20 21 25 29 30 (14; 25 by fast dispatch), 17 late; 29
-    // voided; closed 1 3 5 7 9 14 17 19 20 25 30 (11), 19 late.
-    // 0.25·1300/14 + 0.4·1300/14 + 0.35·1000/11 = 60.357 + 31.818 = 92.175 → A
+    // L1: filed 1 3 5 7 9 11 14 17 19 20 21 25 29 30 31 (15; 25 by fast dispatch; 31 filed at
+    // +10, its clock from +5 ending +35), 17 late; 29 voided; closed 1 3 5 7 9 14 17 19 20
+    // 25 30 (11), 19 late.
+    // 0.25·1400/15 + 0.4·1400/15 + 0.35·1000/11 = 60.667 + 31.818 = 92.485 → A
     check(
         &t,
         &x.l1.user.to_string(),
-        &sl(14, 13, 1, 11, 10),
-        Some(0.65 * 1300.0 / 14.0 + 350.0 / 11.0),
+        &sl(15, 14, 1, 11, 10),
+        Some(0.65 * 1400.0 / 15.0 + 350.0 / 11.0),
         Some("A"),
     );
     // L2: filed 2 4 6 8 10 12 16 18 22 28 (10) on time; 12 voided; closed 2 4 6 8 10 16 18 23
@@ -498,6 +519,29 @@ fn dispatchers() {
         &dispatcher_rows(11, 10, 0),
         Some(8.0 + 400.0 / 11.0 + 40.0),
         Some("B"),
+    );
+    // The pool （未领取） (issue 12, C2): 31 waited in 待派遣 from Mar 20 09:10 past its 09:40
+    // limit and nobody dispatched it: due 1, on time 0, none inaccurate; 1 dispatch is below
+    // every tier (score 0). The pool is nobody's performance: no score, no grade.
+    assert_eq!(t.rows.len(), 3);
+    check(
+        &t,
+        crate::evaluation::POOL_ROW,
+        &[
+            ("dispatched", C(1)),
+            ("dispatch_score", S(0.0)),
+            ("ontime_dispatched", C(0)),
+            ("ontime_dispatch_rate", R(0, 1)),
+            ("inaccurate", C(0)),
+            ("accurate_dispatched", C(1)),
+            ("accurate_dispatch_rate", R(1, 1)),
+        ],
+        None,
+        None,
+    );
+    assert_eq!(
+        t.row(crate::evaluation::POOL_ROW).map(|r| r.name.as_str()),
+        Some("（未领取）")
     );
 }
 
@@ -557,6 +601,9 @@ fn the_fixture_is_what_the_table_above_says() {
     assert_eq!(status(22), Status::InProgress);
     assert_eq!(status(27), Status::AwaitingVerification);
     assert_eq!(status(29), Status::Voided);
+    assert_eq!(status(31), Status::AwaitingDispatch);
+    assert_eq!(status(32), Status::AwaitingVerification);
+    assert_eq!(status(33), Status::AwaitingVerification);
     assert_eq!(
         cases[20].events.len(),
         4,
