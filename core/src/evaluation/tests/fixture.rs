@@ -640,11 +640,13 @@ pub fn cases() -> Vec<CaseBuilder> {
     v.push(c);
 
     // 31: c2, Friday March 20: filed by L1 at +10 and never dispatched; the dispatch clock
-    // from 09:10 ran out at 09:40 (issue 12, C2 for positions: the dispatchers' pool).
+    // from 09:10 ran out at 09:40 (issue 12, C2 for positions: the dispatchers' pool). P1
+    // dispatches it on April 1: charged in March, the late act is not charged again in April.
     let mut c = CaseBuilder::new(31);
     c.add(t(20, 0), i1, patrol(C2))
         .add(t(20, 5), o1, K::Accept)
-        .add(t(20, 10), l1, file());
+        .add(t(20, 10), l1, file())
+        .add(at(4, 1, 0), p1, dispatch(dep1));
     v.push(c);
 
     // 32: c1, hotline by O2 on Monday March 30 15:40; verification given to I1 at 15:50, its

@@ -665,6 +665,13 @@ fn march_recomputed_from_the_full_log_equals_march_at_month_end() {
     let t = evaluate(Level::ShiftLeader, &april_cases, &dir, april, &policy);
     let l1 = fixture::cast().l1.user.to_string();
     assert_eq!(t.row(&l1).and_then(|r| r.value("closed")), Some(1.0));
+    // Case 31's 待派遣 ran out on March 20 and was charged to March's pool; P1's dispatch on
+    // April 1 is late but its stay fell due in March, so April charges nobody (issue 12, C2:
+    // each stay is charged once, in the period holding the earlier of its exit and deadline).
+    let t = evaluate(Level::Dispatcher, &april_cases, &dir, april, &policy);
+    let p1 = fixture::cast().p1.user.to_string();
+    assert_eq!(t.row(&p1).and_then(|r| r.value("dispatched")), Some(0.0));
+    assert!(t.row(crate::evaluation::POOL_ROW).is_none());
 }
 
 #[test]
