@@ -9,7 +9,7 @@
 //!
 //! Invariants: an act counts in the period that contains its act time (`from ≤ t < to`);
 //! region and department figures follow the cases filed / dispatched in the period, position
-//! figures the acts made in it; "on time" is the deadline module's verdict for the stay the act
+//! figures the stays that fell due in it (acted on, or their limit ran out: see `position`); "on time" is the deadline module's verdict for the stay the act
 //! ended (a stay without a limit is on time); a rate with no denominator has no value and drops
 //! out of the composite, whose other weights are scaled up.
 

@@ -1,13 +1,17 @@
 //! 岗位评价: inspectors (监督员), intake operators (受理员), shift leaders (值班长) and
-//! dispatchers (派遣员), over the acts each person made in the period in that role.
+//! dispatchers (派遣员), over the stays that fell due in the period.
 //!
 //! An act is the event that ended a stay (accept, verify, file, dispatch, close, …) or began
-//! the case (report); it counts for its actor in the role the event carries, in the period of
-//! its act time, and is on time when the stay's clock ended within its limit. An inspector's
-//! verification or check task still open at the period end with its clock overdue also counts
-//! as due and late for its assignee; centre tasks still open are nobody's yet and are not
-//! charged to a person. A row for every person whose account has the role, and for anyone who
-//! acted in it.
+//! the case (report); it counts for its actor in the role the event carries, and is on time
+//! when the stay's clock ended within its limit. A timed stay falls due at the earlier of its
+//! exit and its deadline ([`CaseIndex::charged_at`]) and is charged in the one period holding
+//! that instant (issue 12, C2): a stay whose limit ran out in the period with nobody acting is
+//! a late act of its assignee (核实/核查 tasks) or, for a stage no person holds (待受理 of a
+//! public report, 待立案, 待派遣, 待派核查, 待结案), of the role's pool row [`POOL_ROW`]
+//! (（未领取）, listed only when charged, with no score or grade); a stay still inside its limit
+//! at the period end is not due; a late act whose limit ran out in an earlier period is not
+//! charged again. A row for every person whose account has the role, and for anyone who acted
+//! in it.
 
 use super::case::CaseIndex;
 use super::table::{Figure, Level, Row, finish, tier_score};
