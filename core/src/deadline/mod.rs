@@ -252,7 +252,14 @@ fn callback_run(state: &CaseState, ctx: &DeadlineContext<'_>) -> Option<ClockRea
     let ctx = &ctx.for_clock(Clock::Callback, None);
     let limit = ctx.policy.stage_limit(Clock::Callback, state.urgency());
     let deadline = limit.and_then(|l| ctx.calendar.add_limit(start, l));
-    let run = ClockReading::new(Clock::Callback, stay.round, start, ended_at, limit, deadline);
+    let run = ClockReading::new(
+        Clock::Callback,
+        stay.round,
+        start,
+        ended_at,
+        limit,
+        deadline,
+    );
     let working = limit.is_none_or(|l| l.unit.is_working());
     Some(measured(run, &[], ctx, working))
 }

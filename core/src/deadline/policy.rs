@@ -217,17 +217,12 @@ impl DeadlinePolicy {
                 },
             ));
         }
-        if let Some(extra) = raw
-            .stages
-            .get_ref()
-            .keys()
-            .find(|k| {
-                !Clock::STAGES
-                    .iter()
-                    .chain(&Clock::OPTIONAL)
-                    .any(|c| c.as_str() == k.as_str())
-            })
-        {
+        if let Some(extra) = raw.stages.get_ref().keys().find(|k| {
+            !Clock::STAGES
+                .iter()
+                .chain(&Clock::OPTIONAL)
+                .any(|c| c.as_str() == k.as_str())
+        }) {
             return Err(DataFileError::new(
                 file,
                 stages_line,
