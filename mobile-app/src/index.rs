@@ -41,7 +41,7 @@ pub struct Viewer {
 /// Queues in display order, with their labels.
 pub const FIELD_QUEUES: [(&str, &str); 2] = [("my_tasks", "我的任务"), ("my_reports", "我的上报")];
 /// Supervisor queues in display order, with their labels.
-pub const SUPERVISOR_QUEUES: [(&str, &str); 11] = [
+pub const SUPERVISOR_QUEUES: [(&str, &str); 12] = [
     ("my_tasks", "我的待办"),
     ("intake", "待受理"),
     ("verify", "核实中"),
@@ -51,9 +51,23 @@ pub const SUPERVISOR_QUEUES: [(&str, &str); 11] = [
     ("approvals", "待审批"),
     ("check", "待核查"),
     ("close", "待结案"),
+    ("callback", "待回访"),
     ("closed", "已办结"),
     ("all", "全部案件"),
 ];
+
+/// 待回访 (the 回访 queue, worked by intake operators): a closed public-channel case (hotline,
+/// public app, Open311) with no callback since its latest close. The 回访 clock runs over the
+/// same stretch (`gridcase_core::deadline::needs_callback`, docs/evaluation.md).
+pub fn awaiting_callback(s: &CaseState) -> bool {
+    let closed_at = s
+        .visits
+        .last()
+        .filter(|v| s.status == Status::Closed && v.status == Status::Closed)
+        .map(|v| v.entered_at);
+    gridcase_core::deadline::needs_callback(s)
+        && closed_at.is_some_and(|t| !s.callbacks.iter().any(|c| c.at >= t))
+}
 
 /// Whether a case is in a queue for this viewer. Unknown queues hold nothing.
 pub fn in_queue(queue: &str, s: &CaseState, viewer: &Viewer) -> bool {
@@ -72,6 +86,7 @@ pub fn in_queue(queue: &str, s: &CaseState, viewer: &Viewer) -> bool {
         "check" => matches!(st, FeedbackReceived | AwaitingCheck),
         "close" => st == AwaitingClose,
         "closed" => st.is_terminal(),
+        "callback" => awaiting_callback(s),
         "my_reports" => s.reported_by.is_some_and(|a| a.user == viewer.user),
         "my_tasks" => match viewer.role {
             Role::Inspector => {
@@ -372,6 +387,84 @@ mod tests {
             status,
             ..CaseState::default()
         }
+    }
+
+    /// A case closed at `closed` (its last stay), reported on `source`, with callbacks at
+    /// the given times.
+    fn closed_case(
+        source: gridcase_core::model::SourceChannel,
+        closed: Timestamp,
+        callbacks: &[Timestamp],
+    ) -> CaseState {
+        use gridcase_core::codes::{CategoryCode, CategoryKind, CategoryRef};
+        use gridcase_core::model::{EventId, Location, LocationSource, Urgency};
+        use gridcase_core::workflow::{CallbackRecord, ReportPayload, StageVisit};
+        let report = ReportPayload {
+            source,
+            category: CategoryRef {
+                kind: CategoryKind::Matter,
+                code: CategoryCode::parse("06010").expect("code"),
+            },
+            location: Location::new(103.83, 36.06, Some(5.0), LocationSource::Gps).expect("loc"),
+            cell: None,
+            component: None,
+            address: String::new(),
+            description: "暴露垃圾".into(),
+            urgency: Urgency::Normal,
+            photos: Vec::new(),
+            reporter: None,
+            external_id: None,
+            external_deadline: None,
+            verification_waived: None,
+        };
+        CaseState {
+            status: Status::Closed,
+            report: Some(report),
+            visits: vec![StageVisit {
+                status: Status::Closed,
+                entered_at: closed,
+                entered_by: EventId::from_parts(1, [1; 10]),
+                available_at: closed,
+                exited_at: None,
+                exited_by: None,
+                round: 0,
+            }],
+            callbacks: callbacks
+                .iter()
+                .map(|at| CallbackRecord {
+                    satisfied: true,
+                    at: *at,
+                })
+                .collect(),
+            ..CaseState::default()
+        }
+    }
+
+    #[test]
+    fn the_callback_queue_holds_closed_public_cases_not_yet_called_back() {
+        use gridcase_core::model::SourceChannel;
+        let v = viewer(Role::IntakeOperator, 1);
+        let closed = Timestamp(1_772_420_000_000);
+        for source in [
+            SourceChannel::PublicHotline,
+            SourceChannel::PublicApp,
+            SourceChannel::PublicOpen311,
+        ] {
+            assert!(in_queue("callback", &closed_case(source, closed, &[]), &v));
+            // Called back since the close: out of the queue.
+            let done = closed_case(source, closed, &[closed.plus_minutes(60)]);
+            assert!(!in_queue("callback", &done, &v));
+            // A callback before the latest close (an earlier close, then reopened): still due.
+            let again = closed_case(source, closed, &[closed.plus_minutes(-60)]);
+            assert!(in_queue("callback", &again, &v));
+        }
+        // An inspector's own report needs no callback; an open case is not in the queue.
+        let patrol = closed_case(SourceChannel::InspectorPatrol, closed, &[]);
+        assert!(!in_queue("callback", &patrol, &v));
+        let mut open = closed_case(SourceChannel::PublicHotline, closed, &[]);
+        open.status = Status::AwaitingClose;
+        assert!(!in_queue("callback", &open, &v));
+        assert!(SUPERVISOR_QUEUES.contains(&("callback", "待回访")));
     }
 
     #[test]

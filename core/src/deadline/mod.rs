@@ -19,6 +19,10 @@
 //! - a superior's deadline (`external_deadline` of a handed-down report) caps the handling
 //!   deadline: nothing moves it later;
 //! - light: used fraction < `yellow_fraction` green, < 1 yellow, otherwise red.
+//! - the 回访 clock ([`Deadlines::callback`]) runs for a closed public-channel case (hotline,
+//!   public app, Open311: [`needs_callback`]) from its latest closing until its first callback;
+//!   its limit is the policy's optional `callback` stage (no limit when the file sets none). It
+//!   is kept apart from `clocks`: it does not colour the case's light (no handling stage runs).
 
 mod policy;
 mod teams;
@@ -122,6 +126,9 @@ impl ClockReading {
 pub struct Deadlines {
     /// Every clock run, in order of start.
     pub clocks: Vec<ClockReading>,
+    /// The 回访 clock of the case's current close, when it is closed and needs a callback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<ClockReading>,
 }
 
 impl Deadlines {
@@ -213,7 +220,50 @@ pub fn deadlines(state: &CaseState, ctx: &DeadlineContext<'_>) -> Deadlines {
         }
         i += 1;
     }
-    Deadlines { clocks }
+    let callback = callback_run(state, ctx);
+    Deadlines { clocks, callback }
+}
+
+/// Whether a case needs a call-back (回访) once closed: it came from the public (hotline,
+/// public app, Open311), whose reporter is called back.
+pub fn needs_callback(state: &CaseState) -> bool {
+    state.report.as_ref().is_some_and(|r| {
+        matches!(
+            r.source,
+            crate::model::SourceChannel::PublicHotline
+                | crate::model::SourceChannel::PublicApp
+                | crate::model::SourceChannel::PublicOpen311
+        )
+    })
+}
+
+/// The 回访 clock: from the start of the case's current closed stay to the first callback in
+/// it; None unless the case is closed and needs a callback.
+fn callback_run(state: &CaseState, ctx: &DeadlineContext<'_>) -> Option<ClockReading> {
+    if state.status != Status::Closed || !needs_callback(state) {
+        return None;
+    }
+    let stay = state.visits.last().filter(|v| v.status == Status::Closed)?;
+    let start = stay.entered_at;
+    let ended_at = state
+        .callbacks
+        .iter()
+        .map(|c| c.at)
+        .filter(|at| *at >= start)
+        .min();
+    let ctx = &ctx.for_clock(Clock::Callback, None);
+    let limit = ctx.policy.stage_limit(Clock::Callback, state.urgency());
+    let deadline = limit.and_then(|l| ctx.calendar.add_limit(start, l));
+    let run = ClockReading::new(
+        Clock::Callback,
+        stay.round,
+        start,
+        ended_at,
+        limit,
+        deadline,
+    );
+    let working = limit.is_none_or(|l| l.unit.is_working());
+    Some(measured(run, &[], ctx, working))
 }
 
 /// The handling clock of the round starting at visit `start`; returns the reading, the index

@@ -27,6 +27,9 @@ pub enum Clock {
     Close,
     /// 自行处置审核 (SelfHandledPendingReview).
     Review,
+    /// 回访: the call-back to the public reporter after closing (a Closed public-channel case,
+    /// until its first callback). Optional in the policy file (`[stages.callback]`).
+    Callback,
 }
 
 impl Clock {
@@ -42,6 +45,9 @@ impl Clock {
         Clock::Review,
     ];
 
+    /// Stage clocks a policy file may leave out (then they run with no limit).
+    pub const OPTIONAL: [Clock; 1] = [Clock::Callback];
+
     /// The key used in the policy file.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,6 +60,7 @@ impl Clock {
             Clock::Check => "check",
             Clock::Close => "close",
             Clock::Review => "review",
+            Clock::Callback => "callback",
         }
     }
 
@@ -69,6 +76,7 @@ impl Clock {
             Clock::Check => "核查",
             Clock::Close => "结案",
             Clock::Review => "自行处置审核",
+            Clock::Callback => "回访",
         }
     }
 }
@@ -105,7 +113,8 @@ impl UrgencyLimits {
 /// A tenant's deadline policy.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Debug)]
 pub struct DeadlinePolicy {
-    /// Limits per stage clock (every clock in [`Clock::STAGES`]).
+    /// Limits per stage clock (every clock in [`Clock::STAGES`], and those of
+    /// [`Clock::OPTIONAL`] the file sets).
     pub stages: Vec<(Clock, UrgencyLimits)>,
     /// Fraction of a limit after which the light turns yellow (default 0.8).
     pub yellow_fraction: f64,
@@ -166,9 +175,13 @@ impl DeadlinePolicy {
         };
         let stages_line = line_of(raw.stages.span().start);
         let mut stages = Vec::new();
-        for clock in Clock::STAGES {
+        for clock in Clock::STAGES.into_iter().chain(Clock::OPTIONAL) {
             let key = clock.as_str();
             let field = format!("stages.{key}");
+            let optional = Clock::OPTIONAL.contains(&clock);
+            if optional && !raw.stages.get_ref().contains_key(key) {
+                continue;
+            }
             let table = raw
                 .stages
                 .get_ref()
@@ -204,12 +217,12 @@ impl DeadlinePolicy {
                 },
             ));
         }
-        if let Some(extra) = raw
-            .stages
-            .get_ref()
-            .keys()
-            .find(|k| !Clock::STAGES.iter().any(|c| c.as_str() == k.as_str()))
-        {
+        if let Some(extra) = raw.stages.get_ref().keys().find(|k| {
+            !Clock::STAGES
+                .iter()
+                .chain(&Clock::OPTIONAL)
+                .any(|c| c.as_str() == k.as_str())
+        }) {
             return Err(DataFileError::new(
                 file,
                 stages_line,

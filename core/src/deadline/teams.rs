@@ -75,7 +75,7 @@ impl TeamCalendars {
 }
 
 /// Every clock, stages and handling.
-const ALL_CLOCKS: [Clock; 9] = [
+const ALL_CLOCKS: [Clock; 10] = [
     Clock::Accept,
     Clock::Verify,
     Clock::File,
@@ -85,4 +85,5 @@ const ALL_CLOCKS: [Clock; 9] = [
     Clock::Check,
     Clock::Close,
     Clock::Review,
+    Clock::Callback,
 ];

@@ -691,3 +691,138 @@ fn a_superiors_deadline_caps_the_handling_clock() {
     let d = c.clocks(at(2, 15, 30), None, &policy());
     assert_eq!(d.current().and_then(|h| h.deadline), Some(at(3, 9, 0)));
 }
+
+/// A hotline case (一般) handled on Monday March 2 and closed at 11:30.
+fn hotline_closed() -> Case {
+    let mut c = Case::new();
+    let report =
+        crate::workflow::tests::fixtures::report(SourceChannel::PublicHotline, Urgency::Normal);
+    let dept = DepartmentId::from_parts(3, [1; 10]);
+    let inspector = actor(Role::Inspector as u8, Role::Inspector).user;
+    c.add(at(2, 9, 30), Role::IntakeOperator, K::Report(report))
+        .add(
+            at(2, 9, 35),
+            Role::IntakeOperator,
+            K::RequestVerification {
+                assignee: inspector,
+            },
+        )
+        .add(
+            at(2, 9, 40),
+            Role::Inspector,
+            K::Verify {
+                confirmed: true,
+                photos: Vec::new(),
+                location: None,
+                category: None,
+                note: String::new(),
+                cell: None,
+            },
+        )
+        .add(
+            at(2, 9, 50),
+            Role::ShiftLeader,
+            K::File {
+                note: String::new(),
+                condition: None,
+            },
+        )
+        .add(
+            at(2, 10, 0),
+            Role::Dispatcher,
+            K::Dispatch {
+                department: dept,
+                limit: Some(hours(2)),
+                basis: None,
+            },
+        )
+        .add(
+            at(2, 11, 0),
+            Role::Department,
+            K::Feedback {
+                result: "已处置".into(),
+                photos: Vec::new(),
+            },
+        )
+        .add(
+            at(2, 11, 10),
+            Role::IntakeOperator,
+            K::RequestCheck {
+                assignee: inspector,
+            },
+        )
+        .add(
+            at(2, 11, 20),
+            Role::Inspector,
+            K::Check {
+                passed: true,
+                photos: Vec::new(),
+                note: String::new(),
+            },
+        )
+        .add(
+            at(2, 11, 30),
+            Role::ShiftLeader,
+            K::Close {
+                note: String::new(),
+            },
+        );
+    c
+}
+
+#[test]
+fn the_callback_clock_runs_from_closing_to_the_first_callback() {
+    let p = policy();
+    let mut c = hotline_closed();
+    let folded = fold(&c.events);
+    assert_eq!(
+        folded.status,
+        crate::workflow::Status::Closed,
+        "{:?}",
+        folded.conflicts
+    );
+    // Before closing (the close not yet folded): no callback clock.
+    let before = Case {
+        events: c.events[..c.events.len() - 1].to_vec(),
+    };
+    assert!(before.clocks(at(2, 11, 25), None, &p).callback.is_none());
+    // Closed Monday 11:30 + 2 working days = Wednesday March 4 11:30. Running on Tuesday
+    // 09:00 (green); the case's light is not its colour (no handling stage runs).
+    let d = c.clocks(at(3, 9, 0), None, &p);
+    let run = d.callback.as_ref().expect("callback clock");
+    assert_eq!(run.clock, Clock::Callback);
+    assert_eq!(run.started_at, at(2, 11, 30));
+    assert_eq!(run.deadline, Some(at(4, 11, 30)));
+    assert_eq!(run.ended_at, None);
+    assert_eq!(run.light, Light::Green);
+    assert_eq!(d.light(), Light::None);
+    // Overdue on Wednesday 14:30.
+    let d = c.clocks(at(4, 14, 30), None, &p);
+    assert_eq!(d.callback.as_ref().map(|r| r.light), Some(Light::Red));
+    // Called back Wednesday 10:00 and again Thursday: the first callback stops it, on time.
+    for (day, h) in [(4, 10), (5, 9)] {
+        c.add(
+            at(day, h, 0),
+            Role::IntakeOperator,
+            K::Callback {
+                satisfied: false,
+                note: String::new(),
+            },
+        );
+    }
+    let d = c.clocks(at(6, 9, 0), None, &p);
+    let run = d.callback.as_ref().expect("callback clock");
+    assert_eq!(run.ended_at, Some(at(4, 10, 0)));
+    assert_eq!(run.on_time(), Some(true));
+    // A policy without `[stages.callback]` runs the clock with no limit; a patrol case has none.
+    let without = DeadlinePolicy::parse_toml(
+        "p.toml",
+        POLICY.split("[stages.callback]").next().unwrap_or(POLICY),
+    )
+    .expect("policy without callback");
+    let d = c.clocks(at(6, 9, 0), None, &without);
+    let run = d.callback.as_ref().expect("callback clock");
+    assert_eq!((run.limit, run.deadline), (None, None));
+    let patrol = Case::dispatched_at(at(2, 10, 0), Some(hours(2)));
+    assert!(patrol.clocks(at(6, 9, 0), None, &p).callback.is_none());
+}

@@ -76,6 +76,19 @@ impl EvalCase {
     }
 }
 
+/// What a closed public-channel case adds to the 回访 figures.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CallbackFacts {
+    /// 应回访: called back, or its 回访 limit ran out by the period end.
+    pub due: bool,
+    /// 回访: called back by the period end.
+    pub called: bool,
+    /// 按时回访: the first callback came within the limit.
+    pub ontime: bool,
+    /// 满意: the first callback found the reporter satisfied.
+    pub satisfied: bool,
+}
+
 /// A case with its events by id.
 pub(crate) struct CaseIndex<'a> {
     pub case: &'a EvalCase,
@@ -121,6 +134,38 @@ impl<'a> CaseIndex<'a> {
     /// time; a stay still running is not on time).
     pub fn ended_on_time(&self, v: &StageVisit) -> bool {
         v.exited_at.is_some() && self.reading(v).and_then(|r| r.on_time()) != Some(false)
+    }
+
+    /// The instant a stay falls due for the position tables (issue 12, C2): the earlier of its
+    /// exit and its deadline; a stay still open with no deadline never falls due. A stay is
+    /// charged in the one period holding this instant: an act made in time in the period of
+    /// the act, an overdue stay in the period its limit ran out (to whoever held it then, or
+    /// to the pool), so an act made late in a later period is not charged a second time.
+    pub fn charged_at(&self, v: &StageVisit) -> Option<Timestamp> {
+        let deadline = self.reading(v).and_then(|r| r.deadline);
+        match (v.exited_at, deadline) {
+            (Some(e), Some(d)) => Some(e.min(d)),
+            (Some(e), None) => Some(e),
+            (None, d) => d,
+        }
+    }
+
+    /// The case's 回访 at the period end: None unless it is closed and needs a callback (a
+    /// public-channel case). Due when called back or when its 回访 limit ran out by the period
+    /// end (or no limit is set); on time when the first callback came by the deadline (or no
+    /// limit is set); satisfied per that first callback.
+    pub fn callback(&self) -> Option<CallbackFacts> {
+        let run = self.case.deadlines.callback.as_ref()?;
+        let called = run.ended_at.is_some();
+        let first = run
+            .ended_at
+            .and_then(|at| self.case.state.callbacks.iter().find(|c| c.at == at));
+        Some(CallbackFacts {
+            due: called || run.deadline.is_none() || run.light == Light::Red,
+            called,
+            ontime: called && run.on_time() != Some(false),
+            satisfied: first.is_some_and(|c| c.satisfied),
+        })
     }
 
     /// Whether the stay is still running at the period end and its clock is overdue.

@@ -8,10 +8,11 @@
 //! inside its limit (not yet due: 应处置 = fed back by the period end, or its limit ran out). 处置 = the department's latest handling round ended
 //! with its feedback; 按期 = no handling round of the assignment late; 返工 = a failed check
 //! in the assignment; 超期待处置 = still handling at the period end with the clock overdue;
-//! 延期 = an extension approved in the assignment. A row for every department of the tenant.
+//! 延期 = an extension approved in the assignment; 回访 figures (满意率, 回访率, 按时回访率) for a
+//! closed public case count for its last assignment. A row for every department of the tenant.
 
 use super::case::CaseIndex;
-use super::table::{Figure, Level, Row, finish};
+use super::table::{CallbackCounts, Figure, Level, Row, finish};
 use super::{Directory, EvalCase, EvaluationPolicy, Period};
 use crate::model::DepartmentId;
 use crate::workflow::{EventKind, Status};
@@ -25,11 +26,12 @@ struct Counts {
     rework: u64,
     overdue_pending: u64,
     extended: u64,
+    callback: CallbackCounts,
 }
 
 impl Counts {
     fn figures(&self) -> Vec<Figure> {
-        vec![
+        let mut figures = vec![
             Figure::count("due", "应处置数", self.due),
             Figure::count("handled", "处置数", self.handled),
             Figure::count("ontime_handled", "按期处置数", self.ontime),
@@ -54,7 +56,9 @@ impl Counts {
                 true,
             ),
             Figure::rate("extension_rate", "延期率", self.extended, self.due, true),
-        ]
+        ];
+        figures.extend(self.callback.figures());
+        figures
     }
 }
 
@@ -96,6 +100,12 @@ fn assignment_counts(idx: &CaseIndex<'_>, start: usize, period: Period) -> Optio
     });
     let (from, to) = (span[0].entered_at, span.last().and_then(|v| v.exited_at));
     let extended = s.granted_between(from, to).next().is_some();
+    // The 回访 of a closed public case is its last assignment's (the department whose handling
+    // closed it).
+    let mut callback = CallbackCounts::default();
+    if is_current && s.status == Status::Closed {
+        callback.add(idx.callback());
+    }
     Some(Counts {
         due: 1,
         handled: u64::from(handled),
@@ -103,6 +113,7 @@ fn assignment_counts(idx: &CaseIndex<'_>, start: usize, period: Period) -> Optio
         rework: u64::from(rework),
         overdue_pending: u64::from(overdue_pending),
         extended: u64::from(extended),
+        callback,
     })
 }
 
@@ -131,6 +142,10 @@ pub(super) fn evaluate(
                 entry.rework += c.rework;
                 entry.overdue_pending += c.overdue_pending;
                 entry.extended += c.extended;
+                entry.callback.due += c.callback.due;
+                entry.callback.called += c.callback.called;
+                entry.callback.ontime += c.callback.ontime;
+                entry.callback.satisfied += c.callback.satisfied;
             }
         }
     }

@@ -9,7 +9,7 @@
 //!
 //! Invariants: an act counts in the period that contains its act time (`from ≤ t < to`);
 //! region and department figures follow the cases filed / dispatched in the period, position
-//! figures the acts made in it; "on time" is the deadline module's verdict for the stay the act
+//! figures the stays that fell due in it (acted on, or their limit ran out: see `position`); "on time" is the deadline module's verdict for the stay the act
 //! ended (a stay without a limit is on time); a rate with no denominator has no value and drops
 //! out of the composite, whose other weights are scaled up.
 
@@ -25,6 +25,7 @@ mod tests;
 
 pub use case::{ClockRules, EvalCase};
 pub use policy::{DEFAULT_POLICY, EvaluationPolicy, GradeBand, SECTIONS, Tier, Weights};
+pub use position::POOL_ROW;
 pub use table::{Column, Figure, FigureKind, Level, Row, Table};
 
 use crate::codes::GridCode;

@@ -22,6 +22,8 @@ pub const SECTIONS: [(&str, &[&str]); 6] = [
             "filed_score",
             "close_rate",
             "ontime_close_rate",
+            "satisfaction_rate",
+            "ontime_callback_rate",
         ],
     ),
     (
@@ -32,6 +34,8 @@ pub const SECTIONS: [(&str, &[&str]); 6] = [
             "rework_rate",
             "overdue_pending_rate",
             "extension_rate",
+            "satisfaction_rate",
+            "ontime_callback_rate",
         ],
     ),
     (

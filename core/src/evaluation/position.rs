@@ -1,19 +1,23 @@
 //! 岗位评价: inspectors (监督员), intake operators (受理员), shift leaders (值班长) and
-//! dispatchers (派遣员), over the acts each person made in the period in that role.
+//! dispatchers (派遣员), over the stays that fell due in the period.
 //!
 //! An act is the event that ended a stay (accept, verify, file, dispatch, close, …) or began
-//! the case (report); it counts for its actor in the role the event carries, in the period of
-//! its act time, and is on time when the stay's clock ended within its limit. An inspector's
-//! verification or check task still open at the period end with its clock overdue also counts
-//! as due and late for its assignee; centre tasks still open are nobody's yet and are not
-//! charged to a person. A row for every person whose account has the role, and for anyone who
-//! acted in it.
+//! the case (report); it counts for its actor in the role the event carries, and is on time
+//! when the stay's clock ended within its limit. A timed stay falls due at the earlier of its
+//! exit and its deadline ([`CaseIndex::charged_at`]) and is charged in the one period holding
+//! that instant (issue 12, C2): a stay whose limit ran out in the period with nobody acting is
+//! a late act of its assignee (核实/核查 tasks) or, for a stage no person holds (待受理 of a
+//! public report, 待立案, 待派遣, 待派核查, 待结案), of the role's pool row [`POOL_ROW`]
+//! (（未领取）, listed only when charged, with no score or grade); a stay still inside its limit
+//! at the period end is not due; a late act whose limit ran out in an earlier period is not
+//! charged again. A row for every person whose account has the role, and for anyone who acted
+//! in it.
 
 use super::case::CaseIndex;
 use super::table::{Figure, Level, Row, finish, tier_score};
 use super::{Directory, EvalCase, EvaluationPolicy, Period};
 use crate::model::{Role, SourceChannel, UserId};
-use crate::workflow::{Event, EventKind, Status};
+use crate::workflow::{Event, EventKind, StageVisit, Status};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Named counters of one person.
@@ -34,7 +38,21 @@ impl Tally {
     }
 }
 
-type Tallies = BTreeMap<UserId, Tally>;
+/// The tallies of a table: one per person, and the pool's (stays nobody took on).
+#[derive(Default)]
+struct Tallies {
+    people: BTreeMap<UserId, Tally>,
+    pool: Tally,
+}
+
+impl Tallies {
+    fn entry(&mut self, user: UserId) -> &mut Tally {
+        self.people.entry(user).or_default()
+    }
+}
+
+/// The id of the pool row (（未领取）): overdue stays of a stage no person held.
+pub const POOL_ROW: &str = "pool";
 
 fn role_of(level: Level) -> Role {
     match level {
@@ -50,12 +68,32 @@ fn by(e: Option<&Event>, role: Role) -> Option<UserId> {
     e.filter(|e| e.actor.role == role).map(|e| e.actor.user)
 }
 
+/// Whether the stay falls due in the period (see [`CaseIndex::charged_at`]).
+fn charged(idx: &CaseIndex<'_>, v: &StageVisit, period: Period) -> bool {
+    period.holds(idx.charged_at(v))
+}
+
+/// Whether a stay is still open at the period end and falls due in it: its limit ran out
+/// within the period and nobody acted (charged to the assignee or the pool).
+fn open_charged(idx: &CaseIndex<'_>, v: &StageVisit, period: Period) -> bool {
+    v.exited_at.is_none() && charged(idx, v, period)
+}
+
+fn is_public(s: &crate::workflow::CaseState) -> bool {
+    s.report.as_ref().is_some_and(|r| {
+        matches!(
+            r.source,
+            SourceChannel::PublicHotline | SourceChannel::PublicOpen311 | SourceChannel::PublicApp
+        )
+    })
+}
+
 fn inspector_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
     let s = idx.state();
     if let Some(a) = s.reported_by.filter(|a| a.role == Role::Inspector)
         && period.holds(s.reported_at)
     {
-        let t = out.entry(a.user).or_default();
+        let t = out.entry(a.user);
         t.inc("reports");
         t.inc_if(
             s.filed_at.is_some() || idx.self_handle_approved(),
@@ -69,23 +107,27 @@ fn inspector_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
             Status::AwaitingCheck => ("check_due", "ontime_checked"),
             _ => continue,
         };
+        if !charged(idx, v, period) {
+            continue;
+        }
         let done = idx
             .exit(v)
             .filter(|e| matches!(e.kind, EventKind::Verify { .. } | EventKind::Check { .. }));
         if let Some(user) = by(done, Role::Inspector) {
-            if period.holds(v.exited_at) {
-                let t = out.entry(user).or_default();
-                t.inc(due);
-                t.inc_if(idx.ended_on_time(v), ontime);
-            }
-        } else if idx.open_and_overdue(v) {
+            let t = out.entry(user);
+            t.inc(due);
+            t.inc_if(idx.ended_on_time(v), ontime);
+        } else if v.exited_at.is_none() {
+            // The task's limit ran out in the period and it is still undone: a late act of
+            // its assignee.
             let assignee = idx.entry(v).and_then(|e| match e.kind {
                 EventKind::RequestVerification { assignee }
                 | EventKind::RequestCheck { assignee } => Some(assignee),
                 _ => None,
             });
-            if let Some(user) = assignee {
-                out.entry(user).or_default().inc(due);
+            match assignee {
+                Some(user) => out.entry(user).inc(due),
+                None => out.pool.inc(due),
             }
         }
     }
@@ -95,7 +137,7 @@ fn inspector_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
 /// confirmed in the field.
 fn missed(cases: &[EvalCase], dir: &Directory, period: Period, out: &mut Tallies) {
     for (user, person) in dir.people.iter().filter(|(_, p)| p.role == Role::Inspector) {
-        let t = out.entry(*user).or_default();
+        let t = out.entry(*user);
         for case in cases {
             let s = &case.state;
             let in_cells = s.cell().is_some_and(|c| person.cells.contains(&c));
@@ -103,15 +145,7 @@ fn missed(cases: &[EvalCase], dir: &Directory, period: Period, out: &mut Tallies
                 continue;
             }
             t.inc("cell_filed");
-            let public = s.report.as_ref().is_some_and(|r| {
-                matches!(
-                    r.source,
-                    SourceChannel::PublicHotline
-                        | SourceChannel::PublicOpen311
-                        | SourceChannel::PublicApp
-                )
-            });
-            t.inc_if(public && s.verification == Some(true), "missed");
+            t.inc_if(is_public(s) && s.verification == Some(true), "missed");
         }
     }
 }
@@ -128,23 +162,38 @@ fn intake_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
         {
             took_in.insert(u);
         }
-        if !period.holds(v.exited_at) {
-            continue;
-        }
         let exit = idx.exit(v);
-        let Some(user) = by(exit, role) else { continue };
         let kind = exit.map(|e| &e.kind);
-        if matches!(
-            kind,
-            Some(
-                EventKind::Accept
-                    | EventKind::RequestVerification { .. }
-                    | EventKind::MergeInto { .. }
+        if period.holds(v.exited_at)
+            && let Some(user) = by(exit, role)
+            && matches!(
+                kind,
+                Some(
+                    EventKind::Accept
+                        | EventKind::RequestVerification { .. }
+                        | EventKind::MergeInto { .. }
+                )
             )
-        ) {
+        {
             took_in.insert(user);
         }
-        let t = out.entry(user).or_default();
+        if !charged(idx, v, period) {
+            continue;
+        }
+        if open_charged(idx, v, period) {
+            // Overdue and untaken at the period end: the pool's. A public report waiting in
+            // 待受理 is due its 核实派发; an inspector's report has no timed intake figure.
+            match v.status {
+                Status::Reported if is_public(s) => {
+                    out.pool.inc("verify_dispatched");
+                }
+                Status::FeedbackReceived => out.pool.inc("check_dispatched"),
+                _ => {}
+            }
+            continue;
+        }
+        let Some(user) = by(exit, role) else { continue };
+        let t = out.entry(user);
         match kind {
             Some(EventKind::RequestVerification { .. }) => {
                 t.inc("verify_dispatched");
@@ -158,18 +207,26 @@ fn intake_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
         }
     }
     for u in took_in {
-        out.entry(u).or_default().inc("intake");
+        out.entry(u).inc("intake");
     }
 }
 
 fn shift_leader_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
     let s = idx.state();
-    for v in s.visits.iter().filter(|v| period.holds(v.exited_at)) {
+    for v in s.visits.iter().filter(|v| charged(idx, v, period)) {
+        if v.exited_at.is_none() {
+            match v.status {
+                Status::AwaitingFiling => out.pool.inc("filed"),
+                Status::AwaitingClose => out.pool.inc("closed"),
+                _ => {}
+            }
+            continue;
+        }
         let exit = idx.exit(v);
         let Some(user) = by(exit, Role::ShiftLeader) else {
             continue;
         };
-        let t = out.entry(user).or_default();
+        let t = out.entry(user);
         match exit.map(|e| &e.kind) {
             Some(EventKind::File { .. } | EventKind::FastDispatch { .. }) => {
                 t.inc("filed");
@@ -193,7 +250,13 @@ fn dispatcher_acts(
 ) {
     let s = idx.state();
     for (i, v) in s.visits.iter().enumerate() {
-        if !period.holds(v.exited_at) {
+        if !charged(idx, v, period) {
+            continue;
+        }
+        if v.exited_at.is_none() {
+            if v.status == Status::AwaitingDispatch {
+                out.pool.inc("dispatched");
+            }
             continue;
         }
         let exit = idx.exit(v);
@@ -206,7 +269,7 @@ fn dispatcher_acts(
         ) {
             continue;
         }
-        let t = out.entry(user).or_default();
+        let t = out.entry(user);
         t.inc("dispatched");
         t.inc_if(idx.ended_on_time(v), "ontime_dispatched");
         let reworked = policy.rework_makes_dispatch_inaccurate
@@ -362,12 +425,15 @@ pub(super) fn evaluate(
 ) -> super::Table {
     let role = role_of(level);
     let tier_scale = policy.tier_scale(period.from, period.to);
-    let mut tallies: Tallies = dir
-        .people
-        .iter()
-        .filter(|(_, p)| p.role == role)
-        .map(|(u, _)| (*u, Tally::default()))
-        .collect();
+    let mut tallies = Tallies {
+        people: dir
+            .people
+            .iter()
+            .filter(|(_, p)| p.role == role)
+            .map(|(u, _)| (*u, Tally::default()))
+            .collect(),
+        pool: Tally::default(),
+    };
     if level == Level::Inspector {
         missed(cases, dir, period, &mut tallies);
     }
@@ -380,7 +446,8 @@ pub(super) fn evaluate(
             _ => dispatcher_acts(&idx, period, policy, &mut tallies),
         }
     }
-    let rows = tallies
+    let mut rows: Vec<Row> = tallies
+        .people
         .iter()
         .map(|(user, t)| Row {
             id: user.to_string(),
@@ -393,12 +460,29 @@ pub(super) fn evaluate(
             grade: None,
         })
         .collect();
-    finish(
+    let pool = !tallies.pool.0.is_empty();
+    if pool {
+        rows.push(Row {
+            id: POOL_ROW.to_owned(),
+            name: "（未领取）".to_owned(),
+            figures: figures(level, &tallies.pool, policy, tier_scale),
+            score: None,
+            grade: None,
+        });
+    }
+    let mut table = finish(
         level,
         period.from,
         period.to,
         rows,
         figures(level, &Tally::default(), policy, tier_scale),
         policy,
-    )
+    );
+    // The pool is nobody's performance: its counts and rates are shown, with no composite
+    // score or grade.
+    if let Some(row) = table.rows.iter_mut().find(|r| r.id == POOL_ROW) {
+        row.score = None;
+        row.grade = None;
+    }
+    table
 }

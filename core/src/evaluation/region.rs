@@ -5,13 +5,14 @@
 //! also excludes voided cases and cases not yet due: still open at the period end with their
 //! running clock inside its limit and no handling limit run out (issue 12, C2: a case filed on
 //! the 30th does not drag its month's rates down); 按期结案 means closed with no handling round
-//! late. A row exists
+//! late. 回访 figures (满意率 = 满意 ÷ 回访, 回访率, 按时回访率) cover the region's cases filed in the
+//! period, closed at its end and from the public ([`CaseIndex::callback`]). A row exists
 //! for every region of the tenant's cell table (with or without cases; a region outside it only
 //! when it has cases), and 立案数分值 is scored on a fixed baseline per cell and month
 //! ([`filed_score`]), not against the other rows.
 
 use super::case::CaseIndex;
-use super::table::{Figure, Level, Row, finish};
+use super::table::{CallbackCounts, Figure, Level, Row, finish};
 use super::{Directory, EvalCase, EvaluationPolicy, Period};
 use crate::deadline::Clock;
 use crate::model::{SourceChannel, Timestamp};
@@ -29,6 +30,7 @@ struct Counts {
     closed: u64,
     ontime_closed: u64,
     self_handled: u64,
+    callback: CallbackCounts,
 }
 
 fn is_public(source: SourceChannel) -> bool {
@@ -70,6 +72,7 @@ fn case_counts(idx: &CaseIndex<'_>, period: Period) -> Counts {
                     .iter()
                     .any(|r| r.clock == Clock::Handling && r.on_time() == Some(false));
                 c.ontime_closed = u64::from(!late);
+                c.callback.add(idx.callback());
             }
         }
     }
@@ -103,6 +106,10 @@ impl Counts {
         self.closed += o.closed;
         self.ontime_closed += o.ontime_closed;
         self.self_handled += o.self_handled;
+        self.callback.due += o.callback.due;
+        self.callback.called += o.callback.called;
+        self.callback.ontime += o.callback.ontime;
+        self.callback.satisfied += o.callback.satisfied;
     }
 
     fn active(&self) -> bool {
@@ -112,7 +119,7 @@ impl Counts {
     fn figures(&self, filed_score: Option<f64>) -> Vec<Figure> {
         let effective = self.filed - self.parked;
         let due = effective - self.voided - self.not_yet_due;
-        vec![
+        let mut figures = vec![
             Figure::count("reported", "上报数", self.reported),
             Figure::count("filed", "立案数", self.filed),
             Figure::count("parked", "挂账数", self.parked),
@@ -142,7 +149,9 @@ impl Counts {
                 false,
             ),
             Figure::count("self_handled", "自行处置数", self.self_handled),
-        ]
+        ];
+        figures.extend(self.callback.figures());
+        figures
     }
 }
 

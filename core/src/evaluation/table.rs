@@ -316,3 +316,48 @@ pub(crate) fn tier_score(tiers: &[Tier], count: u64, scale: f64) -> f64 {
         .find(|t| count as f64 >= (t.min as f64 * scale).ceil())
         .map_or(0.0, |t| t.score)
 }
+
+/// The 回访 counts of a row: 应回访数, 回访数, 按时回访数, 满意数.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct CallbackCounts {
+    pub due: u64,
+    pub called: u64,
+    pub ontime: u64,
+    pub satisfied: u64,
+}
+
+impl CallbackCounts {
+    pub fn add(&mut self, f: Option<super::case::CallbackFacts>) {
+        if let Some(f) = f {
+            self.due += u64::from(f.due);
+            self.called += u64::from(f.called);
+            self.ontime += u64::from(f.ontime);
+            self.satisfied += u64::from(f.satisfied);
+        }
+    }
+
+    /// The 回访 figures: counts, 回访率 and 按时回访率 over 应回访数, 满意率 = 满意数 ÷ 回访数.
+    pub fn figures(&self) -> Vec<Figure> {
+        vec![
+            Figure::count("callback_due", "应回访数", self.due),
+            Figure::count("called_back", "回访数", self.called),
+            Figure::count("ontime_called_back", "按时回访数", self.ontime),
+            Figure::count("satisfied", "满意数", self.satisfied),
+            Figure::rate("callback_rate", "回访率", self.called, self.due, false),
+            Figure::rate(
+                "ontime_callback_rate",
+                "按时回访率",
+                self.ontime,
+                self.due,
+                false,
+            ),
+            Figure::rate(
+                "satisfaction_rate",
+                "满意率",
+                self.satisfied,
+                self.called,
+                false,
+            ),
+        ]
+    }
+}

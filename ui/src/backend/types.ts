@@ -34,6 +34,7 @@ export type QueueId =
   | 'approvals'     // pending extension / send-back / park / self-handle requests
   | 'check'         // feedback received, awaiting check
   | 'close'         // awaiting close
+  | 'callback'      // closed public cases awaiting 回访 (call-back)
   | 'closed'        // closed, rejected, voided, merged
   | 'all';
 export interface CaseQuery {

@@ -25,7 +25,7 @@ export const en: Partial<Record<MessageKey, string>> = {
   'queue.my_tasks': 'My tasks', 'queue.my_reports': 'My reports', 'queue.intake': 'To accept',
   'queue.verify': 'To verify', 'queue.filing': 'To file', 'queue.dispatch': 'To dispatch',
   'queue.handling': 'In progress', 'queue.approvals': 'Approvals', 'queue.check': 'To check',
-  'queue.close': 'To close', 'queue.closed': 'Finished', 'queue.all': 'All cases',
+  'queue.close': 'To close', 'queue.callback': 'To call back', 'queue.closed': 'Finished', 'queue.all': 'All cases',
   'light.green': 'Green', 'light.yellow': 'Yellow', 'light.red': 'Red', 'light.none': 'No limit', 'light.filter': 'Light',
   'sync.state.local': 'Local', 'sync.state.pending': 'Pending', 'sync.state.synced': 'Synced',
   'sync.title': 'Sync', 'sync.now': 'Sync now', 'sync.pendingCases': 'Cases to sync',

@@ -61,6 +61,7 @@ export const zh = {
   'queue.approvals': '待审批',
   'queue.check': '待核查',
   'queue.close': '待结案',
+  'queue.callback': '待回访',
   'queue.closed': '已办结',
   'queue.all': '全部案件',
 

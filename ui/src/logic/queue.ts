@@ -6,7 +6,7 @@ export const PAGE_SIZE = 100;
 
 export const FIELD_QUEUES: QueueId[] = ['my_tasks', 'my_reports'];
 export const SUPERVISOR_QUEUES: QueueId[] = ['intake', 'verify', 'filing', 'dispatch', 'handling',
-  'approvals', 'check', 'close', 'closed', 'all'];
+  'approvals', 'check', 'close', 'callback', 'closed', 'all'];
 
 export interface ListState { queue: QueueId; text: string; light: Light | null; page: number }
 

@@ -1,11 +1,12 @@
-//! The hand-computed month's cases: 30 cases of March 2026 (plus one from February) in four
+//! The hand-computed month's cases: 34 cases of March 2026 (plus one from February) in four
 //! cells of two streets, with two inspectors, intake operators, shift leaders, dispatchers and
 //! departments. Every act is timed in minutes after 09:00 of its day; the calendar is Mon–Fri
 //! 08:30–12:00 and 14:30–18:00 (`WorkCalendar::standard_weekdays`), the stage limits are
 //! `core/data/limits/stage_limits.example.toml` (一般: accept 30, verify 60, file 30,
 //! dispatch 30, check_dispatch 30, check 120, close 60, review 120 working minutes; 紧急:
 //! accept 10, file 10, check_dispatch 10, check 60, close 30) and every dispatch sets a
-//! handling limit of 2 working hours.
+//! handling limit of 2 working hours; the 回访 limit after closing a public case is 2 working
+//! days (`[stages.callback]`, 一般).
 
 use crate::calendar::WorkCalendar;
 use crate::codes::{CategoryCode, CategoryKind, CategoryRef, GridCode};
@@ -215,6 +216,13 @@ fn verify(confirmed: bool) -> K {
     }
 }
 
+fn callback(satisfied: bool) -> K {
+    K::Callback {
+        satisfied,
+        note: String::new(),
+    }
+}
+
 fn patrol(cell: &str) -> K {
     K::Report(report(
         cell,
@@ -398,7 +406,10 @@ pub fn cases() -> Vec<CaseBuilder> {
     .add(t(19, 100), d2, feedback())
     .add(t(19, 110), o1, K::RequestCheck { assignee: i2.user })
     .add(t(19, 130), i2, check(true))
-    .add(t(19, 140), l1, close());
+    .add(t(19, 140), l1, close())
+    // 回访 by O1 on Friday 10:00, satisfied; the 回访 limit (2 working days) from the close at
+    // Thursday 11:20 ran to Monday March 23 11:20.
+    .add(t(20, 60), o1, callback(true));
     v.push(c);
 
     // 15: c1, hotline report by O2, not found by I1, rejected by L2.
@@ -433,7 +444,9 @@ pub fn cases() -> Vec<CaseBuilder> {
     .add(t(23, 150), d2, feedback())
     .add(t(23, 160), o2, K::RequestCheck { assignee: i2.user })
     .add(t(23, 170), i2, check(true))
-    .add(t(23, 175), l2, close());
+    .add(t(23, 175), l2, close())
+    // 回访 by O2 on Tuesday 09:30 (limit Wednesday 11:55), not satisfied.
+    .add(t(24, 30), o2, callback(false));
     v.push(c);
 
     // 17: c1, late accept (+40) and late filing (+80; the clock from +40 ends +70).
@@ -638,6 +651,58 @@ pub fn cases() -> Vec<CaseBuilder> {
         .add(t(30, 150), o1, K::RequestCheck { assignee: i2.user })
         .add(t(30, 160), i2, check(true))
         .add(t(30, 170), l1, close());
+    v.push(c);
+
+    // 31: c2, Friday March 20: filed by L1 at +10 and never dispatched; the dispatch clock
+    // from 09:10 ran out at 09:40 (issue 12, C2 for positions: the dispatchers' pool). P1
+    // dispatches it on April 1: charged in March, the late act is not charged again in April.
+    let mut c = CaseBuilder::new(31);
+    c.add(t(20, 0), i1, patrol(C2))
+        .add(t(20, 5), o1, K::Accept)
+        .add(t(20, 10), l1, file())
+        .add(at(4, 1, 0), p1, dispatch(dep1));
+    v.push(c);
+
+    // 32: c1, hotline by O2 on Monday March 30 15:40; verification given to I1 at 15:50, its
+    // limit (60 working minutes) ran out at 16:50, undone at the period end.
+    let mut c = CaseBuilder::new(32);
+    c.add(
+        t(30, 400),
+        o2,
+        K::Report(report(C1, SourceChannel::PublicHotline, Urgency::Normal)),
+    )
+    .add(t(30, 410), o2, K::RequestVerification { assignee: i1.user });
+    v.push(c);
+
+    // 33: c1, hotline by O2 on March 31 17:40; verification given to I1 at 17:45 runs 15
+    // minutes that day and 45 on April 1: due April 1 09:15, not yet due in March.
+    let mut c = CaseBuilder::new(33);
+    c.add(
+        t(31, 520),
+        o2,
+        K::Report(report(C1, SourceChannel::PublicHotline, Urgency::Normal)),
+    )
+    .add(t(31, 525), o2, K::RequestVerification { assignee: i1.user });
+    v.push(c);
+
+    // 34: c4, hotline by O1 on Tuesday March 3, all on time: verification task +10 (I2 +30),
+    // filed by L2 +40, dispatched by P2 to D2 +50 (handling due 11:50), fed back +100, check
+    // requested by O1 +110, checked +130, closed by L2 at 11:20. Never called back: its 回访
+    // limit ran out on Thursday March 5 11:20.
+    let mut c = CaseBuilder::new(34);
+    c.add(
+        t(3, 0),
+        o1,
+        K::Report(report(C4, SourceChannel::PublicHotline, Urgency::Normal)),
+    )
+    .add(t(3, 10), o1, K::RequestVerification { assignee: i2.user })
+    .add(t(3, 30), i2, verify(true))
+    .add(t(3, 40), l2, file())
+    .add(t(3, 50), p2, dispatch(dep2))
+    .add(t(3, 100), d2, feedback())
+    .add(t(3, 110), o1, K::RequestCheck { assignee: i2.user })
+    .add(t(3, 130), i2, check(true))
+    .add(t(3, 140), l2, close());
     v.push(c);
     v
 }

@@ -1,4 +1,4 @@
-//! The hand-computed month (issue 6, "Must show"): March 2026 over the fixture's 30 cases
+//! The hand-computed month (issue 6, "Must show"): March 2026 over the fixture's 34 cases
 //! (fixture.rs), every figure of every object worked out by hand below, with the default
 //! policy (core/data/evaluation/default.toml). Nothing here calls the evaluation code to get
 //! an expected value.
@@ -16,9 +16,9 @@
 //! | 11 | c1 | parked at the end | parked | r f parked | D1 left out | P1 on time |
 //! | 12 | c2 | filed by L2, voided | voided | r f voided | — | L2 filed, voided |
 //! | 13 | c3 | self-handled by I2, approved | closed | r, self-handled | — | I2 report valid |
-//! | 14 | c4 | hotline (O1), I2 verifies: confirmed | closed | r f public-verified, on time | D2 on time | I2 verify on time; missed for I2 |
+//! | 14 | c4 | hotline (O1), I2 verifies: confirmed; called back Mar 20, satisfied | closed | r f public-verified, on time; 回访 on time, satisfied | D2 on time, same 回访 | I2 verify on time; missed for I2 |
 //! | 15 | c1 | hotline (O2), I1: not found, rejected | rejected | r | — | I1 verify on time |
-//! | 16 | c3 | public app (O2), I2 verifies late | closed | r f public-verified, on time | D2 on time | I2 verify late; missed for I2 |
+//! | 16 | c3 | public app (O2), I2 verifies late; called back Mar 24, not satisfied | closed | r f public-verified, on time; 回访 on time, not satisfied | D2 on time, same 回访 | I2 verify late; missed for I2 |
 //! | 17 | c1 | late accept, late filing (L1) | closed | r f on time | D1 on time | L1 late filing |
 //! | 18 | c2 | late handling (11:30 > 11:15) | closed | r f late | D1 late | |
 //! | 19 | c4 | late check request (O1), late check (I2), late close (L1) | closed | r f on time | D2 on time | |
@@ -33,6 +33,19 @@
 //! | 28 | c1 | late dispatch (P2), rework, round 1 late | closed | r f late | D1 rework, late | P2 late |
 //! | 29 | c2 | dispatched to D2, voided by L2 | voided | r f voided | left out | L1 filed, voided |
 //! | 30 | c3 | extension denied, fed back late | closed | r f late | D2 late | |
+//! | 31 | c2 | filed Mar 20 (L1), never dispatched: 待派遣 overdue since 09:40 | awaiting dispatch | r f due, not closed | — | L1 filed on time; dispatchers' pool 1 late |
+//! | 32 | c1 | hotline Mar 30 (O2), verification to I1 overdue since 16:50 | awaiting verification | r | — | O2 verify task on time; I1 verify due, late |
+//! | 33 | c1 | hotline Mar 31 17:40 (O2), verification to I1 due Apr 1 09:15 | awaiting verification | r | — | O2 verify task on time; I1 not yet due |
+//! | 34 | c4 | hotline Mar 3 (O1), all on time, closed 11:20 by L2; never called back (回访 due Mar 5 11:20) | closed | r f public-verified, on time; 回访 due, not called | D2 on time, same 回访 | O1 verify task and check request, I2 verify and check, L2 filed and closed, P2 dispatched, all on time; missed for I2 |
+//!
+//! Positions (issue 12, C2): a stay is charged in the period holding the earlier of its exit
+//! and its deadline, so a stay whose limit ran out in March with nobody acting (31's 待派遣,
+//! 32's verification) is a late act of its assignee or of the role's pool row （未领取）, and
+//! a stay still inside its limit at the end (33's verification) is not due.
+//!
+//! 回访 (the public cases closed: 14, 16, 34): 应回访 = called back or its 2-working-day limit
+//! ran out by the end (all three), 回访 = 14 and 16 (both on time), 满意 = 14; 满意率 = 满意 ÷
+//! 回访. Their default weights are 0, so they move no score (`satisfaction_can_be_weighted`).
 
 use super::fixture::{self, C1, C2, C3, C4, C5};
 use crate::evaluation::{EvaluationPolicy, Level, Table, evaluate};
@@ -112,9 +125,39 @@ fn region(
     selfh: u64,
     not_yet_due: u64,
 ) -> Vec<(&'static str, X)> {
+    region_cb(
+        rep,
+        filed,
+        parked,
+        voided,
+        fs,
+        pv,
+        closed,
+        ontime,
+        selfh,
+        not_yet_due,
+        [0, 0, 0, 0],
+    )
+}
+
+/// [`region`] with the 回访 counts `[due, called back, on time, satisfied]`.
+#[allow(clippy::too_many_arguments)]
+fn region_cb(
+    rep: u64,
+    filed: u64,
+    parked: u64,
+    voided: u64,
+    fs: f64,
+    pv: u64,
+    closed: u64,
+    ontime: u64,
+    selfh: u64,
+    not_yet_due: u64,
+    cb: [u64; 4],
+) -> Vec<(&'static str, X)> {
     let eff = filed - parked;
     let due = eff - voided - not_yet_due;
-    vec![
+    let mut v = vec![
         ("reported", C(rep)),
         ("filed", C(filed)),
         ("parked", C(parked)),
@@ -129,6 +172,22 @@ fn region(
         ("close_rate", R(closed, due)),
         ("ontime_close_rate", R(ontime, due)),
         ("self_handled", C(selfh)),
+    ];
+    v.extend(callbacks(cb));
+    v
+}
+
+/// The 回访 figures from `[due, called back, on time, satisfied]`: 回访率 = called/due,
+/// 按时回访率 = on time/due, 满意率 = satisfied/called.
+fn callbacks([due, called, ontime, sat]: [u64; 4]) -> Vec<(&'static str, X)> {
+    vec![
+        ("callback_due", C(due)),
+        ("called_back", C(called)),
+        ("ontime_called_back", C(ontime)),
+        ("satisfied", C(sat)),
+        ("callback_rate", R(called, due)),
+        ("ontime_callback_rate", R(ontime, due)),
+        ("satisfaction_rate", R(sat, called)),
     ]
 }
 
@@ -143,52 +202,55 @@ fn cells() {
     let t = table(Level::Cell);
     // Every cell of the cell table is listed, c5 (no case) included.
     assert_eq!(t.rows.len(), 5);
-    // c1: cases 1 2 7 11 15 17 21 24 28 reported (9); filed all but 15 and 24 (7); 11 parked;
-    // effective 6 = due; closed 1 2 7 17 28 (5), on time 1 2 7 17 (4; 28's round 1 late).
-    // c2: 3 4 9 12 18 22 25 29 all reported and filed (8); voided 12 29; 22 is still handling
-    // inside its limit (due Apr 1 09:45), so not yet due; due 5; closed 3 4 9 18 25 (5), on
-    // time 4 (18 late). (c1's 21 is open too, but overdue: due.)
+    // c1: cases 1 2 7 11 15 17 21 24 28 32 33 reported (11); filed all but 15, 24, 32, 33 (7);
+    // 11 parked; effective 6 = due; closed 1 2 7 17 28 (5), on time 1 2 7 17 (4; 28's round 1
+    // late).
+    // c2: 3 4 9 12 18 22 25 29 31 all reported and filed (9); voided 12 29; 22 is still
+    // handling inside its limit (due Apr 1 09:45), so not yet due; 31 waits in 待派遣 past its
+    // 09:40 Mar 20 limit: due; due 9 − 2 − 1 = 6; closed 3 4 9 18 25 (5), on time 4 (18
+    // late). (c1's 21 is open too, but overdue: due.)
     // c3: 5 8 13 16 20 26 30 reported (7); filed all but 13 (6); 16 public verified; closed 6,
-    // on time 5 (30 late); 13 self-handled.
-    // c4: 6 10 14 19 27 reported (5; 23 is February's); filed 6 10 14 19 (4); 14 public
-    // verified; all 4 closed on time.
+    // on time 5 (30 late); 13 self-handled. 回访: 16 due, called back on time, not satisfied.
+    // c4: 6 10 14 19 27 34 reported (6; 23 is February's); filed 6 10 14 19 34 (5); 14 and 34
+    // public verified; all 5 closed on time. 回访: 14 and 34 due, 14 called back on time and
+    // satisfied.
     // Filed score on the fixed baseline (issue 12, C8): 100·(1 − e·30/(31·20·cells)) =
     // 100·(1 − 3e/(62·cells)) for e effective filings in March's 31 days, 0 at 20 per cell per
-    // 30 days. c1 (e 6): 100·44/62 = 70.968; c2 (8): 100·38/62 = 61.290; c3 (6): 70.968;
-    // c4 (4): 100·50/62 = 80.645; c5 (0): 100.
+    // 30 days. c1 (e 6): 100·44/62 = 70.968; c2 (9): 100·35/62 = 56.452; c3 (6): 70.968;
+    // c4 (5): 100·47/62 = 75.806; c5 (0): 100.
     // Scores (10 % × (100 − 100·report rate) + 20 % × filed score + 30 % × 100·close rate
     // + 40 % × 100·on-time rate):
     // c1: 10 + 0.2·4400/62 + 0.3·500/6 + 0.4·400/6 = 10 + 14.194 + 25 + 26.667 = 75.860 → B
-    // c2: 10 + 0.2·3800/62 + 30 + 32 = 10 + 12.258 + 62 = 84.258 → B
+    // c2: 10 + 0.2·3500/62 + 0.3·500/6 + 0.4·400/6 = 10 + 11.290 + 25 + 26.667 = 72.957 → C
     // c3: 0.1·500/6 + 0.2·4400/62 + 30 + 0.4·500/6 = 8.333 + 14.194 + 30 + 33.333 = 85.860 → B
-    // c4: 7.5 + 0.2·5000/62 + 30 + 40 = 7.5 + 16.129 + 70 = 93.629 → A
+    // c4: 0.1·(100 − 40) + 0.2·4700/62 + 30 + 40 = 6 + 15.161 + 70 = 91.161 → A
     // c5: no case, so every rate is empty and only the filed score (100) counts: 100 → A.
     check(
         &t,
         C1,
-        &region(9, 7, 1, 0, fs(6.0, 1.0), 0, 5, 4, 0, 0),
+        &region(11, 7, 1, 0, fs(6.0, 1.0), 0, 5, 4, 0, 0),
         Some(10.0 + 0.2 * fs(6.0, 1.0) + 25.0 + 40.0 * 4.0 / 6.0),
         Some("B"),
     );
     check(
         &t,
         C2,
-        &region(8, 8, 0, 2, fs(8.0, 1.0), 0, 5, 4, 0, 1),
-        Some(10.0 + 0.2 * fs(8.0, 1.0) + 30.0 + 32.0),
-        Some("B"),
+        &region(9, 9, 0, 2, fs(9.0, 1.0), 0, 5, 4, 0, 1),
+        Some(10.0 + 0.2 * fs(9.0, 1.0) + 25.0 + 40.0 * 4.0 / 6.0),
+        Some("C"),
     );
     check(
         &t,
         C3,
-        &region(7, 6, 0, 0, fs(6.0, 1.0), 1, 6, 5, 1, 0),
+        &region_cb(7, 6, 0, 0, fs(6.0, 1.0), 1, 6, 5, 1, 0, [1, 1, 1, 0]),
         Some(10.0 * 5.0 / 6.0 + 0.2 * fs(6.0, 1.0) + 30.0 + 40.0 * 5.0 / 6.0),
         Some("B"),
     );
     check(
         &t,
         C4,
-        &region(5, 4, 0, 0, fs(4.0, 1.0), 1, 4, 4, 0, 0),
-        Some(7.5 + 0.2 * fs(4.0, 1.0) + 30.0 + 40.0),
+        &region_cb(6, 5, 0, 0, fs(5.0, 1.0), 2, 5, 5, 0, 0, [2, 1, 1, 1]),
+        Some(6.0 + 0.2 * fs(5.0, 1.0) + 30.0 + 40.0),
         Some("A"),
     );
     check(
@@ -206,34 +268,35 @@ fn cells() {
 fn communities() {
     let t = table(Level::Community);
     assert_eq!(t.rows.len(), 3);
-    // 甲社区 = c1 + c2: reported 17, filed 15, parked 1, voided 2, effective 14, not yet due 1
-    // (22), due 11, closed 10, on time 8. 乙社区 = c3 (effective 6), 丙社区 = c4 (effective 4).
-    // Filed score (cells 2, 1, 2; effective 14, 6, 4): 甲 100·(1 − 42/124) = 66.129,
-    // 乙 100·44/62 = 70.968, 丙 (c4 + the empty c5) 100·(1 − 12/124) = 90.323.
-    // 甲: 10 + 0.2·66.129 + 0.3·1000/11 + 0.4·800/11 = 10 + 13.226 + 27.273 + 29.091 = 79.590 → B
-    // 乙: 8.333 + 14.194 + 30 + 33.333 = 85.860 → B; 丙: 7.5 + 18.065 + 30 + 40 = 95.565 → A
+    // 甲社区 = c1 + c2: reported 20, filed 16, parked 1, voided 2, effective 15, not yet due 1
+    // (22), due 12, closed 10, on time 8. 乙社区 = c3 (effective 6), 丙社区 = c4 (effective 5).
+    // Filed score (cells 2, 1, 2; effective 15, 6, 5): 甲 100·(1 − 45/124) = 63.710,
+    // 乙 100·44/62 = 70.968, 丙 (c4 + the empty c5) 100·(1 − 15/124) = 87.903.
+    // 甲: 10 + 0.2·63.710 + 0.3·1000/12 + 0.4·800/12 = 10 + 12.742 + 25 + 26.667 = 74.409 → C
+    // 乙: 8.333 + 14.194 + 30 + 33.333 = 85.860 → B; 丙: 6 + 17.581 + 30 + 40 = 93.581 → A
+    // 回访 as their cells (乙 = c3, 丙 = c4).
     check(
         &t,
         "620102001001",
-        &region(17, 15, 1, 2, fs(14.0, 2.0), 0, 10, 8, 0, 1),
-        Some(10.0 + 0.2 * fs(14.0, 2.0) + 30.0 * 10.0 / 11.0 + 40.0 * 8.0 / 11.0),
-        Some("B"),
+        &region(20, 16, 1, 2, fs(15.0, 2.0), 0, 10, 8, 0, 1),
+        Some(10.0 + 0.2 * fs(15.0, 2.0) + 30.0 * 10.0 / 12.0 + 40.0 * 8.0 / 12.0),
+        Some("C"),
     );
     check(
         &t,
         "620102001002",
-        &region(7, 6, 0, 0, fs(6.0, 1.0), 1, 6, 5, 1, 0),
+        &region_cb(7, 6, 0, 0, fs(6.0, 1.0), 1, 6, 5, 1, 0, [1, 1, 1, 0]),
         Some(10.0 * 5.0 / 6.0 + 0.2 * fs(6.0, 1.0) + 30.0 + 40.0 * 5.0 / 6.0),
         Some("B"),
     );
     check(
         &t,
         "620102002003",
-        &region(5, 4, 0, 0, fs(4.0, 2.0), 1, 4, 4, 0, 0),
-        Some(7.5 + 0.2 * fs(4.0, 2.0) + 30.0 + 40.0),
+        &region_cb(6, 5, 0, 0, fs(5.0, 2.0), 2, 5, 5, 0, 0, [2, 1, 1, 1]),
+        Some(6.0 + 0.2 * fs(5.0, 2.0) + 30.0 + 40.0),
         Some("A"),
     );
-    assert!((fs(14.0, 2.0) - 8200.0 / 124.0).abs() < 1e-9);
+    assert!((fs(15.0, 2.0) - 7900.0 / 124.0).abs() < 1e-9);
     assert_eq!(
         t.row("620102001001").map(|r| r.name.as_str()),
         Some("甲社区")
@@ -244,55 +307,62 @@ fn communities() {
 fn streets_and_tenant() {
     let t = table(Level::Street);
     assert_eq!(t.rows.len(), 2);
-    // 东街道 = c1 + c2 + c3: reported 24, filed 21, parked 1, voided 2, effective 20, public
-    // verified 1, not yet due 1 (22), due 17, closed 16, on time 13, self-handled 1. 西街道 = c4.
-    // Filed score (cells 3, 2; effective 20, 4): 东 100·(1 − 60/186) = 67.742, 西 90.323.
-    // 东: 9.5 + 0.2·67.742 + 0.3·1600/17 + 0.4·1300/17 = 9.5 + 13.548 + 28.235 + 30.588
-    // = 81.872 → B; 西: 95.565 → A
+    // 东街道 = c1 + c2 + c3: reported 27, filed 22, parked 1, voided 2, effective 21, public
+    // verified 1, not yet due 1 (22), due 18, closed 16, on time 13, self-handled 1; 回访 as c3.
+    // 西街道 = c4 (+ c5). Filed score (cells 3, 2; effective 21, 5): 东 100·(1 − 63/186) = 66.129,
+    // 西 87.903.
+    // 东: 0.1·(100 − 100/21) + 0.2·66.129 + 0.3·1600/18 + 0.4·1300/18 = 9.524 + 13.226
+    // + 26.667 + 28.889 = 78.305 → B; 西: 93.581 → A
     check(
         &t,
         "620102001",
-        &region(24, 21, 1, 2, fs(20.0, 3.0), 1, 16, 13, 1, 1),
-        Some(9.5 + 0.2 * fs(20.0, 3.0) + 0.3 * 1600.0 / 17.0 + 0.4 * 1300.0 / 17.0),
+        &region_cb(27, 22, 1, 2, fs(21.0, 3.0), 1, 16, 13, 1, 1, [1, 1, 1, 0]),
+        Some(
+            0.1 * (100.0 - 100.0 / 21.0)
+                + 0.2 * fs(21.0, 3.0)
+                + 0.3 * 1600.0 / 18.0
+                + 0.4 * 1300.0 / 18.0,
+        ),
         Some("B"),
     );
     check(
         &t,
         "620102002",
-        &region(5, 4, 0, 0, fs(4.0, 2.0), 1, 4, 4, 0, 0),
-        Some(7.5 + 0.2 * fs(4.0, 2.0) + 30.0 + 40.0),
+        &region_cb(6, 5, 0, 0, fs(5.0, 2.0), 2, 5, 5, 0, 0, [2, 1, 1, 1]),
+        Some(6.0 + 0.2 * fs(5.0, 2.0) + 30.0 + 40.0),
         Some("A"),
     );
     assert_eq!(t.row("620102002").map(|r| r.name.as_str()), Some("西街道"));
 
     let t = table(Level::Tenant);
     assert_eq!(t.rows.len(), 1);
-    // The tenant: reported 29, filed 25, parked 1, voided 2, effective 24, public verified 2,
-    // not yet due 1 (22), due 21, closed 20, on time 17, self-handled 1; filed score over the 5
-    // cells: 100·(1 − 72/310) = 76.774.
-    // 0.1·(100 − 200/24) + 0.2·76.774 + 0.3·2000/21 + 0.4·1700/21 = 9.1667 + 15.3548 + 28.5714
-    // + 32.3810 = 85.474 → B
+    // The tenant: reported 33, filed 27, parked 1, voided 2, effective 26, public verified 3,
+    // not yet due 1 (22), due 23, closed 21, on time 18, self-handled 1; 回访 due 3 (14 16 34),
+    // called back 2, on time 2, satisfied 1; filed score over the 5 cells:
+    // 100·(1 − 78/310) = 74.839.
+    // 0.1·(100 − 300/26) + 0.2·74.839 + 0.3·2100/23 + 0.4·1800/23 = 8.846 + 14.968 + 27.391
+    // + 31.304 = 82.509 → B
     check(
         &t,
         "620102",
-        &region(29, 25, 1, 2, fs(24.0, 5.0), 2, 20, 17, 1, 1),
+        &region_cb(33, 27, 1, 2, fs(26.0, 5.0), 3, 21, 18, 1, 1, [3, 2, 2, 1]),
         Some(
-            0.1 * (100.0 - 200.0 / 24.0)
-                + 0.2 * fs(24.0, 5.0)
-                + 0.3 * 2000.0 / 21.0
-                + 0.4 * 1700.0 / 21.0,
+            0.1 * (100.0 - 300.0 / 26.0)
+                + 0.2 * fs(26.0, 5.0)
+                + 0.3 * 2100.0 / 23.0
+                + 0.4 * 1800.0 / 23.0,
         ),
         Some("B"),
     );
-    assert!((fs(24.0, 5.0) - 23800.0 / 310.0).abs() < 1e-9);
+    assert!((fs(26.0, 5.0) - 23200.0 / 310.0).abs() < 1e-9);
 }
 
 #[test]
 fn departments() {
     let t = table(Level::Department);
     assert_eq!(t.rows.len(), 3);
-    let dept = |due, handled, ontime, rework, overdue, ext| {
-        vec![
+    let dept = |due, handled, ontime, rework, overdue, ext, cb| {
+        let mut v = vec![
             ("due", C(due)),
             ("handled", C(handled)),
             ("ontime_handled", C(ontime)),
@@ -305,7 +375,9 @@ fn departments() {
             ("rework_rate", R(rework, due)),
             ("overdue_pending_rate", R(overdue, due)),
             ("extension_rate", R(ext, due)),
-        ]
+        ];
+        v.extend(callbacks(cb));
+        v
     };
     // D1 市政局: assignments 1 3 4 7 9 17 18 21 25 28 (10; 11 parked and 20 sent back are left
     // out); handled all but 21 (9); on time 7 (18, 28 late); rework 28; overdue pending 21;
@@ -313,27 +385,28 @@ fn departments() {
     check(
         &t,
         &fixture::dept(1).to_string(),
-        &dept(10, 9, 7, 1, 1, 1),
+        &dept(10, 9, 7, 1, 1, 1, [0, 0, 0, 0]),
         Some(86.0),
         Some("B"),
     );
-    // D2 环卫局: 2 5 6 8 10 14 16 19 20 26 30 (11; 29 voided is left out, and 22, still
+    // D2 环卫局: 2 5 6 8 10 14 16 19 20 26 30 34 (12; 29 voided is left out, and 22, still
     // handling inside its limit, due Apr 1 09:45, is not yet due: issue 12, C2); handled all
-    // 11; on time 10 (30 late); rework 8; nothing overdue; no extension (30's was denied).
-    // 0.3·100 + 0.2·1000/11 + 0.2·(100 − 100/11) + 20 + 10 = 30 + 18.182 + 18.182 + 30
-    // = 96.364 → A
+    // 12; on time 11 (30 late); rework 8; nothing overdue; no extension (30's was denied).
+    // 回访 of its closed public cases 14 16 34: due 3, called back 2 on time, satisfied 1.
+    // 0.3·100 + 0.2·1100/12 + 0.2·(100 − 100/12) + 20 + 10 = 30 + 18.333 + 18.333 + 30
+    // = 96.667 → A
     check(
         &t,
         &fixture::dept(2).to_string(),
-        &dept(11, 11, 10, 1, 0, 0),
-        Some(30.0 + 20.0 * 10.0 / 11.0 + 20.0 * (1.0 - 1.0 / 11.0) + 30.0),
+        &dept(12, 12, 11, 1, 0, 0, [3, 2, 2, 1]),
+        Some(30.0 + 20.0 * 11.0 / 12.0 + 20.0 * (1.0 - 1.0 / 12.0) + 30.0),
         Some("A"),
     );
     // D3 园林局: nothing dispatched; every rate empty, so no score and no grade.
     check(
         &t,
         &fixture::dept(3).to_string(),
-        &dept(0, 0, 0, 0, 0, 0),
+        &dept(0, 0, 0, 0, 0, 0, [0, 0, 0, 0]),
         None,
         None,
     );
@@ -361,27 +434,32 @@ fn inspectors() {
             ("self_handled", C(selfh)),
         ]
     };
-    // I1 (c1, c2): patrol reports 1 2 3 4 7 9 11 12 17 18 21 22 24 25 28 29 (16), filed all
-    // but 24 (15); verification 15 on time; checks 1 2 3 4 7 9 17 18 25 and two in 28 (11),
-    // all on time; filed in c1/c2 in March 15, none from the public.
-    // 0.4·93.75 + 0.2·100 + 0.2·100 + 0.2·100 = 97.5 → A
+    // I1 (c1, c2): patrol reports 1 2 3 4 7 9 11 12 17 18 21 22 24 25 28 29 31 (17), filed
+    // all but 24 (16); verifications 15 (on time) and 32 (undone, its limit ran out Mar 30
+    // 16:50: due and late; 33's runs to Apr 1 09:15, not due): 2 due, 1 on time; checks 1 2 3
+    // 4 7 9 17 18 25 and two in 28 (11), all on time; filed in c1/c2 in March 16, none from
+    // the public.
+    // 0.4·1600/17 + 0.2·100 + 0.2·50 + 0.2·100 = 37.647 + 20 + 10 + 20 = 87.647 → B
     check(
         &t,
         &x.i1.user.to_string(),
-        &insp(16, 15, 1, 1, 11, 11, 15, 0, 0),
-        Some(97.5),
-        Some("A"),
+        &insp(17, 16, 2, 1, 11, 11, 16, 0, 0),
+        Some(0.4 * 1600.0 / 17.0 + 50.0),
+        Some("B"),
     );
+    // No inspector task lacks an assignee: no pool row.
+    assert!(t.row(crate::evaluation::POOL_ROW).is_none());
     // I2 (c3, c4): reports 5 6 8 10 13 19 20 26 30 (9), all valid (13 approved self-handling);
-    // verifications 14 (on time), 16 (late), 27 (open, overdue): 3 due, 1 on time; checks
-    // 5 6 10 14 16 19 20 23 26 30 and two in 8 (12), 19 late; filed in c3/c4 10, public
-    // confirmed 14 and 16 (missed 2).
-    // 0.4·100 + 0.2·80 + 0.2·100/3 + 0.2·1100/12 = 40 + 16 + 6.667 + 18.333 = 81 → B
+    // verifications 14 and 34 (on time), 16 (late), 27 (open, overdue): 4 due, 2 on time;
+    // checks 5 6 10 14 16 19 20 23 26 30 34 and two in 8 (13), 19 late; filed in c3/c4 11,
+    // public confirmed 14, 16 and 34 (missed 3).
+    // 0.4·100 + 0.2·(100 − 300/11) + 0.2·50 + 0.2·1200/13 = 40 + 14.545 + 10 + 18.462
+    // = 83.007 → B
     check(
         &t,
         &x.i2.user.to_string(),
-        &insp(9, 9, 3, 1, 12, 11, 10, 2, 1),
-        Some(40.0 + 16.0 + 20.0 / 3.0 + 0.2 * 1100.0 / 12.0),
+        &insp(9, 9, 4, 2, 13, 12, 11, 3, 1),
+        Some(40.0 + 0.2 * (100.0 - 300.0 / 11.0) + 10.0 + 0.2 * 1200.0 / 13.0),
         Some("B"),
     );
 }
@@ -404,23 +482,25 @@ fn intake_operators() {
             ("ontime_check_dispatch_rate", R(cok, cd)),
         ]
     };
-    // O1: took in 1 3 5 7 9 11 14 17 19 20 21 24 25 27 29 30 (16); verification tasks 14, 27
-    // on time; check requests 1 3 5 7 9 14 17 19 20 25 30 (11), 19 late.
-    // 0.25·40 + 0.4·100 + 0.35·1000/11 = 10 + 40 + 31.818 = 81.818 → B
+    // O1: took in 1 3 5 7 9 11 14 17 19 20 21 24 25 27 29 30 31 34 (18); verification tasks
+    // 14 27 34 on time; check requests 1 3 5 7 9 14 17 19 20 25 30 34 (12), 19 late (its
+    // callback of 14 is no stay: no intake figure).
+    // 0.25·40 + 0.4·100 + 0.35·1100/12 = 10 + 40 + 32.083 = 82.083 → B
     check(
         &t,
         &x.o1.user.to_string(),
-        &op(16, 2, 2, 11, 10),
-        Some(10.0 + 40.0 + 350.0 / 11.0),
+        &op(18, 3, 3, 12, 11),
+        Some(10.0 + 40.0 + 0.35 * 1100.0 / 12.0),
         Some("B"),
     );
-    // O2: took in 2 4 6 8 10 12 15 16 18 22 26 28 (12; 23 was accepted in February);
-    // verification tasks 15, 16 on time; check requests 2 4 6 8×2 10 16 18 23 26 28×2 (12),
-    // all on time. 10 + 40 + 35 = 85 → B
+    // O2: took in 2 4 6 8 10 12 15 16 18 22 26 28 32 33 (14; 23 was accepted in February);
+    // verification tasks 15 16 32 33 on time (32's 待受理 from 15:40 ended 15:50, 33's from
+    // 17:40 ended 17:45); check requests 2 4 6 8×2 10 16 18 23 26 28×2 (12), all on time.
+    // 10 + 40 + 35 = 85 → B
     check(
         &t,
         &x.o2.user.to_string(),
-        &op(12, 2, 2, 12, 12),
+        &op(14, 4, 4, 12, 12),
         Some(85.0),
         Some("B"),
     );
@@ -443,23 +523,24 @@ fn shift_leaders() {
             ("ontime_close_rate", R(cok, closed)),
         ]
     };
-    // L1: filed 1 3 5 7 9 11 14 17 19 20 21 25 29 30 (14; 25 by fast dispatch), 17 late; 29
-    // voided; closed 1 3 5 7 9 14 17 19 20 25 30 (11), 19 late.
-    // 0.25·1300/14 + 0.4·1300/14 + 0.35·1000/11 = 60.357 + 31.818 = 92.175 → A
+    // L1: filed 1 3 5 7 9 11 14 17 19 20 21 25 29 30 31 (15; 25 by fast dispatch; 31 filed at
+    // +10, its clock from +5 ending +35), 17 late; 29 voided; closed 1 3 5 7 9 14 17 19 20
+    // 25 30 (11), 19 late.
+    // 0.25·1400/15 + 0.4·1400/15 + 0.35·1000/11 = 60.667 + 31.818 = 92.485 → A
     check(
         &t,
         &x.l1.user.to_string(),
-        &sl(14, 13, 1, 11, 10),
-        Some(0.65 * 1300.0 / 14.0 + 350.0 / 11.0),
+        &sl(15, 14, 1, 11, 10),
+        Some(0.65 * 1400.0 / 15.0 + 350.0 / 11.0),
         Some("A"),
     );
-    // L2: filed 2 4 6 8 10 12 16 18 22 28 (10) on time; 12 voided; closed 2 4 6 8 10 16 18 23
-    // 26 28 (10) on time. 25 + 0.4·90 + 35 = 96 → A
+    // L2: filed 2 4 6 8 10 12 16 18 22 28 34 (11) on time; 12 voided; closed 2 4 6 8 10 16 18
+    // 23 26 28 34 (11) on time. 25 + 0.4·1000/11 + 35 = 96.364 → A
     check(
         &t,
         &x.l2.user.to_string(),
-        &sl(10, 10, 1, 10, 10),
-        Some(96.0),
+        &sl(11, 11, 1, 11, 11),
+        Some(60.0 + 400.0 / 11.0),
         Some("A"),
     );
 }
@@ -490,14 +571,37 @@ fn dispatchers() {
         Some(8.0 + 920.0 / 13.0),
         Some("B"),
     );
-    // P2: 2 4 6 9 10 16 18 20 22 28 30 (11); 28 late; none sent back.
-    // 8 + 0.4·1000/11 + 40 = 84.364 → B
+    // P2: 2 4 6 9 10 16 18 20 22 28 30 34 (12); 28 late; none sent back.
+    // 8 + 0.4·1100/12 + 40 = 84.667 → B
     check(
         &t,
         &x.p2.user.to_string(),
-        &dispatcher_rows(11, 10, 0),
-        Some(8.0 + 400.0 / 11.0 + 40.0),
+        &dispatcher_rows(12, 11, 0),
+        Some(8.0 + 0.4 * 1100.0 / 12.0 + 40.0),
         Some("B"),
+    );
+    // The pool （未领取） (issue 12, C2): 31 waited in 待派遣 from Mar 20 09:10 past its 09:40
+    // limit and nobody dispatched it: due 1, on time 0, none inaccurate; 1 dispatch is below
+    // every tier (score 0). The pool is nobody's performance: no score, no grade.
+    assert_eq!(t.rows.len(), 3);
+    check(
+        &t,
+        crate::evaluation::POOL_ROW,
+        &[
+            ("dispatched", C(1)),
+            ("dispatch_score", S(0.0)),
+            ("ontime_dispatched", C(0)),
+            ("ontime_dispatch_rate", R(0, 1)),
+            ("inaccurate", C(0)),
+            ("accurate_dispatched", C(1)),
+            ("accurate_dispatch_rate", R(1, 1)),
+        ],
+        None,
+        None,
+    );
+    assert_eq!(
+        t.row(crate::evaluation::POOL_ROW).map(|r| r.name.as_str()),
+        Some("（未领取）")
     );
 }
 
@@ -520,7 +624,7 @@ fn rework_can_count_against_the_dispatcher() {
     let x = fixture::cast();
     // P1 gains 8 (rework in its D2 assignment): 20 and 8 inaccurate. P2 gains 28.
     // P1: 8 + 0.4·1100/13 + 0.4·1100/13 = 8 + 880/13 = 75.692 → B;
-    // P2: 8 + 0.4·1000/11 + 0.4·1000/11 = 8 + 800/11 = 80.727 → B.
+    // P2: 8 + 0.4·1100/12 + 0.4·1100/12 = 8 + 880/12 = 81.333 → B.
     check(
         &t,
         &x.p1.user.to_string(),
@@ -531,8 +635,8 @@ fn rework_can_count_against_the_dispatcher() {
     check(
         &t,
         &x.p2.user.to_string(),
-        &dispatcher_rows(11, 10, 1),
-        Some(8.0 + 800.0 / 11.0),
+        &dispatcher_rows(12, 11, 1),
+        Some(8.0 + 880.0 / 12.0),
         Some("B"),
     );
 }
@@ -557,6 +661,15 @@ fn the_fixture_is_what_the_table_above_says() {
     assert_eq!(status(22), Status::InProgress);
     assert_eq!(status(27), Status::AwaitingVerification);
     assert_eq!(status(29), Status::Voided);
+    assert_eq!(status(31), Status::AwaitingDispatch);
+    assert_eq!(status(32), Status::AwaitingVerification);
+    assert_eq!(status(33), Status::AwaitingVerification);
+    for n in [14, 16, 34] {
+        assert_eq!(status(n), Status::Closed, "case {n}");
+    }
+    assert_eq!(cases[13].state.callbacks.len(), 1);
+    assert_eq!(cases[15].state.callbacks.len(), 1);
+    assert!(cases[33].state.callbacks.is_empty());
     assert_eq!(
         cases[20].events.len(),
         4,
@@ -618,6 +731,13 @@ fn march_recomputed_from_the_full_log_equals_march_at_month_end() {
     let t = evaluate(Level::ShiftLeader, &april_cases, &dir, april, &policy);
     let l1 = fixture::cast().l1.user.to_string();
     assert_eq!(t.row(&l1).and_then(|r| r.value("closed")), Some(1.0));
+    // Case 31's 待派遣 ran out on March 20 and was charged to March's pool; P1's dispatch on
+    // April 1 is late but its stay fell due in March, so April charges nobody (issue 12, C2:
+    // each stay is charged once, in the period holding the earlier of its exit and deadline).
+    let t = evaluate(Level::Dispatcher, &april_cases, &dir, april, &policy);
+    let p1 = fixture::cast().p1.user.to_string();
+    assert_eq!(t.row(&p1).and_then(|r| r.value("dispatched")), Some(0.0));
+    assert!(t.row(crate::evaluation::POOL_ROW).is_none());
 }
 
 #[test]
@@ -688,4 +808,54 @@ fn count_tiers_are_scaled_by_the_period_length() {
         crate::evaluation::DEFAULT_POLICY.replace("count_tiers_days = 365", "count_tiers_days = 0");
     let err = EvaluationPolicy::parse_toml("bad.toml", &bad).expect_err("0 days");
     assert!(err.to_string().contains("count_tiers_days"), "{err}");
+}
+
+/// 满意率 and 按时回访率 count when a policy weights them: the default's region weights with
+/// 10 moved from 按期结案率 to 满意率 and 10 from 结案率 to 按时回访率.
+#[test]
+fn satisfaction_can_be_weighted() {
+    let text = crate::evaluation::DEFAULT_POLICY
+        .replace(
+            "ontime_close_rate = 40   # 按期结案率",
+            "ontime_close_rate = 30   # 按期结案率",
+        )
+        .replace(
+            "close_rate = 30          # 结案率",
+            "close_rate = 20          # 结案率",
+        )
+        .replace("satisfaction_rate = 0\n", "satisfaction_rate = 10\n")
+        .replace("ontime_callback_rate = 0\n", "ontime_callback_rate = 10\n");
+    let policy = EvaluationPolicy::parse_toml("p.toml", &text).expect("policy");
+    assert_eq!(policy.weights(Level::Cell).get("satisfaction_rate"), 10.0);
+    let period = fixture::march();
+    let cases = fixture::eval_cases(period.to);
+    let t = evaluate(Level::Cell, &cases, &fixture::directory(), period, &policy);
+    // c4: 6 + 0.2·75.806 + 0.2·100 + 0.3·100 + 0.1·100 (满意 1/1) + 0.1·50 (按时回访 1/2)
+    // = 6 + 15.161 + 20 + 30 + 10 + 5 = 86.161 → B (91.161 → A unweighted).
+    check(
+        &t,
+        C4,
+        &region_cb(6, 5, 0, 0, fs(5.0, 1.0), 2, 5, 5, 0, 0, [2, 1, 1, 1]),
+        Some(6.0 + 0.2 * fs(5.0, 1.0) + 20.0 + 30.0 + 10.0 + 5.0),
+        Some("B"),
+    );
+    // c3: 满意 0/1 scores 0, 按时回访 1/1 scores 100: 8.333 + 14.194 + 20 + 0.3·500/6 + 0 + 10
+    // = 77.527 → B.
+    check(
+        &t,
+        C3,
+        &region_cb(7, 6, 0, 0, fs(6.0, 1.0), 1, 6, 5, 1, 0, [1, 1, 1, 0]),
+        Some(10.0 * 5.0 / 6.0 + 0.2 * fs(6.0, 1.0) + 20.0 + 30.0 * 5.0 / 6.0 + 10.0),
+        Some("B"),
+    );
+    // c1 has no public case closed: both 回访 rates are empty and their weight drops out:
+    // (10 + 0.2·70.968 + 0.2·500/6 + 0.3·400/6) / 0.8 = (10 + 14.194 + 16.667 + 20) / 0.8
+    // = 76.075 → B.
+    check(
+        &t,
+        C1,
+        &region(11, 7, 1, 0, fs(6.0, 1.0), 0, 5, 4, 0, 0),
+        Some((10.0 + 0.2 * fs(6.0, 1.0) + 20.0 * 5.0 / 6.0 + 30.0 * 4.0 / 6.0) / 0.8),
+        Some("B"),
+    );
 }
