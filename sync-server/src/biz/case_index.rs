@@ -11,7 +11,9 @@
 //! - A cached [`EvalCase`] is used only for the same case revision and the same rules
 //!   fingerprint, and only when every event of the case acted before the period end, its fold is
 //!   terminal and all its clocks have ended: then [`EvalCase::as_of`] does not depend on the
-//!   period end, so the cached value equals a fresh fold.
+//!   period end, so the cached value equals a fresh fold. The events of the other cases read
+//!   are cached by case revision only (they are what the stored document holds at that
+//!   revision); their fold as of the period end is always redone.
 
 use super::projection;
 use super::rules::{TenantRules, kind};
@@ -152,10 +154,13 @@ pub fn ensure_spans(dep: &Deployment, tenant: &str) -> Result<()> {
     dep.db().write(|tx| case_index::set_spans_built(tx, tenant))
 }
 
-/// Folded terminal cases by id, with the revision and rules fingerprint they were folded at.
+/// Folded settled cases by id, with the revision and rules fingerprint they were folded at;
+/// and the events of the other cases read, by id with the revision they were read at (events
+/// do not depend on the rules nor the period: only their fold as of the period end is redone).
 #[derive(Default)]
 pub struct EvalCache {
     cases: Mutex<HashMap<CaseId, (i64, Arc<str>, Arc<EvalCase>)>>,
+    events: Mutex<HashMap<CaseId, (i64, Arc<Vec<Event>>)>>,
 }
 
 impl std::fmt::Debug for EvalCache {
@@ -182,9 +187,27 @@ impl EvalCache {
         map.insert(id, (rev, fp, case));
     }
 
-    /// How many folds are held.
+    /// The cached events of a case at revision `rev`.
+    pub fn events(&self, id: CaseId, rev: i64) -> Option<Arc<Vec<Event>>> {
+        let map = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&id)
+            .filter(|(r, _)| *r == rev)
+            .map(|(_, e)| e.clone())
+    }
+
+    /// Keeps the events of a case read at revision `rev`.
+    pub fn put_events(&self, id: CaseId, rev: i64, events: Arc<Vec<Event>>) {
+        let mut map = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= CACHE_CAP {
+            map.clear();
+        }
+        map.insert(id, (rev, events));
+    }
+
+    /// How many folds and event lists are held.
     pub fn len(&self) -> usize {
         self.cases.lock().unwrap_or_else(|p| p.into_inner()).len()
+            + self.events.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Whether none is held.
@@ -195,6 +218,10 @@ impl EvalCache {
     /// Drops every fold (benchmarks measure a cold cache with it).
     pub fn clear(&self) {
         self.cases.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 

@@ -324,11 +324,24 @@ pub fn fold_period_in(
             cases.push((*hit).clone());
             continue;
         }
-        let read = docs::load(tx, c.case_id).and_then(|doc| isolation::read_events(&doc));
-        if let Some(read) = isolation::skip(read, skipped)? {
-            let case = EvalCase::as_of(c.case_id, &read.events, to, &clock_rules);
+        let events = match cache.events(c.case_id, c.rev) {
+            Some(events) => Some(events),
+            None => {
+                let read = docs::load(tx, c.case_id).and_then(|doc| isolation::read_events(&doc));
+                isolation::skip(read, skipped)?.map(|read| std::sync::Arc::new(read.events))
+            }
+        };
+        if let Some(events) = events {
+            let case = EvalCase::as_of(c.case_id, &events, to, &clock_rules);
             if settled && super::case_index::period_independent(&case) {
-                cache.put(c.case_id, c.rev, fp.clone(), std::sync::Arc::new(case.clone()));
+                cache.put(
+                    c.case_id,
+                    c.rev,
+                    fp.clone(),
+                    std::sync::Arc::new(case.clone()),
+                );
+            } else {
+                cache.put_events(c.case_id, c.rev, events);
             }
             cases.push(case);
         }

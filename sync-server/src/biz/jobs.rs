@@ -182,7 +182,22 @@ fn tenant_lights(
     tally: &mut Tally,
 ) -> Result<()> {
     let rules = dep.rules(tenant)?;
+    // Next light changes of cases whose row does not change, written 1,000 per transaction.
+    let mut pending: Vec<(&str, Option<i64>)> = Vec::new();
+    let flush = |pending: &mut Vec<(&str, Option<i64>)>| {
+        let r = dep.db().write(|tx| {
+            for (case, next) in pending.iter() {
+                case_index::set_next_light(tx, case, *next)?;
+            }
+            Ok(())
+        });
+        pending.clear();
+        r
+    };
     for case in cases {
+        if pending.len() >= 1000 {
+            flush(&mut pending)?;
+        }
         let case_id = CaseId::parse(case).map_err(|e| ServerError::Internal(e.to_string()))?;
         let mut skipped = Vec::new();
         tally.touched += 1;
@@ -193,8 +208,7 @@ fn tenant_lights(
         let done = match action {
             None => None,
             Some((LightAction::Nothing, next)) => {
-                dep.db()
-                    .write(|tx| case_index::set_next_light(tx, case, next))?;
+                pending.push((case.as_str(), next));
                 None
             }
             Some((LightAction::SetLight(row), next)) => {
@@ -225,7 +239,7 @@ fn tenant_lights(
             None => {}
         }
     }
-    Ok(())
+    flush(&mut pending)
 }
 
 /// What the lights pass does for one case (on a read connection).

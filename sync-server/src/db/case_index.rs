@@ -84,8 +84,8 @@ pub fn candidates(conn: &Connection, tenant: &str, from: i64, to: i64) -> Result
     })?;
     rows.map(|row| {
         let (id, rev, last_act, terminal) = row?;
-        let case_id =
-            CaseId::parse(&id).map_err(|e| ServerError::Internal(format!("case_index/{id}: {e}")))?;
+        let case_id = CaseId::parse(&id)
+            .map_err(|e| ServerError::Internal(format!("case_index/{id}: {e}")))?;
         Ok(Candidate {
             case_id,
             rev,

@@ -10,8 +10,8 @@ use crate::support::*;
 use gridcase_core::evaluation::{Level, Period};
 use gridcase_core::model::{CaseId, Timestamp};
 use gridcase_core::workflow::EventKind;
-use gridcase_server::biz::{case_index, evaluation, jobs, rules::DEFAULT_POLICY};
 use gridcase_server::Deployment;
+use gridcase_server::biz::{case_index, evaluation, jobs, rules::DEFAULT_POLICY};
 use std::time::Duration;
 
 /// Pulls the case, appends `kind`, pushes; the change must be accepted.
@@ -73,14 +73,8 @@ fn same_both_ways(dep: &Deployment, period: Period, what: &str) -> (usize, usize
         .db()
         .read(|tx| {
             let full = evaluation::fold_in(tx, TENANT, &rules, period.to, &mut s1)?;
-            let indexed = evaluation::fold_period_in(
-                tx,
-                TENANT,
-                &rules,
-                period,
-                dep.eval_cache(),
-                &mut s2,
-            )?;
+            let indexed =
+                evaluation::fold_period_in(tx, TENANT, &rules, period, dep.eval_cache(), &mut s2)?;
             Ok((full, indexed))
         })
         .expect("folds");
@@ -89,11 +83,12 @@ fn same_both_ways(dep: &Deployment, period: Period, what: &str) -> (usize, usize
         let a = serde_json::to_string(&full.report(level, period)).expect("json");
         let b = serde_json::to_string(&indexed.report(level, period)).expect("json");
         assert_eq!(a, b, "{what}: {level:?}");
-        nonzero |= full.report(level, period).table.rows.iter().any(|r| {
-            r.figures
-                .iter()
-                .any(|f| f.value.is_some_and(|v| v != 0.0))
-        });
+        nonzero |= full
+            .report(level, period)
+            .table
+            .rows
+            .iter()
+            .any(|r| r.figures.iter().any(|f| f.value.is_some_and(|v| v != 0.0)));
     }
     assert!(nonzero, "{what}: the tables have figures");
     (indexed.cases.len(), full.cases.len())
@@ -178,7 +173,10 @@ async fn indexed_evaluation_equals_the_full_fold() {
     // before it.
     assert!(!dep.eval_cache().is_empty());
     let (read, all) = same_both_ways(&dep, periods[3].1, "after t2, warm");
-    assert!(read < all, "the index leaves out settled cases: {read} of {all}");
+    assert!(
+        read < all,
+        "the index leaves out settled cases: {read} of {all}"
+    );
 
     // The reopen, acted between t1 and t2, arrives late: every period still agrees (the cached
     // fold of `early` is not reused), and the period t1..t2 now reads `early`.
@@ -203,9 +201,11 @@ async fn indexed_evaluation_equals_the_full_fold() {
         .query_row("SELECT count(*) FROM case_index", [], |r| r.get(0))
         .expect("count");
     let docs: i64 = conn
-        .query_row("SELECT count(*) FROM docs WHERE tenant = ?1", [TENANT], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT count(*) FROM docs WHERE tenant = ?1",
+            [TENANT],
+            |r| r.get(0),
+        )
         .expect("count");
     assert_eq!(rows, docs);
 }
