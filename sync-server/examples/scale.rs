@@ -164,7 +164,7 @@ fn event(rng: &mut Rng, actor: &Actor, ms: i64, kind: EventKind) -> Event {
             counter: 0,
             node: Hlc::node_of(&actor.device),
         },
-        actor: actor.clone(),
+        actor: *actor,
         received_at: None,
         kind,
     }
@@ -177,10 +177,10 @@ fn pick<'a, T>(rng: &mut Rng, v: &'a [T]) -> &'a T {
 /// One case's events: `steps` of the closed lifecycle (10 = closed), or rejected.
 fn case_events(rng: &mut Rng, p: &People, start: i64, steps: usize, rejected: bool) -> Vec<Event> {
     let (insp, cell) = pick(rng, &p.inspectors).clone();
-    let (dept, dept_actor) = pick(rng, &p.departments).clone();
-    let intake = pick(rng, &p.intake).clone();
-    let shift = pick(rng, &p.shift).clone();
-    let disp = pick(rng, &p.dispatchers).clone();
+    let (dept, dept_actor) = *pick(rng, &p.departments);
+    let intake = *pick(rng, &p.intake);
+    let shift = *pick(rng, &p.shift);
+    let disp = *pick(rng, &p.dispatchers);
     let report = ReportPayload {
         source: SourceChannel::InspectorPatrol,
         category: CategoryRef {
@@ -331,7 +331,7 @@ fn generate(
             if batch.len() == 2000 {
                 flush(&mut batch);
                 done += 2000;
-                if done % 50_000 == 0 {
+                if done.is_multiple_of(50_000) {
                     eprintln!(
                         "{tenant}: {done} cases, {:.0} s",
                         started.elapsed().as_secs_f64()

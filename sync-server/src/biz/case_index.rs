@@ -159,9 +159,14 @@ pub fn ensure_spans(dep: &Deployment, tenant: &str) -> Result<()> {
 /// do not depend on the rules nor the period: only their fold as of the period end is redone).
 #[derive(Default)]
 pub struct EvalCache {
-    cases: Mutex<HashMap<CaseId, (i64, Arc<str>, Arc<EvalCase>)>>,
-    events: Mutex<HashMap<CaseId, (i64, Arc<Vec<Event>>)>>,
+    cases: Mutex<HashMap<CaseId, SettledFold>>,
+    events: Mutex<HashMap<CaseId, ReadEvents>>,
 }
+
+/// A settled case's fold with the revision and rules fingerprint it was made at.
+type SettledFold = (i64, Arc<str>, Arc<EvalCase>);
+/// A case's events with the revision they were read at.
+type ReadEvents = (i64, Arc<Vec<Event>>);
 
 impl std::fmt::Debug for EvalCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
