@@ -2,8 +2,8 @@
 //! - the indexed evaluation (`fold_period_in`: only the cases that can count in the period,
 //!   cached folds of settled cases) gives byte-identical tables to the full fold (`fold_in`) for
 //!   every table and several periods — with cases acting after the period end, a cache filled
-//!   before a late (offline) reopen arrives, and an index rebuilt lazily for documents stored
-//!   before it existed;
+//!   before a late (offline) reopen arrives, the reopened case closed again (settled at a new
+//!   revision), and an index rebuilt lazily for documents stored before it existed;
 //! - the lights pass touches only the cases whose light is due to change.
 
 use crate::support::*;
@@ -188,6 +188,37 @@ async fn indexed_evaluation_equals_the_full_fold() {
     }
     let after = same_both_ways(&dep, periods[2].1, "t1..t2 after the late reopen").0;
     assert_eq!(after, before + 1);
+
+    // `early` is handled and closed again: settled again at a new revision, so the fold cached
+    // before the reopen must not be reused (it has one dispatch, the case now two).
+    let dispatch = EventKind::Dispatch {
+        department: ts.departments["water"],
+        limit: None,
+        basis: None,
+    };
+    act(&mut disp, early, dispatch).await;
+    let mut dept = ts.device("dept_water").await;
+    let feedback = EventKind::Feedback {
+        result: "已再次修复".into(),
+        photos: Vec::new(),
+    };
+    act(&mut dept, early, feedback).await;
+    let mut insp_a = ts.device("insp_a").await;
+    let assignee = insp_a.login.user_id;
+    act(&mut intake, early, EventKind::RequestCheck { assignee }).await;
+    let check = EventKind::Check {
+        passed: true,
+        photos: Vec::new(),
+        note: String::new(),
+    };
+    act(&mut insp_a, early, check).await;
+    let close = EventKind::Close {
+        note: String::new(),
+    };
+    act(&mut shift, early, close).await;
+    for (what, p) in periods {
+        same_both_ways(&dep, p, &format!("{what}, closed again"));
+    }
 
     // Documents stored before the index existed: the rows are rebuilt lazily, same tables.
     let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
