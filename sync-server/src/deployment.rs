@@ -29,6 +29,7 @@ pub struct Deployment {
     secrets: SecretBox,
     rules: RwLock<HashMap<String, (Instant, Arc<TenantRules>)>>,
     blob_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    eval_cache: crate::biz::case_index::EvalCache,
 }
 
 impl Deployment {
@@ -52,6 +53,7 @@ impl Deployment {
             identity,
             secrets,
             rules: RwLock::new(HashMap::new()),
+            eval_cache: Default::default(),
             blob_locks: Mutex::new(HashMap::new()),
         };
         crate::biz::intake::video::seal_clear_secrets(&dep)?;
@@ -126,6 +128,11 @@ impl Deployment {
             .unwrap_or_else(|p| p.into_inner())
             .insert(tenant.to_owned(), (Instant::now(), rules.clone()));
         Ok(rules)
+    }
+
+    /// Folded terminal cases kept for evaluation (biz::case_index).
+    pub fn eval_cache(&self) -> &crate::biz::case_index::EvalCache {
+        &self.eval_cache
     }
 
     /// Drops the cached rules of a tenant (after an import).

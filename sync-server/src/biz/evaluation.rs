@@ -8,9 +8,12 @@
 //! refused with `evaluation_forbidden`; a tenant without its own `evaluation` file uses the
 //! shipped default policy.
 //!
-//! [`fold_in`] and [`Folded::report`] are the one way figures are computed: the live read
-//! ([`report`]) and publishing (biz::evaluation_publish, which folds once and computes all nine
-//! tables for its snapshot) both go through them.
+//! [`fold_period_in`] and [`Folded::report`] are the one way figures are computed: the live
+//! read ([`report`]) and publishing (biz::evaluation_publish, which folds once and computes all
+//! nine tables for its snapshot) both go through them. [`fold_period_in`] reads only the cases
+//! that can count in the period (the per-case index, db::case_index) and reuses cached folds of
+//! settled cases; it gives the same tables as [`fold_in`], the full fold of every case of the
+//! tenant, which stays as the reference (tests compare both).
 
 use super::Caller;
 use super::isolation;
@@ -278,6 +281,83 @@ pub fn fold_in(
     })
 }
 
+/// Reads and folds only the tenant's cases that can count in `period`, with the same result
+/// as [`fold_in`] as of `period.to` (the same tables, byte for byte): the per-case index
+/// (db::case_index) leaves out cases with no event acted before the period end (their fold is
+/// empty and counts nowhere) and terminal cases whose every event acted before the period start
+/// (no act, filing, dispatch or open stay falls in the period); terminal cases whose every event
+/// acted before the period end come from `cache` when their revision and the rules are
+/// unchanged (biz::case_index). Falls back to [`fold_in`] while the tenant's index does not yet
+/// cover its older documents ([`super::case_index::ensure_spans`] fills it).
+pub fn fold_period_in(
+    tx: &Connection,
+    tenant: &str,
+    rules: &TenantRules,
+    period: Period,
+    cache: &super::case_index::EvalCache,
+    skipped: &mut Vec<crate::error::Unreadable>,
+) -> Result<Folded> {
+    if !crate::db::case_index::spans_built(tx, tenant)? {
+        return fold_in(tx, tenant, rules, period.to, skipped);
+    }
+    let handling = |s: &CaseState| {
+        s.category()
+            .and_then(|c| rules.catalog.handling_limit(c, s.urgency()))
+    };
+    let clock_rules = ClockRules {
+        policy: &rules.policy,
+        calendar: &rules.calendar,
+        teams: rules.teams.as_ref(),
+        handling_limit: &handling,
+    };
+    let policy = tenant_policy(tx, tenant)?;
+    let dir = directory(tx, tenant)?;
+    let fp: std::sync::Arc<str> = super::case_index::rules_fingerprint(tx, tenant)?.into();
+    let to = period.to;
+    let mut cases = Vec::new();
+    let first_skipped = skipped.len();
+    let candidates =
+        crate::db::case_index::candidates(tx, tenant, period.from.ms(), period.to.ms())?;
+    for c in candidates {
+        let settled = c.terminal && c.last_act < to.ms();
+        if settled && let Some(hit) = cache.get(c.case_id, c.rev, &fp) {
+            cases.push((*hit).clone());
+            continue;
+        }
+        let events = match cache.events(c.case_id, c.rev) {
+            Some(events) => Some(events),
+            None => {
+                let read = docs::load(tx, c.case_id).and_then(|doc| isolation::read_events(&doc));
+                isolation::skip(read, skipped)?.map(|read| std::sync::Arc::new(read.events))
+            }
+        };
+        if let Some(events) = events {
+            let case = EvalCase::as_of(c.case_id, &events, to, &clock_rules);
+            if settled && super::case_index::period_independent(&case) {
+                cache.put(
+                    c.case_id,
+                    c.rev,
+                    fp.clone(),
+                    std::sync::Arc::new(case.clone()),
+                );
+            } else {
+                cache.put_events(c.case_id, c.rev, events);
+            }
+            cases.push(case);
+        }
+    }
+    let unreadable = skipped[first_skipped..]
+        .iter()
+        .map(|u| u.case_id.to_string())
+        .collect();
+    Ok(Folded {
+        policy,
+        dir,
+        cases,
+        unreadable,
+    })
+}
+
 /// Evaluates one table for the caller's tenant (a live recomputation).
 pub fn report(
     dep: &Deployment,
@@ -287,10 +367,18 @@ pub fn report(
     check_may_evaluate(caller)?;
     let tenant = caller.tenant_code();
     let rules: std::sync::Arc<TenantRules> = dep.rules(&tenant)?;
+    super::case_index::ensure_spans(dep, &tenant)?;
     let mut skipped = Vec::new();
-    let folded = dep
-        .db()
-        .read(|tx| fold_in(tx, &tenant, &rules, req.period.to, &mut skipped))?;
+    let folded = dep.db().read(|tx| {
+        fold_period_in(
+            tx,
+            &tenant,
+            &rules,
+            req.period,
+            dep.eval_cache(),
+            &mut skipped,
+        )
+    })?;
     isolation::report(dep, "evaluation", &skipped);
     Ok(folded.report(req.level, req.period))
 }

@@ -376,11 +376,19 @@ pub fn publish(
     let tenant = caller.tenant_code();
     let (from, to) = (period.from.ms(), period.to.ms());
 
+    super::case_index::ensure_spans(dep, &tenant)?;
     let mut skipped = Vec::new();
     let (folded, rules): (Folded, RulesInForce) = dep.db().read(|tx| {
         let tenant_rules = TenantRules::load(tx, &tenant)?;
         let rules = rules_in_force(tx, &tenant)?;
-        let folded = evaluation::fold_in(tx, &tenant, &tenant_rules, period.to, &mut skipped)?;
+        let folded = evaluation::fold_period_in(
+            tx,
+            &tenant,
+            &tenant_rules,
+            period,
+            dep.eval_cache(),
+            &mut skipped,
+        )?;
         Ok((folded, rules))
     })?;
     isolation::report(dep, "evaluation_publish", &skipped);

@@ -1,8 +1,10 @@
 //! Scheduled jobs (DESIGN.md §4 "Scheduled jobs"), run by the tokio scheduler inside `serve`
 //! and by `run-jobs --once` from cron:
-//! - **lights**: every case with a running clock is re-projected at `now` with its tenant's
-//!   calendar, policy and catalog; a changed light or deadline is written to the queue row (no
-//!   feed change);
+//! - **lights**: every case whose light is due to change (the time-ordered index of next light
+//!   changes, db::case_index, kept by every projection write) is re-projected at `now` with its
+//!   tenant's calendar, policy and catalog; a changed light or deadline is written to the queue
+//!   row (no feed change); a tenant whose index does not cover its running cases under its
+//!   current rules gets one full pass that fills it;
 //! - **escalation**: a case whose running clock is red and that has no system escalation since
 //!   that clock started gets one `escalate` event (level 1) written by the system actor, merged
 //!   and projected like any change (it enters the feed);
@@ -20,13 +22,12 @@ use super::merge::{append_system_event, store_case};
 use super::projection;
 use super::rules::TenantRules;
 use crate::db::cases::CaseRow;
-use crate::db::{blobs, cases, docs};
+use crate::db::{blobs, case_index, cases, docs};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
 use gridcase_core::deadline::Light;
 use gridcase_core::model::{CaseId, Role, Timestamp};
 use gridcase_core::workflow::EventKind;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -43,6 +44,8 @@ pub const BLOB_GRACE_MS: i64 = 24 * 3_600_000;
 pub struct JobReport {
     /// Queue rows whose light or deadline changed.
     pub lights_changed: usize,
+    /// Cases the lights pass read and measured.
+    pub lights_touched: usize,
     /// Escalation events appended.
     pub escalated: usize,
     /// Documents compacted.
@@ -77,6 +80,9 @@ pub struct Tally {
     pub changed: usize,
     /// Escalation events appended.
     pub escalated: usize,
+    /// Cases the lights pass read and measured (those due, or every running case on a full
+    /// pass).
+    pub touched: usize,
     /// Cases skipped (unreadable documents).
     pub unreadable: Vec<String>,
     /// Tenants whose run failed.
@@ -128,26 +134,46 @@ fn needs_escalation(p: &projection::Projected) -> bool {
         })
 }
 
-/// Recomputes lights and escalates cases whose running clock went red. Each case is projected
-/// on a read connection; the writer is taken only for a case whose row or document changes.
-/// Each tenant runs on its own: a case whose document does not read is skipped and reported, a
-/// tenant whose run fails (its rules do not load, …) is logged and reported, and the other
-/// tenants still run. Fails only when the running cases cannot be listed at all.
+/// Recomputes lights and escalates cases whose running clock went red, touching only the cases
+/// whose light is due to change (the time-ordered `next_light_at` of db::case_index). A tenant
+/// whose index does not cover its running cases under its current rules (first run after the
+/// upgrade, or rules re-imported since: biz::case_index::rules_fingerprint) gets one full pass
+/// over its running cases, which fills the index. Each case is projected on a read connection;
+/// the writer is taken only for a case whose row, document or index entry changes. Each tenant
+/// runs on its own: a case whose document does not read is skipped and reported, a tenant whose
+/// run fails (its rules do not load, …) is logged and reported, and the other tenants still
+/// run. Fails only when the tenants cannot be listed at all.
 pub fn lights_and_escalation(dep: &Deployment, now: Timestamp) -> Result<Tally> {
-    let running = dep.db().read(|tx| cases::running(tx))?;
-    let mut by_tenant: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (tenant, case) in running {
-        by_tenant.entry(tenant).or_default().push(case);
-    }
+    let tenants = dep.db().read(|tx| crate::db::tenants::list(tx))?;
     let mut tally = Tally::default();
-    for (tenant, cases) in &by_tenant {
-        let run = tenant_lights(dep, tenant, cases, now, &mut tally);
+    for t in &tenants {
+        let tenant = t.code.as_str();
+        let run = dep
+            .db()
+            .read(|tx| {
+                let fp = super::case_index::rules_fingerprint(tx, tenant)?;
+                let covered = case_index::lights_rules(tx, tenant)?.as_deref() == Some(&fp);
+                let cases = if covered {
+                    case_index::due_lights(tx, tenant, now.ms())?
+                } else {
+                    case_index::running_in(tx, tenant)?
+                };
+                Ok((fp, covered, cases))
+            })
+            .and_then(|(fp, covered, cases)| {
+                tenant_lights(dep, tenant, &cases, now, &mut tally)?;
+                if !covered {
+                    dep.db()
+                        .write(|tx| case_index::set_lights_rules(tx, tenant, &fp))?;
+                }
+                Ok(())
+            });
         tally.absorb(dep, "lights", tenant, run);
     }
     Ok(tally)
 }
 
-/// The lights pass of one tenant; an unreadable case is skipped into `tally`.
+/// The lights pass of one tenant over `cases`; an unreadable case is skipped into `tally`.
 fn tenant_lights(
     dep: &Deployment,
     tenant: &str,
@@ -156,22 +182,44 @@ fn tenant_lights(
     tally: &mut Tally,
 ) -> Result<()> {
     let rules = dep.rules(tenant)?;
+    // Next light changes of cases whose row does not change, written 1,000 per transaction.
+    let mut pending: Vec<(&str, Option<i64>)> = Vec::new();
+    let flush = |pending: &mut Vec<(&str, Option<i64>)>| {
+        let r = dep.db().write(|tx| {
+            for (case, next) in pending.iter() {
+                case_index::set_next_light(tx, case, *next)?;
+            }
+            Ok(())
+        });
+        pending.clear();
+        r
+    };
     for case in cases {
+        if pending.len() >= 1000 {
+            flush(&mut pending)?;
+        }
         let case_id = CaseId::parse(case).map_err(|e| ServerError::Internal(e.to_string()))?;
         let mut skipped = Vec::new();
+        tally.touched += 1;
         let action = isolation::skip(
             light_action(dep, &rules, tenant, case_id, now),
             &mut skipped,
         )?;
         let done = match action {
-            None | Some(LightAction::Nothing) => None,
-            Some(LightAction::SetLight(row)) => {
+            None => None,
+            Some((LightAction::Nothing, next)) => {
+                pending.push((case.as_str(), next));
+                None
+            }
+            Some((LightAction::SetLight(row), next)) => {
                 dep.db().write(|tx| {
-                    cases::set_light(tx, case, &row.light, row.clock.as_deref(), row.deadline)
+                    cases::set_light(tx, case, &row.light, row.clock.as_deref(), row.deadline)?;
+                    case_index::set_next_light(tx, case, next)
                 })?;
                 Some(false)
             }
-            Some(LightAction::Escalate(reason)) => {
+            Some((LightAction::Escalate(reason), _)) => {
+                // The escalation's own projection write sets the next light change.
                 let written =
                     isolation::skip(escalate(dep, &rules, case_id, reason, now), &mut skipped)?;
                 written.filter(|w| *w).map(|_| true)
@@ -191,35 +239,37 @@ fn tenant_lights(
             None => {}
         }
     }
-    Ok(())
+    flush(&mut pending)
 }
 
 /// What the lights pass does for one case (on a read connection).
+/// With the action, when the case's light next changes after it.
 fn light_action(
     dep: &Deployment,
     rules: &TenantRules,
     tenant: &str,
     case_id: CaseId,
     now: Timestamp,
-) -> Result<LightAction> {
+) -> Result<(LightAction, Option<i64>)> {
     dep.db().read(|tx| {
         let Some(row) = cases::get(tx, tenant, case_id)? else {
-            return Ok(LightAction::Nothing);
+            return Ok((LightAction::Nothing, None));
         };
         let doc = docs::load(tx, case_id)?;
         let p = projection::project(rules, &doc, now)?;
+        let next = p.index.next_light_at;
         if needs_escalation(&p)
             && let Some(clock) = p.deadlines.current()
         {
-            return Ok(LightAction::Escalate(format!(
-                "{}超期",
-                clock.clock.label_zh()
-            )));
+            return Ok((
+                LightAction::Escalate(format!("{}超期", clock.clock.label_zh())),
+                next,
+            ));
         }
         if row.light != p.row.light || row.deadline != p.row.deadline {
-            return Ok(LightAction::SetLight(Box::new(p.row)));
+            return Ok((LightAction::SetLight(Box::new(p.row)), next));
         }
-        Ok(LightAction::Nothing)
+        Ok((LightAction::Nothing, next))
     })
 }
 
@@ -340,6 +390,7 @@ pub fn run_all(dep: &Deployment, now: Timestamp, with_backup: bool) -> Result<Jo
     };
     if let Some(t) = whole.absorb(dep, "lights", "", lights_and_escalation(dep, now)) {
         report.escalated = t.escalated;
+        report.lights_touched = t.touched;
         report.lights_changed = merge(&mut report, t);
     }
     if let Some(t) = whole.absorb(dep, "compaction", "", compact(dep)) {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod blobs;
 mod caller;
+pub mod case_index;
 pub mod contacts;
 pub mod evaluation;
 pub mod evaluation_export;

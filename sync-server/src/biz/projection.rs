@@ -1,6 +1,6 @@
 //! The case queue projection: a case's row (status, stage, category, cell, department,
 //! deadline and light, case number, texts, counts), its scope principals and the photos it
-//! references, all computed from the workflow fold of its events with the tenant's rules, and
+//! references, and its index facts (db::case_index), all computed from the workflow fold of its events with the tenant's rules, and
 //! written in the caller's transaction.
 
 use super::rules::TenantRules;
@@ -29,6 +29,8 @@ pub struct Projected {
     pub deadlines: Deadlines,
     /// The events, in fold order.
     pub events: Vec<Event>,
+    /// The case's index facts (act-time span, terminal, next light change).
+    pub index: crate::db::case_index::Entry,
 }
 
 fn light_str(light: Light) -> &'static str {
@@ -103,6 +105,7 @@ pub fn project(rules: &TenantRules, doc: &CaseDoc, now: Timestamp) -> Result<Pro
         .into_iter()
         .map(|p| p.sha256.to_hex())
         .collect();
+    let index = super::case_index::entry(rules, &state, &read.events, &dl, now);
     Ok(Projected {
         row,
         principals,
@@ -110,6 +113,7 @@ pub fn project(rules: &TenantRules, doc: &CaseDoc, now: Timestamp) -> Result<Pro
         state,
         deadlines: dl,
         events: read.events,
+        index,
     })
 }
 
@@ -119,6 +123,7 @@ pub fn write(conn: &Connection, p: &mut Projected, seq: i64) -> Result<()> {
     let case_id = CaseId::parse(&p.row.case_id)
         .map_err(|e| crate::error::ServerError::Internal(e.to_string()))?;
     cases::upsert(conn, &p.row)?;
+    crate::db::case_index::upsert(conn, &p.row.tenant, &p.row.case_id, &p.index)?;
     cases::set_scope(conn, case_id, &p.principals)?;
     cases::set_blob_refs(conn, &p.row.tenant, case_id, &p.photos)?;
     conn.execute(

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod bad_docs;
 pub mod blobs;
+pub mod case_index;
 pub mod cases;
 pub mod contacts;
 pub mod devices;

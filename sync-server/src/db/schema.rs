@@ -387,6 +387,29 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER evaluation_snapshot_tables_no_delete BEFORE DELETE ON evaluation_snapshot_tables
         BEGIN SELECT RAISE(ABORT, 'evaluation snapshots are immutable'); END;
     "#,
+    // Issue 12 item 7 (at scale): per-case index kept by every projection write (the act-time
+    // span of the case for evaluation, and the instant its light next changes for the lights
+    // pass), and per tenant whether the index covers the documents stored before it existed
+    // (filled lazily: biz::case_index).
+    r#"
+    CREATE TABLE case_index (
+        case_id       TEXT PRIMARY KEY,
+        tenant        TEXT NOT NULL,
+        rev           INTEGER NOT NULL,        -- +1 at every projection write of the case
+        first_act     INTEGER,                 -- earliest act time of its events (NULL: none)
+        last_act      INTEGER,                 -- latest act time of its events
+        terminal      INTEGER NOT NULL,        -- 1: the fold of all its events is terminal
+        next_light_at INTEGER                  -- when its running light next changes
+    ) STRICT;
+    CREATE INDEX case_index_span ON case_index(tenant, last_act);
+    CREATE INDEX case_index_light ON case_index(tenant, next_light_at)
+        WHERE next_light_at IS NOT NULL;
+    CREATE TABLE case_index_state (
+        tenant       TEXT PRIMARY KEY,
+        spans_built  INTEGER NOT NULL DEFAULT 0, -- 1: every document of the tenant has its row
+        lights_rules TEXT                        -- the rules fingerprint next_light_at was built with
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -3,6 +3,7 @@
 //! device would drive it.
 
 mod accounts;
+mod at_scale;
 mod auth;
 mod bad_docs;
 mod blobs;
