@@ -201,6 +201,7 @@ fn case_events(rng: &mut Rng, p: &People, start: i64, steps: usize, rejected: bo
         reporter: None,
         external_id: None,
         external_deadline: None,
+        verification_waived: None,
     };
     let comment = || EventKind::Comment {
         text: "已电话联系，现场核实中".into(),

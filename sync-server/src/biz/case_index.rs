@@ -57,7 +57,10 @@ pub fn entry(
     case_index::Entry {
         first_act: acts.clone().min(),
         last_act: acts.max(),
-        terminal: state.status.is_terminal(),
+        // A closed public case still owed its 回访 is not settled: its 回访 clock can still run
+        // out and count in a later period.
+        terminal: state.status.is_terminal()
+            && dl.callback.as_ref().is_none_or(|c| c.ended_at.is_some()),
         next_light_at: next_light_at(rules, state, dl, now),
     }
 }
@@ -231,7 +234,13 @@ impl EvalCache {
 }
 
 /// Whether a fold as of some period end does not depend on that end: terminal, and every
-/// clock ended.
+/// clock ended (the 回访 clock of a closed public case included).
 pub fn period_independent(case: &EvalCase) -> bool {
-    case.state.status.is_terminal() && case.deadlines.clocks.iter().all(|c| c.ended_at.is_some())
+    case.state.status.is_terminal()
+        && case.deadlines.clocks.iter().all(|c| c.ended_at.is_some())
+        && case
+            .deadlines
+            .callback
+            .as_ref()
+            .is_none_or(|c| c.ended_at.is_some())
 }
