@@ -741,6 +741,35 @@ fn march_recomputed_from_the_full_log_equals_march_at_month_end() {
 }
 
 #[test]
+fn a_corrected_location_counts_in_the_corrected_cell() {
+    // Issue 12, C6: case 35 is reported by hotline in c1, and I1 corrects the position into c5
+    // at verification. It counts in c5, whose row is this case alone, and c1's row is exactly
+    // what it is without the case. c5, worked by hand: reported 1, filed 1 (effective 1),
+    // public verified 1 (report rate 1/1), due 1, closed 1, on time 1; 回访 due 1 (closed Thu
+    // 26 11:20, 2 working days → Mon 30 11:20, inside March), called back Fri 27 09:00 on time,
+    // satisfied. Filed score 100·(1 − 3/62) = 95.161; score 10·(100 − 100) + 0.2·95.161 +
+    // 0.3·100 + 0.4·100 = 89.032 → B (满意率 weighs 0 by default).
+    let period = fixture::march();
+    let dir = fixture::directory();
+    let policy = EvaluationPolicy::default();
+    let with = fixture::eval_cases_plus(period.to, &|_| None, &[fixture::corrected_case()]);
+    let t = evaluate(Level::Cell, &with, &dir, period, &policy);
+    check(
+        &t,
+        C5,
+        &region_cb(1, 1, 0, 0, fs(1.0, 1.0), 1, 1, 1, 0, 0, [1, 1, 1, 1]),
+        Some(0.2 * fs(1.0, 1.0) + 70.0),
+        Some("B"),
+    );
+    let without = table(Level::Cell);
+    assert_eq!(
+        t.row(C1),
+        without.row(C1),
+        "c1 is not charged with the moved case"
+    );
+}
+
+#[test]
 fn march_is_not_moved_by_a_rules_import_after_the_dispatches() {
     // Issue 12, C3: every dispatch of the month recorded its limit (2 working hours, basis
     // the category's limit of the day). The tenant then imports rules giving every category
