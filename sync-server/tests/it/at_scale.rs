@@ -14,14 +14,6 @@ use gridcase_server::Deployment;
 use gridcase_server::biz::{case_index, evaluation, jobs, rules::DEFAULT_POLICY};
 use std::time::Duration;
 
-/// Pulls the case, appends `kind`, pushes; the change must be accepted.
-async fn act(dev: &mut Device, case: CaseId, kind: EventKind) {
-    dev.pull(case).await.expect("pull");
-    dev.append(case, kind);
-    let r = dev.push(case).await.expect("push");
-    assert_eq!(outcome(&r.docs[0]), "accepted");
-}
-
 /// Report, accept, file, dispatch, feedback, check, close.
 async fn closed_case(ts: &TestServer, cell: &str) -> CaseId {
     let mut insp = ts.device("insp_a").await;

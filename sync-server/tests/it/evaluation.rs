@@ -10,14 +10,6 @@ use gridcase_core::workflow::EventKind;
 use gridcase_server::biz::admin::{self, UserSpec};
 use serde_json::Value;
 
-/// Pulls the case, appends `kind`, pushes; the change must be accepted.
-async fn act(dev: &mut Device, case: gridcase_core::model::CaseId, kind: EventKind) {
-    dev.pull(case).await.expect("pull");
-    dev.append(case, kind);
-    let r = dev.push(case).await.expect("push");
-    assert_eq!(outcome(&r.docs[0]), "accepted");
-}
-
 /// Three cases in 620102 — one closed, one filed and waiting for dispatch, one rejected — and
 /// one in 620103.
 async fn month_of_cases(ts: &TestServer) {

@@ -11,14 +11,6 @@ use gridcase_server::biz::admin::{self, UserSpec};
 use gridcase_server::biz::audit;
 use serde_json::{Value, json};
 
-/// Pulls the case, appends `kind`, pushes; the change must be accepted.
-async fn act(dev: &mut Device, case: CaseId, kind: EventKind) {
-    dev.pull(case).await.expect("pull");
-    dev.append(case, kind);
-    let r = dev.push(case).await.expect("push");
-    assert_eq!(outcome(&r.docs[0]), "accepted");
-}
-
 /// One case closed on time, one filed and waiting for dispatch (returned).
 async fn cases(ts: &TestServer) -> CaseId {
     let water = ts.departments["water"];

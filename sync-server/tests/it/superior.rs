@@ -168,14 +168,6 @@ async fn the_cli_import_is_the_same_idempotent_import() {
     assert_eq!(report["skipped"].as_array().map(Vec::len), Some(3));
 }
 
-/// Pulls a case, appends one event and pushes it; the push must be accepted.
-async fn act(dev: &mut Device, case: gridcase_core::model::CaseId, kind: EventKind) {
-    dev.pull(case).await.expect("pull");
-    dev.append(case, kind);
-    let r = dev.push(case).await.expect("push");
-    assert_eq!(outcome(&r.docs[0]), "accepted");
-}
-
 #[tokio::test]
 async fn the_superior_is_answered_for_each_case_and_urgent_ones_go_straight_out() {
     // Issue 12, item 6: 办结反馈. The urgent handed-down case (SJ-2026-0002, 井盖缺失) is fast

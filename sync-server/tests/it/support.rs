@@ -440,6 +440,14 @@ pub fn unwire(heads: &[serde_bytes::ByteBuf]) -> Vec<ChangeHash> {
         .collect()
 }
 
+/// Pulls a case, appends one event as `dev` and pushes it; the push must be accepted.
+pub async fn act(dev: &mut Device, case: CaseId, kind: EventKind) {
+    dev.pull(case).await.expect("pull");
+    dev.append(case, kind);
+    let r = dev.push(case).await.expect("push");
+    assert_eq!(outcome(&r.docs[0]), "accepted");
+}
+
 /// The rejection code of a document result, or "accepted".
 pub fn outcome(r: &DocResult) -> String {
     match &r.outcome {
