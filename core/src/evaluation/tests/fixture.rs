@@ -727,6 +727,16 @@ pub fn eval_cases_plus(
     handling_limit: &dyn Fn(&crate::workflow::CaseState) -> Option<crate::model::TimeLimit>,
     extra: &[CaseBuilder],
 ) -> Vec<EvalCase> {
+    eval_cases_teams(to, handling_limit, extra, None)
+}
+
+/// [`eval_cases_plus`] with the tenant's calendars per team.
+pub fn eval_cases_teams(
+    to: Timestamp,
+    handling_limit: &dyn Fn(&crate::workflow::CaseState) -> Option<crate::model::TimeLimit>,
+    extra: &[CaseBuilder],
+    teams: Option<&crate::deadline::TeamCalendars>,
+) -> Vec<EvalCase> {
     let policy = DeadlinePolicy::parse_toml(
         "stage_limits.example.toml",
         include_str!("../../../data/limits/stage_limits.example.toml"),
@@ -737,13 +747,160 @@ pub fn eval_cases_plus(
         policy: &policy,
         calendar: &calendar,
         handling_limit,
-        teams: None,
+        teams,
     };
     cases()
         .iter()
         .chain(extra)
         .map(|c| EvalCase::as_of(c.case_id(), &c.events, to, &rules))
         .collect()
+}
+
+/// Issue 12, C5: case 36 in c5 (otherwise empty), Thursday March 26 at night: dispatched at
+/// 21:15 with the dispatcher's override of 2 natural hours (due 23:15, not the next working
+/// morning), fed back at 00:00: late. Checked and closed on Friday morning.
+pub fn natural_override_case() -> CaseBuilder {
+    let x = cast();
+    let t = |day: u32, m: i64| at(3, day, m);
+    let mut c = CaseBuilder::new(36);
+    c.add(t(26, 720), x.i1, patrol(C5))
+        .add(t(26, 725), x.o1, K::Accept)
+        .add(t(26, 730), x.l1, file())
+        .add(
+            t(26, 735),
+            x.p1,
+            K::Dispatch {
+                department: dept(1),
+                limit: Some(TimeLimit::new(2, LimitUnit::NaturalHours)),
+                basis: Some(crate::model::LimitBasis::Override {
+                    reason: "夜间问题须当晚处置".into(),
+                }),
+            },
+        )
+        .add(t(26, 900), x.d1, feedback())
+        .add(
+            t(27, 0),
+            x.o1,
+            K::RequestCheck {
+                assignee: x.i1.user,
+            },
+        )
+        .add(t(27, 20), x.i1, check(true))
+        .add(t(27, 30), x.l1, close());
+    c
+}
+
+/// Issue 12, C7: case 37 in c5, Tuesday March 24: dispatched 10:00 with 2 working hours (due
+/// 12:00); D1 asks 2 working hours more at 12:30, after the deadline, and P1 approves at 12:40:
+/// the late extension moves nothing, so the 15:00 feedback is late.
+pub fn late_extension_case() -> CaseBuilder {
+    let x = cast();
+    let t = |day: u32, m: i64| at(3, day, m);
+    let mut c = CaseBuilder::new(37);
+    c.add(t(24, 0), x.i1, patrol(C5))
+        .add(t(24, 5), x.o1, K::Accept)
+        .add(t(24, 10), x.l1, file())
+        .add(t(24, 60), x.p1, dispatch(dept(1)))
+        .add(
+            t(24, 210),
+            x.d1,
+            K::RequestExtension {
+                requested: TWO_HOURS,
+                reason: "材料未到".into(),
+            },
+        )
+        .add(t(24, 220), x.p1, K::ApproveExtension { granted: TWO_HOURS })
+        .add(t(24, 360), x.d1, feedback())
+        .add(
+            t(24, 370),
+            x.o1,
+            K::RequestCheck {
+                assignee: x.i1.user,
+            },
+        )
+        .add(t(24, 390), x.i1, check(true))
+        .add(t(24, 400), x.l1, close());
+    c
+}
+
+/// Issue 12, C1: case 38 in c5, Monday March 23: dispatched to D1 at 10:00 (due 12:00); D1
+/// gets 4 working hours more (asked 10:30, approved 10:40), then asks to send the case back
+/// (11:00, approved 11:10); P2 dispatches it to D2 at 11:20 with 2 working hours: due 15:50
+/// (40 min to 12:00, 80 min from 14:30), without D1's extension. D2 feeds back at 16:30: late.
+pub fn leaked_extension_case() -> CaseBuilder {
+    let x = cast();
+    let t = |day: u32, m: i64| at(3, day, m);
+    let four = TimeLimit::new(4, LimitUnit::WorkingHours);
+    let mut c = CaseBuilder::new(38);
+    c.add(t(23, 0), x.i1, patrol(C5))
+        .add(t(23, 5), x.o1, K::Accept)
+        .add(t(23, 10), x.l1, file())
+        .add(t(23, 60), x.p1, dispatch(dept(1)))
+        .add(
+            t(23, 90),
+            x.d1,
+            K::RequestExtension {
+                requested: four,
+                reason: "需协调产权单位".into(),
+            },
+        )
+        .add(t(23, 100), x.p1, K::ApproveExtension { granted: four })
+        .add(
+            t(23, 120),
+            x.d1,
+            K::RequestSendback {
+                reason: "不属本部门".into(),
+            },
+        )
+        .add(t(23, 130), x.p1, K::ApproveSendback)
+        .add(t(23, 140), x.p2, dispatch(dept(2)))
+        .add(t(23, 450), x.d2, feedback())
+        .add(
+            t(23, 460),
+            x.o1,
+            K::RequestCheck {
+                assignee: x.i1.user,
+            },
+        )
+        .add(t(23, 480), x.i1, check(true))
+        .add(t(23, 490), x.l1, close());
+    c
+}
+
+/// Issue 12, C4: case 39 in c5 on the weekend of March 21–22 with the example team calendars
+/// (the centre on 24×7, department `hw` = D1 on 环卫 hours 06:00–22:00 every day): reported
+/// Saturday 22:00, accepted 22:05, filed 22:10, dispatched to D1 22:30 with 2 working hours:
+/// D1's clock starts Sunday 06:00, due 08:00; fed back Sunday 09:00: late. (On the office
+/// week alone it would be due Monday 10:30 and on time.)
+pub fn weekend_team_case() -> CaseBuilder {
+    let x = cast();
+    let t = |day: u32, m: i64| at(3, day, m);
+    let mut c = CaseBuilder::new(39);
+    c.add(t(21, 780), x.i1, patrol(C5))
+        .add(t(21, 785), x.o1, K::Accept)
+        .add(t(21, 790), x.l1, file())
+        .add(t(21, 810), x.p1, dispatch(dept(1)))
+        .add(t(22, 0), x.d1, feedback())
+        .add(
+            t(22, 10),
+            x.o1,
+            K::RequestCheck {
+                assignee: x.i1.user,
+            },
+        )
+        .add(t(22, 30), x.i1, check(true))
+        .add(t(22, 40), x.l1, close());
+    c
+}
+
+/// The example team calendars (`core/data/calendar/teams.example.toml`) with `hw` = D1.
+pub fn example_teams() -> crate::deadline::TeamCalendars {
+    crate::deadline::TeamCalendars::parse_toml(
+        "teams.example.toml",
+        include_str!("../../../data/calendar/teams.example.toml"),
+        &|code| (code == "hw").then(|| dept(1)),
+    )
+    .expect("example team calendars")
 }
 
 /// Issue 12, C6: case 35, a hotline report placed in c1 whose verifying inspector (I1)

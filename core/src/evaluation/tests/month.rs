@@ -769,6 +769,77 @@ fn a_corrected_location_counts_in_the_corrected_cell() {
     );
 }
 
+/// c5's row when `case` is its only case: a patrol report filed, closed, and late (issue 12,
+/// C1, C5, C7). Worked by hand: reported 1, filed 1 (effective 1), no public report (report
+/// rate 0/1), due 1, closed 1, on time 0; filed score 100·(1 − 3/62) = 95.161; score
+/// 10·(100 − 0) + 0.2·95.161 + 0.3·100 + 0.4·0 = 59.032 → D. (With the case on time it would
+/// be 99.032 → A: the tests below fail on the counting before each fix.)
+fn c5_alone_and_late(case: fixture::CaseBuilder) {
+    let period = fixture::march();
+    let with = fixture::eval_cases_plus(period.to, &|_| None, &[case]);
+    let t = evaluate(
+        Level::Cell,
+        &with,
+        &fixture::directory(),
+        period,
+        &EvaluationPolicy::default(),
+    );
+    check(
+        &t,
+        C5,
+        &region(1, 1, 0, 0, fs(1.0, 1.0), 0, 1, 0, 0, 0),
+        Some(10.0 + 0.2 * fs(1.0, 1.0) + 30.0),
+        Some("D"),
+    );
+}
+
+#[test]
+fn each_team_counts_on_its_own_calendar_in_the_month() {
+    // C4: case 39 with the example team calendars: D1 (环卫 hours) is due Sunday 08:00 and
+    // its 09:00 feedback is late; the centre's stages on 24×7 are all on time. c5's row as
+    // worked above (59.032 → D). Without the team calendars the same case is on time on the
+    // office week (due Monday 10:30): reported 1, filed 1, closed 1 on time, score
+    // 10 + 0.2·95.161 + 30 + 40 = 99.032 → A.
+    let period = fixture::march();
+    let teams = fixture::example_teams();
+    let dir = fixture::directory();
+    let policy = EvaluationPolicy::default();
+    for (teams, ontime, score, grade) in [
+        (Some(&teams), 0, 10.0 + 0.2 * fs(1.0, 1.0) + 30.0, "D"),
+        (None, 1, 10.0 + 0.2 * fs(1.0, 1.0) + 70.0, "A"),
+    ] {
+        let with =
+            fixture::eval_cases_teams(period.to, &|_| None, &[fixture::weekend_team_case()], teams);
+        let t = evaluate(Level::Cell, &with, &dir, period, &policy);
+        check(
+            &t,
+            C5,
+            &region(1, 1, 0, 0, fs(1.0, 1.0), 0, 1, ontime, 0, 0),
+            Some(score),
+            Some(grade),
+        );
+    }
+}
+
+#[test]
+fn an_extension_does_not_follow_the_case_to_the_next_department() {
+    // C1: case 38, D1's extension stays with D1; D2's run is due 15:50 and its 16:30
+    // feedback is late.
+    c5_alone_and_late(fixture::leaked_extension_case());
+}
+
+#[test]
+fn a_dispatchers_natural_hour_override_counts_in_natural_time() {
+    // C5: case 36, 2 小时 from 21:15 is 23:15; the 00:00 feedback is late.
+    c5_alone_and_late(fixture::natural_override_case());
+}
+
+#[test]
+fn an_extension_asked_after_the_deadline_does_not_make_the_case_on_time() {
+    // C7: case 37, asked at 12:30 against a 12:00 deadline; the 15:00 feedback stays late.
+    c5_alone_and_late(fixture::late_extension_case());
+}
+
 #[test]
 fn march_is_not_moved_by_a_rules_import_after_the_dispatches() {
     // Issue 12, C3: every dispatch of the month recorded its limit (2 working hours, basis
