@@ -15,7 +15,8 @@
 //! Then measures, printing one line per figure: (a) every table of November 2026 with the
 //! indexed evaluation, cold cache (once) and warm (median of 3), and — when OLD > 0 — the full fold
 //! of the whole tenant (today's `fold_in`) once; (b) the lights pass over 620103: the first
-//! (full) pass that fills the index, then passes at now and now + 1 h (time and cases touched).
+//! (full) pass that fills the index, then passes at now, now + 1 min, + 1 h, + 3 h and + 1 day
+//! (time and cases touched).
 
 use automerge::ActorId;
 use gridcase_core::codes::{CategoryCode, CategoryKind, CategoryRef, CountyCode, GridCode};
@@ -503,6 +504,11 @@ fn main() {
         ("pass at now + 1 min", now + MIN),
         ("pass at now + 1 h", now + 60 * MIN),
         ("pass at now + 1 h 1 min", now + 61 * MIN),
+        // A run started in the lunch break or the evening sees no working time in the next
+        // hour; these passes fall in working time whatever the hour of the run.
+        ("pass at now + 3 h", now + 180 * MIN),
+        ("pass at now + 3 h 1 min", now + 181 * MIN),
+        ("pass at now + 1 day", now + DAY),
     ] {
         let t = Instant::now();
         let tally = jobs::lights_and_escalation(&dep, Timestamp(at)).expect("lights");
