@@ -23,6 +23,7 @@ pub mod numbering;
 pub mod password_policy;
 pub mod projection;
 pub mod queue;
+pub mod recorded_limits;
 pub mod reference;
 pub mod rules;
 pub mod scope;

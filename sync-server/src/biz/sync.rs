@@ -287,7 +287,11 @@ fn prepare(conn: &Connection, caller: &Caller, push: &DocPush, now: Timestamp) -
             new_photos,
         }) => (*candidate, before, new_events, events, new_photos),
     };
-    if let Some(r) = blobs::check_photo_owner(conn, caller, &new_photos)? {
+    let checked = match blobs::check_photo_owner(conn, caller, &new_photos)? {
+        Some(r) => Some(r),
+        None => super::recorded_limits::check(conn, &caller.tenant_code(), &events, &new_events)?,
+    };
+    if let Some(r) = checked {
         let seq = existing.as_ref().map_or(0, |(_, s)| *s as u64);
         return Ok(Prepared::Done(rejected(
             case_id,

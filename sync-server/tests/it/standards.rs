@@ -555,3 +555,63 @@ fn an_xlsx_over_the_row_bound_is_refused() {
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].2, "(行)");
 }
+
+#[tokio::test]
+async fn a_dispatch_must_record_what_the_standards_version_gives() {
+    // Issue 12, item 2: a tablet records the handling limit with its basis; a limit claimed
+    // from the standards table must be what that version of the table gives the case, else the
+    // push is refused (an attacker could otherwise hide an override, which needs a reason).
+    let ts = TestServer::start().await;
+    add_admins(&ts).await;
+    let admin = Device::login(&ts.url(), TENANT, "admin", "install-admin")
+        .await
+        .expect("login");
+    post_file(&admin, "?file=standards.csv", "text/csv", SAMPLE.into())
+        .await
+        .expect("version 1");
+    let mut insp = ts.device("insp_a").await;
+    let mut intake = ts.device("intake").await;
+    let mut shift = ts.device("shift").await;
+    let mut disp = ts.device("disp1").await;
+    // A 供水井盖 (component 01001) report in cell A (no area grade), filed under 01001-01:
+    // version 1 gives 8 working hours for 一般 (the condition's row).
+    let case = insp.report(CELL_A);
+    insp.push(case).await.expect("push");
+    act(
+        &mut intake,
+        case,
+        gridcase_core::workflow::EventKind::Accept,
+    )
+    .await;
+    act(
+        &mut shift,
+        case,
+        gridcase_core::workflow::EventKind::File {
+            note: String::new(),
+            condition: Some("01001-01".into()),
+        },
+    )
+    .await;
+    let dispatch = |value: u32, version: &str| gridcase_core::workflow::EventKind::Dispatch {
+        department: ts.departments["water"],
+        limit: Some(TimeLimit::new(value, LimitUnit::WorkingHours)),
+        basis: Some(gridcase_core::model::LimitBasis::Standard {
+            condition: Some("01001-01".into()),
+            grade: None,
+            rules_version: Some(version.into()),
+        }),
+    };
+    for (value, version, says) in [(48, "1", "不符"), (8, "7", "第 7 版"), (8, "x", "无效")] {
+        disp.pull(case).await.expect("pull");
+        disp.append(case, dispatch(value, version));
+        let r = disp.push(case).await.expect("answered");
+        assert_eq!(outcome(&r.docs[0]), "invalid_payload", "{value} {version}");
+        let gridcase_core::protocol::DocOutcome::Rejected { message, .. } = &r.docs[0].outcome
+        else {
+            unreachable!()
+        };
+        assert!(message.contains(says), "{message}");
+        disp = ts.device("disp1").await;
+    }
+    act(&mut disp, case, dispatch(8, "1")).await;
+}
