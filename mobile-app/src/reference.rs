@@ -10,9 +10,7 @@
 use crate::dto::{CategoryDto, ConditionDto, NearbyComponent, NearestCell, Placement, Suggestion};
 use crate::error::{AppError, AppResult};
 use gridcase_core::calendar::WorkCalendar;
-use gridcase_core::catalog::standards::{
-    self, AreaGrades, LimitBasis as RowBasis, StandardsRelease,
-};
+use gridcase_core::catalog::standards::{self, AreaGrades, StandardsRelease};
 use gridcase_core::catalog::{Catalog, Category};
 use gridcase_core::codes::{CategoryKind, CategoryRef, GridCode};
 use gridcase_core::deadline::{DeadlinePolicy, TeamCalendars};
@@ -207,25 +205,9 @@ impl Reference {
         if let Some(release) = &self.standards {
             let grade = state.cell().and_then(|c| self.area_grades.grade_of(&c));
             let condition = state.filing_condition.as_deref();
-            if let Some(found) =
-                release
-                    .table
-                    .limit_for(category, condition, state.urgency(), grade)
+            if let Some(found) = release.recorded_limit(category, condition, state.urgency(), grade)
             {
-                let (condition, grade) = match found.basis {
-                    RowBasis::CategoryDefault { .. } => (None, None),
-                    RowBasis::CategoryGrade { grade, .. } => (None, Some(grade)),
-                    RowBasis::Condition { condition, .. } => (Some(condition), None),
-                    RowBasis::ConditionGrade {
-                        condition, grade, ..
-                    } => (Some(condition), Some(grade)),
-                };
-                let basis = LimitBasis::Standard {
-                    condition,
-                    grade,
-                    rules_version: Some(release.version.to_string()),
-                };
-                return Some((found.limit, basis));
+                return Some(found);
             }
         }
         let limit = self.catalog.get(category)?.limit(state.urgency())?;

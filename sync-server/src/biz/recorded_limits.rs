@@ -15,7 +15,6 @@
 use super::gate::Rejection;
 use crate::db::standards;
 use crate::error::Result;
-use gridcase_core::catalog::standards::LimitBasis as RowBasis;
 use gridcase_core::model::LimitBasis;
 use gridcase_core::protocol::ErrorCode;
 use gridcase_core::workflow::{Event, EventKind, fold};
@@ -44,9 +43,9 @@ pub fn check(
         let (
             Some(limit),
             Some(LimitBasis::Standard {
-                condition,
                 grade,
                 rules_version: Some(version),
+                ..
             }),
         ) = (limit, basis)
         else {
@@ -66,23 +65,13 @@ pub fn check(
         let Some(category) = state.category() else {
             return Ok(refuse(ev, "案件没有类别，不能按标准记录时限".into()));
         };
-        let found = release.table.limit_for(
+        let expected = release.recorded_limit(
             category,
             state.filing_condition.as_deref(),
             state.urgency(),
             grade.as_deref(),
         );
-        let matches = found.is_some_and(|f| {
-            let (c, g) = match f.basis {
-                RowBasis::CategoryDefault { .. } => (None, None),
-                RowBasis::CategoryGrade { grade, .. } => (None, Some(grade)),
-                RowBasis::Condition { condition, .. } => (Some(condition), None),
-                RowBasis::ConditionGrade {
-                    condition, grade, ..
-                } => (Some(condition), Some(grade)),
-            };
-            f.limit == *limit && c == *condition && g == *grade
-        });
+        let matches = expected.is_some_and(|(l, b)| l == *limit && Some(&b) == basis.as_ref());
         if !matches {
             return Ok(refuse(
                 ev,

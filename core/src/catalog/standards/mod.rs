@@ -180,6 +180,36 @@ pub struct StandardsRelease {
     pub table: StandardsTable,
 }
 
+impl StandardsRelease {
+    /// What a dispatch records when it keeps this version's limit for a case of `category`,
+    /// filed under `condition`, of `urgency`, in a cell of area grade `grade`: the limit and its
+    /// basis as written on the event (the row's condition and grade, this version). The app
+    /// computes it at 派遣; the server's gate computes it again to check what a tablet recorded.
+    pub fn recorded_limit(
+        &self,
+        category: &CategoryRef,
+        condition: Option<&str>,
+        urgency: Urgency,
+        grade: Option<&str>,
+    ) -> Option<(TimeLimit, crate::model::LimitBasis)> {
+        let found = self.table.limit_for(category, condition, urgency, grade)?;
+        let (condition, grade) = match found.basis {
+            LimitBasis::CategoryDefault { .. } => (None, None),
+            LimitBasis::CategoryGrade { grade, .. } => (None, Some(grade)),
+            LimitBasis::Condition { condition, .. } => (Some(condition), None),
+            LimitBasis::ConditionGrade {
+                condition, grade, ..
+            } => (Some(condition), Some(grade)),
+        };
+        let basis = crate::model::LimitBasis::Standard {
+            condition,
+            grade,
+            rules_version: Some(self.version.to_string()),
+        };
+        Some((found.limit, basis))
+    }
+}
+
 /// The serialised form (no index).
 #[derive(Clone, Serialize, Deserialize)]
 struct StandardsData {

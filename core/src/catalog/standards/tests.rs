@@ -365,3 +365,41 @@ fn area_grades_most_specific_wins() {
     assert_eq!((bad.line, bad.field.as_str()), (2, "cell"));
     assert_eq!(AreaGrades::default().grades().len(), 4);
 }
+
+#[test]
+fn a_release_gives_what_a_dispatch_records() {
+    // The app records this at 派遣 and the gate recomputes it: the row's condition and grade
+    // and the table's version travel with the limit.
+    let release = StandardsRelease {
+        version: 3,
+        sha256: String::new(),
+        file: "standards.csv".into(),
+        imported_by: "cli".into(),
+        imported_at: 0,
+        table: sample(),
+    };
+    let got = release.recorded_limit(
+        &matter("06010"),
+        Some("06010-01"),
+        Urgency::Urgent,
+        Some("主干道"),
+    );
+    let basis = crate::model::LimitBasis::Standard {
+        condition: Some("06010-01".into()),
+        grade: Some("主干道".into()),
+        rules_version: Some("3".into()),
+    };
+    assert_eq!(got, Some((limit(2, LimitUnit::WorkingHours), basis)));
+    // No condition row for an unknown condition: the category default, no condition recorded.
+    let (_, basis) = release
+        .recorded_limit(&matter("06010"), Some("nope"), Urgency::Normal, None)
+        .expect("default");
+    assert_eq!(
+        basis,
+        crate::model::LimitBasis::Standard {
+            condition: None,
+            grade: None,
+            rules_version: Some("3".into()),
+        }
+    );
+}
