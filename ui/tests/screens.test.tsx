@@ -196,7 +196,6 @@ describe('evaluation', () => {
     await until(() => q('eval-publish-form')!.textContent!.includes('重新发布须填写原因'));
     expect(b.publishes).toHaveLength(1);
     type(q('eval-publish-reason')!, '3 月 31 日迟报案件补录');
-    await sleep(0);
     q('eval-publish-submit')!.click();
     await until(() => b.publishes.length === 2);
     await until(() => q('eval-published')?.dataset.version === '2');

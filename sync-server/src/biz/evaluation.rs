@@ -249,6 +249,28 @@ pub fn fold_in(
     to: Timestamp,
     skipped: &mut Vec<crate::error::Unreadable>,
 ) -> Result<Folded> {
+    fold_with(tx, tenant, rules, skipped, |clock_rules, skipped| {
+        let mut cases = Vec::new();
+        for id in docs::tenant_case_ids(tx, tenant)? {
+            let read = docs::load(tx, id).and_then(|doc| isolation::read_events(&doc));
+            if let Some(read) = isolation::skip(read, skipped)? {
+                cases.push(EvalCase::as_of(id, &read.events, to, clock_rules));
+            }
+        }
+        Ok(cases)
+    })
+}
+
+/// What both folds share: the tenant's clock rules (the category's handling limit for
+/// dispatches that recorded none), evaluation policy and directory around `fold`, which reads
+/// the cases; the documents it could not read (pushed onto `skipped`) are named in the result.
+fn fold_with(
+    tx: &Connection,
+    tenant: &str,
+    rules: &TenantRules,
+    skipped: &mut Vec<crate::error::Unreadable>,
+    fold: impl FnOnce(&ClockRules<'_>, &mut Vec<crate::error::Unreadable>) -> Result<Vec<EvalCase>>,
+) -> Result<Folded> {
     let handling = |s: &CaseState| {
         s.category()
             .and_then(|c| rules.catalog.handling_limit(c, s.urgency()))
@@ -261,14 +283,8 @@ pub fn fold_in(
     };
     let policy = tenant_policy(tx, tenant)?;
     let dir = directory(tx, tenant)?;
-    let mut cases = Vec::new();
     let first_skipped = skipped.len();
-    for id in docs::tenant_case_ids(tx, tenant)? {
-        let read = docs::load(tx, id).and_then(|doc| isolation::read_events(&doc));
-        if let Some(read) = isolation::skip(read, skipped)? {
-            cases.push(EvalCase::as_of(id, &read.events, to, &clock_rules));
-        }
-    }
+    let cases = fold(&clock_rules, skipped)?;
     let unreadable = skipped[first_skipped..]
         .iter()
         .map(|u| u.case_id.to_string())
@@ -300,61 +316,42 @@ pub fn fold_period_in(
     if !crate::db::case_index::spans_built(tx, tenant)? {
         return fold_in(tx, tenant, rules, period.to, skipped);
     }
-    let handling = |s: &CaseState| {
-        s.category()
-            .and_then(|c| rules.catalog.handling_limit(c, s.urgency()))
-    };
-    let clock_rules = ClockRules {
-        policy: &rules.policy,
-        calendar: &rules.calendar,
-        teams: rules.teams.as_ref(),
-        handling_limit: &handling,
-    };
-    let policy = tenant_policy(tx, tenant)?;
-    let dir = directory(tx, tenant)?;
     let fp: std::sync::Arc<str> = super::case_index::rules_fingerprint(tx, tenant)?.into();
     let to = period.to;
-    let mut cases = Vec::new();
-    let first_skipped = skipped.len();
-    let candidates =
-        crate::db::case_index::candidates(tx, tenant, period.from.ms(), period.to.ms())?;
-    for c in candidates {
-        let settled = c.terminal && c.last_act < to.ms();
-        if settled && let Some(hit) = cache.get(c.case_id, c.rev, &fp) {
-            cases.push((*hit).clone());
-            continue;
-        }
-        let events = match cache.events(c.case_id, c.rev) {
-            Some(events) => Some(events),
-            None => {
-                let read = docs::load(tx, c.case_id).and_then(|doc| isolation::read_events(&doc));
-                isolation::skip(read, skipped)?.map(|read| std::sync::Arc::new(read.events))
+    fold_with(tx, tenant, rules, skipped, |clock_rules, skipped| {
+        let mut cases = Vec::new();
+        let candidates =
+            crate::db::case_index::candidates(tx, tenant, period.from.ms(), period.to.ms())?;
+        for c in candidates {
+            let settled = c.terminal && c.last_act < to.ms();
+            if settled && let Some(hit) = cache.get(c.case_id, c.rev, &fp) {
+                cases.push((*hit).clone());
+                continue;
             }
-        };
-        if let Some(events) = events {
-            let case = EvalCase::as_of(c.case_id, &events, to, &clock_rules);
-            if settled && super::case_index::period_independent(&case) {
-                cache.put(
-                    c.case_id,
-                    c.rev,
-                    fp.clone(),
-                    std::sync::Arc::new(case.clone()),
-                );
-            } else {
-                cache.put_events(c.case_id, c.rev, events);
+            let events = match cache.events(c.case_id, c.rev) {
+                Some(events) => Some(events),
+                None => {
+                    let read =
+                        docs::load(tx, c.case_id).and_then(|doc| isolation::read_events(&doc));
+                    isolation::skip(read, skipped)?.map(|read| std::sync::Arc::new(read.events))
+                }
+            };
+            if let Some(events) = events {
+                let case = EvalCase::as_of(c.case_id, &events, to, clock_rules);
+                if settled && super::case_index::period_independent(&case) {
+                    cache.put(
+                        c.case_id,
+                        c.rev,
+                        fp.clone(),
+                        std::sync::Arc::new(case.clone()),
+                    );
+                } else {
+                    cache.put_events(c.case_id, c.rev, events);
+                }
+                cases.push(case);
             }
-            cases.push(case);
         }
-    }
-    let unreadable = skipped[first_skipped..]
-        .iter()
-        .map(|u| u.case_id.to_string())
-        .collect();
-    Ok(Folded {
-        policy,
-        dir,
-        cases,
-        unreadable,
+        Ok(cases)
     })
 }
 

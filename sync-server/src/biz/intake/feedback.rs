@@ -90,14 +90,18 @@ pub fn export(
     if to < from {
         return Err(ServerError::bad_request("结束时间早于开始时间"));
     }
+    let mut skipped = Vec::new();
     let cases = dep.db().read(|tx| {
         let links = intake::links(tx, tenant, CHANNEL, from, to, MAX_CASES)?;
         let mut out = Vec::with_capacity(links.len());
         for link in links {
-            out.push(answer(tx, &link)?);
+            out.push(answer(tx, &link, &mut skipped)?);
         }
         Ok(out)
     })?;
+    // Unreadable documents are listed in the answer and recorded for the administrator, as
+    // every other reader of case documents does.
+    isolation::report(dep, "superior_feedback", &skipped);
     Ok(FeedbackExport {
         format: FORMAT,
         tenant: tenant.to_owned(),
@@ -106,7 +110,11 @@ pub fn export(
     })
 }
 
-fn answer(tx: &rusqlite::Connection, link: &intake::Link) -> Result<CaseFeedback> {
+fn answer(
+    tx: &rusqlite::Connection,
+    link: &intake::Link,
+    skipped: &mut Vec<crate::error::Unreadable>,
+) -> Result<CaseFeedback> {
     let unreadable = |case_id: &str| CaseFeedback {
         external_id: link.external_id.clone(),
         case_id: case_id.to_owned(),
@@ -123,9 +131,8 @@ fn answer(tx: &rusqlite::Connection, link: &intake::Link) -> Result<CaseFeedback
     let Ok(id) = CaseId::parse(&link.case_id) else {
         return Ok(unreadable(&link.case_id));
     };
-    let mut skipped = Vec::new();
     let read = docs::load(tx, id).and_then(|doc| isolation::read_events(&doc));
-    let Some(read) = isolation::skip(read, &mut skipped)? else {
+    let Some(read) = isolation::skip(read, skipped)? else {
         return Ok(unreadable(&link.case_id));
     };
     let state = fold(&read.events);

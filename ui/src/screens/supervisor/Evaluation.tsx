@@ -129,11 +129,13 @@ function PublishForm({ from, to, republish, onClose, onPublish }: {
   from: string; to: string; republish: boolean; onClose(): void; onPublish(reason: string | null): Promise<void>;
 }) {
   const [reason, setReason] = useState('');
+  // The latest text, also between an input event and the re-render it causes (as ActionForm).
+  const latest = useRef('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   async function submit(e: Event) {
     e.preventDefault();
-    const r = reason.trim();
+    const r = latest.current.trim();
     if (republish && r.length < 2) { setError(t('eval.republishReasonRequired')); return; }
     if (r.length > 500) { setError(t('err.textTooLong')); return; }
     setBusy(true);
@@ -145,7 +147,7 @@ function PublishForm({ from, to, republish, onClose, onPublish }: {
         <p>{t(republish ? 'eval.republishHint' : 'eval.publishHint', { from, to })}</p>
         <Field label={t('eval.publishReason')} error={error}>
           <textarea class="input" rows={3} maxLength={500} data-testid="eval-publish-reason" value={reason}
-            onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)} />
+            onInput={(e) => { latest.current = (e.currentTarget as HTMLTextAreaElement).value; setReason(latest.current); }} />
         </Field>
         <div class="editor-actions">
           <button type="button" class="btn" data-testid="eval-publish-cancel" onClick={onClose}>{t('common.cancel')}</button>
