@@ -346,6 +346,26 @@ pub struct Placement {
     pub components: Vec<NearbyComponent>,
 }
 
+/// One answer of `place_search`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaceHit {
+    /// `road`, `place`, `community`, `street`, `cell` or `component`.
+    pub kind: String,
+    /// The road or place name, community or street name, cell code, component id or name.
+    pub name: String,
+    /// A second line: street · community, or the component's type.
+    pub detail: String,
+    /// Where to put the pin (WGS84).
+    pub lon: f64,
+    /// Latitude of the pin.
+    pub lat: f64,
+    /// The 15-digit cell at the pin, when the pin lies in one.
+    pub cell: Option<String>,
+    /// The address text at the pin.
+    pub address: String,
+}
+
 /// A category of the catalog.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -108,6 +108,7 @@ pub fn builder<R: Runtime>(
             commands::draft_submit,
             commands::current_position,
             commands::locate,
+            commands::place_search,
             commands::categories_search,
             commands::categories_recent,
             commands::sync_status,

@@ -7,7 +7,9 @@
 //! Invariant: built only from a bundle that parsed completely; a bad bundle is refused whole
 //! (the previous copy stays in use).
 
-use crate::dto::{CategoryDto, ConditionDto, NearbyComponent, NearestCell, Placement, Suggestion};
+use crate::dto::{
+    CategoryDto, ConditionDto, NearbyComponent, NearestCell, PlaceHit, Placement, Suggestion,
+};
 use crate::error::{AppError, AppResult};
 use gridcase_core::calendar::WorkCalendar;
 use gridcase_core::catalog::standards::{self, AreaGrades, StandardsRelease};
@@ -15,7 +17,9 @@ use gridcase_core::catalog::{Catalog, Category};
 use gridcase_core::codes::{CategoryKind, CategoryRef, GridCode};
 use gridcase_core::deadline::{DeadlinePolicy, TeamCalendars};
 use gridcase_core::demo::ResponsibilityList;
-use gridcase_core::grid::{ComponentIndex, Geocoder, GridIndex, Lookup, PlaceLayer};
+use gridcase_core::grid::{
+    ComponentIndex, Geocoder, GridIndex, Lookup, PlaceLayer, PlaceSearch, SearchHit,
+};
 use gridcase_core::model::{DepartmentId, LimitBasis, Role, TimeLimit, UserId};
 use gridcase_core::protocol::{RefUser, ReferenceBundle};
 use gridcase_core::workflow::CaseState;
@@ -50,6 +54,8 @@ pub struct Reference {
     pub area_grades: AreaGrades,
     /// Stage limits.
     pub policy: DeadlinePolicy,
+    /// Offline place search over roads, places, communities, streets, cells and components.
+    pub search: PlaceSearch,
     users: HashMap<UserId, RefUser>,
     departments: HashMap<DepartmentId, String>,
 }
@@ -123,6 +129,15 @@ impl Reference {
         )
         .map_err(bad)?;
         let (standards, area_grades) = standards::from_reference(&bundle.files).map_err(bad)?;
+        let search = PlaceSearch::build(&grid, places.as_ref(), &components, |c| {
+            let kind = catalog
+                .get(&CategoryRef {
+                    kind: CategoryKind::Component,
+                    code: c.type_code.clone(),
+                })
+                .map_or_else(|| c.type_code.to_string(), |k| k.name.clone());
+            format!("部件 · {kind}")
+        });
         let users = bundle.users.iter().map(|u| (u.id, u.clone())).collect();
         let departments = bundle
             .departments
@@ -141,6 +156,7 @@ impl Reference {
             standards,
             area_grades,
             policy,
+            search,
             users,
             departments,
         })
@@ -330,6 +346,32 @@ impl Reference {
             nearest_cell: nearest,
             components,
         }
+    }
+
+    /// Places, roads, communities, streets, cells and components matching `query`, best first,
+    /// each with the cell and the address text at its pin (as [`Reference::locate`] gives them).
+    pub fn search_places(
+        &self,
+        query: &str,
+        centre: Option<(f64, f64)>,
+        limit: usize,
+    ) -> Vec<PlaceHit> {
+        let geocoder = Geocoder::new(&self.grid, self.places.as_ref());
+        self.search
+            .search(query, centre, limit)
+            .into_iter()
+            .map(|h: SearchHit| PlaceHit {
+                kind: h.kind.as_str().to_owned(),
+                cell: self.cell_at(h.lon, h.lat).map(|c| c.to_string()),
+                address: geocoder
+                    .address(h.lon, h.lat)
+                    .map_or_else(|| "辖区范围外".to_owned(), |a| a.text),
+                name: h.name,
+                detail: h.detail,
+                lon: h.lon,
+                lat: h.lat,
+            })
+            .collect()
     }
 
     /// Categories by name or code (current and extension codes only), best first.

@@ -43,6 +43,11 @@ impl LocalFrame {
         ]
     }
 
+    /// The lon/lat point `x` metres east and `y` metres north of the reference point.
+    pub fn unproject(&self, x: f64, y: f64) -> Point {
+        Point::new(self.lon0 + x / self.kx, self.lat0 + y / M_PER_DEG_LAT)
+    }
+
     fn coord(&self, c: Coord) -> Coord {
         let [x, y] = self.project(c.x, c.y);
         Coord { x, y }

@@ -9,6 +9,8 @@
 //!   radius.
 //! - [`Geocoder`]: address text from the cell's street and community and the nearest road or
 //!   place of an optional [`PlaceLayer`].
+//! - [`PlaceSearch`]: offline place search over roads, places, communities, streets, cell
+//!   codes and component ids, by Chinese text, 拼音首字母 or code prefix.
 //! - [`gcj02_to_wgs84`]: the conversion for points from Chinese map SDKs.
 //!
 //! Invariants:
@@ -38,6 +40,7 @@ mod load;
 pub(crate) mod metric;
 mod place;
 mod props;
+mod search;
 mod shape;
 
 pub use cell::Cell;
@@ -46,3 +49,4 @@ pub use gcj02::{gcj02_to_wgs84, in_china, wgs84_to_gcj02};
 pub use geocode::{Address, DEFAULT_NEAR_M, Geocoder};
 pub use index::{DEFAULT_HINT_M, GridIndex, Lookup};
 pub use place::{Place, PlaceGeometry, PlaceKind, PlaceLayer};
+pub use search::{HitKind, MAX_HITS, MAX_QUERY_CHARS, MatchRank, PlaceSearch, SearchHit};

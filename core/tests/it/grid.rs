@@ -3,6 +3,7 @@
 //! malformed ones are in `files`.
 
 mod files;
+mod search;
 
 use geo::{Coord, Distance, Euclidean, Intersects, MapCoords, Point, Polygon};
 use gridcase_core::demo::DemoTenant;
@@ -11,7 +12,7 @@ use gridcase_core::grid::{
 };
 use proptest::prelude::*;
 use std::sync::LazyLock;
-static DEMO: LazyLock<(DemoTenant, GridIndex)> = LazyLock::new(|| {
+pub(crate) static DEMO: LazyLock<(DemoTenant, GridIndex)> = LazyLock::new(|| {
     let tenant = DemoTenant::generate(2026);
     let grid = GridIndex::from_cells(tenant.cells.clone()).expect("unique codes");
     (tenant, grid)

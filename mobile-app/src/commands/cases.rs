@@ -6,8 +6,8 @@ use crate::actions::{self, ActContext};
 use crate::contacts;
 use crate::dto::{
     ActionInput, Assignee, CallerDto, CaseDetail, CaseList, CaseQuery, CategoryDto, DepartmentDto,
-    DuplicateCandidate, LimitDto, MapCase, MapLayers, PhotoInfo, Placement, Position, ReportDto,
-    StageClock, TimelineEntry,
+    DuplicateCandidate, LimitDto, MapCase, MapLayers, PhotoInfo, PlaceHit, Placement, Position,
+    ReportDto, StageClock, TimelineEntry,
 };
 use crate::error::{AppError, AppResult};
 use crate::index::{self, FIELD_QUEUES, SUPERVISOR_QUEUES, in_queue, light_str, to_row};
@@ -662,6 +662,29 @@ pub async fn locate(state: State<'_, AppState>, lon: f64, lat: f64) -> AppResult
         )
     })?;
     blocking(move || Ok(reference.locate(lon, lat))).await
+}
+
+/// Offline place search (地名搜索): roads, places, communities, streets, cell codes and
+/// component ids by Chinese text, 拼音首字母 or code, ranked by match then by distance to the
+/// map centre (`lon`, `lat`).
+#[tauri::command]
+pub async fn place_search(
+    state: State<'_, AppState>,
+    query: String,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    limit: Option<usize>,
+) -> AppResult<Vec<PlaceHit>> {
+    let active = state.active()?;
+    let reference = active
+        .reference()
+        .ok_or_else(|| AppError::new("reference_missing", "尚未下载辖区基础数据"))?;
+    if query.chars().count() > gridcase_core::grid::MAX_QUERY_CHARS {
+        return Err(AppError::invalid("搜索词过长"));
+    }
+    let centre = lon.zip(lat);
+    let limit = limit.unwrap_or(20);
+    blocking(move || Ok(reference.search_places(&query, centre, limit))).await
 }
 
 /// Categories by name or code.

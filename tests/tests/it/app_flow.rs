@@ -737,3 +737,44 @@ fn a_hotline_call_is_verified_in_the_field_before_filing() -> Result<()> {
     drop(rt);
     Ok(())
 }
+
+#[test]
+fn place_search_finds_a_road_by_initials_with_its_cell_and_address() -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (h, demo) = rt.block_on(Harness::start_demo())?;
+    let app = AppUnderTest::new()?;
+    let e = app
+        .try_call::<Value>("place_search", json!({"query": "qaxiang"}))
+        .unwrap_err();
+    assert_eq!(e["code"], "not_signed_in");
+    app.sign_in(&h.proxy.url(), &user(&demo, Role::IntakeOperator)?.username)?;
+    let (lon, lat) = (demo.info.centre[0], demo.info.centre[1]);
+    // 秦安巷 by its initials and by a cut-short syllable, from the map centre.
+    for query in ["qax", "qinanx"] {
+        let hits: Vec<Value> = app.call(
+            "place_search",
+            json!({"query": query, "lon": lon, "lat": lat, "limit": 5}),
+        )?;
+        let first = hits.first().context("a hit")?;
+        assert_eq!(first["name"], "秦安巷", "{query}: {hits:?}");
+        assert_eq!(first["kind"], "road");
+        // The cell and address are those `locate` gives for the pin.
+        let placement: Value = app.call(
+            "locate",
+            json!({"lon": first["lon"], "lat": first["lat"]}),
+        )?;
+        assert_eq!(first["cell"], placement["cell"]);
+        assert_eq!(first["address"], placement["address"]);
+        assert!(first["address"].as_str().is_some_and(|a| a.contains("秦安巷")));
+    }
+    let e = app
+        .try_call::<Value>("place_search", json!({"query": "长".repeat(51)}))
+        .unwrap_err();
+    assert_eq!(e["code"], "invalid_input");
+    let none: Vec<Value> = app.call("place_search", json!({"query": "不存在的地名xyz"}))?;
+    assert!(none.is_empty());
+    Ok(())
+}
