@@ -1,6 +1,7 @@
 //! Grid lookups and nearest components: point → cell over the demo grid (3,000 cells) and over a
 //! synthetic 100,000-cell grid, and the components within 50 m over the demo's ~30,000.
-//! Throughput is reported in lookups per second (elements/s). Figures: docs/grid.md.
+//! Throughput is reported in lookups per second (elements/s). Figures: docs/grid.md. Also the
+//! offline place search over the same tenant (figures: docs/performance.md).
 // `criterion_group!` generates a public function without docs.
 #![allow(missing_docs)]
 
@@ -8,7 +9,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::{BoundingRect, Coord, LineString, Polygon};
 use gridcase_core::codes::{CountyCode, GridCode};
 use gridcase_core::demo::DemoTenant;
-use gridcase_core::grid::{Cell, ComponentIndex, GridIndex};
+use gridcase_core::grid::{Cell, ComponentIndex, GridIndex, PlaceLayer, PlaceSearch};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
@@ -179,9 +180,43 @@ fn grid(c: &mut Criterion) {
     });
 }
 
+/// Place search over the demo tenant's places, communities, streets, cells and components
+/// (every entry scanned per query), for queries from the narrowest to the widest.
+fn place_search(c: &mut Criterion) {
+    let tenant = DemoTenant::generate(2026);
+    let (Ok(grid), Ok(components)) = (
+        GridIndex::from_cells(tenant.cells.clone()),
+        ComponentIndex::from_components(tenant.components.clone()),
+    ) else {
+        panic!("demo indexes")
+    };
+    let places = PlaceLayer::from_places(tenant.places.clone());
+    let detail = |c: &gridcase_core::grid::Component| c.type_code.to_string();
+    let search = PlaceSearch::build(&grid, Some(&places), &components, detail);
+    let centre = Some((tenant.info.centre[0], tenant.info.centre[1]));
+    let id = tenant.components[1234].id.to_string();
+    let mut group = c.benchmark_group(format!("place search over {} entries", search.len()));
+    for (what, q) in [
+        ("road by initials zyl", "zyl"),
+        ("road by name 秦安巷", "秦安巷"),
+        ("place kind 广场 (about 100 hits)", "广场"),
+        ("one letter g (widest pinyin)", "g"),
+        ("county prefix 620102 (every code)", "620102"),
+        ("a component id", id.as_str()),
+    ] {
+        group.bench_function(what, |b| {
+            b.iter(|| search.search(black_box(q), centre, 20).len())
+        });
+    }
+    group.finish();
+    c.bench_function("build PlaceSearch over the demo tenant", |b| {
+        b.iter(|| PlaceSearch::build(&grid, Some(&places), &components, detail).len())
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = grid
+    targets = grid, place_search
 }
 criterion_main!(benches);
