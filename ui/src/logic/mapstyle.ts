@@ -90,8 +90,9 @@ export function labelStyle(layer: LayerName, p: Props, z: number): LabelStyle | 
     case 'boundaries': {
       const lvl = String(p.level ?? '');
       if (!name) return null;
-      if (lvl === 'street' && z >= 11 && z <= 15) return { text: name, font: `600 14px ${FONT}`, color: PALETTE.street, halo: PALETTE.halo, priority: 90, along: false };
-      if (lvl === 'community' && z >= 14 && z <= 17) return { text: name, font: `500 12px ${FONT}`, color: PALETTE.community, halo: PALETTE.halo, priority: 70, along: false };
+      // Labels repeat per tile, so boundary names show only where a unit spans few tiles.
+      if (lvl === 'street' && z >= 11 && z <= 13) return { text: name, font: `600 14px ${FONT}`, color: PALETTE.street, halo: PALETTE.halo, priority: 90, along: false };
+      if (lvl === 'community' && z >= 14 && z <= 15) return { text: name, font: `500 12px ${FONT}`, color: PALETTE.community, halo: PALETTE.halo, priority: 70, along: false };
       return null;
     }
     case 'water': return name && z >= 13 ? { text: name, font: `italic 12px ${FONT}`, color: PALETTE.waterLabel, halo: PALETTE.halo, priority: 30, along: false } : null;

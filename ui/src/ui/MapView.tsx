@@ -303,9 +303,12 @@ export function MapView(p: MapViewProps) {
     const pin = p.pin;
     if (!pin) { layers.current.pin?.remove(); layers.current.pin = undefined; return; }
     const icon = L.divIcon({ className: 'map-pin', html: '<span></span>', iconSize: [28, 28], iconAnchor: [14, 28] });
+    const first = !layers.current.pin;
     if (layers.current.pin) layers.current.pin.setLatLng([pin.lat, pin.lon]);
     else layers.current.pin = L.marker([pin.lat, pin.lon], { icon, keyboard: false, interactive: false, zIndexOffset: 1000 }).addTo(m);
-    if (p.focusPoint && !m.getBounds().pad(-0.2).contains([pin.lat, pin.lon])) m.panTo([pin.lat, pin.lon]);
+    // A map that follows its point opens at street level on the first pin, then only pans.
+    if (p.focusPoint && first) m.setView([pin.lat, pin.lon], Math.max(m.getZoom(), 17));
+    else if (p.focusPoint && !m.getBounds().pad(-0.2).contains([pin.lat, pin.lon])) m.panTo([pin.lat, pin.lon]);
   }, [p.pin?.lon, p.pin?.lat]);
 
   // Place search: move the view.
@@ -326,7 +329,7 @@ export function MapView(p: MapViewProps) {
       <div ref={el} class={`map ${p.class ?? ''}`} data-testid={p.testid ?? 'map'} data-pin-mode={p.pinMode ? 'on' : 'off'} data-zoom={zoom} />
       <button type="button" class="map-locate btn" data-testid="map-locate-me" title={t('map.locateMe')} aria-label={t('map.locateMe')}
         disabled={locating} onClick={() => { void locateMe(); }}>
-        <span class="map-locate-icon" aria-hidden="true" />{t('map.myPosition')}
+        <span class="map-locate-icon" aria-hidden="true" /><span class="map-locate-text">{t('map.myPosition')}</span>
       </button>
     </div>
   );
