@@ -54,6 +54,17 @@ describe('basemap renderer', () => {
     expect(new Set(texts.map((s) => s)).size).toBe(texts.length);
   });
 
+  it('an overzoomed tile labels each cell once across its enlarged children, with the full code from 18', () => {
+    const counts = new Map<string, number>();
+    for (let cx = 0; cx < 4; cx++) for (let cy = 0; cy < 4; cy++) {
+      const { ctx, ops } = recordingContext();
+      drawTile(ctx, tile(), 18, 1024, cx * 256, cy * 256, true);
+      for (const o of ops) if (o.op === 'fillText' && /^\d{15}$/.test(o.text!)) counts.set(o.text!, (counts.get(o.text!) ?? 0) + 1);
+    }
+    expect(counts.size).toBeGreaterThanOrEqual(3);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
   it('draws nothing and reports it for a tile without known layers, and leaves the background off when asked', () => {
     const { ctx, ops } = recordingContext();
     expect(drawTile(ctx, new VectorTile(new PbfReader(new Uint8Array(0))), 16, 256, 0, 0, true)).toBe(false);

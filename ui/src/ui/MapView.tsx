@@ -147,8 +147,8 @@ export function MapView(p: MapViewProps) {
         const fill = SHADE_COLORS[shadeClass(u?.open ?? 0, level)];
         // Street/community units: cells fill without their own outlines, so the unit reads as one area.
         return level === 'cell'
-          ? { color: '#3b6ea5', weight: 1, fillOpacity: 0.5, fillColor: fill }
-          : { color: fill, weight: 0.5, opacity: 0.6, fillOpacity: 0.5, fillColor: fill };
+          ? { color: '#3b6ea5', weight: 1, fillOpacity: 0.42, fillColor: fill }
+          : { color: fill, weight: 0.5, opacity: 0.6, fillOpacity: 0.42, fillColor: fill };
       },
       onEachFeature: (f, l) => {
         const pr = f.properties ?? {};

@@ -133,17 +133,19 @@ function lineAnchor(lines: Pt[][]): { at: Pt; angle: number } | null {
   return best && best.len > 24 ? { at: best.at, angle: best.angle } : null;
 }
 
-/** The centre of the part of a polygon inside the tile, when that part is large enough to label. */
+/** The centre of the polygon's box as the source tile holds it (clipped to that tile and its
+ *  buffer), when it falls inside this tile and the part inside is large enough to label. An
+ *  overzoomed tile thus labels a polygon once, not once per enlarged child tile. */
 function areaAnchor(rings: Pt[][]): Pt | null {
   const outer = rings[0];
   if (!outer || outer.length < 3) return null;
   let minX = Infinity; let minY = Infinity; let maxX = -Infinity; let maxY = -Infinity;
-  for (const p of outer) {
-    const x = Math.min(TILE, Math.max(0, p.x)); const y = Math.min(TILE, Math.max(0, p.y));
-    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-  }
-  if ((maxX - minX) < 40 || (maxY - minY) < 18) return null;
-  return { x: (minX + maxX) / 2, y: (minY + maxY) / 2 };
+  for (const p of outer) { minX = Math.min(minX, p.x); maxX = Math.max(maxX, p.x); minY = Math.min(minY, p.y); maxY = Math.max(maxY, p.y); }
+  const at = { x: (minX + maxX) / 2, y: (minY + maxY) / 2 };
+  if (at.x < 0 || at.y < 0 || at.x >= TILE || at.y >= TILE) return null;
+  const w = Math.min(TILE, maxX) - Math.max(0, minX); const h = Math.min(TILE, maxY) - Math.max(0, minY);
+  if (w < 40 || h < 18) return null;
+  return at;
 }
 
 /** Places labels by priority, skipping any that collide or would be cut at the tile edge. */
