@@ -29,6 +29,8 @@ export interface FakeOptions {
   mode?: 'field' | 'supervisor'; cases?: number; signedIn?: boolean; now?: number; role?: Role;
   /** Tile URL template for basemap_info (harness: GDAL tiles over HTTP); absent = no package. */
   basemapUrl?: string;
+  /** An online layer for basemap_info (needs basemapUrl). */
+  onlineLayer?: { url: string; attribution: string };
 }
 
 /** The fake grid: 6 × 4 cells of 0.002° from (103.828, 36.058); code = …0010010 + two digits. */
@@ -63,9 +65,11 @@ export class FakeBackend implements Backend {
   listeners: ((s: SyncStatus) => void)[] = [];
   now: number;
   basemapUrl: string | null;
+  onlineLayer: { url: string; attribution: string } | null;
 
   constructor(o: FakeOptions = {}) {
     this.basemapUrl = o.basemapUrl ?? null;
+    this.onlineLayer = o.onlineLayer ?? null;
     this.now = o.now ?? Date.UTC(2026, 6, 3, 6, 0);
     const mode = o.mode ?? 'supervisor';
     this.session = o.signedIn === false ? null : {
@@ -236,7 +240,8 @@ export class FakeBackend implements Backend {
   placeQueries: PlaceQuery[] = [];
   async basemapInfo(): Promise<BasemapInfo | null> {
     if (!this.basemapUrl) return null;
-    return { version: 'f'.repeat(64), bytes: 123_456, minzoom: 10, maxzoom: 17, bounds: [103.820, 36.052, 103.848, 36.070], url: this.basemapUrl };
+    return { version: 'f'.repeat(64), bytes: 123_456, minzoom: 10, maxzoom: 17, bounds: [103.820, 36.052, 103.848, 36.070], url: this.basemapUrl,
+      ...(this.onlineLayer ? { onlineLayer: this.onlineLayer } : {}) };
   }
   /** Chinese substrings, pinyin initials and code/id prefixes; exact/prefix before substring, then distance. */
   async placeSearch(q: PlaceQuery): Promise<PlaceHit[]> {

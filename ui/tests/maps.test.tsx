@@ -212,8 +212,8 @@ describe('offline basemap', () => {
     expect(qq('[data-testid="toast"]').filter((x) => x.dataset.kind === 'error')).toEqual([]);
   });
 
-  async function detailWithTiles(answer: (u: string) => Response) {
-    const b = new FakeBackend({ mode: 'supervisor', cases: 3, basemapUrl: 'basemap://localhost/{z}/{x}/{y}.pbf' });
+  async function detailWithTiles(answer: (u: string) => Response, online?: { url: string; attribution: string }) {
+    const b = new FakeBackend({ mode: 'supervisor', cases: 3, basemapUrl: 'basemap://localhost/{z}/{x}/{y}.pbf', onlineLayer: online });
     const urls: string[] = [];
     vi.stubGlobal('fetch', vi.fn(async (u: string) => { urls.push(u); return answer(u); }));
     mount(b);
@@ -241,5 +241,28 @@ describe('offline basemap', () => {
     expect(urls.length).toBeGreaterThan(0);
     expect(layer.dataset.tilesDrawn).toBe('0');
     expect(map.hasAttribute('data-tiles-drawn')).toBe(false);
+  });
+
+  it('an online layer, when configured, lies beneath the offline basemap, which then paints no background', async () => {
+    const bg: unknown[] = [];
+    const real = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = (() => {
+      const r = recordingContext();
+      bg.push(r.ops);
+      return r.ctx;
+    }) as never;
+    try {
+      const { map, layer } = await detailWithTiles(() => new Response(tileBytes, { status: 200 }),
+        { url: 'https://t0.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}', attribution: '天地图' });
+      const online = await until(() => map.querySelector<HTMLElement>('[data-testid="online-layer"]'));
+      expect(Number(getComputedStyle(online).zIndex || online.style.zIndex)).toBeLessThan(Number(layer.style.zIndex));
+      expect(Number(layer.dataset.tilesDrawn)).toBeGreaterThan(0);
+      const ops = (bg as { op: string }[][]).flat();
+      expect(ops.some((o) => o.op === 'fill')).toBe(true);
+      expect(ops.some((o) => o.op === 'fillRect')).toBe(false);
+      expect(map.textContent).toContain('天地图');
+    } finally {
+      HTMLCanvasElement.prototype.getContext = real;
+    }
   });
 });

@@ -86,6 +86,8 @@ export function MapView(p: MapViewProps) {
     });
     m.on('zoomend', () => setZoom(m.getZoom()));
     m.on('moveend', () => { const c = m.getCenter(); handlers.current.onCenter?.(c.lng, c.lat); });
+    // Roll-up labels sit above the cell shading but under every marker (clusters, pins).
+    m.createPane('rollupLabels').style.zIndex = '450';
     map.current = m;
     setZoom(m.getZoom());
     const ro = new ResizeObserver(() => m.invalidateSize());
@@ -108,8 +110,16 @@ export function MapView(p: MapViewProps) {
         // Unreachable (offline, bad key): drop it after a few failures with no success.
         let ok = 0; let bad = 0;
         tl.on('tileload', () => { ok += 1; });
-        tl.on('tileerror', () => { bad += 1; if (bad >= 4 && ok === 0) { tl.remove(); layers.current.online = undefined; } });
+        tl.on('tileerror', () => {
+          bad += 1;
+          if (bad < 4 || ok > 0 || !layers.current.online) return;
+          tl.remove();
+          layers.current.online = undefined;
+          const b = layers.current.base;
+          if (b) { b.options.background = true; b.redraw(); }
+        });
         tl.addTo(m);
+        tl.getContainer()?.setAttribute('data-testid', 'online-layer');
         layers.current.online = tl;
         if (online.attribution) L.control.attribution({ prefix: false }).addTo(m);
       }
@@ -182,7 +192,7 @@ export function MapView(p: MapViewProps) {
       for (const [k, a] of acc) {
         const u = units.get(k)!;
         g.addLayer(L.marker([a.lat / a.n, a.lon / a.n], {
-          interactive: false, keyboard: false,
+          interactive: false, keyboard: false, pane: 'rollupLabels',
           icon: L.divIcon({ className: 'rollup-label', html: `<span data-testid="rollup-label" data-unit="${esc(k)}" data-open="${u.open}">${esc(u.label)}<b>${u.open}</b></span>`, iconSize: [0, 0] }),
         }));
       }
@@ -326,7 +336,8 @@ export function MapView(p: MapViewProps) {
 
   return (
     <div class={`map-wrap ${(p.class ?? '').split(/\s+/).filter(Boolean).map((c) => `wrap-${c}`).join(' ')}`}>
-      <div ref={el} class={`map ${p.class ?? ''}`} data-testid={p.testid ?? 'map'} data-pin-mode={p.pinMode ? 'on' : 'off'} data-zoom={zoom} />
+      <div ref={el} class={`map ${p.class ?? ''}`} data-testid={p.testid ?? 'map'} data-pin-mode={p.pinMode ? 'on' : 'off'} data-zoom={zoom}
+        data-pin-lon={p.pin ? String(p.pin.lon) : undefined} data-pin-lat={p.pin ? String(p.pin.lat) : undefined} />
       <button type="button" class="map-locate btn" data-testid="map-locate-me" title={t('map.locateMe')} aria-label={t('map.locateMe')}
         disabled={locating} onClick={() => { void locateMe(); }}>
         <span class="map-locate-icon" aria-hidden="true" /><span class="map-locate-text">{t('map.myPosition')}</span>
