@@ -72,6 +72,7 @@ export function MapView(p: MapViewProps) {
   const handlers = useRef(p);
   handlers.current = p;
   const [zoom, setZoom] = useState(14);
+  const [moved, setMoved] = useState(0);
   const [myPos, setMyPos] = useState<Position | null>(null);
   const [locating, setLocating] = useState(false);
 
@@ -85,7 +86,7 @@ export function MapView(p: MapViewProps) {
       if (h.pinMode && h.onPick) h.onPick(e.latlng.lng, e.latlng.lat);
     });
     m.on('zoomend', () => setZoom(m.getZoom()));
-    m.on('moveend', () => { const c = m.getCenter(); handlers.current.onCenter?.(c.lng, c.lat); });
+    m.on('moveend', () => { const c = m.getCenter(); handlers.current.onCenter?.(c.lng, c.lat); setMoved((k) => k + 1); });
     // Roll-up labels sit above the cell shading but under every marker (clusters, pins).
     m.createPane('rollupLabels').style.zIndex = '450';
     map.current = m;
@@ -130,7 +131,9 @@ export function MapView(p: MapViewProps) {
       base.addTo(m);
       layers.current.base = base;
       el.current?.setAttribute('data-basemap', info.version);
-      if (!fitted.current && !p.focusPoint && !p.cells?.features?.length && !p.cases?.length && info.bounds) {
+      // Nothing else to look at yet (e.g. a new hotline form): show the package's area, wherever the county is.
+      const h = handlers.current;
+      if (!fitted.current && !h.pin && !h.position && !h.cells?.features?.length && !h.cases?.length && info.bounds) {
         m.fitBounds(L.latLngBounds([s, w], [n, e]));
       }
     });
@@ -215,8 +218,12 @@ export function MapView(p: MapViewProps) {
     const cases = p.cases ?? [];
     const byId = new Map(cases.map((c) => [c.caseId, c]));
     const z = m.getZoom();
-    const pts = cases.map((c) => { const q = m.project([c.lat, c.lon], z); return { id: c.caseId, x: q.x, y: q.y, light: c.light }; });
-    for (const cl of clusterPoints(pts, 56, z < CLUSTER_BELOW_ZOOM)) {
+    const clustered = z < CLUSTER_BELOW_ZOOM;
+    // Unclustered (street level): only the cases around the view become DOM markers.
+    const view = m.getBounds().pad(0.5);
+    const shown = clustered ? cases : cases.filter((c) => view.contains([c.lat, c.lon]));
+    const pts = shown.map((c) => { const q = m.project([c.lat, c.lon], z); return { id: c.caseId, x: q.x, y: q.y, light: c.light }; });
+    for (const cl of clusterPoints(pts, 56, clustered)) {
       const ll = m.unproject([cl.x, cl.y], z);
       if (cl.ids.length === 1) {
         const c = byId.get(cl.ids[0])!;
@@ -250,7 +257,7 @@ export function MapView(p: MapViewProps) {
       const b = L.latLngBounds(cases.map((c) => [c.lat, c.lon] as [number, number]));
       if (b.isValid()) { m.fitBounds(b, { padding: [24, 24], maxZoom: 17 }); fitted.current = true; }
     }
-  }, [p.cases, zoom]);
+  }, [p.cases, zoom, zoom >= CLUSTER_BELOW_ZOOM ? moved : 0]);
 
   // Own position with accuracy circle (from the props, or from the 我的位置 button).
   const shownPos = myPos ?? p.position ?? null;
