@@ -101,7 +101,8 @@ export function labelStyle(layer: LayerName, p: Props, z: number): LabelStyle | 
       const code = String(p.code ?? '');
       return code && z >= 17 ? { text: gridLabel(code, z), font: `11px ${FONT}`, color: PALETTE.gridLabel, halo: PALETTE.halo, priority: 10, along: false } : null;
     }
-    case 'places': return name && z >= 15 ? { text: name, font: `11px ${FONT}`, color: PALETTE.place, halo: PALETTE.halo, priority: 35, along: false } : null;
+    // Places (秦安巷口, schools, markets) are what callers name: above branch roads and alleys.
+    case 'places': return name && z >= 15 ? { text: name, font: `11px ${FONT}`, color: PALETTE.place, halo: PALETTE.halo, priority: 45, along: false } : null;
     default: return null;
   }
 }

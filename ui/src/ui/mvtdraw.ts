@@ -75,6 +75,7 @@ export function drawTile(ctx: CanvasRenderingContext2D, tile: VectorTile, z: num
     for (const f of fs) {
       const props = f.properties as Props;
       if (name === 'places') {
+        if (f.type !== 1) continue; // the contract's places layer is points; roads are in `roads`
         const ls = labelStyle('places', props, z);
         const g = f.loadGeometry();
         const p0 = g[0]?.[0];
