@@ -212,6 +212,17 @@ describe('offline basemap', () => {
     expect(qq('[data-testid="toast"]').filter((x) => x.dataset.kind === 'error')).toEqual([]);
   });
 
+  it('a failing basemap_info is the same as no package (no error shown)', async () => {
+    const b = new FakeBackend({ mode: 'field', cases: 3 });
+    b.basemapInfo = async () => { throw { code: 'internal', message: '底图读取失败' }; };
+    mount(b);
+    (await until(() => q('nav-map'))).click();
+    await until(() => q('cases-map'));
+    await sleep(100);
+    expect(q('basemap-layer')).toBeNull();
+    expect(qq('[data-testid="toast"]')).toEqual([]);
+  });
+
   async function detailWithTiles(answer: (u: string) => Response, online?: { url: string; attribution: string }) {
     const b = new FakeBackend({ mode: 'supervisor', cases: 3, basemapUrl: 'basemap://localhost/{z}/{x}/{y}.pbf', onlineLayer: online });
     const urls: string[] = [];

@@ -45,15 +45,10 @@ export interface MapViewProps {
   onCenter?(lon: number, lat: number): void;
 }
 
-const basemapCache = new WeakMap<Backend, Promise<BasemapInfo | null>>();
-/** `basemap_info()` once per backend; failures and a missing command mean "no basemap". */
+/** `basemap_info()` for a map being opened (asked each time: the package may arrive or change while
+ *  the app runs); failures and a missing command mean "no basemap". */
 export function basemapInfoOf(backend: Backend): Promise<BasemapInfo | null> {
-  let p = basemapCache.get(backend);
-  if (!p) {
-    p = (typeof backend.basemapInfo === 'function' ? backend.basemapInfo() : Promise.resolve(null)).catch(() => null);
-    basemapCache.set(backend, p);
-  }
-  return p;
+  return (typeof backend.basemapInfo === 'function' ? backend.basemapInfo() : Promise.resolve(null)).catch(() => null);
 }
 
 function esc(s: string): string {
