@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
-import { drawTile, tileUrl } from '../src/ui/mvtdraw';
+import { drawTile, insideRings, polygonAt, tileUrl } from '../src/ui/mvtdraw';
 import { PALETTE, roadStyle } from '../src/logic/mapstyle';
 import { recordingContext } from './recording-context';
 
@@ -72,5 +72,27 @@ describe('basemap renderer', () => {
     const r = recordingContext();
     drawTile(r.ctx, tile(), 16, 256, 0, 0, false);
     expect(r.ops.some((o) => o.op === 'fillRect')).toBe(false);
+  });
+
+  it('finds the grid cell under a point (for the full code on tap)', () => {
+    // Web Mercator to the fixture tile's units (z16, x 51670, y 25721, extent 4096).
+    const at = (lon: number, lat: number) => {
+      const n = 2 ** 16;
+      const x = ((lon + 180) / 360) * n;
+      const y = ((1 - Math.asinh(Math.tan((lat * Math.PI) / 180)) / Math.PI) / 2) * n;
+      return [(x - 51670) * 4096, (y - 25721) * 4096] as const;
+    };
+    expect(polygonAt(tile(), 'grid', ...at(103.833, 36.061))!.code).toBe('620102001001009');
+    expect(polygonAt(tile(), 'grid', ...at(103.835, 36.0605))!.code).toBe('620102001001013');
+    expect(polygonAt(tile(), 'grid', ...at(103.8335, 36.0655))).toBeNull();
+    expect(polygonAt(tile(), 'boundaries', ...at(103.833, 36.061))!.name).toBe('东岗街道');
+    expect(polygonAt(tile(), 'nope' as never, 1, 1)).toBeNull();
+  });
+  it('point in rings: even-odd, so a hole is outside', () => {
+    const sq = (a: number, b: number) => [{ x: a, y: a }, { x: b, y: a }, { x: b, y: b }, { x: a, y: b }, { x: a, y: a }];
+    expect(insideRings([sq(0, 10)], 5, 5)).toBe(true);
+    expect(insideRings([sq(0, 10), sq(4, 6)], 5, 5)).toBe(false);
+    expect(insideRings([sq(0, 10), sq(4, 6)], 2, 2)).toBe(true);
+    expect(insideRings([sq(0, 10)], 11, 5)).toBe(false);
   });
 });

@@ -78,7 +78,16 @@ export function MapView(p: MapViewProps) {
     }).setView(DEFAULT_CENTER, 14);
     m.on('click', (e: L.LeafletMouseEvent) => {
       const h = handlers.current;
-      if (h.pinMode && h.onPick) h.onPick(e.latlng.lng, e.latlng.lat);
+      if (h.pinMode && h.onPick) { h.onPick(e.latlng.lng, e.latlng.lat); return; }
+      // A tap on the basemap's grid (drawn from zoom 15) shows that cell's full code.
+      const base = layers.current.base;
+      if (!base || m.getZoom() < 15 || (e.originalEvent?.target as HTMLElement | null)?.closest?.('.leaflet-marker-icon')) return;
+      void base.featureAt(m, e.latlng, 'grid').then((pr) => {
+        if (!pr || !map.current) return;
+        const code = String(pr.code ?? '');
+        const html = `<div data-testid="grid-cell-popup" data-code="${esc(code)}"><strong>${esc(code)}</strong><br>${esc([pr.street, pr.community].filter(Boolean).join(' · '))}</div>`;
+        L.popup({ closeButton: false, autoPan: false }).setLatLng(e.latlng).setContent(html).openOn(m);
+      });
     });
     m.on('zoomend', () => setZoom(m.getZoom()));
     m.on('moveend', () => { const c = m.getCenter(); handlers.current.onCenter?.(c.lng, c.lat); setMoved((k) => k + 1); });

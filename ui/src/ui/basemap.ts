@@ -9,7 +9,8 @@
 import L from 'leaflet';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
-import { TILE, drawTile, tileUrl } from './mvtdraw';
+import { TILE, drawTile, polygonAt, tileUrl } from './mvtdraw';
+import type { LayerName, Props } from '../logic/mapstyle';
 
 export interface BasemapOptions extends L.GridLayerOptions {
   url: string;
@@ -55,6 +56,18 @@ export class BasemapLayer extends L.GridLayer {
       if (this.cache.size > 256) this.cache.delete(this.cache.keys().next().value as string);
     }
     return p;
+  }
+
+  /** The properties of the `layer` polygon under a point (e.g. the grid cell, for its full code). */
+  async featureAt(map: L.Map, at: L.LatLng, layer: LayerName): Promise<Props | null> {
+    const z = Math.min(Math.floor(map.getZoom()), this.options.maxzoomData);
+    if (z < this.options.minzoomData) return null;
+    const p = map.project(at, z);
+    const x = Math.floor(p.x / TILE); const y = Math.floor(p.y / TILE);
+    const d = await this.load(z, x, y);
+    if (!d.tile) return null;
+    const extent = d.tile.layers[layer]?.extent ?? 4096;
+    return polygonAt(d.tile, layer, ((p.x - x * TILE) / TILE) * extent, ((p.y - y * TILE) / TILE) * extent);
   }
 
   protected createTile(coords: L.Coords, done: L.DoneCallback): HTMLElement {

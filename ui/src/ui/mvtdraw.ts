@@ -180,3 +180,27 @@ function placeLabels(ctx: CanvasRenderingContext2D, labels: PendingLabel[]) {
     ctx.restore();
   }
 }
+
+/** Whether tile point (x, y) lies inside a polygon feature's rings (even-odd over all rings, so
+ *  holes and multipolygons work whatever their winding). */
+export function insideRings(rings: { x: number; y: number }[][], x: number, y: number): boolean {
+  let inside = false;
+  for (const r of rings) {
+    for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
+      const a = r[i]; const b = r[j];
+      if ((a.y > y) !== (b.y > y) && x < ((b.x - a.x) * (y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
+    }
+  }
+  return inside;
+}
+
+/** The properties of the first polygon of `layer` containing tile point (x, y), in tile units. */
+export function polygonAt(tile: VectorTile, layer: LayerName, x: number, y: number): Props | null {
+  const l = tile.layers[layer];
+  if (!l) return null;
+  for (let i = 0; i < l.length; i++) {
+    const f = l.feature(i);
+    if (f.type === 3 && insideRings(f.loadGeometry(), x, y)) return f.properties as Props;
+  }
+  return null;
+}
