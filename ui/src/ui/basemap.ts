@@ -28,6 +28,7 @@ export class BasemapLayer extends L.GridLayer {
   declare options: BasemapOptions;
   private cache = new Map<string, Promise<Decoded>>();
   private drawn = 0;
+  private addedAt = 0;
 
   constructor(opts: BasemapOptions) {
     // maxZoom must be set: GridLayer orders its zoom levels by `maxZoom - |zoom - z|` (an unset
@@ -37,6 +38,7 @@ export class BasemapLayer extends L.GridLayer {
 
   onAdd(map: L.Map): this {
     super.onAdd(map);
+    this.addedAt = performance.now();
     const c = this.getContainer();
     if (c) { c.setAttribute('data-testid', 'basemap-layer'); c.setAttribute('data-tiles-drawn', String(this.drawn)); }
     return this;
@@ -96,7 +98,10 @@ export class BasemapLayer extends L.GridLayer {
       } catch { painted = false; }
       if (painted) {
         this.drawn += 1;
-        this.getContainer()?.setAttribute('data-tiles-drawn', String(this.drawn));
+        const c = this.getContainer();
+        c?.setAttribute('data-tiles-drawn', String(this.drawn));
+        // For docs/performance.md: time from adding the layer to the first tile painted.
+        if (this.drawn === 1) c?.setAttribute('data-first-tile-ms', String(Math.round(performance.now() - this.addedAt)));
         this.options.onDrawn?.(this.drawn);
       }
       done(undefined, canvas);

@@ -25,7 +25,7 @@ def find(tid): return findcss(f'[data-testid="{tid}"]')
 def click(el): req('POST', S + f'/element/{list(el.values())[0]}/click', {})
 def keys(el, text): req('POST', S + f'/element/{list(el.values())[0]}/value', {'text': text})
 def js(script): return req('POST', S + '/execute/sync', {'script': script, 'args': []})
-def attrs(tid): return js(f'var e=document.querySelector(\'[data-testid="{tid}"]\'); return e ? [e.getAttribute("data-tiles-drawn"), e.getAttribute("data-zoom"), e.getAttribute("data-rollup")] : null')
+def attrs(tid): return js(f'var e=document.querySelector(\'[data-testid="{tid}"]\'); var l=e && e.querySelector("[data-testid=basemap-layer]"); return e ? [e.getAttribute("data-tiles-drawn"), e.getAttribute("data-zoom"), e.getAttribute("data-rollup"), l && l.getAttribute("data-first-tile-ms")] : null')
 def zoom(n, out=False):
     for _ in range(n):
         click(findcss('.leaflet-control-zoom-out' if out else '.leaflet-control-zoom-in')); time.sleep(0.5)
