@@ -5,6 +5,7 @@ import type { Backend, Department, MapLayers, SignInInput, SubmitResult } from '
 import type {
   ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, CaseRow, Category, Draft, Light, Placement,
   EvaluationLevel, EvaluationReport, Position, QueueCount, QueueId, Role, Session, StagedPhoto, SyncStatus,
+  BasemapInfo, PlaceHit, PlaceKind, PlaceQuery,
 } from '../src/backend/types';
 
 const PIXEL = 'data:image/svg+xml;utf8,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#8aa"/><text x="20" y="130" font-size="28" fill="#fff">现场照片</text></svg>');
@@ -24,7 +25,34 @@ const STATUSES: [string, string, QueueId][] = [
 ];
 const LIGHTS: (Light | null)[] = ['green', 'green', 'green', 'yellow', 'red'];
 
-export interface FakeOptions { mode?: 'field' | 'supervisor'; cases?: number; signedIn?: boolean; now?: number; role?: Role }
+export interface FakeOptions {
+  mode?: 'field' | 'supervisor'; cases?: number; signedIn?: boolean; now?: number; role?: Role;
+  /** Tile URL template for basemap_info (harness: GDAL tiles over HTTP); absent = no package. */
+  basemapUrl?: string;
+  /** An online layer for basemap_info (needs basemapUrl). */
+  onlineLayer?: { url: string; attribution: string };
+}
+
+/** The fake grid: 6 × 4 cells of 0.002° from (103.828, 36.058); code = …0010010 + two digits. */
+export function fakeCellAt(lon: number, lat: number): string | null {
+  const x = Math.floor((lon - 103.828) / 0.002); const y = Math.floor((lat - 36.058) / 0.002);
+  if (x < 0 || x >= 6 || y < 0 || y >= 4) return null;
+  return `6201020010010${String(x * 4 + y).padStart(2, '0')}`;
+}
+
+/** Fake gazetteer for place_search: name, its pinyin initials, kind, position. */
+export const FAKE_PLACES: { kind: PlaceKind; name: string; py: string; lon: number; lat: number; detail: string }[] = [
+  { kind: 'road', name: '张掖路', py: 'zyl', lon: 103.8335, lat: 36.0605, detail: '城关区 · 东岗街道 · 主干道' },
+  { kind: 'road', name: '东岗西路', py: 'dgxl', lon: 103.8310, lat: 36.0621, detail: '城关区 · 东岗街道 · 主干道' },
+  { kind: 'road', name: '庆阳路', py: 'qyl', lon: 103.8372, lat: 36.0590, detail: '城关区 · 东岗街道 · 次干道' },
+  { kind: 'road', name: '秦安巷', py: 'qax', lon: 103.8352, lat: 36.0633, detail: '城关区 · 东岗街道 · 背街小巷' },
+  { kind: 'place', name: '秦安巷口', py: 'qaxk', lon: 103.8349, lat: 36.0631, detail: '城关区 · 东岗街道 · 东岗社区' },
+  { kind: 'place', name: '张掖路步行街', py: 'zylbxj', lon: 103.8321, lat: 36.0598, detail: '城关区 · 东岗街道 · 东岗社区' },
+  { kind: 'place', name: '东岗小学', py: 'dgxx', lon: 103.8380, lat: 36.0642, detail: '城关区 · 东岗街道 · 东岗社区' },
+  { kind: 'community', name: '东岗社区', py: 'dgsq', lon: 103.8340, lat: 36.0620, detail: '城关区 · 东岗街道' },
+  { kind: 'street', name: '东岗街道', py: 'dgjd', lon: 103.8340, lat: 36.0620, detail: '城关区' },
+  { kind: 'component', name: '62010201101000001', py: '', lon: 103.8342, lat: 36.0611, detail: '污水井盖 · 城关区市政' },
+];
 
 export class FakeBackend implements Backend {
   rows: CaseRow[] = [];
@@ -36,8 +64,12 @@ export class FakeBackend implements Backend {
   sync: SyncStatus;
   listeners: ((s: SyncStatus) => void)[] = [];
   now: number;
+  basemapUrl: string | null;
+  onlineLayer: { url: string; attribution: string } | null;
 
   constructor(o: FakeOptions = {}) {
+    this.basemapUrl = o.basemapUrl ?? null;
+    this.onlineLayer = o.onlineLayer ?? null;
     this.now = o.now ?? Date.UTC(2026, 6, 3, 6, 0);
     const mode = o.mode ?? 'supervisor';
     this.session = o.signedIn === false ? null : {
@@ -148,8 +180,12 @@ export class FakeBackend implements Backend {
   }
   async currentPosition(): Promise<Position | null> { return { lon: 103.834, lat: 36.061, accuracyM: 12, source: 'configured' }; }
   async locate(lon: number, lat: number): Promise<Placement> {
-    return { inside: true, cell: '620102001001001', community: '东岗社区', street: '东岗街道', address: `城关区东岗街道东岗社区，东岗西路附近（${lon.toFixed(4)}, ${lat.toFixed(4)}）`, nearestCell: null,
-      components: [{ id: '62010201101000001', typeCode: '01101', typeName: '污水井盖', distanceM: 4.2, owner: '城关区市政', maintainer: '市政养护所' }] };
+    return { inside: true, cell: fakeCellAt(lon, lat) ?? '620102001001001', community: '东岗社区', street: '东岗街道', address: `城关区东岗街道东岗社区，东岗西路附近（${lon.toFixed(4)}, ${lat.toFixed(4)}）`, nearestCell: null,
+      components: [
+        { id: '62010201101000001', typeCode: '01101', typeName: '污水井盖', distanceM: 4.2, owner: '城关区市政', maintainer: '市政养护所', lon: lon + 0.00004, lat: lat + 0.00002 },
+        { id: '62010204001000007', typeCode: '04001', typeName: '路灯', distanceM: 9.8, owner: '城关区市政', maintainer: '路灯管理所', lon: lon - 0.00008, lat: lat + 0.00005 },
+        { id: '62010201101000002', typeCode: '01101', typeName: '污水井盖', distanceM: 15.1, owner: '城关区市政', maintainer: '市政养护所', lon: lon + 0.0001, lat: lat - 0.0001 },
+      ] };
   }
   async categoriesSearch(query: string, kind?: 'component' | 'matter') { return CATS.filter((c) => (!kind || c.kind === kind) && (c.name.includes(query) || c.code.includes(query))); }
   async categoriesRecent() { return CATS.slice(0, 2); }
@@ -200,6 +236,37 @@ export class FakeBackend implements Backend {
     if (again && !reason) throw { code: 'republish_reason_required', message: '该期考核结果已发布，重新发布须填写原因' };
     this.publishes.push({ from, to, reason });
     return { version: this.publishes.filter((p) => p.from === from && p.to === to).length };
+  }
+  placeQueries: PlaceQuery[] = [];
+  async basemapInfo(): Promise<BasemapInfo | null> {
+    if (!this.basemapUrl) return null;
+    return { version: 'f'.repeat(64), bytes: 123_456, minzoom: 10, maxzoom: 17, bounds: [103.820, 36.052, 103.848, 36.070], url: this.basemapUrl,
+      ...(this.onlineLayer ? { onlineLayer: this.onlineLayer } : {}) };
+  }
+  /** Chinese substrings, pinyin initials and code/id prefixes; exact/prefix before substring, then distance. */
+  async placeSearch(q: PlaceQuery): Promise<PlaceHit[]> {
+    this.placeQueries.push(q);
+    const s = q.query.trim().toLowerCase();
+    if (!s) return [];
+    const scored: { h: PlaceHit; rank: number; d: number }[] = [];
+    const entries = [...FAKE_PLACES];
+    for (let i = 0; i < 24; i++) {
+      const x = Math.floor(i / 4); const y = i % 4;
+      entries.push({ kind: 'cell', name: `6201020010010${String(i).padStart(2, '0')}`, py: '', lon: 103.829 + x * 0.002, lat: 36.059 + y * 0.002, detail: '城关区 · 东岗街道 · 东岗社区' });
+    }
+    for (const p of entries) {
+      let rank = -1;
+      if (p.name === q.query.trim() || (p.py && p.py === s)) rank = 0;
+      else if (p.name.toLowerCase().startsWith(s) || (p.py && p.py.startsWith(s))) rank = 1;
+      else if ((p.kind !== 'cell' && p.kind !== 'component') && p.name.includes(q.query.trim())) rank = 2;
+      if (rank < 0) continue;
+      const d = q.lon != null && q.lat != null ? Math.hypot(p.lon - q.lon, p.lat - q.lat) : 0;
+      const cell = fakeCellAt(p.lon, p.lat);
+      scored.push({ rank, d, h: { kind: p.kind, name: p.name, detail: p.detail, lon: p.lon, lat: p.lat, cell,
+        address: `城关区东岗街道东岗社区${p.kind === 'cell' ? '' : p.name}附近` } });
+    }
+    scored.sort((a, b) => a.rank - b.rank || a.d - b.d);
+    return scored.slice(0, q.limit ?? 20).map((x) => x.h);
   }
   async onSyncStatus(h: (s: SyncStatus) => void) { this.listeners.push(h); return () => { this.listeners = this.listeners.filter((x) => x !== h); }; }
 }

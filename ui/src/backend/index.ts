@@ -6,6 +6,7 @@ import type * as GeoJSON from 'geojson';
 import type {
   ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, Category, Draft, MapCase, Placement,
   EvaluationLevel, EvaluationReport, Position, Session, StagedPhoto, SyncStatus, ApiError,
+  BasemapInfo, PlaceHit, PlaceQuery,
 } from './types';
 
 export type * from './types';
@@ -48,6 +49,10 @@ export interface Backend {
   evaluationExport(from: string, to: string, format: ExportFormat, level: EvaluationLevel): Promise<string>;
   /** 发布: freezes the period's tables on the server (a republish needs `reason`); resolves to the server's answer (`version`, …). */
   evaluationPublish(from: string, to: string, reason: string | null): Promise<{ version: number }>;
+  /** The device's offline basemap package, or null when it has none yet (maps then draw as before). */
+  basemapInfo(): Promise<BasemapInfo | null>;
+  /** Offline place search (roads, places, communities, streets, cell codes, component ids), best first. */
+  placeSearch(q: PlaceQuery): Promise<PlaceHit[]>;
   /** Subscribes to `sync://status`; resolves to the unsubscribe function. */
   onSyncStatus(handler: (status: SyncStatus) => void): Promise<() => void>;
 }
@@ -119,6 +124,10 @@ export class TauriBackend implements Backend {
   }
   evaluationPublish(from: string, to: string, reason: string | null) {
     return this.call<{ version: number }>('evaluation_publish', { from, to, reason });
+  }
+  basemapInfo() { return this.call<BasemapInfo | null>('basemap_info'); }
+  placeSearch(q: PlaceQuery) {
+    return this.call<PlaceHit[]>('place_search', { query: q.query, lon: q.lon, lat: q.lat, limit: q.limit });
   }
   async onSyncStatus(handler: (status: SyncStatus) => void) {
     try {

@@ -109,7 +109,11 @@ export interface StagedPhoto { sha256: string; thumbUrl: string; width: number; 
 export interface Position { lon: number; lat: number; accuracyM: number | null; source: 'gps' | 'exif' | 'manual' | 'configured' }
 // current_position() -> Position | null   (mobile: geolocation plugin; desktop: GRIDCASE_POSITION env "lon,lat,acc" or null)
 
-export interface NearbyComponent { id: string; typeCode: string; typeName: string; distanceM: number; owner: string | null; maintainer: string | null }
+export interface NearbyComponent {
+  id: string; typeCode: string; typeName: string; distanceM: number; owner: string | null; maintainer: string | null;
+  /** Issue 13 extension (optional, mapui): the component's position, to mark it on the new-report map. */
+  lon?: number | null; lat?: number | null;
+}
 export interface Placement {
   inside: boolean; cell: string | null; community: string | null; street: string | null;
   address: string; nearestCell: { code: string; distanceM: number } | null;
@@ -173,3 +177,28 @@ export interface EvaluationReport {
   columns: EvaluationColumn[]; rows: EvaluationRow[];
   published: EvaluationPublished | null;
 }
+
+// ---- Issue 13 (/work/notes/contract13.md): offline basemap and place search ----
+
+/** An online raster layer (WMTS/XYZ, e.g. 天地图 with the tenant's key) drawn beneath the offline basemap. */
+export interface OnlineLayer { url: string; attribution: string }
+/** The device's current vector-tile package. `url`: tile URL template with {z}/{x}/{y}
+ *  (`basemap://localhost/{z}/{x}/{y}.pbf`; 204 = empty tile). */
+export interface BasemapInfo {
+  version: string; bytes: number; minzoom: number; maxzoom: number;
+  bounds: [number, number, number, number]; url: string;
+  /** Optional (mapui extension): the tenant's online layer; the app may not send it yet. */
+  onlineLayer?: OnlineLayer | null;
+}
+// basemap_info() -> BasemapInfo | null   (null: no complete package on the device yet)
+
+export type PlaceKind = 'road' | 'place' | 'community' | 'street' | 'cell' | 'component';
+export interface PlaceHit {
+  kind: PlaceKind; name: string; detail: string; lon: number; lat: number;
+  /** 15-digit grid code at that point. */
+  cell: string | null;
+  /** The geocoder's address text for that point. */
+  address: string;
+}
+export interface PlaceQuery { query: string; lon: number | null; lat: number | null; limit: number | null }
+// place_search({query, lon, lat, limit}) -> PlaceHit[]   best first, at most limit (default 20)

@@ -2,7 +2,7 @@
 // before/after photos (自行处置), and the operator's hotline intake (热线受理). Every change is
 // saved with `draft_save` within 250 ms; the draft is restored from `draft_get` on start.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { ApiError, Category, Draft, DraftKind, Position, StagedPhoto } from '../backend/types';
+import type { ApiError, Category, Draft, DraftKind, PlaceHit, Placement, Position, StagedPhoto } from '../backend/types';
 import { DraftSaver, emptyDraft, fieldOfServerError, hasErrors, validateDraft, type DraftErrors, type DraftField, type SaverState } from '../logic/draft';
 import { ACCURACY_LIMIT_M, formatAccuracy, formatLonLat, gate, positionFromExif } from '../logic/position';
 import { t, tk } from '../i18n';
@@ -10,7 +10,9 @@ import { useApp, useFail } from '../ui/context';
 import { Field, Spinner } from '../ui/common';
 import { PhotoPicker } from '../ui/PhotoPicker';
 import { CategoryPicker } from '../ui/CategoryPicker';
-import { MapView } from '../ui/MapView';
+import { MapView, type MapComponent } from '../ui/MapView';
+import { PlaceSearch } from '../ui/PlaceSearch';
+import { componentsForCategory } from '../logic/components';
 import { toApiError } from '../backend';
 
 export function ReportEditor({ kind, onDone, onSwitchKind }: {
@@ -27,6 +29,9 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
   const [locating, setLocating] = useState(false);
   const [submitting, setSubmitting] = useState(false);
   const [showErrors, setShowErrors] = useState(false);
+  const [showAllComponents, setShowAllComponents] = useState(false);
+  const [target, setTarget] = useState<{ lon: number; lat: number; seq: number } | null>(null);
+  const mapCenter = useRef<{ lon: number; lat: number } | null>(null);
   const draftRef = useRef<Draft | null>(null);
   const saver = useMemo(() => new DraftSaver((d) => backend.draftSave(d), setSaveState, 250), [backend]);
 
@@ -68,12 +73,17 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
     setServerError(null);
   }
 
-  async function setPosition(pos: Position | null) {
-    update({ position: pos, placement: null, componentId: null });
+  /** Sets the position and locates it. `chosen` (a place-search hit's cell and address) shows at once
+   *  and keeps its cell and address over `locate`'s, which adds community, street and components. */
+  async function setPosition(pos: Position | null, provisional: Placement | null = null) {
+    update({ position: pos, placement: provisional, componentId: null });
     if (!pos) return;
     setLocating(true);
     try {
-      const placement = await backend.locate(pos.lon, pos.lat);
+      const located = await backend.locate(pos.lon, pos.lat);
+      const placement = provisional
+        ? { ...located, cell: provisional.cell ?? located.cell, address: provisional.address || located.address }
+        : located;
       const cur = draftRef.current;
       if (cur?.position && cur.position.lon === pos.lon && cur.position.lat === pos.lat) update({ placement });
     } catch (e) {
@@ -81,6 +91,15 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
     } finally {
       setLocating(false);
     }
+  }
+
+  /** A place-search hit: the pin goes there, the cell and address fill from the hit, then `locate`. */
+  function chooseHit(h: PlaceHit) {
+    setPinMode(false);
+    setTarget((tg) => ({ lon: h.lon, lat: h.lat, seq: (tg?.seq ?? 0) + 1 }));
+    void setPosition({ lon: h.lon, lat: h.lat, accuracyM: null, source: 'manual' }, {
+      inside: h.cell != null, cell: h.cell, community: null, street: null, address: h.address, nearestCell: null, components: [],
+    });
   }
 
   async function useCurrentPosition() {
@@ -161,6 +180,13 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
   const g = gate(draft.position);
   const photoPos = draft.photos.map((p) => positionFromExif(p.exif)).find((x) => x) ?? null;
   const pl = draft.placement;
+  const comps = componentsForCategory(pl?.components ?? [], draft.category);
+  const listed = showAllComponents ? (pl?.components ?? []) : comps;
+  const mapComps: MapComponent[] = draft.category?.kind === 'component'
+    ? listed.filter((c) => c.lon != null && c.lat != null).map((c) => ({
+      id: c.id, lon: c.lon!, lat: c.lat!, label: `${c.typeName} ${c.id}`, selected: draft.componentId === c.id,
+    }))
+    : [];
 
   return (
     <form class="editor" data-testid={`editor-${kind}`} onSubmit={(e) => { e.preventDefault(); void submit(); }}>
@@ -224,10 +250,14 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
           <button type="button" class={`btn${pinMode ? ' btn-primary' : ''}${g === 'poor' || g === 'unknown' ? ' btn-attention' : ''}`} data-testid="map-pin-mode" aria-pressed={pinMode}
             onClick={() => setPinMode(!pinMode)}>{pinMode ? t('report.pinModeCancel') : t('report.pinMode')}</button>
         </div>
+        {kind === 'hotline' && <PlaceSearch center={() => (draft.position ? { lon: draft.position.lon, lat: draft.position.lat } : mapCenter.current)} onChoose={chooseHit} />}
         {pinMode && <div class="hint-banner">{t('report.pinModeOn')}</div>}
         <MapView class="map-editor" testid="editor-map" focusPoint position={draft.position?.source === 'manual' ? null : draft.position}
           pin={draft.position ? { lon: draft.position.lon, lat: draft.position.lat } : null} pinMode={pinMode}
-          onPick={(lon, lat) => { setPinMode(false); void setPosition({ lon, lat, accuracyM: null, source: 'manual' }); }} />
+          onPick={(lon, lat) => { setPinMode(false); void setPosition({ lon, lat, accuracyM: null, source: 'manual' }); }}
+          target={target} onCenter={(lon, lat) => { mapCenter.current = { lon, lat }; }}
+          components={mapComps} onComponentClick={(id) => update({ componentId: draftRef.current?.componentId === id ? null : id })} />
+        {mapComps.length > 0 && <div class="muted small">{t('report.componentsOnMap')}</div>}
         {err('position') && <div class="field-error" role="alert">{err('position')}</div>}
         {locating && <div class="muted">{t('report.locating')}</div>}
         {pl && (
@@ -244,10 +274,17 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
       </Field>
 
       {pl && draft.category?.kind === 'component' && (
-        <Field label={t('report.components')} hint={t('report.componentsHint')} error={err('componentId')}>
-          {pl.components.length === 0 ? <div class="muted">{t('report.noComponents')}</div> : (
+        <Field label={showAllComponents ? t('report.components') : t('report.componentsOfCategory', { name: draft.category.name })}
+          hint={t('report.componentsHint')} error={err('componentId')} testid="components-field">
+          {listed.length === 0 && <div class="muted" data-testid="components-none">{pl.components.length === 0 ? t('report.noComponents') : t('report.noComponentsOfCategory', { name: draft.category.name })}</div>}
+          {!showAllComponents && comps.length < pl.components.length && (
+            <button type="button" class="btn btn-small" data-testid="components-show-all" onClick={() => setShowAllComponents(true)}>
+              {t('report.showAllComponents', { n: pl.components.length })}
+            </button>
+          )}
+          {listed.length > 0 && (
             <ul class="option-list">
-              {pl.components.map((c) => (
+              {listed.map((c) => (
                 <li key={c.id}>
                   <button type="button" class={`option${draft.componentId === c.id ? ' on' : ''}`} data-testid={`component-option-${c.id}`}
                     aria-pressed={draft.componentId === c.id}
