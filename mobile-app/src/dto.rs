@@ -323,6 +323,13 @@ pub struct NearbyComponent {
     pub distance_m: f64,
     pub owner: Option<String>,
     pub maintainer: Option<String>,
+    /// Where the component stands (WGS84), for its marker on the new-report map; absent in
+    /// drafts saved before the maps carried components.
+    #[serde(default)]
+    pub lon: Option<f64>,
+    /// Latitude of the component.
+    #[serde(default)]
+    pub lat: Option<f64>,
 }
 
 /// The nearest cell to a point outside every cell.

@@ -25,8 +25,9 @@ use gridcase_core::protocol::{RefUser, ReferenceBundle};
 use gridcase_core::workflow::CaseState;
 use std::collections::HashMap;
 
-/// Components offered for a component problem: at most this many, within this radius.
-pub const NEARBY_COMPONENTS: usize = 8;
+/// Components offered for a component problem: at most this many, within this radius (the
+/// form shows those of the chosen category first, so the list holds every type nearby).
+pub const NEARBY_COMPONENTS: usize = 30;
 /// Radius of the nearby-components search in metres.
 pub const NEARBY_RADIUS_M: f64 = 50.0;
 
@@ -335,6 +336,8 @@ impl Reference {
                 distance_m: round1(d),
                 owner: self.department_by_code(&c.owner),
                 maintainer: self.department_by_code(&c.maintainer),
+                lon: Some(c.lon),
+                lat: Some(c.lat),
             })
             .collect();
         Placement {

@@ -251,6 +251,91 @@ impl Ui {
     }
 }
 
+/// Waits until the map `testid` has painted basemap tiles with data (`data-tiles-drawn`, set
+/// by the UI's basemap layer); returns how many.
+async fn wait_tiles(ui: &Ui, testid: &str) -> Result<u32> {
+    ui.s.until(
+        &format!("the offline basemap drawn on {testid}"),
+        || async {
+            let e = ui.s.by_id(testid).await?;
+            Ok(ui
+                .s
+                .attr(&e, "data-tiles-drawn")
+                .await?
+                .and_then(|n| n.parse::<u32>().ok())
+                .filter(|n| *n > 0))
+        },
+    )
+    .await
+}
+
+/// The time from opening a map to its first painted basemap tile, as the UI's basemap layer
+/// measured it (`data-first-tile-ms`, performance.now() from the layer's creation), and as the
+/// driver saw it (from the click to the poll that found a drawn tile, polled every 50 ms).
+async fn first_render(ui: &Ui, nav: &str, map: &str) -> Result<(String, u128)> {
+    let start = std::time::Instant::now();
+    ui.s.click(nav).await?;
+    loop {
+        let drawn =
+            ui.s.find_all(&format!("[data-testid=\"{map}\"][data-tiles-drawn]"))
+                .await?;
+        if !drawn.is_empty() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            bail!("no basemap tile on {map} within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let seen = start.elapsed().as_millis();
+    let layer =
+        ui.s.find_all(&format!(
+            "[data-testid=\"{map}\"] [data-testid=\"basemap-layer\"]"
+        ))
+        .await?;
+    let own = match layer.first() {
+        Some(e) => {
+            ui.s.attr(e, "data-first-tile-ms")
+                .await?
+                .unwrap_or_default()
+        }
+        None => String::new(),
+    };
+    Ok((own, seen))
+}
+
+/// Appends a line to target/e2e-figures.txt (figures for docs/performance.md; never asserted).
+fn record_figure(line: &str) {
+    use std::io::Write;
+    let path = workspace().join("target/e2e-figures.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+    eprintln!("figure: {line}");
+}
+
+/// Metres from (lon, lat) to the nearest segment of the demo road `name`.
+fn metres_to_road(demo: &gridcase_core::demo::DemoTenant, name: &str, lon: f64, lat: f64) -> f64 {
+    use geo::{Coord, Distance, Euclidean, MapCoords, Point};
+    let kx = 111_195.08 * lat.to_radians().cos();
+    demo.places
+        .iter()
+        .filter(|p| p.name == name)
+        .filter_map(|p| match &p.geometry {
+            gridcase_core::grid::PlaceGeometry::Line(l) => Some(l.map_coords(|c| Coord {
+                x: (c.x - lon) * kx,
+                y: (c.y - lat) * 111_195.08,
+            })),
+            gridcase_core::grid::PlaceGeometry::Point(_) => None,
+        })
+        .map(|l| Euclidean.distance(&Point::new(0.0, 0.0), &l))
+        .fold(f64::INFINITY, f64::min)
+}
+
 fn server_status(h: &Harness, case_id: &str) -> Result<Option<String>> {
     Ok(h.server_case(case_id)?.map(|r| r.status))
 }
@@ -270,10 +355,10 @@ async fn wait_server(h: &Harness, case_id: &str, status: &str) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_workflow_through_the_real_app() -> Result<()> {
-    let (h, _demo) = Harness::start_demo().await?;
+    let (h, demo) = Harness::start_demo().await?;
     let work = tempfile::tempdir()?;
     let driver = start_driver(&h.proxy.url(), work.path()).await?;
-    let result = workflow(&h, &driver, work.path()).await;
+    let result = workflow(&h, &demo, &driver, work.path()).await;
     if result.is_err() {
         // What the screen showed when it failed, for the log's reader.
         let shot = workspace().join("target/e2e-failure.png");
@@ -287,7 +372,12 @@ async fn the_workflow_through_the_real_app() -> Result<()> {
     result
 }
 
-async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
+async fn workflow(
+    h: &Harness,
+    demo: &gridcase_core::demo::DemoTenant,
+    driver: &Driver,
+    work: &Path,
+) -> Result<()> {
     let dir = |user: &str| work.join(user);
 
     // The inspector signs in while online.
@@ -297,6 +387,10 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     ui.sign_in("insp051").await?;
     ui.s.by_id("mode-field").await?;
     ui.shoot("02-field-home", LANDSCAPE).await?;
+    // The offline basemap arrives with the reference data (issue 13): the field map draws it
+    // before the network goes away.
+    ui.s.click("nav-map").await?;
+    wait_tiles(&ui, "cases-map").await?;
 
     // The server becomes unreachable; the inspector reports with a photo that carries GPS.
     h.proxy.set_config(FaultConfig {
@@ -332,6 +426,8 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
         Ok((ui.s.attr(&e, "data-state").await?.as_deref() == Some("clean")).then_some(()))
     })
     .await?;
+    // Offline, the new-report map shows the basemap under the pin.
+    wait_tiles(&ui, "editor-map").await?;
     ui.shoot("03-new-report", LANDSCAPE).await?;
     ui.s.click("submit-report").await?;
     let row =
@@ -373,17 +469,59 @@ async fn workflow(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
     ui.sign_in("intake01").await?;
     ui.open_case("intake", &case_id).await?;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    wait_tiles(&ui, "detail-map").await?;
     ui.shoot("11-case-detail", DESKTOP).await?;
     ui.act("accept").await?;
     wait_server(h, &case_id, "awaiting_filing").await?;
     ui.s.click("nav-intake").await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     ui.shoot("10-supervisor-queue", DESKTOP).await?;
+    // The hotline operator places a caller's "秦安巷" by its 拼音首字母 (issue 13, item 5): the
+    // pin lands on the road, the cell and address are filled.
     ui.s.click("nav-hotline").await?;
     ui.s.by_id("editor-hotline").await?;
+    wait_tiles(&ui, "editor-map").await?;
+    ui.s.type_into("place-search-input", "qax").await?;
+    let first =
+        ui.s.until("place search results", || async {
+            for e in ui.s.find_all(&tid("place-search-result")).await? {
+                if ui.s.text(&e).await?.contains("秦安巷") {
+                    return Ok(Some(e));
+                }
+            }
+            Ok(None)
+        })
+        .await?;
+    let hit_cell = ui.s.attr(&first, "data-cell").await?.unwrap_or_default();
+    assert_eq!(hit_cell.len(), 15, "the hit names its cell: {hit_cell:?}");
+    ui.shoot("12a-hotline-place-search", DESKTOP).await?;
+    ui.s.click_el(&first).await?;
+    let map = ui.s.by_id("editor-map").await?;
+    let pin =
+        ui.s.until("the pin on the chosen road", || async {
+            let lon = ui.s.attr(&map, "data-pin-lon").await?;
+            let lat = ui.s.attr(&map, "data-pin-lat").await?;
+            Ok(lon
+                .zip(lat)
+                .and_then(|(x, y)| Some((x.parse::<f64>().ok()?, y.parse::<f64>().ok()?))))
+        })
+        .await?;
+    let off = metres_to_road(demo, "秦安巷", pin.0, pin.1);
+    assert!(off < 1.0, "the pin is {off:.1} m off 秦安巷");
+    let cell = ui.s.by_id("placement-cell").await?;
+    ui.s.until("the cell filled from the hit", || async {
+        Ok(ui.s.text(&cell).await?.contains(&hit_cell).then_some(()))
+    })
+    .await?;
+    let address = ui.s.by_id("placement-address").await?;
+    let address = ui.s.text(&address).await?;
+    assert!(address.contains("秦安巷"), "{address}");
     ui.shoot("12-hotline-intake", DESKTOP).await?;
-    ui.s.click("nav-map").await?;
+    // First render of the supervisor map with the package on the device.
+    let (own, seen) = first_render(&ui, "nav-map", "cases-map").await?;
+    record_figure(&format!(
+        "first basemap tile on the supervisor map (1440×900, debug app build, WebKitGTK under Xvfb): layer {own} ms, driver {seen} ms"
+    ));
     tokio::time::sleep(Duration::from_millis(800)).await;
     ui.shoot("13-supervisor-map", DESKTOP).await?;
     assert!(

@@ -762,13 +762,15 @@ fn place_search_finds_a_road_by_initials_with_its_cell_and_address() -> Result<(
         assert_eq!(first["name"], "秦安巷", "{query}: {hits:?}");
         assert_eq!(first["kind"], "road");
         // The cell and address are those `locate` gives for the pin.
-        let placement: Value = app.call(
-            "locate",
-            json!({"lon": first["lon"], "lat": first["lat"]}),
-        )?;
+        let placement: Value =
+            app.call("locate", json!({"lon": first["lon"], "lat": first["lat"]}))?;
         assert_eq!(first["cell"], placement["cell"]);
         assert_eq!(first["address"], placement["address"]);
-        assert!(first["address"].as_str().is_some_and(|a| a.contains("秦安巷")));
+        assert!(
+            first["address"]
+                .as_str()
+                .is_some_and(|a| a.contains("秦安巷"))
+        );
     }
     let e = app
         .try_call::<Value>("place_search", json!({"query": "长".repeat(51)}))
