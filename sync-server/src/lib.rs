@@ -27,6 +27,7 @@ mod clock;
 mod config;
 pub mod db;
 mod deployment;
+pub mod gis;
 mod error;
 pub mod secret_box;
 mod server;
