@@ -179,7 +179,8 @@ impl Crs {
                     && fine("latitude_of_origin", 0.0)
                     && fine("false_northing", 0.0) =>
             {
-                let six = flat.contains("6degree");
+                // ESRI names: "CGCS2000_3_Degree_GK_CM_105E" (3°), "CGCS2000_GK_CM_105E" (6°).
+                let six = flat.contains("6degree") || (!flat.contains("3degree") && flat.contains("gk"));
                 GkZone::from_parameters(lon0, fe, six)
                     .map(Crs::GaussKruger)
                     .ok_or_else(|| {
@@ -411,7 +412,7 @@ mod tests {
             .replace("Zone_35", "CM_105E")
             .replace("35500000.0", "500000.0");
         assert!(matches!(Crs::from_wkt(&cm), Ok(Crs::GaussKruger(z)) if z.epsg == 4544));
-        let six = cm.replace("3_Degree", "6_Degree");
+        let six = cm.replace("3_Degree_", "");
         assert!(matches!(Crs::from_wkt(&six), Ok(Crs::GaussKruger(z)) if z.epsg == 4507));
         let six_zone = esri
             .replace("3_Degree_GK_Zone_35", "6_Degree_GK_Zone_18")
