@@ -403,6 +403,39 @@ mod tests {
         assert!(geo.convert(f64::NAN, 36.0).is_err());
     }
 
+    /// The `.prj` texts GDAL 3.6 wrote for the fixtures (tests/fixtures/gis).
+    #[test]
+    fn prj_files_written_by_gdal() {
+        let epsg = |wkt: &str| match Crs::from_wkt(wkt) {
+            Ok(Crs::GaussKruger(z)) => z.epsg,
+            Ok(Crs::Cgcs2000) => 4490,
+            Ok(Crs::Wgs84) => 4326,
+            other => panic!("{wkt}: {other:?}"),
+        };
+        let fixture = |dir: &str| {
+            std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/gis")
+                    .join(dir)
+                    .join("grid.prj"),
+            )
+            .expect("prj")
+        };
+        assert_eq!(epsg(&fixture("shp_4523")), 4523);
+        assert_eq!(epsg(&fixture("shp_4544")), 4544);
+        assert_eq!(epsg(&fixture("shp_4496")), 4496);
+        assert_eq!(epsg(&fixture("shp_4490_gbk")), 4490);
+        let xian = Crs::from_wkt(&fixture("bad_xian80")).expect_err("Xian 1980");
+        assert!(xian.contains("西安 1980") && xian.contains("七参数"), "{xian}");
+        let local = Crs::from_wkt(&fixture("bad_madeup_wkt")).expect_err("made up");
+        assert!(local.contains("不支持的坐标系"), "{local}");
+        // 6° without a prefix, as GDAL names EPSG:4507.
+        let cm = fixture("shp_4496")
+            .replace("CGCS2000_GK_Zone_18", "CGCS2000_GK_CM_105E")
+            .replace("18500000.0", "500000.0");
+        assert_eq!(epsg(&cm), 4507);
+    }
+
     #[test]
     fn wkt_parameters_and_names() {
         // ESRI form without an authority: the zone comes from the parameters.

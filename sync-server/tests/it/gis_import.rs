@@ -279,6 +279,46 @@ fn a_mapped_crs_wins_and_an_oversized_file_is_refused() {
     check(&e, "grid.shp", 0, "(file)", &["超过上限"]);
 }
 
+/// Hostile Shapefiles and GeoPackages give errors, never a panic or a huge allocation.
+#[test]
+fn hostile_files_give_errors() {
+    let patch = |name: &str, file: &str, at: usize, bytes: &[u8]| {
+        let dir = delivery(name);
+        let path = dir.path().join(file);
+        let mut data = std::fs::read(&path).expect("read");
+        data[at..at + bytes.len()].copy_from_slice(bytes);
+        std::fs::write(&path, data).expect("write");
+        dir
+    };
+    // The first polygon record claims 2^31 − 1 parts and points.
+    for at in [144, 148] {
+        let dir = patch("bad_noprj", "grid.shp", at, &i32::MAX.to_le_bytes());
+        std::fs::write(dir.path().join("gis.toml"), "crs = \"EPSG:4523\"\n[cells]\nfile = \"grid.shp\"\ncode = \"BGID\"\nstreet = \"STREET\"\ncommunity = \"COMMUNITY\"\n").expect("toml");
+        let e = gis::convert_dir(dir.path()).expect_err("hostile counts");
+        assert_eq!((e.file.as_str(), e.field.as_str()), ("grid.shp", "geometry"), "{e}");
+    }
+    // The .dbf claims 2^31 − 1 records: its real records are fewer than the .shp's or unreadable.
+    let dir = patch("bad_noprj", "grid.dbf", 4, &i32::MAX.to_le_bytes());
+    std::fs::write(dir.path().join("gis.toml"), "crs = \"EPSG:4523\"\n[cells]\nfile = \"grid.shp\"\ncode = \"BGID\"\nstreet = \"STREET\"\ncommunity = \"COMMUNITY\"\n").expect("toml");
+    let e = gis::convert_dir(dir.path()).expect_err("hostile dbf");
+    assert!(e.file == "grid.dbf" || e.file == "grid.shp", "{e}");
+    // A GeoPackage geometry blob cut short: the WKB reader refuses it.
+    let dir = delivery("gpkg_4490");
+    let db = rusqlite::Connection::open(dir.path().join("delivery.gpkg")).expect("open");
+    // GDAL's R-tree triggers call its own SQL functions: drop them for this edit.
+    let triggers: Vec<String> = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("triggers");
+    for t in triggers {
+        db.execute(&format!("DROP TRIGGER \"{t}\""), []).expect("drop trigger");
+    }
+    db.execute("UPDATE grid SET geom = substr(geom, 1, 30) WHERE fid = 2", []).expect("cut");
+    drop(db);
+    let e = gis::convert_dir(dir.path()).expect_err("cut blob");
+    check(&e, "delivery.gpkg:grid", 2, "geometry", &["要素 #2", "截断"]);
+}
+
 /// A tenant directory with `gis.toml` (the zone-35 Shapefile delivery) imports through the real
 /// import path: the canonical files replace the hand-written ones, the import report carries the
 /// log, cells are located, and devices receive the converted layers in the reference bundle.
