@@ -7,9 +7,9 @@
 //! Outside) for simple polygons; polygons with holes go to geo itself.
 
 use super::cell::Cell;
-use geo::{Coord, Polygon};
 use geo::coordinate_position::CoordPos;
 use geo::kernels::{Kernel, Orientation, RobustKernel};
+use geo::{Coord, Polygon};
 
 #[derive(Clone, Copy, Debug)]
 struct Slot {

@@ -64,7 +64,14 @@ pub fn convert_dir(dir: &Path) -> Result<Option<Converted>, DataFileError> {
     let text = match std::fs::read_to_string(dir.join(FILE)) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(DataFileError::new(FILE, 0, "(file)", format!("无法读取：{e}"))),
+        Err(e) => {
+            return Err(DataFileError::new(
+                FILE,
+                0,
+                "(file)",
+                format!("无法读取：{e}"),
+            ));
+        }
     };
     let mapping = Mapping::parse(&text)?;
     convert(dir, &mapping).map(Some)
@@ -109,7 +116,10 @@ pub fn convert(dir: &Path, mapping: &Mapping) -> Result<Converted, DataFileError
         let features = out.entry(target.file()).or_default();
         let before = features.len();
         for f in &layer.features {
-            let ctx = Ctx { file: &layer.file, f };
+            let ctx = Ctx {
+                file: &layer.file,
+                f,
+            };
             let geom = f
                 .geom
                 .as_ref()
@@ -141,7 +151,9 @@ pub fn convert(dir: &Path, mapping: &Mapping) -> Result<Converted, DataFileError
         });
     }
     if !road_places.is_empty() {
-        out.entry(Target::Places.file()).or_default().extend(road_places);
+        out.entry(Target::Places.file())
+            .or_default()
+            .extend(road_places);
     }
     let mut files = Vec::new();
     for (name, features) in out {
@@ -175,7 +187,12 @@ fn read_source(
             let encoding = match map.encoding.as_ref().or(mapping.encoding.as_ref()) {
                 None => None,
                 Some(e) => Some(TextEncoding::parse(e).ok_or_else(|| {
-                    DataFileError::new(FILE, 0, "encoding", format!("编码 {e:?} 不支持：只接受 gbk 或 utf-8"))
+                    DataFileError::new(
+                        FILE,
+                        0,
+                        "encoding",
+                        format!("编码 {e:?} 不支持：只接受 gbk 或 utf-8"),
+                    )
                 })?),
             };
             shapefile::read(&path, shown, encoding, max_bytes)
@@ -197,8 +214,16 @@ fn read_source(
     }
 }
 
-fn choose_crs(mapping: &Mapping, map: &LayerMap, layer: &Layer) -> Result<(Crs, &'static str), DataFileError> {
-    let named = map.crs.as_ref().map(|c| (c, "gis.toml 图层")).or(mapping.crs.as_ref().map(|c| (c, "gis.toml")));
+fn choose_crs(
+    mapping: &Mapping,
+    map: &LayerMap,
+    layer: &Layer,
+) -> Result<(Crs, &'static str), DataFileError> {
+    let named = map
+        .crs
+        .as_ref()
+        .map(|c| (c, "gis.toml 图层"))
+        .or(mapping.crs.as_ref().map(|c| (c, "gis.toml")));
     if let Some((name, origin)) = named {
         return Crs::from_name(name)
             .map(|c| (c, origin))
@@ -246,7 +271,12 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn error(&self, field: &str, message: String) -> DataFileError {
-        DataFileError::new(self.file, self.f.number, field, format!("要素 #{}：{message}", self.f.number))
+        DataFileError::new(
+            self.file,
+            self.f.number,
+            field,
+            format!("要素 #{}：{message}", self.f.number),
+        )
     }
 
     /// The attribute as text (numbers written as integers when whole), `None` when empty.
@@ -281,7 +311,10 @@ fn feature(properties: Map<String, Value>, geom: &Geom) -> Value {
 }
 
 fn props(pairs: &[(&str, Value)]) -> Map<String, Value> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
 }
 
 fn round(g: Geom) -> Geom {
@@ -346,7 +379,10 @@ fn component(ctx: &Ctx<'_>, map: &LayerMap, geom: Geom) -> Result<Value, DataFil
         && t != id.type_code().as_str()
     {
         let field = map.kind.as_deref().unwrap_or("");
-        return Err(ctx.error(field, format!("部件类型 {t:?} 与编码中的类型 {} 不符", id.type_code())));
+        return Err(ctx.error(
+            field,
+            format!("部件类型 {t:?} 与编码中的类型 {} 不符", id.type_code()),
+        ));
     }
     let mut p = props(&[
         ("id", Value::String(id.to_string())),
@@ -358,14 +394,23 @@ fn component(ctx: &Ctx<'_>, map: &LayerMap, geom: Geom) -> Result<Value, DataFil
         p.insert("name".into(), Value::String(name));
     }
     if let Some(s) = ctx.text(&map.state) {
-        let mapped = map.state_map.as_ref().and_then(|m| m.get(&s)).cloned().unwrap_or(s.clone());
+        let mapped = map
+            .state_map
+            .as_ref()
+            .and_then(|m| m.get(&s))
+            .cloned()
+            .unwrap_or(s.clone());
         let state = ComponentState::parse(&mapped).ok_or_else(|| {
-            ctx.error(map.state.as_deref().unwrap_or(""), format!("部件状态 {s:?} 未知（可用 state_map 映射）"))
+            ctx.error(
+                map.state.as_deref().unwrap_or(""),
+                format!("部件状态 {s:?} 未知（可用 state_map 映射）"),
+            )
         })?;
         p.insert("state".into(), Value::String(state.as_str().to_owned()));
     }
     if let Some(c) = ctx.text(&map.cell) {
-        GridCode::parse(&c).map_err(|e| ctx.error(map.cell.as_deref().unwrap_or(""), e.to_string()))?;
+        GridCode::parse(&c)
+            .map_err(|e| ctx.error(map.cell.as_deref().unwrap_or(""), e.to_string()))?;
         p.insert("cell".into(), Value::String(c));
     }
     Ok(feature(p, &geom))
@@ -399,11 +444,16 @@ fn road(ctx: &Ctx<'_>, map: &LayerMap, geom: Geom) -> Result<Value, DataFileErro
     if !ROAD_CLASSES.contains(&class.as_str()) {
         return Err(ctx.error(
             field,
-            format!("道路等级 {raw:?} 未知：请在 class_map 中映射为 primary/secondary/branch/alley"),
+            format!(
+                "道路等级 {raw:?} 未知：请在 class_map 中映射为 primary/secondary/branch/alley"
+            ),
         ));
     }
     let p = props(&[
-        ("name", Value::String(ctx.text(&map.name).unwrap_or_default())),
+        (
+            "name",
+            Value::String(ctx.text(&map.name).unwrap_or_default()),
+        ),
         ("class", Value::String(class)),
     ]);
     Ok(feature(p, &geom))
@@ -418,7 +468,10 @@ fn named_road_lines(road: &Value) -> Vec<Value> {
     let coords = &road["geometry"]["coordinates"];
     let parts: Vec<&Value> = match road["geometry"]["type"].as_str() {
         Some("LineString") => vec![coords],
-        Some("MultiLineString") => coords.as_array().map(|a| a.iter().collect()).unwrap_or_default(),
+        Some("MultiLineString") => coords
+            .as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     parts
@@ -430,14 +483,23 @@ fn named_road_lines(road: &Value) -> Vec<Value> {
         .collect()
 }
 
-fn area(ctx: &Ctx<'_>, map: &LayerMap, geom: Geom, lines_too: bool) -> Result<Value, DataFileError> {
+fn area(
+    ctx: &Ctx<'_>,
+    map: &LayerMap,
+    geom: Geom,
+    lines_too: bool,
+) -> Result<Value, DataFileError> {
     let ok = match geom {
         Geom::Polygon(_) | Geom::MultiPolygon(_) => true,
         Geom::LineString(_) | Geom::MultiLineString(_) => lines_too,
         _ => false,
     };
     if !ok {
-        let expected = if lines_too { "Polygon、MultiPolygon 或 LineString" } else { "Polygon 或 MultiPolygon" };
+        let expected = if lines_too {
+            "Polygon、MultiPolygon 或 LineString"
+        } else {
+            "Polygon 或 MultiPolygon"
+        };
         return Err(ctx.wrong_geometry(&geom, expected));
     }
     let mut p = Map::new();
@@ -472,7 +534,10 @@ fn boundary(ctx: &Ctx<'_>, map: &LayerMap, geom: Geom) -> Result<Value, DataFile
     let code_field = map.code.as_deref().unwrap_or("");
     let code = ctx.required(&map.code)?;
     if code.len() != digits || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ctx.error(code_field, format!("{level} 边界编码 {code:?} 应为 {digits} 位数字")));
+        return Err(ctx.error(
+            code_field,
+            format!("{level} 边界编码 {code:?} 应为 {digits} 位数字"),
+        ));
     }
     let p = props(&[
         ("level", Value::String(level)),

@@ -85,13 +85,13 @@ impl GkZone {
             return None;
         }
         let prefix = prefix as u32;
-        let three = (cm % 3 == 0).then(|| 4534 + (cm - 75) / 3);
-        let six = ((cm + 3) % 6 == 0).then(|| 4502 + (cm - 75) / 6);
+        let three = cm.is_multiple_of(3).then(|| 4534 + (cm - 75) / 3);
+        let six = (cm + 3).is_multiple_of(6).then(|| 4502 + (cm - 75) / 6);
         let epsg = match prefix {
             0 if six_degree => six?,
             0 => three.or(six)?,
-            n if cm % 3 == 0 && n == cm / 3 => 4513 + (n - 25),
-            n if (cm + 3) % 6 == 0 && n == (cm + 3) / 6 => 4491 + (n - 13),
+            n if cm.is_multiple_of(3) && n == cm / 3 => 4513 + (n - 25),
+            n if (cm + 3).is_multiple_of(6) && n == (cm + 3) / 6 => 4491 + (n - 13),
             _ => return None,
         };
         GkZone::from_epsg(epsg)
@@ -135,7 +135,10 @@ impl Crs {
             return Err("坐标系定义为空".into());
         }
         let lower = wkt.to_ascii_lowercase();
-        let flat: String = lower.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let flat: String = lower
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
         let short: String = wkt.chars().take(120).collect();
         if flat.contains("beijing1954") || flat.contains("beijing54") {
             return Err(refusal(&format!("北京 1954（{short}…）")));
@@ -180,7 +183,8 @@ impl Crs {
                     && fine("false_northing", 0.0) =>
             {
                 // ESRI names: "CGCS2000_3_Degree_GK_CM_105E" (3°), "CGCS2000_GK_CM_105E" (6°).
-                let six = flat.contains("6degree") || (!flat.contains("3degree") && flat.contains("gk"));
+                let six =
+                    flat.contains("6degree") || (!flat.contains("3degree") && flat.contains("gk"));
                 GkZone::from_parameters(lon0, fe, six)
                     .map(Crs::GaussKruger)
                     .ok_or_else(|| {
@@ -368,7 +372,10 @@ mod tests {
         assert_eq!(gk(4512), (6, 135.0, None));
         assert_eq!(Crs::from_epsg(4490), Ok(Crs::Cgcs2000));
         let e = Crs::from_epsg(2383).expect_err("xian 1980");
-        assert!(e.contains("不支持的坐标系") && e.contains("西安 1980"), "{e}");
+        assert!(
+            e.contains("不支持的坐标系") && e.contains("西安 1980"),
+            "{e}"
+        );
         assert!(Crs::from_epsg(3857).is_err());
     }
 
@@ -388,7 +395,10 @@ mod tests {
         let crs = Crs::from_epsg(4523).expect("4523");
         let t = crs.to_wgs84().expect("proj");
         let [lon, lat] = t.convert(35_394_741.55, 3_992_142.67).expect("inside");
-        assert!((lon - 103.83).abs() < 0.05 && (lat - 36.06).abs() < 0.05, "{lon} {lat}");
+        assert!(
+            (lon - 103.83).abs() < 0.05 && (lat - 36.06).abs() < 0.05,
+            "{lon} {lat}"
+        );
         let e = t.convert(394_741.55, 3_992_142.67).expect_err("no prefix");
         assert!(e.contains("带号前缀 35"), "{e}");
         let e = Crs::from_epsg(4544)
@@ -426,7 +436,10 @@ mod tests {
         assert_eq!(epsg(&fixture("shp_4496")), 4496);
         assert_eq!(epsg(&fixture("shp_4490_gbk")), 4490);
         let xian = Crs::from_wkt(&fixture("bad_xian80")).expect_err("Xian 1980");
-        assert!(xian.contains("西安 1980") && xian.contains("七参数"), "{xian}");
+        assert!(
+            xian.contains("西安 1980") && xian.contains("七参数"),
+            "{xian}"
+        );
         let local = Crs::from_wkt(&fixture("bad_madeup_wkt")).expect_err("made up");
         assert!(local.contains("不支持的坐标系"), "{local}");
         // 6° without a prefix, as GDAL names EPSG:4507.

@@ -27,7 +27,10 @@ pub fn read(path: &Path, shown: &str, max_bytes: u64) -> Result<Layer, DataFileE
         .pointer("/crs/properties/name")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let crs = match (crs_name, doc.get("coordinate_system").and_then(Value::as_str)) {
+    let crs = match (
+        crs_name,
+        doc.get("coordinate_system").and_then(Value::as_str),
+    ) {
         (_, Some(cs)) => Some(Crs::from_name(cs)),
         (Some(name), None) => Some(crs_from_urn(&name)),
         (None, None) => Some(Ok(Crs::Wgs84)),
@@ -55,7 +58,11 @@ pub fn read(path: &Path, shown: &str, max_bytes: u64) -> Result<Layer, DataFileE
                 fields.push(k.clone());
             }
         }
-        features.push(SourceFeature { number, geom, attrs });
+        features.push(SourceFeature {
+            number,
+            geom,
+            attrs,
+        });
     }
     Ok(Layer {
         file: shown.to_owned(),
@@ -88,7 +95,8 @@ fn pos(v: &Value) -> Result<Pos, String> {
 }
 
 fn array(v: &Value) -> Result<&Vec<Value>, String> {
-    v.as_array().ok_or_else(|| "coordinates 的层次不对".to_owned())
+    v.as_array()
+        .ok_or_else(|| "coordinates 的层次不对".to_owned())
 }
 
 fn line(v: &Value) -> Result<Vec<Pos>, String> {
@@ -108,7 +116,9 @@ fn geometry(g: &Value) -> Result<Geom, String> {
         "LineString" => Geom::LineString(line(c)?),
         "MultiLineString" => Geom::MultiLineString(polygon(c)?),
         "Polygon" => Geom::Polygon(polygon(c)?),
-        "MultiPolygon" => Geom::MultiPolygon(array(c)?.iter().map(polygon).collect::<Result<_, _>>()?),
+        "MultiPolygon" => {
+            Geom::MultiPolygon(array(c)?.iter().map(polygon).collect::<Result<_, _>>()?)
+        }
         other => return Err(format!("不支持的几何类型 {other:?}")),
     })
 }

@@ -53,7 +53,10 @@ impl Geom {
         };
         let ring = |r: &Vec<Pos>| -> Result<Vec<Pos>, String> {
             if r.len() < 4 {
-                return Err(format!("面的环只有 {} 个点（至少 4 个，首尾相同）", r.len()));
+                return Err(format!(
+                    "面的环只有 {} 个点（至少 4 个，首尾相同）",
+                    r.len()
+                ));
             }
             if r.first() != r.last() {
                 return Err(format!(
@@ -126,13 +129,23 @@ mod tests {
     #[test]
     fn rings_must_be_closed_and_long_enough() {
         let t = Crs::Wgs84.to_wgs84().expect("wgs84");
-        let open = Geom::Polygon(vec![vec![[103.0, 36.0], [103.1, 36.0], [103.1, 36.1], [103.0, 36.1]]]);
+        let open = Geom::Polygon(vec![vec![
+            [103.0, 36.0],
+            [103.1, 36.0],
+            [103.1, 36.1],
+            [103.0, 36.1],
+        ]]);
         assert!(open.to_wgs84(&t).expect_err("open").contains("未闭合"));
         let short = Geom::Polygon(vec![vec![[103.0, 36.0], [103.1, 36.0], [103.0, 36.0]]]);
         assert!(short.to_wgs84(&t).expect_err("short").contains("至少 4"));
         let nan = Geom::Point([f64::NAN, 36.0]);
         assert!(nan.to_wgs84(&t).is_err());
-        let ok = Geom::MultiPolygon(vec![vec![vec![[103.0, 36.0], [103.1, 36.0], [103.1, 36.1], [103.0, 36.0]]]]);
+        let ok = Geom::MultiPolygon(vec![vec![vec![
+            [103.0, 36.0],
+            [103.1, 36.0],
+            [103.1, 36.1],
+            [103.0, 36.0],
+        ]]]);
         assert_eq!(ok.to_wgs84(&t).expect("ok"), ok);
         assert_eq!(ok.to_json()["type"], "MultiPolygon");
     }

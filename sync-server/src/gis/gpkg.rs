@@ -34,7 +34,10 @@ pub fn read(
         return Err(err(
             0,
             "(file)",
-            format!("文件 {} 字节，超过上限 {max_bytes} 字节（gis.toml 的 max_file_mb）", meta.len()),
+            format!(
+                "文件 {} 字节，超过上限 {max_bytes} 字节（gis.toml 的 max_file_mb）",
+                meta.len()
+            ),
         ));
     }
     let mut head = [0u8; 16];
@@ -43,7 +46,11 @@ pub fn read(
         .is_ok()
         && &head == b"SQLite format 3\0";
     if !sqlite {
-        return Err(err(0, "(file)", "不是 GeoPackage 文件（不是 SQLite 数据库）".into()));
+        return Err(err(
+            0,
+            "(file)",
+            "不是 GeoPackage 文件（不是 SQLite 数据库）".into(),
+        ));
     }
     let db = Connection::open_with_flags(
         path,
@@ -52,19 +59,32 @@ pub fn read(
     .map_err(|e| err(0, "(file)", format!("无法打开 GeoPackage：{e}")))?;
     let sql = |e: rusqlite::Error| err(0, "(file)", format!("GeoPackage 元数据无效：{e}"));
     let tables: Vec<String> = db
-        .prepare("SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
+        .prepare(
+            "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name",
+        )
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .map_err(sql)?;
     let table = match layer {
         Some(name) => tables.iter().find(|t| *t == name).cloned().ok_or_else(|| {
-            err(0, "layer", format!("GeoPackage 中没有图层 {name:?}（有：{}）", tables.join("、")))
+            err(
+                0,
+                "layer",
+                format!(
+                    "GeoPackage 中没有图层 {name:?}（有：{}）",
+                    tables.join("、")
+                ),
+            )
         })?,
         None if tables.len() == 1 => tables[0].clone(),
         None => {
             return Err(err(
                 0,
                 "layer",
-                format!("GeoPackage 有 {} 个图层（{}）：请在 gis.toml 写 layer", tables.len(), tables.join("、")),
+                format!(
+                    "GeoPackage 有 {} 个图层（{}）：请在 gis.toml 写 layer",
+                    tables.len(),
+                    tables.join("、")
+                ),
             ));
         }
     };
@@ -76,7 +96,13 @@ pub fn read(
             [&table],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .map_err(|e| err(0, "(file)", format!("gpkg_geometry_columns 中没有该图层：{e}")))?;
+        .map_err(|e| {
+            err(
+                0,
+                "(file)",
+                format!("gpkg_geometry_columns 中没有该图层：{e}"),
+            )
+        })?;
     let srs: Option<(String, i64, String)> = db
         .query_row(
             "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
@@ -129,19 +155,31 @@ pub fn read(
                     ValueRef::Null => None,
                     ValueRef::Blob(b) => wkb::parse_gpkg(b)
                         .map_err(|m| err(number, "geometry", format!("要素 #{number}：{m}")))?,
-                    _ => return Err(err(number, "geometry", format!("要素 #{number}：几何不是二进制"))),
+                    _ => {
+                        return Err(err(
+                            number,
+                            "geometry",
+                            format!("要素 #{number}：几何不是二进制"),
+                        ));
+                    }
                 };
                 continue;
             }
             let value = match v {
                 ValueRef::Null | ValueRef::Blob(_) => Value::Null,
                 ValueRef::Integer(n) => Value::from(n),
-                ValueRef::Real(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+                ValueRef::Real(f) => {
+                    serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+                }
                 ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).trim().to_owned()),
             };
             attrs.push((name.clone(), value));
         }
-        features.push(SourceFeature { number, geom, attrs });
+        features.push(SourceFeature {
+            number,
+            geom,
+            attrs,
+        });
     }
     Ok(Layer {
         file: shown.clone(),

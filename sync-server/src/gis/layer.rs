@@ -28,7 +28,11 @@ impl SourceFeature {
         self.attrs
             .iter()
             .find(|(k, _)| k == field)
-            .or_else(|| self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(field)))
+            .or_else(|| {
+                self.attrs
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(field))
+            })
             .map(|(_, v)| v)
     }
 }

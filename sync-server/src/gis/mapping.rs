@@ -199,15 +199,22 @@ struct Top {
 }
 
 fn line_of(text: &str, span: Option<std::ops::Range<usize>>) -> usize {
-    span.map_or(0, |s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+    span.map_or(0, |s| {
+        text[..s.start.min(text.len())].matches('\n').count() + 1
+    })
 }
 
 impl Mapping {
     /// Parses `gis.toml`.
     pub fn parse(text: &str) -> Result<Mapping, DataFileError> {
         let err = |line, field: &str, m: String| DataFileError::new(FILE, line, field, m);
-        let top: Top = toml::from_str(text)
-            .map_err(|e| err(line_of(text, e.span()), "(file)", format!("gis.toml 无效：{}", e.message())))?;
+        let top: Top = toml::from_str(text).map_err(|e| {
+            err(
+                line_of(text, e.span()),
+                "(file)",
+                format!("gis.toml 无效：{}", e.message()),
+            )
+        })?;
         let max_file_mb = top.max_file_mb.unwrap_or(DEFAULT_MAX_FILE_MB);
         if max_file_mb == 0 {
             return Err(err(0, "max_file_mb", "必须大于 0".into()));
@@ -228,10 +235,20 @@ impl Mapping {
             let tables = match value {
                 toml::Value::Array(items) => items,
                 table @ toml::Value::Table(_) => vec![table],
-                _ => return Err(err(0, target.key(), format!("[{}] 必须是表或表数组", target.key()))),
+                _ => {
+                    return Err(err(
+                        0,
+                        target.key(),
+                        format!("[{}] 必须是表或表数组", target.key()),
+                    ));
+                }
             };
             for (i, table) in tables.into_iter().enumerate() {
-                let at = if i == 0 { target.key().to_owned() } else { format!("{}[{i}]", target.key()) };
+                let at = if i == 0 {
+                    target.key().to_owned()
+                } else {
+                    format!("{}[{i}]", target.key())
+                };
                 let map = LayerMap::deserialize(table)
                     .map_err(|e| err(0, &at, format!("[{at}]：{}", e.message())))?;
                 check(target, &map).map_err(|(key, m)| err(0, &format!("{at}.{key}"), m))?;
@@ -239,7 +256,11 @@ impl Mapping {
             }
         }
         if layers.is_empty() {
-            return Err(err(0, "(file)", "gis.toml 没有任何图层（[cells]、[components] …）".into()));
+            return Err(err(
+                0,
+                "(file)",
+                "gis.toml 没有任何图层（[cells]、[components] …）".into(),
+            ));
         }
         Ok(Mapping {
             crs: top.crs,
@@ -260,7 +281,10 @@ fn check(target: Target, map: &LayerMap) -> Result<(), (&'static str, String)> {
     let given = map.given();
     for key in required {
         if !given.contains(key) {
-            return Err((key, format!("[{}] 必须写 {key}（哪一个属性是它）", target.key())));
+            return Err((
+                key,
+                format!("[{}] 必须写 {key}（哪一个属性是它）", target.key()),
+            ));
         }
     }
     let file = map.file.trim();
@@ -275,7 +299,10 @@ fn check(target: Target, map: &LayerMap) -> Result<(), (&'static str, String)> {
     let canonical = |m: &Option<BTreeMap<String, String>>, allowed: &[&str], key| {
         for (from, to) in m.iter().flatten() {
             if !allowed.contains(&to.as_str()) {
-                return Err((key, format!("{from:?} → {to:?}：只可映射为 {}", allowed.join("、"))));
+                return Err((
+                    key,
+                    format!("{from:?} → {to:?}：只可映射为 {}", allowed.join("、")),
+                ));
             }
         }
         Ok(())
@@ -324,7 +351,8 @@ mod tests {
         assert_eq!(foreign.field, "places.class");
         let outside = e("[places]\nfile = \"../x.shp\"\nname = \"N\"\n");
         assert_eq!(outside.field, "places.file");
-        let class = e("[roads]\nfile = \"r.shp\"\nclass = \"C\"\nclass_map = { \"主干道\" = \"main\" }\n");
+        let class =
+            e("[roads]\nfile = \"r.shp\"\nclass = \"C\"\nclass_map = { \"主干道\" = \"main\" }\n");
         assert_eq!(class.field, "roads.class_map");
         let syntax = e("[cells\nfile = 1\n");
         assert_eq!((syntax.file.as_str(), syntax.line), ("gis.toml", 1));

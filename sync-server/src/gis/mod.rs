@@ -5,10 +5,10 @@
 //! `buildings.geojson`, `water.geojson`, `green.geojson`, `boundaries.geojson`) before the usual
 //! import validation reads them. Server side only: devices receive the canonical files.
 //!
-//! - [`mapping`]: `gis.toml`;
-//! - [`crs`]: recognising coordinate systems and converting positions (proj4rs);
-//! - [`shapefile`], [`gpkg`] (with [`wkb`]), [`geojson`]: the readers, into a [`layer::Layer`];
-//! - [`geom`]: geometry checks; [`convert`]: mapping, checks and the canonical texts.
+//! - [`mapping`] reads `gis.toml`;
+//! - [`crs`] recognises coordinate systems and converts positions (proj4rs);
+//! - [`shapefile`], [`gpkg`] (with [`wkb`]) and [`geojson`] read a file into a [`layer::Layer`];
+//! - [`geom`] checks geometries; [`convert`] maps attributes and builds the canonical texts.
 //!
 //! Invariants: nothing is written unless every layer converts; errors are
 //! [`DataFileError`](gridcase_core::error::DataFileError)s naming the source file, the feature

@@ -96,7 +96,9 @@ pub fn read(
         None => None,
     };
     let cpg = match sibling(shp, "cpg") {
-        Some(p) => Some(String::from_utf8_lossy(&read_capped(&p, &format!("{stem}.cpg"), 4096)?).into_owned()),
+        Some(p) => Some(
+            String::from_utf8_lossy(&read_capped(&p, &format!("{stem}.cpg"), 4096)?).into_owned(),
+        ),
         None => None,
     };
     let encodings = match (encoding, &cpg) {
@@ -130,7 +132,11 @@ pub fn read(
                     notes.push(format!(
                         "属性编码 {}（无 .cpg：{}）",
                         e.label(),
-                        if i == 0 { "按 UTF-8 读取成功" } else { "不是有效 UTF-8，按 GBK 读取" }
+                        if i == 0 {
+                            "按 UTF-8 读取成功"
+                        } else {
+                            "不是有效 UTF-8，按 GBK 读取"
+                        }
                     ));
                 }
                 records = Some(r);
@@ -149,18 +155,31 @@ pub fn read(
     let mut attrs = records.into_iter();
     for (i, shape) in reader.iter_shapes().enumerate() {
         let number = i + 1;
-        let shape = shape.map_err(|e| err(number, "geometry", format!("记录 #{number} 无法读取：{e}")))?;
-        let geom = convert_shape(shape).map_err(|m| err(number, "geometry", format!("记录 #{number}：{m}")))?;
+        let shape =
+            shape.map_err(|e| err(number, "geometry", format!("记录 #{number} 无法读取：{e}")))?;
+        let geom = convert_shape(shape)
+            .map_err(|m| err(number, "geometry", format!("记录 #{number}：{m}")))?;
         let attrs = attrs.next().ok_or_else(|| {
-            err(number, "(file)", format!("{stem}.dbf 的记录比 .shp 少（缺记录 #{number}）"))
+            err(
+                number,
+                "(file)",
+                format!("{stem}.dbf 的记录比 .shp 少（缺记录 #{number}）"),
+            )
         })?;
-        features.push(SourceFeature { number, geom, attrs });
+        features.push(SourceFeature {
+            number,
+            geom,
+            attrs,
+        });
     }
     if attrs.next().is_some() {
         return Err(err(
             features.len() + 1,
             "(file)",
-            format!("{stem}.dbf 的记录比 .shp 多（.shp 有 {} 条）", features.len()),
+            format!(
+                "{stem}.dbf 的记录比 .shp 多（.shp 有 {} 条）",
+                features.len()
+            ),
         ));
     }
     Ok(Layer {
@@ -183,16 +202,26 @@ fn read_dbf(
     let builder = dbase::ReaderBuilder::new();
     let builder = match encoding {
         TextEncoding::Utf8 => builder.with_encoding(dbase::encoding::Unicode),
-        TextEncoding::Gbk => builder.with_encoding(dbase::encoding::EncodingRs::from(encoding_rs::GB18030)),
+        TextEncoding::Gbk => {
+            builder.with_encoding(dbase::encoding::EncodingRs::from(encoding_rs::GB18030))
+        }
     };
     let mut reader = builder
         .build(Cursor::new(bytes))
         .map_err(|e| err(0, format!("不是有效的 .dbf（{}）：{e}", encoding.label())))?;
-    let fields: Vec<String> = reader.fields().iter().map(|f| f.name().to_owned()).collect();
+    let fields: Vec<String> = reader
+        .fields()
+        .iter()
+        .map(|f| f.name().to_owned())
+        .collect();
     let mut out = Vec::new();
     for (i, record) in reader.iter_records().enumerate() {
-        let record = record
-            .map_err(|e| err(i + 1, format!("记录 #{} 无法按 {} 读取：{e}", i + 1, encoding.label())))?;
+        let record = record.map_err(|e| {
+            err(
+                i + 1,
+                format!("记录 #{} 无法按 {} 读取：{e}", i + 1, encoding.label()),
+            )
+        })?;
         let mut map: std::collections::HashMap<String, FieldValue> = record.into_iter().collect();
         let attrs = fields
             .iter()

@@ -27,12 +27,20 @@ impl<'a> Cursor<'a> {
 
     fn u32(&mut self, little: bool) -> Result<u32, String> {
         let b: [u8; 4] = self.take(4)?.try_into().map_err(|_| "WKB 被截断")?;
-        Ok(if little { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
+        Ok(if little {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
     }
 
     fn f64(&mut self, little: bool) -> Result<f64, String> {
         let b: [u8; 8] = self.take(8)?.try_into().map_err(|_| "WKB 被截断")?;
-        Ok(if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+        Ok(if little {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
     }
 
     fn left(&self) -> usize {
@@ -92,12 +100,15 @@ fn header(c: &mut Cursor<'_>) -> Result<(bool, u32, usize), String> {
         c.take(4)?;
     }
     let iso = raw & 0x0fff_ffff;
-    let (kind, iso_dims) = (iso % 1000, match iso / 1000 {
-        0 => 0,
-        1 | 2 => 1,
-        3 => 2,
-        other => return Err(format!("WKB 类型 {raw} 无效 ({other})")),
-    });
+    let (kind, iso_dims) = (
+        iso % 1000,
+        match iso / 1000 {
+            0 => 0,
+            1 | 2 => 1,
+            3 => 2,
+            other => return Err(format!("WKB 类型 {raw} 无效 ({other})")),
+        },
+    );
     Ok((little, kind, dims + iso_dims))
 }
 
@@ -157,20 +168,37 @@ fn geometry(c: &mut Cursor<'_>, depth: u8) -> Result<Geom, String> {
         4..=6 => {
             let n = count(c, little, 9)?;
             let want = kind - 3;
-            let parts = (0..n).map(|_| part(c, want)).collect::<Result<Vec<_>, _>>()?;
+            let parts = (0..n)
+                .map(|_| part(c, want))
+                .collect::<Result<Vec<_>, _>>()?;
             match kind {
-                4 => Geom::MultiPoint(parts.into_iter().filter_map(|g| match g {
-                    Geom::Point(p) => Some(p),
-                    _ => None,
-                }).collect()),
-                5 => Geom::MultiLineString(parts.into_iter().filter_map(|g| match g {
-                    Geom::LineString(l) => Some(l),
-                    _ => None,
-                }).collect()),
-                _ => Geom::MultiPolygon(parts.into_iter().filter_map(|g| match g {
-                    Geom::Polygon(p) => Some(p),
-                    _ => None,
-                }).collect()),
+                4 => Geom::MultiPoint(
+                    parts
+                        .into_iter()
+                        .filter_map(|g| match g {
+                            Geom::Point(p) => Some(p),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                5 => Geom::MultiLineString(
+                    parts
+                        .into_iter()
+                        .filter_map(|g| match g {
+                            Geom::LineString(l) => Some(l),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                _ => Geom::MultiPolygon(
+                    parts
+                        .into_iter()
+                        .filter_map(|g| match g {
+                            Geom::Polygon(p) => Some(p),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
             }
         }
         other => return Err(format!("不支持的 WKB 几何类型 {other}")),
@@ -211,7 +239,10 @@ mod tests {
         multi.extend(2u32.to_le_bytes());
         multi.extend(point_le(1.0, 2.0));
         multi.extend(point_le(3.0, 4.0));
-        assert_eq!(parse(&multi), Ok(Geom::MultiPoint(vec![[1.0, 2.0], [3.0, 4.0]])));
+        assert_eq!(
+            parse(&multi),
+            Ok(Geom::MultiPoint(vec![[1.0, 2.0], [3.0, 4.0]]))
+        );
         let mut gp = b"GP\0\x01".to_vec();
         gp.extend(4490u32.to_le_bytes());
         gp.extend(point_le(1.0, 2.0));

@@ -71,11 +71,20 @@ fn layer(converted: &Converted, file: &str, key: impl Fn(&Value, usize) -> Strin
     };
     let doc: Value = serde_json::from_str(text).expect("GeoJSON");
     let mut out = Keyed::new();
-    for (i, f) in doc["features"].as_array().expect("features").iter().enumerate() {
+    for (i, f) in doc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .enumerate()
+    {
         let mut pts = Vec::new();
         positions(&f["geometry"]["coordinates"], &mut pts);
         let k = key(&f["properties"], i);
-        assert!(out.insert(k.clone(), (f["properties"].clone(), pts)).is_none(), "{file}: {k} twice");
+        assert!(
+            out.insert(k.clone(), (f["properties"].clone(), pts))
+                .is_none(),
+            "{file}: {k} twice"
+        );
     }
     out
 }
@@ -103,8 +112,14 @@ fn same(what: &str, a: &Keyed, b: &Keyed, tol: f64) -> usize {
         assert_eq!(va.len(), vb.len(), "{what} {k}: same vertex count");
         for (xs, ys) in [(va, vb), (vb, va)] {
             for p in xs {
-                let d = ys.iter().map(|q| metres(*p, *q)).fold(f64::INFINITY, f64::min);
-                assert!(d <= tol, "{what} {k}: vertex {p:?} is {d:.4} m from the reference");
+                let d = ys
+                    .iter()
+                    .map(|q| metres(*p, *q))
+                    .fold(f64::INFINITY, f64::min);
+                assert!(
+                    d <= tol,
+                    "{what} {k}: vertex {p:?} is {d:.4} m from the reference"
+                );
             }
         }
         vertices += va.len();
@@ -173,7 +188,11 @@ fn every_format_and_system_gives_the_same_layers_within_a_decimetre() {
         .filter(|(p, _)| p["kind"] == "road")
         .count();
     assert_eq!(roads_in_places, 3, "永昌巷 and both parts of 测试两段路");
-    assert!(want.roads.values().any(|(p, _)| p["class"] == "alley" && p["name"] == ""));
+    assert!(
+        want.roads
+            .values()
+            .any(|(p, _)| p["class"] == "alley" && p["name"] == "")
+    );
     assert_eq!(want.boundaries.len(), 5);
     assert_eq!(want.boundaries["620102001"].0["level"], "street");
     for (name, crs) in DELIVERIES {
@@ -204,10 +223,20 @@ fn every_format_and_system_gives_the_same_layers_within_a_decimetre() {
 fn the_import_log_says_which_encoding_and_system() {
     let log = |name| convert(name).1.log;
     let gbk = log("shp_4490_gbk");
-    assert!(gbk[0].notes.iter().any(|n| n.contains("GBK（.cpg: CP936）")), "{:?}", gbk[0]);
+    assert!(
+        gbk[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("GBK（.cpg: CP936）")),
+        "{:?}",
+        gbk[0]
+    );
     let guessed = log("shp_4490_gbk_nocpg");
     assert!(
-        guessed[0].notes.iter().any(|n| n.contains("无 .cpg") && n.contains("按 GBK 读取")),
+        guessed[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("无 .cpg") && n.contains("按 GBK 读取")),
         "{:?}",
         guessed[0]
     );
@@ -216,11 +245,17 @@ fn the_import_log_says_which_encoding_and_system() {
     let line = utf8[0].to_string();
     assert!(
         line.contains("cells.geojson ← grid.shp：120 个要素")
-            && line.contains("EPSG:4523 CGCS2000 3° 高斯-克吕格 中央经线 105°E（带号 35）（文件声明）"),
+            && line.contains(
+                "EPSG:4523 CGCS2000 3° 高斯-克吕格 中央经线 105°E（带号 35）（文件声明）"
+            ),
         "{line}"
     );
     let six = log("shp_4496");
-    assert!(six[0].crs.contains("6° 高斯-克吕格") && six[0].crs.contains("带号 18"), "{:?}", six[0]);
+    assert!(
+        six[0].crs.contains("6° 高斯-克吕格") && six[0].crs.contains("带号 18"),
+        "{:?}",
+        six[0]
+    );
     let gpkg = log("gpkg_4523");
     assert_eq!(gpkg[1].source, "delivery.gpkg:parts");
     let gcj = log("geojson_gcj02");
@@ -228,7 +263,11 @@ fn the_import_log_says_which_encoding_and_system() {
 }
 
 fn check(e: &DataFileError, file: &str, line: usize, field: &str, words: &[&str]) {
-    assert_eq!((e.file.as_str(), e.line, e.field.as_str()), (file, line, field), "{e}");
+    assert_eq!(
+        (e.file.as_str(), e.line, e.field.as_str()),
+        (file, line, field),
+        "{e}"
+    );
     for w in words {
         assert!(e.message.contains(w), "{w:?} not in {e}");
     }
@@ -240,26 +279,63 @@ fn check(e: &DataFileError, file: &str, line: usize, field: &str, words: &[&str]
 fn bad_deliveries_are_refused_naming_file_feature_and_field() {
     let (dir, e) = refused("bad_noprj");
     check(&e, "grid.shp", 0, "crs", &["缺少坐标系", ".prj"]);
-    assert!(!dir.path().join("cells.geojson").exists(), "nothing written");
+    assert!(
+        !dir.path().join("cells.geojson").exists(),
+        "nothing written"
+    );
     let (_, e) = refused("bad_xian80");
-    check(&e, "grid.shp", 0, "crs", &["不支持的坐标系", "西安 1980", "七参数"]);
+    check(
+        &e,
+        "grid.shp",
+        0,
+        "crs",
+        &["不支持的坐标系", "西安 1980", "七参数"],
+    );
     let (_, e) = refused("bad_madeup_wkt");
-    check(&e, "grid.shp", 0, "crs", &["不支持的坐标系", "Local_Grid_2009"]);
+    check(
+        &e,
+        "grid.shp",
+        0,
+        "crs",
+        &["不支持的坐标系", "Local_Grid_2009"],
+    );
     let (_, e) = refused("bad_attribute");
-    check(&e, "grid.shp", 0, "GRIDCODE", &["GRIDCODE", "不存在", "BGID"]);
+    check(
+        &e,
+        "grid.shp",
+        0,
+        "GRIDCODE",
+        &["GRIDCODE", "不存在", "BGID"],
+    );
     let (_, e) = refused("bad_geometry");
     check(&e, "grid.geojson", 7, "geometry", &["要素 #7", "未闭合"]);
     let (_, e) = refused("bad_code");
-    check(&e, "grid.geojson", 3, "BGID", &["要素 #3", "不是 15 位数字"]);
+    check(
+        &e,
+        "grid.geojson",
+        3,
+        "BGID",
+        &["要素 #3", "不是 15 位数字"],
+    );
     let (_, e) = refused("bad_noshx");
     check(&e, "grid.shp", 0, "(file)", &["缺少 grid.shx"]);
     let (_, e) = refused("bad_truncated");
-    assert_eq!((e.file.as_str(), e.field.as_str()), ("grid.shp", "geometry"), "{e}");
+    assert_eq!(
+        (e.file.as_str(), e.field.as_str()),
+        ("grid.shp", "geometry"),
+        "{e}"
+    );
     assert!(e.line > 0, "the record that could not be read: {e}");
     let (_, e) = refused("bad_notsqlite");
     check(&e, "delivery.gpkg", 0, "(file)", &["不是 SQLite"]);
     let (_, e) = refused("bad_zone");
-    check(&e, "grid.shp", 1, "geometry", &["要素 #1", "带有带号前缀", "EPSG:4544"]);
+    check(
+        &e,
+        "grid.shp",
+        1,
+        "geometry",
+        &["要素 #1", "带有带号前缀", "EPSG:4544"],
+    );
 }
 
 #[test]
@@ -267,14 +343,29 @@ fn a_mapped_crs_wins_and_an_oversized_file_is_refused() {
     // The no-.prj delivery imports when gis.toml names the system.
     let dir = delivery("bad_noprj");
     let toml = std::fs::read_to_string(dir.path().join("gis.toml")).expect("toml");
-    std::fs::write(dir.path().join("gis.toml"), format!("crs = \"EPSG:4523\"\n{toml}")).expect("write");
-    let converted = gis::convert_dir(dir.path()).expect("converts").expect("mapping");
-    assert!(converted.log[0].crs.contains("EPSG:4523") && converted.log[0].crs.contains("gis.toml"));
+    std::fs::write(
+        dir.path().join("gis.toml"),
+        format!("crs = \"EPSG:4523\"\n{toml}"),
+    )
+    .expect("write");
+    let converted = gis::convert_dir(dir.path())
+        .expect("converts")
+        .expect("mapping");
+    assert!(
+        converted.log[0].crs.contains("EPSG:4523") && converted.log[0].crs.contains("gis.toml")
+    );
     // A 1 MiB cap refuses nothing here; a hostile size is refused before reading.
     let big = dir.path().join("grid.shp");
-    let file = std::fs::OpenOptions::new().write(true).open(&big).expect("open");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&big)
+        .expect("open");
     file.set_len(3 << 20).expect("grow (sparse)");
-    std::fs::write(dir.path().join("gis.toml"), format!("max_file_mb = 2\ncrs = \"EPSG:4523\"\n{toml}")).expect("write");
+    std::fs::write(
+        dir.path().join("gis.toml"),
+        format!("max_file_mb = 2\ncrs = \"EPSG:4523\"\n{toml}"),
+    )
+    .expect("write");
     let e = gis::convert_dir(dir.path()).expect_err("too big");
     check(&e, "grid.shp", 0, "(file)", &["超过上限"]);
 }
@@ -295,7 +386,11 @@ fn hostile_files_give_errors() {
         let dir = patch("bad_noprj", "grid.shp", at, &i32::MAX.to_le_bytes());
         std::fs::write(dir.path().join("gis.toml"), "crs = \"EPSG:4523\"\n[cells]\nfile = \"grid.shp\"\ncode = \"BGID\"\nstreet = \"STREET\"\ncommunity = \"COMMUNITY\"\n").expect("toml");
         let e = gis::convert_dir(dir.path()).expect_err("hostile counts");
-        assert_eq!((e.file.as_str(), e.field.as_str()), ("grid.shp", "geometry"), "{e}");
+        assert_eq!(
+            (e.file.as_str(), e.field.as_str()),
+            ("grid.shp", "geometry"),
+            "{e}"
+        );
     }
     // The .dbf claims 2^31 − 1 records: its real records are fewer than the .shp's or unreadable.
     let dir = patch("bad_noprj", "grid.dbf", 4, &i32::MAX.to_le_bytes());
@@ -311,12 +406,23 @@ fn hostile_files_give_errors() {
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .expect("triggers");
     for t in triggers {
-        db.execute(&format!("DROP TRIGGER \"{t}\""), []).expect("drop trigger");
+        db.execute(&format!("DROP TRIGGER \"{t}\""), [])
+            .expect("drop trigger");
     }
-    db.execute("UPDATE grid SET geom = substr(geom, 1, 30) WHERE fid = 2", []).expect("cut");
+    db.execute(
+        "UPDATE grid SET geom = substr(geom, 1, 30) WHERE fid = 2",
+        [],
+    )
+    .expect("cut");
     drop(db);
     let e = gis::convert_dir(dir.path()).expect_err("cut blob");
-    check(&e, "delivery.gpkg:grid", 2, "geometry", &["要素 #2", "截断"]);
+    check(
+        &e,
+        "delivery.gpkg:grid",
+        2,
+        "geometry",
+        &["要素 #2", "截断"],
+    );
 }
 
 /// A tenant directory with `gis.toml` (the zone-35 Shapefile delivery) imports through the real
@@ -340,21 +446,36 @@ async fn a_tenant_with_a_gis_delivery_imports_and_serves_its_layers() {
     std::fs::write(dir.path().join("cells.geojson"), "not even JSON").expect("stale");
     let path = dir.path().to_owned();
     let dep = ts.server.deployment().clone();
-    let report = tokio::task::spawn_blocking(move || import_dir(&dep, "620102", &path, Some(PASSWORD)))
-        .await
-        .expect("join")
-        .expect("import");
+    let report =
+        tokio::task::spawn_blocking(move || import_dir(&dep, "620102", &path, Some(PASSWORD)))
+            .await
+            .expect("join")
+            .expect("import");
     assert_eq!(report.cells, 120, "{report:?}");
     assert_eq!(report.gis.len(), 8, "{report:?}");
     assert!(report.gis[0].contains("EPSG:4523"), "{:?}", report.gis);
     for f in ["cells.geojson", "components.geojson", "places.geojson"] {
-        assert!(report.files.iter().any(|x| x == f), "{f} stored: {report:?}");
+        assert!(
+            report.files.iter().any(|x| x == f),
+            "{f} stored: {report:?}"
+        );
     }
-    for f in ["roads.geojson", "buildings.geojson", "water.geojson", "green.geojson", "boundaries.geojson"] {
+    for f in [
+        "roads.geojson",
+        "buildings.geojson",
+        "water.geojson",
+        "green.geojson",
+        "boundaries.geojson",
+    ] {
         assert!(dir.path().join(f).exists(), "{f} written for the basemap");
     }
-    let inspector = Device::login(&ts.url(), "620102", "insp_gis", "gis-1").await.expect("login");
-    assert!(!inspector.login.cells.is_empty(), "the community expands to its cells");
+    let inspector = Device::login(&ts.url(), "620102", "insp_gis", "gis-1")
+        .await
+        .expect("login");
+    assert!(
+        !inspector.login.cells.is_empty(),
+        "the community expands to its cells"
+    );
     let bundle = inspector.get_json("/v1/reference").await.expect("bundle");
     let cells = bundle["files"]["cells"].as_str().expect("cells served");
     let grid = GridIndex::from_geojson("cells", cells).expect("core reads the converted cells");
@@ -364,7 +485,12 @@ async fn a_tenant_with_a_gis_delivery_imports_and_serves_its_layers() {
         &std::fs::read_to_string(fixtures().join("source/grid.geojson")).expect("source"),
     )
     .expect("json");
-    for f in source["features"].as_array().expect("features").iter().step_by(7) {
+    for f in source["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .step_by(7)
+    {
         let mut pts = Vec::new();
         positions(&f["geometry"]["coordinates"], &mut pts);
         let ring = &pts[..4];
@@ -373,8 +499,18 @@ async fn a_tenant_with_a_gis_delivery_imports_and_serves_its_layers() {
         let code = grid.cell_at(lon, lat).map(|c| c.code.to_string());
         assert_eq!(code.as_deref(), f["properties"]["BGID"].as_str());
     }
-    assert!(bundle["files"]["components"].as_str().expect("components").contains("62010201"));
-    assert!(bundle["files"]["places"].as_str().expect("places").contains("永昌巷"));
+    assert!(
+        bundle["files"]["components"]
+            .as_str()
+            .expect("components")
+            .contains("62010201")
+    );
+    assert!(
+        bundle["files"]["places"]
+            .as_str()
+            .expect("places")
+            .contains("永昌巷")
+    );
 
     // A bad delivery fails the import and leaves the tenant and the directory as they were.
     let bad = delivery("bad_attribute");
@@ -385,7 +521,10 @@ async fn a_tenant_with_a_gis_delivery_imports_and_serves_its_layers() {
         .expect("join")
         .expect_err("refused");
     match e {
-        ServerError::DataFile(e) => assert_eq!((e.file.as_str(), e.field.as_str()), ("grid.shp", "GRIDCODE")),
+        ServerError::DataFile(e) => assert_eq!(
+            (e.file.as_str(), e.field.as_str()),
+            ("grid.shp", "GRIDCODE")
+        ),
         other => panic!("{other:?}"),
     }
     assert!(!bad.path().join("cells.geojson").exists());

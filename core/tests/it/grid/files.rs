@@ -152,7 +152,6 @@ fn bad_cell_files_name_file_line_and_field() {
                 4,
                 "geometry",
             ),
-
             (
                 "{\"type\":\"Feature\",\"properties\":{\"code\":\"620102001001002\"",
                 "{\"type\":\"Feat\",\"properties\":{\"code\":\"620102001001002\"",
