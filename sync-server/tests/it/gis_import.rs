@@ -196,7 +196,10 @@ fn every_format_and_system_gives_the_same_layers_within_a_decimetre() {
     assert_eq!(want.boundaries.len(), 5);
     assert_eq!(want.boundaries["620102001"].0["level"], "street");
     for (name, crs) in DELIVERIES {
+        let started = std::time::Instant::now();
         let (_d, converted) = convert(name);
+        // A figure for the report, never an assertion.
+        eprintln!("{name}: converted in {:?}", started.elapsed());
         let got = layers(&converted);
         let mut vertices = 0;
         for (what, a, b) in [
