@@ -296,6 +296,17 @@ fn check(target: Target, map: &LayerMap) -> Result<(), (&'static str, String)> {
     if file.is_empty() || escapes {
         return Err(("file", format!("文件 {file:?} 必须是租户目录内的相对路径")));
     }
+    // The conversion writes the canonical files: a source with one of their names would be
+    // overwritten by its own conversion (and the next import would read the converted file).
+    if TARGETS
+        .iter()
+        .any(|t| path == std::path::Path::new(t.file()))
+    {
+        return Err((
+            "file",
+            format!("交付文件不能叫 {file}（导入会生成同名文件）：请改名，例如 source_{file}"),
+        ));
+    }
     let canonical = |m: &Option<BTreeMap<String, String>>, allowed: &[&str], key| {
         for (from, to) in m.iter().flatten() {
             if !allowed.contains(&to.as_str()) {
@@ -356,6 +367,8 @@ mod tests {
         assert_eq!(class.field, "roads.class_map");
         let syntax = e("[cells\nfile = 1\n");
         assert_eq!((syntax.file.as_str(), syntax.line), ("gis.toml", 1));
+        let clash = e("[places]\nfile = \"places.geojson\"\nname = \"N\"\n");
+        assert_eq!(clash.field, "places.file");
         let empty = e("crs = \"EPSG:4490\"\n");
         assert!(empty.message.contains("没有任何图层"), "{empty}");
         let top = e("crs = \"EPSG:4490\"\nsrs = 1\n[places]\nfile = \"p.shp\"\nname = \"N\"\n");
