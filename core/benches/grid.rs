@@ -98,6 +98,7 @@ fn big_grid(cols: u32, rows: u32) -> GridIndex {
                 community: "社区".into(),
                 departments: Vec::new(),
                 polygon: Polygon::new(ring, Vec::new()),
+                more: Vec::new(),
             });
         }
     }

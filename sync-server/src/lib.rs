@@ -28,6 +28,7 @@ mod config;
 pub mod db;
 mod deployment;
 mod error;
+pub mod gis;
 pub mod secret_box;
 mod server;
 pub mod storage;

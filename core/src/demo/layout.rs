@@ -217,6 +217,7 @@ fn cells_of(
                 community: String::new(),
                 departments: Vec::new(),
                 polygon: Polygon::new(ring, Vec::new()),
+                more: Vec::new(),
             });
             out.quads.push(quad);
         }

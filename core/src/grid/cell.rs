@@ -19,8 +19,11 @@ pub struct Cell {
     /// The default responsible departments (属地责任单位), as department codes of the tenant's
     /// `departments.csv`; may be empty.
     pub departments: Vec<String>,
-    /// The cell's outline in WGS84 lon/lat degrees (x = lon, y = lat); rings are closed.
+    /// The cell's outline in WGS84 lon/lat degrees (x = lon, y = lat); rings are closed. For a
+    /// cell delivered as a MultiPolygon, its first part.
     pub polygon: Polygon,
+    /// The further parts of a MultiPolygon cell (empty for a Polygon cell).
+    pub more: Vec<Polygon>,
 }
 
 impl Cell {
@@ -30,14 +33,30 @@ impl Cell {
     }
 
     pub(crate) fn position(&self, lon: f64, lat: f64) -> CoordPos {
-        self.polygon.coordinate_position(&Coord { x: lon, y: lat })
+        let p = Coord { x: lon, y: lat };
+        let mut out = CoordPos::Outside;
+        for part in self.parts() {
+            match part.coordinate_position(&p) {
+                CoordPos::Inside => return CoordPos::Inside,
+                CoordPos::OnBoundary => out = CoordPos::OnBoundary,
+                CoordPos::Outside => {}
+            }
+        }
+        out
     }
 
-    /// Reads a cell from a feature: a `Polygon` with properties `code` (15 digits), `street`,
-    /// `community` and optional `departments` (an array of department codes).
+    /// Every part of the cell's outline: `polygon`, then `more`.
+    pub fn parts(&self) -> impl Iterator<Item = &Polygon> {
+        std::iter::once(&self.polygon).chain(&self.more)
+    }
+
+    /// Reads a cell from a feature: a `Polygon` or `MultiPolygon` with properties `code` (15
+    /// digits), `street`, `community` and optional `departments` (an array of department codes).
     pub(crate) fn from_feature(file: &str, f: &Feature) -> Result<Cell, DataFileError> {
-        let Geometry::Polygon(rings) = &f.geometry else {
-            return Err(f.geometry_error(file, "Polygon"));
+        let parts: &[Vec<Vec<Position>>] = match &f.geometry {
+            Geometry::Polygon(rings) => std::slice::from_ref(rings),
+            Geometry::MultiPolygon(parts) if !parts.is_empty() => parts,
+            _ => return Err(f.geometry_error(file, "Polygon or MultiPolygon")),
         };
         let text = f.text(file, "code")?;
         let code = GridCode::parse(text).map_err(|e| f.error(file, "code", e))?;
@@ -48,20 +67,26 @@ impl Cell {
                 format!("{text:?} is the legacy 14-digit form; cells use 15 digits"),
             ));
         }
-        let polygon = polygon(rings).map_err(|m| {
-            DataFileError::new(
-                file,
-                f.line,
-                "geometry",
-                format!("feature #{} ({text}): {m}", f.index),
-            )
-        })?;
+        let mut polygons = parts
+            .iter()
+            .map(|rings| polygon(rings))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|m| {
+                DataFileError::new(
+                    file,
+                    f.line,
+                    "geometry",
+                    format!("feature #{} ({text}): {m}", f.index),
+                )
+            })?;
+        let polygon = polygons.remove(0);
         Ok(Cell {
             code,
             street: f.text(file, "street")?.to_owned(),
             community: f.text(file, "community")?.to_owned(),
             departments: f.text_list(file, "departments")?,
             polygon,
+            more: polygons,
         })
     }
 }

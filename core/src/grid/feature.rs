@@ -1,6 +1,6 @@
 //! A small GeoJSON (RFC 7946) reader for the three layers the grid module loads: a
-//! `FeatureCollection` whose features carry a `Point`, `LineString` or `Polygon` geometry and a
-//! flat `properties` object.
+//! `FeatureCollection` whose features carry a `Point`, `LineString`, `Polygon` or `MultiPolygon`
+//! geometry and a flat `properties` object.
 //!
 //! Each feature is kept as its raw text first (serde_json's `RawValue` borrows it from the input),
 //! so an error can name the 1-based line where the feature starts as well as its index. Positions
@@ -24,6 +24,8 @@ pub(crate) enum Geometry {
     LineString(Vec<Position>),
     /// Exterior ring first, then holes.
     Polygon(Vec<Vec<Position>>),
+    /// Several polygons (a cell delivered in parts).
+    MultiPolygon(Vec<Vec<Vec<Position>>>),
 }
 
 impl Geometry {
@@ -32,6 +34,7 @@ impl Geometry {
             Geometry::Point(_) => "Point",
             Geometry::LineString(_) => "LineString",
             Geometry::Polygon(_) => "Polygon",
+            Geometry::MultiPolygon(_) => "MultiPolygon",
         }
     }
 }
@@ -190,6 +193,7 @@ fn convert(geometry: &mut Geometry) {
         Geometry::Point(p) => fix(p),
         Geometry::LineString(line) => line.iter_mut().for_each(fix),
         Geometry::Polygon(rings) => rings.iter_mut().flatten().for_each(fix),
+        Geometry::MultiPolygon(parts) => parts.iter_mut().flatten().flatten().for_each(fix),
     }
 }
 
@@ -197,16 +201,24 @@ fn parse_geometry(g: &RawGeometry) -> Result<Geometry, String> {
     let geometry = match g.kind.as_str() {
         "Point" => Geometry::Point(position(&g.coordinates)?),
         "LineString" => Geometry::LineString(positions(&g.coordinates)?),
-        "Polygon" => {
-            let rings = g
+        "Polygon" => Geometry::Polygon(rings(&g.coordinates)?),
+        "MultiPolygon" => {
+            let parts = g
                 .coordinates
                 .as_array()
-                .ok_or("Polygon coordinates must be an array")?;
-            Geometry::Polygon(rings.iter().map(positions).collect::<Result<_, _>>()?)
+                .ok_or("MultiPolygon coordinates must be an array")?;
+            Geometry::MultiPolygon(parts.iter().map(rings).collect::<Result<_, _>>()?)
         }
         other => return Err(format!("unsupported geometry type {other:?}")),
     };
     Ok(geometry)
+}
+
+fn rings(value: &Value) -> Result<Vec<Vec<Position>>, String> {
+    let rings = value
+        .as_array()
+        .ok_or("Polygon coordinates must be an array")?;
+    rings.iter().map(positions).collect()
 }
 
 fn positions(value: &Value) -> Result<Vec<Position>, String> {

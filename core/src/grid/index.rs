@@ -83,13 +83,19 @@ impl GridIndex {
                 "duplicate code",
             ));
         }
-        let entries = cells
+        // One entry per part of each cell (a MultiPolygon cell has several).
+        let parts: Vec<(usize, &geo::Polygon)> = cells
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| {
-                let r = c.polygon.bounding_rect()?;
+            .flat_map(|(i, c)| c.parts().map(move |p| (i, p)))
+            .collect();
+        let entries = parts
+            .iter()
+            .enumerate()
+            .filter_map(|(k, (_, part))| {
+                let r = part.bounding_rect()?;
                 let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-                Some(GeomWithData::new(rect, i as u32))
+                Some(GeomWithData::new(rect, k as u32))
             })
             .collect();
         let by_code = cells.iter().enumerate().map(|(i, c)| (c.code, i)).collect();
@@ -97,9 +103,10 @@ impl GridIndex {
         let mut tree = RTree::bulk_load(entries);
         let mut shapes = Shapes::default();
         for entry in tree.iter_mut() {
-            let i = entry.data as usize;
-            entry.data = shapes.push(i, &cells[i]);
+            let (i, part) = parts[entry.data as usize];
+            entry.data = shapes.push(i, part);
         }
+        drop(parts);
         Ok(GridIndex {
             cells,
             tree,
@@ -160,7 +167,10 @@ impl GridIndex {
         let mut best: Option<(usize, f64)> = None;
         for entry in self.tree.locate_in_envelope_intersecting(&envelope) {
             let i = self.shapes.cell(entry.data);
-            let d = point_polygon_m(lon, lat, &self.cells[i].polygon);
+            let d = self.cells[i]
+                .parts()
+                .map(|p| point_polygon_m(lon, lat, p))
+                .fold(f64::INFINITY, f64::min);
             let better = match best {
                 None => true,
                 Some((b, bd)) => d < bd || (d == bd && i < b),

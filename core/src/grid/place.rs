@@ -84,7 +84,9 @@ impl PlaceLayer {
                         ..e
                     });
                 }
-                Geometry::Polygon(_) => return Err(f.geometry_error(file, "Point or LineString")),
+                Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
+                    return Err(f.geometry_error(file, "Point or LineString"));
+                }
             };
             let kind = match (f.opt_text(file, "kind")?, &geometry) {
                 (Some("road"), _) | (None, PlaceGeometry::Line(_)) => PlaceKind::Road,

@@ -7,9 +7,9 @@
 //! Outside) for simple polygons; polygons with holes go to geo itself.
 
 use super::cell::Cell;
-use geo::Coord;
 use geo::coordinate_position::CoordPos;
 use geo::kernels::{Kernel, Orientation, RobustKernel};
+use geo::{Coord, Polygon};
 
 #[derive(Clone, Copy, Debug)]
 struct Slot {
@@ -27,16 +27,16 @@ pub(crate) struct Shapes {
 }
 
 impl Shapes {
-    /// Adds a cell's exterior ring as the next slot; returns the slot number.
-    pub fn push(&mut self, cell_index: usize, cell: &Cell) -> u32 {
+    /// Adds the exterior ring of a cell's part as the next slot; returns the slot number. A
+    /// cell in several parts (a MultiPolygon) has one slot per part.
+    pub fn push(&mut self, cell_index: usize, part: &Polygon) -> u32 {
         let start = self.coords.len() as u32;
-        self.coords
-            .extend(cell.polygon.exterior().coords().copied());
+        self.coords.extend(part.exterior().coords().copied());
         self.slots.push(Slot {
             cell: cell_index as u32,
             start,
             end: self.coords.len() as u32,
-            holes: !cell.polygon.interiors().is_empty(),
+            holes: !part.interiors().is_empty(),
         });
         (self.slots.len() - 1) as u32
     }

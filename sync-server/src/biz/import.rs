@@ -7,6 +7,11 @@
 //! current one, see [`super::standards`]). The geometry files are kept as imported so devices
 //! can download them (`GET /v1/reference`).
 //!
+//! When the directory has a `gis.toml` (a county GIS delivery: Shapefile, GeoPackage or GeoJSON in
+//! CGCS2000, Gauss-Krüger, WGS84 or GCJ-02, see [`crate::gis`]), the delivery is converted first
+//! into the canonical WGS84 layers (`cells.geojson` …), which replace the directory's own, and the
+//! import then reads those like any other; a delivery that fails writes nothing.
+//!
 //! Every file is read and parsed before anything is written; then everything is written in one
 //! transaction. Re-importing is safe: departments are keyed by their id, existing users keep
 //! their password (only new accounts get `demo_password`), cells and files are replaced.
@@ -51,6 +56,9 @@ pub struct ImportReport {
     pub files: Vec<String>,
     /// The standards table's current version after the import, when the directory has one.
     pub standards_version: Option<u32>,
+    /// The GIS delivery's conversion, one line per source layer (file, features, coordinate
+    /// system), when the directory has a `gis.toml`.
+    pub gis: Vec<String>,
 }
 
 /// The standards file of a directory: `standards.csv`, else `standards.xlsx`.
@@ -74,6 +82,21 @@ fn read(dir: &Path, name: &str) -> Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(ServerError::Config(format!("{name}: {e}"))),
     }
+}
+
+/// Converts the directory's GIS delivery when it has a `gis.toml` (see [`crate::gis`]): the
+/// canonical layer files are written only when every layer converted. Returns the log lines.
+fn convert_gis(dir: &Path) -> Result<Vec<String>> {
+    let Some(converted) = crate::gis::convert_dir(dir)? else {
+        return Ok(Vec::new());
+    };
+    crate::gis::write(dir, &converted)
+        .map_err(|e| ServerError::Config(format!("writing the converted GIS layers: {e}")))?;
+    let lines: Vec<String> = converted.log.iter().map(ToString::to_string).collect();
+    for line in &lines {
+        tracing::info!(target: "gridcase_server::gis", "{line}");
+    }
+    Ok(lines)
 }
 
 /// The tenant's cells: `(code, "street community")`.
@@ -149,6 +172,7 @@ pub fn import_dir_as(
             "tenant.toml 的编码 {code} 与 --tenant {tenant} 不符"
         )));
     }
+    let gis_log = convert_gis(dir)?;
     let departments = read(dir, "departments.csv")?
         .map(|t| parse_departments("departments.csv", &t))
         .transpose()?;
@@ -255,7 +279,10 @@ pub fn import_dir_as(
         }
     }
     let now = dep.now().ms();
-    let mut report = ImportReport::default();
+    let mut report = ImportReport {
+        gis: gis_log,
+        ..ImportReport::default()
+    };
     dep.db().write(|tx| {
         if tenants::get(tx, &tenant)?.is_none() {
             let name = info.as_ref().map_or(tenant.as_str(), |(_, n)| n.as_str());
@@ -338,6 +365,7 @@ pub fn import_dir_as(
             "users_kept": report.users_kept,
             "departments": report.departments,
             "files": report.files,
+            "gis": report.gis,
             "new_accounts": format!("{new_accounts:?}"),
         });
         let entry = audit::Entry {

@@ -13,6 +13,7 @@ mod evaluation;
 mod evaluation_publish;
 mod feed;
 mod gate;
+mod gis_import;
 mod import;
 mod jobs;
 mod open311;

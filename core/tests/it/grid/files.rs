@@ -162,6 +162,45 @@ fn bad_cell_files_name_file_line_and_field() {
     );
 }
 
+/// A cell delivered as a MultiPolygon (issue 13: county data) keeps every part: a point in its
+/// detached second part is located in it, the nearest-cell hint measures to the nearer part.
+#[test]
+fn multipolygon_cells_keep_every_part() {
+    let text = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"620102001001001","street":"s","community":"c"},
+ "geometry":{"type":"MultiPolygon","coordinates":[
+  [[[103.800,36.060],[103.801,36.060],[103.801,36.061],[103.800,36.061],[103.800,36.060]]],
+  [[[103.810,36.060],[103.811,36.060],[103.811,36.061],[103.810,36.061],[103.810,36.060]]]]}},
+{"type":"Feature","properties":{"code":"620102001001002","street":"s","community":"c"},
+ "geometry":{"type":"Polygon","coordinates":[[[103.801,36.060],[103.802,36.060],[103.802,36.061],[103.801,36.061],[103.801,36.060]]]}}
+]}"#;
+    let grid = GridIndex::from_geojson("m.geojson", text).expect("a MultiPolygon cell is accepted");
+    let first = grid.cells()[0].clone();
+    assert_eq!(first.more.len(), 1);
+    assert_eq!(first.parts().count(), 2);
+    let code = |lon, lat| grid.cell_at(lon, lat).map(|c| c.code.to_string());
+    assert_eq!(code(103.8005, 36.0605).as_deref(), Some("620102001001001"));
+    assert_eq!(code(103.8105, 36.0605).as_deref(), Some("620102001001001"));
+    assert_eq!(code(103.8015, 36.0605).as_deref(), Some("620102001001002"));
+    assert_eq!(code(103.8065, 36.0605), None);
+    // 0.0001° east of the second part (about 9 m): the hint names the MultiPolygon cell.
+    let (near, d) = grid
+        .nearest_within(103.8111, 36.0605, 50.0)
+        .expect("near the second part");
+    assert_eq!(near.code.to_string(), "620102001001001");
+    assert!(d > 5.0 && d < 15.0, "{d}");
+    // An empty MultiPolygon is refused.
+    let empty = text.replacen(
+        r#""coordinates":[
+  [[[103.800,36.060],[103.801,36.060],[103.801,36.061],[103.800,36.061],[103.800,36.060]]],
+  [[[103.810,36.060],[103.811,36.060],[103.811,36.061],[103.810,36.061],[103.810,36.060]]]]"#,
+        r#""coordinates":[]"#,
+        1,
+    );
+    let e = GridIndex::from_geojson("m.geojson", &empty).expect_err("empty");
+    assert_eq!(e.field, "geometry");
+}
+
 const COMPONENTS: &str = r#"{"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"id":"62010201001000001","type":"01001","owner":"zls","maintainer":"zls","state":"damaged"},"geometry":{"type":"Point","coordinates":[103.8005,36.0595]}},
 {"type":"Feature","properties":{"id":"62010203005000001","name":"垃圾箱","owner":"hw","maintainer":"hw","state":"丢失","cell":"620102001001002"},"geometry":{"type":"Point","coordinates":[103.8015,36.0595]}}
