@@ -28,7 +28,7 @@ use gridcase_core::deadline::DeadlinePolicy;
 use gridcase_core::demo::{
     ResponsibilityList, TenantInfo, UserRecord, parse_departments, parse_users,
 };
-use gridcase_core::grid::{ComponentIndex, GridIndex, PlaceLayer};
+use gridcase_core::grid::{ComponentIndex, GridIndex, LayerKind, PlaceLayer, parse_layer};
 use gridcase_core::model::UserId;
 use gridcase_core::protocol::ErrorCode;
 use rand::Rng;
@@ -51,6 +51,8 @@ pub struct ImportReport {
     pub files: Vec<String>,
     /// The standards table's current version after the import, when the directory has one.
     pub standards_version: Option<u32>,
+    /// The tenant's basemap package version after the import (built when its layers changed).
+    pub basemap_version: Option<String>,
 }
 
 /// The standards file of a directory: `standards.csv`, else `standards.xlsx`.
@@ -168,6 +170,12 @@ pub fn import_dir_as(
     if let Some(text) = read(dir, "places.geojson")? {
         PlaceLayer::from_geojson("places.geojson", &text)?;
         files.push((kind::PLACES, "places.geojson", text));
+    }
+    for layer in LayerKind::ALL {
+        if let Some(text) = read(dir, layer.file_name())? {
+            parse_layer(layer, layer.file_name(), &text)?;
+            files.push((layer.as_str(), layer.file_name(), text));
+        }
     }
     if let Some(text) = read(dir, "calendar.toml")? {
         WorkCalendar::parse_toml("calendar.toml", &text)?;
@@ -352,5 +360,8 @@ pub fn import_dir_as(
         Ok(())
     })?;
     dep.forget_rules(&tenant);
+    // After the commit: the package is built from the stored files (slow; outside the
+    // transaction), and only when they changed.
+    report.basemap_version = super::basemap::refresh(dep, &tenant)?.map(|row| row.version);
     Ok(report)
 }
