@@ -71,7 +71,9 @@ pub struct Basemap {
 
 impl std::fmt::Debug for Basemap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Basemap").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Basemap")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -142,7 +144,10 @@ impl Basemap {
 
     fn with_reader<T>(&self, f: impl FnOnce(&Reader) -> Option<T>) -> Option<T> {
         let version = self.current_version()?;
-        let mut guard = self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = self
+            .reader
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if guard.as_ref().is_none_or(|r| r.version != version) {
             *guard = None;
             let conn = Connection::open_with_flags(
@@ -150,7 +155,11 @@ impl Basemap {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .ok()?;
-            let info = read_info(&conn, &version, self.package_path(&version).metadata().ok()?.len())?;
+            let info = read_info(
+                &conn,
+                &version,
+                self.package_path(&version).metadata().ok()?.len(),
+            )?;
             *guard = Some(Reader {
                 version,
                 conn,
@@ -184,7 +193,9 @@ impl Basemap {
         })?;
         if data.starts_with(&[0x1f, 0x8b]) {
             let mut out = Vec::with_capacity(data.len() * 3);
-            flate2::read::GzDecoder::new(&data[..]).read_to_end(&mut out).ok()?;
+            flate2::read::GzDecoder::new(&data[..])
+                .read_to_end(&mut out)
+                .ok()?;
             Some(out)
         } else {
             Some(data)
@@ -224,13 +235,19 @@ impl Basemap {
         if !verify(&partial, &target.version).await? {
             tokio::fs::remove_file(&partial).await?;
             if resumed_from == 0 {
-                return Err(AppError::new("basemap_corrupt", "底图下载校验失败，稍后重试"));
+                return Err(AppError::new(
+                    "basemap_corrupt",
+                    "底图下载校验失败，稍后重试",
+                ));
             }
             restarted = true;
             fetch(client, server_url, token, target, &partial, 0).await?;
             if !verify(&partial, &target.version).await? {
                 tokio::fs::remove_file(&partial).await?;
-                return Err(AppError::new("basemap_corrupt", "底图下载校验失败，稍后重试"));
+                return Err(AppError::new(
+                    "basemap_corrupt",
+                    "底图下载校验失败，稍后重试",
+                ));
             }
         }
         self.install(&target.version)?;
@@ -291,7 +308,10 @@ async fn fetch(
         200 => false,
         416 => {
             let _ = tokio::fs::remove_file(partial).await;
-            return Err(AppError::new("basemap_corrupt", "底图下载位置无效，将重新下载"));
+            return Err(AppError::new(
+                "basemap_corrupt",
+                "底图下载位置无效，将重新下载",
+            ));
         }
         code => {
             return Err(AppError::new(
@@ -320,10 +340,12 @@ async fn fetch(
 
 fn read_info(conn: &Connection, version: &str, bytes: u64) -> Option<BasemapInfo> {
     let meta = |name: &str| -> Option<String> {
-        conn.query_row("SELECT value FROM metadata WHERE name = ?1", [name], |r| r.get(0))
-            .optional()
-            .ok()
-            .flatten()
+        conn.query_row("SELECT value FROM metadata WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()
+        .ok()
+        .flatten()
     };
     let bounds: Vec<f64> = meta("bounds")
         .unwrap_or_default()
@@ -400,8 +422,13 @@ mod tests {
                  CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);",
             )
             .expect("schema");
-            for (k, v) in [("bounds", "103.8,36.0,103.9,36.1"), ("minzoom", "10"), ("maxzoom", max)] {
-                conn.execute("INSERT INTO metadata VALUES (?1, ?2)", [k, v]).expect("meta");
+            for (k, v) in [
+                ("bounds", "103.8,36.0,103.9,36.1"),
+                ("minzoom", "10"),
+                ("maxzoom", max),
+            ] {
+                conn.execute("INSERT INTO metadata VALUES (?1, ?2)", [k, v])
+                    .expect("meta");
             }
             let row = (1u32 << 14) - 1 - 6430;
             conn.execute(
@@ -433,9 +460,17 @@ mod tests {
         assert_eq!(ok.headers()["access-control-allow-origin"], "*");
         // The TMS row asked as an XYZ y is another tile: none.
         let flipped = (1u32 << 14) - 1 - 6430;
-        assert_eq!(tile_response(Some(&b), &format!("/14/12917/{flipped}.pbf")).status(), 204);
+        assert_eq!(
+            tile_response(Some(&b), &format!("/14/12917/{flipped}.pbf")).status(),
+            204
+        );
         assert_eq!(tile_response(Some(&b), "/14/12917/6431.pbf").status(), 204);
-        for bad in ["/14/12917/6430.png", "/a/b/c.pbf", "/14/12917", "/99/1/1.pbf"] {
+        for bad in [
+            "/14/12917/6430.png",
+            "/a/b/c.pbf",
+            "/14/12917",
+            "/99/1/1.pbf",
+        ] {
             assert_ne!(tile_response(Some(&b), bad).status(), 200, "{bad}");
         }
         let info = b.info().expect("info");
@@ -447,7 +482,10 @@ mod tests {
         // A new package becomes current: the reader reopens, the old file is gone.
         let next = package(&b, b"tile-two", "16");
         assert_ne!(next, version);
-        assert_eq!(tile_response(Some(&b), "/14/12917/6430.pbf").body(), b"tile-two");
+        assert_eq!(
+            tile_response(Some(&b), "/14/12917/6430.pbf").body(),
+            b"tile-two"
+        );
         assert_eq!(b.info().map(|i| i.maxzoom), Some(16));
         assert!(!b.package_path(&version).exists());
     }

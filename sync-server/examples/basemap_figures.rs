@@ -50,15 +50,24 @@ fn main() {
     let stats = basemap::build_file(&sources, "620102", &path).expect("build");
     let build = started.elapsed();
     let (version, bytes) = basemap::file_sha256(&path).expect("hash");
-    println!("generate (all of the demo): {:.0} ms", generate.as_secs_f64() * 1e3);
+    println!(
+        "generate (all of the demo): {:.0} ms",
+        generate.as_secs_f64() * 1e3
+    );
     println!(
         "files() (all texts): {:.0} ms; without the basemap layers: {:.0} ms",
         texts.as_secs_f64() * 1e3,
         texts_without.as_secs_f64() * 1e3
     );
     println!("package build: {:.0} ms", build.as_secs_f64() * 1e3);
-    println!("package: {bytes} bytes ({:.2} MiB), version {version}", bytes as f64 / 1048576.0);
+    println!(
+        "package: {bytes} bytes ({:.2} MiB), version {version}",
+        bytes as f64 / 1048576.0
+    );
     println!("tiles: {} {:?}", stats.tiles, stats.per_zoom);
-    println!("largest tile (gzip): {} bytes at {}", stats.largest_tile, stats.largest_tile_at);
+    println!(
+        "largest tile (gzip): {} bytes at {}",
+        stats.largest_tile, stats.largest_tile_at
+    );
     println!("features: {:?}", stats.layers);
 }

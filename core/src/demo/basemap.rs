@@ -68,7 +68,8 @@ pub(crate) fn basemap(
         coords.push(coords[0]);
         Polygon::new(LineString::new(coords), Vec::new())
     };
-    let rect = |x: f64, y: f64, w: f64, h: f64| ring(&[(x, y), (x, y + h), (x + w, y + h), (x + w, y)]);
+    let rect =
+        |x: f64, y: f64, w: f64, h: f64| ring(&[(x, y), (x, y + h), (x + w, y + h), (x + w, y)]);
     let line = |a: (f64, f64), b: (f64, f64)| {
         Geometry::LineString(LineString::new(vec![f.coord(a.0, a.1), f.coord(b.0, b.1)]))
     };
@@ -83,11 +84,8 @@ pub(crate) fn basemap(
     };
     for (r, name) in EAST_WEST_ROADS.iter().enumerate() {
         let y = r as f64 * (STREET_H + ROAD) - ROAD / 2.0;
-        out.roads.push(road(
-            name,
-            EW_CLASS[r],
-            line((-ROAD, y), (width + ROAD, y)),
-        ));
+        out.roads
+            .push(road(name, EW_CLASS[r], line((-ROAD, y), (width + ROAD, y))));
     }
     for (c, name) in NORTH_SOUTH_ROADS.iter().enumerate() {
         let x = c as f64 * (STREET_W + ROAD) - ROAD / 2.0;
@@ -226,17 +224,22 @@ pub(crate) fn basemap(
 /// however the layout moved them): two slabs, four towers or one large block.
 fn buildings_in(rng: &mut SplitMix64, x: f64, y: f64, put: &mut dyn FnMut(f64, f64, f64, f64)) {
     match rng.int(0, 5) {
-        0 | 1 | 2 => {
+        0..=2 => {
             let depth = rng.range(10.0, 14.0);
             put(x, y + 4.0, 60.0, depth);
             put(x, y + 36.0, 60.0, depth);
         }
-        3 | 4 => {
+        3..=4 => {
             for (dx, dy) in [(0.0, 0.0), (36.0, 0.0), (0.0, 36.0), (36.0, 36.0)] {
                 let side = rng.range(16.0, 24.0);
                 put(x + dx, y + dy, side, side);
             }
         }
-        _ => put(x + 6.0, y + 8.0, rng.range(36.0, 48.0), rng.range(30.0, 44.0)),
+        _ => put(
+            x + 6.0,
+            y + 8.0,
+            rng.range(36.0, 48.0),
+            rng.range(30.0, 44.0),
+        ),
     }
 }

@@ -249,7 +249,10 @@ fn check_properties(kind: LayerKind, f: &BasemapFeature) -> Result<(), (&'static
             if code.len() != digits || !code.bytes().all(|b| b.is_ascii_digit()) {
                 return Err((
                     "properties.code",
-                    format!("{} 的编码应为 {digits} 位数字，实为 {code:?}", f.get("level")),
+                    format!(
+                        "{} 的编码应为 {digits} 位数字，实为 {code:?}",
+                        f.get("level")
+                    ),
                 ));
             }
             Ok(())
@@ -274,7 +277,8 @@ fn parse_geometry(g: &RawGeometry) -> Result<Geometry, String> {
 }
 
 fn array(v: &Value) -> Result<&Vec<Value>, String> {
-    v.as_array().ok_or_else(|| "coordinates 应为数组".to_owned())
+    v.as_array()
+        .ok_or_else(|| "coordinates 应为数组".to_owned())
 }
 
 fn line(v: &Value) -> Result<LineString, String> {
@@ -326,10 +330,7 @@ mod tests {
             "{\"type\":\"Feature\",\"properties\":{\"name\":\"张掖路\",\"class\":\"primary\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[103.8,36.0],[103.9,36.0]]}}",
         );
         let f = parse_layer(LayerKind::Roads, "roads.geojson", &roads).expect("roads");
-        assert_eq!(
-            (f[0].get("name"), f[0].get("class")),
-            ("张掖路", "primary")
-        );
+        assert_eq!((f[0].get("name"), f[0].get("class")), ("张掖路", "primary"));
         let water = fc(
             "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1],[0,0]]]]}}",
         );

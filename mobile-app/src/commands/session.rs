@@ -229,7 +229,10 @@ pub fn spawn_basemap_download(active: &Arc<Active>) {
                 return;
             }
         };
-        match basemap.download(&client, &server_url, &token, &target).await {
+        match basemap
+            .download(&client, &server_url, &token, &target)
+            .await
+        {
             Ok(outcome) => tracing::info!(?outcome, version = %target.version, "basemap ready"),
             Err(e) => tracing::warn!(code = %e.code, "basemap download failed; retried later"),
         }

@@ -26,7 +26,10 @@ pub fn parse_range(value: Option<&str>, size: u64) -> Result<Option<(u64, u64)>,
     let start: u64 = start.trim().parse().map_err(|_| ())?;
     let end: u64 = match end.trim() {
         "" => size.checked_sub(1).ok_or(())?,
-        e => e.parse::<u64>().map_err(|_| ())?.min(size.saturating_sub(1)),
+        e => e
+            .parse::<u64>()
+            .map_err(|_| ())?
+            .min(size.saturating_sub(1)),
     };
     if start >= size || end < start {
         return Err(());
@@ -98,7 +101,10 @@ pub async fn get(
     });
     let mut response = Response::new(Body::from_stream(stream));
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.sqlite3"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.sqlite3"),
+    );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Some(v) = etag {

@@ -64,8 +64,9 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
 
 /// The decoded tile at XYZ `(z, x, y)` of a package file.
 fn read_tile(path: &Path, z: u8, x: u32, y: u32) -> Option<mvt::Tile> {
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open");
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open");
     let row = (1u32 << z) - 1 - y;
     let data: Option<Vec<u8>> = conn
         .query_row(
@@ -99,7 +100,11 @@ async fn import_builds_a_deterministic_package_rebuilt_only_when_a_layer_changes
     let report = import(&ts, dir.path()).await;
     let version = report.basemap_version.expect("a package");
     let bytes = std::fs::read(package_path(&ts, &version)).expect("the package file");
-    assert_eq!(sha256_hex(&bytes), version, "the version is the SHA-256 of the bytes");
+    assert_eq!(
+        sha256_hex(&bytes),
+        version,
+        "the version is the SHA-256 of the bytes"
+    );
 
     // Same inputs, built again elsewhere: the same bytes.
     let sources = {
@@ -114,7 +119,15 @@ async fn import_builds_a_deterministic_package_rebuilt_only_when_a_layer_changes
     let stats = basemap::build_file(&sources, TENANT, &again).expect("build");
     assert_eq!(std::fs::read(&again).expect("read"), bytes);
     assert!(stats.tiles > 100, "{stats:?}");
-    for layer in ["roads", "buildings", "water", "green", "boundaries", "grid", "places"] {
+    for layer in [
+        "roads",
+        "buildings",
+        "water",
+        "green",
+        "boundaries",
+        "grid",
+        "places",
+    ] {
         assert!(stats.layers[layer] > 0, "{layer}: {stats:?}");
     }
 
@@ -128,7 +141,11 @@ async fn import_builds_a_deterministic_package_rebuilt_only_when_a_layer_changes
     let before = basemap_row(&ts).await;
     let report = import(&ts, dir.path()).await;
     assert_eq!(report.basemap_version.as_deref(), Some(version.as_str()));
-    assert_eq!(basemap_row(&ts).await, before, "no rebuild for unchanged layers");
+    assert_eq!(
+        basemap_row(&ts).await,
+        before,
+        "no rebuild for unchanged layers"
+    );
 
     // One building less: a new version; the old file is gone and no longer served.
     let buildings = dir.path().join("buildings.geojson");
@@ -167,7 +184,10 @@ async fn tiles_carry_layers_at_their_zooms_and_the_grid_codes() {
     let demo = DemoTenant::generate(DEFAULT_SEED);
     let dir = tempfile::tempdir().expect("dir");
     write_map_files(&demo, dir.path(), &MAP_FILES);
-    let version = import(&ts, dir.path()).await.basemap_version.expect("package");
+    let version = import(&ts, dir.path())
+        .await
+        .basemap_version
+        .expect("package");
     let path = package_path(&ts, &version);
 
     let cell = &demo.cells[137];
@@ -192,19 +212,33 @@ async fn tiles_carry_layers_at_their_zooms_and_the_grid_codes() {
     let (x, y) = tile_of(lon, lat, 13);
     let tile = read_tile(&path, 13, x, y).expect("a zoom-13 tile");
     let names: Vec<&str> = tile.layers.iter().map(|l| l.name.as_str()).collect();
-    assert!(names.contains(&"boundaries") && names.contains(&"roads"), "{names:?}");
-    assert!(!names.contains(&"grid") && !names.contains(&"buildings"), "{names:?}");
+    assert!(
+        names.contains(&"boundaries") && names.contains(&"roads"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"grid") && !names.contains(&"buildings"),
+        "{names:?}"
+    );
     assert!(layer_values(&tile, "roads").contains(&"张掖路"));
 
     // Metadata as the contract says.
     let conn = rusqlite::Connection::open(&path).expect("open");
     let meta = |name: &str| -> String {
-        conn.query_row("SELECT value FROM metadata WHERE name = ?1", [name], |r| r.get(0))
-            .expect(name)
+        conn.query_row("SELECT value FROM metadata WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .expect(name)
     };
     assert_eq!(meta("format"), "pbf");
-    assert_eq!((meta("minzoom"), meta("maxzoom")), ("10".into(), "17".into()));
-    let bounds: Vec<f64> = meta("bounds").split(',').map(|v| v.parse().expect("f64")).collect();
+    assert_eq!(
+        (meta("minzoom"), meta("maxzoom")),
+        ("10".into(), "17".into())
+    );
+    let bounds: Vec<f64> = meta("bounds")
+        .split(',')
+        .map(|v| v.parse().expect("f64"))
+        .collect();
     assert!(bounds[0] < lon && lon < bounds[2] && bounds[1] < lat && lat < bounds[3]);
     let json: serde_json::Value = serde_json::from_str(&meta("json")).expect("json");
     assert_eq!(json["vector_layers"].as_array().map(Vec::len), Some(7));
@@ -216,7 +250,10 @@ async fn a_tenant_with_only_cells_gets_grid_and_boundaries_from_its_cells() {
     let demo = DemoTenant::generate(DEFAULT_SEED);
     let dir = tempfile::tempdir().expect("dir");
     write_map_files(&demo, dir.path(), &["cells.geojson"]);
-    let version = import(&ts, dir.path()).await.basemap_version.expect("package");
+    let version = import(&ts, dir.path())
+        .await
+        .basemap_version
+        .expect("package");
     let path = package_path(&ts, &version);
     let c = &demo.communities[7];
     let cell = demo
@@ -238,7 +275,10 @@ async fn download_is_resumable_and_tenant_isolated() {
     let demo = DemoTenant::generate(DEFAULT_SEED);
     let dir = tempfile::tempdir().expect("dir");
     write_map_files(&demo, dir.path(), &["cells.geojson", "roads.geojson"]);
-    let version = import(&ts, dir.path()).await.basemap_version.expect("package");
+    let version = import(&ts, dir.path())
+        .await
+        .basemap_version
+        .expect("package");
     let bytes = std::fs::read(package_path(&ts, &version)).expect("file");
     let insp = ts.device("insp_a").await;
     let url = format!("{}/v1/basemap/{version}", insp.base);
@@ -269,7 +309,9 @@ async fn download_is_resumable_and_tenant_isolated() {
     let middle = get(Some("bytes=10-19")).await.expect("send");
     assert_eq!(middle.status(), 206);
     assert_eq!(middle.bytes().await.expect("body").to_vec(), bytes[10..20]);
-    let past = get(Some(&format!("bytes={}-", bytes.len()))).await.expect("send");
+    let past = get(Some(&format!("bytes={}-", bytes.len())))
+        .await
+        .expect("send");
     assert_eq!(past.status(), 416);
     assert_eq!(
         past.headers()["content-range"].to_str().expect("range"),
@@ -292,7 +334,10 @@ async fn download_is_resumable_and_tenant_isolated() {
     assert_eq!(resp.status(), 401);
     let bad = insp
         .client
-        .get(format!("{}/v1/basemap/..%2F..%2Fgridcase.sqlite", insp.base))
+        .get(format!(
+            "{}/v1/basemap/..%2F..%2Fgridcase.sqlite",
+            insp.base
+        ))
         .bearer_auth(&insp.login.token)
         .send()
         .await

@@ -34,7 +34,8 @@ fn server_package(h: &Harness) -> Result<(BasemapRef, Vec<u8>)> {
 
 /// The signed-in app's token (from its saved session).
 fn token(app: &AppUnderTest) -> Result<String> {
-    let saved: Value = serde_json::from_slice(&std::fs::read(app._dir.path().join("session.json"))?)?;
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(app._dir.path().join("session.json"))?)?;
     Ok(saved["token"].as_str().context("token")?.to_owned())
 }
 
@@ -58,14 +59,26 @@ fn the_app_downloads_resumes_verifies_and_follows_the_tenants_basemap() -> Resul
     })?;
     assert_eq!(info["version"], target.version.as_str());
     assert_eq!(info["bytes"], target.bytes);
-    assert_eq!((info["minzoom"].as_u64(), info["maxzoom"].as_u64()), (Some(10), Some(17)));
-    assert!(info["url"].as_str().unwrap_or("").contains("{z}/{x}/{y}.pbf"));
+    assert_eq!(
+        (info["minzoom"].as_u64(), info["maxzoom"].as_u64()),
+        (Some(10), Some(17))
+    );
+    assert!(
+        info["url"]
+            .as_str()
+            .unwrap_or("")
+            .contains("{z}/{x}/{y}.pbf")
+    );
     let user_dir = app
         ._dir
         .path()
         .join("users")
         .join(format!("{TENANT}-{}", inspector.username));
-    let on_device = std::fs::read(user_dir.join("basemap").join(format!("{}.mbtiles", target.version)))?;
+    let on_device = std::fs::read(
+        user_dir
+            .join("basemap")
+            .join(format!("{}.mbtiles", target.version)),
+    )?;
     assert_eq!(on_device, bytes);
 
     // A partial download resumes where it stopped (Range), and is verified.
@@ -106,7 +119,10 @@ fn the_app_downloads_resumes_verifies_and_follows_the_tenants_basemap() -> Resul
         }
     );
     assert_eq!(std::fs::read(c.package_path(&target.version))?, bytes);
-    assert_eq!(c.current_version().as_deref(), Some(target.version.as_str()));
+    assert_eq!(
+        c.current_version().as_deref(),
+        Some(target.version.as_str())
+    );
 
     // Changed layers: the re-import builds a new version; the device gets it at its next
     // sign-in, keeping the old one until the new one is verified, then deleting it.
@@ -125,7 +141,10 @@ fn the_app_downloads_resumes_verifies_and_follows_the_tenants_basemap() -> Resul
         .await
     })??;
     let (next, next_bytes) = server_package(&h)?;
-    assert_eq!(report.basemap_version.as_deref(), Some(next.version.as_str()));
+    assert_eq!(
+        report.basemap_version.as_deref(),
+        Some(next.version.as_str())
+    );
     assert_ne!(next.version, target.version);
     let _: Value = app.call("sign_out", json!({}))?;
     app.sign_in(&server, &inspector.username)?;
@@ -138,6 +157,10 @@ fn the_app_downloads_resumes_verifies_and_follows_the_tenants_basemap() -> Resul
         std::fs::read(basemap_dir.join(format!("{}.mbtiles", next.version)))?,
         next_bytes
     );
-    assert!(!basemap_dir.join(format!("{}.mbtiles", target.version)).exists());
+    assert!(
+        !basemap_dir
+            .join(format!("{}.mbtiles", target.version))
+            .exists()
+    );
     Ok(())
 }

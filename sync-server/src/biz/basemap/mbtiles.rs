@@ -15,6 +15,9 @@ use std::path::Path;
 /// The MBTiles application id (`MPBX`).
 const APPLICATION_ID: i64 = 0x4d50_4258;
 
+/// A tile: XYZ address and gzipped bytes.
+pub type TileData = ((u8, u32, u32), Vec<u8>);
+
 /// Gzips a tile (level 6, mtime 0, no name).
 pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut enc = GzEncoder::new(Vec::with_capacity(bytes.len() / 2), Compression::new(6));
@@ -24,11 +27,7 @@ pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 
 /// Writes a new MBTiles file at `path` (which must not exist). `tiles` are XYZ-numbered
 /// `(z, x, y, gzipped bytes)` in ascending XYZ order.
-pub fn write(
-    path: &Path,
-    metadata: &[(&str, String)],
-    tiles: &[((u8, u32, u32), Vec<u8>)],
-) -> rusqlite::Result<()> {
+pub fn write(path: &Path, metadata: &[(&str, String)], tiles: &[TileData]) -> rusqlite::Result<()> {
     let mut conn = Connection::open(path)?;
     conn.execute_batch(
         "PRAGMA page_size = 4096;

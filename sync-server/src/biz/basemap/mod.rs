@@ -25,10 +25,10 @@ use crate::db::basemaps::{self, BasemapRow};
 use crate::db::tenants;
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
+use geo::{Geometry, MultiPolygon};
 use gridcase_core::grid::{
     BasemapFeature, GridIndex, LayerKind, PlaceGeometry, PlaceLayer, parse_layer,
 };
-use geo::{Geometry, MultiPolygon};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -53,13 +53,48 @@ pub struct TileLayer {
 
 /// The package's layers, in drawing order within a tile.
 pub const TILE_LAYERS: [TileLayer; 7] = [
-    TileLayer { name: "boundaries", minzoom: 10, maxzoom: 17, fields: &["level", "code", "name"] },
-    TileLayer { name: "water", minzoom: 10, maxzoom: 17, fields: &["name"] },
-    TileLayer { name: "green", minzoom: 12, maxzoom: 17, fields: &["name"] },
-    TileLayer { name: "buildings", minzoom: 14, maxzoom: 17, fields: &[] },
-    TileLayer { name: "roads", minzoom: 10, maxzoom: 17, fields: &["name", "class"] },
-    TileLayer { name: "grid", minzoom: 14, maxzoom: 17, fields: &["code", "street", "community"] },
-    TileLayer { name: "places", minzoom: 13, maxzoom: 17, fields: &["name", "kind"] },
+    TileLayer {
+        name: "boundaries",
+        minzoom: 10,
+        maxzoom: 17,
+        fields: &["level", "code", "name"],
+    },
+    TileLayer {
+        name: "water",
+        minzoom: 10,
+        maxzoom: 17,
+        fields: &["name"],
+    },
+    TileLayer {
+        name: "green",
+        minzoom: 12,
+        maxzoom: 17,
+        fields: &["name"],
+    },
+    TileLayer {
+        name: "buildings",
+        minzoom: 14,
+        maxzoom: 17,
+        fields: &[],
+    },
+    TileLayer {
+        name: "roads",
+        minzoom: 10,
+        maxzoom: 17,
+        fields: &["name", "class"],
+    },
+    TileLayer {
+        name: "grid",
+        minzoom: 14,
+        maxzoom: 17,
+        fields: &["code", "street", "community"],
+    },
+    TileLayer {
+        name: "places",
+        minzoom: 13,
+        maxzoom: 17,
+        fields: &["name", "kind"],
+    },
 ];
 
 /// The first zoom of a road of `class`.
@@ -154,7 +189,11 @@ fn from_features(features: Vec<BasemapFeature>, layer: &str) -> Vec<Item> {
     features
         .into_iter()
         .map(|f| {
-            let minzoom = if layer == "roads" { road_minzoom(f.get("class")) } else { 0 };
+            let minzoom = if layer == "roads" {
+                road_minzoom(f.get("class"))
+            } else {
+                0
+            };
             Item {
                 geometry: f.geometry,
                 properties: f.properties,
@@ -183,7 +222,10 @@ fn derived_boundaries(index: &GridIndex) -> Vec<Item> {
             Item {
                 geometry: Geometry::MultiPolygon(union),
                 properties: vec![
-                    ("level", if level == 0 { "street" } else { "community" }.to_owned()),
+                    (
+                        "level",
+                        if level == 0 { "street" } else { "community" }.to_owned(),
+                    ),
                     ("code", code),
                     ("name", name),
                 ],
@@ -273,23 +315,40 @@ pub fn build_file(sources: &Sources, tenant: &str, path: &Path) -> Result<BuildS
     let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
     for p in &projected {
         let b = p.bbox();
-        bbox = [bbox[0].min(b[0]), bbox[1].min(b[1]), bbox[2].max(b[2]), bbox[3].max(b[3])];
+        bbox = [
+            bbox[0].min(b[0]),
+            bbox[1].min(b[1]),
+            bbox[2].max(b[2]),
+            bbox[3].max(b[3]),
+        ];
     }
     let cut = tiling::cut(&projected);
     let mut tiles = Vec::with_capacity(cut.len());
     for (id, pieces) in cut {
-        let mut builders: Vec<Option<mvt::LayerBuilder>> = (0..TILE_LAYERS.len()).map(|_| None).collect();
+        let mut builders: Vec<Option<mvt::LayerBuilder>> =
+            (0..TILE_LAYERS.len()).map(|_| None).collect();
         for (l, f, geometry) in &pieces {
             let item = &layers[*l][*f];
-            let props: Vec<(&'static str, &str)> =
-                item.properties.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let props = if TILE_LAYERS[*l].fields.is_empty() { Vec::new() } else { props };
+            let props: Vec<(&'static str, &str)> = item
+                .properties
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect();
+            let props = if TILE_LAYERS[*l].fields.is_empty() {
+                Vec::new()
+            } else {
+                props
+            };
             builders[*l]
                 .get_or_insert_with(|| mvt::LayerBuilder::new(TILE_LAYERS[*l].name))
                 .add(geometry, &props);
         }
         let tile = mvt::Tile {
-            layers: builders.into_iter().flatten().filter_map(mvt::LayerBuilder::finish).collect(),
+            layers: builders
+                .into_iter()
+                .flatten()
+                .filter_map(mvt::LayerBuilder::finish)
+                .collect(),
         };
         if tile.layers.is_empty() {
             continue;
@@ -305,11 +364,20 @@ pub fn build_file(sources: &Sources, tenant: &str, path: &Path) -> Result<BuildS
     stats.tiles = tiles.len() as u64;
     let (west_north, east_south) = if bbox[0] <= bbox[2] {
         (
-            tiling::unmercator(geo::Coord { x: bbox[0], y: bbox[1] }),
-            tiling::unmercator(geo::Coord { x: bbox[2], y: bbox[3] }),
+            tiling::unmercator(geo::Coord {
+                x: bbox[0],
+                y: bbox[1],
+            }),
+            tiling::unmercator(geo::Coord {
+                x: bbox[2],
+                y: bbox[3],
+            }),
         )
     } else {
-        (geo::Coord { x: -180.0, y: 85.0 }, geo::Coord { x: 180.0, y: -85.0 })
+        (
+            geo::Coord { x: -180.0, y: 85.0 },
+            geo::Coord { x: 180.0, y: -85.0 },
+        )
     };
     let r6 = |v: f64| format!("{:.6}", v);
     let bounds = format!(
@@ -340,12 +408,18 @@ pub fn build_file(sources: &Sources, tenant: &str, path: &Path) -> Result<BuildS
         ("format", "pbf".to_owned()),
         ("type", "baselayer".to_owned()),
         ("version", FORMAT.to_owned()),
-        ("description", "gridcase offline basemap (layers: docs/basemap.md)".to_owned()),
+        (
+            "description",
+            "gridcase offline basemap (layers: docs/basemap.md)".to_owned(),
+        ),
         ("bounds", bounds),
         ("center", center),
         ("minzoom", MIN_ZOOM.to_string()),
         ("maxzoom", MAX_ZOOM.to_string()),
-        ("json", serde_json::json!({ "vector_layers": vector_layers }).to_string()),
+        (
+            "json",
+            serde_json::json!({ "vector_layers": vector_layers }).to_string(),
+        ),
     ];
     mbtiles::write(path, &metadata, &tiles)?;
     Ok(stats)
@@ -382,8 +456,9 @@ pub fn current(dep: &Deployment, tenant: &str) -> Result<Option<BasemapRow>> {
 /// makes it current and deletes the older file. Returns the current package (`None` when the
 /// tenant has nothing to draw).
 pub fn refresh(dep: &Deployment, tenant: &str) -> Result<Option<BasemapRow>> {
-    let (sources, existing) =
-        dep.db().read(|tx| Ok((Sources::of_tenant(tx, tenant)?, basemaps::get(tx, tenant)?)))?;
+    let (sources, existing) = dep
+        .db()
+        .read(|tx| Ok((Sources::of_tenant(tx, tenant)?, basemaps::get(tx, tenant)?)))?;
     if sources.is_empty() {
         return Ok(existing);
     }

@@ -157,7 +157,9 @@ pub fn cut(features: &[Projected]) -> BTreeMap<TileId, Vec<(usize, usize, TileGe
             let (y0, y1) = range(b[1], b[3]);
             let shape: Shape = match &f.shape {
                 Shape::Points(p) => Shape::Points(scaled(p, scale, false)),
-                Shape::Lines(l) => Shape::Lines(l.iter().map(|l| scaled(l, scale, simplify)).collect()),
+                Shape::Lines(l) => {
+                    Shape::Lines(l.iter().map(|l| scaled(l, scale, simplify)).collect())
+                }
                 Shape::Polygons(p) => Shape::Polygons(
                     p.iter()
                         .map(|rings| rings.iter().map(|r| scaled(r, scale, simplify)).collect())
@@ -203,7 +205,9 @@ fn clip_to_tile(shape: &Shape, origin: Coord, e: f64) -> Option<TileGeometry> {
         Shape::Points(points) => {
             let kept: Vec<[i32; 2]> = points
                 .iter()
-                .filter(|c| c.x >= origin.x && c.x < origin.x + e && c.y >= origin.y && c.y < origin.y + e)
+                .filter(|c| {
+                    c.x >= origin.x && c.x < origin.x + e && c.y >= origin.y && c.y < origin.y + e
+                })
                 .map(|&c| to_tile(c, origin))
                 .collect();
             (!kept.is_empty()).then_some(TileGeometry::Points(kept))
@@ -227,7 +231,10 @@ fn clip_to_tile(shape: &Shape, origin: Coord, e: f64) -> Option<TileGeometry> {
                         }
                         continue;
                     }
-                    rings.push((i == 0, clipped.into_iter().map(|c| to_tile(c, origin)).collect()));
+                    rings.push((
+                        i == 0,
+                        clipped.into_iter().map(|c| to_tile(c, origin)).collect(),
+                    ));
                 }
             }
             (!rings.is_empty()).then_some(TileGeometry::Polygons(rings))
@@ -261,10 +268,16 @@ fn clip_ring(ring: &[Coord], lo: Coord, hi: Coord) -> Vec<Coord> {
             };
             if vertical {
                 let t = (v - a.x) / (b.x - a.x);
-                Coord { x: v, y: a.y + t * (b.y - a.y) }
+                Coord {
+                    x: v,
+                    y: a.y + t * (b.y - a.y),
+                }
             } else {
                 let t = (v - a.y) / (b.y - a.y);
-                Coord { x: a.x + t * (b.x - a.x), y: v }
+                Coord {
+                    x: a.x + t * (b.x - a.x),
+                    y: v,
+                }
             }
         };
         let mut out = Vec::with_capacity(pts.len() + 4);
@@ -321,8 +334,14 @@ fn clip_line(line: &[Coord], lo: Coord, hi: Coord) -> Vec<Vec<Coord>> {
             current.clear();
             continue;
         }
-        let start = Coord { x: a.x + t0 * dx, y: a.y + t0 * dy };
-        let end = Coord { x: a.x + t1 * dx, y: a.y + t1 * dy };
+        let start = Coord {
+            x: a.x + t0 * dx,
+            y: a.y + t0 * dy,
+        };
+        let end = Coord {
+            x: a.x + t1 * dx,
+            y: a.y + t1 * dy,
+        };
         if current.last() != Some(&start) {
             if current.len() >= 2 {
                 parts.push(std::mem::take(&mut current));
@@ -358,15 +377,29 @@ mod tests {
         ];
         let r = clip_ring(&square, lo, hi);
         assert_eq!(r.len(), 4);
-        assert!(r.iter().all(|c| (0.0..=5.0).contains(&c.x) && (0.0..=5.0).contains(&c.y)));
+        assert!(
+            r.iter()
+                .all(|c| (0.0..=5.0).contains(&c.x) && (0.0..=5.0).contains(&c.y))
+        );
         let parts = clip_line(
-            &[Coord { x: -5.0, y: 5.0 }, Coord { x: 20.0, y: 5.0 }, Coord { x: 20.0, y: 8.0 }, Coord { x: 5.0, y: 8.0 }],
+            &[
+                Coord { x: -5.0, y: 5.0 },
+                Coord { x: 20.0, y: 5.0 },
+                Coord { x: 20.0, y: 8.0 },
+                Coord { x: 5.0, y: 8.0 },
+            ],
             lo,
             hi,
         );
         assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0], vec![Coord { x: 0.0, y: 5.0 }, Coord { x: 10.0, y: 5.0 }]);
-        let back = unmercator(mercator(Coord { x: 103.83, y: 36.06 }));
+        assert_eq!(
+            parts[0],
+            vec![Coord { x: 0.0, y: 5.0 }, Coord { x: 10.0, y: 5.0 }]
+        );
+        let back = unmercator(mercator(Coord {
+            x: 103.83,
+            y: 36.06,
+        }));
         assert!((back.x - 103.83).abs() < 1e-9 && (back.y - 36.06).abs() < 1e-9);
     }
 }
