@@ -4,7 +4,10 @@
 //! `catalog_rules.csv` / `catalog_extensions.csv`, `verification_waivers.csv`, `evaluation.toml` (evaluation policy),
 //! `components.geojson`, `places.geojson`, `area_grades.csv` (区域等级) and the standards table
 //! `standards.csv` or `standards.xlsx` (stored as a new version when it differs from the
-//! current one, see [`super::standards`]). The geometry files are kept as imported so devices
+//! current one, see [`super::standards`]), and the basemap layers `roads.geojson`,
+//! `buildings.geojson`, `water.geojson`, `green.geojson`, `boundaries.geojson` (after the
+//! commit, [`super::basemap::refresh`] rebuilds the tenant's basemap package when its layers
+//! changed). The geometry files are kept as imported so devices
 //! can download them (`GET /v1/reference`).
 //!
 //! Every file is read and parsed before anything is written; then everything is written in one
