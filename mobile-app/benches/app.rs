@@ -48,6 +48,7 @@ fn bundle(demo: &DemoTenant, dir: &std::path::Path) -> ReferenceBundle {
         files,
         departments: Vec::new(),
         users: Vec::new(),
+        basemap: None,
     }
 }
 

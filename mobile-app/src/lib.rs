@@ -7,11 +7,13 @@
 //! [`commands`] (the UI's API, docs/app.md), [`syncer`] (background sync and the sync
 //! panel's status), [`index`] (the in-memory case index and queues), [`actions`] (workflow
 //! actions offered and built), [`draft`] (the durable draft and its checks), [`photos`]
-//! (staged photos), [`reference`] (the tenant's offline reference data), [`recent`], [`dto`],
+//! (staged photos), [`reference`] (the tenant's offline reference data), [`basemap`] (the
+//! offline basemap package: download, the `basemap` URI scheme), [`recent`], [`dto`],
 //! [`error`].
 #![forbid(unsafe_code)]
 
 pub mod actions;
+pub mod basemap;
 pub mod commands;
 pub mod contacts;
 pub mod draft;
@@ -72,6 +74,15 @@ pub fn builder<R: Runtime>(
         None => builder,
     };
     builder
+        .register_asynchronous_uri_scheme_protocol(basemap::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            let path = request.uri().path().to_owned();
+            tauri::async_runtime::spawn_blocking(move || {
+                let active = app.try_state::<AppState>().and_then(|s| s.active_opt());
+                let basemap = active.as_ref().map(|a| a.basemap.as_ref());
+                responder.respond(basemap::tile_response(basemap, &path));
+            });
+        })
         .setup(move |app| {
             if root.is_none() {
                 let state = AppState::new(data_dir(app)).map_err(|e| e.message.clone())?;
@@ -116,6 +127,7 @@ pub fn builder<R: Runtime>(
             commands::quarantine_dismiss,
             commands::quarantine_resend,
             commands::map_layers,
+            commands::basemap_info,
             commands::departments,
             commands::evaluation,
             commands::evaluation_export,

@@ -93,6 +93,8 @@ pub struct Active {
     pub contacts: crate::contacts::ContactOutbox,
     /// Sync status as the UI sees it.
     pub status: Mutex<SyncStatus>,
+    /// The offline basemap package and its tile reader.
+    pub basemap: Arc<crate::basemap::Basemap>,
     /// Wakes the sync loop.
     pub kick: tokio::sync::Notify,
     /// Stops the sync loop.
@@ -136,6 +138,7 @@ impl Active {
             reference: RwLock::new(reference),
             index: Mutex::new(CaseIndex::default()),
             status: Mutex::new(SyncStatus::default()),
+            basemap: Arc::new(crate::basemap::Basemap::new(&dir)),
             kick: tokio::sync::Notify::new(),
             stop,
             dir,

@@ -4,8 +4,8 @@
 
 use super::DemoTenant;
 use crate::codes::CategoryKind;
-use crate::grid::{PlaceGeometry, PlaceKind};
-use geo::{Coord, Polygon};
+use crate::grid::{BasemapFeature, PlaceGeometry, PlaceKind};
+use geo::{Coord, Geometry, Polygon};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -14,7 +14,7 @@ const STAGE_LIMITS: &str = include_str!("../../data/limits/stage_limits.example.
 const STANDARDS: &str = include_str!("../../data/standards/standards.sample.csv");
 
 /// The files a tenant directory holds, in the order [`DemoTenant::files`] returns them.
-pub const FILE_NAMES: [&str; 14] = [
+pub const FILE_NAMES: [&str; 19] = [
     "README.md",
     "tenant.toml",
     "streets.csv",
@@ -29,6 +29,11 @@ pub const FILE_NAMES: [&str; 14] = [
     "stage_limits.toml",
     "area_grades.csv",
     "standards.csv",
+    "roads.geojson",
+    "buildings.geojson",
+    "water.geojson",
+    "green.geojson",
+    "boundaries.geojson",
 ];
 
 /// A number with at most 7 decimals and no trailing zeros.
@@ -64,6 +69,40 @@ fn polygon(p: &Polygon) -> String {
         "{{\"type\":\"Polygon\",\"coordinates\":[{}]}}",
         rings.join(",")
     )
+}
+
+fn polygon_rings(p: &Polygon) -> String {
+    let rings: Vec<String> = std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(|r| ring(r.coords().copied()))
+        .collect();
+    format!("[{}]", rings.join(","))
+}
+
+/// GeoJSON for the geometries the basemap layers use (others are written as `null`).
+fn geometry(g: &Geometry) -> String {
+    match g {
+        Geometry::Polygon(p) => polygon(p),
+        Geometry::MultiPolygon(mp) => {
+            let parts: Vec<String> = mp.iter().map(polygon_rings).collect();
+            format!(
+                "{{\"type\":\"MultiPolygon\",\"coordinates\":[{}]}}",
+                parts.join(",")
+            )
+        }
+        Geometry::LineString(l) => format!(
+            "{{\"type\":\"LineString\",\"coordinates\":{}}}",
+            ring(l.coords().copied())
+        ),
+        Geometry::MultiLineString(ml) => {
+            let parts: Vec<String> = ml.iter().map(|l| ring(l.coords().copied())).collect();
+            format!(
+                "{{\"type\":\"MultiLineString\",\"coordinates\":[{}]}}",
+                parts.join(",")
+            )
+        }
+        _ => "null".to_owned(),
+    }
 }
 
 fn collection(header: &str, features: Vec<String>) -> String {
@@ -143,6 +182,24 @@ impl DemoTenant {
                 PlaceGeometry::Line(l) => format!("{{\"type\":\"LineString\",\"coordinates\":{}}}", ring(l.coords().copied())),
             };
             format!("{{\"type\":\"Feature\",\"properties\":{{\"name\":{},\"kind\":\"{kind}\"}},\"geometry\":{geometry}}}", json(&p.name))
+        });
+        collection(&self.note(), features.collect())
+    }
+
+    /// One basemap layer file; empty optional properties are left out.
+    fn layer_geojson(&self, features: &[BasemapFeature]) -> String {
+        let features = features.iter().map(|f| {
+            let props: Vec<String> = f
+                .properties
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| format!("\"{k}\":{}", json(v)))
+                .collect();
+            format!(
+                "{{\"type\":\"Feature\",\"properties\":{{{}}},\"geometry\":{}}}",
+                props.join(","),
+                geometry(&f.geometry)
+            )
         });
         collection(&self.note(), features.collect())
     }
@@ -288,6 +345,11 @@ impl DemoTenant {
             STAGE_LIMITS.to_owned(),
             self.area_grades_csv(),
             STANDARDS.to_owned(),
+            self.layer_geojson(&self.basemap.roads),
+            self.layer_geojson(&self.basemap.buildings),
+            self.layer_geojson(&self.basemap.water),
+            self.layer_geojson(&self.basemap.green),
+            self.layer_geojson(&self.basemap.boundaries),
         ];
         FILE_NAMES.into_iter().zip(texts).collect()
     }

@@ -20,16 +20,16 @@ use crate::grid::metric::{LocalFrame, M_PER_DEG_LAT};
 use crate::grid::{Cell, Place, PlaceGeometry, PlaceKind};
 use geo::{Coord, LineString, Point, Polygon};
 
-const CELL: f64 = 100.0;
-const ROAD: f64 = 30.0;
-const LANE: f64 = 12.0;
-const JITTER: f64 = 18.0;
+pub(crate) const CELL: f64 = 100.0;
+pub(crate) const ROAD: f64 = 30.0;
+pub(crate) const LANE: f64 = 12.0;
+pub(crate) const JITTER: f64 = 18.0;
 const BLOCK_W: u32 = 15;
 const BLOCK_H: u32 = 10;
-const STREET_COLS: u32 = 4;
-const STREET_ROWS: u32 = 5;
-const STREET_W: f64 = BLOCK_W as f64 * CELL + 2.0 * LANE;
-const STREET_H: f64 = BLOCK_H as f64 * CELL + LANE;
+pub(crate) const STREET_COLS: u32 = 4;
+pub(crate) const STREET_ROWS: u32 = 5;
+pub(crate) const STREET_W: f64 = BLOCK_W as f64 * CELL + 2.0 * LANE;
+pub(crate) const STREET_H: f64 = BLOCK_H as f64 * CELL + LANE;
 
 /// Rounds to 1e-7 degrees.
 pub(crate) fn round7(x: f64) -> f64 {
@@ -37,7 +37,8 @@ pub(crate) fn round7(x: f64) -> f64 {
 }
 
 /// Metres (east, south of the NW corner) to lon/lat.
-struct Frame {
+#[derive(Clone, Debug)]
+pub(crate) struct Frame {
     west: f64,
     north: f64,
     kx: f64,
@@ -56,7 +57,7 @@ impl Frame {
         }
     }
 
-    fn coord(&self, x: f64, y: f64) -> Coord {
+    pub(crate) fn coord(&self, x: f64, y: f64) -> Coord {
         Coord {
             x: round7(self.west + x / self.kx),
             y: round7(self.north - y / M_PER_DEG_LAT),
@@ -72,14 +73,21 @@ pub(crate) struct Layout {
     /// Each cell's corners NW, SW, SE, NE (same order as `cells`), for placing components.
     pub quads: Vec<[Coord; 4]>,
     pub places: Vec<Place>,
+    /// The metre frame (for the basemap layers).
+    pub frame: Frame,
+    /// Each community's rectangle, same order as `communities`.
+    pub blocks: Vec<Block>,
+    /// Each community's named place: the cell (index into `cells`) and its kind.
+    pub place_cells: Vec<(usize, &'static str)>,
 }
 
 /// A community's rectangle in whole cells: origin in metres and size in cells.
-struct Block {
-    x: f64,
-    y: f64,
-    w: u32,
-    h: u32,
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Block {
+    pub x: f64,
+    pub y: f64,
+    pub w: u32,
+    pub h: u32,
 }
 
 /// Splits a street block into its 5 communities, west→east, north→south.
@@ -132,6 +140,9 @@ pub(crate) fn layout(
         cells: Vec::new(),
         quads: Vec::new(),
         places: roads(&frame),
+        frame: Frame::centred(lon, lat),
+        blocks: Vec::new(),
+        place_cells: Vec::new(),
     };
     for s in 0..STREET_COLS * STREET_ROWS {
         let (x0, y0) = (
@@ -179,6 +190,8 @@ pub(crate) fn layout(
                 PlaceGeometry::Point(centre),
             ));
             out.communities.push(community);
+            out.blocks.push(*block);
+            out.place_cells.push((pick, kind));
         }
         out.streets.push(street);
     }

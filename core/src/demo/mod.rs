@@ -19,6 +19,7 @@
 //! [`parse_departments`], [`parse_users`], [`ResponsibilityList::parse_csv`]) serve real tenants
 //! too; only [`DemoTenant::write_to`] does I/O.
 
+mod basemap;
 mod duty;
 mod files;
 mod inventory;
@@ -29,6 +30,7 @@ mod records;
 mod rng;
 mod rows;
 
+pub use basemap::DemoBasemap;
 pub use duty::{Responsibility, ResponsibilityList};
 pub use files::FILE_NAMES;
 pub use records::{
@@ -64,6 +66,9 @@ pub struct DemoTenant {
     pub responsibility: ResponsibilityList,
     /// `users.csv`.
     pub users: Vec<UserRecord>,
+    /// The basemap layers: `roads.geojson`, `buildings.geojson`, `water.geojson`,
+    /// `green.geojson`, `boundaries.geojson`.
+    pub basemap: DemoBasemap,
 }
 
 impl DemoTenant {
@@ -89,6 +94,7 @@ impl DemoTenant {
         };
         let departments = org::departments(&mut rng);
         let users = org::users(&mut rng, &departments, &layout.communities);
+        let basemap = basemap::basemap(seed, &layout, &layout.streets, &layout.communities);
         DemoTenant {
             info: TenantInfo {
                 code: county,
@@ -106,6 +112,7 @@ impl DemoTenant {
             places: layout.places,
             departments,
             users,
+            basemap,
         }
     }
 }

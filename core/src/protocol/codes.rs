@@ -79,6 +79,7 @@ error_codes! {
     HlcInFuture = "hlc_in_future", 400, "设备时钟超前过多，请校准时间";
     InvalidId = "invalid_id", 400, "编号格式错误";
     NotFound = "not_found", 404, "未找到";
+    RangeNotSatisfiable = "range_not_satisfiable", 416, "请求的字节范围超出文件大小";
     HashMismatch = "hash_mismatch", 422, "文件校验失败，请重新上传";
     OffsetMismatch = "offset_mismatch", 409, "上传位置不一致，请从服务器记录的位置续传";
     BadSignature = "bad_signature", 401, "签名校验失败";

@@ -18,7 +18,7 @@ mod sync;
 
 pub use codes::{ApiError, ErrorCode};
 pub use feed::{FeedEntry, FeedPage, FeedRow};
-pub use reference::{RefDepartment, RefUser, ReferenceBundle};
+pub use reference::{BasemapRef, RefDepartment, RefUser, ReferenceBundle};
 pub use sync::{CborError, DocOutcome, DocPush, DocResult, Heads, SyncRequest, SyncResponse};
 
 use crate::model::{DepartmentId, DeviceId, Role, UserId};

@@ -37,6 +37,16 @@ pub struct RefUser {
     pub cells: Vec<String>,
 }
 
+/// The tenant's offline basemap package (an MBTiles file, docs/basemap.md), downloaded with
+/// `GET /v1/basemap/{version}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BasemapRef {
+    /// Hex SHA-256 of the package's bytes.
+    pub version: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
 /// The reference bundle.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ReferenceBundle {
@@ -52,4 +62,7 @@ pub struct ReferenceBundle {
     pub departments: Vec<RefDepartment>,
     /// Active staff, by name.
     pub users: Vec<RefUser>,
+    /// The tenant's basemap package, when it has one (absent from older servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basemap: Option<BasemapRef>,
 }

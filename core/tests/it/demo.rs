@@ -289,3 +289,87 @@ fn table_readers_refuse_bad_rows() {
     let tenant = text("tenant.toml").replacen("version = 1", "version = 1\ncolour = 2", 1);
     assert!(TenantInfo::parse_toml("tenant.toml", &tenant).is_err());
 }
+
+/// The basemap layers load back with the layer parser, and lie where a map needs them:
+/// buildings and parks inside cells (never on the roads between them), the river north of
+/// every cell, every road a named main road, a named 巷 or an unnamed 支路, boundaries for every
+/// street and community with their codes.
+#[test]
+fn basemap_layers_load_back_and_keep_off_the_roads() {
+    use geo::{BoundingRect, Centroid};
+    use gridcase_core::grid::{LayerKind, parse_layer};
+    let t = &*DEMO;
+    let files = t.files();
+    let text = |name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s.as_str())
+            .expect("file")
+    };
+    let layer = |kind: LayerKind| {
+        parse_layer(kind, kind.file_name(), text(kind.file_name())).expect("parses")
+    };
+    assert_eq!(layer(LayerKind::Roads), t.basemap.roads);
+    assert_eq!(layer(LayerKind::Boundaries), t.basemap.boundaries);
+    let index = GridIndex::from_geojson("cells.geojson", text("cells.geojson")).expect("cells");
+    let buildings = layer(LayerKind::Buildings);
+    assert!(buildings.len() > 5000, "{}", buildings.len());
+    for b in buildings.iter().step_by(7) {
+        let rect = b.geometry.bounding_rect().expect("rect");
+        for corner in [rect.min(), rect.max()] {
+            assert!(
+                matches!(
+                    index.locate(corner.x, corner.y),
+                    gridcase_core::grid::Lookup::Inside(_)
+                ),
+                "a building corner outside every cell (on a road?): {corner:?}"
+            );
+        }
+    }
+    let north = t
+        .cells
+        .iter()
+        .filter_map(|c| c.polygon.bounding_rect())
+        .map(|r| r.max().y)
+        .fold(f64::MIN, f64::max);
+    let water = layer(LayerKind::Water);
+    let river = water
+        .iter()
+        .find(|w| w.get("name") == "黄河")
+        .expect("the Yellow River");
+    assert!(river.geometry.bounding_rect().expect("rect").max().y > north);
+    assert!(river.geometry.centroid().expect("centroid").y() > north);
+    let roads = layer(LayerKind::Roads);
+    assert!(
+        roads
+            .iter()
+            .any(|r| r.get("name") == "张掖路" && r.get("class") == "secondary")
+    );
+    assert!(
+        roads
+            .iter()
+            .any(|r| r.get("name") == "秦安巷" && r.get("class") == "alley")
+    );
+    assert!(
+        roads
+            .iter()
+            .any(|r| r.get("name").is_empty() && r.get("class") == "branch")
+    );
+    let boundaries = layer(LayerKind::Boundaries);
+    assert_eq!(
+        boundaries
+            .iter()
+            .filter(|b| b.get("level") == "street")
+            .count(),
+        t.streets.len()
+    );
+    for c in &t.communities {
+        let b = boundaries
+            .iter()
+            .find(|b| b.get("code") == c.code)
+            .expect("community boundary");
+        assert_eq!(b.get("name"), c.name);
+    }
+    assert!(!layer(LayerKind::Green).is_empty());
+}

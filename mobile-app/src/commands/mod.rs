@@ -3,11 +3,13 @@
 //! `{code, message}`; blocking work (SQLite, Automerge, the photo pipeline) runs on the
 //! blocking pool, never on the webview's thread.
 
+mod basemap;
 mod cases;
 mod drafts;
 mod session;
 mod sync;
 
+pub use basemap::*;
 pub use cases::*;
 pub use drafts::*;
 pub use session::*;

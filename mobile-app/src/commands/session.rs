@@ -201,7 +201,42 @@ async fn activate<R: Runtime>(
     .map_err(AppError::from)?;
     state.set_active(Some(active.clone()));
     syncer::start(app, active.clone(), client);
+    spawn_basemap_download(&active);
     Ok(active)
+}
+
+/// Downloads the basemap package the reference data names, in the background: never blocks
+/// sign-in or sync; a failure is logged and retried at the next sign-in or start.
+pub fn spawn_basemap_download(active: &Arc<Active>) {
+    let Some(target) = active.reference().and_then(|r| r.bundle.basemap.clone()) else {
+        return;
+    };
+    if active.basemap.current_version().as_deref() == Some(target.version.as_str()) {
+        return;
+    }
+    let basemap = active.basemap.clone();
+    let server_url = active.saved.server_url.clone();
+    let token = active.saved.session.token.clone();
+    tauri::async_runtime::spawn(async move {
+        let client = match reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .read_timeout(std::time::Duration::from_secs(60))
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "basemap: no HTTP client");
+                return;
+            }
+        };
+        match basemap
+            .download(&client, &server_url, &token, &target)
+            .await
+        {
+            Ok(outcome) => tracing::info!(?outcome, version = %target.version, "basemap ready"),
+            Err(e) => tracing::warn!(code = %e.code, "basemap download failed; retried later"),
+        }
+    });
 }
 
 /// Resumes the saved session at start, offline (no request is made).

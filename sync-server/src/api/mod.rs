@@ -7,6 +7,7 @@
 //! (docs/security/clock.md).
 
 mod auth;
+mod basemap;
 mod blobs;
 mod cases;
 mod error;
@@ -54,6 +55,7 @@ pub fn router(dep: AppState) -> Router {
             get(cases::get_contact).put(cases::put_contact),
         )
         .route("/v1/reference", get(reference::get))
+        .route("/v1/basemap/{version}", get(basemap::get))
         .merge(intake::routes())
         .merge(open311::routes())
         .merge(standards::routes())

@@ -4,7 +4,10 @@
 //! `catalog_rules.csv` / `catalog_extensions.csv`, `verification_waivers.csv`, `evaluation.toml` (evaluation policy),
 //! `components.geojson`, `places.geojson`, `area_grades.csv` (区域等级) and the standards table
 //! `standards.csv` or `standards.xlsx` (stored as a new version when it differs from the
-//! current one, see [`super::standards`]). The geometry files are kept as imported so devices
+//! current one, see [`super::standards`]), and the basemap layers `roads.geojson`,
+//! `buildings.geojson`, `water.geojson`, `green.geojson`, `boundaries.geojson` (after the
+//! commit, [`super::basemap::refresh`] rebuilds the tenant's basemap package when its layers
+//! changed). The geometry files are kept as imported so devices
 //! can download them (`GET /v1/reference`).
 //!
 //! When the directory has a `gis.toml` (a county GIS delivery: Shapefile, GeoPackage or GeoJSON in
@@ -33,7 +36,7 @@ use gridcase_core::deadline::DeadlinePolicy;
 use gridcase_core::demo::{
     ResponsibilityList, TenantInfo, UserRecord, parse_departments, parse_users,
 };
-use gridcase_core::grid::{ComponentIndex, GridIndex, PlaceLayer};
+use gridcase_core::grid::{ComponentIndex, GridIndex, LayerKind, PlaceLayer, parse_layer};
 use gridcase_core::model::UserId;
 use gridcase_core::protocol::ErrorCode;
 use rand::Rng;
@@ -59,6 +62,8 @@ pub struct ImportReport {
     /// The GIS delivery's conversion, one line per source layer (file, features, coordinate
     /// system), when the directory has a `gis.toml`.
     pub gis: Vec<String>,
+    /// The tenant's basemap package version after the import (built when its layers changed).
+    pub basemap_version: Option<String>,
 }
 
 /// The standards file of a directory: `standards.csv`, else `standards.xlsx`.
@@ -192,6 +197,12 @@ pub fn import_dir_as(
     if let Some(text) = read(dir, "places.geojson")? {
         PlaceLayer::from_geojson("places.geojson", &text)?;
         files.push((kind::PLACES, "places.geojson", text));
+    }
+    for layer in LayerKind::ALL {
+        if let Some(text) = read(dir, layer.file_name())? {
+            parse_layer(layer, layer.file_name(), &text)?;
+            files.push((layer.as_str(), layer.file_name(), text));
+        }
     }
     if let Some(text) = read(dir, "calendar.toml")? {
         WorkCalendar::parse_toml("calendar.toml", &text)?;
@@ -380,5 +391,8 @@ pub fn import_dir_as(
         Ok(())
     })?;
     dep.forget_rules(&tenant);
+    // After the commit: the package is built from the stored files (slow; outside the
+    // transaction), and only when they changed.
+    report.basemap_version = super::basemap::refresh(dep, &tenant)?.map(|row| row.version);
     Ok(report)
 }

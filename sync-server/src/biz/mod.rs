@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod basemap;
 pub mod blobs;
 mod caller;
 pub mod case_index;

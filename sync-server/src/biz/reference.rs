@@ -13,7 +13,7 @@ use super::rules::kind;
 use crate::db::{tenants, users};
 use crate::deployment::Deployment;
 use crate::error::Result;
-use gridcase_core::protocol::{RefDepartment, RefUser, ReferenceBundle};
+use gridcase_core::protocol::{BasemapRef, RefDepartment, RefUser, ReferenceBundle};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -81,6 +81,10 @@ pub fn bundle(dep: &Deployment, caller: &Caller) -> Result<ReferenceBundle> {
             files,
             departments,
             users: staff,
+            basemap: crate::db::basemaps::get(tx, &tenant)?.map(|b| BasemapRef {
+                version: b.version,
+                bytes: b.bytes,
+            }),
         };
         bundle.version = version_of(&bundle);
         Ok(bundle)
@@ -104,6 +108,10 @@ fn version_of(bundle: &ReferenceBundle) -> String {
         hasher.update(u.id.to_string().as_bytes());
         hasher.update(u.display_name.as_bytes());
         hasher.update(u.cells.join(",").as_bytes());
+    }
+    if let Some(b) = &bundle.basemap {
+        hasher.update(b"basemap");
+        hasher.update(b.version.as_bytes());
     }
     hex::encode(hasher.finalize())
 }

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod bad_docs;
+pub mod basemaps;
 pub mod blobs;
 pub mod case_index;
 pub mod cases;

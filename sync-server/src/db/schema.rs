@@ -410,6 +410,20 @@ pub const MIGRATIONS: &[&str] = &[
         lights_rules TEXT                        -- the rules fingerprint next_light_at was built with
     ) STRICT;
     "#,
+    // Issue 13 (tiles): the tenant's current basemap package (MBTiles of its layers), built at
+    // import; the file itself is in the package store (biz::basemap::store).
+    r#"
+    CREATE TABLE basemaps (
+        tenant     TEXT PRIMARY KEY REFERENCES tenants(code),
+        version    TEXT NOT NULL,     -- hex SHA-256 of the package's bytes
+        bytes      INTEGER NOT NULL,  -- package size
+        source     TEXT NOT NULL,     -- hex SHA-256 of the layer files it was built from
+        tiles      INTEGER NOT NULL,  -- tile count
+        layers     TEXT NOT NULL,     -- JSON {layer: feature count}
+        built_at   INTEGER NOT NULL,  -- ms
+        build_ms   INTEGER NOT NULL   -- how long the build took
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

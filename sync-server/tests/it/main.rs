@@ -6,6 +6,7 @@ mod accounts;
 mod at_scale;
 mod auth;
 mod bad_docs;
+mod basemap;
 mod blobs;
 mod duplicates;
 mod durability;

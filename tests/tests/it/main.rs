@@ -3,6 +3,7 @@
 
 mod app_flow;
 mod attacks;
+mod basemap;
 mod dispatch_conflict;
 mod intake_cells;
 mod offline_reports;

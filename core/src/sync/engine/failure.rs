@@ -96,7 +96,9 @@ impl Failure {
             | ErrorCode::WeakPassword
             | ErrorCode::StandardsForbidden
             | ErrorCode::StandardsInvalid
-            | ErrorCode::UnsupportedFileType => FailureClass::Refused,
+            | ErrorCode::UnsupportedFileType
+            // Basemap downloads (never a sync answer).
+            | ErrorCode::RangeNotSatisfiable => FailureClass::Refused,
             ErrorCode::OutOfScope
             | ErrorCode::ForbiddenActor
             | ErrorCode::EventActorMismatch
