@@ -12,8 +12,9 @@
 //!
 //! When the directory has a `gis.toml` (a county GIS delivery: Shapefile, GeoPackage or GeoJSON in
 //! CGCS2000, Gauss-Krüger, WGS84 or GCJ-02, see [`crate::gis`]), the delivery is converted first
-//! into the canonical WGS84 layers (`cells.geojson` …), which replace the directory's own, and the
-//! import then reads those like any other; a delivery that fails writes nothing.
+//! into the canonical WGS84 layers (`cells.geojson` …) in memory; the import reads those instead of
+//! the directory's own, and writes them into the directory only after it has committed, so a
+//! refused delivery or a refused other file (users.csv …) leaves the directory untouched.
 //!
 //! Every file is read and parsed before anything is written; then everything is written in one
 //! transaction. Re-importing is safe: departments are keyed by their id, existing users keep
@@ -41,6 +42,7 @@ use gridcase_core::model::UserId;
 use gridcase_core::protocol::ErrorCode;
 use rand::Rng;
 use rusqlite::params;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -81,27 +83,39 @@ fn read_standards(dir: &Path) -> Result<Option<(&'static str, FileForm, Vec<u8>)
     Ok(None)
 }
 
-fn read(dir: &Path, name: &str) -> Result<Option<String>> {
-    match std::fs::read_to_string(dir.join(name)) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ServerError::Config(format!("{name}: {e}"))),
+/// The directory's files as the import sees them: a converted GIS delivery's layers (kept in
+/// memory until the import has committed) over the files on disk.
+struct Source<'a> {
+    dir: &'a Path,
+    converted: BTreeMap<&'static str, String>,
+}
+
+impl Source<'_> {
+    fn read(&self, name: &str) -> Result<Option<String>> {
+        if let Some(text) = self.converted.get(name) {
+            return Ok(Some(text.clone()));
+        }
+        match std::fs::read_to_string(self.dir.join(name)) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ServerError::Config(format!("{name}: {e}"))),
+        }
     }
 }
 
-/// Converts the directory's GIS delivery when it has a `gis.toml` (see [`crate::gis`]): the
-/// canonical layer files are written only when every layer converted. Returns the log lines.
-fn convert_gis(dir: &Path) -> Result<Vec<String>> {
+/// Converts the directory's GIS delivery when it has a `gis.toml` (see [`crate::gis`]), in
+/// memory: the import reads the converted layers instead of the directory's, and they are
+/// written into the directory only after the import has committed. Returns the conversion
+/// (None without a `gis.toml`) and its log lines.
+fn convert_gis(dir: &Path) -> Result<(Option<crate::gis::Converted>, Vec<String>)> {
     let Some(converted) = crate::gis::convert_dir(dir)? else {
-        return Ok(Vec::new());
+        return Ok((None, Vec::new()));
     };
-    crate::gis::write(dir, &converted)
-        .map_err(|e| ServerError::Config(format!("writing the converted GIS layers: {e}")))?;
     let lines: Vec<String> = converted.log.iter().map(ToString::to_string).collect();
     for line in &lines {
         tracing::info!(target: "gridcase_server::gis", "{line}");
     }
-    Ok(lines)
+    Ok((Some(converted), lines))
 }
 
 /// The tenant's cells: `(code, "street community")`.
@@ -166,10 +180,14 @@ pub fn import_dir_as(
     let tenant = CountyCode::parse(tenant)
         .map_err(ServerError::bad_request)?
         .to_string();
-    let info = read(dir, "tenant.toml")?
-        .map(|t| TenantInfo::parse_toml("tenant.toml", &t))
-        .transpose()?
-        .map(|i| (i.code.to_string(), i.name));
+    let info = Source {
+        dir,
+        converted: BTreeMap::new(),
+    }
+    .read("tenant.toml")?
+    .map(|t| TenantInfo::parse_toml("tenant.toml", &t))
+    .transpose()?
+    .map(|i| (i.code.to_string(), i.name));
     if let Some((code, _)) = &info
         && code != &tenant
     {
@@ -177,38 +195,47 @@ pub fn import_dir_as(
             "tenant.toml 的编码 {code} 与 --tenant {tenant} 不符"
         )));
     }
-    let gis_log = convert_gis(dir)?;
-    let departments = read(dir, "departments.csv")?
+    let (converted, gis_log) = convert_gis(dir)?;
+    let src = Source {
+        dir,
+        converted: converted
+            .as_ref()
+            .map(|c| c.files.iter().cloned().collect())
+            .unwrap_or_default(),
+    };
+    let departments = src
+        .read("departments.csv")?
         .map(|t| parse_departments("departments.csv", &t))
         .transpose()?;
-    let user_lines = read(dir, "users.csv")?
+    let user_lines = src
+        .read("users.csv")?
         .map(|t| parse_users("users.csv", &t))
         .transpose()?;
-    let cells_text = read(dir, "cells.geojson")?;
+    let cells_text = src.read("cells.geojson")?;
     let cells = cells_text.as_deref().map(parse_cells).transpose()?;
     let mut files = Vec::new();
     if let Some(text) = cells_text {
         files.push((kind::CELLS, "cells.geojson", text));
     }
-    if let Some(text) = read(dir, "components.geojson")? {
+    if let Some(text) = src.read("components.geojson")? {
         ComponentIndex::from_geojson("components.geojson", &text)?;
         files.push((kind::COMPONENTS, "components.geojson", text));
     }
-    if let Some(text) = read(dir, "places.geojson")? {
+    if let Some(text) = src.read("places.geojson")? {
         PlaceLayer::from_geojson("places.geojson", &text)?;
         files.push((kind::PLACES, "places.geojson", text));
     }
     for layer in LayerKind::ALL {
-        if let Some(text) = read(dir, layer.file_name())? {
+        if let Some(text) = src.read(layer.file_name())? {
             parse_layer(layer, layer.file_name(), &text)?;
             files.push((layer.as_str(), layer.file_name(), text));
         }
     }
-    if let Some(text) = read(dir, "calendar.toml")? {
+    if let Some(text) = src.read("calendar.toml")? {
         WorkCalendar::parse_toml("calendar.toml", &text)?;
         files.push((kind::CALENDAR, "calendar.toml", text));
     }
-    if let Some(text) = read(dir, "team_calendars.toml")? {
+    if let Some(text) = src.read("team_calendars.toml")? {
         // Department codes: this import's departments.csv, else the tenant's stored ones.
         let stored = dep
             .db()
@@ -224,32 +251,32 @@ pub fn import_dir_as(
         gridcase_core::deadline::TeamCalendars::parse_toml("team_calendars.toml", &text, &known)?;
         files.push((kind::TEAM_CALENDARS, "team_calendars.toml", text));
     }
-    if let Some(text) = read(dir, "stage_limits.toml")? {
+    if let Some(text) = src.read("stage_limits.toml")? {
         DeadlinePolicy::parse_toml("stage_limits.toml", &text)?;
         files.push((kind::POLICY, "stage_limits.toml", text));
     }
-    if let Some(text) = read(dir, "evaluation.toml")? {
+    if let Some(text) = src.read("evaluation.toml")? {
         gridcase_core::evaluation::EvaluationPolicy::parse_toml("evaluation.toml", &text)?;
         files.push((kind::EVALUATION, "evaluation.toml", text));
     }
-    if let Some(text) = read(dir, "responsibility.csv")? {
+    if let Some(text) = src.read("responsibility.csv")? {
         ResponsibilityList::parse_csv("responsibility.csv", &text)?;
         files.push((kind::RESPONSIBILITY, "responsibility.csv", text));
     }
     let mut catalog = gridcase_core::catalog::Catalog::builtin();
-    if let Some(text) = read(dir, "catalog_extensions.csv")? {
+    if let Some(text) = src.read("catalog_extensions.csv")? {
         catalog = catalog.with_extensions("catalog_extensions.csv", &text)?;
         files.push((kind::CATALOG_EXTENSIONS, "catalog_extensions.csv", text));
     }
-    if let Some(text) = read(dir, "catalog_rules.csv")? {
+    if let Some(text) = src.read("catalog_rules.csv")? {
         catalog.with_rules("catalog_rules.csv", &text)?;
         files.push((kind::CATALOG_RULES, "catalog_rules.csv", text));
     }
-    if let Some(text) = read(dir, "verification_waivers.csv")? {
+    if let Some(text) = src.read("verification_waivers.csv")? {
         super::waivers::parse("verification_waivers.csv", &text, &catalog)?;
         files.push((kind::VERIFICATION_WAIVERS, "verification_waivers.csv", text));
     }
-    let grades = match read(dir, "area_grades.csv")? {
+    let grades = match src.read("area_grades.csv")? {
         Some(text) => {
             let grades = AreaGrades::parse_csv("area_grades.csv", &text)?;
             files.push((kind::AREA_GRADES, "area_grades.csv", text));
@@ -391,6 +418,14 @@ pub fn import_dir_as(
         Ok(())
     })?;
     dep.forget_rules(&tenant);
+    // The converted GIS layers replace the directory's own only now, after the commit, so a
+    // refused import leaves the directory as it was; failing to write them loses nothing (the
+    // database holds them) and is only logged.
+    if let Some(converted) = &converted
+        && let Err(e) = crate::gis::write(dir, converted)
+    {
+        tracing::warn!(target: "gridcase_server::gis", "writing the converted GIS layers into {}: {e}", dir.display());
+    }
     // After the commit: the package is built from the stored files (slow; outside the
     // transaction), and only when they changed.
     report.basemap_version = super::basemap::refresh(dep, &tenant)?.map(|row| row.version);

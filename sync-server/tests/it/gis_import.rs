@@ -532,3 +532,37 @@ async fn a_tenant_with_a_gis_delivery_imports_and_serves_its_layers() {
     }
     assert!(!bad.path().join("cells.geojson").exists());
 }
+
+/// A delivery that converts but whose import is refused for another file (here users.csv)
+/// leaves the directory's own files untouched: the converted layers are only written after the
+/// import has committed.
+#[tokio::test]
+async fn a_refused_import_leaves_the_directory_as_it_was() {
+    let ts = TestServer::start().await;
+    let dir = delivery("shp_4523");
+    std::fs::write(
+        dir.path().join("tenant.toml"),
+        "# SYNTHETIC\nversion = 1\ncode = \"620102\"\nname = \"城关区\"\nshort_name = \"城关\"\ncentre = [103.8, 36.07]\nsynthetic = true\n",
+    )
+    .expect("tenant");
+    std::fs::write(
+        dir.path().join("users.csv"),
+        "# SYNTHETIC\nusername,display_name,role,department,cells\ninsp_gis,巡查员,no_such_role,,620102001002\n",
+    )
+    .expect("users");
+    let own = "{\"type\":\"FeatureCollection\",\"features\":[]}";
+    std::fs::write(dir.path().join("cells.geojson"), own).expect("own cells");
+    let path = dir.path().to_owned();
+    let dep = ts.server.deployment().clone();
+    let result =
+        tokio::task::spawn_blocking(move || import_dir(&dep, "620102", &path, Some(PASSWORD)))
+            .await
+            .expect("join");
+    assert!(result.is_err(), "users.csv with an unknown role is refused");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("cells.geojson")).expect("cells"),
+        own,
+        "the directory's own cells file is untouched"
+    );
+    assert!(!dir.path().join("roads.geojson").exists());
+}
