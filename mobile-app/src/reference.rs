@@ -304,6 +304,15 @@ impl Reference {
         }
     }
 
+    /// The cell a point lies in, else the nearest cell within the grid's hint distance (a road
+    /// between cells belongs to the cell beside it; the address text names the same cell).
+    pub fn cell_or_nearest(&self, lon: f64, lat: f64) -> Option<GridCode> {
+        match self.grid.locate(lon, lat) {
+            Lookup::Inside(c) => Some(c.code),
+            Lookup::Outside { nearest } => nearest.map(|(c, _)| c.code),
+        }
+    }
+
     /// Where a point is: its cell, the address text, and the components nearby.
     pub fn locate(&self, lon: f64, lat: f64) -> Placement {
         let geocoder = Geocoder::new(&self.grid, self.places.as_ref());
@@ -352,7 +361,8 @@ impl Reference {
     }
 
     /// Places, roads, communities, streets, cells and components matching `query`, best first,
-    /// each with the cell and the address text at its pin (as [`Reference::locate`] gives them).
+    /// each with the cell at its pin (or, for a pin on a road between cells, the nearest cell,
+    /// as [`Reference::locate`] hints it) and the address text there.
     pub fn search_places(
         &self,
         query: &str,
@@ -365,7 +375,7 @@ impl Reference {
             .into_iter()
             .map(|h: SearchHit| PlaceHit {
                 kind: h.kind.as_str().to_owned(),
-                cell: self.cell_at(h.lon, h.lat).map(|c| c.to_string()),
+                cell: self.cell_or_nearest(h.lon, h.lat).map(|c| c.to_string()),
                 address: geocoder
                     .address(h.lon, h.lat)
                     .map_or_else(|| "辖区范围外".to_owned(), |a| a.text),
