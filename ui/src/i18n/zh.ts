@@ -152,7 +152,7 @@ export const zh = {
   'report.cell': '单元网格',
   'report.address': '地址',
   'report.outside': '该位置不在本区县网格内',
-  'report.nearestCell': '最近网格 {code}（{m} 米）',
+  'report.betweenCells': '该位置在网格之间（如道路上），最近网格 {code}（{m} 米）',
   'report.locating': '正在匹配网格和地址…',
   'report.components': '附近部件',
   'report.componentsHint': '部件类问题请选择对应部件',

@@ -262,7 +262,9 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
         {locating && <div class="muted">{t('report.locating')}</div>}
         {pl && (
           <div class="placement" data-testid="placement" data-cell={pl.cell ?? ''}>
-            {!pl.inside && <div class="warn">{t('report.outside')}{pl.nearestCell ? `，${t('report.nearestCell', { code: pl.nearestCell.code, m: Math.round(pl.nearestCell.distanceM) })}` : ''}</div>}
+            {!pl.inside && <div class="warn" data-testid="placement-outside">{pl.nearestCell
+              ? t('report.betweenCells', { code: pl.nearestCell.code, m: Math.round(pl.nearestCell.distanceM) })
+              : t('report.outside')}</div>}
             <div><span class="muted">{t('report.cell')}</span> <strong data-testid="placement-cell">{pl.cell ?? '—'}</strong> {pl.community ?? ''} {pl.street ?? ''}</div>
             <div><span class="muted">{t('report.address')}</span> <span data-testid="placement-address">{pl.address}</span></div>
           </div>
