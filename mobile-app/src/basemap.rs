@@ -54,6 +54,18 @@ pub struct BasemapInfo {
     pub bounds: [f64; 4],
     /// Tile URL template with `{z}/{x}/{y}`.
     pub url: String,
+    /// The tenant's online layer (e.g. 天地图), drawn beneath when reachable; absent without one.
+    #[serde(rename = "onlineLayer", skip_serializing_if = "Option::is_none")]
+    pub online_layer: Option<OnlineLayerDto>,
+}
+
+/// An online raster layer as the UI takes it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct OnlineLayerDto {
+    /// Tile URL template (https, with `{z}`, `{x}`, `{y}`).
+    pub url: String,
+    /// Shown on the map.
+    pub attribution: String,
 }
 
 struct Reader {
@@ -363,6 +375,7 @@ fn read_info(conn: &Connection, version: &str, bytes: u64) -> Option<BasemapInfo
         maxzoom: meta("maxzoom").and_then(|v| v.parse().ok()).unwrap_or(14),
         bounds,
         url: url_template().to_owned(),
+        online_layer: None,
     })
 }
 

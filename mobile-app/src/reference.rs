@@ -18,7 +18,7 @@ use gridcase_core::codes::{CategoryKind, CategoryRef, GridCode};
 use gridcase_core::deadline::{DeadlinePolicy, TeamCalendars};
 use gridcase_core::demo::ResponsibilityList;
 use gridcase_core::grid::{
-    ComponentIndex, Geocoder, GridIndex, Lookup, PlaceLayer, PlaceSearch, SearchHit,
+    ComponentIndex, Geocoder, GridIndex, Lookup, OnlineLayer, PlaceLayer, PlaceSearch, SearchHit,
 };
 use gridcase_core::model::{DepartmentId, LimitBasis, Role, TimeLimit, UserId};
 use gridcase_core::protocol::{RefUser, ReferenceBundle};
@@ -57,6 +57,8 @@ pub struct Reference {
     pub policy: DeadlinePolicy,
     /// Offline place search over roads, places, communities, streets, cells and components.
     pub search: PlaceSearch,
+    /// The tenant's online map layer (`map.toml`), drawn beneath the offline basemap.
+    pub online: Option<OnlineLayer>,
     users: HashMap<UserId, RefUser>,
     departments: HashMap<DepartmentId, String>,
 }
@@ -139,6 +141,11 @@ impl Reference {
                 .map_or_else(|| c.type_code.to_string(), |k| k.name.clone());
             format!("部件 · {kind}")
         });
+        let online = file("map")
+            .map(|t| OnlineLayer::parse_toml("map.toml", t))
+            .transpose()
+            .map_err(bad)?
+            .flatten();
         let users = bundle.users.iter().map(|u| (u.id, u.clone())).collect();
         let departments = bundle
             .departments
@@ -158,6 +165,7 @@ impl Reference {
             area_grades,
             policy,
             search,
+            online,
             users,
             departments,
         })

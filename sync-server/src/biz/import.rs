@@ -2,7 +2,7 @@
 //! in docs/data-formats.md): `tenant.toml`, `departments.csv`, `users.csv`, `cells.geojson`,
 //! `calendar.toml`, `team_calendars.toml` (calendars per team), `stage_limits.toml`, `responsibility.csv`, and optionally
 //! `catalog_rules.csv` / `catalog_extensions.csv`, `verification_waivers.csv`, `evaluation.toml` (evaluation policy),
-//! `components.geojson`, `places.geojson`, `area_grades.csv` (区域等级) and the standards table
+//! `components.geojson`, `places.geojson`, `map.toml` (an optional online map layer), `area_grades.csv` (区域等级) and the standards table
 //! `standards.csv` or `standards.xlsx` (stored as a new version when it differs from the
 //! current one, see [`super::standards`]), and the basemap layers `roads.geojson`,
 //! `buildings.geojson`, `water.geojson`, `green.geojson`, `boundaries.geojson` (after the
@@ -37,7 +37,9 @@ use gridcase_core::deadline::DeadlinePolicy;
 use gridcase_core::demo::{
     ResponsibilityList, TenantInfo, UserRecord, parse_departments, parse_users,
 };
-use gridcase_core::grid::{ComponentIndex, GridIndex, LayerKind, PlaceLayer, parse_layer};
+use gridcase_core::grid::{
+    ComponentIndex, GridIndex, LayerKind, OnlineLayer, PlaceLayer, parse_layer,
+};
 use gridcase_core::model::UserId;
 use gridcase_core::protocol::ErrorCode;
 use rand::Rng;
@@ -230,6 +232,10 @@ pub fn import_dir_as(
             parse_layer(layer, layer.file_name(), &text)?;
             files.push((layer.as_str(), layer.file_name(), text));
         }
+    }
+    if let Some(text) = src.read("map.toml")? {
+        OnlineLayer::parse_toml("map.toml", &text)?;
+        files.push((kind::MAP, "map.toml", text));
     }
     if let Some(text) = src.read("calendar.toml")? {
         WorkCalendar::parse_toml("calendar.toml", &text)?;

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The file kinds a device receives, with the file names they were imported as.
-pub const DEVICE_FILES: [&str; 10] = [
+pub const DEVICE_FILES: [&str; 11] = [
     kind::CELLS,
     kind::COMPONENTS,
     kind::PLACES,
@@ -29,6 +29,7 @@ pub const DEVICE_FILES: [&str; 10] = [
     kind::CATALOG_EXTENSIONS,
     kind::CATALOG_RULES,
     kind::AREA_GRADES,
+    kind::MAP,
 ];
 
 /// The `files` key of the current standards table (JSON of

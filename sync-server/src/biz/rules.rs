@@ -38,6 +38,8 @@ pub mod kind {
     pub const PLACES: &str = "places";
     /// Evaluation policy (TOML, `EvaluationPolicy::parse_toml`; docs/evaluation.md).
     pub const EVALUATION: &str = "evaluation";
+    /// The optional online map layer (TOML, `grid::OnlineLayer::parse_toml`), handed to devices.
+    pub const MAP: &str = "map";
     /// Area grades (区域等级) and their cells (CSV, `AreaGrades::parse_csv`), handed to devices.
     pub const AREA_GRADES: &str = gridcase_core::catalog::standards::AREA_GRADES_KEY;
 }

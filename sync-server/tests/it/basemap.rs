@@ -344,3 +344,38 @@ async fn download_is_resumable_and_tenant_isolated() {
         .expect("send");
     assert_eq!(bad.status(), 404);
 }
+
+/// The tenant's online layer (`map.toml`, e.g. 天地图 with its key) reaches devices in the
+/// reference bundle; an unsafe one (plain http, a script in the URL) refuses the import naming
+/// the field.
+#[tokio::test]
+async fn an_online_layer_is_handed_to_devices_and_an_unsafe_one_refused() {
+    let ts = TestServer::start().await;
+    let demo = DemoTenant::generate(DEFAULT_SEED);
+    let dir = tempfile::tempdir().expect("dir");
+    write_map_files(&demo, dir.path(), &["cells.geojson"]);
+    let map = "[online]\nurl = \"https://t0.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=k\"\nattribution = \"天地图\"\n";
+    std::fs::write(dir.path().join("map.toml"), map).expect("map");
+    let report = import(&ts, dir.path()).await;
+    assert!(report.files.iter().any(|f| f == "map.toml"), "{report:?}");
+    let insp = ts.device("insp_a").await;
+    let bundle = insp.get_json("/v1/reference").await.expect("bundle");
+    assert_eq!(bundle["files"]["map"], map);
+
+    std::fs::write(
+        dir.path().join("map.toml"),
+        "[online]\nurl = \"http://evil.example/{z}/{x}/{y}\"\n",
+    )
+    .expect("map");
+    let dep = ts.server.deployment().clone();
+    let path = dir.path().to_owned();
+    let e = tokio::task::spawn_blocking(move || import_dir(&dep, TENANT, &path, None))
+        .await
+        .expect("join")
+        .expect_err("http is refused");
+    let text = e.to_string();
+    assert!(
+        text.contains("map.toml") && text.contains("online.url"),
+        "{text}"
+    );
+}
