@@ -97,6 +97,9 @@ pub struct Active {
     pub basemap: Arc<crate::basemap::Basemap>,
     /// Wakes the sync loop.
     pub kick: tokio::sync::Notify,
+    /// Set by 立即同步: the loop checks for new reference data after its next round (it also
+    /// checks every [`crate::syncer::REFERENCE_EVERY`]).
+    pub reference_due: std::sync::atomic::AtomicBool,
     /// Stops the sync loop.
     pub stop: tokio::sync::watch::Sender<bool>,
 }
@@ -140,6 +143,7 @@ impl Active {
             status: Mutex::new(SyncStatus::default()),
             basemap: Arc::new(crate::basemap::Basemap::new(&dir)),
             kick: tokio::sync::Notify::new(),
+            reference_due: std::sync::atomic::AtomicBool::new(false),
             stop,
             dir,
         })

@@ -20,6 +20,11 @@ use tauri::{AppHandle, Emitter, Runtime};
 /// Time between rounds when nothing happens.
 pub const POLL: Duration = Duration::from_secs(20);
 
+/// How often the loop asks the server whether the tenant's reference data (cells, rules, the
+/// basemap's version …) changed; 立即同步 asks after its round too. An unchanged answer is a
+/// 304 with no body.
+pub const REFERENCE_EVERY: Duration = Duration::from_secs(15 * 60);
+
 /// The event name the UI listens to.
 pub const STATUS_EVENT: &str = "sync://status";
 
@@ -130,6 +135,7 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
         emit(&sink_app, &status);
     });
     let mut stop = active.stop.subscribe();
+    let mut last_reference_check = std::time::Instant::now();
     loop {
         if *stop.borrow() {
             return;
@@ -142,6 +148,14 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
         match round {
             Some(Ok(summary)) => {
                 after_round(&active, &summary);
+                let due = active
+                    .reference_due
+                    .swap(false, std::sync::atomic::Ordering::Relaxed)
+                    || last_reference_check.elapsed() >= REFERENCE_EVERY;
+                if summary.interrupted.is_none() && due {
+                    last_reference_check = std::time::Instant::now();
+                    refresh_reference(&active).await;
+                }
                 // Hotline callers go after the round that pushed their cases.
                 if summary.interrupted.is_none()
                     && let Err(e) = crate::contacts::flush(&active).await
@@ -189,6 +203,37 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
             () = active.kick.notified() => {}
             _ = stop.changed() => return,
         }
+    }
+}
+
+/// Asks the server for new reference data; when it changed, parses and keeps it (the previous
+/// copy stays in use when the new one is refused) and starts the download of a new basemap
+/// package. Failures are logged only: offline is normal, and the next check retries.
+async fn refresh_reference(active: &Arc<Active>) {
+    let have = active.reference().map(|r| r.bundle.version.clone());
+    let fetched = crate::commands::fetch_reference_if_changed(
+        &active.saved.server_url,
+        &active.saved.session.token,
+        have.as_deref(),
+    )
+    .await;
+    match fetched {
+        Ok(None) => {}
+        Ok(Some(bundle)) => {
+            let a = active.clone();
+            let version = bundle.version.clone();
+            match tokio::task::spawn_blocking(move || a.set_reference(bundle)).await {
+                Ok(Ok(())) => {
+                    tracing::info!(%version, "reference data updated");
+                    crate::commands::spawn_basemap_download(active);
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(code = %e.code, "new reference data refused; the previous copy stays")
+                }
+                Err(e) => tracing::warn!(error = %e, "reference update task failed"),
+            }
+        }
+        Err(e) => tracing::debug!(code = %e.code, "reference check failed; retried later"),
     }
 }
 

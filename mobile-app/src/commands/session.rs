@@ -41,17 +41,36 @@ fn check_url(url: &str) -> AppResult<String> {
 
 /// Downloads the tenant's reference data.
 pub async fn fetch_reference(server_url: &str, token: &str) -> AppResult<ReferenceBundle> {
+    fetch_reference_if_changed(server_url, token, None)
+        .await?
+        .ok_or_else(|| AppError::new("bad_response", "服务器未返回辖区基础数据"))
+}
+
+/// Downloads the tenant's reference data unless the server's version is `have` (then `None`:
+/// the server answers 304 with no body, see `GET /v1/reference`).
+pub async fn fetch_reference_if_changed(
+    server_url: &str,
+    token: &str,
+    have: Option<&str>,
+) -> AppResult<Option<ReferenceBundle>> {
     let client = reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(5))
         .timeout(std::time::Duration::from_secs(120))
         .build()
         .map_err(AppError::internal)?;
-    let response = client
+    let mut request = client
         .get(format!("{server_url}/v1/reference"))
-        .bearer_auth(token)
+        .bearer_auth(token);
+    if let Some(version) = have {
+        request = request.header(reqwest::header::IF_NONE_MATCH, format!("\"{version}\""));
+    }
+    let response = request
         .send()
         .await
         .map_err(|_| AppError::new("network", "无法连接服务器，未能下载辖区基础数据"))?;
+    if response.status() == reqwest::StatusCode::NOT_MODIFIED && have.is_some() {
+        return Ok(None);
+    }
     if !response.status().is_success() {
         return Err(AppError::new(
             "server_error",
@@ -64,6 +83,7 @@ pub async fn fetch_reference(server_url: &str, token: &str) -> AppResult<Referen
     response
         .json()
         .await
+        .map(Some)
         .map_err(|e| AppError::new("bad_response", format!("辖区基础数据无法解析：{e}")))
 }
 

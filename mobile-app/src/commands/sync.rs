@@ -18,6 +18,9 @@ pub async fn sync_status(state: State<'_, AppState>) -> AppResult<SyncStatus> {
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> AppResult<SyncStatus> {
     let active = state.active()?;
+    active
+        .reference_due
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     active.kick.notify_one();
     Ok(active.update_status(|s| s.running = true))
 }

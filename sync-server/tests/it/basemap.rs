@@ -361,6 +361,24 @@ async fn an_online_layer_is_handed_to_devices_and_an_unsafe_one_refused() {
     let insp = ts.device("insp_a").await;
     let bundle = insp.get_json("/v1/reference").await.expect("bundle");
     assert_eq!(bundle["files"]["map"], map);
+    // A device that has this version gets 304 with no body; another version gets the bundle.
+    let version = bundle["version"].as_str().expect("version").to_owned();
+    let get = |tag: String| {
+        insp.client
+            .get(format!("{}/v1/reference", insp.base))
+            .bearer_auth(&insp.login.token)
+            .header("If-None-Match", tag)
+            .send()
+    };
+    let same = get(format!("\"{version}\"")).await.expect("304");
+    assert_eq!(same.status(), 304);
+    assert_eq!(
+        same.headers()["etag"].to_str().expect("etag"),
+        format!("\"{version}\"")
+    );
+    assert!(same.bytes().await.expect("body").is_empty());
+    let other = get("\"0000\"".to_owned()).await.expect("200");
+    assert_eq!(other.status(), 200);
 
     std::fs::write(
         dir.path().join("map.toml"),

@@ -2,7 +2,8 @@
 //! package on the real server; a real app (Tauri's mock runtime, real IPC) downloads it in the
 //! background after sign-in and reports it through `basemap_info`; the download resumes from a
 //! partial file with a Range request, refuses a corrupt partial and starts again; a re-import
-//! with changed layers gives the device the new version at its next sign-in.
+//! with changed layers gives the signed-in device the new version after its next reference
+//! check (立即同步 asks; the loop also asks every 15 minutes).
 
 use crate::app_flow::{AppUnderTest, user, wait};
 use anyhow::{Context, Result};
@@ -124,8 +125,9 @@ fn the_app_downloads_resumes_verifies_and_follows_the_tenants_basemap() -> Resul
         Some(target.version.as_str())
     );
 
-    // Changed layers: the re-import builds a new version; the device gets it at its next
-    // sign-in, keeping the old one until the new one is verified, then deleting it.
+    // Changed layers: the re-import builds a new version; the signed-in device gets it after
+    // its next reference check, keeping the old one until the new one is verified, then
+    // deleting it.
     let dir = tempfile::tempdir()?;
     let changed = DemoTenant::generate(DEFAULT_SEED);
     changed.write_to(dir.path())?;
@@ -146,8 +148,9 @@ fn the_app_downloads_resumes_verifies_and_follows_the_tenants_basemap() -> Resul
         Some(next.version.as_str())
     );
     assert_ne!(next.version, target.version);
-    let _: Value = app.call("sign_out", json!({}))?;
-    app.sign_in(&server, &inspector.username)?;
+    // While signed in: 立即同步 makes the app ask for new reference data after its round
+    // (a 304 when nothing changed); the new bundle names the new package, which follows.
+    let _: Value = app.call("sync_now", json!({}))?;
     wait("the new basemap", || {
         let info: Value = app.call("basemap_info", json!({}))?;
         Ok((info["version"] == next.version.as_str()).then_some(()))
