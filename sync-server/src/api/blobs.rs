@@ -68,16 +68,18 @@ pub async fn put_blob(
     }
 }
 
-/// Downloads a complete blob in the caller's scope.
+/// Downloads a complete blob in the caller's scope, streamed (never read whole into memory),
+/// whole or the `Range` asked for, with `ETag: "<sha256>"`.
 pub async fn get_blob(
     State(dep): State<AppState>,
     Authed(caller): Authed,
     Path(sha): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
-    let bytes = blobs::get(&dep, &caller, &sha).await?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
-        bytes,
-    )
-        .into_response())
+    let (file, size) = blobs::get(&dep, &caller, &sha).await?;
+    let etag = HeaderValue::from_str(&format!("\"{}\"", sha.to_ascii_lowercase())).ok();
+    let range = headers
+        .get(axum::http::header::RANGE)
+        .and_then(|v| v.to_str().ok());
+    super::file_body::file_response(file, size, range, "application/octet-stream", etag).await
 }

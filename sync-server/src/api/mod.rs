@@ -12,6 +12,7 @@ mod blobs;
 mod cases;
 mod error;
 mod evaluation;
+mod file_body;
 mod intake;
 mod limits;
 mod open311;

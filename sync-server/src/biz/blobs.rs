@@ -311,8 +311,13 @@ async fn verify_and_complete(
     Ok(())
 }
 
-/// `GET`: the bytes of a complete blob referenced by a case in the caller's scope.
-pub async fn get(dep: &Arc<Deployment>, caller: &Caller, sha: &str) -> Result<Vec<u8>> {
+/// `GET`: a complete blob referenced by a case in the caller's scope, opened for streaming,
+/// with its size.
+pub async fn get(
+    dep: &Arc<Deployment>,
+    caller: &Caller,
+    sha: &str,
+) -> Result<(std::fs::File, u64)> {
     let sha = parse_id(sha)?;
     let tenant = caller.tenant_code();
     let principals = caller.principals();
@@ -327,7 +332,12 @@ pub async fn get(dep: &Arc<Deployment>, caller: &Caller, sha: &str) -> Result<Ve
     if !ok {
         return Err(ServerError::not_found("文件"));
     }
-    Ok(tokio::fs::read(final_path(dep, &tenant, &sha)).await?)
+    let file = tokio::fs::File::open(final_path(dep, &tenant, &sha))
+        .await?
+        .into_std()
+        .await;
+    let size = file.metadata()?.len();
+    Ok((file, size))
 }
 
 /// Deletes a device's stale upload in progress (garbage collection).

@@ -125,7 +125,35 @@ async fn uploads_resume_from_the_server_offset_and_are_verified() {
         .await
         .expect("send");
     assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(
+        got.headers()["etag"].to_str().expect("etag"),
+        format!("\"{sha}\"")
+    );
+    assert_eq!(
+        got.headers()["content-length"].to_str().expect("length"),
+        bytes.len().to_string()
+    );
     assert_eq!(got.bytes().await.expect("bytes").as_ref(), bytes.as_slice());
+    // The download streams and resumes: a range gives 206 with exactly those bytes, a range
+    // past the end 416.
+    let ranged = |range: String| {
+        a.client
+            .get(format!("{}/v1/blobs/{sha}", a.base))
+            .bearer_auth(&a.login.token)
+            .header("Range", range)
+            .send()
+    };
+    let part = ranged("bytes=1000-".to_owned()).await.expect("send");
+    assert_eq!(part.status().as_u16(), 206);
+    assert_eq!(
+        part.headers()["content-range"].to_str().expect("range"),
+        format!("bytes 1000-{}/{}", bytes.len() - 1, bytes.len())
+    );
+    assert_eq!(part.bytes().await.expect("bytes").as_ref(), &bytes[1000..]);
+    let past = ranged(format!("bytes={}-", bytes.len()))
+        .await
+        .expect("send");
+    assert_eq!(past.status().as_u16(), 416);
 
     // Someone outside the case's scope cannot download it.
     let b = ts.device("insp_b").await;
