@@ -22,6 +22,8 @@ pub(crate) type Position = [f64; 2];
 pub(crate) enum Geometry {
     Point(Position),
     LineString(Vec<Position>),
+    /// Several lines (a road or river in parts; basemap layers only).
+    MultiLineString(Vec<Vec<Position>>),
     /// Exterior ring first, then holes.
     Polygon(Vec<Vec<Position>>),
     /// Several polygons (a cell delivered in parts).
@@ -33,6 +35,7 @@ impl Geometry {
         match self {
             Geometry::Point(_) => "Point",
             Geometry::LineString(_) => "LineString",
+            Geometry::MultiLineString(_) => "MultiLineString",
             Geometry::Polygon(_) => "Polygon",
             Geometry::MultiPolygon(_) => "MultiPolygon",
         }
@@ -192,6 +195,7 @@ fn convert(geometry: &mut Geometry) {
     match geometry {
         Geometry::Point(p) => fix(p),
         Geometry::LineString(line) => line.iter_mut().for_each(fix),
+        Geometry::MultiLineString(lines) => lines.iter_mut().flatten().for_each(fix),
         Geometry::Polygon(rings) => rings.iter_mut().flatten().for_each(fix),
         Geometry::MultiPolygon(parts) => parts.iter_mut().flatten().flatten().for_each(fix),
     }
@@ -201,6 +205,7 @@ fn parse_geometry(g: &RawGeometry) -> Result<Geometry, String> {
     let geometry = match g.kind.as_str() {
         "Point" => Geometry::Point(position(&g.coordinates)?),
         "LineString" => Geometry::LineString(positions(&g.coordinates)?),
+        "MultiLineString" => Geometry::MultiLineString(rings(&g.coordinates)?),
         "Polygon" => Geometry::Polygon(rings(&g.coordinates)?),
         "MultiPolygon" => {
             let parts = g

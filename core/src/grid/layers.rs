@@ -9,12 +9,10 @@
 //! with a [`DataFileError`] naming the file, the 1-based line where the bad feature starts and
 //! the field. `"coordinate_system": "gcj02"` collections are converted to WGS84 on input.
 
-use super::gcj02::gcj02_to_wgs84;
+use super::feature::{Geometry as FeatureGeometry, Position, parse_features};
 use crate::error::DataFileError;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
-use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 /// A basemap layer file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -106,103 +104,30 @@ impl BasemapFeature {
     }
 }
 
-#[derive(Deserialize)]
-struct RawCollection<'a> {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(borrow)]
-    features: Vec<&'a RawValue>,
-    #[serde(default)]
-    coordinate_system: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawFeature {
-    geometry: Option<RawGeometry>,
-    #[serde(default)]
-    properties: Option<serde_json::Map<String, Value>>,
-}
-
-#[derive(Deserialize)]
-struct RawGeometry {
-    #[serde(rename = "type")]
-    kind: String,
-    coordinates: Value,
-}
-
 /// Parses one layer file. `file` names it in errors.
 pub fn parse_layer(
     kind: LayerKind,
     file: &str,
     text: &str,
 ) -> Result<Vec<BasemapFeature>, DataFileError> {
-    let collection: RawCollection<'_> = serde_json::from_str(text).map_err(|e| {
-        DataFileError::new(
-            file,
-            e.line(),
-            "features",
-            format!("不是 GeoJSON FeatureCollection：{e}"),
-        )
-    })?;
-    if collection.kind != "FeatureCollection" {
-        return Err(DataFileError::new(
-            file,
-            1,
-            "type",
-            format!("应为 \"FeatureCollection\"，实为 {:?}", collection.kind),
-        ));
-    }
-    let gcj02 = match collection.coordinate_system.as_deref() {
-        None | Some("wgs84") | Some("cgcs2000") => false,
-        Some("gcj02") => true,
-        Some(other) => {
-            return Err(DataFileError::new(
-                file,
-                1,
-                "coordinate_system",
-                format!("应为 \"wgs84\"、\"cgcs2000\" 或 \"gcj02\"，实为 {other:?}"),
-            ));
-        }
-    };
-    let mut out = Vec::with_capacity(collection.features.len());
-    let (mut offset, mut line) = (0usize, 1usize);
-    for (index, raw) in collection.features.iter().enumerate() {
-        let at = (raw.get().as_ptr() as usize)
-            .wrapping_sub(text.as_ptr() as usize)
-            .min(text.len());
-        if at >= offset {
-            line += text.as_bytes()[offset..at]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            offset = at;
-        }
+    // The GeoJSON reader shared with cells, components and places (line numbers, GCJ-02).
+    let features = parse_features(file, text)?;
+    let mut out = Vec::with_capacity(features.len());
+    for f in features {
+        let (index, line) = (f.index, f.line);
         let err = |field: &str, message: String| {
             DataFileError::new(file, line, field, format!("第 {index} 个要素：{message}"))
         };
-        let feature: RawFeature =
-            serde_json::from_str(raw.get()).map_err(|e| err("features", e.to_string()))?;
-        let geometry = feature
-            .geometry
-            .ok_or_else(|| err("geometry", "缺少几何".into()))?;
-        let mut geometry = parse_geometry(&geometry).map_err(|m| err("geometry", m))?;
+        let geometry = to_geo(f.geometry).map_err(|m| err("geometry", m))?;
         if !kind.allows(&geometry) {
             return Err(err(
                 "geometry",
                 format!("图层 {} 不接受此几何类型", kind.as_str()),
             ));
         }
-        if gcj02 {
-            use geo::MapCoordsInPlace;
-            geometry.map_coords_in_place(|c| {
-                let (x, y) = gcj02_to_wgs84(c.x, c.y);
-                Coord { x, y }
-            });
-        }
-        let props = feature.properties.unwrap_or_default();
         let mut properties = Vec::with_capacity(kind.keys().len());
         for &key in kind.keys() {
-            let value = match props.get(key) {
+            let value = match f.properties.get(key) {
                 None | Some(Value::Null) => String::new(),
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Number(n)) => n.to_string(),
@@ -261,59 +186,40 @@ fn check_properties(kind: LayerKind, f: &BasemapFeature) -> Result<(), (&'static
     }
 }
 
-fn parse_geometry(g: &RawGeometry) -> Result<Geometry, String> {
-    let c = &g.coordinates;
-    Ok(match g.kind.as_str() {
-        "LineString" => Geometry::LineString(line(c)?),
-        "MultiLineString" => Geometry::MultiLineString(MultiLineString::new(
-            array(c)?.iter().map(line).collect::<Result<_, _>>()?,
-        )),
-        "Polygon" => Geometry::Polygon(polygon(c)?),
-        "MultiPolygon" => Geometry::MultiPolygon(MultiPolygon::new(
-            array(c)?.iter().map(polygon).collect::<Result<_, _>>()?,
-        )),
-        other => return Err(format!("不支持的几何类型 {other:?}")),
-    })
-}
-
-fn array(v: &Value) -> Result<&Vec<Value>, String> {
-    v.as_array()
-        .ok_or_else(|| "coordinates 应为数组".to_owned())
-}
-
-fn line(v: &Value) -> Result<LineString, String> {
-    let coords = array(v)?
-        .iter()
-        .map(position)
-        .collect::<Result<Vec<_>, _>>()?;
-    if coords.len() < 2 {
-        return Err("线至少需要 2 个点".into());
-    }
-    Ok(LineString::new(coords))
-}
-
-fn polygon(v: &Value) -> Result<Polygon, String> {
-    let mut rings = array(v)?.iter().map(|r| {
-        let ring = line(r)?;
-        if ring.0.len() < 4 {
-            return Err("多边形的环至少需要 4 个点".to_owned());
-        }
-        Ok(ring)
-    });
-    let exterior = rings.next().ok_or("多边形没有外环")??;
-    Ok(Polygon::new(exterior, rings.collect::<Result<_, _>>()?))
-}
-
-fn position(v: &Value) -> Result<Coord, String> {
-    let n = v.as_array().ok_or("坐标应为 [经度, 纬度]")?;
-    let get = |i: usize| n.get(i).and_then(Value::as_f64);
-    let (Some(x), Some(y)) = (get(0), get(1)) else {
-        return Err(format!("坐标应为 [经度, 纬度] 数字，实为 {v}"));
+/// The reader's geometry as geo's, with the basemap's own checks (lines of 2 points or more,
+/// rings of 4 or more).
+fn to_geo(g: FeatureGeometry) -> Result<Geometry, String> {
+    let coords = |points: Vec<Position>| -> Vec<Coord> {
+        points.into_iter().map(|[x, y]| Coord { x, y }).collect()
     };
-    if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
-        return Err(format!("坐标 [{x}, {y}] 超出范围"));
-    }
-    Ok(Coord { x, y })
+    let line = |points: Vec<Position>| -> Result<LineString, String> {
+        if points.len() < 2 {
+            return Err("线至少需要 2 个点".into());
+        }
+        Ok(LineString::new(coords(points)))
+    };
+    let polygon = |rings: Vec<Vec<Position>>| -> Result<Polygon, String> {
+        let mut rings = rings.into_iter().map(|r| {
+            if r.len() < 4 {
+                return Err("多边形的环至少需要 4 个点".to_owned());
+            }
+            Ok(LineString::new(coords(r)))
+        });
+        let exterior = rings.next().ok_or("多边形没有外环")??;
+        Ok(Polygon::new(exterior, rings.collect::<Result<_, _>>()?))
+    };
+    Ok(match g {
+        FeatureGeometry::LineString(l) => Geometry::LineString(line(l)?),
+        FeatureGeometry::MultiLineString(ls) => Geometry::MultiLineString(MultiLineString::new(
+            ls.into_iter().map(line).collect::<Result<_, _>>()?,
+        )),
+        FeatureGeometry::Polygon(rings) => Geometry::Polygon(polygon(rings)?),
+        FeatureGeometry::MultiPolygon(parts) => Geometry::MultiPolygon(MultiPolygon::new(
+            parts.into_iter().map(polygon).collect::<Result<_, _>>()?,
+        )),
+        // Refused by every layer's `allows`.
+        FeatureGeometry::Point([x, y]) => Geometry::Point(geo::Point::new(x, y)),
+    })
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ impl PlaceLayer {
                         ..e
                     });
                 }
-                Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
+                Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::MultiLineString(_) => {
                     return Err(f.geometry_error(file, "Point or LineString"));
                 }
             };
