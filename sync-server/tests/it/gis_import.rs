@@ -29,6 +29,21 @@ fn delivery(name: &str) -> tempfile::TempDir {
     dir
 }
 
+/// The tenant files around a delivery: tenant.toml and one inspector of `role` (a bad role
+/// makes the import refuse users.csv).
+fn write_tenant(dir: &Path, role: &str) {
+    std::fs::write(
+        dir.join("tenant.toml"),
+        "# SYNTHETIC\nversion = 1\ncode = \"620102\"\nname = \"城关区\"\nshort_name = \"城关\"\ncentre = [103.8, 36.07]\nsynthetic = true\n",
+    )
+    .expect("tenant");
+    std::fs::write(
+        dir.join("users.csv"),
+        format!("# SYNTHETIC\nusername,display_name,role,department,cells\ninsp_gis,巡查员,{role},,620102001002\n"),
+    )
+    .expect("users");
+}
+
 fn convert(name: &str) -> (tempfile::TempDir, Converted) {
     let dir = delivery(name);
     let converted = gis::convert_dir(dir.path())
@@ -435,16 +450,7 @@ fn hostile_files_give_errors() {
 async fn a_tenant_with_a_gis_delivery_imports_and_serves_its_layers() {
     let ts = TestServer::start().await;
     let dir = delivery("shp_4523");
-    std::fs::write(
-        dir.path().join("tenant.toml"),
-        "# SYNTHETIC\nversion = 1\ncode = \"620102\"\nname = \"城关区\"\nshort_name = \"城关\"\ncentre = [103.8, 36.07]\nsynthetic = true\n",
-    )
-    .expect("tenant");
-    std::fs::write(
-        dir.path().join("users.csv"),
-        "# SYNTHETIC\nusername,display_name,role,department,cells\ninsp_gis,巡查员,inspector,,620102001002\n",
-    )
-    .expect("users");
+    write_tenant(dir.path(), "inspector");
     // A stale hand-written cells file is replaced by the conversion.
     std::fs::write(dir.path().join("cells.geojson"), "not even JSON").expect("stale");
     let path = dir.path().to_owned();
@@ -540,16 +546,7 @@ async fn a_tenant_with_a_gis_delivery_imports_and_serves_its_layers() {
 async fn a_refused_import_leaves_the_directory_as_it_was() {
     let ts = TestServer::start().await;
     let dir = delivery("shp_4523");
-    std::fs::write(
-        dir.path().join("tenant.toml"),
-        "# SYNTHETIC\nversion = 1\ncode = \"620102\"\nname = \"城关区\"\nshort_name = \"城关\"\ncentre = [103.8, 36.07]\nsynthetic = true\n",
-    )
-    .expect("tenant");
-    std::fs::write(
-        dir.path().join("users.csv"),
-        "# SYNTHETIC\nusername,display_name,role,department,cells\ninsp_gis,巡查员,no_such_role,,620102001002\n",
-    )
-    .expect("users");
+    write_tenant(dir.path(), "no_such_role");
     let own = "{\"type\":\"FeatureCollection\",\"features\":[]}";
     std::fs::write(dir.path().join("cells.geojson"), own).expect("own cells");
     let path = dir.path().to_owned();
