@@ -27,7 +27,7 @@ mod layout;
 mod names;
 mod org;
 mod records;
-mod rng;
+pub(crate) mod rng;
 mod rows;
 
 pub use basemap::DemoBasemap;
