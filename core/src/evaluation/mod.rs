@@ -29,8 +29,8 @@ pub use position::POOL_ROW;
 pub use table::{Column, Figure, FigureKind, Level, Row, Table};
 
 use crate::codes::GridCode;
-use crate::model::{DepartmentId, Role, Timestamp, UserId};
-use std::collections::BTreeMap;
+use crate::model::{CaseId, DepartmentId, Role, Timestamp, UserId};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A half-open period `[from, to)`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -87,6 +87,10 @@ pub struct Directory {
     pub departments: BTreeMap<DepartmentId, String>,
     /// People by id.
     pub people: BTreeMap<UserId, Person>,
+    /// Exact 漏报 from patrol tracks: per inspector, the cases [`crate::patrol::MissedRule`]
+    /// found they walked past. When present it replaces the approximation (every confirmed
+    /// public report in the inspector's cells); `None` while a tenant records no tracks.
+    pub patrol_missed: Option<BTreeMap<UserId, BTreeSet<CaseId>>>,
 }
 
 /// Evaluates one level for a period.

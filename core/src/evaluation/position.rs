@@ -133,10 +133,12 @@ fn inspector_acts(idx: &CaseIndex<'_>, period: Period, out: &mut Tallies) {
     }
 }
 
-/// 漏报: cases filed in the period in an inspector's cells that came from the public and were
-/// confirmed in the field.
+/// 漏报: cases filed in the period in an inspector's cells that the patrol tracks show they
+/// walked past ([`Directory::patrol_missed`]); without tracks, those that came from the public
+/// and were confirmed in the field.
 fn missed(cases: &[EvalCase], dir: &Directory, period: Period, out: &mut Tallies) {
     for (user, person) in dir.people.iter().filter(|(_, p)| p.role == Role::Inspector) {
+        let exact = dir.patrol_missed.as_ref().map(|m| m.get(user));
         let t = out.entry(*user);
         for case in cases {
             let s = &case.state;
@@ -145,7 +147,11 @@ fn missed(cases: &[EvalCase], dir: &Directory, period: Period, out: &mut Tallies
                 continue;
             }
             t.inc("cell_filed");
-            t.inc_if(is_public(s) && s.verification == Some(true), "missed");
+            let missed = match exact {
+                Some(found) => found.is_some_and(|f| f.contains(&case.case_id)),
+                None => is_public(s) && s.verification == Some(true),
+            };
+            t.inc_if(missed, "missed");
         }
     }
 }

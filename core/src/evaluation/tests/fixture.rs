@@ -1009,5 +1009,6 @@ pub fn directory() -> Directory {
         ]
         .into_iter()
         .collect(),
+        patrol_missed: None,
     }
 }

@@ -959,3 +959,44 @@ fn satisfaction_can_be_weighted() {
         Some("B"),
     );
 }
+
+/// With patrol tracks, 漏报 is what the tracks show (`Directory::patrol_missed`), not every
+/// confirmed public report in the inspector's cells: I2 walked past case 14 only; a case of
+/// another inspector's cells listed for I2 does not count; I1's tracks show nothing.
+#[test]
+fn exact_missed_from_tracks_replaces_the_approximation() {
+    let period = fixture::march();
+    let cases = fixture::eval_cases(period.to);
+    let x = fixture::cast();
+    let id = |n: u8| {
+        fixture::cases()
+            .iter()
+            .find(|c| c.n == n)
+            .map(|c| c.case_id())
+            .expect("case")
+    };
+    let mut dir = fixture::directory();
+    dir.patrol_missed = Some(
+        [
+            (x.i2.user, [id(14), id(1)].into_iter().collect()),
+            (x.i1.user, Default::default()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let t = evaluate(
+        Level::Inspector,
+        &cases,
+        &dir,
+        period,
+        &EvaluationPolicy::default(),
+    );
+    let figure = |user: &crate::model::UserId, key: &str| {
+        t.row(&user.to_string())
+            .and_then(|r| r.figures.iter().find(|f| f.key == key))
+            .and_then(|f| f.value)
+    };
+    assert_eq!(figure(&x.i2.user, "missed"), Some(1.0));
+    assert_eq!(figure(&x.i2.user, "cell_filed"), Some(11.0));
+    assert_eq!(figure(&x.i1.user, "missed"), Some(0.0));
+}
