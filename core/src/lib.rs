@@ -28,5 +28,6 @@ pub mod patrol;
 pub mod protocol;
 #[cfg(feature = "store")]
 pub mod store;
+pub mod survey;
 pub mod sync;
 pub mod workflow;

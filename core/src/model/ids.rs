@@ -124,6 +124,11 @@ uuid7_id!(
     DepartmentId,
     "department id"
 );
+uuid7_id!(
+    /// A special survey task (专项普查).
+    SurveyId,
+    "survey id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@ mod time;
 
 pub use actor::{Actor, Role};
 pub use hlc::{Hlc, HlcClock};
-pub use ids::{CaseId, DepartmentId, DeviceId, EventId, UserId};
+pub use ids::{CaseId, DepartmentId, DeviceId, EventId, SurveyId, UserId};
 pub use limit::{LimitBasis, LimitUnit, TimeLimit};
 pub use location::{Location, LocationSource};
 pub use offset::{CLOCK_JUMP_MS, ClockOffset, ClockSample};
