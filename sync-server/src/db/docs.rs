@@ -112,6 +112,23 @@ pub fn insert(conn: &Connection, tenant: &str, doc: &mut CaseDoc, now: i64) -> R
     Ok(())
 }
 
+/// Stores a new case's document as its first snapshot from `snapshot`, a `save()` of `doc`
+/// made after its last change (the write path saved it already for its round-trip check).
+pub fn insert_saved(
+    conn: &Connection,
+    tenant: &str,
+    doc: &mut CaseDoc,
+    snapshot: &[u8],
+    now: i64,
+) -> Result<()> {
+    let heads = encode_heads(&doc.heads());
+    conn.execute(
+        "INSERT INTO docs(case_id, tenant, snapshot, heads, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![doc.case_id().to_string(), tenant, snapshot, heads, now],
+    )?;
+    Ok(())
+}
+
 /// Rewrite the snapshot instead of adding a chunk past this many chunks …
 pub const MAX_CHUNKS: i64 = 16;
 /// … or this many bytes of chunks.
