@@ -6,9 +6,12 @@
 //! - an entry is keyed by (tenant, case) and only ever handed out for that key: one tenant's
 //!   document is never served to another;
 //! - an entry is handed out only when its heads equal the heads the caller read from the
-//!   database in its own transaction ([`DocCache::take`]). Heads name the whole change set, so
-//!   a document written meanwhile by another server process (or a rolled-back write of this
-//!   one) is a miss, never a stale answer;
+//!   database in its own transaction, and the fingerprint (SHA-256) of the stored bytes it read
+//!   there equals the entry's ([`DocCache::take`]). Heads name the whole change set, so a
+//!   document written meanwhile by another server process (or a rolled-back write of this one)
+//!   is a miss, never a stale answer; the fingerprint makes stored bytes damaged or replaced
+//!   at rest a miss too, so the damage is met by the load (`document_unreadable`) instead of
+//!   being hidden, and nothing is ever appended to a stored document that no longer loads;
 //! - [`DocCache::take`] removes the entry: one request at a time owns a cached document (a
 //!   concurrent request for the same case reads it from the database), and gives it back with
 //!   [`DocCache::put`] after its commit;
@@ -22,8 +25,18 @@ use std::sync::Mutex;
 
 type Key = (String, CaseId);
 
+/// The SHA-256 of a document's stored bytes (`db::docs::stored_bytes`).
+pub type Fingerprint = [u8; 32];
+
+/// The fingerprint of stored bytes.
+pub fn fingerprint(stored: &[u8]) -> Fingerprint {
+    use sha2::Digest;
+    sha2::Sha256::digest(stored).into()
+}
+
 struct Entry<D> {
     heads: Vec<ChangeHash>,
+    stored: Fingerprint,
     doc: D,
     size: usize,
     used: u64,
@@ -108,9 +121,15 @@ impl<D> DocCache<D> {
     }
 
     /// Takes the document of `case_id` in `tenant` out of the cache if its heads are `heads`
-    /// (the stored heads, read in the caller's transaction); an entry with other heads is
-    /// dropped.
-    pub fn take(&self, tenant: &str, case_id: CaseId, heads: &[ChangeHash]) -> Option<D> {
+    /// and its stored bytes' fingerprint is `stored` (both read in the caller's transaction);
+    /// an entry that differs is dropped.
+    pub fn take(
+        &self,
+        tenant: &str,
+        case_id: CaseId,
+        heads: &[ChangeHash],
+        stored: &Fingerprint,
+    ) -> Option<D> {
         let mut inner = self.lock();
         let key = (tenant.to_owned(), case_id);
         let Some(entry) = inner.entries.remove(&key) else {
@@ -119,7 +138,7 @@ impl<D> DocCache<D> {
         };
         inner.order.remove(&entry.used);
         inner.bytes -= entry.size;
-        if entry.heads == sorted(heads) {
+        if entry.heads == sorted(heads) && entry.stored == *stored {
             inner.hits += 1;
             Some(entry.doc)
         } else {
@@ -128,13 +147,15 @@ impl<D> DocCache<D> {
         }
     }
 
-    /// Keeps `doc` (whose heads are `heads`, as just committed or read) for `tenant`, with an
-    /// estimated size of `size` bytes; evicts the least recently used entries past the budget.
+    /// Keeps `doc` (whose heads are `heads` and stored bytes' fingerprint `stored`, as just
+    /// committed or read) for `tenant`, with an estimated size of `size` bytes; evicts the
+    /// least recently used entries past the budget.
     pub fn put(
         &self,
         tenant: &str,
         case_id: CaseId,
         heads: &[ChangeHash],
+        stored: Fingerprint,
         doc: D,
         size: usize,
     ) {
@@ -163,6 +184,7 @@ impl<D> DocCache<D> {
             key,
             Entry {
                 heads: sorted(heads),
+                stored,
                 doc,
                 size,
                 used,
@@ -207,14 +229,17 @@ mod tests {
     fn an_entry_is_served_only_for_its_tenant_case_and_heads() {
         let cache: DocCache<&str> = DocCache::new(10_000);
         let case = case(1);
-        cache.put("620102", case, &[h(1), h(2)], "doc", 100);
-        assert_eq!(cache.take("620103", case, &[h(1), h(2)]), None, "another tenant");
-        assert_eq!(cache.take("620102", self::case(2), &[h(1), h(2)]), None);
-        assert_eq!(cache.take("620102", case, &[h(2), h(1)]), Some("doc"), "any order");
-        assert_eq!(cache.take("620102", case, &[h(1), h(2)]), None, "taken out");
-        cache.put("620102", case, &[h(1)], "old", 100);
-        assert_eq!(cache.take("620102", case, &[h(1), h(3)]), None, "other heads");
-        assert_eq!(cache.take("620102", case, &[h(1)]), None, "a stale entry is dropped");
+        let (f, g) = (fingerprint(b"stored"), fingerprint(b"damaged"));
+        cache.put("620102", case, &[h(1), h(2)], f, "doc", 100);
+        assert_eq!(cache.take("620103", case, &[h(1), h(2)], &f), None, "another tenant");
+        assert_eq!(cache.take("620102", self::case(2), &[h(1), h(2)], &f), None);
+        assert_eq!(cache.take("620102", case, &[h(2), h(1)], &f), Some("doc"), "any order");
+        assert_eq!(cache.take("620102", case, &[h(1), h(2)], &f), None, "taken out");
+        cache.put("620102", case, &[h(1)], f, "old", 100);
+        assert_eq!(cache.take("620102", case, &[h(1), h(3)], &f), None, "other heads");
+        assert_eq!(cache.take("620102", case, &[h(1)], &f), None, "a stale entry is dropped");
+        cache.put("620102", case, &[h(1)], f, "doc", 100);
+        assert_eq!(cache.take("620102", case, &[h(1)], &g), None, "other stored bytes");
         let stats = cache.stats();
         assert_eq!((stats.hits, stats.entries, stats.bytes), (1, 0, 0));
     }
@@ -224,13 +249,14 @@ mod tests {
         let cache: DocCache<u32> = DocCache::new(300);
         let ids: Vec<CaseId> = (0..4).map(case).collect();
         for (n, id) in ids.iter().enumerate() {
-            cache.put("620102", *id, &[h(1)], n as u32, 100);
+            cache.put("620102", *id, &[h(1)], [0; 32], n as u32, 100);
         }
         let stats = cache.stats();
         assert_eq!((stats.entries, stats.bytes), (3, 300));
-        assert_eq!(cache.take("620102", ids[0], &[h(1)]), None, "the oldest went");
-        assert_eq!(cache.take("620102", ids[3], &[h(1)]), Some(3));
-        cache.put("620102", ids[0], &[h(1)], 9, 1_000);
-        assert_eq!(cache.take("620102", ids[0], &[h(1)]), None, "over the whole budget");
+        let f = [0; 32];
+        assert_eq!(cache.take("620102", ids[0], &[h(1)], &f), None, "the oldest went");
+        assert_eq!(cache.take("620102", ids[3], &[h(1)], &f), Some(3));
+        cache.put("620102", ids[0], &[h(1)], f, 9, 1_000);
+        assert_eq!(cache.take("620102", ids[0], &[h(1)], &f), None, "over the whole budget");
     }
 }

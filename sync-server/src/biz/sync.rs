@@ -10,8 +10,9 @@
 //! rolls back only that one; a gate rejection writes nothing at all. Requests that only pull run
 //! on a read connection and never wait for the writer.
 //!
-//! The stored document comes from the deployment's document cache when its heads equal the
-//! stored heads read in the same transaction (biz::doc_cache), else from the database; the
+//! The stored document comes from the deployment's document cache when its heads and the
+//! fingerprint of its stored bytes equal those read in the same transaction (biz::doc_cache),
+//! else from the database; the
 //! committed candidate goes back into the cache. A case is folded once per request: the gate's
 //! events, with the server's receipts written into them, are folded once and projected (a
 //! second fold only when the server appends a case number). A new case may come as one whole
@@ -20,7 +21,7 @@
 
 use super::Caller;
 use super::blobs;
-use super::doc_cache::estimate;
+use super::doc_cache::{Fingerprint, estimate, fingerprint};
 use super::gate::{Admission, Rejection, gate_with};
 use super::isolation;
 use super::merge::{add_receipts_to, number_if_filed_folded, store_case_folded};
@@ -242,25 +243,40 @@ fn gate_limits(dep: &Deployment) -> IncomingLimits {
     }
 }
 
-/// The stored document of an existing case: from the cache when its heads are the stored ones
-/// (read in this transaction), else loaded.
+/// The fingerprint of a case's stored bytes as they are in this transaction.
+fn stored_fingerprint(conn: &Connection, case_id: CaseId) -> Result<Fingerprint> {
+    let bytes = docs::stored_bytes(conn, case_id)?.unwrap_or_default();
+    Ok(fingerprint(&bytes))
+}
+
+/// The stored document of an existing case: from the cache when its heads and stored bytes are
+/// the ones read in this transaction, else loaded. Returns it with that fingerprint.
 fn stored_doc(
     conn: &Connection,
     dep: &Deployment,
     tenant: &str,
     case_id: CaseId,
     info: &docs::DocInfo,
-) -> Result<CaseDoc> {
-    match dep.doc_cache().take(tenant, case_id, &info.heads) {
-        Some(doc) => Ok(doc),
-        None => docs::load(conn, case_id),
+) -> Result<(CaseDoc, Fingerprint)> {
+    let stored = stored_fingerprint(conn, case_id)?;
+    match dep.doc_cache().take(tenant, case_id, &info.heads, &stored) {
+        Some(doc) => Ok((doc, stored)),
+        None => Ok((docs::load(conn, case_id)?, stored)),
     }
 }
 
 /// Gives a document the request only read back to the cache.
-fn keep(dep: &Deployment, tenant: &str, case_id: CaseId, info: &docs::DocInfo, doc: CaseDoc) {
+fn keep(
+    dep: &Deployment,
+    tenant: &str,
+    case_id: CaseId,
+    info: &docs::DocInfo,
+    stored: Fingerprint,
+    doc: CaseDoc,
+) {
     let size = estimate(usize::try_from(info.total_bytes).unwrap_or(usize::MAX));
-    dep.doc_cache().put(tenant, case_id, &info.heads, doc, size);
+    dep.doc_cache()
+        .put(tenant, case_id, &info.heads, stored, doc, size);
 }
 
 /// The outcome of the read phase for one document.
@@ -300,6 +316,7 @@ fn prepare(
     let tenant = caller.tenant_code();
     let tenant_key = tenant.to_string();
     let info = docs::info(conn, case_id)?;
+    let mut fp: Fingerprint = [0; 32];
     let mut existing = match &info {
         Some(i) if i.tenant != tenant => return Ok(Prepared::Done(out_of_scope(case_id))),
         Some(i) => {
@@ -312,7 +329,8 @@ fn prepare(
             if !visible || row.is_none() {
                 return Ok(Prepared::Done(out_of_scope(case_id)));
             }
-            let doc = stored_doc(conn, dep, &tenant_key, case_id, i)?;
+            let (doc, stored) = stored_doc(conn, dep, &tenant_key, case_id, i)?;
+            fp = stored;
             Some((doc, row.map_or(0, |r| r.seq)))
         }
         None if push.changes.is_empty() => return Ok(Prepared::Done(out_of_scope(case_id))),
@@ -321,7 +339,7 @@ fn prepare(
     // A document only read here goes back to the cache.
     let give_back = |existing: Option<(CaseDoc, i64)>| {
         if let (Some((doc, _)), Some(i)) = (existing, &info) {
-            keep(dep, &tenant_key, case_id, i, doc);
+            keep(dep, &tenant_key, case_id, i, fp, doc);
         }
     };
     if push.changes.is_empty() {
@@ -462,7 +480,8 @@ fn commit(
     };
     let heads = candidate.heads();
     let tenant = candidate.tenant().to_string();
+    let fp = stored_fingerprint(conn, case_id)?;
     dep.doc_cache()
-        .put(&tenant, case_id, &heads, candidate, estimate(stored));
+        .put(&tenant, case_id, &heads, fp, candidate, estimate(stored));
     Ok(result)
 }
