@@ -178,8 +178,12 @@ impl Incoming {
         })
     }
 
-    /// Checks changes read from a whole document like pushed change chunks (counts, canonical
-    /// encoding).
+    /// Checks changes read from a whole document like pushed change chunks (operation counts),
+    /// and decodes their operations for the layout checks. They are not re-encoded: Automerge
+    /// itself encoded them from the document it loaded (and verified their hashes against the
+    /// document's heads), so they are its canonical form by construction, and they are never
+    /// applied (the loaded document is used); the re-encode check guards change chunks as a
+    /// device wrote them.
     pub(crate) fn from_changes(
         list: Vec<Change>,
         limits: IncomingLimits,
@@ -188,7 +192,14 @@ impl Incoming {
         let changes = list
             .into_iter()
             .enumerate()
-            .map(|(i, change)| admit(change, i, limits, &mut ops))
+            .map(|(i, change)| {
+                count(&change, limits, &mut ops)?;
+                let expanded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    change.decode()
+                }))
+                .map_err(|_| IncomingError::Corrupt(format!("change {i}: undecodable")))?;
+                Ok(Decoded { change, expanded })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Incoming {
             changes,
@@ -345,15 +356,8 @@ impl Incoming {
     }
 }
 
-/// One decoded change against the limits and Automerge's canonical encoding; `i` names it in
-/// errors, `ops` counts the operations so far.
-fn admit(
-    change: Change,
-    i: usize,
-    limits: IncomingLimits,
-    ops: &mut usize,
-) -> Result<Decoded, IncomingError> {
-    let corrupt = |what: &str| IncomingError::Corrupt(format!("chunk {i}: {what}"));
+/// Counts a change's operations against the limits (`ops`: the count so far).
+fn count(change: &Change, limits: IncomingLimits, ops: &mut usize) -> Result<(), IncomingError> {
     if change.len() > limits.max_ops_per_change {
         return Err(IncomingError::TooLarge(format!(
             "一个变更含 {} 个操作，上限 {}",
@@ -368,6 +372,19 @@ fn admit(
             limits.max_ops
         )));
     }
+    Ok(())
+}
+
+/// One decoded change against the limits and Automerge's canonical encoding; `i` names it in
+/// errors, `ops` counts the operations so far.
+fn admit(
+    change: Change,
+    i: usize,
+    limits: IncomingLimits,
+    ops: &mut usize,
+) -> Result<Decoded, IncomingError> {
+    let corrupt = |what: &str| IncomingError::Corrupt(format!("chunk {i}: {what}"));
+    count(&change, limits, ops)?;
     let expanded = match chunks::canonical(&change) {
         Ok(expanded) => expanded,
         Err(chunks::NotCanonical::Differs) => {

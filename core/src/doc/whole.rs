@@ -5,9 +5,11 @@
 //! module parses the document chunk's column tables itself and inflates every compressed column
 //! into a bounded buffer: a document whose columns would inflate past the limit (a
 //! decompression bomb) is refused as [`IncomingError::TooLarge`] without ever being inflated
-//! further than the limit. Only then is the document loaded (under `catch_unwind`), and its
-//! changes go through exactly the checks of a change-list push ([`Incoming`]): operation
-//! counts, Automerge's canonical encoding, the v1 layout.
+//! further than the limit. Only then is the document loaded (under `catch_unwind`, its heads
+//! verified), and its changes go through the checks of a change-list push ([`Incoming`]):
+//! operation counts and the v1 layout (they are Automerge's own encoding of the loaded
+//! document, so the re-encode check of pushed chunks has nothing to find, and they are never
+//! applied: the loaded document is the candidate).
 //!
 //! Invariants: exactly one chunk, of the document type; nothing here panics on any input; the
 //! memory used for inflating is bounded by the caller's limit (plus one read buffer).
@@ -117,8 +119,8 @@ pub(crate) fn inflated_size(chunk: &[u8], limit: usize) -> Result<usize, Incomin
 
 impl Incoming {
     /// Decodes a whole document push: one document chunk whose inflated size is at most
-    /// `limits.max_inflated_bytes`, loaded by Automerge, with every change of it checked as
-    /// [`Incoming::decode`] checks pushed changes (counts, canonical encoding). The loaded
+    /// `limits.max_inflated_bytes`, loaded by Automerge, with every change of it counted and
+    /// decoded as [`Incoming::decode`] does for pushed changes. The loaded
     /// document is kept: [`super::CaseDoc::from_incoming`] uses it instead of applying the
     /// changes again. Returns the decoded push and the document's inflated size.
     pub fn decode_document(

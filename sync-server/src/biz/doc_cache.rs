@@ -102,9 +102,11 @@ fn sorted(heads: &[ChangeHash]) -> Vec<ChangeHash> {
     h
 }
 
-/// The estimated memory of a parsed document whose stored form is `stored_bytes` long.
+/// The estimated memory of a parsed document whose stored form is `stored_bytes` long: about
+/// 20 times its compressed bytes (measured: a ten-event case of 1,210 stored bytes takes about
+/// 24 KB parsed), plus 4 KiB for the entry and its key.
 pub fn estimate(stored_bytes: usize) -> usize {
-    stored_bytes.saturating_mul(8).saturating_add(4096)
+    stored_bytes.saturating_mul(20).saturating_add(4096)
 }
 
 impl<D> DocCache<D> {

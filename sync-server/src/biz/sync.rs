@@ -480,7 +480,11 @@ fn commit(
     };
     let heads = candidate.heads();
     let tenant = candidate.tenant().to_string();
-    let fp = stored_fingerprint(conn, case_id)?;
+    // A new case stored from the gate's bytes is exactly those bytes; otherwise read them.
+    let fp = match snapshot {
+        Some(bytes) => fingerprint(bytes),
+        None => stored_fingerprint(conn, case_id)?,
+    };
     dep.doc_cache()
         .put(&tenant, case_id, &heads, fp, candidate, estimate(stored));
     Ok(result)

@@ -66,6 +66,17 @@ async fn a_new_ten_event_case_goes_as_one_small_document_and_converges_with_the_
     let heads = unwire(&r.docs[0].heads);
     assert_eq!(heads, insp.docs.get_mut(&whole_case).expect("held").heads());
     assert!(r.docs[0].changes.is_empty(), "the device lacks nothing");
+    // The server stored the pushed bytes as they came: its own save of the document gave them
+    // back, so the gate's round trip did not need a second load.
+    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
+    let stored: Vec<u8> = conn
+        .query_row(
+            "SELECT snapshot FROM docs WHERE case_id = ?1",
+            [whole_case.to_string()],
+            |r| r.get(0),
+        )
+        .expect("stored");
+    assert_eq!(stored, whole.changes);
 
     // The same case again, as its change list and whole: nothing new, same heads and seq.
     for again in [replay_as_list, whole] {
