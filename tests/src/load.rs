@@ -278,7 +278,11 @@ pub fn table(runs: &[MultiRun]) -> String {
             "| {} devices × {} new cases of {EVENTS_PER_CASE} events | {} | **{:.0}** ({:.2} s) | **{:.3} ms** | **{:.0} B** | **{:.3} ms** | **{:.0} B** | {:.0} MiB |",
             r.devices,
             r.per_device,
-            if r.whole { "one document" } else { "change list" },
+            if r.whole {
+                "one document"
+            } else {
+                "change list"
+            },
             r.new.rate(),
             r.new.secs,
             r.new.cpu_ms(),

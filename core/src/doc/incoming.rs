@@ -194,10 +194,9 @@ impl Incoming {
             .enumerate()
             .map(|(i, change)| {
                 count(&change, limits, &mut ops)?;
-                let expanded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    change.decode()
-                }))
-                .map_err(|_| IncomingError::Corrupt(format!("change {i}: undecodable")))?;
+                let expanded =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| change.decode()))
+                        .map_err(|_| IncomingError::Corrupt(format!("change {i}: undecodable")))?;
                 Ok(Decoded { change, expanded })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -217,7 +216,6 @@ impl Incoming {
     pub fn is_document(&self) -> bool {
         self.document.is_some()
     }
-
 
     /// The number of changes.
     pub fn len(&self) -> usize {
@@ -519,8 +517,7 @@ impl CaseDoc {
             Some(doc) => doc,
             None => {
                 let mut doc = AutoCommit::new();
-                let changes: Vec<Change> =
-                    incoming.changes.into_iter().map(|d| d.change).collect();
+                let changes: Vec<Change> = incoming.changes.into_iter().map(|d| d.change).collect();
                 doc.apply_changes(changes).map_err(DocError::corrupt)?;
                 doc
             }

@@ -138,12 +138,11 @@ impl Incoming {
                 ));
             }
         };
-        let changes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            doc.get_changes(&[])
-        }))
-        .map_err(|_| {
-            IncomingError::Corrupt("document: its changes could not be read".to_owned())
-        })?;
+        let changes =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.get_changes(&[])))
+                .map_err(|_| {
+                    IncomingError::Corrupt("document: its changes could not be read".to_owned())
+                })?;
         let mut incoming = Incoming::from_changes(changes, limits)?;
         incoming.set_document(doc);
         Ok((incoming, inflated))
@@ -196,15 +195,14 @@ mod tests {
         let changes = doc.save_after(&[]);
         assert!(!is_document(&changes));
         for bad in [changes.clone(), b"garbage".to_vec(), Vec::new()] {
-            let err = Incoming::decode_document(&bad, IncomingLimits::default())
-                .expect_err("refused");
+            let err =
+                Incoming::decode_document(&bad, IncomingLimits::default()).expect_err("refused");
             assert_eq!(err.code(), "bad_message", "{err}");
         }
         let one = doc.save();
         let mut two = one.clone();
         two.extend(&one);
-        let err =
-            Incoming::decode_document(&two, IncomingLimits::default()).expect_err("two");
+        let err = Incoming::decode_document(&two, IncomingLimits::default()).expect_err("two");
         assert_eq!(err.code(), "bad_message");
         let mut cut = one.clone();
         cut.truncate(one.len() - 3);

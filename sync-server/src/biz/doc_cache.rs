@@ -233,15 +233,39 @@ mod tests {
         let case = case(1);
         let (f, g) = (fingerprint(b"stored"), fingerprint(b"damaged"));
         cache.put("620102", case, &[h(1), h(2)], f, "doc", 100);
-        assert_eq!(cache.take("620103", case, &[h(1), h(2)], &f), None, "another tenant");
+        assert_eq!(
+            cache.take("620103", case, &[h(1), h(2)], &f),
+            None,
+            "another tenant"
+        );
         assert_eq!(cache.take("620102", self::case(2), &[h(1), h(2)], &f), None);
-        assert_eq!(cache.take("620102", case, &[h(2), h(1)], &f), Some("doc"), "any order");
-        assert_eq!(cache.take("620102", case, &[h(1), h(2)], &f), None, "taken out");
+        assert_eq!(
+            cache.take("620102", case, &[h(2), h(1)], &f),
+            Some("doc"),
+            "any order"
+        );
+        assert_eq!(
+            cache.take("620102", case, &[h(1), h(2)], &f),
+            None,
+            "taken out"
+        );
         cache.put("620102", case, &[h(1)], f, "old", 100);
-        assert_eq!(cache.take("620102", case, &[h(1), h(3)], &f), None, "other heads");
-        assert_eq!(cache.take("620102", case, &[h(1)], &f), None, "a stale entry is dropped");
+        assert_eq!(
+            cache.take("620102", case, &[h(1), h(3)], &f),
+            None,
+            "other heads"
+        );
+        assert_eq!(
+            cache.take("620102", case, &[h(1)], &f),
+            None,
+            "a stale entry is dropped"
+        );
         cache.put("620102", case, &[h(1)], f, "doc", 100);
-        assert_eq!(cache.take("620102", case, &[h(1)], &g), None, "other stored bytes");
+        assert_eq!(
+            cache.take("620102", case, &[h(1)], &g),
+            None,
+            "other stored bytes"
+        );
         let stats = cache.stats();
         assert_eq!((stats.hits, stats.entries, stats.bytes), (1, 0, 0));
     }
@@ -256,9 +280,17 @@ mod tests {
         let stats = cache.stats();
         assert_eq!((stats.entries, stats.bytes), (3, 300));
         let f = [0; 32];
-        assert_eq!(cache.take("620102", ids[0], &[h(1)], &f), None, "the oldest went");
+        assert_eq!(
+            cache.take("620102", ids[0], &[h(1)], &f),
+            None,
+            "the oldest went"
+        );
         assert_eq!(cache.take("620102", ids[3], &[h(1)], &f), Some(3));
         cache.put("620102", ids[0], &[h(1)], f, 9, 1_000);
-        assert_eq!(cache.take("620102", ids[0], &[h(1)], &f), None, "over the whole budget");
+        assert_eq!(
+            cache.take("620102", ids[0], &[h(1)], &f),
+            None,
+            "over the whole budget"
+        );
     }
 }

@@ -84,7 +84,12 @@ impl Folded {
 /// Projects a case document (reads and folds its events).
 pub fn project(rules: &TenantRules, doc: &CaseDoc, now: Timestamp) -> Result<Projected> {
     let read = super::isolation::read_events(doc)?;
-    project_folded(rules, doc, Folded::new(read.events, read.problems.len()), now)
+    project_folded(
+        rules,
+        doc,
+        Folded::new(read.events, read.problems.len()),
+        now,
+    )
 }
 
 /// Projects a case document whose events the caller already read and folded (they must be the

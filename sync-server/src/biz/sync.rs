@@ -471,7 +471,8 @@ fn commit(
     // The gate's save is the snapshot when the server added nothing since.
     let unchanged = candidate.heads() == heads_gated;
     let snapshot = (!existing && unchanged).then_some(saved.as_slice());
-    let projected = store_case_folded(conn, dep, &mut candidate, before_ref, folded, snapshot, now)?;
+    let projected =
+        store_case_folded(conn, dep, &mut candidate, before_ref, folded, snapshot, now)?;
     let result = accepted(case_id, &mut candidate, &push.have, projected.row.seq);
     let stored = if existing {
         base_bytes as usize + 512 * new_ids.len().max(1)

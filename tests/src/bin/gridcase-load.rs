@@ -299,18 +299,17 @@ async fn multi() -> Result<()> {
         "{} is missing: cargo build --release -p gridcase-server --bin gridcase-server",
         bin.display()
     );
-    let plans: Vec<(usize, usize, bool)> = match (
-        arg_value("--multi-devices"),
-        arg_value("--multi-cases"),
-    ) {
-        (Some(d), Some(c)) => vec![(d, c, !std::env::args().any(|a| a == "--changes"))],
-        _ => vec![(20, 50, true), (20, 50, false), (20, 500, true)],
-    };
+    let plans: Vec<(usize, usize, bool)> =
+        match (arg_value("--multi-devices"), arg_value("--multi-cases")) {
+            (Some(d), Some(c)) => vec![(d, c, !std::env::args().any(|a| a == "--changes"))],
+            _ => vec![(20, 50, true), (20, 50, false), (20, 500, true)],
+        };
     let mut runs = Vec::new();
     for (devices, per_device, whole) in plans {
         let dir = tempfile::tempdir()?;
-        let run = gridcase_tests::load::multi_device_with(&bin, dir.path(), devices, per_device, whole)
-            .await?;
+        let run =
+            gridcase_tests::load::multi_device_with(&bin, dir.path(), devices, per_device, whole)
+                .await?;
         eprintln!("{run:?}");
         runs.push(run);
     }

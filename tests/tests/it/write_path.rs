@@ -68,7 +68,10 @@ async fn a_new_case_goes_as_one_document_and_converges_with_an_older_apps_change
         assert_eq!(theirs, author.events(*case).expect("held"));
         assert_eq!(theirs.len(), 10);
         assert_eq!(fold(&theirs).status.as_str(), "reported");
-        let row = h.server_case(&case.to_string()).expect("row").expect("stored");
+        let row = h
+            .server_case(&case.to_string())
+            .expect("row")
+            .expect("stored");
         assert_eq!(row.status, "reported");
     }
     // Both apps edit on top of what the server holds; the edits arrive as changes.

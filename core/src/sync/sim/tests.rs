@@ -293,7 +293,10 @@ fn a_new_case_goes_whole_only_to_a_server_that_takes_it_and_later_edits_as_chang
             .changes
             .clone()
     };
-    assert!(!d.store.whole_doc_push().expect("meta"), "off until a hello");
+    assert!(
+        !d.store.whole_doc_push().expect("meta"),
+        "off until a hello"
+    );
     assert!(!crate::doc::is_document(&changes(&d)), "change chunks");
     d.store.set_whole_doc_push(true).expect("meta");
     let whole = changes(&d);
