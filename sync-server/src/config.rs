@@ -37,6 +37,26 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Sign-in throttling and token lifetimes (docs/security/accounts.md).
     pub auth: AuthConfig,
+    /// The in-memory document cache of the write path (docs/server.md "The write path").
+    pub cache: CacheConfig,
+}
+
+/// `[cache]`: how much memory the write path's document cache may hold.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Estimated bytes of parsed case documents kept between requests (default 64 MiB; 0 turns
+    /// the cache off). Every entry is checked against the stored heads before use, so several
+    /// server processes on one database stay correct.
+    pub doc_bytes: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            doc_bytes: 64 * 1024 * 1024,
+        }
+    }
 }
 
 /// `[transport]`: how long a client may take and how many connections are served at once.
@@ -186,6 +206,7 @@ impl Default for Config {
             transport: TransportConfig::default(),
             storage: StorageConfig::default(),
             auth: AuthConfig::default(),
+            cache: CacheConfig::default(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub struct Deployment {
     rules: RwLock<HashMap<String, (Instant, Arc<TenantRules>)>>,
     blob_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     eval_cache: crate::biz::case_index::EvalCache,
+    doc_cache: crate::biz::doc_cache::DocCache,
 }
 
 impl Deployment {
@@ -46,6 +47,9 @@ impl Deployment {
         let now = clock.now().ms();
         let identity = db.write(|tx| server_identity(tx, now))?;
         let secrets = SecretBox::open_or_create(&config.secrets_key_path())?;
+        let doc_cache = crate::biz::doc_cache::DocCache::new(
+            usize::try_from(config.cache.doc_bytes).unwrap_or(usize::MAX),
+        );
         let dep = Deployment {
             db,
             config,
@@ -54,6 +58,7 @@ impl Deployment {
             secrets,
             rules: RwLock::new(HashMap::new()),
             eval_cache: Default::default(),
+            doc_cache,
             blob_locks: Mutex::new(HashMap::new()),
         };
         crate::biz::intake::video::seal_clear_secrets(&dep)?;
@@ -63,6 +68,11 @@ impl Deployment {
     /// The key that seals secrets kept at rest.
     pub fn secrets(&self) -> &SecretBox {
         &self.secrets
+    }
+
+    /// The write path's cache of parsed case documents (biz::doc_cache).
+    pub fn doc_cache(&self) -> &crate::biz::doc_cache::DocCache {
+        &self.doc_cache
     }
 
     /// The database.

@@ -7,7 +7,9 @@
 //! - [`photos`]: deterministic photo bytes for uploads;
 //! - [`harness`]: the server in-process on `127.0.0.1:0` with the demo tenant, the proxy in
 //!   front of it, and devices signed in through it;
-//! - [`process`]: the server binary as a child process (for the SIGKILL suite).
+//! - [`process`]: the server binary as a child process (for the SIGKILL suite and the load
+//!   tool);
+//! - [`load`]: the multi-device ingest of `gridcase-load --multi`.
 //!
 //! The suites live in `tests/it/` (one test binary); the load tool is `src/bin/gridcase-load.rs`.
 #![forbid(unsafe_code)]
@@ -15,6 +17,7 @@
 pub mod crafted;
 pub mod device;
 pub mod harness;
+pub mod load;
 pub mod photos;
 pub mod process;
 pub mod proxy;

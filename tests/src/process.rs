@@ -62,7 +62,12 @@ impl ServerProcess {
     /// Starts `gridcase-server serve` on `data_dir`, listening on a free loopback port, with
     /// the scheduler's jobs far apart; waits until it listens.
     pub fn start(data_dir: &Path) -> Result<ServerProcess> {
-        let mut child = Command::new(server_binary()?)
+        Self::start_binary(&server_binary()?, data_dir)
+    }
+
+    /// [`ServerProcess::start`] with a given server binary.
+    pub fn start_binary(binary: &Path, data_dir: &Path) -> Result<ServerProcess> {
+        let mut child = Command::new(binary)
             .arg("serve")
             .env("GRIDCASE_DATA_DIR", data_dir)
             .env("GRIDCASE_LISTEN", "127.0.0.1:0")
@@ -91,6 +96,11 @@ impl ServerProcess {
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Its process id (the load tool reads its CPU time from `/proc/<pid>/stat`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Its address.

@@ -46,6 +46,8 @@ pub struct IncomingLimits {
     pub max_ops_per_change: usize,
     /// Most operations in the whole input.
     pub max_ops: usize,
+    /// Most bytes a whole document push may inflate to ([`Incoming::decode_document`]).
+    pub max_inflated_bytes: usize,
 }
 
 impl Default for IncomingLimits {
@@ -53,6 +55,7 @@ impl Default for IncomingLimits {
         IncomingLimits {
             max_ops_per_change: 5_000,
             max_ops: 20_000,
+            max_inflated_bytes: 256 * 1024,
         }
     }
 }
@@ -110,6 +113,9 @@ struct Decoded {
 pub struct Incoming {
     changes: Vec<Decoded>,
     ops: usize,
+    /// The document these changes were read from, for a whole document push
+    /// ([`Incoming::decode_document`]); dropped when [`Incoming::retain`] removes a change.
+    document: Option<AutoCommit>,
 }
 
 impl std::fmt::Debug for Incoming {
@@ -163,32 +169,52 @@ impl Incoming {
                 other => return Err(corrupt(&format!("chunk type {other} is not accepted"))),
             }
             let change = chunks::change(chunk).map_err(|e| corrupt(&e))?;
-            if change.len() > limits.max_ops_per_change {
-                return Err(IncomingError::TooLarge(format!(
-                    "一个变更含 {} 个操作，上限 {}",
-                    change.len(),
-                    limits.max_ops_per_change
-                )));
-            }
-            ops += change.len();
-            if ops > limits.max_ops {
-                return Err(IncomingError::TooLarge(format!(
-                    "操作总数超过上限 {}",
-                    limits.max_ops
-                )));
-            }
-            let expanded = match chunks::canonical(&change) {
-                Ok(expanded) => expanded,
-                Err(chunks::NotCanonical::Differs) => {
-                    return Err(IncomingError::NotCanonical {
-                        hash: change.hash().to_string(),
-                    });
-                }
-                Err(other) => return Err(corrupt(&other.to_string())),
-            };
-            changes.push(Decoded { change, expanded });
+            changes.push(admit(change, i, limits, &mut ops)?);
         }
-        Ok(Incoming { changes, ops })
+        Ok(Incoming {
+            changes,
+            ops,
+            document: None,
+        })
+    }
+
+    /// Checks changes read from a whole document like pushed change chunks (operation counts),
+    /// and decodes their operations for the layout checks. They are not re-encoded: Automerge
+    /// itself encoded them from the document it loaded (and verified their hashes against the
+    /// document's heads), so they are its canonical form by construction, and they are never
+    /// applied (the loaded document is used); the re-encode check guards change chunks as a
+    /// device wrote them.
+    pub(crate) fn from_changes(
+        list: Vec<Change>,
+        limits: IncomingLimits,
+    ) -> Result<Incoming, IncomingError> {
+        let mut ops = 0usize;
+        let changes = list
+            .into_iter()
+            .enumerate()
+            .map(|(i, change)| {
+                count(&change, limits, &mut ops)?;
+                let expanded =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| change.decode()))
+                        .map_err(|_| IncomingError::Corrupt(format!("change {i}: undecodable")))?;
+                Ok(Decoded { change, expanded })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Incoming {
+            changes,
+            ops,
+            document: None,
+        })
+    }
+
+    /// Keeps the document the changes were read from (see [`Incoming::decode_document`]).
+    pub(crate) fn set_document(&mut self, doc: AutoCommit) {
+        self.document = Some(doc);
+    }
+
+    /// Whether this push came as a whole document.
+    pub fn is_document(&self) -> bool {
+        self.document.is_some()
     }
 
     /// The number of changes.
@@ -215,7 +241,11 @@ impl Incoming {
 
     /// Keeps only the changes `keep` says yes to (the ones the server lacks).
     pub fn retain(&mut self, mut keep: impl FnMut(&ChangeHash) -> bool) {
+        let before = self.changes.len();
         self.changes.retain(|d| keep(&d.change.hash()));
+        if self.changes.len() != before {
+            self.document = None;
+        }
         self.ops = self.changes.iter().map(|d| d.change.len()).sum();
     }
 
@@ -322,6 +352,47 @@ impl Incoming {
         }
         Ok(created)
     }
+}
+
+/// Counts a change's operations against the limits (`ops`: the count so far).
+fn count(change: &Change, limits: IncomingLimits, ops: &mut usize) -> Result<(), IncomingError> {
+    if change.len() > limits.max_ops_per_change {
+        return Err(IncomingError::TooLarge(format!(
+            "一个变更含 {} 个操作，上限 {}",
+            change.len(),
+            limits.max_ops_per_change
+        )));
+    }
+    *ops += change.len();
+    if *ops > limits.max_ops {
+        return Err(IncomingError::TooLarge(format!(
+            "操作总数超过上限 {}",
+            limits.max_ops
+        )));
+    }
+    Ok(())
+}
+
+/// One decoded change against the limits and Automerge's canonical encoding; `i` names it in
+/// errors, `ops` counts the operations so far.
+fn admit(
+    change: Change,
+    i: usize,
+    limits: IncomingLimits,
+    ops: &mut usize,
+) -> Result<Decoded, IncomingError> {
+    let corrupt = |what: &str| IncomingError::Corrupt(format!("chunk {i}: {what}"));
+    count(&change, limits, ops)?;
+    let expanded = match chunks::canonical(&change) {
+        Ok(expanded) => expanded,
+        Err(chunks::NotCanonical::Differs) => {
+            return Err(IncomingError::NotCanonical {
+                hash: change.hash().to_string(),
+            });
+        }
+        Err(other) => return Err(corrupt(&other.to_string())),
+    };
+    Ok(Decoded { change, expanded })
 }
 
 /// What an object is in the v1 layout.
@@ -442,9 +513,15 @@ impl CaseDoc {
     /// Builds a document for a case the server has never seen from checked changes; the
     /// result must have a valid v1 header.
     pub fn from_incoming(incoming: Incoming) -> Result<CaseDoc, DocError> {
-        let mut doc = AutoCommit::new();
-        let changes: Vec<Change> = incoming.changes.into_iter().map(|d| d.change).collect();
-        doc.apply_changes(changes).map_err(DocError::corrupt)?;
+        let doc = match incoming.document {
+            Some(doc) => doc,
+            None => {
+                let mut doc = AutoCommit::new();
+                let changes: Vec<Change> = incoming.changes.into_iter().map(|d| d.change).collect();
+                doc.apply_changes(changes).map_err(DocError::corrupt)?;
+                doc
+            }
+        };
         let header = read_header(&doc)?;
         Ok(CaseDoc { doc, header })
     }
@@ -469,10 +546,21 @@ impl CaseDoc {
     /// Saves the whole document and loads it back: `Ok` only if the saved form loads to the
     /// same heads (what the server checks before it stores a merged document).
     pub fn check_round_trip(&mut self) -> Result<(), DocError> {
+        self.round_trip(None).map(|_| ())
+    }
+
+    /// [`Self::check_round_trip`] returning the saved bytes (what the store may keep as the
+    /// snapshot). `loaded_from`: bytes this very document was loaded from, untouched since;
+    /// when the save gives exactly them, the load that made this document already proved the
+    /// round trip and it is not loaded again.
+    pub fn round_trip(&mut self, loaded_from: Option<&[u8]>) -> Result<Vec<u8>, DocError> {
         let bytes = self.save();
+        if loaded_from == Some(bytes.as_slice()) {
+            return Ok(bytes);
+        }
         let mut back = CaseDoc::load(&bytes)?;
         if back.heads() == self.heads() {
-            Ok(())
+            Ok(bytes)
         } else {
             Err(DocError::corrupt(
                 "the saved document loads back with other heads",
@@ -531,6 +619,7 @@ mod tests {
         let tight = IncomingLimits {
             max_ops_per_change: 1,
             max_ops: 1,
+            ..IncomingLimits::default()
         };
         assert!(Incoming::decode(&chunk, tight).is_ok());
         assert_eq!(
@@ -540,6 +629,7 @@ mod tests {
         let none = IncomingLimits {
             max_ops_per_change: 0,
             max_ops: 10,
+            ..IncomingLimits::default()
         };
         assert_eq!(
             Incoming::decode(&chunk, none)

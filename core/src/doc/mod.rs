@@ -21,6 +21,7 @@ mod incoming;
 mod inspect;
 pub mod layout;
 mod read;
+mod whole;
 
 pub use decode::PhotoEntry;
 pub use error::DocError;
@@ -32,6 +33,7 @@ pub use incoming::{
 pub use inspect::{ChangedPath, ChunkChange, PathChange, change_actors};
 pub use layout::SCHEMA_VERSION;
 pub use read::EventsRead;
+pub use whole::is_document;
 
 use crate::codes::CountyCode;
 use crate::model::{CaseId, DeviceId, EventId, Timestamp};

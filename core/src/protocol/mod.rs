@@ -31,7 +31,18 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const PREFIX: &str = "/v1";
 
 /// Capabilities a v1 peer may announce.
-pub const CAPABILITIES: &[&str] = &["cbor-sync", "feed-cursor", "blob-resume", "bootstrap"];
+pub const CAPABILITIES: &[&str] = &[
+    "cbor-sync",
+    "feed-cursor",
+    "blob-resume",
+    "bootstrap",
+    WHOLE_DOC,
+];
+
+/// The capability of a server that takes a new case as one whole compressed document
+/// (`save()`) in `DocPush::changes` besides change chunks (docs/protocol.md "Sync"). A device
+/// sends whole documents only to a server that announced it.
+pub const WHOLE_DOC: &str = "whole-doc";
 
 /// Limits a v1 server enforces (also announced in [`HelloReply`]).
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Debug)]

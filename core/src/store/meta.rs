@@ -1,5 +1,6 @@
-//! Device meta: the server's change-feed cursor, the device's Automerge actor id, the last HLC
-//! and the learned offset of the device's clock against the server's.
+//! Device meta: the server's change-feed cursor, the device's Automerge actor id, the last HLC,
+//! the learned offset of the device's clock against the server's, and whether the server takes
+//! a new case as one whole document (its `whole-doc` capability, learned at `hello`).
 //!
 //! Invariants: the actor id is exactly 16 bytes (issued by the server at enrolment); the stored
 //! HLC only moves forward, and every local action raises it in its own transaction, so a clock
@@ -16,6 +17,7 @@ const SYNC_CURSOR: &str = "sync_cursor";
 const ACTOR_ID: &str = "actor_id";
 const LAST_HLC: &str = "last_hlc";
 const CLOCK_OFFSET: &str = "clock_offset";
+const WHOLE_DOC_PUSH: &str = "whole_doc_push";
 
 pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
     Ok(conn
@@ -130,6 +132,18 @@ impl DeviceStore {
     /// Stores the cursor after a pull is applied.
     pub fn set_sync_cursor(&mut self, cursor: &str) -> Result<(), StoreError> {
         set(&self.conn, SYNC_CURSOR, cursor.as_bytes())
+    }
+
+    /// Whether the server announced the `whole-doc` capability at the last `hello`: a new case
+    /// is then pushed as one compressed document (`save()`) instead of its change list.
+    /// `false` until a `hello` said so (an older server refuses whole documents).
+    pub fn whole_doc_push(&self) -> Result<bool, StoreError> {
+        Ok(get(&self.conn, WHOLE_DOC_PUSH)?.is_some_and(|b| b == [1]))
+    }
+
+    /// Records whether the server takes whole documents (from its `hello` answer).
+    pub fn set_whole_doc_push(&mut self, on: bool) -> Result<(), StoreError> {
+        set(&self.conn, WHOLE_DOC_PUSH, &[u8::from(on)])
     }
 
     /// The device's Automerge actor id, once enrolled.

@@ -96,6 +96,9 @@ fn failed(case_id: CaseId, code: &str, message: impl std::fmt::Display) -> DocRe
 
 /// Builds one document's push: the changes the server may lack (`save_after(known)`) with the
 /// known and current heads; an empty push (a bootstrap) for a case the device does not have.
+/// A case the server never acknowledged goes as one compressed document (`save()`, about a
+/// third of its change chunks) when the server takes whole documents
+/// ([`DeviceStore::whole_doc_push`]).
 fn push_for(store: &DeviceStore, case_id: CaseId) -> Result<DocPush, StoreError> {
     if !store.has_case(case_id)? {
         return Ok(DocPush {
@@ -105,13 +108,17 @@ fn push_for(store: &DeviceStore, case_id: CaseId) -> Result<DocPush, StoreError>
             changes: Vec::new(),
         });
     }
-    let known = store.server_heads(case_id)?.unwrap_or_default();
+    let known = store.server_heads(case_id)?;
     let mut doc = store.load_case(case_id)?;
+    let changes = match &known {
+        None if store.whole_doc_push()? => doc.save(),
+        _ => doc.save_after(known.as_deref().unwrap_or_default()),
+    };
     Ok(DocPush {
         case_id,
-        known: wire_heads(&known),
+        known: wire_heads(known.as_deref().unwrap_or_default()),
         have: wire_heads(&doc.heads()),
-        changes: doc.save_after(&known),
+        changes,
     })
 }
 

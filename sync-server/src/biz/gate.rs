@@ -27,7 +27,9 @@
 //! 12. the merged document saves and loads back to the same heads (`bad_message`).
 //!
 //! Before all of that, the pushed bytes are decoded by core's [`Incoming`]: uncompressed change
-//! chunks only (no documents, nothing to inflate), each in Automerge's canonical encoding,
+//! chunks, or one whole document (a new case pushed as its `save()`, whose compressed columns
+//! are inflated within `IncomingLimits::max_inflated_bytes` before Automerge loads it; its
+//! changes are then checked like pushed ones), each change in Automerge's canonical encoding,
 //! operation counts bounded, and every operation within the v1 layout (`bad_message`,
 //! `too_large`, `invalid_payload`: no nested objects, lists, text or counters). Automerge runs
 //! under `catch_unwind`. The gate is pure (no database): the push path runs it before it takes
@@ -39,7 +41,7 @@
 use super::Caller;
 use automerge::ChangeHash;
 use gridcase_core::doc::{
-    CaseDoc, Created, DocError, Incoming, IncomingError, IncomingLimits, PathChange,
+    CaseDoc, Created, DocError, Incoming, IncomingError, IncomingLimits, PathChange, is_document,
 };
 use gridcase_core::model::{CaseId, Sha256, Timestamp};
 use gridcase_core::protocol::ErrorCode;
@@ -86,6 +88,12 @@ pub enum Admission {
         events: Vec<Event>,
         /// Photos the push added to the case (their blobs must be the caller's own uploads).
         new_photos: Vec<Sha256>,
+        /// Malformed event entries of the candidate (old ones kept as they were).
+        problems: usize,
+        /// The candidate saved (the round trip's bytes), for the store's snapshot of a new case.
+        saved: Vec<u8>,
+        /// What a whole document push inflated to (0 for change chunks).
+        inflated: usize,
     },
 }
 
@@ -156,7 +164,15 @@ fn gate_inner(
     now: Timestamp,
     limits: IncomingLimits,
 ) -> Result<Admission, Rejection> {
-    let mut incoming = Incoming::decode(changes, limits).map_err(incoming_error)?;
+    let (mut incoming, inflated) = if is_document(changes) {
+        Incoming::decode_document(changes, limits).map_err(incoming_error)?
+    } else {
+        (
+            Incoming::decode(changes, limits).map_err(incoming_error)?,
+            0,
+        )
+    };
+    let whole = incoming.is_document();
     let (mut candidate, before, before_events, before_problems, photos_before, created) =
         match existing {
             Some(doc) => {
@@ -280,7 +296,9 @@ fn gate_inner(
     check_one_report(&after.events)?;
     check_precedence(&candidate, &created, &after_by_id, &before_events)?;
     let new_photos = check_new_photos(&mut candidate, &created, &new_events)?;
-    candidate.check_round_trip().map_err(|e| {
+    // A new case pushed whole is the pushed document itself, untouched by the gate.
+    let loaded_from = (whole && before.is_empty()).then_some(changes);
+    let saved = candidate.round_trip(loaded_from).map_err(|e| {
         reject(
             ErrorCode::BadMessage,
             format!("the merged document does not load back: {e}"),
@@ -292,6 +310,9 @@ fn gate_inner(
         new_events,
         events: after.events,
         new_photos,
+        problems: after.problems.len(),
+        saved,
+        inflated,
     })
 }
 

@@ -3,7 +3,7 @@
 //! scope rows and the tenant's feed sequence, all on the caller's transaction.
 
 use super::numbering;
-use super::projection::{self, Projected};
+use super::projection::{self, Folded, Projected};
 use crate::db::{docs, tenants};
 use crate::deployment::Deployment;
 use crate::error::Result;
@@ -23,6 +23,23 @@ pub fn add_receipts(doc: &mut CaseDoc, new_events: &[Event], now: Timestamp) -> 
     for ev in new_events {
         if (now.ms() - ev.hlc.ms).abs() > RECEIPT_SKEW_MS {
             doc.set_receipt(ev.id, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// [`add_receipts`] for the events of `new` among `events` (the document's events, in fold
+/// order), updating their `received_at` as a fresh read of the document would give it, so the
+/// caller folds them without reading the document again.
+pub fn add_receipts_to(
+    doc: &mut CaseDoc,
+    events: &mut [Event],
+    new: &[EventId],
+    now: Timestamp,
+) -> Result<()> {
+    for ev in events.iter_mut().filter(|e| new.contains(&e.id)) {
+        if (now.ms() - ev.hlc.ms).abs() > RECEIPT_SKEW_MS && doc.set_receipt(ev.id, now)? {
+            ev.received_at = Some(now);
         }
     }
     Ok(())
@@ -96,6 +113,36 @@ pub fn number_if_filed(
     Ok(Some(number))
 }
 
+/// [`number_if_filed`] on a case already folded: allocates and appends the number when
+/// `folded` shows the case filed without one, and then adds the new event to `folded` and
+/// folds again (the only second fold of a request).
+pub fn number_if_filed_folded(
+    conn: &Connection,
+    dep: &Deployment,
+    doc: &mut CaseDoc,
+    folded: &mut Folded,
+    now: Timestamp,
+) -> Result<Option<String>> {
+    if folded.state.filed_at.is_none() || folded.state.case_number.is_some() {
+        return Ok(None);
+    }
+    let number = numbering::allocate(conn, &doc.tenant().to_string(), now)?;
+    let after = folded.events.iter().map(|e| e.hlc).max();
+    let event = system_event(
+        dep,
+        after,
+        EventKind::AssignNumber {
+            number: number.clone(),
+        },
+        now,
+    );
+    doc.set_actor(dep.identity().actor.clone());
+    doc.append(&event)?;
+    folded.events.push(event);
+    *folded = Folded::new(std::mem::take(&mut folded.events), folded.problems);
+    Ok(Some(number))
+}
+
 /// Stores the document (a new snapshot, or a chunk after `before`), projects it and gives it
 /// the tenant's next feed position. Returns the projection with its seq.
 pub fn store_case(
@@ -105,13 +152,31 @@ pub fn store_case(
     before: Option<&[ChangeHash]>,
     now: Timestamp,
 ) -> Result<Projected> {
+    let read = super::isolation::read_events(doc)?;
+    let folded = Folded::new(read.events, read.problems.len());
+    store_case_folded(conn, dep, doc, before, folded, None, now)
+}
+
+/// [`store_case`] for a case whose events the caller read and folded (`folded`, current), and,
+/// for a new case, optionally its `save()` made since its last change (`snapshot`, stored as
+/// is instead of saving again).
+pub fn store_case_folded(
+    conn: &Connection,
+    dep: &Deployment,
+    doc: &mut CaseDoc,
+    before: Option<&[ChangeHash]>,
+    folded: Folded,
+    snapshot: Option<&[u8]>,
+    now: Timestamp,
+) -> Result<Projected> {
     let tenant = doc.tenant().to_string();
-    match before {
-        None => docs::insert(conn, &tenant, doc, now.ms())?,
-        Some(heads) => docs::append(conn, doc, heads, now.ms())?,
+    match (before, snapshot) {
+        (None, Some(bytes)) => docs::insert_saved(conn, &tenant, doc, bytes, now.ms())?,
+        (None, None) => docs::insert(conn, &tenant, doc, now.ms())?,
+        (Some(heads), _) => docs::append(conn, doc, heads, now.ms())?,
     }
     let rules = dep.rules(&tenant)?;
-    let mut projected = projection::project(&rules, doc, now)?;
+    let mut projected = projection::project_folded(&rules, doc, folded, now)?;
     let seq = tenants::next_seq(conn, &tenant)?;
     projection::write(conn, &mut projected, seq)?;
     Ok(projected)

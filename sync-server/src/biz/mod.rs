@@ -10,6 +10,7 @@ pub mod blobs;
 mod caller;
 pub mod case_index;
 pub mod contacts;
+pub mod doc_cache;
 pub mod evaluation;
 pub mod evaluation_export;
 pub mod evaluation_publish;

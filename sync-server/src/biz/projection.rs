@@ -57,10 +57,54 @@ pub fn case_deadlines(rules: &TenantRules, state: &CaseState, now: Timestamp) ->
     deadlines(state, &ctx)
 }
 
-/// Projects a case document.
+/// A case's events read and folded once, handed to [`project_folded`] by a caller that already
+/// holds them (the write path folds a case once per request).
+#[derive(Clone, Debug)]
+pub struct Folded {
+    /// The document's events, in fold order.
+    pub events: Vec<Event>,
+    /// How many event entries did not decode.
+    pub problems: usize,
+    /// `fold(&events)`.
+    pub state: CaseState,
+}
+
+impl Folded {
+    /// Folds `events`.
+    pub fn new(events: Vec<Event>, problems: usize) -> Folded {
+        let state = fold(&events);
+        Folded {
+            events,
+            problems,
+            state,
+        }
+    }
+}
+
+/// Projects a case document (reads and folds its events).
 pub fn project(rules: &TenantRules, doc: &CaseDoc, now: Timestamp) -> Result<Projected> {
     let read = super::isolation::read_events(doc)?;
-    let state = fold(&read.events);
+    project_folded(
+        rules,
+        doc,
+        Folded::new(read.events, read.problems.len()),
+        now,
+    )
+}
+
+/// Projects a case document whose events the caller already read and folded (they must be the
+/// document's current ones).
+pub fn project_folded(
+    rules: &TenantRules,
+    doc: &CaseDoc,
+    folded: Folded,
+    now: Timestamp,
+) -> Result<Projected> {
+    let Folded {
+        events,
+        problems,
+        state,
+    } = folded;
     let dl = case_deadlines(rules, &state, now);
     let current = dl.current();
     let report = state.report.as_ref();
@@ -94,25 +138,25 @@ pub fn project(rules: &TenantRules, doc: &CaseDoc, now: Timestamp) -> Result<Pro
         reporter: state.reported_by.map(|a| a.user.to_string()),
         address: report.map(|r| r.address.clone()),
         description: report.map(|r| r.description.clone()),
-        conflicts: (state.conflicts.len() + read.problems.len()) as i64,
+        conflicts: (state.conflicts.len() + problems) as i64,
         escalation: i64::from(state.escalation_level()),
         blobs_missing: 0,
         created_at: doc.created_at().ms(),
         updated_at: state.updated_at.unwrap_or(doc.created_at()).ms(),
     };
-    let principals = case_principals(&state, &read.events);
+    let principals = case_principals(&state, &events);
     let photos = super::isolation::photos(doc)?
         .into_iter()
         .map(|p| p.sha256.to_hex())
         .collect();
-    let index = super::case_index::entry(rules, &state, &read.events, &dl, now);
+    let index = super::case_index::entry(rules, &state, &events, &dl, now);
     Ok(Projected {
         row,
         principals,
         photos,
         state,
         deadlines: dl,
-        events: read.events,
+        events,
         index,
     })
 }

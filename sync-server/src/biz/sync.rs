@@ -9,24 +9,36 @@
 //! inside the writer. Each document runs inside a savepoint, so an internal failure on one
 //! rolls back only that one; a gate rejection writes nothing at all. Requests that only pull run
 //! on a read connection and never wait for the writer.
+//!
+//! The stored document comes from the deployment's document cache when its heads and the
+//! fingerprint of its stored bytes equal those read in the same transaction (biz::doc_cache),
+//! else from the database; the
+//! committed candidate goes back into the cache. A case is folded once per request: the gate's
+//! events, with the server's receipts written into them, are folded once and projected (a
+//! second fold only when the server appends a case number). A new case may come as one whole
+//! document (the `whole-doc` capability); what the whole documents of one request inflate to
+//! is bounded by `max_sync_bytes` in all, so a request holds no more than a change push would.
 
 use super::Caller;
 use super::blobs;
-use super::gate::{Admission, Rejection, gate};
+use super::doc_cache::{Fingerprint, estimate, fingerprint};
+use super::gate::{Admission, Rejection, gate_with};
 use super::isolation;
-use super::merge::{add_receipts, number_if_filed, store_case};
+use super::merge::{add_receipts_to, number_if_filed_folded, store_case_folded};
+use super::projection::Folded;
 use super::scope::may_create;
 use crate::db::{cases, docs};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
 use automerge::ChangeHash;
-use gridcase_core::doc::CaseDoc;
-use gridcase_core::model::{CaseId, Timestamp};
+use gridcase_core::doc::{CaseDoc, IncomingLimits};
+use gridcase_core::model::{CaseId, EventId, Timestamp};
 use gridcase_core::protocol::{
     DocOutcome, DocPush, DocResult, ErrorCode, Heads, SyncRequest, SyncResponse,
 };
-use gridcase_core::workflow::{Event, fold};
+use gridcase_core::workflow::Event;
 use rusqlite::Connection;
+use std::cell::Cell;
 
 fn wire_heads(heads: &[ChangeHash]) -> Heads {
     heads
@@ -76,11 +88,13 @@ pub fn sync(dep: &Deployment, caller: &Caller, req: &SyncRequest) -> Result<Sync
         // A case whose stored document does not read is answered `document_unreadable` for
         // itself only (and reported); the rest of the batch is served.
         let mut skipped = Vec::new();
+        let budget = inflate_budget(dep);
         let docs = dep.db().read(|tx| {
             req.docs
                 .iter()
                 .map(|push| {
-                    let r = isolation::skip(process(tx, dep, caller, push, now), &mut skipped)?;
+                    let r = process(tx, dep, caller, push, now, &budget);
+                    let r = isolation::skip(r, &mut skipped)?;
                     Ok(r.unwrap_or_else(|| unreadable(push.case_id)))
                 })
                 .collect::<Result<Vec<_>>>()
@@ -88,11 +102,12 @@ pub fn sync(dep: &Deployment, caller: &Caller, req: &SyncRequest) -> Result<Sync
         isolation::report(dep, "pull", &skipped);
         return Ok(SyncResponse { docs });
     }
+    let budget = inflate_budget(dep);
     let gated = dep.db().read(|tx| {
         Ok(req
             .docs
             .iter()
-            .map(|push| prepare(tx, caller, push, now))
+            .map(|push| prepare(tx, dep, caller, push, now, &budget))
             .collect::<Vec<_>>())
     })?;
     let docs = dep.db().write(|tx| {
@@ -101,7 +116,9 @@ pub fn sync(dep: &Deployment, caller: &Caller, req: &SyncRequest) -> Result<Sync
             tx.execute_batch("SAVEPOINT doc")?;
             let result = match gated {
                 Ok(Prepared::Done(result)) => Ok(result),
-                Ok(Prepared::Admitted(admitted)) => commit(tx, dep, caller, push, *admitted, now),
+                Ok(Prepared::Admitted(admitted)) => {
+                    commit(tx, dep, caller, push, *admitted, now, &budget)
+                }
                 Err(e) => Err(e),
             };
             match result {
@@ -198,10 +215,68 @@ fn accepted(case_id: CaseId, doc: &mut CaseDoc, have: &Heads, seq: i64) -> DocRe
 struct Admitted {
     /// The stored document's heads the gate ran against (`None`: a new case).
     base: Option<Vec<ChangeHash>>,
+    /// Bytes of the stored document the gate ran against (0: a new case).
+    base_bytes: i64,
     candidate: CaseDoc,
     before: Vec<ChangeHash>,
     new_events: Vec<Event>,
     events: Vec<Event>,
+    problems: usize,
+    /// The candidate's `save()` from the gate's round trip.
+    saved: Vec<u8>,
+}
+
+/// What the whole documents of one request may still inflate to.
+type Budget = Cell<u64>;
+
+fn inflate_budget(dep: &Deployment) -> Budget {
+    Cell::new(dep.config().limits.max_sync_bytes)
+}
+
+/// The gate's limits under this deployment's: a whole document inflates to at most
+/// `max_doc_bytes`, like the changes of one document.
+fn gate_limits(dep: &Deployment) -> IncomingLimits {
+    IncomingLimits {
+        max_inflated_bytes: usize::try_from(dep.config().limits.max_doc_bytes)
+            .unwrap_or(usize::MAX),
+        ..IncomingLimits::default()
+    }
+}
+
+/// The fingerprint of a case's stored bytes as they are in this transaction.
+fn stored_fingerprint(conn: &Connection, case_id: CaseId) -> Result<Fingerprint> {
+    let bytes = docs::stored_bytes(conn, case_id)?.unwrap_or_default();
+    Ok(fingerprint(&bytes))
+}
+
+/// The stored document of an existing case: from the cache when its heads and stored bytes are
+/// the ones read in this transaction, else loaded. Returns it with that fingerprint.
+fn stored_doc(
+    conn: &Connection,
+    dep: &Deployment,
+    tenant: &str,
+    case_id: CaseId,
+    info: &docs::DocInfo,
+) -> Result<(CaseDoc, Fingerprint)> {
+    let stored = stored_fingerprint(conn, case_id)?;
+    match dep.doc_cache().take(tenant, case_id, &info.heads, &stored) {
+        Some(doc) => Ok((doc, stored)),
+        None => Ok((docs::load(conn, case_id)?, stored)),
+    }
+}
+
+/// Gives a document the request only read back to the cache.
+fn keep(
+    dep: &Deployment,
+    tenant: &str,
+    case_id: CaseId,
+    info: &docs::DocInfo,
+    stored: Fingerprint,
+    doc: CaseDoc,
+) {
+    let size = estimate(usize::try_from(info.total_bytes).unwrap_or(usize::MAX));
+    dep.doc_cache()
+        .put(tenant, case_id, &info.heads, stored, doc, size);
 }
 
 /// The outcome of the read phase for one document.
@@ -220,21 +295,31 @@ fn process(
     caller: &Caller,
     push: &DocPush,
     now: Timestamp,
+    budget: &Budget,
 ) -> Result<DocResult> {
-    match prepare(conn, caller, push, now)? {
+    match prepare(conn, dep, caller, push, now, budget)? {
         Prepared::Done(result) => Ok(result),
-        Prepared::Admitted(admitted) => commit(conn, dep, caller, push, *admitted, now),
+        Prepared::Admitted(admitted) => commit(conn, dep, caller, push, *admitted, now, budget),
     }
 }
 
 /// The read phase of one document: scope, the stored document, the gate.
-fn prepare(conn: &Connection, caller: &Caller, push: &DocPush, now: Timestamp) -> Result<Prepared> {
+fn prepare(
+    conn: &Connection,
+    dep: &Deployment,
+    caller: &Caller,
+    push: &DocPush,
+    now: Timestamp,
+    budget: &Budget,
+) -> Result<Prepared> {
     let case_id = push.case_id;
     let tenant = caller.tenant_code();
+    let tenant_key = tenant.to_string();
     let info = docs::info(conn, case_id)?;
+    let mut fp: Fingerprint = [0; 32];
     let mut existing = match &info {
         Some(i) if i.tenant != tenant => return Ok(Prepared::Done(out_of_scope(case_id))),
-        Some(_) => {
+        Some(i) => {
             let row = cases::get(conn, &tenant, case_id)?;
             let principals = caller.principals();
             let visible = match &principals {
@@ -244,52 +329,82 @@ fn prepare(conn: &Connection, caller: &Caller, push: &DocPush, now: Timestamp) -
             if !visible || row.is_none() {
                 return Ok(Prepared::Done(out_of_scope(case_id)));
             }
-            Some((docs::load(conn, case_id)?, row.map_or(0, |r| r.seq)))
+            let (doc, stored) = stored_doc(conn, dep, &tenant_key, case_id, i)?;
+            fp = stored;
+            Some((doc, row.map_or(0, |r| r.seq)))
         }
         None if push.changes.is_empty() => return Ok(Prepared::Done(out_of_scope(case_id))),
         None => None,
+    };
+    // A document only read here goes back to the cache.
+    let give_back = |existing: Option<(CaseDoc, i64)>| {
+        if let (Some((doc, _)), Some(i)) = (existing, &info) {
+            keep(dep, &tenant_key, case_id, i, fp, doc);
+        }
     };
     if push.changes.is_empty() {
         let (doc, seq) = existing
             .as_mut()
             .ok_or_else(|| ServerError::Internal("no doc".into()))?;
-        return Ok(Prepared::Done(accepted(case_id, doc, &push.have, *seq)));
+        let result = accepted(case_id, doc, &push.have, *seq);
+        give_back(existing);
+        return Ok(Prepared::Done(result));
     }
-    let admission = gate(
+    let admission = gate_with(
         caller,
         case_id,
         existing.as_mut().map(|(d, _)| d),
         &push.changes,
         now,
+        gate_limits(dep),
     );
-    let (candidate, before, new_events, events, new_photos) = match admission {
-        Err(r) => {
-            let seq = existing.as_ref().map_or(0, |(_, s)| *s as u64);
-            return Ok(Prepared::Done(rejected(
-                case_id,
-                &r,
-                existing.as_mut().map(|(d, _)| d),
-                seq,
-            )));
-        }
-        Ok(Admission::Nothing) => {
-            return Ok(Prepared::Done(match existing.as_mut() {
-                Some((doc, seq)) => accepted(case_id, doc, &push.have, *seq),
-                // Changes for an unknown case that create nothing (missing dependencies).
-                None => out_of_scope(case_id),
-            }));
-        }
-        Ok(Admission::Admitted {
-            candidate,
-            before,
-            new_events,
-            events,
-            new_photos,
-        }) => (*candidate, before, new_events, events, new_photos),
-    };
-    let checked = match blobs::check_photo_owner(conn, caller, &new_photos)? {
+    let (candidate, before, new_events, events, new_photos, problems, saved, inflated) =
+        match admission {
+            Err(r) => {
+                let seq = existing.as_ref().map_or(0, |(_, s)| *s as u64);
+                return Ok(Prepared::Done(rejected(
+                    case_id,
+                    &r,
+                    existing.as_mut().map(|(d, _)| d),
+                    seq,
+                )));
+            }
+            Ok(Admission::Nothing) => {
+                let result = match existing.as_mut() {
+                    Some((doc, seq)) => accepted(case_id, doc, &push.have, *seq),
+                    // Changes for an unknown case that create nothing (missing dependencies).
+                    None => out_of_scope(case_id),
+                };
+                give_back(existing);
+                return Ok(Prepared::Done(result));
+            }
+            Ok(Admission::Admitted {
+                candidate,
+                before,
+                new_events,
+                events,
+                new_photos,
+                problems,
+                saved,
+                inflated,
+            }) => (
+                *candidate, before, new_events, events, new_photos, problems, saved, inflated,
+            ),
+        };
+    let inflated = inflated as u64;
+    let over_budget = (inflated > budget.get()).then(|| Rejection {
+        code: ErrorCode::TooLarge,
+        detail: format!(
+            "本次请求的文档解压后合计超过 {} 字节",
+            dep.config().limits.max_sync_bytes
+        ),
+    });
+    let checked = match over_budget {
         Some(r) => Some(r),
-        None => super::recorded_limits::check(conn, &caller.tenant_code(), &events, &new_events)?,
+        None => match blobs::check_photo_owner(conn, caller, &new_photos)? {
+            Some(r) => Some(r),
+            None => super::recorded_limits::check(conn, &tenant, &events, &new_events)?,
+        },
     };
     if let Some(r) = checked {
         let seq = existing.as_ref().map_or(0, |(_, s)| *s as u64);
@@ -300,17 +415,22 @@ fn prepare(conn: &Connection, caller: &Caller, push: &DocPush, now: Timestamp) -
             seq,
         )));
     }
+    budget.set(budget.get() - inflated);
     Ok(Prepared::Admitted(Box::new(Admitted {
+        base_bytes: info.as_ref().map_or(0, |i| i.total_bytes),
         base: info.map(|i| i.heads),
         candidate,
         before,
         new_events,
         events,
+        problems,
+        saved,
     })))
 }
 
 /// The write phase of one admitted document: its scope as a new case, the server's additions,
-/// storage. Gates again if the stored document moved since the read phase.
+/// storage. Gates again if the stored document moved since the read phase. The case is folded
+/// once here (twice when the server numbers it).
 fn commit(
     conn: &Connection,
     dep: &Deployment,
@@ -318,37 +438,55 @@ fn commit(
     push: &DocPush,
     admitted: Admitted,
     now: Timestamp,
+    budget: &Budget,
 ) -> Result<DocResult> {
     let case_id = push.case_id;
     let current = docs::info(conn, case_id)?.map(|i| i.heads);
     if current != admitted.base {
-        return process(conn, dep, caller, push, now);
+        return process(conn, dep, caller, push, now, budget);
     }
     let Admitted {
         base,
+        base_bytes,
         mut candidate,
         before,
         new_events,
-        events,
+        mut events,
+        problems,
+        saved,
     } = admitted;
     let existing = base.is_some();
-    if !existing {
-        let state = fold(&events);
-        if candidate.tenant() != caller.tenant || !may_create(caller, &state) {
-            return Ok(out_of_scope(case_id));
-        }
-    }
+    let heads_gated = candidate.heads();
+    let new_ids: Vec<EventId> = new_events.iter().map(|e| e.id).collect();
     candidate.set_actor(dep.identity().actor.clone());
-    add_receipts(&mut candidate, &new_events, now)?;
-    if let Some(number) = number_if_filed(conn, dep, &mut candidate, &events, now)? {
+    add_receipts_to(&mut candidate, &mut events, &new_ids, now)?;
+    let mut folded = Folded::new(events, problems);
+    if !existing && (candidate.tenant() != caller.tenant || !may_create(caller, &folded.state)) {
+        return Ok(out_of_scope(case_id));
+    }
+    if let Some(number) = number_if_filed_folded(conn, dep, &mut candidate, &mut folded, now)? {
         tracing::info!(case = %case_id, number = %number, "case number allocated");
     }
     let before_ref = existing.then_some(before.as_slice());
-    let projected = store_case(conn, dep, &mut candidate, before_ref, now)?;
-    Ok(accepted(
-        case_id,
-        &mut candidate,
-        &push.have,
-        projected.row.seq,
-    ))
+    // The gate's save is the snapshot when the server added nothing since.
+    let unchanged = candidate.heads() == heads_gated;
+    let snapshot = (!existing && unchanged).then_some(saved.as_slice());
+    let projected =
+        store_case_folded(conn, dep, &mut candidate, before_ref, folded, snapshot, now)?;
+    let result = accepted(case_id, &mut candidate, &push.have, projected.row.seq);
+    let stored = if existing {
+        base_bytes as usize + 512 * new_ids.len().max(1)
+    } else {
+        saved.len()
+    };
+    let heads = candidate.heads();
+    let tenant = candidate.tenant().to_string();
+    // A new case stored from the gate's bytes is exactly those bytes; otherwise read them.
+    let fp = match snapshot {
+        Some(bytes) => fingerprint(bytes),
+        None => stored_fingerprint(conn, case_id)?,
+    };
+    dep.doc_cache()
+        .put(&tenant, case_id, &heads, fp, candidate, estimate(stored));
+    Ok(result)
 }

@@ -92,6 +92,26 @@ pub fn load(conn: &Connection, case_id: CaseId) -> Result<CaseDoc> {
     Ok(doc)
 }
 
+/// The stored bytes of a case's document as [`load`] reads them (snapshot, then its chunks in
+/// order), without parsing them; `None` for an unknown case. The write path's document cache
+/// compares their fingerprint with its entry's (biz::doc_cache).
+pub fn stored_bytes(conn: &Connection, case_id: CaseId) -> Result<Option<Vec<u8>>> {
+    let key = case_id.to_string();
+    let mut stmt = conn.prepare_cached("SELECT snapshot FROM docs WHERE case_id = ?1")?;
+    let Some(mut bytes) = stmt
+        .query_row([&key], |r| r.get::<_, Vec<u8>>(0))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM doc_chunks WHERE case_id = ?1 ORDER BY n")?;
+    for chunk in stmt.query_map([&key], |r| r.get::<_, Vec<u8>>(0))? {
+        bytes.extend(chunk?);
+    }
+    Ok(Some(bytes))
+}
+
 /// The message of a caught panic.
 pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
@@ -104,6 +124,23 @@ pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 /// Stores a new case's document as its first snapshot.
 pub fn insert(conn: &Connection, tenant: &str, doc: &mut CaseDoc, now: i64) -> Result<()> {
     let snapshot = doc.save();
+    let heads = encode_heads(&doc.heads());
+    conn.execute(
+        "INSERT INTO docs(case_id, tenant, snapshot, heads, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![doc.case_id().to_string(), tenant, snapshot, heads, now],
+    )?;
+    Ok(())
+}
+
+/// Stores a new case's document as its first snapshot from `snapshot`, a `save()` of `doc`
+/// made after its last change (the write path saved it already for its round-trip check).
+pub fn insert_saved(
+    conn: &Connection,
+    tenant: &str,
+    doc: &mut CaseDoc,
+    snapshot: &[u8],
+    now: i64,
+) -> Result<()> {
     let heads = encode_heads(&doc.heads());
     conn.execute(
         "INSERT INTO docs(case_id, tenant, snapshot, heads, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -25,3 +25,4 @@ mod support;
 mod sync;
 mod transport;
 mod video;
+mod write_path;

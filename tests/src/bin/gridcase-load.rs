@@ -11,6 +11,14 @@
 //!
 //! Requests are counted by the client; bytes by the proxy (TCP payload both ways: HTTP
 //! headers and bodies).
+//!
+//! `--multi` runs the realistic ingest of issue 14 instead (`gridcase_tests::load`): the release
+//! server binary in its own process (`target/release/gridcase-server`: build it first with
+//! `cargo build --release -p gridcase-server --bin gridcase-server`), 20 devices with their own
+//! stores and runtimes, × 50 new cases of ten events with new cases pushed as one document and
+//! as change lists (an older app), then × 500 as documents; server CPU from `/proc`, bytes per
+//! new and per updated case. It prints a markdown table and writes nothing.
+//! `--multi-devices N`, `--multi-cases M` run one such workload of N × M only.
 
 use anyhow::{Context, Result};
 use gridcase_core::protocol::SyncResponse;
@@ -271,10 +279,51 @@ fn write_report(section: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+fn arg_value(name: &str) -> Option<usize> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+}
+
+/// `--multi`: the multi-device workloads (see the module docs).
+async fn multi() -> Result<()> {
+    let exe = std::env::current_exe()?;
+    let bin = exe
+        .parent()
+        .context("no directory")?
+        .join(format!("gridcase-server{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        bin.exists(),
+        "{} is missing: cargo build --release -p gridcase-server --bin gridcase-server",
+        bin.display()
+    );
+    let plans: Vec<(usize, usize, bool)> =
+        match (arg_value("--multi-devices"), arg_value("--multi-cases")) {
+            (Some(d), Some(c)) => vec![(d, c, !std::env::args().any(|a| a == "--changes"))],
+            _ => vec![(20, 50, true), (20, 50, false), (20, 500, true)],
+        };
+    let mut runs = Vec::new();
+    for (devices, per_device, whole) in plans {
+        let dir = tempfile::tempdir()?;
+        let run =
+            gridcase_tests::load::multi_device_with(&bin, dir.path(), devices, per_device, whole)
+                .await?;
+        eprintln!("{run:?}");
+        runs.push(run);
+    }
+    print!("{}", gridcase_tests::load::table(&runs));
+    Ok(())
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; figures for docs/ need --release");
+    }
+    if std::env::args().any(|a| a == "--multi") {
+        return multi().await;
     }
     let ingest = ingest().await?;
     eprintln!("ingest: {} cases in {:.2} s", ingest.0, ingest.1);

@@ -15,3 +15,4 @@ mod security_privacy;
 mod security_storage;
 mod server_crash;
 mod smoke;
+mod write_path;

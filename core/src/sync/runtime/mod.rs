@@ -15,7 +15,9 @@ pub use http::{CounterSnapshot, Counters, UPLOAD_COMPLETE_HEADER};
 use super::engine::{EngineConfig, Failure, Op, Progress, RoundSummary, SyncEngine};
 use super::local;
 use crate::model::{DepartmentId, DeviceId, Role, Timestamp, UserId};
-use crate::protocol::{CAPABILITIES, Hello, HelloReply, Limits, Login, PROTOCOL_VERSION};
+use crate::protocol::{
+    CAPABILITIES, Hello, HelloReply, Limits, Login, PROTOCOL_VERSION, WHOLE_DOC,
+};
 use crate::store::{DeviceStore, StoreError};
 use automerge::ActorId;
 use http::Http;
@@ -236,6 +238,7 @@ impl SyncClient {
         };
         let mut client = Self::resume_with(config, store, session, http).await?;
         client.adopt_limits(hello.limits);
+        client.adopt_capabilities(&hello.capabilities).await?;
         client.learn_clock().await?;
         Ok(client)
     }
@@ -291,7 +294,15 @@ impl SyncClient {
             .await
             .map_err(SyncError::Server)?;
         self.adopt_limits(reply.limits);
+        self.adopt_capabilities(&reply.capabilities).await?;
         Ok(reply)
+    }
+
+    /// Records in the store whether the server takes a new case as one whole document.
+    async fn adopt_capabilities(&mut self, capabilities: &[String]) -> Result<(), SyncError> {
+        let whole = capabilities.iter().any(|c| c == WHOLE_DOC);
+        on_store(&self.store, move |s| s.set_whole_doc_push(whole)).await??;
+        Ok(())
     }
 
     /// Adopts the server's limits, each kept at most at the configured one.

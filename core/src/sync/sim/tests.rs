@@ -276,3 +276,39 @@ fn doc_status_of_a_rejection_carries_the_code() {
         }
     );
 }
+
+#[test]
+fn a_new_case_goes_whole_only_to_a_server_that_takes_it_and_later_edits_as_changes() {
+    let mut server = SimServer::new();
+    let mut d = SimDevice::new(1, Role::Inspector, test_config());
+    let a = d.report(1, 0, 0);
+    let plan = [crate::sync::DocPlan {
+        case_id: a,
+        kind: crate::sync::PlanKind::Push,
+    }];
+    let changes = |d: &SimDevice| {
+        local::prepare_sync(&d.store, &plan, &Limits::default())
+            .request
+            .docs[0]
+            .changes
+            .clone()
+    };
+    assert!(
+        !d.store.whole_doc_push().expect("meta"),
+        "off until a hello"
+    );
+    assert!(!crate::doc::is_document(&changes(&d)), "change chunks");
+    d.store.set_whole_doc_push(true).expect("meta");
+    let whole = changes(&d);
+    assert!(crate::doc::is_document(&whole), "one document");
+    assert_eq!(
+        CaseDoc::load(&whole).expect("loads").heads(),
+        d.store.load_case(a).expect("case").heads()
+    );
+    // Accepted: the case is known to the server; its next edit goes as changes.
+    let prepared = local::prepare_sync(&d.store, &plan, &Limits::default());
+    let response = server.sync(&prepared.request).expect("answer");
+    let reports = local::apply_sync(&mut d.store, &prepared.request, response, d.now);
+    assert_eq!(reports[0].status, DocStatus::Accepted);
+    assert!(changes(&d).is_empty(), "nothing left to send");
+}

@@ -1,0 +1,296 @@
+//! The realistic multi-device ingest of `gridcase-load --multi` (issue 14): the release server
+//! binary in its own process on a seeded data directory, the counting proxy in front of it, and
+//! N signed-in devices (real device stores and sync runtimes, in this process) that each make
+//! M new cases of ten events offline (a report and nine comments) and then sync all at once.
+//! Measured: wall time of the sync phase (cases per second), the server process's CPU time
+//! from `/proc/<pid>/stat` (utime + stime, all its threads) per case, and the bytes on the wire
+//! per case (proxy, both ways, HTTP headers included). Then every device comments once on each
+//! of its cases and syncs again: CPU and bytes per updated case.
+
+use crate::device::Device;
+use crate::harness::{PASSWORD, TENANT, cell, client_config, seed};
+use crate::process::ServerProcess;
+use crate::proxy::{FaultConfig, FaultProxy};
+use anyhow::{Context, Result, ensure};
+use gridcase_core::workflow::EventKind;
+use gridcase_server::{Config, Deployment};
+use std::path::Path;
+use std::time::Instant;
+
+/// Events of each new case (the report and this many less one comments).
+pub const EVENTS_PER_CASE: usize = 10;
+
+/// One phase's figures.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Phase {
+    /// Cases synced.
+    pub cases: usize,
+    /// Wall seconds of the sync phase.
+    pub secs: f64,
+    /// Server process CPU seconds during it.
+    pub server_cpu: f64,
+    /// Bytes through the proxy, both ways.
+    pub bytes: u64,
+    /// Requests made by the devices.
+    pub requests: u64,
+}
+
+impl Phase {
+    /// Cases per second of wall time.
+    pub fn rate(&self) -> f64 {
+        self.cases as f64 / self.secs
+    }
+    /// Server CPU milliseconds per case.
+    pub fn cpu_ms(&self) -> f64 {
+        self.server_cpu * 1000.0 / self.cases as f64
+    }
+    /// Bytes per case.
+    pub fn bytes_per_case(&self) -> f64 {
+        self.bytes as f64 / self.cases as f64
+    }
+}
+
+/// A run's figures: the new cases, then one edit of each.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MultiRun {
+    /// Devices.
+    pub devices: usize,
+    /// New cases per device.
+    pub per_device: usize,
+    /// Whether new cases went as whole documents.
+    pub whole: bool,
+    /// The ingest of the new cases.
+    pub new: Phase,
+    /// One comment on every case.
+    pub updated: Phase,
+    /// Peak resident memory of the server process (kB, `VmHWM`).
+    pub server_peak_kb: u64,
+}
+
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .unwrap_or(100.0)
+}
+
+/// CPU seconds (user + system, all threads) of process `pid` so far.
+pub fn process_cpu(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name may hold spaces: fields count from after its closing parenthesis.
+    let rest = stat.rsplit_once(')').context("stat format")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11).context("utime")?.parse()?;
+    let stime: f64 = fields.get(12).context("stime")?.parse()?;
+    Ok((utime + stime) / clock_ticks())
+}
+
+fn peak_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Syncs every device until clean, all at once; returns them with the requests they made.
+async fn sync_all(devices: Vec<Device>) -> Result<(Vec<Device>, u64)> {
+    let tasks: Vec<_> = devices
+        .into_iter()
+        .map(|mut d| {
+            tokio::spawn(async move {
+                let before = d.client.counters().requests;
+                let rounds = d.client.sync_until_clean(5).await;
+                let requests = d.client.counters().requests - before;
+                (d, rounds, requests)
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut requests = 0;
+    for t in tasks {
+        let (d, rounds, r) = t.await?;
+        let rounds = rounds.with_context(|| format!("{} sync", d.name))?;
+        ensure!(
+            rounds.last().is_some_and(|r| r.is_clean()),
+            "{}: {rounds:?}",
+            d.name
+        );
+        requests += r;
+        out.push(d);
+    }
+    Ok((out, requests))
+}
+
+/// Runs the workload: `devices` × `per_device` new cases of ten events, then one comment each.
+/// `server_bin` is the release `gridcase-server`; `whole`: whether devices push new cases as
+/// whole documents (the server announces it; `false` makes them push change lists as an older
+/// app does).
+pub async fn multi_device_with(
+    server_bin: &Path,
+    dir: &Path,
+    devices: usize,
+    per_device: usize,
+    whole: bool,
+) -> Result<MultiRun> {
+    let data = dir.join("server");
+    let seed_dir = data.clone();
+    tokio::task::spawn_blocking(move || -> Result<()> {
+        let dep = Deployment::open(Config::with_data_dir(seed_dir))?;
+        seed(&dep, devices)?;
+        Ok(())
+    })
+    .await??;
+    let server = ServerProcess::start_binary(server_bin, &data)?;
+    let pid = server.pid();
+    let proxy = FaultProxy::start(server.addr()?, FaultConfig::default(), 3).await?;
+    let mut list = Vec::new();
+    for n in 1..=devices {
+        let name = format!("tablet-{n:02}");
+        let mut config = client_config(&proxy.url(), n as u64);
+        config.engine.limits.max_docs_per_sync = 1024;
+        let d = Device::login(
+            &dir.join(&name),
+            &name,
+            config,
+            TENANT,
+            &format!("insp{n:02}"),
+            PASSWORD,
+        )
+        .await?;
+        if !whole {
+            d.with_store(|s| s.set_whole_doc_push(false))?;
+        }
+        list.push(d);
+    }
+    // Offline work, before the clock starts: every device makes its cases.
+    let mut made = Vec::new();
+    let tasks: Vec<_> = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut d)| {
+            tokio::task::spawn_blocking(move || -> Result<(Device, Vec<_>)> {
+                let mut ids = Vec::new();
+                for c in 0..per_device {
+                    let id = d.report(&cell(i + 1), &[])?;
+                    for k in 1..EVENTS_PER_CASE {
+                        d.append(
+                            id,
+                            EventKind::Comment {
+                                text: format!("巡查记录 {c}-{k}：现场已设置警示"),
+                            },
+                        )?;
+                    }
+                    ids.push(id);
+                }
+                Ok((d, ids))
+            })
+        })
+        .collect();
+    let mut list = Vec::new();
+    for t in tasks {
+        let (d, ids) = t.await??;
+        made.push(ids);
+        list.push(d);
+    }
+    let cases = devices * per_device;
+
+    let phase = |secs: f64, cpu: f64, bytes: u64, requests: u64| Phase {
+        cases,
+        secs,
+        server_cpu: cpu,
+        bytes,
+        requests,
+    };
+    let (b0, c0, t0) = (proxy.stats(), process_cpu(pid)?, Instant::now());
+    let (list, requests) = sync_all(list).await?;
+    let secs = t0.elapsed().as_secs_f64();
+    let (b1, c1) = (proxy.stats(), process_cpu(pid)?);
+    let new = phase(
+        secs,
+        c1 - c0,
+        (b1.bytes_up - b0.bytes_up) + (b1.bytes_down - b0.bytes_down),
+        requests,
+    );
+
+    // One comment on each case, then sync.
+    let tasks: Vec<_> = list
+        .into_iter()
+        .zip(made)
+        .map(|(mut d, ids)| {
+            tokio::task::spawn_blocking(move || -> Result<Device> {
+                for id in ids {
+                    d.append(
+                        id,
+                        EventKind::Comment {
+                            text: "复查：已修复".to_owned(),
+                        },
+                    )?;
+                }
+                Ok(d)
+            })
+        })
+        .collect();
+    let mut list = Vec::new();
+    for t in tasks {
+        list.push(t.await??);
+    }
+    let (b0, c0, t0) = (proxy.stats(), process_cpu(pid)?, Instant::now());
+    let (_list, requests) = sync_all(list).await?;
+    let secs = t0.elapsed().as_secs_f64();
+    let (b1, c1) = (proxy.stats(), process_cpu(pid)?);
+    let updated = phase(
+        secs,
+        c1 - c0,
+        (b1.bytes_up - b0.bytes_up) + (b1.bytes_down - b0.bytes_down),
+        requests,
+    );
+    let server_peak_kb = peak_kb(pid);
+    drop(server);
+    Ok(MultiRun {
+        devices,
+        per_device,
+        whole,
+        new,
+        updated,
+        server_peak_kb,
+    })
+}
+
+/// The markdown rows of some runs.
+pub fn table(runs: &[MultiRun]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "| Workload | New case as | Cases/s | Server CPU per new case | Bytes per new case | Server CPU per updated case | Bytes per updated case | Server peak RSS |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
+    for r in runs {
+        let _ = writeln!(
+            s,
+            "| {} devices × {} new cases of {EVENTS_PER_CASE} events | {} | **{:.0}** ({:.2} s) | **{:.3} ms** | **{:.0} B** | **{:.3} ms** | **{:.0} B** | {:.0} MiB |",
+            r.devices,
+            r.per_device,
+            if r.whole {
+                "one document"
+            } else {
+                "change list"
+            },
+            r.new.rate(),
+            r.new.secs,
+            r.new.cpu_ms(),
+            r.new.bytes_per_case(),
+            r.updated.cpu_ms(),
+            r.updated.bytes_per_case(),
+            r.server_peak_kb as f64 / 1024.0
+        );
+    }
+    s
+}
