@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-S3S_FS_VERSION="${S3S_FS_VERSION:-0.12.0}"
+S3S_FS_VERSION="${S3S_FS_VERSION:-0.14.1}"
 TOOLS="$PWD/.tools/s3"
 BIN="$TOOLS/bin/s3s-fs"
 BUCKET="gridcase-test"

@@ -6,8 +6,8 @@
 //!
 //! Keys (relative to the data directory, or to the bucket and its optional prefix):
 //! - `blobs/<tenant>/<ab>/<cdef…>`: a complete, verified photo (named by its SHA-256);
-//! - `uploads/<tenant>/<sha256>/<device>/<offset>-<random>`: a staged segment of an upload in
-//!   progress ([`upload`]);
+//! - `uploads/<tenant>/<id>/<offset>-<random>`: a staged segment of an upload in progress
+//!   ([`upload`]; `id` names the blob and the device);
 //! - `basemaps/<tenant>/<version>.mbtiles`: a basemap package (biz::basemap::store).
 //!
 //! Invariants:

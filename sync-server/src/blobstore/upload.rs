@@ -4,7 +4,8 @@
 //! State of a device's upload of blob `sha` in `tenant`:
 //! - the database's `blob_parts` row (declared length, start) and `blob_segments` rows
 //!   `(offset, length, key)`;
-//! - one staged object per segment, `uploads/<tenant>/<sha>/<device>/<offset>-<random>`.
+//! - one staged object per segment, `uploads/<tenant>/<id>/<offset>-<random>` (`id`: 128 bits of
+//!   SHA-256 over the blob and the device, so each upload has its own prefix).
 //!
 //! Nothing about an upload lives in a server process, so any instance answers any request.
 //!
@@ -70,13 +71,17 @@ pub fn legacy_part_key(tenant: &str, sha: &str, device: Option<&str>) -> String 
 }
 
 impl Upload {
+    /// `uploads/<tenant>/<id>`, `id` the first 128 bits of SHA-256(`<sha>/<device>`) in hex:
+    /// one prefix per upload, and keys short enough for S3 services that store each key as a
+    /// file name (the database maps segments to their upload).
     fn prefix(&self) -> String {
-        format!("uploads/{}/{}/{}", self.tenant, self.sha, self.device)
+        let id = sha2::Sha256::digest(format!("{}/{}", self.sha, self.device).as_bytes());
+        format!("uploads/{}/{}", self.tenant, hex::encode(&id[..16]))
     }
 
     fn segment_key(&self, offset: u64) -> String {
-        let n: u64 = rand::random();
-        format!("{}/{offset:012}-{n:016x}", self.prefix())
+        let n: u32 = rand::random();
+        format!("{}/{offset:x}-{n:08x}", self.prefix())
     }
 }
 

@@ -46,7 +46,7 @@ fn s3_settings(secret_dir: &Path) -> Option<ObjectStoreConfig> {
         endpoint: Some(endpoint),
         bucket: Some(need("GRIDCASE_TEST_S3_BUCKET")),
         region: var("GRIDCASE_TEST_S3_REGION"),
-        prefix: Some(format!("test-{:016x}", rand::rng().random::<u64>())),
+        prefix: Some(format!("t{:08x}", rand::rng().random::<u32>())),
         access_key_id: Some(need("GRIDCASE_TEST_S3_ACCESS_KEY_ID")),
         secret_access_key_file: Some(secret),
         request_timeout_secs: None,
