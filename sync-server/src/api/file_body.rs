@@ -11,10 +11,10 @@
 //! headers are sent is `object_store_unavailable` (503).
 
 use super::ApiFailure;
+use crate::blobstore::BlobStore;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use crate::blobstore::BlobStore;
 use gridcase_core::protocol::ErrorCode;
 
 /// Parses `bytes=N-` / `bytes=N-M` against a size: `Ok(None)` without a header, the inclusive

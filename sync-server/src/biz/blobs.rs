@@ -17,10 +17,10 @@
 //! recorded only at the current offset).
 
 use super::Caller;
+use crate::blobstore::upload::{self, Appended, Upload};
 use crate::db::{blobs, cases};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
-use crate::blobstore::upload::{self, Appended, Upload};
 use futures_util::Stream;
 use gridcase_core::model::Sha256;
 use gridcase_core::protocol::ErrorCode;

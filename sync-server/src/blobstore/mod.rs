@@ -341,28 +341,25 @@ fn exact_length(
     stream: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
     want: u64,
 ) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
-    futures_util::stream::unfold(
-        (Box::pin(stream), want),
-        |(mut stream, left)| async move {
-            if left == 0 {
-                return None;
-            }
-            match stream.next().await {
-                Some(Ok(mut bytes)) => {
-                    if bytes.len() as u64 > left {
-                        bytes.truncate(left as usize);
-                    }
-                    let left = left - bytes.len() as u64;
-                    Some((Ok(bytes), (stream, left)))
+    futures_util::stream::unfold((Box::pin(stream), want), |(mut stream, left)| async move {
+        if left == 0 {
+            return None;
+        }
+        match stream.next().await {
+            Some(Ok(mut bytes)) => {
+                if bytes.len() as u64 > left {
+                    bytes.truncate(left as usize);
                 }
-                Some(Err(e)) => Some((Err(e), (stream, 0))),
-                None => Some((
-                    Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
-                    (stream, 0),
-                )),
+                let left = left - bytes.len() as u64;
+                Some((Ok(bytes), (stream, left)))
             }
-        },
-    )
+            Some(Err(e)) => Some((Err(e), (stream, 0))),
+            None => Some((
+                Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
+                (stream, 0),
+            )),
+        }
+    })
 }
 
 /// Runs a store operation from synchronous code (the scheduler's jobs, imports, the webhook's
@@ -385,4 +382,56 @@ pub fn block_on<T: Send + 'static>(
         let _ = tx.send(fut.await);
     });
     rx.recv().expect("the blob store's runtime is alive")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ObjectStoreBackend, ObjectStoreConfig};
+
+    #[tokio::test]
+    async fn a_short_object_ends_the_body_with_an_error() {
+        let source = futures_util::stream::iter(vec![Ok(Bytes::from_static(b"abc"))]);
+        let items: Vec<_> = exact_length(source, 5).collect().await;
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].as_ref().expect("bytes").as_ref(), b"abc");
+        let err = items[1].as_ref().expect_err("short");
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+        let long = futures_util::stream::iter(vec![Ok(Bytes::from_static(b"abcdef"))]);
+        let items: Vec<_> = exact_length(long, 4).collect().await;
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].as_ref().expect("bytes").as_ref(), b"abcd");
+    }
+
+    #[test]
+    fn s3_needs_its_settings_and_never_shows_the_secret() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = "never-print-this-secret-0123456789";
+        let file = dir.path().join("secret");
+        std::fs::write(&file, format!("{secret}\n")).expect("write");
+        let mut config = ObjectStoreConfig {
+            backend: ObjectStoreBackend::S3,
+            endpoint: Some("http://127.0.0.1:9".into()),
+            bucket: Some("photos".into()),
+            access_key_id: Some("AKID".into()),
+            secret_access_key_file: Some(file),
+            ..ObjectStoreConfig::default()
+        };
+        let store = BlobStore::open(&config, dir.path()).expect("opens without a request");
+        assert_eq!(store.backend(), Backend::S3);
+        let shown = format!("{store:?} {}", store.describe());
+        assert!(
+            !shown.contains(secret) && shown.contains("photos"),
+            "{shown}"
+        );
+        config.bucket = None;
+        let e = BlobStore::open(&config, dir.path()).expect_err("no bucket");
+        assert!(e.to_string().contains("bucket"), "{e}");
+        config.bucket = Some("photos".into());
+        config.secret_access_key_file = Some(dir.path().join("missing"));
+        let e = BlobStore::open(&config, dir.path()).expect_err("no secret");
+        assert!(!e.to_string().contains(secret), "{e}");
+        let local = BlobStore::open(&ObjectStoreConfig::default(), dir.path()).expect("local");
+        assert_eq!(local.backend(), Backend::Local);
+    }
 }

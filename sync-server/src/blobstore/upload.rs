@@ -129,15 +129,7 @@ pub async fn offset(dep: &Arc<Deployment>, up: &Upload) -> Result<u64> {
     let u = up.clone();
     db(dep, move |d| {
         d.db().write(|tx| {
-            blobs::segment_add(
-                tx,
-                &u.tenant,
-                &u.sha,
-                &u.device,
-                0,
-                size as i64,
-                &legacy,
-            )?;
+            blobs::segment_add(tx, &u.tenant, &u.sha, &u.device, 0, size as i64, &legacy)?;
             blobs::received(tx, &u.tenant, &u.sha, &u.device)
         })
     })

@@ -173,7 +173,12 @@ pub fn uploader(conn: &Connection, tenant: &str, sha256: &str) -> Result<Option<
 pub type Segment = (i64, i64, String);
 
 /// The staged segments of a device's upload, by offset.
-pub fn segments(conn: &Connection, tenant: &str, sha256: &str, device: &str) -> Result<Vec<Segment>> {
+pub fn segments(
+    conn: &Connection,
+    tenant: &str,
+    sha256: &str,
+    device: &str,
+) -> Result<Vec<Segment>> {
     let mut stmt = conn.prepare(
         "SELECT \"offset\", length, key FROM blob_segments
          WHERE tenant = ?1 AND sha256 = ?2 AND device = ?3 ORDER BY \"offset\"",

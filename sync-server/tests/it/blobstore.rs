@@ -69,7 +69,9 @@ async fn start(store: Store) -> Option<(TestServer, tempfile::TempDir)> {
 async fn second_instance(ts: &TestServer) -> RunningServer {
     let mut config: Config = ts.server.deployment().config().clone();
     config.listen = "127.0.0.1:0".parse().expect("addr");
-    gridcase_server::spawn(config).await.expect("second instance")
+    gridcase_server::spawn(config)
+        .await
+        .expect("second instance")
 }
 
 /// A real JPEG of `w`×`h` noise (incompressible: about 2 bytes a pixel at quality 95).
@@ -91,7 +93,13 @@ fn jpeg(w: u16, h: u16, seed: u64) -> Vec<u8> {
     out
 }
 
-async fn put(d: &Device, sha: &str, offset: usize, length: usize, body: &[u8]) -> reqwest::Response {
+async fn put(
+    d: &Device,
+    sha: &str,
+    offset: usize,
+    length: usize,
+    body: &[u8],
+) -> reqwest::Response {
     d.client
         .put(format!("{}/v1/blobs/{sha}", d.base))
         .bearer_auth(&d.login.token)
@@ -261,7 +269,10 @@ async fn resume_across_restart_and_serve(store: Store) {
     let len = photo.len();
     case_with_photo(&mut a, &sha, len).await;
     let cut = len / 2;
-    assert_eq!(put(&a, &sha, 0, len, &photo[..cut]).await.status().as_u16(), 200);
+    assert_eq!(
+        put(&a, &sha, 0, len, &photo[..cut]).await.status().as_u16(),
+        200
+    );
 
     // The instance goes away; a new one over the same database and store resumes the upload.
     let config = ts.server.deployment().config().clone();
@@ -299,13 +310,22 @@ async fn resume_across_restart_and_serve(store: Store) {
         Some(format!("bytes 1000-1999/{len}"))
     );
     assert_eq!(header(&part, "content-length").as_deref(), Some("1000"));
-    assert_eq!(part.bytes().await.expect("bytes").as_ref(), &photo[1000..2000]);
+    assert_eq!(
+        part.bytes().await.expect("bytes").as_ref(),
+        &photo[1000..2000]
+    );
     let tail = get(&a, &sha, Some(&format!("bytes={}-", len - 10))).await;
     assert_eq!(tail.status().as_u16(), 206);
-    assert_eq!(tail.bytes().await.expect("bytes").as_ref(), &photo[len - 10..]);
+    assert_eq!(
+        tail.bytes().await.expect("bytes").as_ref(),
+        &photo[len - 10..]
+    );
     let past = get(&a, &sha, Some(&format!("bytes={len}-"))).await;
     assert_eq!(past.status().as_u16(), 416);
-    assert_eq!(header(&past, "content-range"), Some(format!("bytes */{len}")));
+    assert_eq!(
+        header(&past, "content-range"),
+        Some(format!("bytes */{len}"))
+    );
 
     // Another tenant's device (and a device out of the case's scope) sees nothing.
     for who in ["insp_x", "insp_b"] {

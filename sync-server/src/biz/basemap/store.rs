@@ -77,7 +77,9 @@ impl PackageStore {
 
     /// Moves a staged package into the store as `version` (the staging file is gone after).
     pub fn put(&self, tenant: &str, version: &str, staged: &Path) -> io::Result<()> {
-        let key = self.key(tenant, version).ok_or_else(|| invalid("version"))?;
+        let key = self
+            .key(tenant, version)
+            .ok_or_else(|| invalid("version"))?;
         if self.store.backend() == Backend::Local {
             return std::fs::rename(staged, self.dir(tenant)?.join(format!("{version}.mbtiles")));
         }
@@ -93,10 +95,7 @@ impl PackageStore {
             return false;
         };
         let store = self.store.clone();
-        matches!(
-            block_on(async move { store.size(&key).await }),
-            Ok(Some(_))
-        )
+        matches!(block_on(async move { store.size(&key).await }), Ok(Some(_)))
     }
 
     /// The size of a package (`None` when absent).
