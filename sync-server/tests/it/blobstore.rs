@@ -509,3 +509,62 @@ async fn the_basemap_package_is_stored_and_served_in_ranges_local() {
 async fn the_basemap_package_is_stored_and_served_in_ranges_s3() {
     basemap_package_in_the_store(Store::S3).await;
 }
+
+async fn racing_chunks_on_two_instances(store: Store) {
+    let Some((ts, _secrets)) = start(store).await else {
+        return;
+    };
+    let other = second_instance(&ts).await;
+    let mut a = ts.device("insp_a").await;
+    let photo = jpeg(800, 600, 21);
+    let sha = Sha256::digest(&photo).to_hex();
+    let len = photo.len();
+    case_with_photo(&mut a, &sha, len).await;
+    let cut = len / 2;
+    // The same chunk sent at once through both instances (a client retrying on the other
+    // instance while the first request is still running): it is recorded once.
+    let on_b = |d: &Device| {
+        d.client
+            .put(format!("{}/v1/blobs/{sha}", other.url()))
+            .bearer_auth(&d.login.token)
+            .header("upload-offset", "0")
+            .header("upload-length", len.to_string())
+            .body(photo[..cut].to_vec())
+            .send()
+    };
+    let (ra, rb) = tokio::join!(put(&a, &sha, 0, len, &photo[..cut]), on_b(&a));
+    let rb = rb.expect("send");
+    let statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    let h = head(&a, &sha).await;
+    assert_eq!(
+        header(&h, "upload-offset"),
+        Some(cut.to_string()),
+        "not twice"
+    );
+    let r = put(&a, &sha, cut, len, &photo[cut..]).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(header(&r, "upload-complete").as_deref(), Some("1"));
+    a.base = other.url();
+    let got = get(&a, &sha, None).await;
+    assert_eq!(got.bytes().await.expect("bytes").as_ref(), photo.as_slice());
+    assert!(
+        staged(&ts).await.is_empty(),
+        "the loser's segment is deleted"
+    );
+    other.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn the_same_chunk_through_two_instances_at_once_is_recorded_once_local() {
+    racing_chunks_on_two_instances(Store::Local).await;
+}
+
+#[tokio::test]
+async fn the_same_chunk_through_two_instances_at_once_is_recorded_once_s3() {
+    racing_chunks_on_two_instances(Store::S3).await;
+}
