@@ -32,8 +32,19 @@ install() {
   echo "==> s3s-fs installed in $((SECONDS - started)) s" >&2
 }
 
+# A port on 127.0.0.1 nothing listens on (s3s-fs then fails to bind if another process takes it
+# first, and start() reports its log).
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  echo "!! no free port found" >&2
+  return 1
 }
 
 start() {

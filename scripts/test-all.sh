@@ -29,7 +29,8 @@ cargo build -p gridcase-app --bin gridcase-app --features tauri/test
 
 log="$(mktemp)"
 # The S3 server the blob-store tests run against (besides the local directory); stopped on exit.
-eval "$(bash scripts/s3.sh start)"
+s3_env="$(bash scripts/s3.sh start)"
+eval "$s3_env"
 trap 'bash scripts/s3.sh stop; rm -f "$log"' EXIT
 status=0
 set +e
