@@ -21,7 +21,8 @@
 //!   [`BlobStore`]'s `Debug` shows the backend, endpoint and bucket, never credentials, and
 //!   errors carry no request signature;
 //! - a failure of the S3 service (unreachable, 5xx, refused credentials) is
-//!   `object_store_unavailable` (503, retried by devices); a full local disk `storage_full`.
+//!   `object_store_unavailable` (503, retried by devices); a full local disk `storage_full`; an
+//!   object the database records but the store lacks `internal` (logged with its key).
 
 pub mod upload;
 
@@ -203,6 +204,10 @@ impl BlobStore {
 
     /// A failure of the store as the server reports it (see the module's invariants).
     pub(crate) fn error(&self, e: object_store::Error) -> ServerError {
+        if let object_store::Error::NotFound { path, .. } = &e {
+            // The database says it exists: the store lost it (not a reason to retry).
+            return ServerError::Internal(format!("object {path} missing from the blob store"));
+        }
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(s) = source {
             if let Some(io) = s.downcast_ref::<std::io::Error>()
