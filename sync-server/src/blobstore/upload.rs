@@ -95,7 +95,7 @@ pub enum Appended {
         /// The upload's offset.
         current: u64,
     },
-    /// The body broke off or overran the length after `received` bytes were kept.
+    /// The body broke off or overran the declared length; what arrived before is kept.
     Failed(ServerError),
 }
 
