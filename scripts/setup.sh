@@ -5,7 +5,8 @@
 # CJK font for the app's end-to-end suite; Debian's aarch64 cross C compiler, which stands in
 # for the NDK's in the build scripts of the Android compile check), Node.js ≥ 20.19 for the UI,
 # the Rust toolchain pinned in rust-toolchain.toml with the aarch64-linux-android target,
-# tauri-driver, then `npm ci && npm run build` in ui/.
+# tauri-driver, s3s-fs (the S3 server of the blob-store tests, scripts/s3.sh), then
+# `npm ci && npm run build` in ui/.
 # Idempotent; safe to run again. Run as root or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,6 +68,9 @@ if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-d
   echo "==> cargo install tauri-driver"
   cargo install tauri-driver --version '^2' --locked
 fi
+
+# The S3-compatible server of the blob-store tests (s3s-fs from crates.io, into .tools/s3).
+bash scripts/s3.sh install
 
 # The web UI: the app embeds ui/dist at compile time.
 echo "==> ui: npm ci && npm run build"

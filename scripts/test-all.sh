@@ -2,7 +2,8 @@
 # Sets up and runs every check and test: formatting, clippy (warnings are errors), the app's
 # compile check for Android (aarch64-linux-android, its own target dir), the web UI's type check
 # and Vitest suite, the whole workspace's tests, and the app's end-to-end suite in the
-# real webview under Xvfb (tauri-driver + WebKitWebDriver). Ends with the runners' summaries and
+# real webview under Xvfb (tauri-driver + WebKitWebDriver); the blob-store tests run against the
+# local directory and a real S3 server (scripts/s3.sh). Ends with the runners' summaries and
 # one total line over all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,10 @@ cargo build -p gridcase-server --bin gridcase-server
 cargo build -p gridcase-app --bin gridcase-app --features tauri/test
 
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+# The S3 server the blob-store tests run against (besides the local directory); stopped on exit.
+s3_env="$(bash scripts/s3.sh start)"
+eval "$s3_env"
+trap 'bash scripts/s3.sh stop; rm -f "$log"' EXIT
 status=0
 set +e
 echo "==> ui: npm test (Vitest)"

@@ -2,7 +2,12 @@
 //!
 //! Precedence: defaults < file < environment (`GRIDCASE_LISTEN`, `GRIDCASE_DATA_DIR`,
 //! `GRIDCASE_MIN_APP_VERSION`, `GRIDCASE_JOBS_INTERVAL_SECS`, `GRIDCASE_BACKUP_EVERY_HOURS`,
-//! `GRIDCASE_MAX_CONNECTIONS`, `GRIDCASE_MIN_FREE_BYTES`).
+//! `GRIDCASE_MAX_CONNECTIONS`, `GRIDCASE_MIN_FREE_BYTES`, and the object store's
+//! `GRIDCASE_OBJECT_STORE`, `GRIDCASE_S3_ENDPOINT`, `GRIDCASE_S3_BUCKET`, `GRIDCASE_S3_REGION`,
+//! `GRIDCASE_S3_PREFIX`, `GRIDCASE_S3_ACCESS_KEY_ID`, `GRIDCASE_S3_SECRET_ACCESS_KEY_FILE`).
+//! The object store's secret key is never part of the configuration: it is read when the store
+//! is opened, from `GRIDCASE_S3_SECRET_ACCESS_KEY` or the file named by
+//! `secret_access_key_file` (crate::blobstore), so it cannot be printed with it.
 //! Unknown keys in the file are refused, so a typo does not silently fall back to a default.
 
 use crate::error::ServerError;
@@ -39,6 +44,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// The in-memory document cache of the write path (docs/server.md "The write path").
     pub cache: CacheConfig,
+    /// Where photos and basemap packages live (docs/deployment.md "对象存储 / Object storage").
+    pub object_store: ObjectStoreConfig,
 }
 
 /// `[cache]`: how much memory the write path's document cache may hold.
@@ -57,6 +64,42 @@ impl Default for CacheConfig {
             doc_bytes: 64 * 1024 * 1024,
         }
     }
+}
+
+/// Which blob store holds photos and basemap packages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectStoreBackend {
+    /// Files under the data directory (default).
+    #[default]
+    Local,
+    /// An S3-compatible service.
+    S3,
+}
+
+/// `[object_store]`: the local data directory (default) or an S3-compatible service shared by
+/// every server instance of a deployment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ObjectStoreConfig {
+    /// `local` (default) or `s3`.
+    pub backend: ObjectStoreBackend,
+    /// The service's URL, e.g. `https://oss.example.gov.cn` or `http://127.0.0.1:9000`
+    /// (path-style requests; plain `http` is allowed for a service on a private network).
+    pub endpoint: Option<String>,
+    /// The bucket.
+    pub bucket: Option<String>,
+    /// The signing region (default `us-east-1`, what most S3-compatible services accept).
+    pub region: Option<String>,
+    /// A key prefix inside the bucket (default none), e.g. `gridcase/` to share a bucket.
+    pub prefix: Option<String>,
+    /// The access key id.
+    pub access_key_id: Option<String>,
+    /// A file holding the secret access key (one line); otherwise the secret is read from the
+    /// environment variable `GRIDCASE_S3_SECRET_ACCESS_KEY`.
+    pub secret_access_key_file: Option<PathBuf>,
+    /// Seconds one request to the store may take (default 30; connecting 5).
+    pub request_timeout_secs: Option<u64>,
 }
 
 /// `[transport]`: how long a client may take and how many connections are served at once.
@@ -207,6 +250,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             auth: AuthConfig::default(),
             cache: CacheConfig::default(),
+            object_store: ObjectStoreConfig::default(),
         }
     }
 }
@@ -274,6 +318,28 @@ impl Config {
             self.storage.min_free_bytes =
                 v.parse().map_err(|_| bad("GRIDCASE_MIN_FREE_BYTES", &v))?;
         }
+        let os = &mut self.object_store;
+        if let Some(v) = var("GRIDCASE_OBJECT_STORE") {
+            os.backend = match v.as_str() {
+                "local" => ObjectStoreBackend::Local,
+                "s3" => ObjectStoreBackend::S3,
+                _ => return Err(bad("GRIDCASE_OBJECT_STORE", &v)),
+            };
+        }
+        for (key, slot) in [
+            ("GRIDCASE_S3_ENDPOINT", &mut os.endpoint),
+            ("GRIDCASE_S3_BUCKET", &mut os.bucket),
+            ("GRIDCASE_S3_REGION", &mut os.region),
+            ("GRIDCASE_S3_PREFIX", &mut os.prefix),
+            ("GRIDCASE_S3_ACCESS_KEY_ID", &mut os.access_key_id),
+        ] {
+            if let Some(v) = var(key) {
+                *slot = Some(v);
+            }
+        }
+        if let Some(v) = var("GRIDCASE_S3_SECRET_ACCESS_KEY_FILE") {
+            os.secret_access_key_file = Some(PathBuf::from(v));
+        }
         Ok(())
     }
 
@@ -315,5 +381,21 @@ mod tests {
         assert_eq!(t.transport.max_connections, 1024);
         assert_eq!(t.storage.min_free_bytes, 5);
         assert!(c.apply_env(|_| Some("nope".into())).is_err());
+        let s = Config::parse_toml(
+            "[object_store]\nbackend = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nbucket = \"b\"\n",
+        )
+        .expect("parses");
+        assert_eq!(s.object_store.backend, ObjectStoreBackend::S3);
+        assert_eq!(s.object_store.bucket.as_deref(), Some("b"));
+        assert!(Config::parse_toml("[object_store]\nsecret_access_key = \"x\"\n").is_err());
+        let mut e = Config::default();
+        e.apply_env(|k| match k {
+            "GRIDCASE_OBJECT_STORE" => Some("s3".into()),
+            "GRIDCASE_S3_BUCKET" => Some("photos".into()),
+            _ => None,
+        })
+        .expect("env");
+        assert_eq!(e.object_store.backend, ObjectStoreBackend::S3);
+        assert_eq!(e.object_store.bucket.as_deref(), Some("photos"));
     }
 }

@@ -1,8 +1,9 @@
-//! [`Deployment`]: one deployment's database, data directory, clock, server identity and the
+//! [`Deployment`]: one deployment's database, data directory, blob store, clock, server identity and the
 //! parsed rules (catalog, calendar, deadline policy) of its tenants. The business layer takes a
 //! `&Deployment`; the HTTP layer shares one behind an `Arc`.
 
 use crate::biz::rules::TenantRules;
+use crate::blobstore::BlobStore;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
@@ -27,6 +28,7 @@ pub struct Deployment {
     clock: Clock,
     identity: ServerIdentity,
     secrets: SecretBox,
+    blob_store: BlobStore,
     rules: RwLock<HashMap<String, (Instant, Arc<TenantRules>)>>,
     blob_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     eval_cache: crate::biz::case_index::EvalCache,
@@ -50,7 +52,9 @@ impl Deployment {
         let doc_cache = crate::biz::doc_cache::DocCache::new(
             usize::try_from(config.cache.doc_bytes).unwrap_or(usize::MAX),
         );
+        let blob_store = BlobStore::open(&config.object_store, &config.data_dir)?;
         let dep = Deployment {
+            blob_store,
             db,
             config,
             clock,
@@ -110,9 +114,9 @@ impl Deployment {
         &self.config.data_dir
     }
 
-    /// Where blobs live.
-    pub fn blobs_dir(&self) -> PathBuf {
-        self.config.data_dir.join("blobs")
+    /// Where photos, uploads in progress and basemap packages live (crate::blobstore).
+    pub fn blob_store(&self) -> &BlobStore {
+        &self.blob_store
     }
 
     /// Where backups go.

@@ -1,6 +1,7 @@
 //! The server library's one error type. Protocol errors carry their [`ErrorCode`]; everything
 //! else (database, I/O, a bug) is `internal` on the wire and logged in full on the server only,
-//! except a full disk or database (`SQLITE_FULL`, `ENOSPC`), which is `storage_full` (507).
+//! except a full disk or database (`SQLITE_FULL`, `ENOSPC`), which is `storage_full` (507), and
+//! a failing S3 object store, which is `object_store_unavailable` (503, retried by devices).
 
 use gridcase_core::doc::DocError;
 use gridcase_core::error::DataFileError;
@@ -34,6 +35,10 @@ pub enum ServerError {
     /// A file operation failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The S3 object store failed or cannot be reached (the text is the client's error, which
+    /// names the request but never the credentials; logged on the server only).
+    #[error("object store: {0}")]
+    ObjectStore(String),
     /// A tenant data file is malformed.
     #[error("{0}")]
     DataFile(#[from] DataFileError),
@@ -116,6 +121,7 @@ impl ServerError {
             ServerError::Db(e) if crate::storage::is_full_db(e) => ErrorCode::StorageFull,
             ServerError::Io(e) if crate::storage::is_full_io(e) => ErrorCode::StorageFull,
             ServerError::Unreadable(_) => ErrorCode::DocumentUnreadable,
+            ServerError::ObjectStore(_) => ErrorCode::ObjectStoreUnavailable,
             ServerError::Db(_)
             | ServerError::Doc(_)
             | ServerError::Io(_)
@@ -142,6 +148,7 @@ impl ServerError {
             ServerError::DataFile(e) => ErrorCode::BadRequest.with(e),
             e if e.code() == ErrorCode::StorageFull => ErrorCode::StorageFull.with(""),
             ServerError::Unreadable(u) => ErrorCode::DocumentUnreadable.with(u.case_id),
+            ServerError::ObjectStore(_) => ErrorCode::ObjectStoreUnavailable.with(""),
             _ => ErrorCode::Internal.with(""),
         }
     }

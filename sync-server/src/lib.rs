@@ -21,6 +21,7 @@
 
 pub mod api;
 pub mod biz;
+pub mod blobstore;
 pub mod cli;
 mod cli_intake;
 mod clock;
@@ -35,7 +36,10 @@ pub mod storage;
 mod transport;
 
 pub use clock::Clock;
-pub use config::{AuthConfig, Config, IntakeConfig, JobsConfig, StorageConfig, TransportConfig};
+pub use config::{
+    AuthConfig, Config, IntakeConfig, JobsConfig, ObjectStoreBackend, ObjectStoreConfig,
+    StorageConfig, TransportConfig,
+};
 pub use deployment::Deployment;
 pub use error::ServerError;
 pub use server::{RunningServer, spawn, spawn_with};

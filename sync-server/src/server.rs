@@ -45,7 +45,12 @@ pub async fn spawn_with(dep: Arc<Deployment>, listen: SocketAddr) -> Result<Runn
         .jobs
         .enabled
         .then(|| tokio::spawn(schedule(dep.clone(), stopped)));
-    tracing::info!(%addr, data_dir = %dep.data_dir().display(), "gridcase-server listening");
+    tracing::info!(
+        %addr,
+        data_dir = %dep.data_dir().display(),
+        blob_store = %dep.blob_store().describe(),
+        "gridcase-server listening"
+    );
     Ok(RunningServer {
         addr,
         deployment: dep,

@@ -7,7 +7,7 @@
 //! `/v1/health` answers `degraded` with the reason.
 //!
 //! Invariants: a write refused for lack of space is a rolled-back transaction (SQLite) or a
-//! `.part` file that is not acknowledged (blobs), so nothing a client was told was stored is
+//! staged upload segment that is not recorded (blobs), so nothing a client was told was stored is
 //! lost; the "last write failed" flag is set by a write transaction ([`crate::db::Db::write`])
 //! or a request refused as `storage_full`, and cleared by the next write transaction that commits.
 

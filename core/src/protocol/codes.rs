@@ -94,6 +94,7 @@ error_codes! {
     PhotoNotOwned = "photo_not_owned", 403, "照片不属于本次操作或本设备";
     StorageFull = "storage_full", 507, "服务器存储空间不足，本次提交未保存，请稍后重试";
     ServerBusy = "server_busy", 503, "服务器繁忙，请稍后重试";
+    ObjectStoreUnavailable = "object_store_unavailable", 503, "对象存储暂时不可用，照片未保存，请保留照片稍后重试";
     RequestTimeout = "request_timeout", 408, "请求发送过慢，已超时断开，请重试";
     TooManyIds = "too_many_ids", 400, "一次查询的编号过多";
     ContactForbidden = "contact_forbidden", 403, "报案人联系方式仅对受理员、值班长和管理员开放";

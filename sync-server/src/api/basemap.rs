@@ -4,11 +4,12 @@
 //!
 //! Resumable: `Range: bytes=N-` or `bytes=N-M` gives `206 Partial Content` with
 //! `Content-Range`; a range past the end gives `416` (`range_not_satisfiable`) with
-//! `Content-Range: bytes */<size>` ([`super::file_body`]). The file is streamed in chunks, never
-//! read whole into memory. `ETag` is the version (the SHA-256 of the bytes).
+//! `Content-Range: bytes */<size>` ([`super::file_body`]). The package is streamed from ranged
+//! reads of the blob store (local directory or S3), never read whole into memory. `ETag` is
+//! the version (the SHA-256 of the bytes).
 
 use super::auth::Authed;
-use super::file_body::file_response;
+use super::file_body::object_response;
 use super::{ApiFailure, AppState, blocking};
 use crate::biz::basemap;
 use axum::extract::{Path, State};
@@ -24,19 +25,23 @@ pub async fn get(
 ) -> Result<Response, ApiFailure> {
     let tenant = caller.tenant_code();
     let etag = HeaderValue::from_str(&format!("\"{version}\"")).ok();
-    let (file, size) = blocking(&dep, move |d| {
-        let not_found = || crate::error::ServerError::not_found("底图版本不存在或已更新");
-        let row = basemap::current(d, &tenant)?.ok_or_else(not_found)?;
-        if row.version != version {
-            return Err(not_found());
-        }
-        let file = basemap::store(d)
-            .open(&tenant, &version)
-            .map_err(|_| not_found())?;
-        let size = file.metadata()?.len();
-        Ok((file, size))
-    })
-    .await?;
+    let not_found = || crate::error::ServerError::not_found("底图版本不存在或已更新");
+    let (t, v) = (tenant.clone(), version.clone());
+    let row = blocking(&dep, move |d| basemap::current(d, &t)).await?;
+    if row.is_none_or(|r| r.version != v) {
+        return Err(not_found().into());
+    }
+    let store = basemap::store(&dep);
+    let key = store.key(&tenant, &version).ok_or_else(not_found)?;
+    let size = store.size(&tenant, &version).await?.ok_or_else(not_found)?;
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    file_response(file, size, range, "application/vnd.sqlite3", etag).await
+    object_response(
+        store.blob_store(),
+        &key,
+        size,
+        range,
+        "application/vnd.sqlite3",
+        etag,
+    )
+    .await
 }

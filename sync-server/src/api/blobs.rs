@@ -76,10 +76,18 @@ pub async fn get_blob(
     Path(sha): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
-    let (file, size) = blobs::get(&dep, &caller, &sha).await?;
+    let blob = blobs::get(&dep, &caller, &sha).await?;
     let etag = HeaderValue::from_str(&format!("\"{}\"", sha.to_ascii_lowercase())).ok();
     let range = headers
         .get(axum::http::header::RANGE)
         .and_then(|v| v.to_str().ok());
-    super::file_body::file_response(file, size, range, "application/octet-stream", etag).await
+    super::file_body::object_response(
+        dep.blob_store(),
+        &blob.key,
+        blob.size,
+        range,
+        "application/octet-stream",
+        etag,
+    )
+    .await
 }

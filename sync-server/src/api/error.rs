@@ -29,6 +29,8 @@ impl IntoResponse for ApiFailure {
         let code = self.0.code();
         if code == ErrorCode::Internal {
             tracing::error!(error = %self.0, "internal error");
+        } else if code == ErrorCode::ObjectStoreUnavailable {
+            tracing::error!(error = %self.0, "object store unavailable");
         } else if code == ErrorCode::DocumentUnreadable {
             tracing::warn!(error = %self.0, "unreadable case document");
         } else {

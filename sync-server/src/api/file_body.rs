@@ -1,20 +1,21 @@
-//! A file as an HTTP response body: streamed in 64 KiB chunks (never read whole into memory),
+//! An object of the blob store as an HTTP response body: streamed from a ranged `GET` to the
+//! store (the local directory or S3; never read whole into memory),
 //! with `Content-Length`, `Accept-Ranges: bytes` and an optional `ETag`; `Range: bytes=N-` or
 //! `bytes=N-M` gives `206 Partial Content` with `Content-Range`, and a range that cannot be
 //! satisfied (or a malformed one) `416` (`range_not_satisfiable`) with `Content-Range:
 //! bytes */<size>`. Used for the basemap package and for photos.
 //!
-//! Invariant: the body is exactly the announced length; a file that turns out shorter ends the
-//! stream with an error instead of a short, well-formed-looking body.
+//! Invariant: the body is exactly the announced length; an object that turns out shorter ends
+//! the stream with an error instead of a short, well-formed-looking body
+//! (crate::blobstore::BlobStore::get_stream). A store that cannot be reached before the
+//! headers are sent is `object_store_unavailable` (503).
 
 use super::ApiFailure;
+use crate::blobstore::BlobStore;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridcase_core::protocol::ErrorCode;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-
-const CHUNK: usize = 64 * 1024;
 
 /// Parses `bytes=N-` / `bytes=N-M` against a size: `Ok(None)` without a header, the inclusive
 /// range otherwise; `Err(())` when it cannot be satisfied or is malformed.
@@ -36,10 +37,11 @@ pub fn parse_range(value: Option<&str>, size: u64) -> Result<Option<(u64, u64)>,
     Ok(Some((start, end)))
 }
 
-/// The response for `file` of `size` bytes, whole or the range `range` (the request's `Range`
-/// header) asks for.
-pub async fn file_response(
-    file: std::fs::File,
+/// The response for the object `key` of `size` bytes in the blob store, whole or the range
+/// `range` (the request's `Range` header) asks for: a ranged `GET` to the store, streamed.
+pub async fn object_response(
+    store: &BlobStore,
+    key: &str,
     size: u64,
     range: Option<&str>,
     content_type: &'static str,
@@ -61,27 +63,7 @@ pub async fn file_response(
     };
     let (start, end) = range.unwrap_or((0, size.saturating_sub(1)));
     let length = if size == 0 { 0 } else { end - start + 1 };
-    let mut file = tokio::fs::File::from_std(file);
-    file.seek(std::io::SeekFrom::Start(start))
-        .await
-        .map_err(|e| ApiFailure::from(crate::error::ServerError::Io(e)))?;
-    let stream = futures_util::stream::unfold((file, length), |(mut file, left)| async move {
-        if left == 0 {
-            return None;
-        }
-        let mut buf = vec![0u8; CHUNK.min(usize::try_from(left).unwrap_or(CHUNK))];
-        match file.read(&mut buf).await {
-            Ok(0) => Some((
-                Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
-                (file, 0),
-            )),
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(buf), (file, left - n as u64)))
-            }
-            Err(e) => Some((Err(e), (file, 0))),
-        }
-    });
+    let stream = store.get_stream(key, start..start + length).await?;
     let mut response = Response::new(Body::from_stream(stream));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -69,6 +69,7 @@ fn open311_status(code: ErrorCode) -> u16 {
         | ErrorCode::DocumentUnreadable
         | ErrorCode::StorageFull
         | ErrorCode::ServerBusy
+        | ErrorCode::ObjectStoreUnavailable
         | ErrorCode::RequestTimeout => code.http_status(),
         _ => 400,
     }

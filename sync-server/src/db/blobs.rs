@@ -1,7 +1,8 @@
 //! `blobs`: photos per tenant, by SHA-256, with the length, whether the bytes are complete and
 //! verified, and the device that uploaded them (`NULL` for the server's own intake channels).
-//! `blob_parts`: uploads in progress, one per (blob, device). The bytes themselves are files
-//! under `<data>/blobs/`.
+//! `blob_parts`: uploads in progress, one per (blob, device). The bytes themselves are objects
+//! in the blob store (crate::blobstore). `blob_segments`: the staged pieces of an upload in
+//! progress, whose end is its offset.
 
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -166,4 +167,67 @@ pub fn uploader(conn: &Connection, tenant: &str, sha256: &str) -> Result<Option<
             |r| r.get(0),
         )
         .optional()?)
+}
+
+/// One staged segment of an upload in progress: `(offset, length, key)`.
+pub type Segment = (i64, i64, String);
+
+/// The staged segments of a device's upload, by offset.
+pub fn segments(
+    conn: &Connection,
+    tenant: &str,
+    sha256: &str,
+    device: &str,
+) -> Result<Vec<Segment>> {
+    let mut stmt = conn.prepare(
+        "SELECT \"offset\", length, key FROM blob_segments
+         WHERE tenant = ?1 AND sha256 = ?2 AND device = ?3 ORDER BY \"offset\"",
+    )?;
+    let rows = stmt.query_map(params![tenant, sha256, device], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The offset of a device's upload: the end of its last segment (0 without any).
+pub fn received(conn: &Connection, tenant: &str, sha256: &str, device: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT coalesce(max(\"offset\" + length), 0) FROM blob_segments
+         WHERE tenant = ?1 AND sha256 = ?2 AND device = ?3",
+        params![tenant, sha256, device],
+        |r| r.get(0),
+    )?)
+}
+
+/// Records a staged segment if the upload's offset is still `offset` (another request, on
+/// this instance or another, may have appended meanwhile); `false` when it was not recorded.
+/// The primary key on the offset refuses a second segment at the same place even when two
+/// transactions both read the old offset.
+pub fn segment_add(
+    conn: &Connection,
+    tenant: &str,
+    sha256: &str,
+    device: &str,
+    offset: i64,
+    length: i64,
+    key: &str,
+) -> Result<bool> {
+    if received(conn, tenant, sha256, device)? != offset {
+        return Ok(false);
+    }
+    let n = conn.execute(
+        "INSERT INTO blob_segments(tenant, sha256, device, \"offset\", length, key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        params![tenant, sha256, device, offset, length, key],
+    )?;
+    Ok(n == 1)
+}
+
+/// Forgets a device's staged segments (the objects are deleted by the caller).
+pub fn segments_delete(conn: &Connection, tenant: &str, sha256: &str, device: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM blob_segments WHERE tenant = ?1 AND sha256 = ?2 AND device = ?3",
+        params![tenant, sha256, device],
+    )?;
+    Ok(())
 }

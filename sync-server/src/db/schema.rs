@@ -424,6 +424,20 @@ pub const MIGRATIONS: &[&str] = &[
         build_ms   INTEGER NOT NULL   -- how long the build took
     ) STRICT;
     "#,
+    // Issue 14 (object storage): the received bytes of an upload in progress as staged objects
+    // in the blob store, one row per segment; the upload's offset is the end of its contiguous
+    // segments (crate::blobstore::upload). Shared by every server instance of a deployment.
+    r#"
+    CREATE TABLE blob_segments (
+        tenant     TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        device     TEXT NOT NULL,
+        "offset"   INTEGER NOT NULL,  -- first byte of the segment in the blob
+        length     INTEGER NOT NULL CHECK (length > 0),
+        key        TEXT NOT NULL,     -- the staged object's key in the blob store
+        PRIMARY KEY (tenant, sha256, device, "offset")
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

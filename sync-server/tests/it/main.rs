@@ -8,6 +8,7 @@ mod auth;
 mod bad_docs;
 mod basemap;
 mod blobs;
+mod blobstore;
 mod duplicates;
 mod durability;
 mod evaluation;

@@ -15,4 +15,5 @@ mod security_privacy;
 mod security_storage;
 mod server_crash;
 mod smoke;
+mod object_storage;
 mod write_path;

@@ -68,6 +68,7 @@ impl Failure {
             | ErrorCode::DocumentUnreadable
             | ErrorCode::StorageFull
             | ErrorCode::ServerBusy
+            | ErrorCode::ObjectStoreUnavailable
             | ErrorCode::RequestTimeout => FailureClass::Retry,
             ErrorCode::Unauthorized
             | ErrorCode::TokenRevoked

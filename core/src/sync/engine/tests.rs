@@ -374,6 +374,8 @@ fn failure_codes_are_classified() {
     assert_eq!(class("storage_full"), FailureClass::Retry);
     assert_eq!(class("server_busy"), FailureClass::Retry);
     assert_eq!(class("request_timeout"), FailureClass::Retry);
+    // An unreachable object store: the photo stays on the device and is sent again later.
+    assert_eq!(class("object_store_unavailable"), FailureClass::Retry);
 }
 
 #[test]

@@ -449,7 +449,7 @@ pub fn file_sha256(path: &Path) -> std::io::Result<(String, u64)> {
 
 /// The deployment's package store.
 pub fn store(dep: &Deployment) -> PackageStore {
-    PackageStore::new(dep.data_dir())
+    PackageStore::new(dep.data_dir(), dep.blob_store().clone())
 }
 
 /// The tenant's current package, if any.

@@ -18,7 +18,6 @@
 use super::{
     category_text, create_system_case, location, parse_category, require_tenant, text_field,
 };
-use crate::biz::blobs::final_path;
 use crate::db::{blobs, cases, intake};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
@@ -219,16 +218,15 @@ fn store_snapshot(
 ) -> Result<Sha256> {
     let sha = Sha256::digest(bytes);
     let hex = sha.to_hex();
-    let path = final_path(dep, tenant, &hex);
-    if !path.exists() {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+    let key = crate::blobstore::upload::blob_key(tenant, &hex);
+    let store = dep.blob_store().clone();
+    let body = bytes::Bytes::copy_from_slice(bytes);
+    crate::blobstore::block_on(async move {
+        if store.size(&key).await?.is_none() {
+            store.put(&key, body).await?;
         }
-        let tmp = path.with_extension("webhook");
-        std::fs::write(&tmp, bytes)?;
-        std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
-    }
+        Ok::<_, ServerError>(())
+    })?;
     if blobs::get(conn, tenant, &hex)?.is_none() {
         blobs::create(conn, tenant, &hex, bytes.len() as i64, now)?;
     }
