@@ -15,5 +15,4 @@ mod security_privacy;
 mod security_storage;
 mod server_crash;
 mod smoke;
-mod object_storage;
 mod write_path;
