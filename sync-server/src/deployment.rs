@@ -166,3 +166,14 @@ impl Deployment {
         locks.entry(key.to_owned()).or_default().clone()
     }
 }
+
+/// Runs blocking work (database, file I/O) of the business layer off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    dep: &Arc<Deployment>,
+    f: impl FnOnce(&Deployment) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let dep = dep.clone();
+    tokio::task::spawn_blocking(move || f(&dep))
+        .await
+        .map_err(|e| crate::error::ServerError::Internal(e.to_string()))?
+}

@@ -111,6 +111,15 @@ error_codes! {
     EvaluationPublishForbidden = "evaluation_publish_forbidden", 403, "发布考核结果仅限值班长和管理员";
     RepublishReasonRequired = "republish_reason_required", 409, "该期考核结果已发布，重新发布须填写原因";
     EvaluationVersionNotFound = "evaluation_version_not_found", 404, "该期考核结果没有这一发布版本";
+    TrackMalformed = "track_malformed", 422, "轨迹数据格式错误";
+    TrackTooLong = "track_too_long", 422, "一天的轨迹点过多";
+    TrackBadTime = "track_bad_time", 422, "轨迹点时间无效或未按顺序";
+    TrackBadPosition = "track_bad_position", 422, "轨迹点位置无效";
+    TrackConflict = "track_conflict", 409, "该段轨迹已上传过不同的内容";
+    SurveyNotAssigned = "survey_not_assigned", 403, "该网格未分配给此监督员";
+    SurveyUnknownComponent = "survey_unknown_component", 422, "该部件不在本次普查范围内";
+    SurveyNotStarted = "survey_not_started", 422, "普查尚未开始";
+    SurveyInvalid = "survey_invalid", 422, "普查任务内容有误";
 }
 
 #[cfg(test)]

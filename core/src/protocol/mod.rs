@@ -13,11 +13,18 @@
 
 mod codes;
 mod feed;
+mod patrol;
 mod reference;
 mod sync;
 
 pub use codes::{ApiError, ErrorCode};
 pub use feed::{FeedEntry, FeedPage, FeedRow};
+pub use patrol::{
+    CellDayWire, InspectorDayWire, InspectorPatrolWire, MissedWire, PatrolReport, Roster,
+    RosterShift, SignKindWire, SignPush, SignWire, SurveyCellWire, SurveyInspectorWire,
+    SurveyMarkWire, SurveyMarksAck, SurveyMarksPush, SurveyProgressWire, SurveyTaskWire,
+    TrackBlockAck, TrackBlockPush, TrackDay,
+};
 pub use reference::{BasemapRef, RefDepartment, RefUser, ReferenceBundle};
 pub use sync::{CborError, DocOutcome, DocPush, DocResult, Heads, SyncRequest, SyncResponse};
 

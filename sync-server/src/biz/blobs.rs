@@ -20,6 +20,7 @@ use super::Caller;
 use crate::blobstore::upload::{self, Appended, Upload};
 use crate::db::{blobs, cases};
 use crate::deployment::Deployment;
+use crate::deployment::blocking;
 use crate::error::{Result, ServerError};
 use futures_util::Stream;
 use gridcase_core::model::Sha256;
@@ -95,16 +96,6 @@ async fn require_scope(dep: &Arc<Deployment>, caller: &Caller, sha: &str) -> Res
     } else {
         Err(ServerError::not_found("文件"))
     }
-}
-
-async fn blocking<T: Send + 'static>(
-    dep: &Arc<Deployment>,
-    f: impl FnOnce(&Deployment) -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let dep = dep.clone();
-    tokio::task::spawn_blocking(move || f(&dep))
-        .await
-        .map_err(|e| ServerError::Internal(e.to_string()))?
 }
 
 /// `HEAD`: how much of a blob the server holds for the caller: the whole blob once complete,

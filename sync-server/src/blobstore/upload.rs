@@ -35,6 +35,7 @@
 use super::BlobStore;
 use crate::db::blobs;
 use crate::deployment::Deployment;
+use crate::deployment::blocking;
 use crate::error::{Result, ServerError};
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
@@ -99,20 +100,10 @@ pub enum Appended {
     Failed(ServerError),
 }
 
-async fn db<T: Send + 'static>(
-    dep: &Arc<Deployment>,
-    f: impl FnOnce(&Deployment) -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let dep = dep.clone();
-    tokio::task::spawn_blocking(move || f(&dep))
-        .await
-        .map_err(|e| ServerError::Internal(e.to_string()))?
-}
-
 /// The upload's offset (adopting a partial file of an earlier release, invariant 5).
 pub async fn offset(dep: &Arc<Deployment>, up: &Upload) -> Result<u64> {
     let u = up.clone();
-    let (received, none) = db(dep, move |d| {
+    let (received, none) = blocking(dep, move |d| {
         d.db().read(|tx| {
             let r = blobs::received(tx, &u.tenant, &u.sha, &u.device)?;
             Ok((r, r == 0))
@@ -127,7 +118,7 @@ pub async fn offset(dep: &Arc<Deployment>, up: &Upload) -> Result<u64> {
         return Ok(0);
     };
     let u = up.clone();
-    db(dep, move |d| {
+    blocking(dep, move |d| {
         d.db().write(|tx| {
             blobs::segment_add(tx, &u.tenant, &u.sha, &u.device, 0, size as i64, &legacy)?;
             blobs::received(tx, &u.tenant, &u.sha, &u.device)
@@ -137,15 +128,32 @@ pub async fn offset(dep: &Arc<Deployment>, up: &Upload) -> Result<u64> {
     .map(|r| r as u64)
 }
 
-/// Stores `bytes` as the segment at `at` (invariants 1 and 2): `Ok(false)` when another
-/// request recorded a segment there first.
-async fn flush(dep: &Arc<Deployment>, up: &Upload, at: u64, bytes: Bytes) -> Result<bool> {
+/// Stores what `buf` holds as the segment at `at` and moves `at` past it (invariants 1 and 2):
+/// `Ok(false)` when another request recorded a segment there first.
+async fn flush(
+    dep: &Arc<Deployment>,
+    up: &Upload,
+    at: &mut u64,
+    buf: &mut BytesMut,
+) -> Result<bool> {
+    let bytes = buf.split().freeze();
+    let n = bytes.len() as u64;
+    let stored = store_segment(dep, up, *at, bytes).await?;
+    if stored {
+        *at += n;
+    }
+    Ok(stored)
+}
+
+/// Puts `bytes` into the store and records them as the segment at `at`; `Ok(false)` (and the
+/// object deleted) when a segment is already recorded there.
+async fn store_segment(dep: &Arc<Deployment>, up: &Upload, at: u64, bytes: Bytes) -> Result<bool> {
     let store = dep.blob_store();
     let key = up.segment_key(at);
     let len = bytes.len() as i64;
     store.put(&key, bytes).await?;
     let (u, k) = (up.clone(), key.clone());
-    let added = db(dep, move |d| {
+    let added = blocking(dep, move |d| {
         d.db()
             .write(|tx| blobs::segment_add(tx, &u.tenant, &u.sha, &u.device, at as i64, len, &k))
     })
@@ -200,27 +208,17 @@ where
             let take = (SEGMENT_BYTES - buf.len()).min(bytes.len());
             buf.extend_from_slice(&bytes[..take]);
             bytes = &bytes[take..];
-            if buf.len() == SEGMENT_BYTES {
-                let segment = buf.split().freeze();
-                let n = segment.len() as u64;
-                if !flush(dep, up, at, segment).await? {
-                    return Ok(Appended::Moved {
-                        current: self::offset(dep, up).await?,
-                    });
-                }
-                at += n;
+            if buf.len() == SEGMENT_BYTES && !flush(dep, up, &mut at, &mut buf).await? {
+                return Ok(Appended::Moved {
+                    current: self::offset(dep, up).await?,
+                });
             }
         }
     }
-    if !buf.is_empty() {
-        let segment = buf.split().freeze();
-        let n = segment.len() as u64;
-        if !flush(dep, up, at, segment).await? {
-            return Ok(Appended::Moved {
-                current: self::offset(dep, up).await?,
-            });
-        }
-        at += n;
+    if !buf.is_empty() && !flush(dep, up, &mut at, &mut buf).await? {
+        return Ok(Appended::Moved {
+            current: self::offset(dep, up).await?,
+        });
     }
     Ok(match failure {
         // Keep what arrived: the client resumes from the offset HEAD reports.
@@ -255,7 +253,7 @@ pub fn discard(dep: &Deployment, up: &Upload) -> Result<()> {
 /// discarding the upload) when the bytes are not the blob they claim to be.
 pub async fn compose(dep: &Arc<Deployment>, up: &Upload, length: u64) -> Result<()> {
     let u = up.clone();
-    let segments = db(dep, move |d| {
+    let segments = blocking(dep, move |d| {
         d.db()
             .read(|tx| blobs::segments(tx, &u.tenant, &u.sha, &u.device))
     })
@@ -289,13 +287,13 @@ pub async fn compose(dep: &Arc<Deployment>, up: &Upload, length: u64) -> Result<
     if digest != up.sha {
         let _ = writer.abort().await;
         let u = up.clone();
-        db(dep, move |d| discard(d, &u)).await?;
+        blocking(dep, move |d| discard(d, &u)).await?;
         return Err(ServerError::api(ErrorCode::HashMismatch, ""));
     }
     writer.finish().await.map_err(|e| store.error(e))?;
     let u = up.clone();
     let now = dep.now().ms();
-    db(dep, move |d| {
+    blocking(dep, move |d| {
         d.db().write(|tx| {
             blobs::complete_by(tx, &u.tenant, &u.sha, length as i64, Some(&u.device), now)?;
             blobs::segments_delete(tx, &u.tenant, &u.sha, &u.device)?;

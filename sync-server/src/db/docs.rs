@@ -124,12 +124,7 @@ pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 /// Stores a new case's document as its first snapshot.
 pub fn insert(conn: &Connection, tenant: &str, doc: &mut CaseDoc, now: i64) -> Result<()> {
     let snapshot = doc.save();
-    let heads = encode_heads(&doc.heads());
-    conn.execute(
-        "INSERT INTO docs(case_id, tenant, snapshot, heads, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![doc.case_id().to_string(), tenant, snapshot, heads, now],
-    )?;
-    Ok(())
+    insert_saved(conn, tenant, doc, &snapshot, now)
 }
 
 /// Stores a new case's document as its first snapshot from `snapshot`, a `save()` of `doc`

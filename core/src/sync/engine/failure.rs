@@ -114,6 +114,17 @@ impl Failure {
             | ErrorCode::SecondReport
             | ErrorCode::HlcBackdated
             | ErrorCode::PhotoNotOwned => FailureClass::Permanent,
+            // Patrol and survey pushes (docs/patrol.md): the item is refused for good and set
+            // aside with its code; the other items and case sync go on.
+            ErrorCode::TrackMalformed
+            | ErrorCode::TrackTooLong
+            | ErrorCode::TrackBadTime
+            | ErrorCode::TrackBadPosition
+            | ErrorCode::TrackConflict
+            | ErrorCode::SurveyNotAssigned
+            | ErrorCode::SurveyUnknownComponent
+            | ErrorCode::SurveyNotStarted
+            | ErrorCode::SurveyInvalid => FailureClass::Permanent,
             ErrorCode::OffsetMismatch => FailureClass::Resync,
         }
     }
