@@ -173,6 +173,15 @@ export class FakeBackend implements Backend {
   }
   async casePhoto() { return PIXEL; }
   async act(caseId: string, input: ActionInput) { this.acts.push({ caseId, input }); return this.caseDetail(caseId); }
+  async actBatch(caseIds: string[], input: ActionInput) {
+    return caseIds.map((caseId) => {
+      const row = this.rows.find((r) => r.caseId === caseId);
+      const ok = !!row && ((input.kind === 'accept' && row.status === 'reported') || (input.kind === 'dispatch' && row.status === 'awaiting_dispatch') || (input.kind === 'close' && row.status === 'awaiting_close'));
+      if (ok) this.acts.push({ caseId, input });
+      return { caseId, caseNumber: row?.caseNumber ?? null, outcome: ok ? 'done' as const : 'skipped' as const,
+        code: ok ? null : 'workflow_conflict', message: ok ? null : '当前不能执行此操作' };
+    });
+  }
   async photoStage(name: string, data: string): Promise<StagedPhoto> {
     if (!data) throw { code: 'unsupported_format', message: '不支持的图片格式' };
     return { sha256: (data.length.toString(16) + 'c'.repeat(64)).slice(0, 64), thumbUrl: PIXEL, width: 320, height: 240, name,
