@@ -719,7 +719,12 @@ async fn a_batch_accept_of_several_cases_on_the_desk() -> Result<()> {
         ui.s.click("nav-intake").await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
         for id in &ids {
-            if ui.s.find_all(&tid(&format!("case-row-{id}"))).await?.is_empty() {
+            if ui
+                .s
+                .find_all(&tid(&format!("case-row-{id}")))
+                .await?
+                .is_empty()
+            {
                 return Ok(None);
             }
         }
@@ -730,7 +735,10 @@ async fn a_batch_accept_of_several_cases_on_the_desk() -> Result<()> {
         ui.s.click(&format!("select-{id}")).await?;
     }
     let button = ui.s.by_id("batch-accept").await?;
-    assert_eq!(ui.s.attr(&button, "data-eligible").await?.as_deref(), Some("3"));
+    assert_eq!(
+        ui.s.attr(&button, "data-eligible").await?.as_deref(),
+        Some("3")
+    );
     ui.s.click_el(&button).await?;
     ui.s.by_id("batch-form-accept").await?;
     for id in &ids {
@@ -741,7 +749,10 @@ async fn a_batch_accept_of_several_cases_on_the_desk() -> Result<()> {
     ui.s.by_id("batch-results").await?;
     for id in &ids {
         let item = ui.s.by_id(&format!("batch-result-{id}")).await?;
-        assert_eq!(ui.s.attr(&item, "data-outcome").await?.as_deref(), Some("done"));
+        assert_eq!(
+            ui.s.attr(&item, "data-outcome").await?.as_deref(),
+            Some("done")
+        );
     }
     ui.shoot("31-desk-batch-results", DESKTOP).await?;
     ui.s.click("batch-done").await?;
@@ -777,13 +788,23 @@ async fn the_working_time_countdown_across_a_weekend() -> Result<()> {
             .context("demo user")
     };
     use gridcase_core::model::Role;
-    let mut intake = h.device("desk-weekend-intake", &role_user(Role::IntakeOperator)?).await?;
+    let mut intake = h
+        .device("desk-weekend-intake", &role_user(Role::IntakeOperator)?)
+        .await?;
     intake.client.sync_until_clean(5).await?;
     intake.append(case, EventKind::Accept)?;
     intake.client.sync_until_clean(5).await?;
-    let mut shift = h.device("desk-weekend-shift", &role_user(Role::ShiftLeader)?).await?;
+    let mut shift = h
+        .device("desk-weekend-shift", &role_user(Role::ShiftLeader)?)
+        .await?;
     shift.client.sync_until_clean(5).await?;
-    shift.append(case, EventKind::File { note: String::new(), condition: None })?;
+    shift.append(
+        case,
+        EventKind::File {
+            note: String::new(),
+            condition: None,
+        },
+    )?;
     shift.client.sync_until_clean(5).await?;
     // The Monday after the coming Saturday, 11:00: the limit is the whole working hours from
     // now until then, so the deadline lies after that weekend.
@@ -798,13 +819,18 @@ async fn the_working_time_countdown_across_a_weekend() -> Result<()> {
     let monday_11 = Timestamp((saturday + 2) * DAY + 11 * HOUR - 8 * HOUR);
     let hours = (calendar.working_ms_between(now, monday_11) / HOUR).max(1);
     let department = demo.departments.first().context("a department")?.id;
-    let mut dispatcher = h.device("desk-weekend-dispatch", &role_user(Role::Dispatcher)?).await?;
+    let mut dispatcher = h
+        .device("desk-weekend-dispatch", &role_user(Role::Dispatcher)?)
+        .await?;
     dispatcher.client.sync_until_clean(5).await?;
     dispatcher.append(
         case,
         EventKind::Dispatch {
             department,
-            limit: Some(TimeLimit::new(u32::try_from(hours)?, LimitUnit::WorkingHours)),
+            limit: Some(TimeLimit::new(
+                u32::try_from(hours)?,
+                LimitUnit::WorkingHours,
+            )),
             basis: None,
         },
     )?;
@@ -822,21 +848,40 @@ async fn the_working_time_countdown_across_a_weekend() -> Result<()> {
         Ok(ui.s.find_all(&row).await?.into_iter().next())
     })
     .await?;
-    let badge = ui
-        .s
-        .wait_for(&format!("{row} [data-testid=\"row-countdown\"]"))
-        .await?;
+    let badge =
+        ui.s.wait_for(&format!("{row} [data-testid=\"row-countdown\"]"))
+            .await?;
     let text = ui.s.text(&badge).await?;
-    let left: i64 = ui.s.attr(&badge, "data-remaining-ms").await?.context("remaining")?.parse()?;
-    let due: i64 = ui.s.attr(&badge, "data-due-at").await?.context("due")?.parse()?;
+    let left: i64 =
+        ui.s.attr(&badge, "data-remaining-ms")
+            .await?
+            .context("remaining")?
+            .parse()?;
+    let due: i64 =
+        ui.s.attr(&badge, "data-due-at")
+            .await?
+            .context("due")?
+            .parse()?;
     let shown_at = gridcase_core::sync::runtime::now();
     let due_day = day_of(due);
-    assert!(due_day > saturday + 1, "the deadline (day {due_day}) is after the weekend (day {saturday})");
+    assert!(
+        due_day > saturday + 1,
+        "the deadline (day {due_day}) is after the weekend (day {saturday})"
+    );
     // What the calendar says is left (the row is measured at most a minute earlier).
     let expected = calendar.working_ms_between(shown_at, Timestamp(due));
-    assert!((left - expected).abs() <= 2 * 60_000, "{left} vs the calendar's {expected}");
-    assert!(due - shown_at.0 - left >= 48 * HOUR, "the weekend is not counted: {text}");
-    assert!(text.starts_with("剩余 ") && text.contains("工作") && !text.contains('天'), "{text}");
+    assert!(
+        (left - expected).abs() <= 2 * 60_000,
+        "{left} vs the calendar's {expected}"
+    );
+    assert!(
+        due - shown_at.0 - left >= 48 * HOUR,
+        "the weekend is not counted: {text}"
+    );
+    assert!(
+        text.starts_with("剩余 ") && text.contains("工作") && !text.contains('天'),
+        "{text}"
+    );
     assert!(text.contains(" · 截止 "), "{text}");
     ui.shoot("32-desk-working-time-countdown", DESKTOP).await?;
     ui.close().await?;

@@ -484,7 +484,13 @@ pub(crate) fn report_at(app: &AppUnderTest, lon: f64, lat: f64, text: &str) -> R
 
 /// [`report_at`] with these photo bytes (two inspectors never take byte-identical photos, and
 /// the gate refuses a photo another device uploaded: `photo_not_owned`).
-pub(crate) fn report_with(app: &AppUnderTest, photo: &[u8], lon: f64, lat: f64, text: &str) -> Result<String> {
+pub(crate) fn report_with(
+    app: &AppUnderTest,
+    photo: &[u8],
+    lon: f64,
+    lat: f64,
+    text: &str,
+) -> Result<String> {
     let sha = app.stage("现场.jpg", photo)?;
     let placement: Value = app.call("locate", json!({"lon": lon, "lat": lat}))?;
     let categories: Vec<Value> = app.call(

@@ -12,13 +12,17 @@ use gridcase_tests::{Harness, near_first_corner};
 use serde_json::{Value, json};
 
 fn batch(app: &AppUnderTest, ids: &[&str], input: Value) -> Result<Vec<Value>> {
-    app.call("act_batch", json!({"batch": {"caseIds": ids, "input": input}}))
+    app.call(
+        "act_batch",
+        json!({"batch": {"caseIds": ids, "input": input}}),
+    )
 }
 
 fn outcome<'a>(items: &'a [Value], id: &str) -> (&'a str, &'a str) {
     let item = items.iter().find(|i| i["caseId"] == id);
     (
-        item.and_then(|i| i["outcome"].as_str()).unwrap_or("missing"),
+        item.and_then(|i| i["outcome"].as_str())
+            .unwrap_or("missing"),
         item.and_then(|i| i["code"].as_str()).unwrap_or(""),
     )
 }
@@ -41,7 +45,10 @@ fn the_desk_batches_filters_sorts_and_refuses_at_intake() -> Result<()> {
         .context("cell")?;
     let (lon, lat) = near_first_corner(c, 0.0003)?;
     let mut cases = Vec::new();
-    for (i, text) in ["井盖破损", "井盖松动", "井盖缺角", "井盖移位"].iter().enumerate() {
+    for (i, text) in ["井盖破损", "井盖松动", "井盖缺角", "井盖移位"]
+        .iter()
+        .enumerate()
+    {
         cases.push(report_at(&inspector, lon + 0.00002 * i as f64, lat, text)?);
     }
     inspector.sync_until_clean()?;
@@ -119,11 +126,17 @@ fn the_desk_batches_filters_sorts_and_refuses_at_intake() -> Result<()> {
     // Not a batch action, too many cases, photos: refused whole.
     for (ids, input) in [
         (vec![cases[3].as_str()], json!({"kind": "file"})),
-        (vec![cases[3].as_str()], json!({"kind": "accept", "photos": ["x"]})),
+        (
+            vec![cases[3].as_str()],
+            json!({"kind": "accept", "photos": ["x"]}),
+        ),
         (vec![], json!({"kind": "accept"})),
     ] {
         let e = intake
-            .try_call::<Value>("act_batch", json!({"batch": {"caseIds": ids, "input": input}}))
+            .try_call::<Value>(
+                "act_batch",
+                json!({"batch": {"caseIds": ids, "input": input}}),
+            )
             .unwrap_err();
         assert_eq!(e["code"], "invalid_input", "{e}");
     }
@@ -154,11 +167,7 @@ fn the_desk_batches_filters_sorts_and_refuses_at_intake() -> Result<()> {
     intake.sync_until_clean()?;
     assert_eq!(server_status(&h, &cases[3])?, "rejected");
     // … but not once accepted (不予立案 is the shift leader's).
-    assert!(
-        !intake
-            .actions(&cases[1])?
-            .contains(&"reject".to_owned())
-    );
+    assert!(!intake.actions(&cases[1])?.contains(&"reject".to_owned()));
 
     // The shift leader files two; the dispatcher dispatches both in one batch, each to its
     // responsibility-list department.
@@ -182,10 +191,7 @@ fn the_desk_batches_filters_sorts_and_refuses_at_intake() -> Result<()> {
         &[&cases[1], &cases[2]],
         json!({"kind": "dispatch"}),
     )?;
-    assert!(
-        items.iter().all(|i| i["outcome"] == "done"),
-        "{items:?}"
-    );
+    assert!(items.iter().all(|i| i["outcome"] == "done"), "{items:?}");
     dispatcher.sync_until_clean()?;
     for id in &cases[1..3] {
         assert_eq!(server_status(&h, id)?, "in_progress");
@@ -204,7 +210,11 @@ fn the_desk_batches_filters_sorts_and_refuses_at_intake() -> Result<()> {
         let left = r["remainingMs"].as_i64().context("remainingMs")?;
         let due = r["dueAt"].as_i64().context("dueAt")?;
         assert_eq!(r["remainingWorking"], true, "{r}");
-        assert!(left > 0 && left <= due - now + 60_000, "{left} vs {}", due - now);
+        assert!(
+            left > 0 && left <= due - now + 60_000,
+            "{left} vs {}",
+            due - now
+        );
         assert!(left >= last, "sorted by time left");
         last = left;
     }
