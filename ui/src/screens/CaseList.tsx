@@ -45,6 +45,8 @@ export function CaseList({ queue, variant, selected, onOpen, onCounts, refreshKe
   const cursorRef = useRef<string | null>(null);
   const rowsRef = useRef<CaseRow[]>([]);
   const setCursor = (c: string | null) => { cursorRef.current = c; setCursorState(c); };
+  const onOpenRef = useRef(onOpen);
+  onOpenRef.current = onOpen;
   const [help, setHelp] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
 
@@ -63,7 +65,7 @@ export function CaseList({ queue, variant, selected, onOpen, onCounts, refreshKe
       const ids = rows.map((r) => r.caseId);
       const at = cursorRef.current ?? selected ?? null;
       if (c.type === 'move') { e.preventDefault(); const next = moveSelection(ids, at, c.delta); setCursor(next); if (next) document.querySelector(`[data-testid="case-row-${next}"]`)?.scrollIntoView?.({ block: 'nearest' }); }
-      else if (c.type === 'open' && at) { e.preventDefault(); onOpen(at); }
+      else if (c.type === 'open' && at) { e.preventDefault(); onOpenRef.current(at); }
       else if (c.type === 'toggle' && at) { const r = rows.find((x) => x.caseId === at); if (r) toggle(r); }
       else if (c.type === 'search') { e.preventDefault(); searchRef.current?.focus(); }
       else if (c.type === 'help') setHelp(true);
@@ -71,6 +73,7 @@ export function CaseList({ queue, variant, selected, onOpen, onCounts, refreshKe
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [!!desk, selected]);
+  useEffect(() => { setCursor(null); }, [queue]);
   useEffect(() => { const h = setTimeout(() => dispatch({ type: 'text', text }), 250); return () => clearTimeout(h); }, [text]);
 
   useEffect(() => {

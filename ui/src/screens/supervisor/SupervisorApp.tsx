@@ -22,6 +22,8 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
   const [refresh, setRefresh] = useState(0);
   // The list's rows as last shown, for the next case after an action (issue 15).
   const rowIds = useRef<string[]>([]);
+  // Bumped after a batch, so an open detail reloads (it may have been in the batch).
+  const [batches, setBatches] = useState(0);
   const canHotline = mayHotline(session?.role);
   const canEvaluate = mayEvaluate(session?.role);
   const requested: View = view ?? { v: 'queue', queue: 'all', caseId: null };
@@ -59,11 +61,11 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
           <div class={`split${cur.caseId ? ' has-detail' : ''}`}>
             <div class="split-list">
               <CaseList queue={cur.queue} variant="table" selected={cur.caseId} refreshKey={refresh} onCounts={setCounts}
-                onRows={(ids) => { rowIds.current = ids; }} desk={{ onBatchDone: () => setRefresh((n) => n + 1) }}
+                onRows={(ids) => { rowIds.current = ids; }} desk={{ onBatchDone: () => { setRefresh((n) => n + 1); setBatches((n) => n + 1); } }}
                 onOpen={(id) => setView({ ...cur, caseId: id })} />
             </div>
             <div class="split-detail">
-              {cur.caseId ? <CaseDetailView key={cur.caseId} caseId={cur.caseId} onBack={() => setView({ ...cur, caseId: null })}
+              {cur.caseId ? <CaseDetailView key={`${cur.caseId}-${batches}`} caseId={cur.caseId} onBack={() => setView({ ...cur, caseId: null })}
                 onChanged={() => setRefresh((n) => n + 1)}
                 onAdvance={() => {
                   // The next case in the list as shown; with none, the acted case stays open.
