@@ -831,7 +831,9 @@ async fn the_working_time_countdown_across_a_weekend() -> Result<()> {
                 u32::try_from(hours)?,
                 LimitUnit::WorkingHours,
             )),
-            basis: None,
+            basis: Some(gridcase_core::model::LimitBasis::Override {
+                reason: "测试：截止时间落在周末之后".into(),
+            }),
         },
     )?;
     dispatcher.client.sync_until_clean(5).await?;
