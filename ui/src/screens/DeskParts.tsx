@@ -109,7 +109,7 @@ function BatchForm({ kind, role, picked, onClose, onDone }: {
   const [busy, setBusy] = useState(false);
   const [results, setResults] = useState<BatchItem[] | null>(null);
   const label = t(`batch.${kind}`);
-  const name = (r: { caseNumber: string | null; caseId: string }) => r.caseNumber ?? r.caseId.slice(0, 8);
+  const name = (r: { caseNumber: string | null; caseId: string }) => r.caseNumber ?? `${t('list.noNumber')} ${r.caseId.slice(0, 8)}…`;
 
   useEffect(() => {
     if (kind !== 'dispatch' || departmentsCache) return;
