@@ -806,14 +806,15 @@ async fn the_working_time_countdown_across_a_weekend() -> Result<()> {
         },
     )?;
     shift.client.sync_until_clean(5).await?;
-    // The Monday after the coming Saturday, 11:00: the limit is the whole working hours from
-    // now until then, so the deadline lies after that weekend.
+    // The Monday after the next Saturday (one after today, so the whole weekend lies ahead),
+    // 11:00: the limit is the whole working hours from now until then, so the deadline lies
+    // after that weekend and the wall-clock gap exceeds the working time left by ≥ 48 hours.
     // Shanghai day numbers (1970-01-01, day 0, was a Thursday: weekday (d + 3) % 7, Monday 0).
     const DAY: i64 = 24 * HOUR;
     let day_of = |ms: i64| (ms + 8 * HOUR).div_euclid(DAY);
     let now = gridcase_core::sync::runtime::now();
     let today = day_of(now.0);
-    let saturday = (today..today + 7)
+    let saturday = (today + 1..today + 8)
         .find(|d| (d + 3).rem_euclid(7) == 5)
         .context("a Saturday")?;
     let monday_11 = Timestamp((saturday + 2) * DAY + 11 * HOUR - 8 * HOUR);
