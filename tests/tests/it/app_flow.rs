@@ -461,7 +461,7 @@ fn commands_refuse_bad_input_with_clear_codes() -> Result<()> {
 }
 
 /// An inspector's draft (kind `report`) with one staged photo, as the UI saves it.
-fn report_draft(
+pub(crate) fn report_draft(
     sha: &str,
     (lon, lat, source): (f64, f64, &str),
     placement: &Value,
@@ -478,13 +478,19 @@ fn report_draft(
 }
 
 /// Reports one problem with a photo at (lon, lat) from an app signed in as an inspector.
-fn report_at(app: &AppUnderTest, lon: f64, lat: f64, text: &str) -> Result<String> {
+pub(crate) fn report_at(app: &AppUnderTest, lon: f64, lat: f64, text: &str) -> Result<String> {
     report_with(app, PHOTO, lon, lat, text)
 }
 
 /// [`report_at`] with these photo bytes (two inspectors never take byte-identical photos, and
 /// the gate refuses a photo another device uploaded: `photo_not_owned`).
-fn report_with(app: &AppUnderTest, photo: &[u8], lon: f64, lat: f64, text: &str) -> Result<String> {
+pub(crate) fn report_with(
+    app: &AppUnderTest,
+    photo: &[u8],
+    lon: f64,
+    lat: f64,
+    text: &str,
+) -> Result<String> {
     let sha = app.stage("现场.jpg", photo)?;
     let placement: Value = app.call("locate", json!({"lon": lon, "lat": lat}))?;
     let categories: Vec<Value> = app.call(
