@@ -250,10 +250,11 @@ fn an_offline_report_goes_through_the_whole_workflow_in_the_apps() -> Result<()>
     let status = inspector.sync_until_clean()?;
     assert!(status["lastError"].is_null(), "{status}");
     assert_eq!(server_status(&h, &case_id)?, "reported");
-    assert_eq!(
-        inspector.list("my_reports")?["rows"][0]["syncState"],
-        "synced"
-    );
+    // The app's index refreshes after the round reports clean: wait for the row to follow.
+    wait("the report's row to show it synced", || {
+        let rows = inspector.list("my_reports")?;
+        Ok((rows["rows"][0]["syncState"] == "synced").then_some(()))
+    })?;
 
     // The centre: intake operator accepts, shift leader files, dispatcher dispatches.
     let intake = AppUnderTest::new()?;
