@@ -198,8 +198,19 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
         if let Ok(Ok(status)) = refreshed {
             emit(&app, &status);
         }
+        // Between rounds the server is long-polled: a new task, 督办 or returned case in this
+        // user's scope starts a round at once (issue 15 item 2); the poll interval stays the
+        // fallback (offline, or a server without long polling answers at once: then this
+        // branch never fires and the pause is the interval).
+        let changed = async {
+            match client.wait_for_change().await {
+                Ok(true) => {}
+                _ => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
             () = tokio::time::sleep(POLL) => {}
+            () = changed => {}
             () = active.kick.notified() => {}
             _ = stop.changed() => return,
         }

@@ -244,6 +244,18 @@ impl Http {
         self.json(response).await
     }
 
+    /// Long polling (`GET /v1/feed?wait=`): answers as soon as the caller's feed moves past
+    /// `cursor`, or with an empty page after `wait`.
+    pub(crate) async fn feed_wait(&self, cursor: u64, wait: Duration) -> Result<FeedPage, Failure> {
+        let builder = self.client.get(self.url("/feed")).query(&[
+            ("cursor", cursor),
+            ("limit", 1),
+            ("wait", wait.as_secs()),
+        ]);
+        let response = self.send(builder, 0).await?;
+        self.json(response).await
+    }
+
     pub(crate) async fn sync(&self, request: &SyncRequest) -> Result<SyncResponse, Failure> {
         let mut body = Vec::new();
         ciborium::into_writer(request, &mut body)

@@ -479,6 +479,29 @@ impl SyncClient {
         Ok(())
     }
 
+    /// Waits (long polling, at most 25 s and less than the request timeout) until the server's
+    /// feed shows something new in this device's scope past its stored cursor; `Ok(true)` when
+    /// it does (run a round now), `Ok(false)` when the wait ran out. A server without long
+    /// polling answers at once with what it has, so the caller's own pause still applies.
+    pub async fn wait_for_change(&self) -> Result<bool, Failure> {
+        let cursor = on_store(&self.store, |s| s.sync_cursor())
+            .await
+            .map_err(|e| Failure::new("local_store", e.to_string()))?
+            .map_err(|e| Failure::new("local_store", e.to_string()))?
+            .and_then(|c| c.parse::<u64>().ok())
+            .unwrap_or(0);
+        let wait = Duration::from_secs(25).min(
+            self.config
+                .request_timeout
+                .saturating_sub(Duration::from_secs(5)),
+        );
+        if wait.is_zero() {
+            return Ok(false);
+        }
+        let page = self.http.feed_wait(cursor, wait).await?;
+        Ok(!page.entries.is_empty())
+    }
+
     /// Rounds until one reaches its end (not interrupted) or `max_rounds` ran, sleeping until
     /// each interrupted round's retry time. Stops with [`SyncError::Stopped`] on a fatal failure.
     pub async fn sync_until_clean(
