@@ -21,6 +21,7 @@
 //!   only the server's case-number events carry random ids);
 //! - written through the server's own write path (`merge::store_case`), case numbers allocated
 //!   for the filing day; runs only into a tenant without cases (a second run does nothing).
+//!
 //! Photos are not generated (cases show none): the history exercises the queue, clocks and
 //! evaluation, not the photo pipeline.
 
