@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod merge;
 pub mod numbering;
 pub mod password_policy;
+pub mod patrol;
 pub mod projection;
 pub mod queue;
 pub mod recorded_limits;
@@ -31,6 +32,7 @@ pub mod rules;
 pub mod scope;
 pub mod standards;
 pub mod standards_xlsx;
+pub mod survey;
 pub mod sync;
 pub mod waivers;
 
