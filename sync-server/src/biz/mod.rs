@@ -33,6 +33,7 @@ pub mod scope;
 pub mod standards;
 pub mod standards_xlsx;
 pub mod survey;
+pub mod survey_export;
 pub mod sync;
 pub mod waivers;
 
