@@ -88,7 +88,10 @@ async fn get_roster(
 ) -> Result<Json<Roster>, ApiFailure> {
     let p = query(q)?;
     Ok(Json(
-        blocking(&dep, move |d| patrol::get_roster(d, &caller, &p.from, &p.to)).await?,
+        blocking(&dep, move |d| {
+            patrol::get_roster(d, &caller, &p.from, &p.to)
+        })
+        .await?,
     ))
 }
 
@@ -109,10 +112,13 @@ async fn track(
     q: Result<Query<TrackQuery>, QueryRejection>,
 ) -> Result<Json<TrackDay>, ApiFailure> {
     let q = query(q)?;
-    let inspector = UserId::parse(&q.inspector)
-        .map_err(|e| ApiFailure::code(ErrorCode::InvalidId, e))?;
+    let inspector =
+        UserId::parse(&q.inspector).map_err(|e| ApiFailure::code(ErrorCode::InvalidId, e))?;
     Ok(Json(
-        blocking(&dep, move |d| patrol::track_day(d, &caller, inspector, &q.day)).await?,
+        blocking(&dep, move |d| {
+            patrol::track_day(d, &caller, inspector, &q.day)
+        })
+        .await?,
     ))
 }
 

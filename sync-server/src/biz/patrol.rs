@@ -122,7 +122,11 @@ pub fn get_settings(dep: &Deployment, caller: &Caller) -> Result<PatrolSettings>
 }
 
 /// `PUT /v1/patrol/settings` (管理员): replaces the tenant's settings.
-pub fn put_settings(dep: &Deployment, caller: &Caller, s: &PatrolSettings) -> Result<PatrolSettings> {
+pub fn put_settings(
+    dep: &Deployment,
+    caller: &Caller,
+    s: &PatrolSettings,
+) -> Result<PatrolSettings> {
     if caller.role != Role::Admin {
         return Err(refuse_role(caller, "仅管理员修改巡查设置"));
     }
@@ -130,7 +134,14 @@ pub fn put_settings(dep: &Deployment, caller: &Caller, s: &PatrolSettings) -> Re
     let text = serde_json::to_string(s).map_err(|e| ServerError::Internal(e.to_string()))?;
     let now = dep.now().ms();
     dep.db().write(|tx| {
-        tenants::set_file(tx, &caller.tenant_code(), kind::PATROL, "patrol.json", &text, now)
+        tenants::set_file(
+            tx,
+            &caller.tenant_code(),
+            kind::PATROL,
+            "patrol.json",
+            &text,
+            now,
+        )
     })?;
     Ok(s.clone())
 }
@@ -173,7 +184,11 @@ fn decoded(bytes: &[u8]) -> Result<Vec<TrackPoint>> {
 }
 
 /// `POST /v1/patrol/tracks`: stores one block of the caller's day record.
-pub fn push_track(dep: &Deployment, caller: &Caller, push: &TrackBlockPush) -> Result<TrackBlockAck> {
+pub fn push_track(
+    dep: &Deployment,
+    caller: &Caller,
+    push: &TrackBlockPush,
+) -> Result<TrackBlockAck> {
     require_inspector(caller)?;
     let day = parse_day(&push.day)?;
     if push.block.len() > MAX_BLOCK_BYTES * 4 / 3 + 4 {
@@ -195,7 +210,10 @@ pub fn push_track(dep: &Deployment, caller: &Caller, push: &TrackBlockPush) -> R
         ));
     }
     if last.t > now_s {
-        return Err(ServerError::api(ErrorCode::TrackBadTime, "轨迹点时间晚于服务器时间"));
+        return Err(ServerError::api(
+            ErrorCode::TrackBadTime,
+            "轨迹点时间晚于服务器时间",
+        ));
     }
     let row = db::BlockRow {
         seq: push.seq,
@@ -275,18 +293,27 @@ fn kind_text(k: SignKindWire) -> &'static str {
 pub fn push_sign(dep: &Deployment, caller: &Caller, push: &SignPush) -> Result<SignAck> {
     require_inspector(caller)?;
     if uuid::Uuid::try_parse(&push.id).is_err() {
-        return Err(ServerError::api(ErrorCode::InvalidId, "签到记录编号应为 UUID"));
+        return Err(ServerError::api(
+            ErrorCode::InvalidId,
+            "签到记录编号应为 UUID",
+        ));
     }
     if !(push.lon.is_finite()
         && push.lat.is_finite()
         && (-180.0..=180.0).contains(&push.lon)
         && (-90.0..=90.0).contains(&push.lat))
     {
-        return Err(ServerError::api(ErrorCode::TrackBadPosition, "签到位置无效"));
+        return Err(ServerError::api(
+            ErrorCode::TrackBadPosition,
+            "签到位置无效",
+        ));
     }
     let now = dep.now().ms();
     if push.at > now + CLOCK_SLACK_MS || push.at < 946_684_800_000 {
-        return Err(ServerError::api(ErrorCode::TrackBadTime, "签到时间无效或晚于服务器时间"));
+        return Err(ServerError::api(
+            ErrorCode::TrackBadTime,
+            "签到时间无效或晚于服务器时间",
+        ));
     }
     let row = db::SignRow {
         id: push.id.to_ascii_lowercase(),
@@ -301,7 +328,10 @@ pub fn push_sign(dep: &Deployment, caller: &Caller, push: &SignPush) -> Result<S
     let device = caller.device.to_string();
     dep.db().write(|tx| match db::sign(tx, &tenant, &row.id)? {
         Some(old) if old == row => Ok(SignAck { stored: false }),
-        Some(_) => Err(ServerError::api(ErrorCode::TrackConflict, "该签到记录编号已用于不同的内容")),
+        Some(_) => Err(ServerError::api(
+            ErrorCode::TrackConflict,
+            "该签到记录编号已用于不同的内容",
+        )),
         None => {
             db::insert_sign(tx, &tenant, &row, &device, now)?;
             Ok(SignAck { stored: true })
@@ -310,7 +340,10 @@ pub fn push_sign(dep: &Deployment, caller: &Caller, push: &SignPush) -> Result<S
 }
 
 /// The tenant's inspectors: id → (display name, own cells).
-fn inspectors(conn: &Connection, tenant: &str) -> Result<BTreeMap<UserId, (String, BTreeSet<GridCode>)>> {
+fn inspectors(
+    conn: &Connection,
+    tenant: &str,
+) -> Result<BTreeMap<UserId, (String, BTreeSet<GridCode>)>> {
     let mut out = BTreeMap::new();
     for u in users::list(conn, tenant)? {
         if u.role != Role::Inspector {
@@ -326,14 +359,22 @@ fn inspectors(conn: &Connection, tenant: &str) -> Result<BTreeMap<UserId, (Strin
 }
 
 /// The tenant's grid: its cell geometry when imported, else no cell.
-fn grid_of(dep: &Deployment, tenant: &str) -> Result<(std::sync::Arc<super::rules::TenantRules>, GridIndex)> {
+fn grid_of(
+    dep: &Deployment,
+    tenant: &str,
+) -> Result<(std::sync::Arc<super::rules::TenantRules>, GridIndex)> {
     let rules = dep.rules(tenant)?;
-    let empty = GridIndex::from_cells(Vec::new()).map_err(|e| ServerError::Internal(e.to_string()))?;
+    let empty =
+        GridIndex::from_cells(Vec::new()).map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok((rules, empty))
 }
 
 /// Whether a cell is one of the tenant's (its imported cell list or its geometry).
-fn known_cells(conn: &Connection, tenant: &str, grid: Option<&GridIndex>) -> Result<BTreeSet<GridCode>> {
+fn known_cells(
+    conn: &Connection,
+    tenant: &str,
+    grid: Option<&GridIndex>,
+) -> Result<BTreeSet<GridCode>> {
     let mut out: BTreeSet<GridCode> = tenants::cells(conn, tenant)?
         .iter()
         .filter_map(|(c, _)| GridCode::parse(c).ok())
@@ -350,13 +391,16 @@ fn check_period(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate)> {
         return Err(ServerError::bad_request("to 不能早于 from"));
     }
     if (t - f).num_days() >= MAX_PERIOD_DAYS {
-        return Err(ServerError::bad_request(format!("期间最长 {MAX_PERIOD_DAYS} 天")));
+        return Err(ServerError::bad_request(format!(
+            "期间最长 {MAX_PERIOD_DAYS} 天"
+        )));
     }
     Ok((f, t))
 }
 
 fn shift_of_row(r: &db::ShiftRow) -> Result<RosterShift> {
-    let inspector = UserId::parse(&r.inspector).map_err(|e| ServerError::Internal(e.to_string()))?;
+    let inspector =
+        UserId::parse(&r.inspector).map_err(|e| ServerError::Internal(e.to_string()))?;
     let cells: BTreeSet<GridCode> =
         serde_json::from_str(&r.cells).map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok(RosterShift {
@@ -374,7 +418,10 @@ pub fn put_roster(dep: &Deployment, caller: &Caller, roster: &Roster) -> Result<
         return Err(refuse_role(caller, "仅值班长和管理员编排班表"));
     }
     if roster.shifts.len() > MAX_SHIFTS {
-        return Err(ServerError::api(ErrorCode::TooLarge, format!("一次最多 {MAX_SHIFTS} 个班次")));
+        return Err(ServerError::api(
+            ErrorCode::TooLarge,
+            format!("一次最多 {MAX_SHIFTS} 个班次"),
+        ));
     }
     let tenant = caller.tenant_code();
     let (rules, _) = grid_of(dep, &tenant)?;
@@ -386,7 +433,8 @@ pub fn put_roster(dep: &Deployment, caller: &Caller, roster: &Roster) -> Result<
         let mut days = BTreeSet::new();
         let mut rows = Vec::with_capacity(roster.shifts.len());
         for (i, s) in roster.shifts.iter().enumerate() {
-            let bad = |what: String| ServerError::bad_request(format!("第 {} 个班次：{what}", i + 1));
+            let bad =
+                |what: String| ServerError::bad_request(format!("第 {} 个班次：{what}", i + 1));
             parse_day(&s.day)?;
             if !people.contains_key(&s.inspector) {
                 return Err(bad(format!("{} 不是本区县的监督员", s.inspector)));
@@ -409,7 +457,8 @@ pub fn put_roster(dep: &Deployment, caller: &Caller, roster: &Roster) -> Result<
                 day: s.day.clone(),
                 start_ms: s.start,
                 end_ms: s.end,
-                cells: serde_json::to_string(&s.cells).map_err(|e| ServerError::Internal(e.to_string()))?,
+                cells: serde_json::to_string(&s.cells)
+                    .map_err(|e| ServerError::Internal(e.to_string()))?,
             });
         }
         for d in &days {
@@ -433,7 +482,9 @@ pub fn get_roster(dep: &Deployment, caller: &Caller, from: &str, to: &str) -> Re
         _ => return Err(refuse_role(caller, "班表")),
     };
     check_period(from, to)?;
-    let rows = dep.db().read(|tx| db::shifts(tx, &caller.tenant_code(), from, to))?;
+    let rows = dep
+        .db()
+        .read(|tx| db::shifts(tx, &caller.tenant_code(), from, to))?;
     let mut shifts = Vec::new();
     for r in &rows {
         let s = shift_of_row(r)?;
@@ -451,22 +502,34 @@ fn readable_inspector(conn: &Connection, caller: &Caller, inspector: UserId) -> 
         return Err(refuse_role(caller, "只能查看本人的巡查轨迹"));
     }
     match users::get(conn, inspector)? {
-        Some(u) if u.tenant == caller.tenant_code() && u.role == Role::Inspector => Ok(u.display_name),
+        Some(u) if u.tenant == caller.tenant_code() && u.role == Role::Inspector => {
+            Ok(u.display_name)
+        }
         _ => Err(ServerError::not_found("监督员")),
     }
 }
 
 /// A day's points (every stored block, decoded in order).
-fn day_points(conn: &Connection, tenant: &str, inspector: UserId, day: &str) -> Result<Vec<TrackPoint>> {
+fn day_points(
+    conn: &Connection,
+    tenant: &str,
+    inspector: UserId,
+    day: &str,
+) -> Result<Vec<TrackPoint>> {
     let blocks = db::day_blocks(conn, tenant, inspector, day)?;
     let bytes: Vec<u8> = blocks.into_iter().flat_map(|b| b.bytes).collect();
     // Every block was decoded before it was stored; a failure now is damage, not input.
-    decode(&bytes).map_err(|e| ServerError::Internal(format!("stored track {inspector}/{day}: {e}")))
+    decode(&bytes)
+        .map_err(|e| ServerError::Internal(format!("stored track {inspector}/{day}: {e}")))
 }
 
 fn sign_wire(s: &db::SignRow) -> SignWire {
     SignWire {
-        kind: if s.kind == "in" { SignKindWire::In } else { SignKindWire::Out },
+        kind: if s.kind == "in" {
+            SignKindWire::In
+        } else {
+            SignKindWire::Out
+        },
         at: s.at,
         lon: s.lon,
         lat: s.lat,
@@ -474,7 +537,12 @@ fn sign_wire(s: &db::SignRow) -> SignWire {
 }
 
 /// `GET /v1/patrol/track?inspector=&day=`: one inspector-day for playback.
-pub fn track_day(dep: &Deployment, caller: &Caller, inspector: UserId, day: &str) -> Result<TrackDay> {
+pub fn track_day(
+    dep: &Deployment,
+    caller: &Caller,
+    inspector: UserId,
+    day: &str,
+) -> Result<TrackDay> {
     parse_day(day)?;
     let tenant = caller.tenant_code();
     dep.db().read(|tx| {
@@ -605,7 +673,10 @@ pub fn exact_missed(
     for r in db::shifts(conn, tenant, &first_day, &last_day)? {
         let s = shift_of_row(&r)?;
         for c in s.cells {
-            rostered.entry((c, s.day.clone())).or_default().insert(s.inspector);
+            rostered
+                .entry((c, s.day.clone()))
+                .or_default()
+                .insert(s.inspector);
         }
     }
     let mut tracks = Tracks {
@@ -658,7 +729,12 @@ pub fn missed_for_evaluation<'a>(
 }
 
 /// The tenant's cases reported in `[from_ms, to_ms)`, folded.
-fn reported_cases(dep: &Deployment, tenant: &str, from_ms: i64, to_ms: i64) -> Result<Vec<CaseFacts>> {
+fn reported_cases(
+    dep: &Deployment,
+    tenant: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<CaseFacts>> {
     super::case_index::ensure_spans(dep, tenant)?;
     let mut skipped = Vec::new();
     let facts = dep.db().read(|tx| {
@@ -672,7 +748,8 @@ fn reported_cases(dep: &Deployment, tenant: &str, from_ms: i64, to_ms: i64) -> R
         };
         let mut out = Vec::new();
         for id in ids {
-            let read = crate::db::docs::load(tx, id).and_then(|doc| super::isolation::read_events(&doc));
+            let read =
+                crate::db::docs::load(tx, id).and_then(|doc| super::isolation::read_events(&doc));
             let Some(read) = super::isolation::skip(read, &mut skipped)? else {
                 continue;
             };
@@ -710,7 +787,10 @@ pub fn report(dep: &Deployment, caller: &Caller, from: &str, to: &str) -> Result
         let mut shifts: BTreeMap<(UserId, String), Vec<RosterShift>> = BTreeMap::new();
         for r in db::shifts(tx, &tenant, from, to)? {
             let s = shift_of_row(&r)?;
-            shifts.entry((s.inspector, s.day.clone())).or_default().push(s);
+            shifts
+                .entry((s.inspector, s.day.clone()))
+                .or_default()
+                .push(s);
         }
         let mut days: BTreeSet<(UserId, String)> = shifts.keys().cloned().collect();
         for (u, d) in db::track_days(tx, &tenant, from, to)?
@@ -736,18 +816,31 @@ pub fn report(dep: &Deployment, caller: &Caller, from: &str, to: &str) -> Result
                 missed: Vec::new(),
             };
             let mut duty_days: Vec<(DayCoverage, BTreeSet<GridCode>)> = Vec::new();
-            for (_, day) in days.range((*u, String::new())..).take_while(|(x, _)| x == u) {
+            for (_, day) in days
+                .range((*u, String::new())..)
+                .take_while(|(x, _)| x == u)
+            {
                 let day_shifts = shifts.get(&(*u, day.clone())).cloned().unwrap_or_default();
-                let rostered: BTreeSet<GridCode> =
-                    day_shifts.iter().flat_map(|s| s.cells.iter().copied()).collect();
-                let area = if day_shifts.is_empty() { own_cells.clone() } else { rostered.clone() };
+                let rostered: BTreeSet<GridCode> = day_shifts
+                    .iter()
+                    .flat_map(|s| s.cells.iter().copied())
+                    .collect();
+                let area = if day_shifts.is_empty() {
+                    own_cells.clone()
+                } else {
+                    rostered.clone()
+                };
                 let points = day_points(tx, &tenant, *u, day)?;
                 let cov = coverage.day(&points, &area);
                 let signs: Vec<SignEvent> = db::day_signs(tx, &tenant, *u, day)?
                     .iter()
                     .map(|s| SignEvent {
                         t: s.at.div_euclid(1000),
-                        kind: if s.kind == "in" { SignKind::In } else { SignKind::Out },
+                        kind: if s.kind == "in" {
+                            SignKind::In
+                        } else {
+                            SignKind::Out
+                        },
                         lon: s.lon,
                         lat: s.lat,
                     })
@@ -759,7 +852,9 @@ pub fn report(dep: &Deployment, caller: &Caller, from: &str, to: &str) -> Result
                         end: s.end.div_euclid(1000),
                         cells: s.cells.clone(),
                     };
-                    let d = DutyDay::of(&shift, &signs, |lon, lat| coverage.in_area(lon, lat, &s.cells));
+                    let d = DutyDay::of(&shift, &signs, |lon, lat| {
+                        coverage.in_area(lon, lat, &s.cells)
+                    });
                     wd.scheduled_s += d.scheduled_s;
                     wd.on_duty_s += d.on_duty_s;
                     if k == 0 {

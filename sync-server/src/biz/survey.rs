@@ -328,8 +328,8 @@ pub fn progress(dep: &Deployment, caller: &Caller, id: SurveyId) -> Result<Surve
         for r in db::marks(tx, &tenant, &id.to_string())? {
             let m: SurveyMarkWire = serde_json::from_str(&r.mark)
                 .map_err(|e| ServerError::Internal(format!("stored mark {}: {e}", r.id)))?;
-            let inspector = UserId::parse(&r.inspector)
-                .map_err(|e| ServerError::Internal(e.to_string()))?;
+            let inspector =
+                UserId::parse(&r.inspector).map_err(|e| ServerError::Internal(e.to_string()))?;
             marks.push(SurveyMark {
                 inspector,
                 cell: m.cell,

@@ -12,9 +12,23 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::collections::BTreeMap;
 
 /// The header of 网格进度.
-pub const CELL_HEADER: [&str; 6] = ["网格编码", "监督员", "状态", "发现问题数", "是否完成", "监督员编号"];
+pub const CELL_HEADER: [&str; 6] = [
+    "网格编码",
+    "监督员",
+    "状态",
+    "发现问题数",
+    "是否完成",
+    "监督员编号",
+];
 /// The header of 监督员进度.
-pub const INSPECTOR_HEADER: [&str; 6] = ["监督员", "分配网格数", "已完成网格数", "上报案件数", "无问题标记数", "监督员编号"];
+pub const INSPECTOR_HEADER: [&str; 6] = [
+    "监督员",
+    "分配网格数",
+    "已完成网格数",
+    "上报案件数",
+    "无问题标记数",
+    "监督员编号",
+];
 
 /// The Chinese label of a cell status (`pending`, `clear`, `found`).
 pub fn status_zh(status: &str) -> &'static str {
@@ -57,12 +71,18 @@ pub fn xlsx(p: &SurveyProgressWire) -> Result<Vec<u8>> {
     sheet.set_column_width(0, 18).map_err(xlsx_error)?;
     for (r, cell) in p.cells.iter().enumerate() {
         let r = r as u32 + 1;
-        sheet.write_string(r, 0, cell.cell.to_string()).map_err(xlsx_error)?;
+        sheet
+            .write_string(r, 0, cell.cell.to_string())
+            .map_err(xlsx_error)?;
         sheet
             .write_string(r, 1, names.get(&cell.inspector).copied().unwrap_or(""))
             .map_err(xlsx_error)?;
-        sheet.write_string(r, 2, status_zh(&cell.status)).map_err(xlsx_error)?;
-        sheet.write_number(r, 3, f64::from(cell.found)).map_err(xlsx_error)?;
+        sheet
+            .write_string(r, 2, status_zh(&cell.status))
+            .map_err(xlsx_error)?;
+        sheet
+            .write_number(r, 3, f64::from(cell.found))
+            .map_err(xlsx_error)?;
         sheet
             .write_string(r, 4, if cell.done { "是" } else { "否" })
             .map_err(xlsx_error)?;
@@ -81,7 +101,10 @@ pub fn xlsx(p: &SurveyProgressWire) -> Result<Vec<u8>> {
     for (r, i) in p.inspectors.iter().enumerate() {
         let r = r as u32 + 1;
         sheet.write_string(r, 0, &i.name).map_err(xlsx_error)?;
-        for (c, v) in [i.cells, i.done, i.reported, i.clear].into_iter().enumerate() {
+        for (c, v) in [i.cells, i.done, i.reported, i.clear]
+            .into_iter()
+            .enumerate()
+        {
             sheet
                 .write_number(r, c as u16 + 1, f64::from(v))
                 .map_err(xlsx_error)?;

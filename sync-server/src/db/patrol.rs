@@ -87,7 +87,12 @@ pub fn day_blocks(
 
 /// The (inspector, day) pairs with a track between two days (inclusive, `YYYY-MM-DD` sorts as
 /// text).
-pub fn track_days(conn: &Connection, tenant: &str, from: &str, to: &str) -> Result<Vec<(String, String)>> {
+pub fn track_days(
+    conn: &Connection,
+    tenant: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT inspector, day FROM track_blocks
          WHERE tenant = ?1 AND day >= ?2 AND day <= ?3 ORDER BY inspector, day",
@@ -168,7 +173,12 @@ pub fn insert_sign(
 }
 
 /// The sign events of one inspector-day, in time order.
-pub fn day_signs(conn: &Connection, tenant: &str, inspector: UserId, day: &str) -> Result<Vec<SignRow>> {
+pub fn day_signs(
+    conn: &Connection,
+    tenant: &str,
+    inspector: UserId,
+    day: &str,
+) -> Result<Vec<SignRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, inspector, kind, at, day, lon, lat FROM sign_events
          WHERE tenant = ?1 AND inspector = ?2 AND day = ?3 ORDER BY at, id",
@@ -178,7 +188,12 @@ pub fn day_signs(conn: &Connection, tenant: &str, inspector: UserId, day: &str) 
 }
 
 /// The (inspector, day) pairs with a sign event between two days (inclusive).
-pub fn sign_days(conn: &Connection, tenant: &str, from: &str, to: &str) -> Result<Vec<(String, String)>> {
+pub fn sign_days(
+    conn: &Connection,
+    tenant: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT inspector, day FROM sign_events
          WHERE tenant = ?1 AND day >= ?2 AND day <= ?3",
@@ -216,7 +231,16 @@ pub fn put_shift(conn: &Connection, tenant: &str, s: &ShiftRow, by: &str, now: i
         "INSERT OR REPLACE INTO roster_shifts(tenant, inspector, day, start_ms, end_ms, cells,
                                               updated_by, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![tenant, s.inspector, s.day, s.start_ms, s.end_ms, s.cells, by, now],
+        params![
+            tenant,
+            s.inspector,
+            s.day,
+            s.start_ms,
+            s.end_ms,
+            s.cells,
+            by,
+            now
+        ],
     )?;
     Ok(())
 }

@@ -100,7 +100,16 @@ pub fn insert_mark(
     conn.execute(
         "INSERT INTO survey_marks(tenant, id, survey, inspector, mark, case_id, at, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![tenant, m.id, m.survey, m.inspector, m.mark, case_id, at, now],
+        params![
+            tenant,
+            m.id,
+            m.survey,
+            m.inspector,
+            m.mark,
+            case_id,
+            at,
+            now
+        ],
     )?;
     Ok(())
 }
