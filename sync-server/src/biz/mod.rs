@@ -35,6 +35,7 @@ pub mod standards_xlsx;
 pub mod survey;
 pub mod survey_export;
 pub mod sync;
+pub mod training;
 pub mod waivers;
 
 pub use caller::Caller;

@@ -26,6 +26,7 @@ mod superior;
 mod support;
 mod survey;
 mod sync;
+mod training;
 mod transport;
 mod video;
 mod write_path;

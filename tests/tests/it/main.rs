@@ -6,7 +6,6 @@ mod attacks;
 mod basemap;
 mod dispatch_conflict;
 mod intake_cells;
-mod object_storage;
 mod offline_reports;
 mod proxy;
 mod security_accounts;
