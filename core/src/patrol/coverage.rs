@@ -107,6 +107,26 @@ impl<'g> Coverage<'g> {
         Coverage { grid, rules }
     }
 
+    /// Whether a position is inside the assigned area: in an assigned cell or within
+    /// `outside_tolerance_m` of one (the test a sign-in's position is held to, and the one
+    /// [`Coverage::day`] applies to a segment's midpoint).
+    pub fn in_area(&self, lon: f64, lat: f64, assigned: &BTreeSet<GridCode>) -> bool {
+        self.grid
+            .cell_at(lon, lat)
+            .is_some_and(|c| assigned.contains(&c.code))
+            || self.near_assigned(lon, lat, assigned)
+    }
+
+    fn near_assigned(&self, lon: f64, lat: f64, assigned: &BTreeSet<GridCode>) -> bool {
+        assigned
+            .iter()
+            .filter_map(|c| self.grid.cell(c))
+            .any(|c: &Cell| {
+                c.parts()
+                    .any(|part| point_polygon_m(lon, lat, part) <= self.rules.outside_tolerance_m)
+            })
+    }
+
     /// The counted segments of a day (for playback and for 漏报 evidence).
     pub fn segments(&self, points: &[TrackPoint]) -> Vec<Segment> {
         segments(points, &self.rules.walk)
@@ -124,8 +144,6 @@ impl<'g> Coverage<'g> {
                 out.cells.entry(c.code).or_default().points += 1;
             }
         }
-        let assigned_cells: Vec<&Cell> =
-            assigned.iter().filter_map(|c| self.grid.cell(c)).collect();
         for s in self.segments(points) {
             let (lon, lat) = s.midpoint();
             out.metres += s.metres;
@@ -137,11 +155,7 @@ impl<'g> Coverage<'g> {
                 e.seconds += s.seconds();
             }
             let inside = cell.is_some_and(|c| assigned.contains(&c.code))
-                || assigned_cells.iter().any(|c| {
-                    c.parts().any(|part| {
-                        point_polygon_m(lon, lat, part) <= self.rules.outside_tolerance_m
-                    })
-                });
+                || self.near_assigned(lon, lat, assigned);
             if !inside {
                 out.outside_metres += s.metres;
                 out.outside_seconds += s.seconds();

@@ -16,9 +16,11 @@ mod file_body;
 mod intake;
 mod limits;
 mod open311;
+mod patrol;
 mod reference;
 mod session;
 mod standards;
+mod survey;
 mod sync;
 
 pub use error::ApiFailure;
@@ -60,6 +62,8 @@ pub fn router(dep: AppState) -> Router {
         .merge(intake::routes())
         .merge(open311::routes())
         .merge(standards::routes())
+        .merge(patrol::routes())
+        .merge(survey::routes())
         .route("/v1/evaluation", get(evaluation::figures))
         .route("/v1/evaluation/export.xlsx", get(evaluation::export_xlsx))
         .route("/v1/evaluation/export.csv", get(evaluation::export_csv))

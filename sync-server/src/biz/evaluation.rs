@@ -249,7 +249,7 @@ pub fn fold_in(
     to: Timestamp,
     skipped: &mut Vec<crate::error::Unreadable>,
 ) -> Result<Folded> {
-    fold_with(tx, tenant, rules, skipped, |clock_rules, skipped| {
+    fold_with(tx, tenant, rules, to, skipped, |clock_rules, skipped| {
         let mut cases = Vec::new();
         for id in docs::tenant_case_ids(tx, tenant)? {
             let read = docs::load(tx, id).and_then(|doc| isolation::read_events(&doc));
@@ -264,10 +264,13 @@ pub fn fold_in(
 /// What both folds share: the tenant's clock rules (the category's handling limit for
 /// dispatches that recorded none), evaluation policy and directory around `fold`, which reads
 /// the cases; the documents it could not read (pushed onto `skipped`) are named in the result.
+/// Once the tenant has recorded patrol tracks (any block before `to`), the directory carries
+/// exact 漏报 from them (biz::patrol::missed_for_evaluation) in place of the approximation.
 fn fold_with(
     tx: &Connection,
     tenant: &str,
     rules: &TenantRules,
+    to: Timestamp,
     skipped: &mut Vec<crate::error::Unreadable>,
     fold: impl FnOnce(&ClockRules<'_>, &mut Vec<crate::error::Unreadable>) -> Result<Vec<EvalCase>>,
 ) -> Result<Folded> {
@@ -282,9 +285,15 @@ fn fold_with(
         handling_limit: &handling,
     };
     let policy = tenant_policy(tx, tenant)?;
-    let dir = directory(tx, tenant)?;
+    let mut dir = directory(tx, tenant)?;
     let first_skipped = skipped.len();
     let cases = fold(&clock_rules, skipped)?;
+    dir.patrol_missed = super::patrol::missed_for_evaluation(
+        tx,
+        tenant,
+        to,
+        cases.iter().map(|c| (c.case_id, &c.state)),
+    )?;
     let unreadable = skipped[first_skipped..]
         .iter()
         .map(|u| u.case_id.to_string())
@@ -318,7 +327,7 @@ pub fn fold_period_in(
     }
     let fp: std::sync::Arc<str> = super::case_index::rules_fingerprint(tx, tenant)?.into();
     let to = period.to;
-    fold_with(tx, tenant, rules, skipped, |clock_rules, skipped| {
+    fold_with(tx, tenant, rules, to, skipped, |clock_rules, skipped| {
         let mut cases = Vec::new();
         let candidates =
             crate::db::case_index::candidates(tx, tenant, period.from.ms(), period.to.ms())?;

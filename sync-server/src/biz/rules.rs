@@ -40,6 +40,8 @@ pub mod kind {
     pub const EVALUATION: &str = "evaluation";
     /// The optional online map layer (TOML, `grid::OnlineLayer::parse_toml`), handed to devices.
     pub const MAP: &str = "map";
+    /// Patrol settings: the 漏报 rule and the coverage rules (JSON, `biz::patrol::PatrolSettings`).
+    pub const PATROL: &str = "patrol";
     /// Area grades (区域等级) and their cells (CSV, `AreaGrades::parse_csv`), handed to devices.
     pub const AREA_GRADES: &str = gridcase_core::catalog::standards::AREA_GRADES_KEY;
 }

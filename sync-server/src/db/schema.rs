@@ -438,6 +438,79 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant, sha256, device, "offset")
     ) STRICT;
     "#,
+    // Issue 16 (patrols, docs/patrol.md "Server"): the inspectors' day records as the blocks
+    // their devices appended (never rewritten; the record of a day is its blocks in seq order),
+    // their sign-ins and sign-outs keyed by the device's id of the event, and the duty roster.
+    r#"
+    CREATE TABLE track_blocks (
+        tenant      TEXT NOT NULL REFERENCES tenants(code),
+        inspector   TEXT NOT NULL REFERENCES users(id),
+        day         TEXT NOT NULL,             -- tenant-local day, YYYY-MM-DD
+        seq         INTEGER NOT NULL CHECK (seq >= 0),
+        bytes       BLOB NOT NULL,             -- one patrol::codec block, as received
+        points      INTEGER NOT NULL CHECK (points > 0),
+        first_t     INTEGER NOT NULL,          -- Unix s of its first point
+        last_t      INTEGER NOT NULL,          -- Unix s of its last point
+        device      TEXT NOT NULL,
+        received_at INTEGER NOT NULL,          -- Unix ms, server clock
+        PRIMARY KEY (tenant, inspector, day, seq)
+    ) STRICT;
+    CREATE INDEX track_blocks_time ON track_blocks(tenant, last_t);
+    CREATE TABLE sign_events (
+        tenant      TEXT NOT NULL REFERENCES tenants(code),
+        id          TEXT NOT NULL,             -- the device's id of the event
+        inspector   TEXT NOT NULL REFERENCES users(id),
+        device      TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('in', 'out')),
+        at          INTEGER NOT NULL,          -- Unix ms, device clock
+        day         TEXT NOT NULL,             -- tenant-local day of `at`
+        lon         REAL NOT NULL,
+        lat         REAL NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, id)
+    ) STRICT;
+    CREATE INDEX sign_events_day ON sign_events(tenant, inspector, day);
+    CREATE TABLE roster_shifts (
+        tenant      TEXT NOT NULL REFERENCES tenants(code),
+        inspector   TEXT NOT NULL REFERENCES users(id),
+        day         TEXT NOT NULL,
+        start_ms    INTEGER NOT NULL,
+        end_ms      INTEGER NOT NULL CHECK (end_ms > start_ms),
+        cells       TEXT NOT NULL,             -- JSON array of cell codes
+        updated_by  TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (tenant, inspector, day, start_ms)
+    ) STRICT;
+    CREATE INDEX roster_shifts_day ON roster_shifts(tenant, day);
+    "#,
+    // Issue 16 (专项普查, docs/patrol.md "Server"): survey tasks as their wire JSON, and the
+    // inspectors' marks keyed by the device's id of the mark.
+    r#"
+    CREATE TABLE survey_tasks (
+        tenant      TEXT NOT NULL REFERENCES tenants(code),
+        id          TEXT NOT NULL,             -- SurveyId, given by the creating device
+        title       TEXT NOT NULL,
+        task        TEXT NOT NULL,             -- SurveyTaskWire as JSON
+        starts_at   INTEGER NOT NULL,
+        due_at      INTEGER NOT NULL CHECK (due_at > starts_at),
+        created_by  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (tenant, id)
+    ) STRICT;
+    CREATE TABLE survey_marks (
+        tenant      TEXT NOT NULL,
+        id          TEXT NOT NULL,             -- the device's id of the mark
+        survey      TEXT NOT NULL,
+        inspector   TEXT NOT NULL REFERENCES users(id),
+        mark        TEXT NOT NULL,             -- SurveyMarkWire as JSON (without the inspector)
+        case_id     TEXT,                      -- the reported case, if any
+        at          INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, id),
+        FOREIGN KEY (tenant, survey) REFERENCES survey_tasks(tenant, id)
+    ) STRICT;
+    CREATE INDEX survey_marks_task ON survey_marks(tenant, survey);
+    "#,
 ];
 
 /// The schema version this build writes.
