@@ -317,7 +317,7 @@ export class FakeBackend implements Backend {
   async surveyExport(id: string, title: string) { this.needOnline('专项普查'); return `/home/user/.local/share/gridcase/exports/专项普查_${title}_${id.slice(0, 8)}.xlsx`; }
   async surveyCellComponents(cells: string[], types: string[]): Promise<Record<string, CellComponent[]>> {
     const out: Record<string, CellComponent[]> = {};
-    if (types.includes('01101')) for (const c of cells.slice(0, 2)) out[c] = [1, 2].map((n) => ({ id: `620102011010000${c.slice(-2)}${n}`.slice(0, 17), typeCode: '01101', typeName: '污水井盖' }));
+    if (types.includes('01101')) for (const c of cells.slice(0, 2)) out[c] = [1, 2].map((n) => ({ id: `62010201101${c.slice(-3)}${String(n).padStart(3, '0')}`, typeCode: '01101', typeName: '污水井盖' }));
     return out;
   }
   async onSyncStatus(h: (s: SyncStatus) => void) { this.listeners.push(h); return () => { this.listeners = this.listeners.filter((x) => x !== h); }; }

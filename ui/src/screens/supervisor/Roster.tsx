@@ -167,7 +167,7 @@ function ShiftEditor({ inspector, day, shift, cells, readOnly, onClose, onSave, 
     const tm = shiftTimes(day, start, end)!;
     onSave({ inspector: inspector.id, day, start: tm.start, end: tm.end, cells: chosen });
   }
-  const toggle = (code: string) => setChosen(chosen.includes(code) ? chosen.filter((c) => c !== code) : [...chosen, code]);
+  const toggle = (code: string) => setChosen((cur) => (cur.includes(code) ? cur.filter((c) => c !== code) : [...cur, code]));
   return (
     <Modal title={t('roster.editTitle', { name: inspector.name, day })} onClose={onClose} testid="roster-editor">
       <form onSubmit={submit}>

@@ -258,7 +258,7 @@ function SurveyNew({ onCancel, onCreated }: { onCancel(): void; onCreated(id: st
       <form onSubmit={submit}>
         <Field label={t('survey.field.title')} error={err('title')}>
           <input class="input" data-testid="survey-title" maxLength={100} value={form.title} placeholder={t('survey.titlePlaceholder')}
-            onInput={(e) => setForm({ ...form, title: (e.currentTarget as HTMLInputElement).value })} />
+            onInput={(e) => { const v = (e.currentTarget as HTMLInputElement).value; setForm((f) => ({ ...f, title: v })); }} />
         </Field>
         <Field label={t('survey.field.categories')} error={err('categories')}>
           <div class="chips" data-testid="survey-categories">
@@ -271,10 +271,10 @@ function SurveyNew({ onCancel, onCreated }: { onCancel(): void; onCreated(id: st
         </Field>
         <div class="eval-controls">
           <Field label={t('survey.field.start')} error={err('start')}>
-            <input class="input" type="datetime-local" data-testid="survey-start" value={form.start} onInput={(e) => setForm({ ...form, start: (e.currentTarget as HTMLInputElement).value })} />
+            <input class="input" type="datetime-local" data-testid="survey-start" value={form.start} onInput={(e) => { const v = (e.currentTarget as HTMLInputElement).value; setForm((f) => ({ ...f, start: v })); }} />
           </Field>
           <Field label={t('survey.field.due')} error={err('due')}>
-            <input class="input" type="datetime-local" data-testid="survey-due" value={form.due} onInput={(e) => setForm({ ...form, due: (e.currentTarget as HTMLInputElement).value })} />
+            <input class="input" type="datetime-local" data-testid="survey-due" value={form.due} onInput={(e) => { const v = (e.currentTarget as HTMLInputElement).value; setForm((f) => ({ ...f, due: v })); }} />
           </Field>
         </div>
         <Field label={t('survey.field.assignments', { cells: owner.size, inspectors: Object.values(form.assignments).filter((c) => c.length).length })} error={err('assignments')}>
@@ -294,7 +294,7 @@ function SurveyNew({ onCancel, onCreated }: { onCancel(): void; onCreated(id: st
                 <li key={c.code}>
                   <label class="check">
                     <input type="checkbox" data-testid={`survey-cell-${c.code}`} disabled={!who} checked={o === who}
-                      onChange={(e) => setForm(assignCell(form, who, c.code, (e.currentTarget as HTMLInputElement).checked))} />
+                      onChange={(e) => { const on = (e.currentTarget as HTMLInputElement).checked; setForm((f) => assignCell(f, who, c.code, on)); }} />
                     <span class="mono">{c.code}</span> <span class="muted">{c.street} {c.community}</span>
                     {o && o !== who && <span class="tag">{t('survey.takenBy', { name: names.get(o) ?? o.slice(0, 8) })}</span>}
                   </label>
