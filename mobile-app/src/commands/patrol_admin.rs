@@ -133,7 +133,10 @@ pub fn check_roster(roster: &Roster) -> AppResult<()> {
             )));
         }
         if s.end - s.start > DAY_MS {
-            return Err(AppError::invalid(format!("{} 的班次不能超过 24 小时", s.day)));
+            return Err(AppError::invalid(format!(
+                "{} 的班次不能超过 24 小时",
+                s.day
+            )));
         }
         // The day's midnight in the tenant's zone is within ±14 h of UTC midnight; a shift must
         // start on its day (give or take that), not weeks away from it.
@@ -148,10 +151,7 @@ pub fn check_roster(roster: &Roster) -> AppResult<()> {
             )));
         }
         if s.cells.is_empty() {
-            return Err(AppError::invalid(format!(
-                "{} 的班次没有选择网格",
-                s.day
-            )));
+            return Err(AppError::invalid(format!("{} 的班次没有选择网格", s.day)));
         }
         if !seen.insert((s.inspector, s.day.clone())) {
             return Err(AppError::invalid(format!(
@@ -198,7 +198,10 @@ pub fn check_survey(task: &SurveyTaskWire) -> AppResult<()> {
             ));
         }
         for c in cells {
-            if owner.insert(*c, *inspector).is_some_and(|o| o != *inspector) {
+            if owner
+                .insert(*c, *inspector)
+                .is_some_and(|o| o != *inspector)
+            {
                 return Err(AppError::invalid_field(
                     "assignments",
                     format!("网格 {c} 分配给了两名监督员"),
@@ -215,10 +218,7 @@ pub fn check_survey(task: &SurveyTaskWire) -> AppResult<()> {
         }
     }
     if task.due_at <= task.starts_at {
-        return Err(AppError::invalid_field(
-            "due",
-            "截止时间须晚于开始时间",
-        ));
+        return Err(AppError::invalid_field("due", "截止时间须晚于开始时间"));
     }
     Ok(())
 }
@@ -231,7 +231,12 @@ pub fn export_name(title: &str, id: &SurveyId) -> String {
         .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
         .take(40)
         .collect();
-    let short: String = id.to_string().chars().filter(|c| *c != '-').take(8).collect();
+    let short: String = id
+        .to_string()
+        .chars()
+        .filter(|c| *c != '-')
+        .take(8)
+        .collect();
     if clean.is_empty() {
         format!("专项普查_{short}.xlsx")
     } else {
@@ -435,8 +440,10 @@ pub async fn survey_cell_components(
     types: Vec<String>,
 ) -> AppResult<BTreeMap<String, Vec<CellComponent>>> {
     let active = state.active()?;
-    let wanted_cells: BTreeSet<GridCode> =
-        cells.iter().map(|c| parse_cell(c)).collect::<AppResult<_>>()?;
+    let wanted_cells: BTreeSet<GridCode> = cells
+        .iter()
+        .map(|c| parse_cell(c))
+        .collect::<AppResult<_>>()?;
     let wanted_types: BTreeSet<CategoryCode> = types
         .iter()
         .map(|t| {
@@ -536,7 +543,12 @@ mod tests {
         let backwards = Roster {
             shifts: vec![shift(1, "2026-12-07", DEC7 + 17 * H, DEC7 + 8 * H, &[1])],
         };
-        assert!(check_roster(&backwards).unwrap_err().message.contains("晚于"));
+        assert!(
+            check_roster(&backwards)
+                .unwrap_err()
+                .message
+                .contains("晚于")
+        );
         let long = Roster {
             shifts: vec![shift(1, "2026-12-07", DEC7, DEC7 + 25 * H, &[1])],
         };
@@ -551,11 +563,27 @@ mod tests {
                 shift(1, "2026-12-07", DEC7 + 10 * H, DEC7 + 11 * H, &[1]),
             ],
         };
-        assert!(check_roster(&twice).unwrap_err().message.contains("一个班次"));
+        assert!(
+            check_roster(&twice)
+                .unwrap_err()
+                .message
+                .contains("一个班次")
+        );
         let elsewhere = Roster {
-            shifts: vec![shift(1, "2026-12-07", DEC7 + 30 * 24 * H, DEC7 + 30 * 24 * H + H, &[1])],
+            shifts: vec![shift(
+                1,
+                "2026-12-07",
+                DEC7 + 30 * 24 * H,
+                DEC7 + 30 * 24 * H + H,
+                &[1],
+            )],
         };
-        assert!(check_roster(&elsewhere).unwrap_err().message.contains("不在当天"));
+        assert!(
+            check_roster(&elsewhere)
+                .unwrap_err()
+                .message
+                .contains("不在当天")
+        );
         let bad_day = Roster {
             shifts: vec![shift(1, "07.12.2026", DEC7 + 8 * H, DEC7 + 9 * H, &[1])],
         };
@@ -570,7 +598,11 @@ mod tests {
                 kind: CategoryKind::Component,
                 code: CategoryCode::parse("01101").unwrap(),
             }],
-            assignments: [(user(1), [cell(1), cell(2)].into()), (user(2), [cell(3)].into())].into(),
+            assignments: [
+                (user(1), [cell(1), cell(2)].into()),
+                (user(2), [cell(3)].into()),
+            ]
+            .into(),
             components: [(
                 cell(1),
                 [ComponentId::parse("62010201101000001").unwrap()].into(),
@@ -584,13 +616,29 @@ mod tests {
     #[test]
     fn a_survey_is_checked_before_it_is_sent() {
         assert!(check_survey(&task()).is_ok());
-        let e = check_survey(&SurveyTaskWire { title: "  ".into(), ..task() }).unwrap_err();
+        let e = check_survey(&SurveyTaskWire {
+            title: "  ".into(),
+            ..task()
+        })
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("title"));
-        let e = check_survey(&SurveyTaskWire { title: "井".repeat(101), ..task() }).unwrap_err();
+        let e = check_survey(&SurveyTaskWire {
+            title: "井".repeat(101),
+            ..task()
+        })
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("title"));
-        let e = check_survey(&SurveyTaskWire { categories: vec![], ..task() }).unwrap_err();
+        let e = check_survey(&SurveyTaskWire {
+            categories: vec![],
+            ..task()
+        })
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("categories"));
-        let e = check_survey(&SurveyTaskWire { assignments: BTreeMap::new(), ..task() }).unwrap_err();
+        let e = check_survey(&SurveyTaskWire {
+            assignments: BTreeMap::new(),
+            ..task()
+        })
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("assignments"));
         let mut shared = task();
         shared.assignments.insert(user(3), [cell(3)].into());
@@ -598,11 +646,21 @@ mod tests {
         assert!(e.message.contains("两名监督员"), "{}", e.message);
         let mut idle = task();
         idle.assignments.insert(user(3), BTreeSet::new());
-        assert_eq!(check_survey(&idle).unwrap_err().field.as_deref(), Some("assignments"));
+        assert_eq!(
+            check_survey(&idle).unwrap_err().field.as_deref(),
+            Some("assignments")
+        );
         let mut stray = task();
         stray.components.insert(cell(9), BTreeSet::new());
-        assert_eq!(check_survey(&stray).unwrap_err().field.as_deref(), Some("components"));
-        let e = check_survey(&SurveyTaskWire { due_at: DEC7, ..task() }).unwrap_err();
+        assert_eq!(
+            check_survey(&stray).unwrap_err().field.as_deref(),
+            Some("components")
+        );
+        let e = check_survey(&SurveyTaskWire {
+            due_at: DEC7,
+            ..task()
+        })
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("due"));
     }
 
@@ -623,7 +681,12 @@ mod tests {
         }
         assert!(may_edit(Role::ShiftLeader) && may_edit(Role::Admin));
         assert!(!may_edit(Role::Leader));
-        for r in [Role::Inspector, Role::Dispatcher, Role::IntakeOperator, Role::Department] {
+        for r in [
+            Role::Inspector,
+            Role::Dispatcher,
+            Role::IntakeOperator,
+            Role::Department,
+        ] {
             assert!(!may_read(r) && !may_edit(r));
         }
     }
@@ -635,6 +698,9 @@ mod tests {
         let r: PatrolReport = serde_json::from_str(text).unwrap();
         assert_eq!(r.inspectors[0].days[0].late_s, 600);
         let survey = serde_json::to_string(&task()).unwrap();
-        assert!(survey.contains(r#""categories":[{"kind":"component","code":"01101"}]"#), "{survey}");
+        assert!(
+            survey.contains(r#""categories":[{"kind":"component","code":"01101"}]"#),
+            "{survey}"
+        );
     }
 }

@@ -264,6 +264,7 @@ function ShownMap({ p, shown, cells, onClose, onOpenCase }: {
   const coverage = useMemo(() => coverageCells(p, shown.day), [p, shown.day]);
   const day = shown.day ? p.days.find((d) => d.day === shown.day) ?? null : null;
   const missed = useMemo(() => (shown.day ? missedOn(p.missed, shown.day) : []), [p, shown.day]);
+  const outside = useMemo(() => day?.outside ?? [], [day]);
 
   useEffect(() => {
     if (shown.mode !== 'track' || !shown.day) return;
@@ -298,7 +299,7 @@ function ShownMap({ p, shown, cells, onClose, onOpenCase }: {
           number: shown.focus.case_number ?? t('map.notFiled'), from: clockOf(shown.focus.segment[0]), to: clockOf(shown.focus.segment[1]), m: shown.focus.distance_m.toFixed(0),
         })}</p>
       )}
-      <PatrolMap cells={cells} coverage={coverage} track={shown.mode === 'track' ? track : null} outside={day?.outside ?? []}
+      <PatrolMap cells={cells} coverage={coverage} track={shown.mode === 'track' ? track : null} outside={outside}
         missed={shown.mode === 'track' ? missed : []} focus={shown.focus ?? null} caseAt={caseAt} onOpenCase={onOpenCase} />
     </div>
   );

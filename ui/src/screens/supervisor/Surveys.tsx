@@ -216,10 +216,10 @@ function SurveyNew({ onCancel, onCreated }: { onCancel(): void; onCreated(id: st
     setForm(f);
   }
   function setComponents(cell: string, text: string) {
-    setCompText({ ...compText, [cell]: text });
     const { ids, bad } = parseComponentIds(text);
-    setCompBad({ ...compBad, [cell]: bad });
-    setForm({ ...form, components: { ...form.components, [cell]: ids } });
+    setCompText((c) => ({ ...c, [cell]: text }));
+    setCompBad((b) => ({ ...b, [cell]: bad }));
+    setForm((f) => ({ ...f, components: { ...f.components, [cell]: ids } }));
   }
   async function fromInventory() {
     if (!componentTypes.length || !assigned.length) return;
