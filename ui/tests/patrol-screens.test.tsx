@@ -242,6 +242,7 @@ describe('专项普查', () => {
     expect(task.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
     const summary = await until(() => q('survey-summary'));
     expect(summary.textContent).toContain('上报问题');
+    await until(() => summary.textContent!.includes('普查类别：污水井盖 01101'));
     expect(q(`survey-inspector-${LI.id}`)!.textContent).toContain('李明');
     q('survey-export')!.click();
     await until(() => document.body.textContent!.includes('专项普查_城关区井盖专项普查_'));

@@ -90,6 +90,16 @@ function SurveyView({ id, onBack }: { id: string; onBack(): void }) {
     } finally { setBusy(false); }
   }
   useEffect(() => { void load(); }, [id]);
+  // Category names from the device's catalogue (the task holds only kind and code).
+  const [catNames, setCatNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    for (const c of progress?.task.categories ?? []) {
+      backend.categoriesSearch(c.code, c.kind).then((hits) => {
+        const hit = hits.find((h) => h.code === c.code && h.kind === c.kind);
+        if (hit) setCatNames((n) => ({ ...n, [`${c.kind}:${c.code}`]: hit.name }));
+      }, () => {});
+    }
+  }, [progress?.task.id]);
   async function exportXlsx() {
     if (!progress) return;
     try { toast(t('eval.exported', { path: await backend.surveyExport(id, progress.task.title) }), 'success'); } catch (e) { fail(e); }
@@ -114,7 +124,7 @@ function SurveyView({ id, onBack }: { id: string; onBack(): void }) {
               <span class="bar-track"><span class="bar-fill" style={{ width: `${Math.round(Math.min(1, Math.max(0, progress.rate)) * 100)}%`, background: '#1e9e4a' }} /></span>
               <span class="bar-value">{formatRate(progress.rate)}</span></div>
             <p>{t('survey.summary', { done: progress.cells.filter((c) => c.done).length, cells: progress.cells.length, cases: progress.cases })}</p>
-            <p class="muted small">{t('survey.categoriesLine', { list: task.categories.map((c) => `${c.kind === 'component' ? t('report.kind.component') : t('report.kind.matter')} ${c.code}`).join('、') })}</p>
+            <p class="muted small">{t('survey.categoriesLine', { list: task.categories.map((c) => `${catNames[`${c.kind}:${c.code}`] ?? (c.kind === 'component' ? t('report.kind.component') : t('report.kind.matter'))} ${c.code}`).join('、') })}</p>
           </div>
           <div class="card">
             <h2>{t('survey.byInspector')}</h2>
