@@ -17,9 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::{Active, AppState};
 use gridcase_core::codes::{CategoryCode, CategoryKind, GridCode};
 use gridcase_core::model::{Role, SurveyId, UserId};
-use gridcase_core::protocol::patrol::{
-    PatrolReport, Roster, RosterShift, SurveyProgressWire, SurveyTaskWire, TrackDay,
-};
+use gridcase_core::protocol::{PatrolReport, Roster, SurveyProgressWire, SurveyTaskWire, TrackDay};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use tauri::State;
@@ -491,6 +489,7 @@ pub async fn survey_cell_components(
 mod tests {
     use super::*;
     use gridcase_core::codes::{CategoryRef, ComponentId};
+    use gridcase_core::protocol::RosterShift;
 
     const H: i64 = 3_600_000;
 

@@ -219,7 +219,10 @@ fn patrol_admin_commands_round_trip_with_the_server() -> Result<()> {
     assert_eq!(progress["rate"], 0.0);
     assert_eq!(progress["cells"][0]["cell"], cell.as_str());
     assert_eq!(progress["cells"][0]["status"], "pending");
-    let path: String = app.call("survey_export", json!({"id": id, "title": "城关区井盖专项普查"}))?;
+    let path: String = app.call(
+        "survey_export",
+        json!({"id": id, "title": "城关区井盖专项普查"}),
+    )?;
     let bytes = std::fs::read(&path)?;
     assert!(bytes.starts_with(b"PK\x03\x04"), "an XLSX at {path}");
     Ok(())
