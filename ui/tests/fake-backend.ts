@@ -415,7 +415,8 @@ export function fakePatrolReport(from: string, to: string): PatrolReport {
     const d = new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 10);
     if (d <= '2026-12-31') days.push(d);
   }
-  return { from, to, inspectors: days.length ? FAKE_INSPECTORS.map((p, k) => fakeInspector(p, days, k)) : [] };
+  // Like the server: every inspector, with no days when nothing was rostered or recorded.
+  return { from, to, inspectors: FAKE_INSPECTORS.map((p, k) => fakeInspector(p, days, k)) };
 }
 
 export function fakeSurveyProgress(task: SurveyTask): SurveyProgress {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InspectorDay, InspectorPatrol, Roster, TrackDay } from '../src/backend/patrol';
 import {
-  changedCount, clearedDays, clockOf, clockOfMs, copyDay, coverageCells, coverageOf, coverageShade, dayFlags, daysOf,
+  changedCount, clearedDays, clockOf, isEmptyReport, clockOfMs, copyDay, coverageCells, coverageOf, coverageShade, dayFlags, daysOf,
   evidencePoints, formatDuration, formatKm, formatRate, indexAt, missedOn, positionAt, putShift, removeShift, rosterIndex,
   rosterToSave, shiftOf, shiftProblem, shiftTimes, sortInspectors, splitRuns, summarize, trackPoints, weekOf,
 } from '../src/logic/patrol';
@@ -79,6 +79,13 @@ describe('patrol: flags and summaries', () => {
     expect(s.flags.outside).toBe(1);
     expect(s.flags.missing_sign_out).toBe(1);
     expect(s.outsideS).toBe(360);
+  });
+  it('calls a period empty only when no inspector has a day or a 漏报 in it', () => {
+    expect(isEmptyReport({ from: 'a', to: 'b', inspectors: [] })).toBe(true);
+    expect(isEmptyReport({ from: 'a', to: 'b', inspectors: [inspector('李明'), inspector('张伟')] })).toBe(true);
+    expect(isEmptyReport({ from: 'a', to: 'b', inspectors: [inspector('李明'), inspector('张伟', { days: [day('2026-12-07')] })] })).toBe(false);
+    const m = { case_id: 'c', case_number: null, distance_m: 3, segment: [1, 2] as [number, number] };
+    expect(isEmptyReport({ from: 'a', to: 'b', inspectors: [inspector('李明', { missed: [m] })] })).toBe(false);
   });
   it('sorts inspectors by a figure, ties and names in Chinese order', () => {
     const list = [inspector('张伟', { coverage_rate: 0.5 }), inspector('李明', { coverage_rate: 0.9 }), inspector('赵静', { coverage_rate: 0.5 })];

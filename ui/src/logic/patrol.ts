@@ -6,7 +6,7 @@
 // Invariants: times inside tracks and report stretches are Unix seconds, roster shifts and sign
 // events Unix ms (as the wire); days are Asia/Shanghai `YYYY-MM-DD`; every function takes data
 // as the server sent it and never trusts it to be sorted or complete.
-import type { CellDay, InspectorDay, InspectorPatrol, Missed, Roster, RosterShift, TrackDay } from '../backend/patrol';
+import type { CellDay, InspectorDay, InspectorPatrol, Missed, PatrolReport, Roster, RosterShift, TrackDay } from '../backend/patrol';
 import { formatDate, parseDay, SHANGHAI_OFFSET_MS } from './time';
 
 const DAY_MS = 86_400_000;
@@ -44,6 +44,12 @@ export function clockOf(unixS: number): string {
   const d = new Date(unixS * 1000 + SHANGHAI_OFFSET_MS);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+/** The server lists every inspector of the tenant: a period is empty when none of them has a
+ *  rostered or recorded day or a 漏报 in it. */
+export function isEmptyReport(r: PatrolReport): boolean {
+  return r.inspectors.every((p) => p.days.length === 0 && p.missed.length === 0);
 }
 
 // ---- Flags ----

@@ -9,7 +9,7 @@ import type * as GeoJSON from 'geojson';
 import type { ApiError, InspectorDay, InspectorPatrol, Missed, PatrolReport, TrackDay } from '../../backend';
 import { toApiError } from '../../backend';
 import {
-  clockOf, coverageCells, coverageOf, dayFlags, formatDuration, formatKm, formatRate, missedOn, sortInspectors, summarize,
+  clockOf, coverageCells, coverageOf, dayFlags, isEmptyReport, formatDuration, formatKm, formatRate, missedOn, sortInspectors, summarize,
   weekOf, type PatrolSortKey,
 } from '../../logic/patrol';
 import { formatDate, monthRange, parseDay } from '../../logic/time';
@@ -70,6 +70,7 @@ export function Patrol({ onOpenCase }: { onOpenCase(caseId: string): void }) {
   useEffect(() => { void run(); }, []);
 
   const rows = report ? sortInspectors(report.inspectors, sort) : [];
+  const nothing = !!report && isEmptyReport(report);
   const shownInspector = shown ? report?.inspectors.find((p) => p.inspector === shown.inspector) ?? null : null;
   return (
     <section class="patrol evaluation" data-testid="patrol">
@@ -91,10 +92,10 @@ export function Patrol({ onOpenCase }: { onOpenCase(caseId: string): void }) {
       </div>
       {busy && <Spinner />}
       {error && <div class="error-box" role="alert" data-testid="patrol-error" data-code={error.code}>{error.message}</div>}
-      {report && report.inspectors.length === 0 && (
+      {report && nothing && (
         <div class="card" data-testid="patrol-empty"><p class="muted">{t('patrol.empty', { from: report.from, to: report.to })}</p></div>
       )}
-      {report && report.inspectors.length > 0 && (
+      {report && !nothing && (
         <div class="card">
           <h2 data-testid="patrol-heading">{t('patrol.heading', { from: report.from, to: report.to, n: report.inspectors.length })}</h2>
           <div class="table-wrap">
