@@ -351,13 +351,24 @@ pub async fn patrol_roster_save(state: State<'_, AppState>, roster: Roster) -> A
     Ok(())
 }
 
+/// The listing of `GET /v1/surveys`: `{"surveys": [...]}` (docs/patrol.md "Protocol"); a bare
+/// array is read too.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum SurveyListing {
+    Wrapped { surveys: Vec<SurveyTaskWire> },
+    Bare(Vec<SurveyTaskWire>),
+}
+
 /// The 专项普查 tasks the user may see (`GET /v1/surveys`).
 #[tauri::command]
 pub async fn survey_list(state: State<'_, AppState>) -> AppResult<Vec<SurveyTaskWire>> {
     let active = state.active()?;
     gate(&active, false)?;
     let response = super::server_get(&active, "/v1/surveys", OFFLINE_SURVEY).await?;
-    read_json(response, "专项普查列表").await
+    Ok(match read_json(response, "专项普查列表").await? {
+        SurveyListing::Wrapped { surveys } | SurveyListing::Bare(surveys) => surveys,
+    })
 }
 
 /// Creates a 专项普查 task (`POST /v1/surveys`). The id comes from the form, which keeps it
@@ -688,6 +699,20 @@ mod tests {
         ] {
             assert!(!may_read(r) && !may_edit(r));
         }
+    }
+
+    #[test]
+    fn the_survey_listing_reads_wrapped_or_bare() {
+        let wire = serde_json::to_value(task()).unwrap();
+        for text in [
+            serde_json::json!({ "surveys": [wire.clone()] }),
+            serde_json::json!([wire]),
+        ] {
+            let l: SurveyListing = serde_json::from_value(text).unwrap();
+            let (SurveyListing::Wrapped { surveys } | SurveyListing::Bare(surveys)) = l;
+            assert_eq!(surveys, vec![task()]);
+        }
+        assert!(serde_json::from_str::<SurveyListing>(r#"{"tasks":[]}"#).is_err());
     }
 
     #[test]
