@@ -4,8 +4,8 @@
 //! The first test needs nothing of the server's patrol routes: the staff list from the reference
 //! data, the role gate, the input checks (nothing is sent) and the offline message. The second
 //! drives the routes themselves (roster PUT/GET, report, track, survey create/list/progress and
-//! the XLSX export); it needs the server side of issue 16 (branch `patrol-server`) and fails
-//! without it.
+//! the XLSX export); it needs the server side of issue 16 (branch `patrol-server`: it passed
+//! against a local merge of it) and fails with `not_found` without it.
 
 use crate::app_flow::{AppUnderTest, user};
 use anyhow::{Context, Result};
