@@ -228,6 +228,7 @@ pub fn available(events: &[Event], ctx: &ActContext<'_>, probe: EventId) -> Vec<
         },
     };
     let mut out = Vec::new();
+    let at_intake = fold(events).status == gridcase_core::workflow::Status::Reported;
     for k in KNOWN {
         if !allowed_roles(k.kind).contains(&ctx.actor.role) {
             continue;
@@ -247,9 +248,15 @@ pub fn available(events: &[Event], ctx: &ActContext<'_>, probe: EventId) -> Vec<
         all.push(&trial);
         let state = fold(all);
         if state.conflicts.iter().all(|c| c.event != probe) {
+            // Refusing at 待受理 is 不予受理; at 待立案, 不予立案.
+            let label = if k.kind == "reject" && at_intake {
+                "不予受理"
+            } else {
+                k.label
+            };
             out.push(ActionSpec {
                 kind: k.kind.to_owned(),
-                label: k.label.to_owned(),
+                label: label.to_owned(),
                 fields: k.fields.iter().map(|f| (*f).to_owned()).collect(),
                 danger: k.danger,
             });
@@ -397,7 +404,7 @@ pub fn to_event_kind(input: &ActionInput, ctx: &ActContext<'_>) -> AppResult<Eve
             condition: condition(&input.condition)?,
         },
         "reject" => EventKind::Reject {
-            reason: required(&input.reason, "不予立案的理由")?,
+            reason: required(&input.reason, "不予受理（不予立案）的理由")?,
         },
         "void" => EventKind::Void {
             reason: required(&input.reason, "作废理由")?,

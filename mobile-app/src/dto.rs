@@ -57,6 +57,18 @@ pub struct CaseQuery {
     pub status: Option<String>,
     pub limit: Option<usize>,
     pub offset: Option<usize>,
+    /// `updated` (newest change first, the default) or `remaining` (least working time left
+    /// first, overdue before due, cases without a deadline last).
+    pub sort: Option<String>,
+    /// Desk filters (crate::desk): a category (`kind:code` as in [`CaseRow::category`]), a
+    /// street name, a department id, a source channel (`public_hotline`, …) and a reporting
+    /// time range `[from, to)` in Unix ms.
+    pub category: Option<String>,
+    pub street: Option<String>,
+    pub department: Option<String>,
+    pub source: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
 }
 
 /// A case in a list.
@@ -83,6 +95,61 @@ pub struct CaseRow {
     pub updated_at: i64,
     pub lon: Option<f64>,
     pub lat: Option<f64>,
+    /// The running clock's time left (negative: overdue by), in working ms when
+    /// `remaining_working`, else natural ms — computed on the tenant's calendar (core
+    /// `ClockReading::margin_ms`), never `due_at - now`. Measured when the index was last lit
+    /// (at most a minute old).
+    pub remaining_ms: Option<i64>,
+    pub remaining_working: bool,
+    /// A closed case: 按期结案 (`true`) or 超期结案 (`false`); `None` for other cases and for a
+    /// closed case whose handling had no limit.
+    pub closed_on_time: Option<bool>,
+    /// The report's channel (`inspector_patrol`, `public_hotline`, …) and its zh label.
+    pub source: Option<String>,
+    pub source_label: Option<String>,
+    /// The street (街道) of the case's cell, from the grid.
+    pub street: Option<String>,
+    /// At 待受理: the report's channel needs a field verification before filing (受理 is then
+    /// not possible; 派发核实 is), and none was waived.
+    pub verification_required: bool,
+}
+
+/// One value of a desk filter with how many cases of the queue have it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: usize,
+}
+
+/// The values the desk's filters offer for a queue (crate::desk::facets).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Facets {
+    pub categories: Vec<FacetValue>,
+    pub streets: Vec<FacetValue>,
+    pub departments: Vec<FacetValue>,
+    pub sources: Vec<FacetValue>,
+}
+
+/// `act_batch`: one action applied to several cases, one by one.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BatchInput {
+    pub case_ids: Vec<String>,
+    pub input: ActionInput,
+}
+
+/// What a batch did to one case: `done`, or `skipped` with the reason (code and message).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchItem {
+    pub case_id: String,
+    pub case_number: Option<String>,
+    pub outcome: String,
+    pub code: Option<String>,
+    pub message: Option<String>,
 }
 
 /// A queue's counts.
@@ -104,7 +171,9 @@ pub struct CaseList {
     pub total: usize,
     pub rows: Vec<CaseRow>,
     pub counts: Vec<QueueCount>,
+    /// For benchmarks and logs only; never shown to users.
     pub elapsed_ms: f64,
+    pub facets: Facets,
 }
 
 /// A photo of a case.
@@ -115,6 +184,16 @@ pub struct PhotoInfo {
     pub role: String,
     pub role_label: String,
     pub thumb_url: Option<String>,
+    /// When the photo was taken (EXIF), when the device has the file and it says.
+    pub taken_at: Option<i64>,
+    /// Where EXIF says it was taken, when it says.
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// Metres from the case's pin to the EXIF position.
+    pub distance_m: Option<f64>,
+    /// Desk warnings (crate::desk::photo_warnings): `old` (taken more than 7 days before the
+    /// report), `far` (more than 200 m from the pin).
+    pub warnings: Vec<String>,
 }
 
 /// One event in a case's timeline.
@@ -143,6 +222,10 @@ pub struct StageClock {
     pub light: Option<String>,
     pub done: bool,
     pub on_time: Option<bool>,
+    /// Time left at now (running) or at its end (done); negative: overdue by. Working ms when
+    /// `working`, else natural ms (core `ClockReading::margin_ms`).
+    pub margin_ms: Option<i64>,
+    pub working: bool,
 }
 
 /// An action the signed-in user may take now.

@@ -25,6 +25,13 @@ pub struct CaseSummary {
     pub due_at: Option<Timestamp>,
     /// The running clock's light (`None` when no clock runs or no limit applies).
     pub light: Option<Light>,
+    /// The running clock's time left on its calendar (negative: overdue by), and whether it
+    /// counts working time (core `ClockReading::margin_ms`).
+    pub margin_ms: Option<i64>,
+    /// Whether `margin_ms` counts working time.
+    pub working: bool,
+    /// A closed case: 按期结案 or 超期结案 (core `Deadlines::handled_on_time`).
+    pub closed_on_time: Option<bool>,
 }
 
 /// Who is looking.
@@ -169,6 +176,9 @@ pub fn summary_of(
         state,
         due_at: None,
         light: None,
+        margin_ms: None,
+        working: false,
+        closed_on_time: None,
     };
     measure(&mut summary, reference, now);
     summary
@@ -195,6 +205,11 @@ pub fn measure(summary: &mut CaseSummary, reference: Option<&Reference>, now: Ti
     let current = d.current();
     summary.due_at = current.and_then(|c| c.deadline);
     summary.light = current.map(|c| c.light).filter(|l| *l != Light::None);
+    summary.margin_ms = current.and_then(|c| c.margin_ms);
+    summary.working = current.is_some_and(|c| c.working);
+    summary.closed_on_time = (summary.state.status == Status::Closed)
+        .then(|| d.handled_on_time())
+        .flatten();
 }
 
 impl CaseIndex {
@@ -366,6 +381,13 @@ pub fn to_row(s: &CaseSummary, reference: Option<&Reference>) -> CaseRow {
         updated_at: r.updated_at.0,
         lon: location.map(|l| l.lon),
         lat: location.map(|l| l.lat),
+        remaining_ms: s.margin_ms,
+        remaining_working: s.working,
+        closed_on_time: s.closed_on_time,
+        source: crate::desk::source_of(&s.state).map(|c| crate::desk::source_str(c).to_owned()),
+        source_label: crate::desk::source_of(&s.state).map(|c| c.label_zh().to_owned()),
+        street: crate::desk::street_of(s, reference),
+        verification_required: crate::desk::verification_required(&s.state),
     }
 }
 

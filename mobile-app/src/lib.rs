@@ -16,6 +16,7 @@ pub mod actions;
 pub mod basemap;
 pub mod commands;
 pub mod contacts;
+pub mod desk;
 pub mod draft;
 pub mod dto;
 pub mod error;
@@ -112,6 +113,7 @@ pub fn builder<R: Runtime>(
             commands::case_detail,
             commands::case_photo,
             commands::act,
+            commands::act_batch,
             commands::photo_stage,
             commands::draft_get,
             commands::draft_save,

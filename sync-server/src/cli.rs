@@ -81,6 +81,10 @@ pub enum Command {
         /// else the public demo password `Gridcase-2026`).
         #[arg(long)]
         password_file: Option<PathBuf>,
+        /// Days of generated case history written into the tenant the first time (every channel,
+        /// state and outcome; `biz::training`); 0 for none.
+        #[arg(long, default_value_t = 90)]
+        history_days: u32,
     },
     /// Run the scheduled jobs (lights, escalation, compaction, blob GC, backup).
     RunJobs {
@@ -454,6 +458,7 @@ pub fn run(cli: Cli) -> Result<()> {
             dir,
             seed,
             password_file,
+            history_days,
         } => {
             let demo_password = match password_file {
                 Some(path) => read_secret(Some(&path), false)?.unwrap_or_default(),
@@ -480,6 +485,15 @@ pub fn run(cli: Cli) -> Result<()> {
                     report.users_kept,
                     dir.display()
                 );
+                let history =
+                    crate::biz::training::generate(&dep, &tenant, seed, history_days, dep.now())?;
+                if history.cases > 0 {
+                    eprintln!(
+                        "demo tenant {tenant}: {} cases of history over {history_days} days written \
+                         ({} with rework, {} with 督办)",
+                        history.cases, history.reworked, history.escalated
+                    );
+                }
             }
             serve(config)
         }

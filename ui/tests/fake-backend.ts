@@ -96,6 +96,9 @@ export class FakeBackend implements Backend {
         category: cat.code, categoryName: cat.name, cell: '620102001001001', address: `城关区东岗街道${i % 9 + 1}号附近`,
         excerpt: '路边有垃圾堆放，影响通行', urgency: i % 7 === 0 ? 'urgent' : 'normal', department: null, departmentName: i % 2 ? '城关区环卫局' : null,
         light, dueAt: light ? this.now + (light === 'red' ? -5_400_000 : light === 'yellow' ? 1_800_000 : 86_400_000) : null,
+        // Working time left as the Rust side measures it (issue 15): less than the wall-clock gap.
+        remainingMs: light ? (light === 'red' ? -5_400_000 : light === 'yellow' ? 1_800_000 : 7 * 3_600_000) : null,
+        remainingWorking: true, closedOnTime: status === 'closed' ? i % 2 === 0 : null,
         syncState: (['synced', 'pending', 'local'] as const)[i % 3], conflictCount: i % 11 === 0 ? 1 : 0,
         createdAt: this.now - i * 600_000, updatedAt: this.now - i * 300_000, lon: 103.83 + (i % 20) * 0.001, lat: 36.06 + (i % 13) * 0.001,
       });
@@ -176,6 +179,15 @@ export class FakeBackend implements Backend {
   }
   async casePhoto() { return PIXEL; }
   async act(caseId: string, input: ActionInput) { this.acts.push({ caseId, input }); return this.caseDetail(caseId); }
+  async actBatch(caseIds: string[], input: ActionInput) {
+    return caseIds.map((caseId) => {
+      const row = this.rows.find((r) => r.caseId === caseId);
+      const ok = !!row && ((input.kind === 'accept' && row.status === 'reported') || (input.kind === 'dispatch' && row.status === 'awaiting_dispatch') || (input.kind === 'close' && row.status === 'awaiting_close'));
+      if (ok) this.acts.push({ caseId, input });
+      return { caseId, caseNumber: row?.caseNumber ?? null, outcome: ok ? 'done' as const : 'skipped' as const,
+        code: ok ? null : 'workflow_conflict', message: ok ? null : '当前不能执行此操作' };
+    });
+  }
   async photoStage(name: string, data: string): Promise<StagedPhoto> {
     if (!data) throw { code: 'unsupported_format', message: '不支持的图片格式' };
     return { sha256: (data.length.toString(16) + 'c'.repeat(64)).slice(0, 64), thumbUrl: PIXEL, width: 320, height: 240, name,

@@ -86,6 +86,17 @@ pub struct ClockReading {
     /// but they move no deadline (a late request never turns a late case on-time).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub late_extensions: Vec<EventId>,
+    /// Clock time from the end of the run (or `now` while it runs) to the deadline, in
+    /// milliseconds: positive is time left (or finished early by), negative is overdue by.
+    /// Counted on the clock's calendar in working time when its limit is in working units
+    /// ([`Self::working`]), in natural time otherwise; parked stretches already moved the
+    /// deadline. `None` without a deadline. This is what a countdown shows ("剩余 3 工作时"),
+    /// never `deadline - now`, which counts nights, weekends and holidays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin_ms: Option<i64>,
+    /// Whether [`Self::margin_ms`] counts working time (the limit is in working units).
+    #[serde(default)]
+    pub working: bool,
 }
 
 impl ClockReading {
@@ -109,6 +120,8 @@ impl ClockReading {
             used,
             light,
             late_extensions: Vec::new(),
+            margin_ms: None,
+            working: false,
         }
     }
 
@@ -140,6 +153,18 @@ impl Deadlines {
     /// The case's light: the running clock's, or `None`.
     pub fn light(&self) -> Light {
         self.current().map_or(Light::None, |c| c.light)
+    }
+
+    /// For a closed case: whether it was closed on time (按期结案: no handling round ended
+    /// late, as the evaluation counts it), `None` when no handling round had a limit.
+    pub fn handled_on_time(&self) -> Option<bool> {
+        let mut timed = self
+            .clocks
+            .iter()
+            .filter(|c| c.clock == Clock::Handling && c.deadline.is_some())
+            .peekable();
+        timed.peek()?;
+        Some(timed.all(|c| c.on_time() != Some(false)))
     }
 }
 
@@ -468,5 +493,13 @@ fn measured(
     };
     run.used = used;
     run.light = light;
+    run.working = working;
+    run.margin_ms = deadline.map(|d| {
+        if at <= d {
+            clock_ms(ctx, at, d, working)
+        } else {
+            -clock_ms(ctx, d, at, working)
+        }
+    });
     run
 }

@@ -826,3 +826,89 @@ fn the_callback_clock_runs_from_closing_to_the_first_callback() {
     let patrol = Case::dispatched_at(at(2, 10, 0), Some(hours(2)));
     assert!(patrol.clocks(at(6, 9, 0), None, &p).callback.is_none());
 }
+
+#[test]
+fn a_countdown_over_a_weekend_counts_working_time_only() {
+    // Issue 15: dispatched Friday March 6 16:00 with 8 工作时: Fri 16:00–18:00 (2 h), Mon
+    // 08:30–12:00 (3.5 h), 14:30–17:00 (2.5 h): due Monday March 9 17:00.
+    let c = Case::dispatched_at(at(6, 16, 0), Some(hours(8)));
+    const H: i64 = 3_600_000;
+    let p = policy();
+    let reading = |now| {
+        c.clocks(now, None, &p)
+            .current()
+            .cloned()
+            .expect("handling runs")
+    };
+    let sat = reading(at(7, 12, 0));
+    assert_eq!(sat.deadline, Some(at(9, 17, 0)));
+    assert!(sat.working);
+    // Saturday noon: 6 工作时 left (Fri 18:00 → Mon 17:00 counts 6 h), not the 2天5小时 of
+    // `deadline - now`.
+    assert_eq!(sat.margin_ms, Some(6 * H));
+    assert_eq!(reading(at(8, 23, 0)).margin_ms, Some(6 * H));
+    // Monday 10:00: 10:00–12:00 and 14:30–17:00 are left.
+    assert_eq!(reading(at(9, 10, 0)).margin_ms, Some(4 * H + H / 2));
+    // Tuesday 09:00: overdue by Mon 17:00–18:00 and Tue 08:30–09:00.
+    let late = reading(at(10, 9, 0));
+    assert_eq!(late.margin_ms, Some(-(H + H / 2)));
+    assert_eq!(late.light, Light::Red);
+    // Natural limits count natural time: 2 小时 from Saturday 22:00, at 23:00, 1 h left.
+    let n = Case::dispatched_at(
+        at(7, 22, 0),
+        Some(TimeLimit::new(2, LimitUnit::NaturalHours)),
+    );
+    let run = n.clocks(at(7, 23, 0), None, &p);
+    let run = run.current().expect("running");
+    assert!(!run.working);
+    assert_eq!(run.margin_ms, Some(H));
+    // No limit: no countdown.
+    let none = Case::dispatched_at(at(2, 10, 0), None);
+    assert_eq!(
+        none.clocks(at(2, 11, 0), None, &p)
+            .current()
+            .and_then(|c| c.margin_ms),
+        None
+    );
+}
+
+#[test]
+fn a_closed_case_says_whether_it_was_handled_on_time() {
+    let p = policy();
+    // Dispatched 10:00 with 2 工作时, feedback 11:00: on time, an hour to spare.
+    let c = hotline_closed();
+    let d = c.clocks(at(3, 9, 0), None, &p);
+    let handling = d
+        .clocks
+        .iter()
+        .find(|r| r.clock == Clock::Handling)
+        .expect("handling run");
+    assert_eq!(handling.margin_ms, Some(3_600_000));
+    assert_eq!(d.handled_on_time(), Some(true));
+    // The same case with 30 工作分钟: feedback at 11:00 is 30 minutes late.
+    let mut late = hotline_closed();
+    for e in &mut late.events {
+        if let K::Dispatch { limit, .. } = &mut e.kind {
+            *limit = Some(TimeLimit::new(30, LimitUnit::WorkingMinutes));
+        }
+    }
+    let d = late.clocks(at(3, 9, 0), None, &p);
+    assert_eq!(d.handled_on_time(), Some(false));
+    let handling = d
+        .clocks
+        .iter()
+        .find(|r| r.clock == Clock::Handling)
+        .expect("handling run");
+    assert_eq!(handling.margin_ms, Some(-1_800_000));
+    // No handling limit at all: neither 按期 nor 超期.
+    let mut untimed = hotline_closed();
+    for e in &mut untimed.events {
+        if let K::Dispatch { limit, .. } = &mut e.kind {
+            *limit = None;
+        }
+    }
+    assert_eq!(
+        untimed.clocks(at(3, 9, 0), None, &p).handled_on_time(),
+        None
+    );
+}

@@ -258,7 +258,14 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             Ok(())
         }
         EventKind::Reject { .. } => {
-            in_state(state, &[Reported, AwaitingFiling])?;
+            // 不予受理: an intake operator refuses a report at 待受理 only; refusing at 待立案
+            // (不予立案) stays the shift leader's (docs/ui.md "不予受理").
+            let from: &[Status] = if role == crate::model::Role::IntakeOperator {
+                &[Reported]
+            } else {
+                &[Reported, AwaitingFiling]
+            };
+            in_state(state, from)?;
             transition(state, ev, Rejected);
             Ok(())
         }

@@ -30,13 +30,11 @@ pub fn allowed_roles(type_name: &str) -> &'static [Role] {
         | "request_check"
         | "callback" => &[IntakeOperator],
         "verify" | "check" | "self_handle" => &[Inspector],
-        "file"
-        | "reject"
-        | "close"
-        | "approve_self_handle"
-        | "deny_self_handle"
-        | "void"
-        | "reopen" => &[ShiftLeader],
+        // 不予受理 (reject at 待受理) is also the intake operator's; the fold keeps them to it.
+        "reject" => &[ShiftLeader, IntakeOperator],
+        "file" | "close" | "approve_self_handle" | "deny_self_handle" | "void" | "reopen" => {
+            &[ShiftLeader]
+        }
         "fast_dispatch" => &[ShiftLeader, Dispatcher],
         "dispatch" | "approve_extension" | "deny_extension" | "approve_sendback"
         | "deny_sendback" | "approve_park" | "deny_park" | "resume" => &[Dispatcher],

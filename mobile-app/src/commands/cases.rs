@@ -63,12 +63,10 @@ pub fn list(active: &Active, query: &CaseQuery) -> CaseList {
             })
             .filter(|s| text.is_none_or(|t| matches_text(s, t)))
             .collect();
-        hits.sort_by(|a, b| {
-            b.row
-                .updated_at
-                .cmp(&a.row.updated_at)
-                .then(a.row.case_id.cmp(&b.row.case_id))
-        });
+        // The filters offer the values of the queue as searched, before the desk filters.
+        let facets = crate::desk::facets(&hits, reference.as_deref());
+        hits.retain(|s| crate::desk::matches_filters(s, query, reference.as_deref()));
+        crate::desk::sort_hits(&mut hits, query.sort.as_deref());
         let total = hits.len();
         let rows = hits
             .into_iter()
@@ -82,6 +80,7 @@ pub fn list(active: &Active, query: &CaseQuery) -> CaseList {
             rows,
             counts,
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+            facets,
         }
     })
 }
@@ -319,11 +318,21 @@ pub fn detail(
             if photos.iter().any(|x| x.sha256 == p.sha256.to_string()) {
                 continue;
             }
+            let pin = state
+                .report
+                .as_ref()
+                .map(|r| (r.location.lon, r.location.lat));
+            let (warnings, distance_m) = crate::desk::photo_warnings(p, state.reported_at, pin);
             photos.push(PhotoInfo {
                 sha256: p.sha256.to_string(),
                 role: format!("{:?}", p.role).to_lowercase(),
                 role_label: role_label(p.role).to_owned(),
                 thumb_url: active.photos.local_url(&p.sha256),
+                taken_at: p.taken_at.map(|t| t.0),
+                lon: p.location.map(|l| l.lon),
+                lat: p.location.map(|l| l.lat),
+                distance_m,
+                warnings,
             });
         }
     }
@@ -357,7 +366,7 @@ pub fn detail(
         corrected: None,
     };
     let probe = EventId::from_parts(u64::try_from(now().0).unwrap_or(0), [0xff; 10]);
-    let actions = actions::available(&events, &ctx, probe);
+    let mut actions = actions::available(&events, &ctx, probe);
     let suggestion = match (state.category(), state.cell(), r) {
         (Some(c), Some(cell), Some(x)) => x.suggest(c, &cell),
         _ => None,
@@ -374,6 +383,10 @@ pub fn detail(
         })
         .unwrap_or_default();
     let duplicates = duplicates_of(active, id, &state, r);
+    // 合并到重复案件 is offered only when there is a candidate to merge into (issue 15).
+    if duplicates.is_empty() {
+        actions.retain(|a| a.kind != "merge_into");
+    }
     let standard_limit = standard_limit.map(|(l, b)| LimitDto {
         value: l.value,
         unit: l.unit.as_str().to_owned(),
@@ -423,6 +436,8 @@ fn clocks_of(state: &CaseState, r: Option<&Reference>) -> Vec<StageClock> {
             light: light_str(Some(c.light)),
             done: c.ended_at.is_some(),
             on_time: c.on_time(),
+            margin_ms: c.margin_ms,
+            working: c.working,
         })
         .collect()
 }
@@ -537,6 +552,26 @@ fn corrected_location(
         }
         _ => Err(AppError::invalid("更正位置须同时给出经度和纬度")),
     }
+}
+
+/// One action on several cases (批量受理 / 派遣 / 结案), each through [`apply_action`]; returns
+/// what happened to each (crate::desk::act_batch).
+#[tauri::command]
+pub async fn act_batch<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    batch: crate::dto::BatchInput,
+) -> AppResult<Vec<crate::dto::BatchItem>> {
+    let active = state.active()?;
+    let a = active.clone();
+    let (items, status) = blocking(move || {
+        let items = crate::desk::act_batch(&a, &batch.case_ids, &batch.input)?;
+        Ok((items, crate::syncer::recount(&a)?))
+    })
+    .await?;
+    crate::syncer::emit(&app, &status);
+    active.kick.notify_one();
+    Ok(items)
 }
 
 /// Validates and appends one action (the body of [`act`], which then calls [`detail`]; that

@@ -32,6 +32,7 @@ pub mod scope;
 pub mod standards;
 pub mod standards_xlsx;
 pub mod sync;
+pub mod training;
 pub mod waivers;
 
 pub use caller::Caller;

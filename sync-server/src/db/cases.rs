@@ -242,6 +242,15 @@ pub struct FeedItem {
     pub heads: Vec<ChangeHash>,
 }
 
+/// The cases a tenant holds (every status).
+pub fn count_in(conn: &Connection, tenant: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM cases WHERE tenant = ?1",
+        [tenant],
+        |r| r.get(0),
+    )?)
+}
+
 /// Cases of the tenant in scope with `seq > cursor`, in seq order, at most `limit`.
 pub fn feed(
     conn: &Connection,

@@ -31,6 +31,7 @@ use crate::error::{Result, ServerError};
 use crate::storage::StorageHealth;
 use automerge::ChangeHash;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -42,6 +43,26 @@ pub struct Db {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     storage: StorageHealth,
+    /// Per tenant, bumped after a committed write transaction that moved the tenant's feed:
+    /// what a long-polling feed request waits on (`GET /v1/feed?wait=`). In-process only: a
+    /// write by another instance on the same database is seen when the waiting request times
+    /// out and the device asks again.
+    feeds: Mutex<HashMap<String, tokio::sync::watch::Sender<u64>>>,
+}
+
+thread_local! {
+    /// Tenants whose feed the write transaction running on this thread moved.
+    static FEEDS_MOVED: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Marks `tenant`'s feed moved by the write transaction running on this thread.
+pub(crate) fn feed_changed(tenant: &str) {
+    FEEDS_MOVED.with(|m| {
+        let mut m = m.borrow_mut();
+        if !m.iter().any(|t| t == tenant) {
+            m.push(tenant.to_owned());
+        }
+    });
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -73,6 +94,7 @@ impl Db {
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
             storage: StorageHealth::default(),
+            feeds: Mutex::new(HashMap::new()),
         })
     }
 
@@ -102,17 +124,44 @@ impl Db {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// A receiver that sees a change after each committed write that moved `tenant`'s feed.
+    pub fn watch_feed(&self, tenant: &str) -> tokio::sync::watch::Receiver<u64> {
+        let mut feeds = self.feeds.lock().unwrap_or_else(|p| p.into_inner());
+        feeds
+            .entry(tenant.to_owned())
+            .or_insert_with(|| tokio::sync::watch::Sender::new(0))
+            .subscribe()
+    }
+
+    fn announce(&self, moved: Vec<String>) {
+        if moved.is_empty() {
+            return;
+        }
+        let feeds = self.feeds.lock().unwrap_or_else(|p| p.into_inner());
+        for tenant in moved {
+            if let Some(tx) = feeds.get(&tenant) {
+                tx.send_modify(|n| *n = n.wrapping_add(1));
+            }
+        }
+    }
+
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer; commits if it returns `Ok`.
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.writer();
+        FEEDS_MOVED.with(|m| m.borrow_mut().clear());
         let result: Result<T> = (|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let value = f(&tx)?;
             tx.commit()?;
             Ok(value)
         })();
+        drop(conn);
+        let moved = FEEDS_MOVED.with(|m| std::mem::take(&mut *m.borrow_mut()));
         match &result {
-            Ok(_) => self.storage.record_write(false),
+            Ok(_) => {
+                self.storage.record_write(false);
+                self.announce(moved);
+            }
             Err(e) if e.code() == gridcase_core::protocol::ErrorCode::StorageFull => {
                 self.storage.record_write(true)
             }

@@ -57,13 +57,16 @@ pub fn list(conn: &Connection) -> Result<Vec<TenantRow>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Gives the next feed sequence number of the tenant.
+/// Gives the next feed sequence number of the tenant (and marks the tenant's feed changed, which
+/// [`super::Db::write`] announces to long-polling requests once the transaction commits).
 pub fn next_seq(conn: &Connection, tenant: &str) -> Result<i64> {
-    Ok(conn.query_row(
+    let seq = conn.query_row(
         "UPDATE tenants SET seq = seq + 1 WHERE code = ?1 RETURNING seq",
         [tenant],
         |r| r.get(0),
-    )?)
+    )?;
+    super::feed_changed(tenant);
+    Ok(seq)
 }
 
 /// The last feed sequence number given.

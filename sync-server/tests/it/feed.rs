@@ -184,3 +184,74 @@ async fn the_assigned_department_handles_and_others_stay_out() {
         .expect_err("not visible");
     assert_eq!(err.error.code, "not_found");
 }
+
+/// `GET /v1/feed?wait=N` (issue 15 item 2, alerts): with nothing new the request is held and
+/// answered as soon as a change in the caller's scope commits; a change outside its scope (another
+/// inspector's cell, another tenant) does not answer it; with nothing at all it answers the empty
+/// page when the wait is over. Prints the commit → answer latency (docs/performance.md).
+#[tokio::test]
+async fn a_long_poll_answers_when_a_change_in_scope_commits() {
+    let ts = TestServer::start().await;
+    let mut a = ts.device("insp_a").await;
+    let mut b = ts.device("insp_b").await;
+    let mut x = ts.device("insp_x").await;
+    let (start, _) = a.feed(0).await.expect("feed");
+    let url = format!("{}/v1/feed?cursor={}&wait=20", ts.url(), start.cursor);
+    let token = a.login.token.clone();
+    let poll = tokio::spawn(async move {
+        let resp = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(resp.status(), 200);
+        let page: gridcase_core::protocol::FeedPage = resp.json().await.expect("json");
+        (page, std::time::Instant::now())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Outside the inspector's scope: another cell, another tenant.
+    let other_cell = b.report(CELL_B);
+    b.push(other_cell).await.expect("push b");
+    let other_tenant = x.report(CELL_OTHER);
+    x.push(other_tenant).await.expect("push x");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !poll.is_finished(),
+        "changes outside the scope do not answer"
+    );
+    // In scope.
+    let mine = a.report(CELL_A);
+    let pushed = std::time::Instant::now();
+    a.push(mine).await.expect("push a");
+    let (page, answered) = tokio::time::timeout(std::time::Duration::from_secs(15), poll)
+        .await
+        .expect("answered before the wait ran out")
+        .expect("join");
+    assert_eq!(page.entries.len(), 1, "{page:?}");
+    assert_eq!(page.entries[0].case_id, mine);
+    eprintln!(
+        "long poll: push sent → poll answered in {} ms (includes the push's own round trip)",
+        answered.duration_since(pushed).as_millis()
+    );
+
+    // Nothing new: the empty page after the wait (1 s here), the cursor unchanged.
+    let started = std::time::Instant::now();
+    let resp = reqwest::Client::new()
+        .get(format!(
+            "{}/v1/feed?cursor={}&wait=1",
+            ts.url(),
+            page.cursor
+        ))
+        .bearer_auth(&a.login.token)
+        .send()
+        .await
+        .expect("send");
+    let idle: gridcase_core::protocol::FeedPage = resp.json().await.expect("json");
+    assert!(idle.entries.is_empty());
+    assert_eq!(idle.cursor, page.cursor);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "it waited"
+    );
+}

@@ -24,6 +24,7 @@ mod standards;
 mod superior;
 mod support;
 mod sync;
+mod training;
 mod transport;
 mod video;
 mod write_path;

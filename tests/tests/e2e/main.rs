@@ -690,3 +690,203 @@ async fn workflow(
     ui.close().await?;
     Ok(())
 }
+
+/// Issue 15: cases made by harness devices (inspector insp051 in its cell, the workflow steps
+/// by the intake, shift-leader and dispatcher accounts), synced to the server.
+async fn desk_cases(h: &Harness, n: usize, tag: &str) -> Result<Vec<gridcase_core::model::CaseId>> {
+    let mut insp = h.device(&format!("desk-{tag}-insp"), "insp051").await?;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let photo = gridcase_tests::photos::photo(1000 + i as u64, 4096);
+        ids.push(insp.report("620102011001022", &[photo])?);
+    }
+    insp.client.sync_until_clean(5).await?;
+    Ok(ids)
+}
+
+/// Issue 15, the desk: the intake operator selects several cases in 待受理 and accepts them in
+/// one batch; each case says 已完成 and reaches 待立案 on the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_accept_of_several_cases_on_the_desk() -> Result<()> {
+    let (h, _demo) = Harness::start_demo().await?;
+    let work = tempfile::tempdir()?;
+    let ids = desk_cases(&h, 3, "batch").await?;
+    let driver = start_driver(&h.proxy.url(), work.path()).await?;
+    let ui = Ui::open(&driver, &work.path().join("intake01")).await?;
+    ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
+    ui.sign_in("intake01").await?;
+    ui.s.until("the three cases in 待受理", || async {
+        ui.s.click("nav-intake").await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for id in &ids {
+            if ui
+                .s
+                .find_all(&tid(&format!("case-row-{id}")))
+                .await?
+                .is_empty()
+            {
+                return Ok(None);
+            }
+        }
+        Ok(Some(()))
+    })
+    .await?;
+    for id in &ids {
+        ui.s.click(&format!("select-{id}")).await?;
+    }
+    let button = ui.s.by_id("batch-accept").await?;
+    assert_eq!(
+        ui.s.attr(&button, "data-eligible").await?.as_deref(),
+        Some("3")
+    );
+    ui.s.click_el(&button).await?;
+    ui.s.by_id("batch-form-accept").await?;
+    for id in &ids {
+        ui.s.by_id(&format!("batch-eligible-{id}")).await?;
+    }
+    ui.shoot("30-desk-batch-accept", DESKTOP).await?;
+    ui.s.click("batch-submit").await?;
+    ui.s.by_id("batch-results").await?;
+    for id in &ids {
+        let item = ui.s.by_id(&format!("batch-result-{id}")).await?;
+        assert_eq!(
+            ui.s.attr(&item, "data-outcome").await?.as_deref(),
+            Some("done")
+        );
+    }
+    ui.shoot("31-desk-batch-results", DESKTOP).await?;
+    ui.s.click("batch-done").await?;
+    for id in &ids {
+        wait_server(&h, &id.to_string(), "awaiting_filing").await?;
+    }
+    ui.close().await?;
+    Ok(())
+}
+
+/// Issue 15: a case dispatched with a handling limit whose deadline falls after the coming
+/// weekend shows the time left in 工作时 measured on the tenant's calendar — not the
+/// wall-clock gap, which is at least 48 hours longer (Saturday and Sunday do not count).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_working_time_countdown_across_a_weekend() -> Result<()> {
+    use gridcase_core::calendar::WorkCalendar;
+    use gridcase_core::model::{LimitUnit, TimeLimit, Timestamp};
+    use gridcase_core::workflow::EventKind;
+    const HOUR: i64 = 3_600_000;
+    let calendar = WorkCalendar::parse_toml(
+        "calendar.toml",
+        include_str!("../../../core/data/calendar/2026.example.toml"),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (h, demo) = Harness::start_demo().await?;
+    let work = tempfile::tempdir()?;
+    let case = desk_cases(&h, 1, "weekend").await?[0];
+    let role_user = |role| {
+        demo.users
+            .iter()
+            .find(|u| u.role == role)
+            .map(|u| u.username.clone())
+            .context("demo user")
+    };
+    use gridcase_core::model::Role;
+    let mut intake = h
+        .device("desk-weekend-intake", &role_user(Role::IntakeOperator)?)
+        .await?;
+    intake.client.sync_until_clean(5).await?;
+    intake.append(case, EventKind::Accept)?;
+    intake.client.sync_until_clean(5).await?;
+    let mut shift = h
+        .device("desk-weekend-shift", &role_user(Role::ShiftLeader)?)
+        .await?;
+    shift.client.sync_until_clean(5).await?;
+    shift.append(
+        case,
+        EventKind::File {
+            note: String::new(),
+            condition: None,
+        },
+    )?;
+    shift.client.sync_until_clean(5).await?;
+    // The Monday after the next Saturday (one after today, so the whole weekend lies ahead),
+    // 11:00: the limit is the whole working hours from now until then, so the deadline lies
+    // after that weekend and the wall-clock gap exceeds the working time left by ≥ 48 hours.
+    // Shanghai day numbers (1970-01-01, day 0, was a Thursday: weekday (d + 3) % 7, Monday 0).
+    const DAY: i64 = 24 * HOUR;
+    let day_of = |ms: i64| (ms + 8 * HOUR).div_euclid(DAY);
+    let now = gridcase_core::sync::runtime::now();
+    let today = day_of(now.0);
+    let saturday = (today + 1..today + 8)
+        .find(|d| (d + 3).rem_euclid(7) == 5)
+        .context("a Saturday")?;
+    let monday_11 = Timestamp((saturday + 2) * DAY + 11 * HOUR - 8 * HOUR);
+    let hours = (calendar.working_ms_between(now, monday_11) / HOUR).max(1);
+    let department = demo.departments.first().context("a department")?.id;
+    let mut dispatcher = h
+        .device("desk-weekend-dispatch", &role_user(Role::Dispatcher)?)
+        .await?;
+    dispatcher.client.sync_until_clean(5).await?;
+    dispatcher.append(
+        case,
+        EventKind::Dispatch {
+            department,
+            limit: Some(TimeLimit::new(
+                u32::try_from(hours)?,
+                LimitUnit::WorkingHours,
+            )),
+            basis: Some(gridcase_core::model::LimitBasis::Override {
+                reason: "测试：截止时间落在周末之后".into(),
+            }),
+        },
+    )?;
+    dispatcher.client.sync_until_clean(5).await?;
+    wait_server(&h, &case.to_string(), "in_progress").await?;
+
+    let driver = start_driver(&h.proxy.url(), work.path()).await?;
+    let ui = Ui::open(&driver, &work.path().join("dispatch01")).await?;
+    ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
+    ui.sign_in("dispatch01").await?;
+    let row = tid(&format!("case-row-{case}"));
+    ui.s.until("the case in 处置中", || async {
+        ui.s.click("nav-handling").await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Ok(ui.s.find_all(&row).await?.into_iter().next())
+    })
+    .await?;
+    let badge =
+        ui.s.wait_for(&format!("{row} [data-testid=\"row-countdown\"]"))
+            .await?;
+    let text = ui.s.text(&badge).await?;
+    let left: i64 =
+        ui.s.attr(&badge, "data-remaining-ms")
+            .await?
+            .context("remaining")?
+            .parse()?;
+    let due: i64 =
+        ui.s.attr(&badge, "data-due-at")
+            .await?
+            .context("due")?
+            .parse()?;
+    let shown_at = gridcase_core::sync::runtime::now();
+    let due_day = day_of(due);
+    assert!(
+        due_day > saturday + 1,
+        "the deadline (day {due_day}) is after the weekend (day {saturday})"
+    );
+    // What the calendar says is left (the row is measured at most a minute earlier).
+    let expected = calendar.working_ms_between(shown_at, Timestamp(due));
+    assert!(
+        (left - expected).abs() <= 2 * 60_000,
+        "{left} vs the calendar's {expected}"
+    );
+    assert!(
+        due - shown_at.0 - left >= 48 * HOUR,
+        "the weekend is not counted: {text}"
+    );
+    assert!(
+        text.starts_with("剩余 ") && text.contains("工作") && !text.contains('天'),
+        "{text}"
+    );
+    assert!(text.contains(" · 截止 "), "{text}");
+    ui.shoot("32-desk-working-time-countdown", DESKTOP).await?;
+    ui.close().await?;
+    Ok(())
+}

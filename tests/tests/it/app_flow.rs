@@ -250,10 +250,11 @@ fn an_offline_report_goes_through_the_whole_workflow_in_the_apps() -> Result<()>
     let status = inspector.sync_until_clean()?;
     assert!(status["lastError"].is_null(), "{status}");
     assert_eq!(server_status(&h, &case_id)?, "reported");
-    assert_eq!(
-        inspector.list("my_reports")?["rows"][0]["syncState"],
-        "synced"
-    );
+    // The app's index refreshes after the round reports clean: wait for the row to follow.
+    wait("the report's row to show it synced", || {
+        let rows = inspector.list("my_reports")?;
+        Ok((rows["rows"][0]["syncState"] == "synced").then_some(()))
+    })?;
 
     // The centre: intake operator accepts, shift leader files, dispatcher dispatches.
     let intake = AppUnderTest::new()?;
@@ -461,7 +462,7 @@ fn commands_refuse_bad_input_with_clear_codes() -> Result<()> {
 }
 
 /// An inspector's draft (kind `report`) with one staged photo, as the UI saves it.
-fn report_draft(
+pub(crate) fn report_draft(
     sha: &str,
     (lon, lat, source): (f64, f64, &str),
     placement: &Value,
@@ -478,13 +479,19 @@ fn report_draft(
 }
 
 /// Reports one problem with a photo at (lon, lat) from an app signed in as an inspector.
-fn report_at(app: &AppUnderTest, lon: f64, lat: f64, text: &str) -> Result<String> {
+pub(crate) fn report_at(app: &AppUnderTest, lon: f64, lat: f64, text: &str) -> Result<String> {
     report_with(app, PHOTO, lon, lat, text)
 }
 
 /// [`report_at`] with these photo bytes (two inspectors never take byte-identical photos, and
 /// the gate refuses a photo another device uploaded: `photo_not_owned`).
-fn report_with(app: &AppUnderTest, photo: &[u8], lon: f64, lat: f64, text: &str) -> Result<String> {
+pub(crate) fn report_with(
+    app: &AppUnderTest,
+    photo: &[u8],
+    lon: f64,
+    lat: f64,
+    text: &str,
+) -> Result<String> {
     let sha = app.stage("现场.jpg", photo)?;
     let placement: Value = app.call("locate", json!({"lon": lon, "lat": lat}))?;
     let categories: Vec<Value> = app.call(

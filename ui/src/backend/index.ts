@@ -6,7 +6,7 @@ import type * as GeoJSON from 'geojson';
 import type {
   ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, Category, Draft, MapCase, Placement,
   EvaluationLevel, EvaluationReport, Position, Session, StagedPhoto, SyncStatus, ApiError,
-  BasemapInfo, PlaceHit, PlaceQuery,
+  BasemapInfo, PlaceHit, PlaceQuery, BatchItem,
 } from './types';
 import { patrolAdminCalls, type PatrolAdmin, type Roster, type SurveyTask } from './patrol';
 
@@ -29,6 +29,8 @@ export interface Backend extends PatrolAdmin {
   caseDetail(caseId: string): Promise<CaseDetail>;
   casePhoto(sha256: string): Promise<string>;
   act(caseId: string, input: ActionInput): Promise<CaseDetail>;
+  /** 批量受理 / 派遣 / 结案: the same action on each case, one by one; per-case outcome. */
+  actBatch(caseIds: string[], input: ActionInput): Promise<BatchItem[]>;
   photoStage(name: string, data: string): Promise<StagedPhoto>;
   currentPosition(): Promise<Position | null>;
   locate(lon: number, lat: number): Promise<Placement>;
@@ -101,6 +103,7 @@ export class TauriBackend implements Backend {
   caseDetail(caseId: string) { return this.call<CaseDetail>('case_detail', { caseId }); }
   casePhoto(sha256: string) { return this.call<string>('case_photo', { sha256 }); }
   act(caseId: string, input: ActionInput) { return this.call<CaseDetail>('act', { caseId, input }); }
+  actBatch(caseIds: string[], input: ActionInput) { return this.call<BatchItem[]>('act_batch', { batch: { caseIds, input } }); }
   photoStage(name: string, data: string) { return this.call<StagedPhoto>('photo_stage', { name, data }); }
   currentPosition() { return this.call<Position | null>('current_position'); }
   locate(lon: number, lat: number) { return this.call<Placement>('locate', { lon, lat }); }

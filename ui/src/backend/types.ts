@@ -202,3 +202,36 @@ export interface PlaceHit {
 }
 export interface PlaceQuery { query: string; lon: number | null; lat: number | null; limit: number | null }
 // place_search({query, lon, lat, limit}) -> PlaceHit[]   best first, at most limit (default 20)
+
+// ---- Issue 15 (the desk; docs/ui.md "The supervisor's desk") ----
+// Added fields are optional so older data and the test fake still type-check.
+
+export interface CaseRow {
+  /** The running clock's time left on the tenant's calendar (negative: overdue by): working ms
+   *  when `remainingWorking`, else natural ms. Never computed as `dueAt - now`. */
+  remainingMs?: number | null; remainingWorking?: boolean;
+  /** A closed case: 按期结案 (true) / 超期结案 (false); null otherwise. */
+  closedOnTime?: boolean | null;
+  /** The report's channel (`inspector_patrol`, `public_hotline`, …), its label, the cell's street. */
+  source?: string | null; sourceLabel?: string | null; street?: string | null;
+  /** At 待受理: the channel needs a field verification first (受理 is then refused). */
+  verificationRequired?: boolean;
+}
+export interface CaseQuery {
+  /** `updated` (default) or `remaining` (least time left first, no deadline last). */
+  sort?: 'updated' | 'remaining';
+  category?: string; street?: string; department?: string; source?: string;
+  /** Reporting time range [from, to) in Unix ms. */
+  from?: number; to?: number;
+}
+export interface FacetValue { value: string; label: string; count: number }
+export interface Facets { categories: FacetValue[]; streets: FacetValue[]; departments: FacetValue[]; sources: FacetValue[] }
+export interface CaseList { facets?: Facets }
+export interface PhotoInfo {
+  /** EXIF capture time and position, metres from the case's pin; warnings `old` (> 7 days
+   *  before the report) and `far` (> 200 m from the pin). */
+  takenAt?: number | null; lon?: number | null; lat?: number | null; distanceM?: number | null; warnings?: string[];
+}
+export interface StageClock { marginMs?: number | null; working?: boolean }
+/** act_batch({batch: {caseIds, input}}) -> BatchItem[]   each case through the normal `act` */
+export interface BatchItem { caseId: string; caseNumber: string | null; outcome: 'done' | 'skipped'; code: string | null; message: string | null }

@@ -44,6 +44,8 @@ export function validateAction(spec: ActionSpec, v: ActionValues, conditionsRequ
   if (has('reason') && REASON_REQUIRED.includes(spec.kind) && v.reason.trim().length < 2) e.reason = 'err.reasonRequired';
   if (has('reason') && v.reason.length > 500) e.reason = 'err.textTooLong';
   if (has('comment') && spec.kind === 'comment' && !v.comment.trim()) e.comment = 'err.commentRequired';
+  // 处置反馈: the guide's 处置结果说明（必填）.
+  if (has('comment') && spec.kind === 'feedback' && !v.comment.trim()) e.comment = 'err.feedbackRequired';
   if (has('comment') && v.comment.length > 500) e.comment = 'err.textTooLong';
   if (has('department') && !v.department) e.department = 'err.departmentRequired';
   if (has('assignee') && !v.assignee) e.assignee = 'err.assigneeRequired';

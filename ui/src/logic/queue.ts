@@ -1,6 +1,7 @@
 // The case list's state (queue, filters, page) and its translation into a CaseQuery.
 // Paging is limit/offset of PAGE_SIZE rows, so a queue of 10,000 cases renders 100 rows.
 import type { CaseQuery, Light, QueueCount, QueueId } from '../backend/types';
+import { filtersToQuery, NO_FILTERS, type DeskFilters, type DeskSort } from './desk';
 
 export const PAGE_SIZE = 100;
 
@@ -8,14 +9,20 @@ export const FIELD_QUEUES: QueueId[] = ['my_tasks', 'my_reports'];
 export const SUPERVISOR_QUEUES: QueueId[] = ['intake', 'verify', 'filing', 'dispatch', 'handling',
   'approvals', 'check', 'close', 'callback', 'closed', 'all'];
 
-export interface ListState { queue: QueueId; text: string; light: Light | null; page: number }
+export interface ListState {
+  queue: QueueId; text: string; light: Light | null; page: number;
+  /** The desk's sort and filters (issue 15); absent = newest change first, no filter. */
+  sort?: DeskSort; filters?: DeskFilters;
+}
 
 export type ListAction =
   | { type: 'queue'; queue: QueueId }
   | { type: 'text'; text: string }
   | { type: 'light'; light: Light | null }
   | { type: 'page'; page: number }
-  | { type: 'clamp'; total: number };
+  | { type: 'clamp'; total: number }
+  | { type: 'sort'; sort: DeskSort }
+  | { type: 'filters'; filters: DeskFilters };
 
 export function initialList(queue: QueueId): ListState {
   return { queue, text: '', light: null, page: 0 };
@@ -28,6 +35,8 @@ export function listReducer(s: ListState, a: ListAction): ListState {
     case 'text': return s.text === a.text ? s : { ...s, text: a.text, page: 0 };
     case 'light': return s.light === a.light ? s : { ...s, light: a.light, page: 0 };
     case 'page': return { ...s, page: Math.max(0, Math.floor(a.page)) };
+    case 'sort': return (s.sort ?? 'updated') === a.sort ? s : { ...s, sort: a.sort, page: 0 };
+    case 'filters': return { ...s, filters: a.filters, page: 0 };
     case 'clamp': {
       const last = Math.max(0, pageCount(a.total) - 1);
       return s.page > last ? { ...s, page: last } : s;
@@ -40,6 +49,8 @@ export function toQuery(s: ListState): CaseQuery {
   const text = s.text.trim();
   if (text) q.text = text;
   if (s.light) q.light = s.light;
+  if (s.sort && s.sort !== 'updated') q.sort = s.sort;
+  Object.assign(q, filtersToQuery(s.filters ?? NO_FILTERS));
   return q;
 }
 

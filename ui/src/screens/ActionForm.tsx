@@ -8,6 +8,8 @@ import { useApp, useFail } from '../ui/context';
 import { Field, Modal } from '../ui/common';
 import { PhotoPicker } from '../ui/PhotoPicker';
 import { formatDateTime } from '../logic/time';
+import { BeforeAfter } from '../ui/PhotoViewer';
+import { reportedAtOf } from '../logic/desk';
 
 let departmentsCache: Department[] | null = null;
 
@@ -68,13 +70,15 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
   const isDispatch = spec.kind === 'dispatch' || spec.kind === 'fast_dispatch';
   const closing = (spec.kind === 'check' || spec.kind === 'close' || spec.kind === 'request_check') ? detail.filingCondition : null;
 
+  // 核实 answers 属实 / 不属实 (not 通过 / 不通过（返工）, which is 核查's).
+  const boolKey = (name: 'passed' | 'satisfied') => (name === 'passed' && spec.kind === 'verify' ? 'verified' : name);
   const boolSelect = (name: 'passed' | 'satisfied') => (
-    <Field label={t(`action.field.${name}`)} error={err(name)}>
+    <Field label={tk(`action.field.${boolKey(name)}`)} error={err(name)}>
       <div class="segmented" data-testid={`field-${name}`} data-value={v[name] == null ? '' : String(v[name])}>
         {[true, false].map((b) => (
           <button type="button" key={String(b)} class={v[name] === b ? 'on' : ''} aria-pressed={v[name] === b}
             data-testid={`field-${name}-${b ? 'yes' : 'no'}`} onClick={() => set({ [name]: b } as Partial<ActionValues>)}>
-            {t(`action.field.${name}.${b}`)}
+            {tk(`action.field.${boolKey(name)}.${b}`)}
           </button>
         ))}
       </div>
@@ -85,6 +89,7 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
     <Modal title={spec.label} onClose={onClose} testid={`action-form-${spec.kind}`}>
       <form class="action-form" onSubmit={submit}>
         <div class="muted">{detail.row.caseNumber ?? detail.row.caseId} · {detail.row.statusLabel}</div>
+        {(spec.kind === 'check' || spec.kind === 'close') && <BeforeAfter photos={detail.photos} reportedAt={reportedAtOf(detail)} />}
         {has('department') && (
           <Field label={t('action.field.department')} error={err('department')}
             hint={detail.suggestion ? t('detail.suggestion', { name: detail.suggestion.departmentName, basis: detail.suggestion.basis }) : null}>
@@ -194,13 +199,13 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
           </Field>
         )}
         {has('reason') && (
-          <Field label={t(isDispatch ? 'action.field.overrideReason' : 'action.field.reason')} error={err('reason')}>
+          <Field label={t(isDispatch ? 'action.field.overrideReason' : spec.kind === 'reject' && detail.row.status === 'reported' ? 'action.field.rejectReason' : 'action.field.reason')} error={err('reason')}>
             <textarea class="input" rows={3} maxLength={500} data-testid="field-reason" value={v.reason}
               onInput={(e) => set({ reason: (e.currentTarget as HTMLTextAreaElement).value })} />
           </Field>
         )}
         {has('comment') && (
-          <Field label={t('action.field.comment')} error={err('comment')}>
+          <Field label={t(spec.kind === 'feedback' ? 'action.field.feedbackResult' : 'action.field.comment')} error={err('comment')}>
             <textarea class="input" rows={3} maxLength={500} data-testid="field-comment" value={v.comment}
               onInput={(e) => set({ comment: (e.currentTarget as HTMLTextAreaElement).value })} />
           </Field>

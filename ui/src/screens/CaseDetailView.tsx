@@ -1,18 +1,36 @@
-// Case detail, shared by both modes: report, photos, map, stage clocks, timeline (conflicts
-// marked), duplicates with merge, and the actions the backend says this user may take now.
+// Case detail, shared by both modes: photos first and large (zoom viewer, capture time,
+// warnings), the actions the backend says this user may take now, report, map, stage clocks
+// (working-time countdowns), timeline (conflicts marked), duplicates with merge. On the desk
+// (`onAdvance`), an action that moves the case on opens the next case, and action keys open
+// their forms (docs/ui.md "The supervisor's desk").
 import { useEffect, useState } from 'preact/hooks';
-import type { ActionSpec, CaseDetail, PhotoInfo } from '../backend/types';
+import type { ActionSpec, CaseDetail } from '../backend/types';
 import type { ActionValues } from '../logic/actions';
-import { formatDateTime, formatDeadline } from '../logic/time';
+import { formatDateTime } from '../logic/time';
+import { clockText, keyCommand, reportedAtOf } from '../logic/desk';
 import { formatAccuracy, formatLonLat } from '../logic/position';
 import { eventLabel, isMergeEvent } from '../logic/timeline';
-import { t } from '../i18n';
+import { t, tk } from '../i18n';
 import { useApp, useFail } from '../ui/context';
-import { LightBadge, Modal, Spinner, SyncBadge } from '../ui/common';
+import { LightBadge, Spinner, SyncBadge } from '../ui/common';
 import { MapView } from '../ui/MapView';
+import { PhotoStrip } from '../ui/PhotoViewer';
 import { ActionForm } from './ActionForm';
+import { RowDeadline } from './CaseList';
 
-export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; onBack?(): void; onChanged?(): void }) {
+const KNOWN_SOURCES = ['gps', 'exif', 'manual', 'configured'];
+
+/** 卫星定位 / 照片定位 / 地图选点 / 预设位置 for the stored source names; anything else as is. */
+export function locationSourceLabel(source: string): string {
+  return KNOWN_SOURCES.includes(source) ? tk(`report.source.${source}`) : source;
+}
+
+
+export function CaseDetailView({ caseId, onBack, onChanged, onAdvance }: {
+  caseId: string; onBack?(): void; onChanged?(): void;
+  /** The desk: called after an action that moved the case on (its status changed). */
+  onAdvance?(): void;
+}) {
   const { backend } = useApp();
   const fail = useFail();
   const [detail, setDetail] = useState<CaseDetail | null>(null);
@@ -32,12 +50,27 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
 
   useEffect(() => { setDetail(null); void load(); }, [caseId]);
   useEffect(() => { const h = setInterval(() => setNow(Date.now()), 30_000); return () => clearInterval(h); }, []);
+  // Desk keys: the action's letter opens its form when the case offers it (SHORTCUTS).
+  useEffect(() => {
+    if (!onAdvance || !detail) return undefined;
+    const onKey = (e: KeyboardEvent) => {
+      if (form || document.querySelector('.modal')) return;
+      const c = keyCommand(e);
+      if (c?.type !== 'action') return;
+      const spec = detail.actions.find((a) => a.kind === c.kind);
+      if (spec) { e.preventDefault(); setForm({ spec }); }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [detail, form, onAdvance]);
 
   if (missing) return <section class="panel" data-testid="case-missing"><p>{t('detail.notFound')}</p>{onBack && <button class="btn" data-testid="back" onClick={onBack}>{t('common.back')}</button>}</section>;
   if (!detail) return <Spinner />;
   const r = detail.row;
   const rep = detail.report;
   const mergeSpec = detail.actions.find((a) => a.kind === 'merge_into');
+  // 合并到重复案件 only when there is a candidate to merge into.
+  const actions = detail.actions.filter((a) => a.kind !== 'merge_into' || detail.duplicates.length > 0);
 
   return (
     <article class="detail" data-testid="case-detail" data-case-id={r.caseId} data-status={r.status}>
@@ -49,17 +82,23 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
         </div>
         <div class="detail-badges">
           {r.urgency === 'urgent' && <span class="tag tag-urgent">{t('list.urgent')}</span>}
-          <LightBadge light={r.light} label={formatDeadline(r.dueAt, now) ?? undefined} />
+          <RowDeadline r={r} now={now} />
           <SyncBadge state={r.syncState} />
           <button class="btn btn-ghost" data-testid="detail-refresh" onClick={load} aria-label={t('common.refresh')}>⟳</button>
         </div>
       </header>
 
+      <div class="detail-top">
+      <section class="card detail-photos">
+        <h2>{t('detail.photos')}</h2>
+        <PhotoStrip photos={detail.photos} reportedAt={reportedAtOf(detail)} />
+      </section>
+
       <section class="card">
         <h2>{t('detail.actions')}</h2>
-        {detail.actions.length === 0 ? <p class="muted" data-testid="no-actions">{t('detail.noActions')}</p> : (
+        {actions.length === 0 ? <p class="muted" data-testid="no-actions">{t('detail.noActions')}</p> : (
           <div class="action-buttons">
-            {detail.actions.map((a) => (
+            {actions.map((a) => (
               <button key={a.kind} class={`btn btn-big ${a.danger ? 'btn-danger-outline' : 'btn-primary'}`} data-testid={`action-${a.kind}`}
                 onClick={() => setForm({ spec: a })}>{a.label}</button>
             ))}
@@ -69,6 +108,7 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
           <p class="muted" data-testid="suggestion">{t('detail.suggestion', { name: detail.suggestion.departmentName, basis: detail.suggestion.basis })}</p>
         )}
       </section>
+      </div>
 
       <div class="detail-grid">
         <section class="card">
@@ -82,7 +122,7 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
                 {rep.caller.email && <><dt>{t('detail.callerEmail')}</dt><dd class="mono" data-testid="detail-caller-email">{rep.caller.email}</dd></>}</>}
               <dt>{t('report.category')}</dt><dd>{rep.categoryName ?? '—'}</dd>
               <dt>{t('report.cell')}</dt><dd>{r.cell ?? '—'}</dd>
-              <dt>{t('detail.coords')}</dt><dd class="mono">{formatLonLat(rep.lon, rep.lat)}（{rep.locationSource}，{t('report.accuracy')} {formatAccuracy(rep.accuracyM)}）</dd>
+              <dt>{t('detail.coords')}</dt><dd class="mono">{formatLonLat(rep.lon, rep.lat)}（{locationSourceLabel(rep.locationSource)}，{t('report.accuracy')} {formatAccuracy(rep.accuracyM)}）</dd>
               <dt>{t('report.description')}</dt><dd data-testid="detail-description">{rep.description || '—'}</dd>
               {r.departmentName && <><dt>{t('list.col.department')}</dt><dd>{r.departmentName}</dd></>}
             </dl>
@@ -93,11 +133,6 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
           {rep ? <MapView class="map-small" testid="detail-map" focusPoint pin={{ lon: rep.lon, lat: rep.lat }} /> : <p class="muted">—</p>}
         </section>
       </div>
-
-      <section class="card">
-        <h2>{t('detail.photos')}</h2>
-        <Photos photos={detail.photos} />
-      </section>
 
       {detail.duplicates.length > 0 && (
         <section class="card" data-testid="duplicates">
@@ -124,8 +159,8 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
                 <td>{formatDateTime(c.startedAt)}</td>
                 <td>{c.dueAt ? `${t('detail.due')} ${formatDateTime(c.dueAt)}` : '—'}</td>
                 <td>{c.done
-                  ? <span class={c.onTime === false ? 'late' : 'ontime'}>{t('detail.clockDone')}{c.onTime == null ? '' : c.onTime ? `（${t('detail.onTime')}）` : `（${t('detail.late')}）`}</span>
-                  : <LightBadge light={c.light} label={formatDeadline(c.dueAt, now) ?? undefined} />}</td>
+                  ? <span class={c.onTime === false ? 'late' : 'ontime'} data-testid={`clock-done-${c.stage}`}>{clockText(c, now)}</span>
+                  : <LightBadge light={c.light} label={clockText(c, now) ?? undefined} />}</td>
               </tr>
             ))}
           </tbody>
@@ -149,55 +184,11 @@ export function CaseDetailView({ caseId, onBack, onChanged }: { caseId: string; 
 
       {form && (
         <ActionForm spec={form.spec} detail={detail} preset={form.preset} onClose={() => setForm(null)}
-          onDone={(d) => { setForm(null); setDetail(d); onChanged?.(); }} />
+          onDone={(d) => {
+            setForm(null); setDetail(d); onChanged?.();
+            if (onAdvance && d.row.status !== r.status) onAdvance();
+          }} />
       )}
     </article>
-  );
-}
-
-function Photos({ photos }: { photos: PhotoInfo[] }) {
-  const { backend } = useApp();
-  const fail = useFail();
-  const [urls, setUrls] = useState<Record<string, string>>({});
-  const [big, setBig] = useState<{ url: string; label: string } | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    // Thumbs the backend could not give inline are fetched one by one (local copy or server).
-    (async () => {
-      for (const p of photos) {
-        if (p.thumbUrl || urls[p.sha256]) continue;
-        try {
-          const u = await backend.casePhoto(p.sha256);
-          if (!live) return;
-          setUrls((x) => ({ ...x, [p.sha256]: u }));
-        } catch { /* shown as "not available" */ }
-      }
-    })();
-    return () => { live = false; };
-  }, [photos]);
-
-  async function open(p: PhotoInfo) {
-    try { setBig({ url: await backend.casePhoto(p.sha256), label: p.roleLabel }); } catch (e) { fail(e); }
-  }
-
-  if (!photos.length) return <p class="muted">{t('detail.noPhotos')}</p>;
-  return (
-    <>
-      <div class="photo-grid">
-        {photos.map((p) => {
-          const u = p.thumbUrl ?? urls[p.sha256];
-          return (
-            <figure class="photo" key={p.sha256} data-testid={`case-photo-${p.sha256.slice(0, 12)}`} data-role={p.role}>
-              <button class="photo-open" onClick={() => open(p)}>
-                {u ? <img src={u} alt={p.roleLabel} /> : <span class="muted">{t('detail.photoLoading')}</span>}
-              </button>
-              <figcaption>{p.roleLabel}</figcaption>
-            </figure>
-          );
-        })}
-      </div>
-      {big && <Modal title={big.label} onClose={() => setBig(null)} testid="photo-viewer"><img class="photo-big" src={big.url} alt={big.label} /></Modal>}
-    </>
   );
 }

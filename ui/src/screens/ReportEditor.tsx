@@ -133,7 +133,7 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
       await saver.flush();
       const r = await backend.draftSubmit();
       saver.cancel();
-      toast(t('report.submitted', { ms: Math.round(r.durableMs) }), 'success');
+      toast(t('report.submitted'), 'success');
       onDone(r.caseId);
     } catch (e) {
       const err = toApiError(e) as ApiError & { field?: string };

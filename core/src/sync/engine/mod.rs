@@ -596,7 +596,12 @@ impl SyncEngine {
             let failure = Failure::new("bad_response", "上传未推进");
             return self.blob_failed(now, failure);
         }
-        self.succeeded();
+        // Progress resets the backoff; a probe alone does not (it only says where the server
+        // is): a server whose object store refuses every PUT while HEAD works would otherwise
+        // reset the count each time and keep the round going for ever.
+        if sent_from.is_some() || answer.complete {
+            self.succeeded();
+        }
         let Some(round) = self.round.as_mut() else {
             return;
         };

@@ -447,3 +447,65 @@ fn a_server_that_does_not_move_on_cannot_make_the_engine_loop() {
     };
     assert_eq!(e.next(until), Op::ProbeBlob { sha256: sha });
 }
+
+#[test]
+fn a_store_that_refuses_every_put_while_probes_work_stops_the_round() {
+    // Found by the two-instance object-storage test: HEAD answered, every PUT 503
+    // `object_store_unavailable`; each probe used to reset the failure count, so one round
+    // looped for ever. Now the round stops after `max_failures` and keeps the photo.
+    let config = EngineConfig::default();
+    let mut e = SyncEngine::new(config, 7);
+    let sha = crate::model::Sha256::digest(b"photo");
+    let blob = BlobSync {
+        sha256: sha,
+        case_id: None,
+        size: 10,
+        has_source: true,
+        attempts: 0,
+    };
+    e.start(
+        NOW,
+        LocalState {
+            cursor: 0,
+            cases: vec![],
+            blobs: vec![blob],
+        },
+    );
+    let mut now = NOW;
+    let mut puts = 0;
+    let summary = loop {
+        match e.next(now) {
+            Op::PullFeed { .. } => e.feed_pulled(now, Ok(page(vec![], 0, false))),
+            Op::ProbeBlob { sha256 } => e.blob_probed(
+                now,
+                sha256,
+                Ok(BlobOffset {
+                    offset: 0,
+                    complete: false,
+                }),
+            ),
+            Op::PutBlob { sha256, .. } => {
+                puts += 1;
+                assert!(puts < 100, "the round never stops");
+                e.blob_put(
+                    now,
+                    sha256,
+                    Err(Failure::new(
+                        "object_store_unavailable",
+                        "对象存储暂时不可用",
+                    )),
+                );
+            }
+            Op::Wait { until } => now = until,
+            Op::Finished(summary) => break summary,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(puts, config.max_failures as usize + 1);
+    let i = summary.interrupted.expect("interrupted");
+    assert_eq!(i.code, "object_store_unavailable");
+    assert!(
+        summary.blobs_failed.is_empty(),
+        "the photo is kept for later"
+    );
+}

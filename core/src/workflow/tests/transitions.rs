@@ -276,6 +276,34 @@ fn reject_from_reported_and_from_filing() {
 }
 
 #[test]
+fn an_intake_operator_may_refuse_at_intake_only() {
+    // 不予受理 (issue 15): the intake operator refuses a report at 待受理 …
+    let mut s = Scenario::new();
+    s.patrol();
+    let i = s.intake;
+    s.push(
+        i,
+        K::Reject {
+            reason: "不属于城市管理事项".into(),
+        },
+    );
+    assert_eq!(s.state().status, Status::Rejected);
+    assert!(s.state().conflicts.is_empty());
+    // … but not once accepted: 不予立案 at 待立案 stays the shift leader's.
+    let mut s = Scenario::new();
+    s.accepted();
+    let i = s.intake;
+    s.push(
+        i,
+        K::Reject {
+            reason: "不属于城市管理事项".into(),
+        },
+    );
+    assert_eq!(s.state().status, Status::AwaitingFiling);
+    assert_eq!(s.state().conflicts.len(), 1);
+}
+
+#[test]
 fn fast_dispatch_only_for_urgent_cases() {
     let mut s = Scenario::new();
     s.accepted();

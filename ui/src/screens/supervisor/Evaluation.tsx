@@ -85,10 +85,10 @@ export function Evaluation() {
       <h1>{t('eval.title')}</h1>
       <div class="eval-controls">
         <Field label={t('eval.from')} error={rangeError ? t('eval.badRange') : null}>
-          <input class="input" type="date" data-testid="eval-from" value={from} onInput={(e) => setFrom((e.currentTarget as HTMLInputElement).value)} />
+          <input class="input input-day" type="text" inputMode="numeric" placeholder="2026-12-01" data-testid="eval-from" value={from} onInput={(e) => setFrom((e.currentTarget as HTMLInputElement).value)} />
         </Field>
         <Field label={t('eval.to')}>
-          <input class="input" type="date" data-testid="eval-to" value={to} onInput={(e) => setTo((e.currentTarget as HTMLInputElement).value)} />
+          <input class="input input-day" type="text" inputMode="numeric" placeholder="2026-12-01" data-testid="eval-to" value={to} onInput={(e) => setTo((e.currentTarget as HTMLInputElement).value)} />
         </Field>
         <Field label={t('eval.level')}>
           <select class="input" data-testid="eval-level" value={level}

@@ -1,12 +1,12 @@
 // Supervisor mode (desktop): queues with light counts on the left; case list and detail side by
 // side; hotline intake; the map of open cases; evaluation; sync.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { QueueCount, QueueId } from '../../backend/types';
 import { orderCounts, SUPERVISOR_QUEUES } from '../../logic/queue';
 import { mayEvaluate, mayHotline, mayPatrol, mayPlanPatrol } from '../../logic/roles';
 import { t, tk } from '../../i18n';
 import { useApp } from '../../ui/context';
-import { CountDots } from '../../ui/common';
+import { nextCaseAfter, queueBadge } from '../../logic/desk';
 import { CaseList } from '../CaseList';
 import { CaseDetailView } from '../CaseDetailView';
 import { ReportEditor } from '../ReportEditor';
@@ -20,9 +20,13 @@ import { Surveys } from './Surveys';
 type View = { v: 'queue'; queue: QueueId; caseId: string | null } | { v: 'hotline' } | { v: 'map' } | { v: 'evaluation' } | { v: 'patrol' } | { v: 'roster' } | { v: 'surveys' } | { v: 'sync' };
 
 export function SupervisorApp({ view, setView }: { view: View | null; setView(v: View): void }) {
-  const { session, sync } = useApp();
+  const { session, sync, toast } = useApp();
   const [counts, setCounts] = useState<QueueCount[]>([]);
   const [refresh, setRefresh] = useState(0);
+  // The list's rows as last shown, for the next case after an action (issue 15).
+  const rowIds = useRef<string[]>([]);
+  // Bumped after a batch, so an open detail reloads (it may have been in the batch).
+  const [batches, setBatches] = useState(0);
   const canHotline = mayHotline(session?.role);
   const canEvaluate = mayEvaluate(session?.role);
   const canPatrol = mayPatrol(session?.role);
@@ -41,7 +45,7 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
     <button class={`nav-item${active ? ' on' : ''}`} data-testid={id} aria-current={active ? 'page' : undefined} onClick={go}
       data-total={c?.total}>
       <span class="nav-label">{label}</span>
-      {c && <span class="nav-counts"><span class="nav-total">{c.total}</span><CountDots {...c} /></span>}
+      {c && <QueueBadge c={c} />}
     </button>
   );
 
@@ -67,11 +71,17 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
           <div class={`split${cur.caseId ? ' has-detail' : ''}`}>
             <div class="split-list">
               <CaseList queue={cur.queue} variant="table" selected={cur.caseId} refreshKey={refresh} onCounts={setCounts}
+                onRows={(ids) => { rowIds.current = ids; }} desk={{ onBatchDone: () => { setRefresh((n) => n + 1); setBatches((n) => n + 1); } }}
                 onOpen={(id) => setView({ ...cur, caseId: id })} />
             </div>
             <div class="split-detail">
-              {cur.caseId ? <CaseDetailView key={cur.caseId} caseId={cur.caseId} onBack={() => setView({ ...cur, caseId: null })}
-                onChanged={() => setRefresh((n) => n + 1)} />
+              {cur.caseId ? <CaseDetailView key={`${cur.caseId}-${batches}`} caseId={cur.caseId} onBack={() => setView({ ...cur, caseId: null })}
+                onChanged={() => setRefresh((n) => n + 1)}
+                onAdvance={() => {
+                  // The next case in the list as shown; with none, the acted case stays open.
+                  const next = nextCaseAfter(rowIds.current, cur.caseId!);
+                  if (next) { toast(t('desk.next'), 'success'); setView({ ...cur, caseId: next }); }
+                }} />
                 : <p class="muted pad">{t('detail.pickCase')}</p>}
             </div>
           </div>
@@ -90,3 +100,13 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
 }
 
 export type SupervisorView = View;
+
+/** One count per queue, coloured by its worst light; the breakdown is the tooltip. */
+function QueueBadge({ c }: { c: QueueCount }) {
+  const b = queueBadge(c);
+  return (
+    <span class="nav-counts" title={b.title}>
+      <span class={`nav-total${b.worst ? ` nav-total-${b.worst}` : ''}`} data-testid={`nav-count-${c.queue}`} data-worst={b.worst ?? 'none'}>{b.total}</span>
+    </span>
+  );
+}
