@@ -134,6 +134,16 @@ pub fn builder<R: Runtime>(
             commands::evaluation,
             commands::evaluation_export,
             commands::evaluation_publish,
+            commands::patrol_inspectors,
+            commands::patrol_report,
+            commands::patrol_track,
+            commands::patrol_roster,
+            commands::patrol_roster_save,
+            commands::survey_list,
+            commands::survey_create,
+            commands::survey_progress,
+            commands::survey_export,
+            commands::survey_cell_components,
         ])
 }
 

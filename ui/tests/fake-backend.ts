@@ -7,6 +7,9 @@ import type {
   EvaluationLevel, EvaluationReport, Position, QueueCount, QueueId, Role, Session, StagedPhoto, SyncStatus,
   BasemapInfo, PlaceHit, PlaceKind, PlaceQuery,
 } from '../src/backend/types';
+import type {
+  CellComponent, InspectorPatrol, PatrolInspector, PatrolReport, Roster, SurveyProgress, SurveyTask, TrackDay,
+} from '../src/backend/patrol';
 
 const PIXEL = 'data:image/svg+xml;utf8,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#8aa"/><text x="20" y="130" font-size="28" fill="#fff">现场照片</text></svg>');
 
@@ -280,6 +283,55 @@ export class FakeBackend implements Backend {
     scored.sort((a, b) => a.rank - b.rank || a.d - b.d);
     return scored.slice(0, q.limit ?? 20).map((x) => x.h);
   }
+  // ---- 巡查考勤, 排班, 专项普查 (fakePatrol*) ----
+  online = true;
+  roster: Roster = { shifts: [] };
+  rosterSaves: Roster[] = [];
+  surveys: SurveyTask[] = [];
+  patrolCalls: string[] = [];
+  private needOnline(what: string) {
+    if (!this.online) throw { code: 'network', message: `${what}需要联网，当前无法连接服务器` };
+  }
+  async patrolInspectors(): Promise<PatrolInspector[]> { return FAKE_INSPECTORS; }
+  async patrolReport(from: string, to: string): Promise<PatrolReport> {
+    this.patrolCalls.push(`report ${from} ${to}`);
+    this.needOnline('巡查考勤');
+    return fakePatrolReport(from, to);
+  }
+  async patrolTrack(inspector: string, day: string): Promise<TrackDay> {
+    this.patrolCalls.push(`track ${inspector} ${day}`);
+    this.needOnline('巡查考勤');
+    return fakeTrack(day);
+  }
+  async patrolRoster(from: string, to: string): Promise<Roster> {
+    this.patrolCalls.push(`roster ${from} ${to}`);
+    this.needOnline('排班');
+    return { shifts: this.roster.shifts.filter((s) => s.day >= from && s.day <= to) };
+  }
+  async patrolRosterSave(r: Roster) {
+    this.needOnline('排班');
+    this.rosterSaves.push(r);
+    const days = new Set(r.shifts.map((s) => s.day));
+    this.roster = { shifts: [...this.roster.shifts.filter((s) => !days.has(s.day)), ...r.shifts] };
+  }
+  async surveyList() { this.needOnline('专项普查'); return this.surveys; }
+  async surveyCreate(task: SurveyTask) {
+    this.needOnline('专项普查');
+    if (!this.surveys.some((t) => t.id === task.id)) this.surveys.push(task);
+    return task;
+  }
+  async surveyProgress(id: string): Promise<SurveyProgress> {
+    this.needOnline('专项普查');
+    const task = this.surveys.find((t) => t.id === id);
+    if (!task) throw { code: 'not_found', message: '未找到普查任务' };
+    return fakeSurveyProgress(task);
+  }
+  async surveyExport(id: string, title: string) { this.needOnline('专项普查'); return `/home/user/.local/share/gridcase/exports/专项普查_${title}_${id.slice(0, 8)}.xlsx`; }
+  async surveyCellComponents(cells: string[], types: string[]): Promise<Record<string, CellComponent[]>> {
+    const out: Record<string, CellComponent[]> = {};
+    if (types.includes('01101')) for (const c of cells.slice(0, 2)) out[c] = [1, 2].map((n) => ({ id: `62010201101${c.slice(-3)}${String(n).padStart(3, '0')}`, typeCode: '01101', typeName: '污水井盖' }));
+    return out;
+  }
   async onSyncStatus(h: (s: SyncStatus) => void) { this.listeners.push(h); return () => { this.listeners = this.listeners.filter((x) => x !== h); }; }
 }
 
@@ -320,4 +372,74 @@ export function fakeEvaluation(from: string, to: string, level: EvaluationLevel)
       row('620102004', '盐场路街道', 0, 100, null, null, null, null, null),
     ],
   };
+}
+
+// ---- Patrol fixtures (TEST ONLY) ----
+
+export const FAKE_INSPECTORS: PatrolInspector[] = [
+  { id: '0190a1b2-0000-7000-8000-0000000000a1', name: '李明', cells: ['620102001001000', '620102001001001', '620102001001004'] },
+  { id: '0190a1b2-0000-7000-8000-0000000000a2', name: '张伟', cells: ['620102001001008', '620102001001012'] },
+  { id: '0190a1b2-0000-7000-8000-0000000000a3', name: '赵静', cells: ['620102001001016'] },
+];
+
+/** Shanghai midnight of a day, Unix s. */
+const dayStart = (day: string) => { const [y, m, d] = day.split('-').map(Number); return Date.UTC(y, m - 1, d) / 1000 - 8 * 3600; };
+
+/** 李明's day: 08:00–12:00 walking east through cells 00 → 04 → 08 (outside his beat 09:30–10:00). */
+export function fakeTrack(day: string): TrackDay {
+  const t0 = dayStart(day) + 8 * 3600;
+  const points: [number, number, number, number][] = [];
+  for (let i = 0; i <= 240; i++) {
+    if (i > 100 && i < 110) continue; // a 10-minute hole (tunnel)
+    points.push([t0 + i * 60, 103.829 + i * 0.00002, 36.059 + Math.sin(i / 20) * 0.0004, 6]);
+  }
+  return { day, points, signs: [{ kind: 'in', at: (t0 - 300) * 1000, lon: 103.829, lat: 36.059 }, { kind: 'out', at: (t0 + 4 * 3600 + 60) * 1000, lon: 103.8338, lat: 36.059 }] };
+}
+
+function fakeInspector(p: PatrolInspector, days: string[], k: number): InspectorPatrol {
+  const out: InspectorPatrol = { inspector: p.id, name: p.name, coverage_rate: 0, metres: 0, scheduled_s: 0, on_duty_s: 0, duty_rate: 0, days: [], missed: [] };
+  let assigned = 0; let visited = 0;
+  days.forEach((day, i) => {
+    const t0 = dayStart(day) + 8 * 3600;
+    const cells = p.cells.map((cell, j) => {
+      const v = (i + j + k) % 3 !== 0;
+      assigned += 1; if (v) visited += 1;
+      return { cell, assigned: true, visited: v, metres: v ? 400 + 300 * j : 0, seconds: v ? 300 + 900 * j : 0 };
+    });
+    if (k === 0) cells.push({ cell: '620102001001009', assigned: false, visited: true, metres: 180, seconds: 240 });
+    const metres = cells.reduce((a, c) => a + c.metres, 0);
+    const late = (i + k) % 4 === 1 ? 900 : 0;
+    const onDuty = 28_800 - late - ((i + k) % 5 === 2 ? 1800 : 0);
+    out.days.push({ day, cells, metres, outside: k === 0 ? [[t0 + 5400, t0 + 7200]] : [], scheduled_s: 28_800, on_duty_s: onDuty,
+      late_s: late, early_leave_s: (i + k) % 5 === 2 ? 1800 : 0, missing_sign_out: k === 1 && i === 0, signed_outside: k === 2 && i === 1 });
+    out.metres += metres; out.scheduled_s += 28_800; out.on_duty_s += onDuty;
+  });
+  out.coverage_rate = assigned ? visited / assigned : 0;
+  out.duty_rate = out.scheduled_s ? out.on_duty_s / out.scheduled_s : 0;
+  if (k === 0 && days.length) out.missed.push({ case_id: '0190a1b2-0001-7000-8000-000000000000', case_number: '62010220260700001', distance_m: 12.4, segment: [dayStart(days[0]) + 8 * 3600 + 3000, dayStart(days[0]) + 8 * 3600 + 3240] });
+  return out;
+}
+
+/** A report over at most the first 7 days of the period; none after 2026-12-31 (an empty period). */
+export function fakePatrolReport(from: string, to: string): PatrolReport {
+  const days: string[] = [];
+  for (let t = dayStart(from); t <= dayStart(to) && days.length < 7; t += 86_400) {
+    const d = new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 10);
+    if (d <= '2026-12-31') days.push(d);
+  }
+  // Like the server: every inspector, with no days when nothing was rostered or recorded.
+  return { from, to, inspectors: FAKE_INSPECTORS.map((p, k) => fakeInspector(p, days, k)) };
+}
+
+export function fakeSurveyProgress(task: SurveyTask): SurveyProgress {
+  const cells = Object.entries(task.assignments).flatMap(([inspector, cs]) => cs.map((cell, i) => ({
+    cell, inspector, status: i % 3 === 0 ? 'found' : i % 3 === 1 ? 'clear' : 'pending', found: i % 3 === 0 ? 1 : 0, done: i % 3 !== 2,
+  })));
+  const inspectors = Object.keys(task.assignments).map((id) => {
+    const mine = cells.filter((c) => c.inspector === id);
+    return { inspector: id, name: FAKE_INSPECTORS.find((p) => p.id === id)?.name ?? id, cells: mine.length, done: mine.filter((c) => c.done).length,
+      reported: mine.reduce((a, c) => a + c.found, 0), clear: mine.filter((c) => c.status === 'clear').length };
+  });
+  const done = cells.filter((c) => c.done).length;
+  return { task, rate: cells.length ? done / cells.length : 0, cases: cells.reduce((a, c) => a + c.found, 0), cells, inspectors };
 }

@@ -6,12 +6,14 @@
 mod basemap;
 mod cases;
 mod drafts;
+mod patrol_admin;
 mod session;
 mod sync;
 
 pub use basemap::*;
 pub use cases::*;
 pub use drafts::*;
+pub use patrol_admin::*;
 pub use session::*;
 pub use sync::*;
 
@@ -44,13 +46,24 @@ pub(crate) async fn server_post(
     body: &serde_json::Value,
     offline: &str,
 ) -> AppResult<reqwest::Response> {
-    server_call(active, path, Some(body), offline).await
+    server_call(active, path, Some((reqwest::Method::POST, body)), offline).await
+}
+
+/// PUTs `body` as JSON to `path` on the server with the session's token; errors as
+/// [`server_get`].
+pub(crate) async fn server_put(
+    active: &crate::state::Active,
+    path: &str,
+    body: &serde_json::Value,
+    offline: &str,
+) -> AppResult<reqwest::Response> {
+    server_call(active, path, Some((reqwest::Method::PUT, body)), offline).await
 }
 
 async fn server_call(
     active: &crate::state::Active,
     path: &str,
-    body: Option<&serde_json::Value>,
+    body: Option<(reqwest::Method, &serde_json::Value)>,
     offline: &str,
 ) -> AppResult<reqwest::Response> {
     let client = reqwest::Client::builder()
@@ -60,7 +73,7 @@ async fn server_call(
         .map_err(AppError::internal)?;
     let url = format!("{}{path}", active.saved.server_url);
     let request = match body {
-        Some(b) => client.post(url).json(b),
+        Some((method, b)) => client.request(method, url).json(b),
         None => client.get(url),
     };
     let response = request

@@ -8,8 +8,10 @@ import type {
   EvaluationLevel, EvaluationReport, Position, Session, StagedPhoto, SyncStatus, ApiError,
   BasemapInfo, PlaceHit, PlaceQuery, BatchItem,
 } from './types';
+import { patrolAdminCalls, type PatrolAdmin, type Roster, type SurveyTask } from './patrol';
 
 export type * from './types';
+export type * from './patrol';
 
 export interface MapLayers { cells: GeoJSON.FeatureCollection; cases: MapCase[] }
 export interface SubmitResult { caseId: string; durableMs: number }
@@ -19,7 +21,7 @@ export interface SignInInput {
   serverUrl: string; tenant: string; username: string; password: string; deviceName: string;
 }
 
-export interface Backend {
+export interface Backend extends PatrolAdmin {
   appInfo(): Promise<AppInfo>;
   signIn(input: SignInInput): Promise<Session>;
   signOut(): Promise<void>;
@@ -132,6 +134,18 @@ export class TauriBackend implements Backend {
   placeSearch(q: PlaceQuery) {
     return this.call<PlaceHit[]>('place_search', { query: q.query, lon: q.lon, lat: q.lat, limit: q.limit });
   }
+  // 巡查考勤, 排班 and 专项普查 (./patrol.ts).
+  private readonly patrol = patrolAdminCalls(<T>(cmd: string, args?: Record<string, unknown>) => this.call<T>(cmd, args));
+  patrolInspectors() { return this.patrol.patrolInspectors(); }
+  patrolReport(from: string, to: string) { return this.patrol.patrolReport(from, to); }
+  patrolTrack(inspector: string, day: string) { return this.patrol.patrolTrack(inspector, day); }
+  patrolRoster(from: string, to: string) { return this.patrol.patrolRoster(from, to); }
+  patrolRosterSave(roster: Roster) { return this.patrol.patrolRosterSave(roster); }
+  surveyList() { return this.patrol.surveyList(); }
+  surveyCreate(task: SurveyTask) { return this.patrol.surveyCreate(task); }
+  surveyProgress(id: string) { return this.patrol.surveyProgress(id); }
+  surveyExport(id: string, title: string) { return this.patrol.surveyExport(id, title); }
+  surveyCellComponents(cells: string[], types: string[]) { return this.patrol.surveyCellComponents(cells, types); }
   async onSyncStatus(handler: (status: SyncStatus) => void) {
     try {
       return await this.listenFn<SyncStatus>('sync://status', (e) => handler(e.payload));

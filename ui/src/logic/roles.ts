@@ -11,3 +11,13 @@ export function mayEvaluate(role: Role | null | undefined): boolean {
 export function mayHotline(role: Role | null | undefined): boolean {
   return role === 'intake_operator' || role === 'admin';
 }
+
+/** 巡查考勤, 排班 (read) and 专项普查 progress: shift leaders, leaders and administrators. */
+export function mayPatrol(role: Role | null | undefined): boolean {
+  return role === 'shift_leader' || role === 'leader' || role === 'admin';
+}
+
+/** Changing the roster and creating 专项普查 tasks: shift leaders and administrators. */
+export function mayPlanPatrol(role: Role | null | undefined): boolean {
+  return role === 'shift_leader' || role === 'admin';
+}
