@@ -42,6 +42,8 @@ pub use codec::{TrackError, decode, encode_block};
 pub use coverage::{CellDay, Coverage, CoverageRules, InspectorPeriod};
 pub use duty::{DutyDay, Shift, SignEvent};
 pub use missed::{Missed, MissedRule, PatrolCase};
+#[cfg(feature = "store")]
+pub use recorder::{DayFigures, Recorder, RecorderError, day_figures};
 pub use sampler::{Fix, Sampler, SamplerConfig};
 pub use sim::SimSource;
 pub use walk::{Segment, WalkRules, segments};

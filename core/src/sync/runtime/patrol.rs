@@ -307,7 +307,18 @@ impl SyncClient {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{ClientConfig, Session, SharedStore, SyncClient};
     use super::base64;
+    use crate::codes::{CountyCode, GridCode};
+    use crate::model::{CaseId, DeviceId, Role, SurveyId, UserId};
+    use crate::patrol::{Recorder, SamplerConfig, decode, sim};
+    use crate::protocol::{SurveyMarkWire, SurveyMarksPush, SurveyTaskWire, TrackBlockPush};
+    use crate::store::{DeviceStore, OutboxState};
+    use crate::survey::{Finding, Target};
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
 
     #[test]
     fn base64_matches_the_standard_alphabet_and_padding() {
@@ -317,5 +328,317 @@ mod tests {
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64(&[0xff, 0xfe, 0x01, 0x47]), "//4BRw==");
+    }
+
+    /// A request the loopback server received.
+    #[derive(Clone, Debug)]
+    struct Seen {
+        method: String,
+        path: String,
+        auth: Option<String>,
+        body: Vec<u8>,
+    }
+
+    /// What the server does with a request: answer `(status, json)`, or read it and cut the
+    /// connection without answering (the server may have stored it: a dropped reply).
+    enum Reply {
+        Json(u16, String),
+        Cut,
+    }
+
+    type Handler = Arc<dyn Fn(&Seen, usize) -> Reply + Send + Sync>;
+
+    /// A real HTTP/1.1 server on loopback, one thread per connection, that records every
+    /// request and answers through `handler` (given the request and how many came before it).
+    fn serve(handler: Handler) -> (String, Arc<Mutex<Vec<Seen>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { return };
+                let (log, handler) = (log.clone(), handler.clone());
+                std::thread::spawn(move || connection(conn, &log, &*handler));
+            }
+        });
+        (format!("http://{addr}"), seen)
+    }
+
+    fn connection(
+        conn: TcpStream,
+        log: &Mutex<Vec<Seen>>,
+        handler: &(dyn Fn(&Seen, usize) -> Reply + Send + Sync),
+    ) {
+        let mut out = conn.try_clone().expect("clone");
+        let mut reader = BufReader::new(conn);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let mut parts = line.split_whitespace();
+            let (method, path) = (
+                parts.next().unwrap_or("").to_owned(),
+                parts.next().unwrap_or("").to_owned(),
+            );
+            let (mut len, mut auth) = (0usize, None);
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                    return;
+                }
+                let h = h.trim_end();
+                if h.is_empty() {
+                    break;
+                }
+                let (name, value) = h.split_once(':').unwrap_or((h, ""));
+                match name.to_ascii_lowercase().as_str() {
+                    "content-length" => len = value.trim().parse().unwrap_or(0),
+                    "authorization" => auth = Some(value.trim().to_owned()),
+                    _ => {}
+                }
+            }
+            let mut body = vec![0; len];
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+            let req = Seen {
+                method,
+                path,
+                auth,
+                body,
+            };
+            let n = {
+                let mut l = log.lock().expect("log");
+                l.push(req.clone());
+                l.len() - 1
+            };
+            match handler(&req, n) {
+                Reply::Cut => {
+                    let _ = out.shutdown(std::net::Shutdown::Both);
+                    return;
+                }
+                Reply::Json(status, json) => {
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n\
+                         content-length: {}\r\n\r\n",
+                        json.len()
+                    );
+                    if out.write_all(head.as_bytes()).is_err()
+                        || out.write_all(json.as_bytes()).is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn cell(n: u16) -> GridCode {
+        GridCode::new(CountyCode::parse("620102").expect("county"), 1, 1, n).expect("cell")
+    }
+
+    fn session(role: Role) -> Session {
+        Session {
+            token: "tok-patrol".into(),
+            device_id: DeviceId::from_parts(1_790_000_000_000, [3; 10]),
+            actor_id: "0123456789abcdef0123456789abcdef".into(),
+            user_id: UserId::from_parts(1_790_000_000_000, [1; 10]),
+            role,
+            department: None,
+            tenant: "620102".into(),
+            cells: vec![cell(1).to_string()],
+        }
+    }
+
+    async fn client(base: &str, store: SharedStore, role: Role) -> SyncClient {
+        let mut config = ClientConfig::new(base);
+        config.connect_timeout = Duration::from_secs(2);
+        config.request_timeout = Duration::from_secs(5);
+        SyncClient::resume(config, store, session(role))
+            .await
+            .expect("client")
+    }
+
+    fn task(id: SurveyId) -> SurveyTaskWire {
+        SurveyTaskWire {
+            id,
+            title: "井盖专项普查".into(),
+            categories: vec![],
+            assignments: [(
+                UserId::from_parts(1_790_000_000_000, [1; 10]),
+                [cell(1)].into(),
+            )]
+            .into(),
+            components: Default::default(),
+            starts_at: 1_796_000_000_000,
+            due_at: 1_797_000_000_000,
+        }
+    }
+
+    /// An hour's patrol recorded and pushed against a server that cuts the first track push
+    /// after reading it, refuses one block for good, answers marks with one refusal, and lists
+    /// a survey: the cut block is resent with the same bytes, the refused one is set aside and
+    /// the rest still goes, the survey lands in the cache.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn blocks_are_resent_identically_and_refusals_are_set_aside() {
+        let survey = SurveyId::from_parts(1_790_000_000_000, [9; 10]);
+        let listed = serde_json::to_string(&vec![task(survey)]).expect("json");
+        let tracks_seen = Arc::new(Mutex::new(0usize));
+        let ts = tracks_seen.clone();
+        let handler: Handler =
+            Arc::new(
+                move |req, _| match (req.method.as_str(), req.path.as_str()) {
+                    ("POST", "/v1/patrol/signs") => Reply::Json(200, "{}".into()),
+                    ("POST", "/v1/patrol/tracks") => {
+                        let push: TrackBlockPush = serde_json::from_slice(&req.body).expect("push");
+                        let mut n = ts.lock().expect("n");
+                        *n += 1;
+                        if *n == 1 {
+                            Reply::Cut
+                        } else if push.seq == 1 {
+                            Reply::Json(
+                                409,
+                                r#"{"code":"track_conflict","message":"不同的内容"}"#.into(),
+                            )
+                        } else {
+                            Reply::Json(200, r#"{"points":1,"stored":true}"#.into())
+                        }
+                    }
+                    ("POST", p) if p.ends_with("/marks") => Reply::Json(
+                        200,
+                        r#"{"accepted":1,"refused":[[1,"survey_not_assigned"]]}"#.into(),
+                    ),
+                    ("GET", "/v1/surveys") => Reply::Json(200, listed.clone()),
+                    _ => Reply::Json(404, r#"{"code":"not_found","message":"无"}"#.into()),
+                },
+            );
+        let (base, seen) = serve(handler);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = DeviceStore::open(dir.path().join("device.sqlite")).expect("store");
+        let store: SharedStore = Arc::new(Mutex::new(store));
+
+        // An hour's walk, sealed every 20 minutes; the last 20 minutes stay unsealed for the
+        // runtime to seal.
+        let t0 = 1_796_083_200;
+        let script = sim::patrol_loop((103.83, 36.06), t0, 1.0, 5);
+        {
+            let mut s = store.lock().expect("store");
+            let mut rec = Recorder::shanghai(&s, SamplerConfig::default()).expect("rec");
+            let mut src = script.source();
+            rec.sign_in(
+                &mut s,
+                "in-1".into(),
+                t0 * 1000,
+                src.fix_at(t0).expect("fix"),
+            )
+            .expect("in");
+            let (mut t, mut next_seal) = (t0 + rec.next_interval_s(), t0 + 1200);
+            while t <= src.end() {
+                if let Some(f) = src.fix_at(t) {
+                    rec.offer(&mut s, f).expect("offer");
+                }
+                if t >= next_seal {
+                    rec.seal(&mut s).expect("seal");
+                    next_seal += 1200;
+                }
+                t += rec.next_interval_s();
+            }
+            for i in 0..2 {
+                let mark = SurveyMarkWire {
+                    id: format!("mark-{i}"),
+                    cell: cell(1 + i),
+                    target: Target::Cell,
+                    finding: if i == 0 {
+                        Finding::Reported(CaseId::from_parts(1_796_000_000_000, [4; 10]))
+                    } else {
+                        Finding::NothingFound
+                    },
+                    at: t0 * 1000 + 60_000,
+                };
+                s.survey_mark_add(survey, &mark).expect("mark");
+            }
+        }
+        let sealed_before = store.lock().expect("s").patrol_unsent_blocks().expect("b");
+        assert!(sealed_before.len() >= 2, "{} blocks", sealed_before.len());
+
+        // A 值班长's device pushes nothing.
+        let mut other = client(&base, store.clone(), Role::ShiftLeader).await;
+        assert_eq!(
+            other.sync_patrol(true).await.expect("pass"),
+            super::PatrolRound::default()
+        );
+        assert!(seen.lock().expect("seen").is_empty());
+
+        let mut c = client(&base, store.clone(), Role::Inspector).await;
+        let first = c.sync_patrol(true).await.expect("pass 1");
+        assert_eq!(first.signs_sent, 1);
+        assert_eq!(
+            first.failure.as_ref().map(|f| f.code.as_str()),
+            Some("network")
+        );
+        // Within the backoff the next pass does nothing.
+        assert!(c.sync_patrol(true).await.expect("skip").skipped);
+        c.patrol_retry_now();
+        let second = c.sync_patrol(true).await.expect("pass 2");
+        // The runtime sealed the last unsealed points into one more block.
+        let blocks = store
+            .lock()
+            .expect("s")
+            .patrol_day_blocks("2026-12-01")
+            .expect("b");
+        assert_eq!(first.sealed, 1);
+        assert_eq!(blocks.len(), sealed_before.len() + 1);
+        assert_eq!(second.failure, None, "{second:?}");
+        assert_eq!(second.refused, 2, "block 1 and mark 1");
+        assert_eq!(second.blocks_sent as usize, blocks.len() - 1);
+        assert_eq!(second.marks_sent, 1);
+        assert_eq!(second.surveys, Some(1));
+
+        let seen = seen.lock().expect("seen").clone();
+        assert!(
+            seen.iter()
+                .all(|r| r.auth.as_deref() == Some("Bearer tok-patrol"))
+        );
+        let tracks: Vec<TrackBlockPush> = seen
+            .iter()
+            .filter(|r| r.path == "/v1/patrol/tracks")
+            .map(|r| serde_json::from_slice(&r.body).expect("push"))
+            .collect();
+        // The cut push and its retry carry the same key and the same bytes.
+        assert_eq!(tracks[0], tracks[1]);
+        assert_eq!((tracks[0].day.as_str(), tracks[0].seq), ("2026-12-01", 0));
+        assert_eq!(tracks.len(), blocks.len() + 1);
+        // Blocks concatenated in order decode to the day's points.
+        let mut record = Vec::new();
+        for b in &blocks {
+            record.extend_from_slice(&b.bytes);
+        }
+        assert_eq!(
+            decode(&record).expect("decode").len(),
+            blocks.iter().map(|b| b.points as usize).sum::<usize>()
+        );
+        let marks: Vec<SurveyMarksPush> = seen
+            .iter()
+            .filter(|r| r.path == format!("/v1/surveys/{survey}/marks"))
+            .map(|r| serde_json::from_slice(&r.body).expect("marks"))
+            .collect();
+        assert_eq!(marks.len(), 1);
+        assert_eq!(marks[0].marks.len(), 2);
+
+        let s = store.lock().expect("store");
+        let c = s.patrol_counts().expect("counts");
+        assert_eq!((c.pending_blocks, c.refused_blocks), (0, 1));
+        assert_eq!(
+            (c.pending_signs, c.pending_marks, c.refused_marks),
+            (0, 0, 1)
+        );
+        let day = s.patrol_day_blocks("2026-12-01").expect("day");
+        assert_eq!(day[1].state, OutboxState::Refused);
+        assert_eq!(day[1].code.as_deref(), Some("track_conflict"));
+        assert_eq!(s.survey_tasks().expect("tasks"), vec![task(survey)]);
+        let rows = s.survey_marks(survey).expect("rows");
+        assert_eq!(rows[1].code.as_deref(), Some("survey_not_assigned"));
     }
 }
