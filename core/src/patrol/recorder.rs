@@ -194,6 +194,11 @@ impl Recorder {
     }
 }
 
+/// A new id for a sign event or a survey mark (UUID v7 text: the push's idempotency key).
+pub fn new_item_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// The figures of `day` from the store.
 pub fn day_figures(store: &DeviceStore, day: &str) -> Result<DayFigures, StoreError> {
     let points = store.patrol_day_points(day)?;

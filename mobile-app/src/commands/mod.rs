@@ -6,12 +6,14 @@
 mod basemap;
 mod cases;
 mod drafts;
+mod patrol;
 mod session;
 mod sync;
 
 pub use basemap::*;
 pub use cases::*;
 pub use drafts::*;
+pub use patrol::*;
 pub use session::*;
 pub use sync::*;
 
