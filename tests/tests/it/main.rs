@@ -8,6 +8,7 @@ mod dispatch_conflict;
 mod intake_cells;
 mod object_storage;
 mod offline_reports;
+mod patrol;
 mod proxy;
 mod security_accounts;
 mod security_clock;
