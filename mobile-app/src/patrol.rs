@@ -71,9 +71,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Seconds since the epoch now.
+/// Seconds since the epoch now (the device clock).
 pub fn now_s() -> i64 {
     gridcase_core::sync::runtime::now().0.div_euclid(1000)
+}
+
+/// Unix ms now, corrected by the offset learned from the server (docs/security/clock.md), so a
+/// tablet whose clock is wrong still records true times for its sign events and points.
+pub fn true_now_ms(active: &Active) -> i64 {
+    let local = gridcase_core::sync::runtime::now().0;
+    active
+        .with_store(|s| s.corrected_now(local))
+        .unwrap_or(local)
 }
 
 impl Patrol {
@@ -169,7 +178,7 @@ pub fn position_now<R: tauri::Runtime>(
     configured: Option<&Position>,
     shift_start: i64,
 ) -> AppResult<Fix> {
-    let t = now_s();
+    let t = true_now_ms(active).div_euclid(1000);
     if active.patrol.sim_start.is_some() {
         let mut sim = lock(&active.patrol.sim);
         if sim.is_none() {
@@ -192,7 +201,7 @@ pub fn position_now<R: tauri::Runtime>(
     #[cfg(mobile)]
     {
         let _ = configured;
-        return gps_fix(app);
+        return gps_fix(app, t);
     }
     #[cfg(not(mobile))]
     {
@@ -209,7 +218,7 @@ pub fn position_now<R: tauri::Runtime>(
 }
 
 #[cfg(mobile)]
-fn gps_fix<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> AppResult<Fix> {
+fn gps_fix<R: tauri::Runtime>(app: &tauri::AppHandle<R>, t: i64) -> AppResult<Fix> {
     use tauri_plugin_geolocation::{GeolocationExt, PositionOptions};
     let options = PositionOptions {
         enable_high_accuracy: true,
@@ -221,7 +230,7 @@ fn gps_fix<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> AppResult<Fix> {
         .get_current_position(Some(options))
         .map_err(|e| AppError::new("position_unavailable", format!("无法获取定位：{e}")))?;
     Ok(Fix {
-        t: now_s(),
+        t,
         lon: p.coords.longitude,
         lat: p.coords.latitude,
         accuracy_m: p.coords.accuracy as f32,

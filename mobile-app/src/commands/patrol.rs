@@ -73,10 +73,10 @@ pub async fn patrol_sign_in<R: tauri::Runtime>(
     let configured = state.configured_position.clone();
     let (a, app2, conf) = (active.clone(), app.clone(), configured.clone());
     let status = blocking(move || {
-        let t = now_s();
-        let fix = patrol::position_now(&app2, &a, conf.as_ref(), t)?;
+        let at = patrol::true_now_ms(&a);
+        let fix = patrol::position_now(&app2, &a, conf.as_ref(), at.div_euclid(1000))?;
         with_recorder(&a, |rec, s| {
-            rec.sign_in(s, new_id(), gridcase_core::sync::runtime::now().0, fix)
+            rec.sign_in(s, new_id(), at, fix)
                 .map_err(|e| AppError::new(e.code(), e.to_string()))
         })?;
         status_of(&a, conf.as_ref())
@@ -103,15 +103,10 @@ pub async fn patrol_sign_out<R: tauri::Runtime>(
             .with_store(|s| s.patrol_last_sign())?
             .map_or(now_s(), |x| x.at.div_euclid(1000));
         let fix = patrol::position_now(&app, &a, configured.as_ref(), since)?;
+        let at = patrol::true_now_ms(&a);
         with_recorder(&a, |rec, s| {
-            rec.sign_out(
-                s,
-                new_id(),
-                gridcase_core::sync::runtime::now().0,
-                fix.lon,
-                fix.lat,
-            )
-            .map_err(|e| AppError::new(e.code(), e.to_string()))
+            rec.sign_out(s, new_id(), at, fix.lon, fix.lat)
+                .map_err(|e| AppError::new(e.code(), e.to_string()))
         })?;
         patrol::end_shift(&a);
         status_of(&a, configured.as_ref())
@@ -299,7 +294,7 @@ pub fn mark_reported(
         cell,
         target,
         Finding::Reported(case_id),
-        gridcase_core::sync::runtime::now().0,
+        patrol::true_now_ms(active),
     )?;
     active.with_store(|s| s.survey_mark_add(survey_id, &mark))?;
     Ok(())
@@ -342,7 +337,7 @@ pub async fn survey_mark(
             cell,
             target,
             Finding::NothingFound,
-            gridcase_core::sync::runtime::now().0,
+            patrol::true_now_ms(&a),
         )?;
         a.with_store(|s| s.survey_mark_add(survey_id, &mark))?;
         surveys_of(&a)

@@ -23,8 +23,13 @@ fn patrol(device: &gridcase_tests::Device, script: &sim::Script, tag: &str) -> S
         let mut rec = Recorder::shanghai(s, SamplerConfig::default()).expect("recorder");
         let mut src = script.source();
         let first = src.fix_at(script.t0).expect("first fix");
-        rec.sign_in(s, format!("{tag}-in-{}", script.t0), script.t0 * 1000, first)
-            .expect("sign in");
+        rec.sign_in(
+            s,
+            format!("{tag}-in-{}", script.t0),
+            script.t0 * 1000,
+            first,
+        )
+        .expect("sign in");
         let (mut t, mut next_seal) = (script.t0 + rec.next_interval_s(), script.t0 + 1200);
         while t <= src.end() {
             if let Some(fix) = src.fix_at(t) {
@@ -37,8 +42,14 @@ fn patrol(device: &gridcase_tests::Device, script: &sim::Script, tag: &str) -> S
             t += rec.next_interval_s();
         }
         let (lon, lat) = script.start;
-        rec.sign_out(s, format!("{tag}-out-{}", script.t0), src.end() * 1000, lon, lat)
-            .expect("sign out");
+        rec.sign_out(
+            s,
+            format!("{tag}-out-{}", script.t0),
+            src.end() * 1000,
+            lon,
+            lat,
+        )
+        .expect("sign out");
         rec.day_of(script.t0)
     })
 }
@@ -105,8 +116,16 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
     h.proxy.cut_all();
     // Two hours of patrol each, ending an hour ago (so nothing lies in the server's future).
     let t0 = now_ms / 1000 - 3 * 3600;
-    let day1 = patrol(&one, &sim::patrol_loop((103.834, 36.061), t0, 2.0, 1), "one");
-    let day2 = patrol(&two, &sim::patrol_loop((103.836, 36.063), t0, 2.0, 2), "two");
+    let day1 = patrol(
+        &one,
+        &sim::patrol_loop((103.834, 36.061), t0, 2.0, 1),
+        "one",
+    );
+    let day2 = patrol(
+        &two,
+        &sim::patrol_loop((103.836, 36.063), t0, 2.0, 2),
+        "two",
+    );
     // insp01 reports a broken manhole cover for the task; insp02 finds nothing in cell 2.
     let case = one.report(&cell(1), &[]).expect("report");
     let mark = |id: &str, c: GridCode, finding: Finding| SurveyMarkWire {
@@ -146,7 +165,12 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
     for (d, refused_marks) in [(&one, 1), (&two, 0)] {
         let c = d.with_store(|s| s.patrol_counts()).expect("counts");
         assert_eq!(
-            (c.pending_blocks, c.pending_signs, c.pending_marks, c.refused_blocks),
+            (
+                c.pending_blocks,
+                c.pending_signs,
+                c.pending_marks,
+                c.refused_blocks
+            ),
             (0, 0, 0, 0),
             "{}",
             d.name

@@ -8,8 +8,8 @@
 //!   an error (only a store failure is);
 //! - the pending points are sealed into blocks first; a block is resent with the same bytes under
 //!   the same `(day, seq)` after a dropped connection, which the server acknowledges as a retry;
-//! - an item the server refuses for good (a `track_*`/`survey_*` code, any permanent refusal) is
-//!   marked refused with its code and never resent; the other items go on;
+//! - an item the server refuses for good (a `track_*`/`survey_*` code, a malformed request; see
+//!   `refusal`) is marked refused with its code and never resent; the other items go on;
 //! - only an inspector (监督员) session pushes or fetches anything.
 
 use super::{SyncClient, SyncError, now, on_store};
@@ -17,7 +17,7 @@ use crate::demo::rng::SplitMix64;
 use crate::model::{Role, SurveyId, Timestamp};
 use crate::protocol::{SignPush, SurveyMarksPush, TrackBlockPush};
 use crate::store::PatrolItem;
-use crate::sync::engine::{BackoffPolicy, Failure, FailureClass};
+use crate::sync::engine::{BackoffPolicy, Failure};
 
 /// Marks per request (the contract's limit).
 pub const MARKS_PER_PUSH: usize = 500;
@@ -86,11 +86,20 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
 }
 
 /// What to do about a failed item: `Some(code)` to set it aside for good, `None` to retry.
-fn refusal(f: &Failure) -> Option<&str> {
-    match f.class() {
-        FailureClass::Permanent | FailureClass::Refused => Some(f.code.as_str()),
-        FailureClass::Retry | FailureClass::Fatal | FailureClass::Resync => None,
-    }
+/// Only a refusal of the item itself is final: a `track_*`/`survey_*` code, a malformed or
+/// oversized request, and for marks a survey the server no longer has. Anything else (a server
+/// without these routes yet, busy, unreachable, a session problem) is retried, so data is never
+/// dropped for a reason that is not the item's.
+fn refusal(f: &Failure, mark: bool) -> Option<&str> {
+    let code = f.code.as_str();
+    let final_code = code.starts_with("track_")
+        || code.starts_with("survey_")
+        || matches!(
+            code,
+            "bad_request" | "bad_message" | "too_large" | "invalid_payload" | "invalid_id"
+        )
+        || (mark && code == "not_found");
+    final_code.then_some(code)
 }
 
 impl SyncClient {
@@ -165,7 +174,7 @@ impl SyncClient {
                     round.signs_sent += 1;
                 }
                 Err(f) => {
-                    if let Some(code) = refusal(&f).map(str::to_owned) {
+                    if let Some(code) = refusal(&f, false).map(str::to_owned) {
                         on_store(&self.store, move |s| {
                             s.patrol_item_refused(PatrolItem::Sign(&id), &code)
                         })
@@ -202,7 +211,7 @@ impl SyncClient {
                     round.blocks_sent += 1;
                 }
                 Err(f) => {
-                    if let Some(code) = refusal(&f).map(str::to_owned) {
+                    if let Some(code) = refusal(&f, false).map(str::to_owned) {
                         on_store(&self.store, move |s| {
                             s.patrol_item_refused(PatrolItem::Block { day: &day, seq }, &code)
                         })
@@ -265,7 +274,7 @@ impl SyncClient {
                         round.refused += set_aside;
                     }
                     Err(f) => {
-                        let refused = refusal(&f).map(str::to_owned);
+                        let refused = refusal(&f, true).map(str::to_owned);
                         let code = f.code.clone();
                         let n = ids.len() as u32;
                         let stop = refused.is_none();
@@ -640,5 +649,51 @@ mod tests {
         assert_eq!(s.survey_tasks().expect("tasks"), vec![task(survey)]);
         let rows = s.survey_marks(survey).expect("rows");
         assert_eq!(rows[1].code.as_deref(), Some("survey_not_assigned"));
+    }
+
+    /// A server without the patrol routes (an older one: 404 for everything) refuses nothing
+    /// for good: the items stay pending for a later pass.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_server_without_the_routes_keeps_everything_pending() {
+        let handler: Handler =
+            Arc::new(|_, _| Reply::Json(404, r#"{"code":"not_found","message":"无"}"#.into()));
+        let (base, seen) = serve(handler);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = DeviceStore::open(dir.path().join("device.sqlite")).expect("store");
+        let store: SharedStore = Arc::new(Mutex::new(store));
+        let t0 = 1_796_083_200;
+        {
+            let mut s = store.lock().expect("store");
+            let mut rec = Recorder::shanghai(&s, SamplerConfig::default()).expect("rec");
+            let mut src = sim::patrol_loop((103.83, 36.06), t0, 0.5, 9).source();
+            rec.sign_in(&mut s, "in".into(), t0 * 1000, src.fix_at(t0).expect("fix"))
+                .expect("in");
+            let mut t = t0 + 5;
+            while t < t0 + 900 {
+                if let Some(f) = src.fix_at(t) {
+                    rec.offer(&mut s, f).expect("offer");
+                }
+                t += rec.next_interval_s();
+            }
+        }
+        let mut c = client(&base, store.clone(), Role::Inspector).await;
+        let r = c.sync_patrol(true).await.expect("pass");
+        assert_eq!(
+            r.failure.as_ref().map(|f| f.code.as_str()),
+            Some("not_found")
+        );
+        assert_eq!((r.refused, r.signs_sent, r.sealed), (0, 0, 1));
+        assert_eq!(
+            seen.lock().expect("seen").len(),
+            1,
+            "the pass stops at the first failure"
+        );
+        let counts = store
+            .lock()
+            .expect("store")
+            .patrol_counts()
+            .expect("counts");
+        assert_eq!((counts.pending_signs, counts.pending_blocks), (1, 1));
+        assert_eq!((counts.refused_signs, counts.refused_blocks), (0, 0));
     }
 }
