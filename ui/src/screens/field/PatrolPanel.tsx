@@ -66,13 +66,13 @@ export function PatrolPanel({ onReport, refreshKey }: { onReport(): void; refres
           {status.source === 'fixed' && <span> · {t('patrol.source.fixed')}</span>}
         </div>
       </div>
-      <button class={status.onDuty ? 'danger' : 'primary'} data-testid={status.onDuty ? 'patrol-sign-out' : 'patrol-sign-in'} disabled={busy} onClick={() => sign(status.onDuty)}>
+      <button class={`btn btn-big ${status.onDuty ? 'btn-danger' : 'btn-primary'}`} data-testid={status.onDuty ? 'patrol-sign-out' : 'patrol-sign-in'} disabled={busy} onClick={() => sign(status.onDuty)}>
         {status.onDuty ? t('patrol.signOut') : t('patrol.signIn')}
       </button>
       {status.source === 'none' && <p class="muted">{t('patrol.source.none')}</p>}
       <p class="muted" data-testid="patrol-backlog" data-pending={backlog.pending} data-refused={backlog.refused}>
         {backlog.pending > 0 ? t('patrol.pending', { n: String(backlog.pending) }) : t('patrol.allSent')}
-        {backlog.refused > 0 && <span class="error"> · {t('patrol.refused', { n: String(backlog.refused) })}</span>}
+        {backlog.refused > 0 && <span class="patrol-refused"> · {t('patrol.refused', { n: String(backlog.refused) })}</span>}
       </p>
 
       <h2>{t('patrol.survey.title')}</h2>
@@ -84,12 +84,12 @@ export function PatrolPanel({ onReport, refreshKey }: { onReport(): void; refres
           <p class="muted">
             {s.categories.join('、')}{s.categories.length > 0 && ' · '}
             {t('patrol.survey.due', { time: formatDateTime(s.dueAt) })} · {surveyProgress(s)}
-            {surveyOverdue(s, Date.now()) && <span class="error"> · {t('patrol.survey.overdue')}</span>}
+            {surveyOverdue(s, Date.now()) && <span class="patrol-refused"> · {t('patrol.survey.overdue')}</span>}
           </p>
           {(s.pendingMarks > 0 || s.refusedMarks > 0) && (
             <p class="muted" data-testid="survey-marks-backlog">
               {s.pendingMarks > 0 && t('patrol.survey.pendingMarks', { n: String(s.pendingMarks) })}
-              {s.refusedMarks > 0 && <span class="error"> {t('patrol.survey.refusedMarks', { n: String(s.refusedMarks) })}</span>}
+              {s.refusedMarks > 0 && <span class="patrol-refused"> {t('patrol.survey.refusedMarks', { n: String(s.refusedMarks) })}</span>}
             </p>
           )}
           <ul class="survey-cells">
@@ -97,24 +97,24 @@ export function PatrolPanel({ onReport, refreshKey }: { onReport(): void; refres
               <li key={c.cell} data-testid="survey-cell" data-cell={c.cell} data-status={c.status} data-done={c.done ? 'true' : 'false'}>
                 <div>
                   <strong>{c.cell}</strong>{c.community && <span class="muted"> {c.community}</span>}
-                  <span class={`badge ${c.status}`}> {t(STATE_KEY[c.status])}{c.found > 0 && ` ${c.found}`}</span>
+                  <span class={`survey-state survey-${c.status}`}> {t(STATE_KEY[c.status])}{c.found > 0 && ` ${c.found}`}</span>
                 </div>
                 {c.components.length > 0 && (
                   <ul class="survey-components">
                     {c.components.map((k) => (
                       <li key={k.id} data-testid="survey-component" data-component={k.id} data-status={k.status}>
                         <span>{t('patrol.survey.component')} {k.id}</span>
-                        <span class={`badge ${k.status}`}> {t(STATE_KEY[k.status])}</span>
-                        {k.status === 'pending' && <button data-testid="survey-clear" onClick={() => clear(s.id, c.cell, k.id)}>{t('patrol.survey.nothingFound')}</button>}
-                        <button data-testid="survey-report" onClick={() => report(s.id, c.cell, k.id)}>{t('patrol.survey.report')}</button>
+                        <span class={`survey-state survey-${k.status}`}> {t(STATE_KEY[k.status])}</span>
+                        {k.status === 'pending' && <button class="btn" data-testid="survey-clear" onClick={() => clear(s.id, c.cell, k.id)}>{t('patrol.survey.nothingFound')}</button>}
+                        <button class="btn" data-testid="survey-report" onClick={() => report(s.id, c.cell, k.id)}>{t('patrol.survey.report')}</button>
                       </li>
                     ))}
                   </ul>
                 )}
                 {c.components.length === 0 && (
                   <div class="actions">
-                    {openTargets(c).length > 0 && <button data-testid="survey-clear" onClick={() => clear(s.id, c.cell, null)}>{t('patrol.survey.nothingFound')}</button>}
-                    <button data-testid="survey-report" onClick={() => report(s.id, c.cell, null)}>{t('patrol.survey.report')}</button>
+                    {openTargets(c).length > 0 && <button class="btn" data-testid="survey-clear" onClick={() => clear(s.id, c.cell, null)}>{t('patrol.survey.nothingFound')}</button>}
+                    <button class="btn" data-testid="survey-report" onClick={() => report(s.id, c.cell, null)}>{t('patrol.survey.report')}</button>
                   </div>
                 )}
               </li>
