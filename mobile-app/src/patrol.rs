@@ -99,6 +99,11 @@ impl Patrol {
         }
     }
 
+    /// The recorder slot (tests reopen it to play an app restart).
+    pub fn recorder_slot(&self) -> std::sync::MutexGuard<'_, Option<Recorder>> {
+        lock(&self.recorder)
+    }
+
     /// The kind of source this device uses.
     pub fn source_kind(&self, configured: Option<&Position>) -> SourceKind {
         if self.sim_start.is_some() {

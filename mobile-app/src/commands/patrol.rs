@@ -318,6 +318,23 @@ pub fn check_link(active: &Active, survey: &crate::dto::DraftSurvey) -> AppResul
     .map(|_| ())
 }
 
+/// Queues "checked, nothing found" after the same gate the server applies.
+pub fn mark_nothing_found(active: &Active, input: &SurveyMarkInput) -> AppResult<()> {
+    let survey_id =
+        SurveyId::parse(&input.survey_id).map_err(|_| AppError::invalid("普查任务编号无效"))?;
+    let (cell, target) = parse_target(&input.cell, input.component_id.as_deref())?;
+    let mark = gate(
+        active,
+        survey_id,
+        cell,
+        target,
+        Finding::NothingFound,
+        patrol::true_now_ms(active),
+    )?;
+    active.with_store(|s| s.survey_mark_add(survey_id, &mark))?;
+    Ok(())
+}
+
 /// "Checked, nothing found" for a cell or one of its components.
 #[tauri::command]
 pub async fn survey_mark(
@@ -328,21 +345,205 @@ pub async fn survey_mark(
     require_inspector(&active)?;
     let a = active.clone();
     let list = blocking(move || {
-        let survey_id =
-            SurveyId::parse(&input.survey_id).map_err(|_| AppError::invalid("普查任务编号无效"))?;
-        let (cell, target) = parse_target(&input.cell, input.component_id.as_deref())?;
-        let mark = gate(
-            &a,
-            survey_id,
-            cell,
-            target,
-            Finding::NothingFound,
-            patrol::true_now_ms(&a),
-        )?;
-        a.with_store(|s| s.survey_mark_add(survey_id, &mark))?;
+        mark_nothing_found(&a, &input)?;
         surveys_of(&a)
     })
     .await?;
     active.kick.notify_one();
     Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::DraftSurvey;
+    use crate::state::SavedSession;
+    use gridcase_core::model::{DeviceId, Role, UserId};
+    use gridcase_core::patrol::Fix;
+    use gridcase_core::store::PatrolItem;
+    use gridcase_core::sync::runtime::Session;
+
+    const CELL1: &str = "620102001001001";
+    const CELL2: &str = "620102001001002";
+    const CELL3: &str = "620102001001003";
+    const K1: &str = "62010201101000001";
+    const K2: &str = "62010201101000002";
+
+    fn me() -> UserId {
+        UserId::from_parts(1_790_000_000_000, [1; 10])
+    }
+
+    fn active(dir: &std::path::Path) -> Active {
+        let saved = SavedSession {
+            server_url: "http://127.0.0.1:9".into(),
+            username: "insp01".into(),
+            display_name: "张刚".into(),
+            session: Session {
+                token: "t".into(),
+                device_id: DeviceId::from_parts(1, [3; 10]),
+                actor_id: "00".repeat(16),
+                user_id: me(),
+                role: Role::Inspector,
+                department: None,
+                tenant: "620102".into(),
+                cells: vec![CELL1.into(), CELL2.into()],
+            },
+        };
+        Active::open(dir, saved).expect("active")
+    }
+
+    fn task() -> SurveyTaskWire {
+        let g = |c: &str| GridCode::parse(c).expect("cell");
+        let k = |c: &str| ComponentId::parse(c).expect("component");
+        let now = gridcase_core::sync::runtime::now().0;
+        SurveyTaskWire {
+            id: SurveyId::from_parts(1_790_000_000_000, [9; 10]),
+            title: "井盖专项普查".into(),
+            categories: vec![],
+            assignments: [
+                (me(), [g(CELL1), g(CELL2)].into()),
+                (
+                    UserId::from_parts(1_790_000_000_000, [2; 10]),
+                    [g(CELL3)].into(),
+                ),
+            ]
+            .into(),
+            components: [(g(CELL2), [k(K1), k(K2)].into())].into(),
+            starts_at: now - 3_600_000,
+            due_at: now + 86_400_000,
+        }
+    }
+
+    #[test]
+    fn survey_marks_are_gated_queued_and_folded_into_my_progress() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = active(dir.path());
+        let t = task();
+        let sid = t.id.to_string();
+        a.with_store(|s| s.survey_cache_replace(std::slice::from_ref(&t), 1))
+            .expect("cache");
+        let list = surveys_of(&a).expect("list");
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].cells.len(), 2, "only my cells");
+        assert!(
+            list[0]
+                .cells
+                .iter()
+                .all(|c| c.status == "pending" && !c.done)
+        );
+        assert_eq!(list[0].cells[1].components.len(), 2);
+
+        let input = |cell: &str, k: Option<&str>| SurveyMarkInput {
+            survey_id: sid.clone(),
+            cell: cell.into(),
+            component_id: k.map(str::to_owned),
+        };
+        // The gate the server applies, at once.
+        let code = |r: AppResult<()>| r.expect_err("refused").code;
+        assert_eq!(
+            code(mark_nothing_found(&a, &input(CELL3, None))),
+            "survey_not_assigned"
+        );
+        assert_eq!(
+            code(mark_nothing_found(&a, &input(CELL1, Some(K1)))),
+            "survey_unknown_component"
+        );
+        assert_eq!(
+            code(mark_nothing_found(&a, &input("x", None))),
+            "invalid_input"
+        );
+        let other = SurveyMarkInput {
+            survey_id: SurveyId::from_parts(1, [1; 10]).to_string(),
+            ..input(CELL1, None)
+        };
+        assert_eq!(code(mark_nothing_found(&a, &other)), "not_found");
+
+        mark_nothing_found(&a, &input(CELL1, None)).expect("cell 1 clear");
+        mark_nothing_found(&a, &input(CELL2, Some(K2))).expect("k2 clear");
+        let link = DraftSurvey {
+            survey_id: sid.clone(),
+            cell: CELL2.into(),
+            component_id: Some(K1.into()),
+        };
+        check_link(&a, &link).expect("link ok");
+        let case = CaseId::from_parts(1_796_000_000_000, [4; 10]);
+        mark_reported(&a, &link, case).expect("reported");
+        let bad = DraftSurvey {
+            cell: CELL3.into(),
+            component_id: None,
+            ..link.clone()
+        };
+        assert_eq!(
+            check_link(&a, &bad).expect_err("bad").code,
+            "survey_not_assigned"
+        );
+
+        let s = &surveys_of(&a).expect("list")[0];
+        assert_eq!(
+            (s.cells[0].status.as_str(), s.cells[0].done),
+            ("clear", true)
+        );
+        assert_eq!((s.cells[1].status.as_str(), s.cells[1].found), ("found", 1));
+        assert!(s.cells[1].done);
+        assert_eq!((s.done, s.pending_marks, s.refused_marks), (2, 3, 0));
+
+        // A mark the server refused no longer counts, and is shown as refused.
+        let first = a
+            .with_store(|st| st.survey_marks(t.id))
+            .expect("marks")
+            .remove(0);
+        a.with_store(|st| {
+            st.patrol_item_refused(PatrolItem::Mark(&first.mark.id), "survey_not_assigned")
+        })
+        .expect("refuse");
+        let s = &surveys_of(&a).expect("list")[0];
+        assert_eq!(s.cells[0].status, "pending");
+        assert_eq!((s.done, s.pending_marks, s.refused_marks), (1, 2, 1));
+    }
+
+    #[test]
+    fn duty_status_follows_sign_in_and_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = active(dir.path());
+        let st = status_of(&a, None).expect("status");
+        assert!(st.enabled && !st.on_duty);
+        assert_eq!(st.points, 0);
+        let t = now_s();
+        let fix = |dt: i64, dx: f64| Fix {
+            t: t + dt,
+            lon: 103.83 + dx,
+            lat: 36.06,
+            accuracy_m: 5.0,
+        };
+        with_recorder(&a, |rec, s| {
+            rec.sign_in(s, "in".into(), t * 1000, fix(0, 0.0))
+                .map_err(|e| AppError::new(e.code(), e.to_string()))?;
+            for i in 1..=10 {
+                rec.offer(s, fix(10 * i, 0.0002 * i as f64))?;
+            }
+            Ok(())
+        })
+        .expect("walk");
+        let st = status_of(&a, None).expect("status");
+        assert!(st.on_duty);
+        assert_eq!(st.since, Some(t * 1000));
+        assert!(st.points >= 5, "{st:?}");
+        assert!(st.metres > 100.0, "{st:?}");
+        assert_eq!((st.pending_signs, st.pending_blocks), (1, 0));
+        assert!(st.unsealed_points > 0);
+        with_recorder(&a, |rec, s| {
+            rec.sign_out(s, "out".into(), (t + 200) * 1000, 103.832, 36.06)
+                .map_err(|e| AppError::new(e.code(), e.to_string()))
+        })
+        .expect("out");
+        let st = status_of(&a, None).expect("status");
+        assert!(!st.on_duty && st.since.is_none());
+        assert_eq!(
+            (st.pending_signs, st.pending_blocks, st.unsealed_points),
+            (2, 1, 0)
+        );
+        // A recorder opened afresh (an app restart) agrees.
+        *a.patrol.recorder_slot() = None;
+        assert!(!status_of(&a, None).expect("status").on_duty);
+    }
 }
