@@ -118,10 +118,7 @@ impl SyncClient {
         }
         let sealed = on_store(&self.store, |s| s.patrol_seal()).await??;
         round.sealed = sealed.len() as u32;
-        let failure = match self.push_patrol(&mut round, fetch_surveys).await? {
-            Ok(()) => None,
-            Err(f) => Some(f),
-        };
+        let failure = self.push_patrol(&mut round, fetch_surveys).await?.err();
         match &failure {
             None => {
                 self.patrol.failures = 0;
