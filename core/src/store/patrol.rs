@@ -239,6 +239,13 @@ impl DeviceStore {
         Ok(made)
     }
 
+    /// The time of the oldest point not sealed yet (Unix s).
+    pub fn patrol_unsealed_since(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT min(t) FROM track_points", [], |r| r.get(0))?)
+    }
+
     /// Records a 签到/签退 with the points that close the track before it (a sign-out's stop),
     /// sealing the pending points when `seal_after` (sign-out), all in one transaction. An event
     /// with an id already stored is ignored.

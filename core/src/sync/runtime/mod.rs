@@ -13,7 +13,7 @@ mod http;
 mod patrol;
 
 pub use http::{CounterSnapshot, Counters, UPLOAD_COMPLETE_HEADER};
-pub use patrol::{MARKS_PER_PUSH, PatrolRound};
+pub use patrol::{MARKS_PER_PUSH, PatrolRound, SEAL_AFTER_S};
 
 use super::engine::{EngineConfig, Failure, Op, Progress, RoundSummary, SyncEngine};
 use super::local;

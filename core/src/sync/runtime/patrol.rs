@@ -22,6 +22,11 @@ use crate::sync::engine::{BackoffPolicy, Failure};
 /// Marks per request (the contract's limit).
 pub const MARKS_PER_PUSH: usize = 500;
 
+/// Pending points are sealed into a block once the oldest is this old (or on 立即同步, and always
+/// at 签退): the app syncs every 20 s, and a block per round would cost more in block headers and
+/// requests than the points themselves.
+pub const SEAL_AFTER_S: i64 = 10 * 60;
+
 /// What one patrol pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PatrolRound {
@@ -50,6 +55,7 @@ pub(crate) struct PatrolBackoff {
     retry_at: Option<Timestamp>,
     rng: SplitMix64,
     policy: BackoffPolicy,
+    seal_now: bool,
 }
 
 impl PatrolBackoff {
@@ -59,6 +65,7 @@ impl PatrolBackoff {
             retry_at: None,
             rng: SplitMix64::new(seed ^ 0x7061_7472_6f6c),
             policy: BackoffPolicy::default(),
+            seal_now: false,
         }
     }
 }
@@ -103,7 +110,7 @@ fn refusal(f: &Failure, mark: bool) -> Option<&str> {
 }
 
 impl SyncClient {
-    /// One patrol pass: seal, push sign events, track blocks and survey marks, then (when
+    /// One patrol pass: seal (when the oldest pending point is [`SEAL_AFTER_S`] old), push sign events, track blocks and survey marks, then (when
     /// `fetch_surveys`) refresh the survey cache. Call it after [`SyncClient::sync_once`].
     /// Network and server failures end the pass and are in [`PatrolRound::failure`]; the next
     /// pass before the backoff's retry time is skipped.
@@ -116,7 +123,13 @@ impl SyncClient {
             round.skipped = true;
             return Ok(round);
         }
-        let sealed = on_store(&self.store, |s| s.patrol_seal()).await??;
+        let force = std::mem::take(&mut self.patrol.seal_now);
+        let due_before = now().0.div_euclid(1000) - SEAL_AFTER_S;
+        let sealed = on_store(&self.store, move |s| match s.patrol_unsealed_since()? {
+            Some(oldest) if force || oldest <= due_before => s.patrol_seal(),
+            _ => Ok(Vec::new()),
+        })
+        .await??;
         round.sealed = sealed.len() as u32;
         let failure = self.push_patrol(&mut round, fetch_surveys).await?.err();
         match &failure {
@@ -139,9 +152,11 @@ impl SyncClient {
         Ok(round)
     }
 
-    /// Forgets the patrol backoff (the user pressed 立即同步).
+    /// Forgets the patrol backoff and seals the pending points at the next pass (the user
+    /// pressed 立即同步).
     pub fn patrol_retry_now(&mut self) {
         self.patrol.retry_at = None;
+        self.patrol.seal_now = true;
     }
 
     async fn push_patrol(
