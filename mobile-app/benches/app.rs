@@ -172,6 +172,7 @@ fn draft(active: &Active) -> Draft {
         urgency: "normal".into(),
         caller: None,
         updated_at: 0,
+        survey: None,
     }
 }
 

@@ -292,6 +292,7 @@ mod tests {
             urgency: "normal".into(),
             caller: None,
             updated_at: 0,
+            survey: None,
         }
     }
 

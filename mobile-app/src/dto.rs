@@ -496,6 +496,9 @@ pub struct Draft {
     pub caller: Option<DraftCaller>,
     #[serde(default)]
     pub updated_at: i64,
+    /// The 专项普查 task this report answers, if any.
+    #[serde(default)]
+    pub survey: Option<DraftSurvey>,
 }
 
 /// `draft_submit`.
@@ -548,6 +551,11 @@ pub struct SyncStatus {
     pub pending_contacts: usize,
     pub upload: Option<UploadDto>,
     pub quarantines: Vec<QuarantineDto>,
+    /// Patrol data waiting (track blocks, sign events, survey marks) and refused for good.
+    #[serde(default)]
+    pub pending_patrol: u64,
+    #[serde(default)]
+    pub refused_patrol: u64,
 }
 
 /// A case on the map.
@@ -576,4 +584,90 @@ pub struct MapLayers {
 pub struct DepartmentDto {
     pub id: String,
     pub name: String,
+}
+
+/// `patrol_status`: the 签到/签退 panel.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PatrolStatusDto {
+    /// The user patrols (an inspector); the panel is hidden otherwise.
+    pub enabled: bool,
+    pub on_duty: bool,
+    /// The open sign-in, Unix ms.
+    pub since: Option<i64>,
+    /// Today (tenant-local), `YYYY-MM-DD`.
+    pub day: String,
+    pub points: u32,
+    /// 巡查里程 today, metres.
+    pub metres: f64,
+    /// `sim`, `gps`, `fixed` or `none`.
+    pub source: String,
+    /// Sealed track blocks, sign events and survey marks not yet on the server.
+    pub pending_blocks: u64,
+    pub pending_signs: u64,
+    pub pending_marks: u64,
+    /// Points recorded since the last sync (sealed at the next one).
+    pub unsealed_points: u64,
+    /// Items the server refused for good (kept on the device with their code).
+    pub refused_blocks: u64,
+    pub refused_signs: u64,
+    pub refused_marks: u64,
+}
+
+/// One component of a survey cell.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SurveyComponentDto {
+    pub id: String,
+    /// `pending`, `clear` or `found`.
+    pub status: String,
+}
+
+/// One of my cells in a survey.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SurveyCellDto {
+    pub cell: String,
+    pub community: Option<String>,
+    /// `pending`, `clear` or `found`.
+    pub status: String,
+    /// Cases reported in it for the task (from this device).
+    pub found: u32,
+    pub done: bool,
+    pub components: Vec<SurveyComponentDto>,
+}
+
+/// `my_surveys`: a task assigned to me, with my progress as this device knows it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SurveyDto {
+    pub id: String,
+    pub title: String,
+    /// Category names (codes when the reference data lacks them).
+    pub categories: Vec<String>,
+    pub starts_at: i64,
+    pub due_at: i64,
+    pub cells: Vec<SurveyCellDto>,
+    pub done: u32,
+    /// Marks not yet on the server, and refused ones.
+    pub pending_marks: u32,
+    pub refused_marks: u32,
+}
+
+/// `survey_mark`: "checked, nothing found" for a cell or one of its components.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SurveyMarkInput {
+    pub survey_id: String,
+    pub cell: String,
+    pub component_id: Option<String>,
+}
+
+/// The survey a report is made for (set when 上报问题 opens the editor from a survey).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftSurvey {
+    pub survey_id: String,
+    pub cell: String,
+    pub component_id: Option<String>,
 }

@@ -8,7 +8,8 @@
 //! panel's status), [`index`] (the in-memory case index and queues), [`actions`] (workflow
 //! actions offered and built), [`draft`] (the durable draft and its checks), [`photos`]
 //! (staged photos), [`reference`] (the tenant's offline reference data), [`basemap`] (the
-//! offline basemap package: download, the `basemap` URI scheme), [`recent`], [`dto`],
+//! offline basemap package: download, the `basemap` URI scheme), [`patrol`] (签到/签退, the
+//! track recorder and its position source), [`recent`], [`dto`],
 //! [`error`].
 #![forbid(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod draft;
 pub mod dto;
 pub mod error;
 pub mod index;
+pub mod patrol;
 pub mod photos;
 pub mod recent;
 pub mod reference;
@@ -144,6 +146,11 @@ pub fn builder<R: Runtime>(
             commands::survey_progress,
             commands::survey_export,
             commands::survey_cell_components,
+            commands::patrol_status,
+            commands::patrol_sign_in,
+            commands::patrol_sign_out,
+            commands::my_surveys,
+            commands::survey_mark,
         ])
 }
 

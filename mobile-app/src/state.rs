@@ -102,6 +102,8 @@ pub struct Active {
     pub reference_due: std::sync::atomic::AtomicBool,
     /// Stops the sync loop.
     pub stop: tokio::sync::watch::Sender<bool>,
+    /// The inspector's patrol: recorder and position source (crate::patrol).
+    pub patrol: crate::patrol::Patrol,
 }
 
 impl std::fmt::Debug for Active {
@@ -145,6 +147,7 @@ impl Active {
             kick: tokio::sync::Notify::new(),
             reference_due: std::sync::atomic::AtomicBool::new(false),
             stop,
+            patrol: crate::patrol::Patrol::from_env(),
             dir,
         })
     }

@@ -6,12 +6,14 @@
 //! Invariants: a kick during a round cancels and restarts it (rounds are cancel-safe in core);
 //! network failures never stop the loop, only a revoked session does; the case index is
 //! refreshed after every round; queued hotline callers are sent after every complete round
-//! (crate::contacts) and counted as `pendingContacts`.
+//! (crate::contacts) and counted as `pendingContacts`; patrol data (track blocks, 签到/签退,
+//! survey marks) is pushed after every round by core's `sync_patrol` on its own backoff, and the
+//! survey tasks are fetched at the first round, every `SURVEYS_EVERY` and on 立即同步.
 
 use crate::dto::{ErrorDto, QuarantineDto, SyncStatus, UploadDto};
 use crate::error::AppResult;
 use crate::state::Active;
-use gridcase_core::sync::runtime::{ClientConfig, SyncClient, SyncError};
+use gridcase_core::sync::runtime::{ClientConfig, SURVEYS_EVERY, SyncClient, SyncError};
 use gridcase_core::sync::{Progress, RoundSummary};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,11 +42,12 @@ pub fn client_config(server_url: &str) -> ClientConfig {
 
 /// Recounts what is waiting and the quarantines.
 pub fn recount(active: &Active) -> AppResult<SyncStatus> {
-    let (cases, photos, quarantines) = active.with_store(|s| -> AppResult<_> {
+    let (cases, photos, quarantines, patrol) = active.with_store(|s| -> AppResult<_> {
         Ok((
             s.dirty_case_count()? as usize,
             s.pending_blob_count()? as usize,
             s.quarantines(None, false)?,
+            s.patrol_counts()?,
         ))
     })?;
     let contacts = active.contacts.count();
@@ -52,6 +55,8 @@ pub fn recount(active: &Active) -> AppResult<SyncStatus> {
         st.pending_cases = cases;
         st.pending_photos = photos;
         st.pending_contacts = contacts;
+        st.pending_patrol = patrol.pending_blocks + patrol.pending_signs + patrol.pending_marks;
+        st.refused_patrol = patrol.refused_blocks + patrol.refused_signs + patrol.refused_marks;
         st.quarantines = quarantines
             .into_iter()
             .map(|q| QuarantineDto {
@@ -136,6 +141,7 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
     });
     let mut stop = active.stop.subscribe();
     let mut last_reference_check = std::time::Instant::now();
+    let mut last_survey_fetch: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             return;
@@ -148,10 +154,14 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
         match round {
             Some(Ok(summary)) => {
                 after_round(&active, &summary);
-                let due = active
+                let asked = active
                     .reference_due
-                    .swap(false, std::sync::atomic::Ordering::Relaxed)
-                    || last_reference_check.elapsed() >= REFERENCE_EVERY;
+                    .swap(false, std::sync::atomic::Ordering::Relaxed);
+                let due_surveys = asked;
+                if asked {
+                    client.patrol_retry_now();
+                }
+                let due = asked || last_reference_check.elapsed() >= REFERENCE_EVERY;
                 if summary.interrupted.is_none() && due {
                     last_reference_check = std::time::Instant::now();
                     refresh_reference(&active).await;
@@ -166,6 +176,27 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
                             message: e.message.clone(),
                         });
                     });
+                }
+                // Patrol data (track blocks, 签到/签退, survey marks) after the case round, on
+                // its own routes and backoff: its failures never stop or delay case sync.
+                let fetch_surveys = due_surveys
+                    || last_survey_fetch
+                        .is_none_or(|t: std::time::Instant| t.elapsed() >= SURVEYS_EVERY);
+                let patrol = tokio::select! {
+                    r = client.sync_patrol(fetch_surveys) => Some(r),
+                    _ = stop.changed() => return,
+                };
+                match patrol {
+                    Some(Ok(p)) => {
+                        if p.surveys.is_some() {
+                            last_survey_fetch = Some(std::time::Instant::now());
+                        }
+                        if let Some(f) = p.failure {
+                            tracing::debug!(code = %f.code, "patrol data not sent; retried later");
+                        }
+                    }
+                    Some(Err(e)) => tracing::warn!(code = %e.code(), "patrol sync failed"),
+                    None => {}
                 }
             }
             Some(Err(SyncError::Stopped(f))) => {

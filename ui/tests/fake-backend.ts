@@ -5,7 +5,7 @@ import type { Backend, Department, MapLayers, SignInInput, SubmitResult } from '
 import type {
   ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, CaseRow, Category, Draft, Light, Placement,
   EvaluationLevel, EvaluationReport, Position, QueueCount, QueueId, Role, Session, StagedPhoto, SyncStatus,
-  BasemapInfo, PlaceHit, PlaceKind, PlaceQuery,
+  BasemapInfo, PlaceHit, PlaceKind, PlaceQuery, PatrolStatus, Survey, SurveyMarkInput,
 } from '../src/backend/types';
 import type {
   CellComponent, InspectorPatrol, PatrolInspector, PatrolReport, Roster, SurveyProgress, SurveyTask, TrackDay,
@@ -214,6 +214,49 @@ export class FakeBackend implements Backend {
   }
   async syncStatus() { return this.sync; }
   async syncNow() { this.sync = { ...this.sync, running: true }; this.emit(); return this.sync; }
+  // Patrol: an in-memory duty state that walks 12 m per status call while on duty, and one survey.
+  patrol: PatrolStatus = {
+    enabled: true, onDuty: false, since: null, day: '2026-12-07', points: 0, metres: 0, source: 'sim',
+    pendingBlocks: 0, pendingSigns: 0, pendingMarks: 0, unsealedPoints: 0, refusedBlocks: 0, refusedSigns: 0, refusedMarks: 0,
+  };
+  fieldSurveys: Survey[] = [{
+    id: '0192f0a0-0000-7000-8000-000000000009', title: '城关区井盖专项普查', categories: ['污水井盖'],
+    startsAt: Date.UTC(2026, 11, 1), dueAt: Date.UTC(2026, 11, 20),
+    cells: [
+      { cell: '620102001001001', community: '东岗社区', status: 'pending', found: 0, done: false, components: [] },
+      { cell: '620102001001002', community: '东岗社区', status: 'pending', found: 0, done: false,
+        components: [{ id: '62010201101000001', status: 'pending' }, { id: '62010201101000002', status: 'pending' }] },
+    ],
+    done: 0, pendingMarks: 0, refusedMarks: 0,
+  }];
+  async patrolStatus() {
+    if (this.patrol.onDuty) this.patrol = { ...this.patrol, points: this.patrol.points + 1, metres: this.patrol.metres + 12, unsealedPoints: this.patrol.unsealedPoints + 1 };
+    return this.patrol;
+  }
+  async patrolSignIn() {
+    this.patrol = { ...this.patrol, onDuty: true, since: Date.now(), pendingSigns: this.patrol.pendingSigns + 1, points: this.patrol.points + 1 };
+    return this.patrol;
+  }
+  async patrolSignOut() {
+    if (!this.patrol.onDuty) throw { code: 'patrol_not_on_duty', message: '尚未签到' };
+    this.patrol = { ...this.patrol, onDuty: false, since: null, pendingSigns: this.patrol.pendingSigns + 1, pendingBlocks: this.patrol.pendingBlocks + 1, unsealedPoints: 0 };
+    return this.patrol;
+  }
+  async mySurveys() { return this.fieldSurveys; }
+  async surveyMark(input: SurveyMarkInput) {
+    this.fieldSurveys = this.fieldSurveys.map((s) => {
+      if (s.id !== input.surveyId) return s;
+      const cells = s.cells.map((c) => {
+        if (c.cell !== input.cell) return c;
+        if (input.componentId === null) return { ...c, status: 'clear' as const, done: true };
+        const components = c.components.map((k) => k.id === input.componentId && k.status === 'pending' ? { ...k, status: 'clear' as const } : k);
+        const done = components.every((k) => k.status !== 'pending');
+        return { ...c, components, done, status: done && c.status === 'pending' ? 'clear' as const : c.status };
+      });
+      return { ...s, cells, done: cells.filter((c) => c.done).length, pendingMarks: s.pendingMarks + 1 };
+    });
+    return this.fieldSurveys;
+  }
   async quarantineResend(id: number) { this.sync = { ...this.sync, pendingCases: this.sync.pendingCases + 1, quarantines: this.sync.quarantines.filter((q) => q.id !== id) }; return this.sync; }
   async quarantineDismiss(id: number) { this.sync = { ...this.sync, quarantines: this.sync.quarantines.filter((q) => q.id !== id) }; return this.sync; }
   async mapLayers(): Promise<MapLayers> {

@@ -17,10 +17,13 @@
 //! - [`missed`]: 漏报 — a case from the public, a camera or a superior whose location the cell's
 //!   inspector walked past within a distance during a window before the report, with the track
 //!   segment as evidence.
+//! - [`recorder`] (feature `store`): the device side — fixes through the sampler into the device
+//!   store between 签到 and 签退, sealed into day record blocks at each sync and at 签退.
 //! - [`sim`]: scripted walks with GPS noise, stops and signal gaps, for tests, benchmarks and the
 //!   desktop's simulated position source.
 //!
-//! Invariants: pure (no I/O, no clock, no randomness outside [`sim`]'s seeded generator);
+//! Invariants: pure (no I/O, no clock, no randomness outside [`sim`]'s seeded generator), except
+//! [`recorder`], whose only I/O is the device store;
 //! positions are WGS84 lon/lat degrees, quantised to 10⁻⁵° (about 1 m) by the record; times are
 //! whole seconds since the Unix epoch and strictly increase within an inspector's day; distances
 //! are metres in a local frame (the grid's `metric`).
@@ -29,6 +32,8 @@ pub mod codec;
 pub mod coverage;
 pub mod duty;
 pub mod missed;
+#[cfg(feature = "store")]
+pub mod recorder;
 pub mod sampler;
 pub mod sim;
 pub mod walk;
@@ -37,7 +42,10 @@ pub use codec::{TrackError, decode, encode_block};
 pub use coverage::{CellDay, Coverage, CoverageRules, InspectorPeriod};
 pub use duty::{DutyDay, Shift, SignEvent};
 pub use missed::{Missed, MissedRule, PatrolCase};
+#[cfg(feature = "store")]
+pub use recorder::{DayFigures, Recorder, RecorderError, day_figures};
 pub use sampler::{Fix, Sampler, SamplerConfig};
+pub use sim::SimSource;
 pub use walk::{Segment, WalkRules, segments};
 
 /// One recorded position: time, place and the fix's accuracy.

@@ -105,36 +105,77 @@ impl Script {
         out
     }
 
+    /// The script as a position source: the fix it gives at any second.
+    pub fn source(&self) -> SimSource {
+        SimSource {
+            truth: self.truth(),
+            frame: LocalFrame::at(self.start.0, self.start.1),
+            rng: SplitMix64::new(self.seed),
+            noise_m: self.noise_m,
+            t0: self.t0,
+        }
+    }
+
     /// Runs the script through a sampler with `cfg`.
     pub fn run(&self, cfg: SamplerConfig) -> Run {
-        let truth = self.truth();
-        let frame = LocalFrame::at(self.start.0, self.start.1);
-        let mut rng = SplitMix64::new(self.seed);
-        let mut gauss = || {
-            let (u1, u2) = (rng.unit().max(1e-12), rng.unit());
-            (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-        };
+        let mut source = self.source();
         let mut sampler = Sampler::new(cfg);
         let mut out = Run::default();
-        let mut next = self.t0;
-        for &(t, lon, lat, visible) in &truth {
-            if t < next || !visible {
+        let mut t = self.t0;
+        let end = source.end();
+        while t <= end {
+            let Some(fix) = source.fix_at(t) else {
+                t += 1;
                 continue;
-            }
-            let [x, y] = frame.project(lon, lat);
-            let p = frame.unproject(x + self.noise_m * gauss(), y + self.noise_m * gauss());
+            };
             out.fixes += 1;
-            out.points.extend(sampler.offer(Fix {
-                t,
-                lon: p.x(),
-                lat: p.y(),
-                accuracy_m: (2.0 * self.noise_m).max(3.0) as f32,
-            }));
-            next = t + sampler.next_interval_s();
+            out.points.extend(sampler.offer(fix));
+            t += sampler.next_interval_s().max(1);
         }
         out.points.extend(sampler.finish());
-        out.end = truth.last().map_or(self.t0, |p| p.0);
+        out.end = end;
         out
+    }
+}
+
+/// A [`Script`] played as a position source (the desktop's simulated GPS, the tests' tablet):
+/// [`SimSource::fix_at`] gives the noisy fix at a second, or nothing in a gap or outside the
+/// script. The noise is drawn per fix asked for, so the same questions replay the same fixes.
+#[derive(Clone, Debug)]
+pub struct SimSource {
+    truth: Vec<(i64, f64, f64, bool)>,
+    frame: LocalFrame,
+    rng: SplitMix64,
+    noise_m: f64,
+    t0: i64,
+}
+
+impl SimSource {
+    /// When the script ends (seconds since the epoch).
+    pub fn end(&self) -> i64 {
+        self.truth.last().map_or(self.t0, |p| p.0)
+    }
+
+    /// The fix at second `t`: `None` before the start, after the end, or in a gap.
+    pub fn fix_at(&mut self, t: i64) -> Option<Fix> {
+        let i = usize::try_from(t.checked_sub(self.t0)?).ok()?;
+        let &(_, lon, lat, visible) = self.truth.get(i)?;
+        if !visible {
+            return None;
+        }
+        let mut gauss = || {
+            let (u1, u2) = (self.rng.unit().max(1e-12), self.rng.unit());
+            (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        };
+        let [x, y] = self.frame.project(lon, lat);
+        let (dx, dy) = (self.noise_m * gauss(), self.noise_m * gauss());
+        let p = self.frame.unproject(x + dx, y + dy);
+        Some(Fix {
+            t,
+            lon: p.x(),
+            lat: p.y(),
+            accuracy_m: (2.0 * self.noise_m).max(3.0) as f32,
+        })
     }
 }
 

@@ -21,7 +21,7 @@ pub use codes::{ApiError, ErrorCode};
 pub use feed::{FeedEntry, FeedPage, FeedRow};
 pub use patrol::{
     CellDayWire, InspectorDayWire, InspectorPatrolWire, MissedWire, PatrolReport, Roster,
-    RosterShift, SignKindWire, SignPush, SignWire, SurveyCellWire, SurveyInspectorWire,
+    RosterShift, SignKindWire, SignPush, SignWire, SurveyCellWire, SurveyInspectorWire, SurveyList,
     SurveyMarkWire, SurveyMarksAck, SurveyMarksPush, SurveyProgressWire, SurveyTaskWire,
     TrackBlockAck, TrackBlockPush, TrackDay,
 };

@@ -221,6 +221,13 @@ pub struct SurveyTaskWire {
     pub due_at: i64,
 }
 
+/// `GET /v1/surveys`: the tasks the caller may see (an inspector: those assigning it cells).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug, Default)]
+pub struct SurveyList {
+    /// The tasks.
+    pub surveys: Vec<SurveyTaskWire>,
+}
+
 /// One mark in a [`SurveyMarksPush`].
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 pub struct SurveyMarkWire {

@@ -15,6 +15,8 @@
 //! - the schema only grows, by the append-only [`MIGRATIONS`];
 //! - a case the server refused is rebuilt from the server's copy in the same transaction that
 //!   keeps the device's refused edits (`quarantines`, `rejected_edits`) for its user;
+//! - patrol data (track blocks, 签到/签退, survey marks) has its own outbox tables, apart from
+//!   the case documents (`patrol`);
 //! - events are stamped from `local clock + learned offset`; a clock correction re-stamps the
 //!   events the server has not accepted in the transaction that learns it (`clock`).
 //!
@@ -27,6 +29,7 @@ mod dirty;
 mod error;
 mod meta;
 mod outbox;
+mod patrol;
 mod projection;
 mod quarantine;
 mod schema;
@@ -35,6 +38,7 @@ pub use clock::Restamped;
 pub use dirty::{CaseSyncRow, DirtyCase};
 pub use error::StoreError;
 pub use outbox::{BlobSource, BlobState, OutboxBlob};
+pub use patrol::{OutboxState, PatrolCounts, PatrolItem, SignRow, SurveyMarkRow, TrackBlockRow};
 pub use projection::{CaseFilter, ProjectionFn, ProjectionRow, SyncState, fold_projection};
 pub use quarantine::{Quarantine, RejectedEdit};
 pub use schema::{MIGRATIONS, current_version};

@@ -92,6 +92,59 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (quarantine_id, event_id)
     ) STRICT;
     "#,
+    // 3: patrols (issue 16): the sampler's points not yet sealed, the day record's sealed blocks,
+    // sign-in/out events, cached 专项普查 tasks and the survey marks outbox. Outbox states:
+    // pending (to send), sent (the server has it), refused (with the server's code; never resent).
+    r#"
+    CREATE TABLE track_points (
+        t        INTEGER PRIMARY KEY,              -- Unix s; strictly after every sealed point
+        day      TEXT NOT NULL,                    -- tenant-local YYYY-MM-DD
+        lon      REAL NOT NULL,
+        lat      REAL NOT NULL,
+        accuracy REAL NOT NULL
+    ) STRICT;
+
+    CREATE TABLE track_blocks (
+        day      TEXT NOT NULL,
+        seq      INTEGER NOT NULL,                 -- 0, 1, … without gaps within the day
+        points   INTEGER NOT NULL,
+        last_t   INTEGER NOT NULL,                 -- the block's last point, Unix s
+        bytes    BLOB NOT NULL,                    -- patrol::codec::encode_block, never rewritten
+        state    TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'refused')),
+        code     TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, seq)
+    ) STRICT;
+    CREATE INDEX track_blocks_unsent ON track_blocks(state) WHERE state = 'pending';
+
+    CREATE TABLE sign_events (
+        id       TEXT PRIMARY KEY,                 -- UUID, the push's idempotency key
+        kind     TEXT NOT NULL CHECK (kind IN ('in', 'out')),
+        at       INTEGER NOT NULL,                 -- Unix ms
+        lon      REAL NOT NULL,
+        lat      REAL NOT NULL,
+        state    TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'refused')),
+        code     TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX sign_events_by_at ON sign_events(at);
+
+    CREATE TABLE survey_tasks (
+        id         TEXT PRIMARY KEY,
+        task       TEXT NOT NULL,                  -- SurveyTaskWire as JSON, as the server sent it
+        fetched_at INTEGER NOT NULL                -- Unix ms
+    ) STRICT;
+
+    CREATE TABLE survey_marks (
+        id        TEXT PRIMARY KEY,                -- UUID, the push's idempotency key
+        survey_id TEXT NOT NULL,                   -- no FK: a mark outlives a task the server withdrew
+        mark      TEXT NOT NULL,                   -- SurveyMarkWire as JSON
+        state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'refused')),
+        code      TEXT,
+        attempts  INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX survey_marks_by_survey ON survey_marks(survey_id);
+    "#,
 ];
 
 /// The schema version this build writes: the number of migrations.

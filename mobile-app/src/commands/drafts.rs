@@ -79,6 +79,9 @@ pub fn submit(active: &Active) -> AppResult<Submitted> {
         .get()?
         .ok_or_else(|| AppError::invalid("没有待提交的上报"))?;
     let checked = validate(&draft)?;
+    if let Some(link) = &draft.survey {
+        crate::commands::check_link(active, link)?;
+    }
     let mut files = Vec::new();
     let mut refs = |photos: &[StagedPhoto], role| -> AppResult<Vec<_>> {
         let mut out = Vec::new();
@@ -145,6 +148,11 @@ pub fn submit(active: &Active) -> AppResult<Submitted> {
         Ok(())
     })?;
     let durable_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // The survey's mark goes after the case is stored: the server takes the mark once it has
+    // the case, and the patrol pass runs after the case round.
+    if let Some(link) = &draft.survey {
+        crate::commands::mark_reported(active, link, case_id)?;
+    }
     active.draft.discard()?;
     if let Some(c) = &draft.category {
         let _ = crate::recent::remember(&active.dir, c);

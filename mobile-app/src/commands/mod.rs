@@ -6,6 +6,7 @@
 mod basemap;
 mod cases;
 mod drafts;
+mod patrol;
 mod patrol_admin;
 mod session;
 mod sync;
@@ -13,6 +14,7 @@ mod sync;
 pub use basemap::*;
 pub use cases::*;
 pub use drafts::*;
+pub use patrol::*;
 pub use patrol_admin::*;
 pub use session::*;
 pub use sync::*;

@@ -221,6 +221,8 @@ async fn activate<R: Runtime>(
     .map_err(AppError::from)?;
     state.set_active(Some(active.clone()));
     syncer::start(app, active.clone(), client);
+    // An inspector still on duty (the app restarted mid-shift) records on.
+    crate::patrol::start_source(app, &active, state.configured_position.clone());
     spawn_basemap_download(&active);
     Ok(active)
 }

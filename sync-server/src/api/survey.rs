@@ -15,9 +15,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gridcase_core::model::SurveyId;
 use gridcase_core::protocol::{
-    ErrorCode, SurveyMarksAck, SurveyMarksPush, SurveyProgressWire, SurveyTaskWire,
+    ErrorCode, SurveyList, SurveyMarksAck, SurveyMarksPush, SurveyProgressWire, SurveyTaskWire,
 };
-use serde::Serialize;
 
 /// The routes.
 pub fn routes() -> Router<AppState> {
@@ -32,18 +31,12 @@ fn survey_id(text: &str) -> Result<SurveyId, ApiFailure> {
     SurveyId::parse(text).map_err(|e| ApiFailure::code(ErrorCode::InvalidId, e))
 }
 
-/// The listing: `{"surveys": [...]}`.
-#[derive(Serialize)]
-pub struct Surveys {
-    surveys: Vec<SurveyTaskWire>,
-}
-
 async fn list(
     State(dep): State<AppState>,
     Authed(caller): Authed,
-) -> Result<Json<Surveys>, ApiFailure> {
+) -> Result<Json<SurveyList>, ApiFailure> {
     let surveys = blocking(&dep, move |d| survey::list(d, &caller)).await?;
-    Ok(Json(Surveys { surveys }))
+    Ok(Json(SurveyList { surveys }))
 }
 
 async fn create(

@@ -9,6 +9,7 @@ mod dispatch_conflict;
 mod intake_cells;
 mod object_storage;
 mod offline_reports;
+mod patrol;
 mod patrol_admin_app;
 mod proxy;
 mod security_accounts;

@@ -6,7 +6,7 @@ import type * as GeoJSON from 'geojson';
 import type {
   ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, Category, Draft, MapCase, Placement,
   EvaluationLevel, EvaluationReport, Position, Session, StagedPhoto, SyncStatus, ApiError,
-  BasemapInfo, PlaceHit, PlaceQuery, BatchItem,
+  BasemapInfo, PlaceHit, PlaceQuery, BatchItem, PatrolStatus, Survey, SurveyMarkInput,
 } from './types';
 import { patrolAdminCalls, type PatrolAdmin, type Roster, type SurveyTask } from './patrol';
 
@@ -41,6 +41,11 @@ export interface Backend extends PatrolAdmin {
   draftDiscard(): Promise<void>;
   draftSubmit(): Promise<SubmitResult>;
   syncStatus(): Promise<SyncStatus>;
+  patrolStatus(): Promise<PatrolStatus>;
+  patrolSignIn(): Promise<PatrolStatus>;
+  patrolSignOut(): Promise<PatrolStatus>;
+  mySurveys(): Promise<Survey[]>;
+  surveyMark(input: SurveyMarkInput): Promise<Survey[]>;
   syncNow(): Promise<SyncStatus>;
   quarantineDismiss(id: number): Promise<SyncStatus>;
   /** 重新提交: sends a quarantined edit again (photos kept). */
@@ -116,6 +121,11 @@ export class TauriBackend implements Backend {
   async draftDiscard() { await this.call<null>('draft_discard'); }
   draftSubmit() { return this.call<SubmitResult>('draft_submit'); }
   syncStatus() { return this.call<SyncStatus>('sync_status'); }
+  patrolStatus() { return this.call<PatrolStatus>('patrol_status'); }
+  patrolSignIn() { return this.call<PatrolStatus>('patrol_sign_in'); }
+  patrolSignOut() { return this.call<PatrolStatus>('patrol_sign_out'); }
+  mySurveys() { return this.call<Survey[]>('my_surveys'); }
+  surveyMark(input: SurveyMarkInput) { return this.call<Survey[]>('survey_mark', { input }); }
   syncNow() { return this.call<SyncStatus>('sync_now'); }
   quarantineDismiss(id: number) { return this.call<SyncStatus>('quarantine_dismiss', { id }); }
   quarantineResend(id: number) { return this.call<SyncStatus>('quarantine_resend', { id }); }

@@ -131,6 +131,8 @@ export interface Draft {
   position: Position | null; placement: Placement | null; category: Category | null;
   componentId: string | null; description: string; urgency: 'urgent' | 'normal';
   caller: { name: string; phone: string; wantsCallback: boolean } | null; updatedAt: number;
+  /** The 专项普查 task this report answers (set by 上报问题 in a survey); its mark is queued when saved. */
+  survey?: DraftSurvey | null;
 }
 // draft_get() -> Draft | null
 // draft_save({draft: Draft}) -> Draft          (durable; called on every change)
@@ -143,6 +145,8 @@ export interface SyncStatus {
   pendingCases: number; pendingPhotos: number;
   /** Hotline callers queued on this device, sent apart from the case (docs/security/privacy.md). */
   pendingContacts?: number;
+  /** Patrol data waiting (track blocks, 签到/签退, survey marks) and refused for good by the server. */
+  pendingPatrol?: number; refusedPatrol?: number;
   upload: { sha256: string; sent: number; total: number } | null; quarantines: Quarantine[];
 }
 // sync_status() -> SyncStatus ; sync_now() -> SyncStatus ; quarantine_dismiss({id}) -> SyncStatus
@@ -235,3 +239,29 @@ export interface PhotoInfo {
 export interface StageClock { marginMs?: number | null; working?: boolean }
 /** act_batch({batch: {caseIds, input}}) -> BatchItem[]   each case through the normal `act` */
 export interface BatchItem { caseId: string; caseNumber: string | null; outcome: 'done' | 'skipped'; code: string | null; message: string | null }
+/** The 签到/签退 panel (patrol_status, patrol_sign_in, patrol_sign_out). */
+export interface PatrolStatus {
+  enabled: boolean; onDuty: boolean; since: number | null; day: string; points: number; metres: number;
+  /** Position source: 'sim' (simulated walk), 'gps', 'fixed' (configured position, no track) or 'none'. */
+  source: 'sim' | 'gps' | 'fixed' | 'none';
+  pendingBlocks: number; pendingSigns: number; pendingMarks: number; unsealedPoints: number;
+  refusedBlocks: number; refusedSigns: number; refusedMarks: number;
+}
+// patrol_status() -> PatrolStatus ; patrol_sign_in() -> PatrolStatus ; patrol_sign_out() -> PatrolStatus
+//   errors: 'position_unavailable', 'patrol_not_on_duty', 'forbidden' (not an inspector)
+
+export type SurveyState = 'pending' | 'clear' | 'found';
+export interface SurveyComponent { id: string; status: SurveyState }
+export interface MySurveyCell {
+  cell: string; community: string | null; status: SurveyState; found: number; done: boolean;
+  components: SurveyComponent[];
+}
+/** A 专项普查 task assigned to me, with my progress as this device knows it. */
+export interface Survey {
+  id: string; title: string; categories: string[]; startsAt: number; dueAt: number;
+  cells: MySurveyCell[]; done: number; pendingMarks: number; refusedMarks: number;
+}
+export interface SurveyMarkInput { surveyId: string; cell: string; componentId: string | null }
+export interface DraftSurvey { surveyId: string; cell: string; componentId: string | null }
+// my_surveys() -> Survey[] ; survey_mark({input: SurveyMarkInput}) -> Survey[]   (nothing found)
+//   errors: 'survey_not_assigned', 'survey_unknown_component', 'survey_not_started', 'not_found'

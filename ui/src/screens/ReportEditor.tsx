@@ -196,6 +196,7 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
           {saveState === 'saving' || saveState === 'dirty' ? t('report.saving') : saveState === 'error' ? t('report.saveError', { message: '' }) : t('report.saved')}
         </span>
       </div>
+      {draft.survey && <p class="muted" data-testid="editor-survey-link" data-survey={draft.survey.surveyId}>{t('report.surveyLink', { cell: draft.survey.cell })}</p>}
 
       {kind === 'hotline' && draft.caller && (
         <fieldset class="group">

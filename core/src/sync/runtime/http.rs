@@ -4,8 +4,9 @@
 
 use crate::model::{ClockSample, Sha256};
 use crate::protocol::{
-    ApiError, FeedPage, Hello, HelloReply, Login, LoginReply, PREFIX, SERVER_TIME_HEADER,
-    SyncRequest, SyncResponse, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER,
+    ApiError, FeedPage, Hello, HelloReply, Login, LoginReply, PREFIX, SERVER_TIME_HEADER, SignPush,
+    SurveyMarksAck, SurveyMarksPush, SurveyTaskWire, SyncRequest, SyncResponse, TrackBlockAck,
+    TrackBlockPush, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER,
 };
 use crate::sync::engine::{BlobOffset, Failure};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
@@ -233,6 +234,43 @@ impl Http {
 
     pub(crate) async fn login(&self, login: &Login) -> Result<LoginReply, Failure> {
         self.post_json("/login", login).await
+    }
+
+    /// `POST /v1/patrol/tracks`: one block of the day record.
+    pub(crate) async fn push_track(&self, push: &TrackBlockPush) -> Result<TrackBlockAck, Failure> {
+        self.post_json("/patrol/tracks", push).await
+    }
+
+    /// `POST /v1/patrol/signs`: one 签到/签退 (any 2xx is the acknowledgement).
+    pub(crate) async fn push_sign(&self, push: &SignPush) -> Result<(), Failure> {
+        let bytes =
+            serde_json::to_vec(push).map_err(|e| Failure::new("bad_request", e.to_string()))?;
+        let len = bytes.len();
+        let builder = self
+            .client
+            .post(self.url("/patrol/signs"))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(bytes);
+        let response = self.send(builder, len).await?;
+        self.body(response).await?;
+        Ok(())
+    }
+
+    /// `POST /v1/surveys/{id}/marks`.
+    pub(crate) async fn push_marks(
+        &self,
+        survey: &str,
+        push: &SurveyMarksPush,
+    ) -> Result<SurveyMarksAck, Failure> {
+        self.post_json(&format!("/surveys/{survey}/marks"), push)
+            .await
+    }
+
+    /// `GET /v1/surveys`: the tasks the caller may see.
+    pub(crate) async fn surveys(&self) -> Result<Vec<SurveyTaskWire>, Failure> {
+        let response = self.send(self.client.get(self.url("/surveys")), 0).await?;
+        let list: crate::protocol::SurveyList = self.json(response).await?;
+        Ok(list.surveys)
     }
 
     pub(crate) async fn feed(&self, cursor: u64, limit: u32) -> Result<FeedPage, Failure> {

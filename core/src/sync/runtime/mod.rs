@@ -4,13 +4,16 @@
 //! The store is shared with the app as a [`SharedStore`] (`Arc<Mutex<DeviceStore>>`); every
 //! store step (reading the round's state, building a request, applying an answer, reading a
 //! blob chunk) runs on tokio's blocking pool, so the async tasks never hold SQLite or do
-//! Automerge work, and the app's own writes interleave between steps. Each store step is one
+//! Automerge work, and the app's own writes interleave between steps. Patrol data (track blocks,
+//! 签到/签退, survey marks) goes after a round, on its own routes and backoff (`patrol`). Each store step is one
 //! transaction, so a round dropped halfway (the app closed, the future cancelled) leaves the
 //! store consistent and the next round picks up where it stopped.
 
 mod http;
+mod patrol;
 
 pub use http::{CounterSnapshot, Counters, UPLOAD_COMPLETE_HEADER};
+pub use patrol::{MARKS_PER_PUSH, PatrolRound, SEAL_AFTER_S};
 
 use super::engine::{EngineConfig, Failure, Op, Progress, RoundSummary, SyncEngine};
 use super::local;
@@ -24,6 +27,9 @@ use http::Http;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How often [`SyncClient::run`] refreshes the cached 专项普查 tasks.
+pub const SURVEYS_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// The device store as the app and the runtime share it.
 pub type SharedStore = Arc<Mutex<DeviceStore>>;
@@ -177,6 +183,7 @@ pub struct SyncClient {
     config: ClientConfig,
     session: Session,
     sink: Option<ProgressSink>,
+    patrol: patrol::PatrolBackoff,
 }
 
 impl std::fmt::Debug for SyncClient {
@@ -272,6 +279,7 @@ impl SyncClient {
             http,
             store,
             engine: SyncEngine::new(config.engine, config.seed),
+            patrol: patrol::PatrolBackoff::new(config.seed),
             config,
             session,
             sink: None,
@@ -524,16 +532,29 @@ impl SyncClient {
         Ok(out)
     }
 
-    /// Syncs until `stop` completes: a round, then the poll interval (or the retry time of an
+    /// Syncs until `stop` completes: a round and a patrol pass ([`SyncClient::sync_patrol`]),
+    /// then the poll interval (or the retry time of an
     /// interrupted round), again. Returns `Ok` when stopped, [`SyncError::Stopped`] when the
     /// session can no longer sync.
     pub async fn run(&mut self, stop: impl Future<Output = ()>) -> Result<(), SyncError> {
         let mut stop = std::pin::pin!(stop);
+        let mut last_surveys: Option<std::time::Instant> = None;
         loop {
             let summary = tokio::select! {
                 summary = self.sync_once() => summary?,
                 () = &mut stop => return Ok(()),
             };
+            // Patrol data after the case round (docs/patrol.md "On the device"); its failures
+            // wait for its own backoff and never stop this loop.
+            let fetch =
+                last_surveys.is_none_or(|t: std::time::Instant| t.elapsed() >= SURVEYS_EVERY);
+            let patrol = tokio::select! {
+                r = self.sync_patrol(fetch) => r?,
+                () = &mut stop => return Ok(()),
+            };
+            if patrol.surveys.is_some() {
+                last_surveys = Some(std::time::Instant::now());
+            }
             let pause = match summary.interrupted {
                 None => self.config.poll_interval,
                 Some(i) => match i.retry_at {

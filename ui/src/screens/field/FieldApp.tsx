@@ -1,5 +1,5 @@
 // Field mode (inspectors; department users on tablets): my tasks, my reports, new report,
-// self-handling, map, sync. A draft left from a crash is reopened on start.
+// self-handling, patrol (签到/签退, 专项普查), map, sync. A draft left from a crash is reopened on start.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { DraftKind, QueueCount, QueueId } from '../../backend/types';
 import { t } from '../../i18n';
@@ -10,10 +10,11 @@ import { CaseDetailView } from '../CaseDetailView';
 import { ReportEditor } from '../ReportEditor';
 import { CasesMap } from '../CasesMap';
 import { SyncPanel } from '../SyncPanel';
+import { PatrolPanel } from './PatrolPanel';
 
 type View =
   | { v: 'list'; queue: QueueId } | { v: 'detail'; caseId: string; from: QueueId }
-  | { v: 'editor'; kind: DraftKind } | { v: 'map' } | { v: 'sync' };
+  | { v: 'editor'; kind: DraftKind } | { v: 'map' } | { v: 'sync' } | { v: 'patrol' };
 
 export function FieldApp({ view, setView }: { view: View | null; setView(v: View): void }) {
   const { backend, session, sync } = useApp();
@@ -49,6 +50,7 @@ export function FieldApp({ view, setView }: { view: View | null; setView(v: View
         {isInspector && tab('nav-my_reports', t('nav.my_reports'), cur.v === 'list' && cur.queue === 'my_reports', () => setView({ v: 'list', queue: 'my_reports' }), count('my_reports'))}
         {isInspector && tab('new-report', `＋ ${t('nav.new')}`, cur.v === 'editor' && cur.kind === 'report', () => setView({ v: 'editor', kind: 'report' }))}
         {isInspector && tab('new-self-handle', t('nav.selfHandle'), cur.v === 'editor' && cur.kind === 'self_handle', () => setView({ v: 'editor', kind: 'self_handle' }))}
+        {isInspector && tab('nav-patrol', t('nav.fieldPatrol'), cur.v === 'patrol', () => setView({ v: 'patrol' }))}
         {tab('nav-map', t('nav.map'), cur.v === 'map', () => setView({ v: 'map' }))}
         {tab('nav-sync', t('nav.sync'), cur.v === 'sync', () => setView({ v: 'sync' }))}
       </nav>
@@ -60,6 +62,7 @@ export function FieldApp({ view, setView }: { view: View | null; setView(v: View
           onDone={(id) => { setRefresh((n) => n + 1); setView({ v: 'list', queue: id ? 'my_reports' : 'my_tasks' }); }} />}
         {cur.v === 'map' && <CasesMap mode="field" onOpen={(id) => setView({ v: 'detail', caseId: id, from: 'my_tasks' })} />}
         {cur.v === 'sync' && <SyncPanel />}
+        {cur.v === 'patrol' && <PatrolPanel refreshKey={refresh} onReport={() => setView({ v: 'editor', kind: 'report' })} />}
       </main>
     </div>
   );
