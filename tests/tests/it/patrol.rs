@@ -13,19 +13,19 @@ use gridcase_core::protocol::{SurveyMarkWire, SurveyProgressWire, SurveyTaskWire
 use gridcase_core::store::OutboxState;
 use gridcase_core::survey::{Finding, Target};
 use gridcase_tests::harness::cell;
-use gridcase_tests::{FaultConfig, Harness};
+use gridcase_tests::{FaultConfig, Harness, TENANT};
 use std::collections::BTreeMap;
 
 /// Plays `script` on the device's recorder (sign-in at the first fix, 签退 at the end), sealing
 /// every 20 minutes as a sync would; returns the day.
-fn patrol(device: &gridcase_tests::Device, script: &sim::Script, tag: &str) -> String {
+fn patrol(device: &gridcase_tests::Device, script: &sim::Script) -> String {
     device.with_store(|s| {
         let mut rec = Recorder::shanghai(s, SamplerConfig::default()).expect("recorder");
         let mut src = script.source();
         let first = src.fix_at(script.t0).expect("first fix");
         rec.sign_in(
             s,
-            format!("{tag}-in-{}", script.t0),
+            gridcase_core::patrol::recorder::new_item_id(),
             script.t0 * 1000,
             first,
         )
@@ -44,7 +44,7 @@ fn patrol(device: &gridcase_tests::Device, script: &sim::Script, tag: &str) -> S
         let (lon, lat) = script.start;
         rec.sign_out(
             s,
-            format!("{tag}-out-{}", script.t0),
+            gridcase_core::patrol::recorder::new_item_id(),
             src.end() * 1000,
             lon,
             lat,
@@ -81,6 +81,18 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
         GridCode::parse(&cell(2)).expect("cell 2"),
     );
 
+    // The tenant's grid knows the two cells (a survey names only the tenant's own cells).
+    h.server
+        .deployment()
+        .db()
+        .write(|tx| {
+            for n in [1, 2] {
+                gridcase_server::db::tenants::upsert_cell(tx, TENANT, &cell(n), "测试网格")?;
+            }
+            Ok(())
+        })
+        .expect("cells");
+
     // The 值班长 creates the survey: insp01 has cell 1, insp02 cell 2.
     let now_ms = gridcase_core::sync::runtime::now().0;
     let survey = SurveyId::from_parts(u64::try_from(now_ms).expect("now"), [5; 10]);
@@ -100,7 +112,12 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
         .send()
         .await
         .expect("create survey");
-    assert!(created.status().is_success(), "{}", created.status());
+    let status = created.status();
+    assert!(
+        status.is_success(),
+        "{status} {}",
+        created.text().await.unwrap_or_default()
+    );
 
     // Both tablets fetch their tasks while online.
     for d in [&mut one, &mut two] {
@@ -116,16 +133,8 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
     h.proxy.cut_all();
     // Two hours of patrol each, ending an hour ago (so nothing lies in the server's future).
     let t0 = now_ms / 1000 - 3 * 3600;
-    let day1 = patrol(
-        &one,
-        &sim::patrol_loop((103.834, 36.061), t0, 2.0, 1),
-        "one",
-    );
-    let day2 = patrol(
-        &two,
-        &sim::patrol_loop((103.836, 36.063), t0, 2.0, 2),
-        "two",
-    );
+    let day1 = patrol(&one, &sim::patrol_loop((103.834, 36.061), t0, 2.0, 1));
+    let day2 = patrol(&two, &sim::patrol_loop((103.836, 36.063), t0, 2.0, 2));
     // insp01 reports a broken manhole cover for the task; insp02 finds nothing in cell 2.
     let case = one.report(&cell(1), &[]).expect("report");
     let mark = |id: &str, c: GridCode, finding: Finding| SurveyMarkWire {
@@ -136,15 +145,36 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
         at: now_ms - 60_000,
     };
     one.with_store(|s| {
-        s.survey_mark_add(survey, &mark("m-one-1", c1, Finding::Reported(case)))
-            .expect("mark");
+        s.survey_mark_add(
+            survey,
+            &mark(
+                "018f0000-0000-7000-8000-000000000001",
+                c1,
+                Finding::Reported(case),
+            ),
+        )
+        .expect("mark");
         // A mark for a cell that is not insp01's: the server must refuse it, alone.
-        s.survey_mark_add(survey, &mark("m-one-2", c2, Finding::NothingFound))
-            .expect("mark");
+        s.survey_mark_add(
+            survey,
+            &mark(
+                "018f0000-0000-7000-8000-000000000002",
+                c2,
+                Finding::NothingFound,
+            ),
+        )
+        .expect("mark");
     });
     two.with_store(|s| {
-        s.survey_mark_add(survey, &mark("m-two-1", c2, Finding::NothingFound))
-            .expect("mark")
+        s.survey_mark_add(
+            survey,
+            &mark(
+                "018f0000-0000-7000-8000-000000000003",
+                c2,
+                Finding::NothingFound,
+            ),
+        )
+        .expect("mark")
     });
     // A pass while offline fails and keeps everything.
     let offline = one.client.sync_patrol(false).await.expect("offline pass");
@@ -159,7 +189,7 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
         d.client.patrol_retry_now();
         let r = d.client.sync_patrol(true).await.expect("patrol pass");
         assert_eq!(r.failure, None, "{}: {r:?}", d.name);
-        assert_eq!(r.signs_sent, 2, "{}", d.name);
+        assert_eq!(r.signs_sent, 2, "{}: {r:?}", d.name);
         assert!(r.blocks_sent > 0, "{}", d.name);
     }
     for (d, refused_marks) in [(&one, 1), (&two, 0)] {
@@ -181,7 +211,7 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
         .with_store(|s| s.survey_marks(survey))
         .expect("marks")
         .into_iter()
-        .find(|m| m.mark.id == "m-one-2")
+        .find(|m| m.mark.id == "018f0000-0000-7000-8000-000000000002")
         .expect("refused mark");
     assert_eq!(refused.state, OutboxState::Refused);
     assert_eq!(refused.code.as_deref(), Some("survey_not_assigned"));
