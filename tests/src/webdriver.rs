@@ -174,6 +174,13 @@ impl Session {
     /// Clears the element with this test id and types `text`.
     pub async fn type_into(&self, testid: &str, text: &str) -> Result<()> {
         let e = self.by_id(testid).await?;
+        // WebKitWebDriver does not scroll inside a scrolling dialog before `clear` (a field
+        // below a dialog's fold is "not interactable"): bring it into view first.
+        self.script(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            json!([{ (ELEMENT): e.0 }]),
+        )
+        .await?;
         self.post(&format!("/element/{}/clear", e.0), json!({}))
             .await?;
         self.send_keys(&e, text).await
