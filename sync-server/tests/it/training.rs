@@ -29,6 +29,7 @@ fn three_months_of_history_in_every_channel_state_and_outcome() {
 
     let report =
         training::generate(&dep, "620102", DEFAULT_SEED, 90, Timestamp(NOW)).expect("history");
+    eprintln!("training history: {report:?}");
     assert!(report.cases >= 2_000, "{report:?}");
     // Every channel.
     for channel in [
