@@ -27,7 +27,7 @@ mod layout;
 mod names;
 mod org;
 mod records;
-pub(crate) mod rng;
+pub mod rng;
 mod rows;
 
 pub use basemap::DemoBasemap;
@@ -37,10 +37,10 @@ pub use records::{
     Community, Department, Street, TenantInfo, UserRecord, parse_communities, parse_departments,
     parse_streets, parse_users,
 };
+pub use rng::SplitMix64;
 
 use crate::codes::CountyCode;
 use crate::grid::{Cell, Component, Place};
-use rng::SplitMix64;
 
 /// The seed the README's demo uses.
 pub const DEFAULT_SEED: u64 = 2026;

@@ -4,7 +4,7 @@
 
 /// A SplitMix64 generator (Steele, Lea & Flood 2014): 64 bits of state, full period.
 #[derive(Clone, Debug)]
-pub(crate) struct SplitMix64(u64);
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
     /// A generator for `seed`.

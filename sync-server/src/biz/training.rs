@@ -33,7 +33,7 @@ use automerge::ActorId;
 use geo::{Centroid, Contains, Point};
 use gridcase_core::catalog::Catalog;
 use gridcase_core::codes::{CategoryKind, CategoryRef, CountyCode, GridCode};
-use gridcase_core::demo::DemoTenant;
+use gridcase_core::demo::{DemoTenant, SplitMix64};
 use gridcase_core::doc::CaseDoc;
 use gridcase_core::model::{
     Actor, CaseId, DepartmentId, DeviceId, EventId, Hlc, LimitBasis, Location, LocationSource,
@@ -88,19 +88,12 @@ const DESCRIPTIONS: &[&str] = &[
     "护栏倾斜损坏",
 ];
 
-/// splitmix64, seeded: the history's only source of randomness.
-struct Rng(u64);
+/// The history's only source of randomness: core's seeded SplitMix64 with the draws used here.
+struct Rng(SplitMix64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.0.next_u64() % n.max(1)
     }
     /// True with probability `percent` %.
     fn chance(&mut self, percent: u64) -> bool {
@@ -111,12 +104,10 @@ impl Rng {
         lo + self.below((hi - lo).max(1) as u64) as i64
     }
     fn bytes10(&mut self) -> [u8; 10] {
-        let a = self.next().to_le_bytes();
-        let b = self.next().to_le_bytes();
-        [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], b[0], b[1]]
+        self.0.bytes10()
     }
     fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len() as u64) as usize]
+        &v[self.0.index(v.len())]
     }
 }
 
@@ -193,12 +184,10 @@ fn people(dep: &Deployment, tenant: &str, rng: &mut Rng) -> Result<People> {
             Role::Dispatcher => p.dispatchers.push(a),
             Role::Leader => p.leaders.push(a),
             Role::Department => {
-                if let Some(code) = row.department.and_then(|d| code_of.get(&d)) {
-                    p.departments.entry(code.clone()).or_insert((
-                        row.department
-                            .unwrap_or(DepartmentId::from_parts(0, [0; 10])),
-                        a,
-                    ));
+                if let Some(d) = row.department
+                    && let Some(code) = code_of.get(&d)
+                {
+                    p.departments.entry(code.clone()).or_insert((d, a));
                 }
             }
             _ => {}
@@ -297,23 +286,20 @@ fn plan_case(
     } else {
         (CategoryKind::Matter, MATTERS)
     };
-    let category = codes
+    let valid: Vec<CategoryRef> = codes
         .iter()
-        .map(|c| CategoryRef {
-            kind,
-            code: gridcase_core::codes::CategoryCode::parse(c).expect("a valid code"),
+        .filter_map(|c| {
+            let r = CategoryRef {
+                kind,
+                code: gridcase_core::codes::CategoryCode::parse(c).ok()?,
+            };
+            catalog.get(&r).map(|_| r)
         })
-        .filter(|r| catalog.get(r).is_some())
-        .nth(rng.below(codes.len() as u64) as usize % codes.len())
-        .or_else(|| {
-            codes.iter().find_map(|c| {
-                let r = CategoryRef {
-                    kind,
-                    code: gridcase_core::codes::CategoryCode::parse(c).ok()?,
-                };
-                catalog.get(&r).map(|_| r)
-            })
-        })?;
+        .collect();
+    if valid.is_empty() {
+        return None;
+    }
+    let category = rng.pick(&valid).clone();
     let department_code = demo
         .responsibility
         .find(kind, &category.code, &cell)
@@ -612,7 +598,7 @@ pub fn generate(
         .map_err(|e| ServerError::api(ErrorCode::BadRequest, format!("租户编码 {tenant}：{e}")))?;
     let demo = DemoTenant::generate(seed);
     let catalog = Catalog::builtin();
-    let mut rng = Rng(seed ^ 0x7472_6169_6e69_6e67);
+    let mut rng = Rng(SplitMix64::new(seed ^ 0x7472_6169_6e69_6e67));
     let p = people(dep, tenant, &mut rng)?;
     let now_ms = now.ms();
     let start = now_ms - i64::from(days) * DAY;

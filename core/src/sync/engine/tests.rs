@@ -396,17 +396,9 @@ fn the_cursor_skips_the_rounds_own_writes_only_without_a_gap() {
     assert_eq!(skip_own_echoes(0, &acked(&[])), 0);
 }
 
-#[test]
-fn a_server_that_does_not_move_on_cannot_make_the_engine_loop() {
-    // A feed page that says `more` without moving the cursor ends the paging.
-    let mut e = SyncEngine::new(EngineConfig::default(), 1);
-    e.start(NOW, LocalState::default());
-    e.next(NOW);
-    e.feed_pulled(NOW, Ok(page(vec![entry(case(1), 3, &[hash(1)])], 0, true)));
-    assert!(matches!(e.next(NOW), Op::Sync { .. }));
-    // A PUT answered without progress is a failure (backoff, then a new probe).
-    let mut e = SyncEngine::new(EngineConfig::default(), 1);
-    let sha = crate::model::Sha256::digest(b"z");
+/// Starts a round holding one 10-byte photo to upload; returns its hash.
+fn start_with_one_blob(e: &mut SyncEngine, bytes: &[u8]) -> crate::model::Sha256 {
+    let sha = crate::model::Sha256::digest(bytes);
     let blob = BlobSync {
         sha256: sha,
         case_id: None,
@@ -422,6 +414,20 @@ fn a_server_that_does_not_move_on_cannot_make_the_engine_loop() {
             blobs: vec![blob],
         },
     );
+    sha
+}
+
+#[test]
+fn a_server_that_does_not_move_on_cannot_make_the_engine_loop() {
+    // A feed page that says `more` without moving the cursor ends the paging.
+    let mut e = SyncEngine::new(EngineConfig::default(), 1);
+    e.start(NOW, LocalState::default());
+    e.next(NOW);
+    e.feed_pulled(NOW, Ok(page(vec![entry(case(1), 3, &[hash(1)])], 0, true)));
+    assert!(matches!(e.next(NOW), Op::Sync { .. }));
+    // A PUT answered without progress is a failure (backoff, then a new probe).
+    let mut e = SyncEngine::new(EngineConfig::default(), 1);
+    let sha = start_with_one_blob(&mut e, b"z");
     e.next(NOW);
     e.feed_pulled(NOW, Ok(page(vec![], 0, false)));
     e.next(NOW);
@@ -455,22 +461,7 @@ fn a_store_that_refuses_every_put_while_probes_work_stops_the_round() {
     // looped for ever. Now the round stops after `max_failures` and keeps the photo.
     let config = EngineConfig::default();
     let mut e = SyncEngine::new(config, 7);
-    let sha = crate::model::Sha256::digest(b"photo");
-    let blob = BlobSync {
-        sha256: sha,
-        case_id: None,
-        size: 10,
-        has_source: true,
-        attempts: 0,
-    };
-    e.start(
-        NOW,
-        LocalState {
-            cursor: 0,
-            cases: vec![],
-            blobs: vec![blob],
-        },
-    );
+    start_with_one_blob(&mut e, b"photo");
     let mut now = NOW;
     let mut puts = 0;
     let summary = loop {
