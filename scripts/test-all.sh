@@ -15,17 +15,21 @@ export CARGO_INCREMENTAL=0
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
-echo "==> cargo clippy --workspace --all-targets -- -D warnings (and the E2E suite's feature)"
-cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p gridcase-tests --features e2e --all-targets -- -D warnings
-echo "==> mobile: cargo check -p gridcase-app --target aarch64-linux-android (target/android)"
+# One feature set for every cargo step below: the workspace with the E2E suite's feature. Cargo
+# resolves features per invocation (`-p X` alone, or without dev-dependencies, gives another set),
+# and a different set rebuilds serde_json, reqwest, tauri and everything above them: selecting
+# the same packages and targets every time is what lets each crate compile once.
+features=(--workspace --features gridcase-tests/e2e)
+step() { echo "==> [$(date -u +%H:%M:%S), ${SECONDS} s] $*"; }
+step "cargo clippy --workspace --all-targets --features gridcase-tests/e2e -- -D warnings"
+cargo clippy "${features[@]}" --all-targets -- -D warnings
+step "mobile: cargo check -p gridcase-app --target aarch64-linux-android (target/android)"
 # Debian's aarch64 C compiler stands in for the NDK's in build scripts; nothing is linked.
 CC_aarch64_linux_android=aarch64-linux-gnu-gcc AR_aarch64_linux_android=aarch64-linux-gnu-ar \
   CARGO_TARGET_DIR=target/android cargo check -p gridcase-app --target aarch64-linux-android
-echo "==> binaries: gridcase-server (the SIGKILL suite runs it) and gridcase-app (the E2E suite runs it)"
-cargo build -p gridcase-server --bin gridcase-server
-# tauri/test: the same tauri features as the workspace's test build, so tauri is compiled once.
-cargo build -p gridcase-app --bin gridcase-app --features tauri/test
+step "build: every binary (the SIGKILL suite runs gridcase-server, the E2E suite gridcase-app) and every test"
+# --bins --tests selects the dev-dependencies as `cargo test` does, so the test run reuses all of it.
+cargo build "${features[@]}" --bins --tests
 
 log="$(mktemp)"
 # The S3 server the blob-store tests run against (besides the local directory); stopped on exit.
@@ -34,17 +38,18 @@ eval "$s3_env"
 trap 'bash scripts/s3.sh stop; rm -f "$log"' EXIT
 status=0
 set +e
-echo "==> ui: npm test (Vitest)"
+step "ui: npm test (Vitest)"
 (cd ui && NO_COLOR=1 npm test 2>&1) | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-echo "==> cargo test --workspace"
-cargo test --workspace --no-fail-fast 2>&1 | tee -a "$log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-echo "==> E2E in the real webview: xvfb-run cargo test -p gridcase-tests --features e2e --test e2e"
+# The whole workspace in one run under Xvfb: the tests that need a display are the `e2e` suite of
+# gridcase-tests (the real app in the real webview, tauri-driver + WebKitWebDriver); the rest
+# ignore the display. One invocation, one feature set: nothing is compiled twice.
+step "cargo test --workspace --features gridcase-tests/e2e (under xvfb-run; the E2E suite is gridcase-tests' e2e)"
 xvfb-run -a -s "-screen 0 1440x1280x24 -nolisten tcp" \
-  cargo test -p gridcase-tests --features e2e --test e2e 2>&1 | tee -a "$log"
+  cargo test "${features[@]}" --no-fail-fast 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
+step "done"
 echo
 # Cargo: "test result: ok. N passed; M failed; …"; Vitest: "Tests  N passed (N)" / "N failed".
 awk '{ gsub(/\x1b\[[0-9;]*m/, "") }
