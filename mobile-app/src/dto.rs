@@ -1,6 +1,11 @@
 //! The wire types between the UI and the commands (the contract in docs/app.md):
 //! plain serde structs with camelCase keys, times as Unix milliseconds, WGS84 coordinates.
 //! Nothing here holds logic; the modules that fill them do.
+//!
+//! The TypeScript side of these types (`ui/src/backend/generated.ts`) is generated from them by
+//! the test in `crate::ts_bindings` (ts-rs, a dev-dependency: nothing of it is in the app);
+//! fields that carry a fixed vocabulary as a string name its TypeScript union
+//! (`ui/src/backend/vocabulary.ts`) with `ts(type = …)`.
 
 // The fields mirror docs/app.md one for one; documenting each again here would only
 // repeat that file.
@@ -9,11 +14,14 @@ use serde::{Deserialize, Serialize};
 
 /// The signed-in user as the UI sees them.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Session"))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionDto {
     pub user_id: String,
     pub username: String,
     pub display_name: String,
+    #[cfg_attr(test, ts(type = "Role"))]
     pub role: String,
     pub role_label: String,
     pub department: Option<String>,
@@ -23,11 +31,13 @@ pub struct SessionDto {
     pub cells: Vec<String>,
     pub device_id: String,
     /// `field` or `supervisor`.
+    #[cfg_attr(test, ts(type = "Mode"))]
     pub mode: String,
 }
 
 /// Pre-filled sign-in fields.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInHint {
     pub server_url: String,
@@ -37,9 +47,11 @@ pub struct SignInHint {
 
 /// `app_info`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: String,
+    #[cfg_attr(test, ts(type = "'desktop' | 'mobile'"))]
     pub platform: String,
     pub server_url: Option<String>,
     pub session: Option<SessionDto>,
@@ -49,16 +61,21 @@ pub struct AppInfo {
 
 /// `list_cases` filter.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields = nullable))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CaseQuery {
+    #[cfg_attr(test, ts(type = "QueueId", optional = nullable))]
     pub queue: Option<String>,
     pub text: Option<String>,
+    #[cfg_attr(test, ts(type = "Light", optional = nullable))]
     pub light: Option<String>,
     pub status: Option<String>,
     pub limit: Option<usize>,
     pub offset: Option<usize>,
     /// `updated` (newest change first, the default) or `remaining` (least working time left
     /// first, overdue before due, cases without a deadline last).
+    #[cfg_attr(test, ts(type = "'updated' | 'remaining'", optional = nullable))]
     pub sort: Option<String>,
     /// Desk filters (crate::desk): a category (`kind:code` as in [`CaseRow::category`]), a
     /// street name, a department id, a source channel (`public_hotline`, …) and a reporting
@@ -73,6 +90,7 @@ pub struct CaseQuery {
 
 /// A case in a list.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CaseRow {
     pub case_id: String,
@@ -84,11 +102,14 @@ pub struct CaseRow {
     pub cell: Option<String>,
     pub address: Option<String>,
     pub excerpt: Option<String>,
+    #[cfg_attr(test, ts(type = "Urgency | null"))]
     pub urgency: Option<String>,
     pub department: Option<String>,
     pub department_name: Option<String>,
+    #[cfg_attr(test, ts(type = "Light | null"))]
     pub light: Option<String>,
     pub due_at: Option<i64>,
+    #[cfg_attr(test, ts(type = "SyncState"))]
     pub sync_state: String,
     pub conflict_count: u32,
     pub created_at: i64,
@@ -116,6 +137,7 @@ pub struct CaseRow {
 
 /// One value of a desk filter with how many cases of the queue have it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FacetValue {
     pub value: String,
@@ -125,6 +147,7 @@ pub struct FacetValue {
 
 /// The values the desk's filters offer for a queue (crate::desk::facets).
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Facets {
     pub categories: Vec<FacetValue>,
@@ -135,6 +158,8 @@ pub struct Facets {
 
 /// `act_batch`: one action applied to several cases, one by one.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields = nullable))]
 #[serde(rename_all = "camelCase", default)]
 pub struct BatchInput {
     pub case_ids: Vec<String>,
@@ -143,10 +168,12 @@ pub struct BatchInput {
 
 /// What a batch did to one case: `done`, or `skipped` with the reason (code and message).
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchItem {
     pub case_id: String,
     pub case_number: Option<String>,
+    #[cfg_attr(test, ts(type = "'done' | 'skipped'"))]
     pub outcome: String,
     pub code: Option<String>,
     pub message: Option<String>,
@@ -154,8 +181,10 @@ pub struct BatchItem {
 
 /// A queue's counts.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct QueueCount {
+    #[cfg_attr(test, ts(type = "QueueId"))]
     pub queue: String,
     pub label: String,
     pub total: usize,
@@ -166,6 +195,7 @@ pub struct QueueCount {
 
 /// `list_cases`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CaseList {
     pub total: usize,
@@ -178,6 +208,7 @@ pub struct CaseList {
 
 /// A photo of a case.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PhotoInfo {
     pub sha256: String,
@@ -198,6 +229,7 @@ pub struct PhotoInfo {
 
 /// One event in a case's timeline.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TimelineEntry {
     pub event_id: String,
@@ -213,12 +245,14 @@ pub struct TimelineEntry {
 
 /// One run of a stage clock.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct StageClock {
     pub stage: String,
     pub label: String,
     pub started_at: i64,
     pub due_at: Option<i64>,
+    #[cfg_attr(test, ts(type = "Light | null"))]
     pub light: Option<String>,
     pub done: bool,
     pub on_time: Option<bool>,
@@ -230,16 +264,20 @@ pub struct StageClock {
 
 /// An action the signed-in user may take now.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ActionSpec {
+    #[cfg_attr(test, ts(type = "ActionKind"))]
     pub kind: String,
     pub label: String,
+    #[cfg_attr(test, ts(type = "ActionField[]"))]
     pub fields: Vec<String>,
     pub danger: bool,
 }
 
 /// The responsibility list's department for a case.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Suggestion {
     pub department_id: String,
@@ -249,6 +287,7 @@ pub struct Suggestion {
 
 /// A possible duplicate.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DuplicateCandidate {
     pub case_id: String,
@@ -262,17 +301,22 @@ pub struct DuplicateCandidate {
 
 /// The caller of a hotline report.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Caller"))]
 #[serde(rename_all = "camelCase")]
 pub struct CallerDto {
     pub name: Option<String>,
     pub phone: Option<String>,
     /// E-mail (Open311 requests).
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub email: Option<String>,
 }
 
 /// The report part of a case detail.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "CaseReport"))]
 #[serde(rename_all = "camelCase")]
 pub struct ReportDto {
     pub description: String,
@@ -288,6 +332,7 @@ pub struct ReportDto {
 
 /// A person to assign a task to.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Assignee {
     pub user_id: String,
@@ -296,6 +341,7 @@ pub struct Assignee {
 
 /// `case_detail`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CaseDetail {
     pub row: CaseRow,
@@ -317,6 +363,8 @@ pub struct CaseDetail {
 
 /// A handling limit with its basis (时限依据), as shown at 派遣.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "LimitInfo"))]
 #[serde(rename_all = "camelCase")]
 pub struct LimitDto {
     pub value: u32,
@@ -327,6 +375,8 @@ pub struct LimitDto {
 
 /// One 立案条件 of the standards table.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Condition"))]
 #[serde(rename_all = "camelCase")]
 pub struct ConditionDto {
     pub code: String,
@@ -336,8 +386,11 @@ pub struct ConditionDto {
 
 /// `act` input.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields = nullable))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ActionInput {
+    #[cfg_attr(test, ts(type = "ActionKind"))]
     pub kind: String,
     pub reason: Option<String>,
     pub comment: Option<String>,
@@ -362,6 +415,8 @@ pub struct ActionInput {
 
 /// What EXIF said about a photo.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Exif"))]
 #[serde(rename_all = "camelCase")]
 pub struct ExifDto {
     pub lon: Option<f64>,
@@ -375,6 +430,7 @@ pub struct ExifDto {
 
 /// A photo processed and kept on the device, not yet part of a case.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct StagedPhoto {
     pub sha256: String,
@@ -387,17 +443,20 @@ pub struct StagedPhoto {
 
 /// A position and where it came from.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Position {
     pub lon: f64,
     pub lat: f64,
     pub accuracy_m: Option<f64>,
     /// `gps`, `exif`, `manual` or `configured`.
+    #[cfg_attr(test, ts(type = "'gps' | 'exif' | 'manual' | 'configured'"))]
     pub source: String,
 }
 
 /// A component near a point.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NearbyComponent {
     pub id: String,
@@ -409,14 +468,17 @@ pub struct NearbyComponent {
     /// Where the component stands (WGS84), for its marker on the new-report map; absent in
     /// drafts saved before the maps carried components.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub lon: Option<f64>,
     /// Latitude of the component.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub lat: Option<f64>,
 }
 
 /// The nearest cell to a point outside every cell.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NearestCell {
     pub code: String,
@@ -425,6 +487,7 @@ pub struct NearestCell {
 
 /// Where a point is on the grid.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Placement {
     pub inside: bool,
@@ -438,9 +501,11 @@ pub struct Placement {
 
 /// One answer of `place_search`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PlaceHit {
     /// `road`, `place`, `community`, `street`, `cell` or `component`.
+    #[cfg_attr(test, ts(type = "PlaceKind"))]
     pub kind: String,
     /// The road or place name, community or street name, cell code, component id or name.
     pub name: String,
@@ -458,10 +523,13 @@ pub struct PlaceHit {
 
 /// A category of the catalog.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Category"))]
 #[serde(rename_all = "camelCase")]
 pub struct CategoryDto {
     #[serde(rename = "ref")]
     pub reference: String,
+    #[cfg_attr(test, ts(type = "'component' | 'matter'"))]
     pub kind: String,
     pub code: String,
     pub name: String,
@@ -471,6 +539,7 @@ pub struct CategoryDto {
 
 /// The caller on a hotline draft.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DraftCaller {
     pub name: String,
@@ -480,9 +549,11 @@ pub struct DraftCaller {
 
 /// The report being written (saved on every change).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Draft {
     /// `report`, `hotline` or `self_handle`.
+    #[cfg_attr(test, ts(type = "DraftKind"))]
     pub kind: String,
     pub photos: Vec<StagedPhoto>,
     #[serde(default)]
@@ -492,17 +563,20 @@ pub struct Draft {
     pub category: Option<CategoryDto>,
     pub component_id: Option<String>,
     pub description: String,
+    #[cfg_attr(test, ts(type = "Urgency"))]
     pub urgency: String,
     pub caller: Option<DraftCaller>,
     #[serde(default)]
     pub updated_at: i64,
     /// The 专项普查 task this report answers, if any.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub survey: Option<DraftSurvey>,
 }
 
 /// `draft_submit`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Submitted {
     pub case_id: String,
@@ -511,6 +585,8 @@ pub struct Submitted {
 
 /// An error for the UI.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "ApiError"))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDto {
     pub code: String,
@@ -519,6 +595,8 @@ pub struct ErrorDto {
 
 /// A case the server refused, rebuilt from the server's copy.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Quarantine"))]
 #[serde(rename_all = "camelCase")]
 pub struct QuarantineDto {
     pub id: i64,
@@ -530,6 +608,8 @@ pub struct QuarantineDto {
 
 /// An upload under way.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Upload"))]
 #[serde(rename_all = "camelCase")]
 pub struct UploadDto {
     pub sha256: String,
@@ -539,6 +619,7 @@ pub struct UploadDto {
 
 /// `sync_status`.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncStatus {
     pub running: bool,
@@ -560,11 +641,13 @@ pub struct SyncStatus {
 
 /// A case on the map.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct MapCase {
     pub case_id: String,
     pub lon: f64,
     pub lat: f64,
+    #[cfg_attr(test, ts(type = "Light | null"))]
     pub light: Option<String>,
     pub status_label: String,
     pub case_number: Option<String>,
@@ -572,14 +655,18 @@ pub struct MapCase {
 
 /// `map_layers`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct MapLayers {
+    #[cfg_attr(test, ts(type = "GeoJSON.FeatureCollection"))]
     pub cells: serde_json::Value,
     pub cases: Vec<MapCase>,
 }
 
 /// A department.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Department"))]
 #[serde(rename_all = "camelCase")]
 pub struct DepartmentDto {
     pub id: String,
@@ -588,6 +675,8 @@ pub struct DepartmentDto {
 
 /// `patrol_status`: the 签到/签退 panel.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "PatrolStatus"))]
 #[serde(rename_all = "camelCase")]
 pub struct PatrolStatusDto {
     /// The user patrols (an inspector); the panel is hidden otherwise.
@@ -601,6 +690,7 @@ pub struct PatrolStatusDto {
     /// 巡查里程 today, metres.
     pub metres: f64,
     /// `sim`, `gps`, `fixed` or `none`.
+    #[cfg_attr(test, ts(type = "'sim' | 'gps' | 'fixed' | 'none'"))]
     pub source: String,
     /// Sealed track blocks, sign events and survey marks not yet on the server.
     pub pending_blocks: u64,
@@ -616,20 +706,26 @@ pub struct PatrolStatusDto {
 
 /// One component of a survey cell.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SurveyComponent"))]
 #[serde(rename_all = "camelCase")]
 pub struct SurveyComponentDto {
     pub id: String,
     /// `pending`, `clear` or `found`.
+    #[cfg_attr(test, ts(type = "SurveyState"))]
     pub status: String,
 }
 
 /// One of my cells in a survey.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "MySurveyCell"))]
 #[serde(rename_all = "camelCase")]
 pub struct SurveyCellDto {
     pub cell: String,
     pub community: Option<String>,
     /// `pending`, `clear` or `found`.
+    #[cfg_attr(test, ts(type = "SurveyState"))]
     pub status: String,
     /// Cases reported in it for the task (from this device).
     pub found: u32,
@@ -639,6 +735,8 @@ pub struct SurveyCellDto {
 
 /// `my_surveys`: a task assigned to me, with my progress as this device knows it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Survey"))]
 #[serde(rename_all = "camelCase")]
 pub struct SurveyDto {
     pub id: String,
@@ -656,6 +754,8 @@ pub struct SurveyDto {
 
 /// `survey_mark`: "checked, nothing found" for a cell or one of its components.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields = nullable))]
 #[serde(rename_all = "camelCase")]
 pub struct SurveyMarkInput {
     pub survey_id: String,
@@ -665,6 +765,7 @@ pub struct SurveyMarkInput {
 
 /// The survey a report is made for (set when 上报问题 opens the editor from a survey).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DraftSurvey {
     pub survey_id: String,

@@ -28,6 +28,8 @@ pub mod recent;
 pub mod reference;
 pub mod state;
 pub mod syncer;
+#[cfg(test)]
+mod ts_bindings;
 
 use state::AppState;
 use tauri::{Manager, Runtime};

@@ -63,7 +63,9 @@ function row(id: string, patch: Partial<CaseRow> = {}): CaseRow {
   return {
     caseId: id, caseNumber: null, status: 'reported', statusLabel: '待受理', category: null, categoryName: null, cell: null,
     address: null, excerpt: null, urgency: 'normal', department: null, departmentName: null, light: null, dueAt: null,
-    syncState: 'synced', conflictCount: 0, createdAt: 0, updatedAt: 0, lon: null, lat: null, ...patch,
+    syncState: 'synced', conflictCount: 0, createdAt: 0, updatedAt: 0, lon: null, lat: null,
+    remainingMs: null, remainingWorking: false, closedOnTime: null, source: null, sourceLabel: null, street: null,
+    verificationRequired: false, ...patch,
   };
 }
 

@@ -12,6 +12,8 @@ import type {
 } from '../src/backend/patrol';
 
 const PIXEL = 'data:image/svg+xml;utf8,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#8aa"/><text x="20" y="130" font-size="28" fill="#fff">现场照片</text></svg>');
+/** A photo whose file carries no EXIF (no capture time or position, so no warnings). */
+const NO_EXIF = { takenAt: null, lon: null, lat: null, distanceM: null, warnings: [] as string[] };
 
 export const CATS: Category[] = [
   { ref: 'matter:01001', kind: 'matter', code: '01001', name: '暴露垃圾', majorName: '市容环境', minorName: null },
@@ -83,7 +85,7 @@ export class FakeBackend implements Backend {
     };
     if (this.session && o.role) this.session = { ...this.session, role: o.role, roleLabel: ROLE_LABELS[o.role] };
     this.sync = { running: false, online: false, lastSyncAt: this.now - 3600_000, lastError: { code: 'network', message: '无法连接服务器，数据已保存在本机' },
-      pendingCases: 2, pendingPhotos: 3, upload: { sha256: 'ab', sent: 300_000, total: 1_200_000 },
+      pendingCases: 2, pendingPhotos: 3, pendingContacts: 0, pendingPatrol: 0, refusedPatrol: 0, upload: { sha256: 'ab', sent: 300_000, total: 1_200_000 },
       quarantines: [{ id: 7, caseId: '0190a1b2-0000-7000-8000-000000000001', code: 'role_not_allowed', reason: '该角色不能对此案件执行“派遣”', at: this.now - 600_000 }] };
     const n = o.cases ?? 250;
     for (let i = 0; i < n; i++) {
@@ -101,6 +103,7 @@ export class FakeBackend implements Backend {
         remainingWorking: true, closedOnTime: status === 'closed' ? i % 2 === 0 : null,
         syncState: (['synced', 'pending', 'local'] as const)[i % 3], conflictCount: i % 11 === 0 ? 1 : 0,
         createdAt: this.now - i * 600_000, updatedAt: this.now - i * 300_000, lon: 103.83 + (i % 20) * 0.001, lat: 36.06 + (i % 13) * 0.001,
+        source: 'inspector_patrol', sourceLabel: '监督员上报', street: '东岗街道', verificationRequired: false,
       });
       this.queueOf.set(id, queue);
     }
@@ -139,7 +142,8 @@ export class FakeBackend implements Backend {
     if (q.light) rs = rs.filter((r) => r.light === q.light);
     if (q.text) rs = rs.filter((r) => `${r.caseNumber} ${r.address} ${r.excerpt} ${r.categoryName}`.includes(q.text!));
     const off = q.offset ?? 0;
-    return { total: rs.length, rows: rs.slice(off, off + (q.limit ?? 100)), counts: this.counts(), elapsedMs: performance.now() - t0 };
+    return { total: rs.length, rows: rs.slice(off, off + (q.limit ?? 100)), counts: this.counts(), elapsedMs: performance.now() - t0,
+      facets: { categories: [], streets: [], departments: [], sources: [] } };
   }
   async caseDetail(caseId: string): Promise<CaseDetail> {
     const row = this.rows.find((r) => r.caseId === caseId);
@@ -148,8 +152,8 @@ export class FakeBackend implements Backend {
     return {
       row,
       report: { description: '路边有垃圾堆放，影响通行', lon: row.lon!, lat: row.lat!, accuracyM: 6, locationSource: '卫星定位', categoryName: row.categoryName,
-        sourceLabel: hotline ? '热线' : '监督员上报', reporterName: hotline ? null : '李明', caller: hotline ? { name: '张女士', phone: '13800138000' } : null },
-      photos: [{ sha256: 'a'.repeat(64), role: 'before', roleLabel: '处置前', thumbUrl: PIXEL }, { sha256: 'b'.repeat(64), role: 'after', roleLabel: '处置后', thumbUrl: null }],
+        sourceLabel: hotline ? '热线' : '监督员上报', reporterName: hotline ? null : '李明', caller: hotline ? { name: '张女士', phone: '13800138000', email: null } : null },
+      photos: [{ sha256: 'a'.repeat(64), role: 'before', roleLabel: '处置前', thumbUrl: PIXEL, ...NO_EXIF }, { sha256: 'b'.repeat(64), role: 'after', roleLabel: '处置后', thumbUrl: null, ...NO_EXIF }],
       timeline: [
         { eventId: 'e1', type: 'report', label: '上报', actorName: '李明', roleLabel: '信息监督员', at: row.createdAt, summary: '暴露垃圾，城关区东岗街道', conflict: null },
         { eventId: 'e2', type: 'accept', label: '受理', actorName: '赵敏', roleLabel: '受理员', at: row.createdAt + 600_000, summary: '', conflict: null },
@@ -157,8 +161,8 @@ export class FakeBackend implements Backend {
         { eventId: 'e3', type: 'dispatch', label: '派遣', actorName: '孙强', roleLabel: '派遣员', at: row.createdAt + 900_000, summary: '派遣至 城关区环卫局', conflict: '案件已作废，派遣无效' },
       ],
       clocks: [
-        { stage: 'accept', label: '受理', startedAt: row.createdAt, dueAt: row.createdAt + 1_800_000, light: 'green', done: true, onTime: true },
-        { stage: 'handling', label: '处置', startedAt: row.createdAt + 900_000, dueAt: row.dueAt, light: row.light, done: false, onTime: null },
+        { stage: 'accept', label: '受理', startedAt: row.createdAt, dueAt: row.createdAt + 1_800_000, light: 'green', done: true, onTime: true, marginMs: 600_000, working: true },
+        { stage: 'handling', label: '处置', startedAt: row.createdAt + 900_000, dueAt: row.dueAt, light: row.light, done: false, onTime: null, marginMs: row.remainingMs, working: true },
       ],
       actions: this.session?.mode === 'field'
         ? [{ kind: 'check', label: '核查', fields: ['passed', 'photos', 'comment'], danger: false }]

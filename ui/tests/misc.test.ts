@@ -66,7 +66,8 @@ describe('action forms', () => {
 });
 
 describe('sync presentation and errors', () => {
-  const base: SyncStatus = { running: false, online: true, lastSyncAt: 1, lastError: null, pendingCases: 0, pendingPhotos: 0, upload: null, quarantines: [] };
+  const base: SyncStatus = { running: false, online: true, lastSyncAt: 1, lastError: null, pendingCases: 0, pendingPhotos: 0, pendingContacts: 0,
+    pendingPatrol: 0, refusedPatrol: 0, upload: null, quarantines: [] };
   it('summarises honestly', () => {
     expect(syncSummaryKey(null)).toBe('sync.summary.unknown');
     expect(syncSummaryKey({ ...base, online: false, pendingCases: 1 })).toBe('sync.summary.offlinePending');

@@ -1,0 +1,38 @@
+// The fixed vocabularies of the UI ⇄ Rust contract. The Rust wire types (mobile-app/src/dto.rs)
+// still carry these as strings; their generated TypeScript (./generated.ts) names these unions
+// with `ts(type = …)`, so a value outside them is a type error in the UI.
+
+export type Role = 'inspector' | 'intake_operator' | 'shift_leader' | 'dispatcher'
+  | 'department' | 'leader' | 'admin' | 'system';
+export type Mode = 'field' | 'supervisor';   // inspector, department → field; others → supervisor
+export type Light = 'green' | 'yellow' | 'red';
+export type SyncState = 'local' | 'pending' | 'synced';
+export type Urgency = 'urgent' | 'normal';
+export type QueueId =
+  | 'my_tasks'      // field: verify/check tasks assigned to me; department: cases dispatched to my department awaiting feedback
+  | 'my_reports'    // field: cases I reported
+  | 'intake'        // reported, awaiting accept (intake operator)
+  | 'verify'        // awaiting verification
+  | 'filing'        // awaiting filing (shift leader)
+  | 'dispatch'      // awaiting dispatch (dispatcher)
+  | 'handling'      // in progress at a department
+  | 'approvals'     // pending extension / send-back / park / self-handle requests
+  | 'check'         // feedback received, awaiting check
+  | 'close'         // awaiting close
+  | 'callback'      // closed public cases awaiting 回访 (call-back)
+  | 'closed'        // closed, rejected, voided, merged
+  | 'all';
+export type ActionKind = 'accept' | 'request_verification' | 'verify' | 'merge_into' | 'file' | 'reject'
+  | 'void' | 'fast_dispatch' | 'dispatch' | 'request_extension' | 'approve_extension' | 'deny_extension'
+  | 'request_sendback' | 'approve_sendback' | 'deny_sendback' | 'request_park' | 'approve_park'
+  | 'deny_park' | 'resume' | 'feedback' | 'request_check' | 'check' | 'close' | 'approve_self_handle'
+  | 'deny_self_handle' | 'callback' | 'reopen' | 'comment';
+export type ActionField = 'reason' | 'photos' | 'department' | 'passed' | 'satisfied' | 'assignee'
+  | 'limitHours' | 'comment' | 'targetCase'
+  // 派遣: an override of the standard limit (value, explicit unit; the reason goes in `reason`)
+  | 'limitValue' | 'limitUnit'
+  // 立案: the 立案条件 chosen; 核实: a corrected position (the device's fix at the scene)
+  | 'condition' | 'correctedLocation';
+export type DraftKind = 'report' | 'hotline' | 'self_handle';
+export type PlaceKind = 'road' | 'place' | 'community' | 'street' | 'cell' | 'component';
+export type SurveyState = 'pending' | 'clear' | 'found';
