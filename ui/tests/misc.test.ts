@@ -92,3 +92,15 @@ describe('sign-in validation', () => {
       .toEqual({ serverUrl: 'signin.err.serverUrl', tenant: 'signin.err.tenant', username: 'signin.err.username', password: 'signin.err.password', deviceName: 'signin.err.deviceName' });
   });
 });
+
+describe('常用语', () => {
+  it('joins with a Chinese comma, never doubles, keeps the limit', async () => {
+    const { appendPhrase, DESCRIPTION_MAX } = await import('../src/logic/phrases');
+    expect(appendPhrase('', '影响通行')).toBe('影响通行');
+    expect(appendPhrase('井盖破损', '影响通行')).toBe('井盖破损，影响通行');
+    expect(appendPhrase('井盖破损。', '存在安全隐患')).toBe('井盖破损。存在安全隐患');
+    expect(appendPhrase('井盖破损，影响通行', '影响通行')).toBe('井盖破损，影响通行');
+    const full = '字'.repeat(DESCRIPTION_MAX - 2);
+    expect(appendPhrase(full, '影响通行')).toBe(full);
+  });
+});

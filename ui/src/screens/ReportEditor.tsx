@@ -9,6 +9,7 @@ import { t, tk } from '../i18n';
 import { useApp, useFail } from '../ui/context';
 import { Field, Spinner } from '../ui/common';
 import { PhotoPicker } from '../ui/PhotoPicker';
+import { COMMON_PHRASES, appendPhrase } from '../logic/phrases';
 import { CategoryPicker } from '../ui/CategoryPicker';
 import { MapView, type MapComponent } from '../ui/MapView';
 import { PlaceSearch } from '../ui/PlaceSearch';
@@ -305,6 +306,13 @@ export function ReportEditor({ kind, onDone, onSwitchKind }: {
       <Field label={t('report.description')} error={err('description')}>
         <textarea class="input" rows={4} maxLength={600} data-testid="description" placeholder={t('report.descriptionPlaceholder')}
           value={draft.description} onInput={(e) => update({ description: (e.currentTarget as HTMLTextAreaElement).value })} />
+        <div class="phrases" data-testid="phrases">
+          <span class="muted small" title={t('report.phraseHint')}>{t('report.phrases')}：</span>
+          {COMMON_PHRASES.map((p) => (
+            <button type="button" class="phrase" key={p} data-testid={`phrase-${p}`}
+              onClick={() => update({ description: appendPhrase(draft.description, p) })}>{p}</button>
+          ))}
+        </div>
         <div class="counter">{draft.description.trim().length} / 500</div>
       </Field>
 

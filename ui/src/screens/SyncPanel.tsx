@@ -46,8 +46,10 @@ export function SyncPanel() {
       {(sync.pendingPatrol ?? 0) > 0 && <p class="muted" data-testid="sync-pending-patrol" data-count={sync.pendingPatrol}>{t('sync.pendingPatrol')}：{sync.pendingPatrol}</p>}
       {(sync.refusedPatrol ?? 0) > 0 && <p class="patrol-refused" data-testid="sync-refused-patrol" data-count={sync.refusedPatrol}>{t('sync.refusedPatrol')}：{sync.refusedPatrol}</p>}
       {(sync.pendingContacts ?? 0) > 0 && <p class="muted" data-testid="sync-pending-contacts" data-count={sync.pendingContacts}>{t('sync.pendingContacts')}：{sync.pendingContacts}</p>}
-      {sync.lastError && <div class="error-box" data-testid="sync-error" data-code={sync.lastError.code}>{t('sync.lastError')}：{sync.lastError.message}</div>}
-      {(sync.pendingCases > 0 || sync.pendingPhotos > 0) && sync.online !== true && <p class="muted">{t('sync.offlineNote')}</p>}
+      {sync.lastError && (sync.lastError.code === 'network'
+        ? <div class="notice-box" data-testid="sync-error" data-code={sync.lastError.code}>{t('sync.offlineBox', { message: sync.lastError.message })}</div>
+        : <div class="error-box" data-testid="sync-error" data-code={sync.lastError.code}>{t('sync.lastError')}：{sync.lastError.message}</div>)}
+      {(sync.pendingCases > 0 || sync.pendingPhotos > 0) && sync.online !== true && sync.lastError?.code !== 'network' && <p class="muted">{t('sync.offlineNote')}</p>}
       <button class="btn btn-primary btn-big" data-testid="sync-now" disabled={busy || sync.running} onClick={now}>
         {sync.running ? t('sync.summary.running') : t('sync.now')}
       </button>

@@ -1,4 +1,4 @@
-// Photos: the camera (mobile) or the file picker (desktop), each file read as base64 and sent
+// Photos: two Chinese buttons, 拍照 (the camera on tablets) and 从相册选择 (album or files), each file read as base64 and sent
 // through `photo_stage` (the Rust photo pipeline). Failures are named per file; nothing staged
 // is lost when a later file fails.
 import { useState } from 'preact/hooks';
@@ -55,11 +55,22 @@ export function PhotoPicker({ photos, onAdd, onRemove, testid = 'photo-input', l
           </figure>
         ))}
       </div>
-      <label class="photo-add">
-        <span class="photo-add-label">{busy > 0 ? t('report.photoBusy') : (label ?? t('report.addPhoto'))}</span>
-        <input type="file" accept="image/*" capture="environment" multiple data-testid={testid}
-          disabled={busy > 0} onChange={onFiles} />
-      </label>
+      <div class="photo-add">
+        {label && <span class="photo-add-label">{label}</span>}
+        <div class="photo-buttons">
+          {/* 拍照: the camera on tablets (capture); 从相册选择: the album or, on desktop, files. */}
+          <label class={`photo-button${busy > 0 ? ' disabled' : ''}`}>
+            <span aria-hidden="true">📷</span>{busy > 0 ? t('report.photoBusy') : t('photo.camera')}
+            <input type="file" accept="image/*" capture="environment" data-testid={`${testid}-camera`}
+              aria-label={t('photo.camera')} disabled={busy > 0} onChange={onFiles} />
+          </label>
+          <label class={`photo-button secondary${busy > 0 ? ' disabled' : ''}`}>
+            <span aria-hidden="true">🖼</span>{t('photo.album')}
+            <input type="file" accept="image/*" multiple data-testid={testid}
+              aria-label={t('photo.album')} disabled={busy > 0} onChange={onFiles} />
+          </label>
+        </div>
+      </div>
     </div>
   );
 }

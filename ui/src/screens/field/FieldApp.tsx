@@ -55,6 +55,12 @@ export function FieldApp({ view, setView }: { view: View | null; setView(v: View
         {tab('nav-sync', t('nav.sync'), cur.v === 'sync', () => setView({ v: 'sync' }))}
       </nav>
       <main class="field-main">
+        {cur.v === 'list' && cur.queue === 'my_tasks' && isInspector && (
+          // Home: the one thing an inspector does most, large and first (one hand, gloves).
+          <button class="btn btn-primary home-report" data-testid="home-report" onClick={() => setView({ v: 'editor', kind: 'report' })}>
+            <span aria-hidden="true">📷</span> {t('home.report')}
+          </button>
+        )}
         {cur.v === 'list' && <CaseList queue={cur.queue} variant="cards" refreshKey={refresh} onCounts={setCounts}
           onOpen={(id) => setView({ v: 'detail', caseId: id, from: cur.queue })} />}
         {cur.v === 'detail' && <CaseDetailView caseId={cur.caseId} onBack={() => setView({ v: 'list', queue: cur.from })} onChanged={() => setRefresh((n) => n + 1)} />}
