@@ -236,7 +236,8 @@ pub fn act_batch(
             let suggested = active.with_index(|idx| {
                 let s = idx.get(&id)?;
                 let (c, cell) = (s.state.category()?, s.state.cell()?);
-                r?.suggest(c, &cell)
+                let component = s.state.report.as_ref().and_then(|r| r.component.as_ref());
+                r?.suggest_for(c, &cell, component)
             });
             match suggested {
                 Some(sg) => one.department_id = Some(sg.department_id),

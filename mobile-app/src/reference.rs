@@ -14,14 +14,14 @@ use crate::error::{AppError, AppResult};
 use gridcase_core::calendar::WorkCalendar;
 use gridcase_core::catalog::standards::{self, AreaGrades, StandardsRelease};
 use gridcase_core::catalog::{Catalog, Category};
-use gridcase_core::codes::{CategoryKind, CategoryRef, GridCode};
+use gridcase_core::codes::{CategoryKind, CategoryRef, ComponentId, GridCode};
 use gridcase_core::deadline::{DeadlinePolicy, TeamCalendars};
 use gridcase_core::demo::ResponsibilityList;
 use gridcase_core::grid::{
     ComponentIndex, Geocoder, GridIndex, Lookup, OnlineLayer, PlaceLayer, PlaceSearch, SearchHit,
 };
 use gridcase_core::model::{DepartmentId, LimitBasis, Role, TimeLimit, UserId};
-use gridcase_core::protocol::{RefUser, ReferenceBundle};
+use gridcase_core::protocol::{RefDepartment, RefUser, ReferenceBundle};
 use gridcase_core::workflow::CaseState;
 use std::collections::HashMap;
 
@@ -412,14 +412,44 @@ impl Reference {
         self.catalog.get(&category).map(category_dto)
     }
 
+    /// The department a case should go to: when the report names a component of the inventory,
+    /// its 养护单位 (maintainer), else its 权属单位 (owner), when either is a department of the
+    /// tenant; otherwise the responsibility list's department for the category in the cell.
+    pub fn suggest_for(
+        &self,
+        category: &CategoryRef,
+        cell: &GridCode,
+        component: Option<&ComponentId>,
+    ) -> Option<Suggestion> {
+        let named = component.and_then(|id| self.components.get(id));
+        if let Some(c) = named {
+            for (code, role) in [(&c.maintainer, "养护单位"), (&c.owner, "权属单位")] {
+                if let Some(d) = self.department_with_code(code) {
+                    return Some(Suggestion {
+                        department_id: d.id.to_string(),
+                        department_name: d.name.clone(),
+                        basis: format!("部件{role}：部件 {}", c.id),
+                    });
+                }
+            }
+        }
+        self.suggest(category, cell)
+    }
+
+    fn department_with_code(&self, code: &str) -> Option<&RefDepartment> {
+        if code.is_empty() {
+            return None;
+        }
+        self.bundle
+            .departments
+            .iter()
+            .find(|d| d.code.as_deref() == Some(code))
+    }
+
     /// The responsibility list's department for a category in a cell.
     pub fn suggest(&self, category: &CategoryRef, cell: &GridCode) -> Option<Suggestion> {
         let row = self.duty.find(category.kind, &category.code, cell)?;
-        let department = self
-            .bundle
-            .departments
-            .iter()
-            .find(|d| d.code.as_deref() == Some(row.department.as_str()))?;
+        let department = self.department_with_code(&row.department)?;
         let area = match row.area.as_str() {
             "*" => "全区".to_owned(),
             a => format!("区域 {a}"),

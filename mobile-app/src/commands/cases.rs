@@ -368,7 +368,11 @@ pub fn detail(
     let probe = EventId::from_parts(u64::try_from(now().0).unwrap_or(0), [0xff; 10]);
     let mut actions = actions::available(&events, &ctx, probe);
     let suggestion = match (state.category(), state.cell(), r) {
-        (Some(c), Some(cell), Some(x)) => x.suggest(c, &cell),
+        (Some(c), Some(cell), Some(x)) => x.suggest_for(
+            c,
+            &cell,
+            state.report.as_ref().and_then(|r| r.component.as_ref()),
+        ),
         _ => None,
     };
     let assignees = r

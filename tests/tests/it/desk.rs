@@ -229,3 +229,75 @@ fn the_desk_batches_filters_sorts_and_refuses_at_intake() -> Result<()> {
     drop(rt);
     Ok(())
 }
+
+/// Issue 15 item 6: a report that names a component is suggested to the component's 养护单位,
+/// even where the responsibility list gives the category to another department (the demo's
+/// inventory gives every type to the list's department, so the named component here is a nearby
+/// one of another maintainer); without a component the list decides.
+#[test]
+fn the_dispatch_suggestion_follows_the_named_components_maintainer() -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (h, demo) = rt.block_on(Harness::start_demo())?;
+    let server = h.proxy.url();
+    let intake = AppUnderTest::new()?;
+    let s = intake.sign_in(&server, &user(&demo, Role::IntakeOperator)?.username)?;
+    assert_eq!(s["role"], "intake_operator");
+    let c = &demo.cells[0];
+    let (lon, lat) = near_first_corner(c, 0.0003)?;
+    let placement: Value = intake.call("locate", json!({"lon": lon, "lat": lat}))?;
+    // A component category (only those carry a component).
+    let categories: Vec<Value> = intake.call(
+        "categories_search",
+        json!({"query": "井盖", "kind": "component"}),
+    )?;
+    let category = categories.first().context("a 井盖 category")?.clone();
+    let submit = |component: Option<&str>| -> Result<Value> {
+        let draft = json!({"kind": "hotline", "photos": [], "afterPhotos": [],
+            "position": {"lon": lon, "lat": lat, "accuracyM": null, "source": "manual"},
+            "placement": placement, "category": category, "componentId": component,
+            "description": "井盖破损", "urgency": "normal",
+            "caller": {"name": "王先生", "phone": "0931-8123456", "wantsCallback": false}, "updatedAt": 0});
+        let _: Value = intake.call("draft_save", json!({"draft": draft}))?;
+        let submitted: Value = intake.call("draft_submit", json!({}))?;
+        let id = submitted["caseId"].as_str().context("case id")?.to_owned();
+        intake.call("case_detail", json!({"caseId": id}))
+    };
+
+    // Without a component: the responsibility list.
+    let plain = submit(None)?;
+    let listed = plain["suggestion"]["departmentName"]
+        .as_str()
+        .context("a suggestion from the list")?
+        .to_owned();
+    assert!(
+        plain["suggestion"]["basis"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("权责清单")),
+        "{}",
+        plain["suggestion"]
+    );
+
+    // A nearby component maintained by another department.
+    let component = placement["components"]
+        .as_array()
+        .context("components")?
+        .iter()
+        .find(|x| x["maintainer"].as_str().is_some_and(|m| m != listed))
+        .context("no nearby component with another maintainer")?;
+    let id = component["id"].as_str().context("component id")?;
+    let named = submit(Some(id))?;
+    assert_eq!(
+        named["suggestion"]["departmentName"], component["maintainer"],
+        "{}",
+        named["suggestion"]
+    );
+    let basis = named["suggestion"]["basis"].as_str().unwrap_or_default();
+    assert!(
+        basis.starts_with("部件养护单位") && basis.contains(id),
+        "{basis}"
+    );
+    Ok(())
+}
