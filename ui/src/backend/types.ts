@@ -62,13 +62,17 @@ export type ActionKind = 'accept' | 'request_verification' | 'verify' | 'merge_i
   | 'void' | 'fast_dispatch' | 'dispatch' | 'request_extension' | 'approve_extension' | 'deny_extension'
   | 'request_sendback' | 'approve_sendback' | 'deny_sendback' | 'request_park' | 'approve_park'
   | 'deny_park' | 'resume' | 'feedback' | 'request_check' | 'check' | 'close' | 'approve_self_handle'
-  | 'deny_self_handle' | 'callback' | 'reopen' | 'comment';
+  | 'deny_self_handle' | 'callback' | 'reopen' | 'comment'
+  // 督办 / 督办回复 / 批示 / 批示签收 / 催办 (issue 15 item 1)
+  | 'escalate' | 'escalation_reply' | 'instruct' | 'acknowledge_instruction' | 'urge';
 export type ActionField = 'reason' | 'photos' | 'department' | 'passed' | 'satisfied' | 'assignee'
   | 'limitHours' | 'comment' | 'targetCase'
   // 派遣: an override of the standard limit (value, explicit unit; the reason goes in `reason`)
   | 'limitValue' | 'limitUnit'
   // 立案: the 立案条件 chosen; 核实: a corrected position (the device's fix at the scene)
-  | 'condition' | 'correctedLocation';
+  | 'condition' | 'correctedLocation'
+  // 督办: level (1–9), addressee (`target`: '' = the case's department, `department:<id>`, `role:<role>`), reply time in hours
+  | 'level' | 'target' | 'replyHours';
 export interface ActionSpec { kind: ActionKind; label: string; fields: ActionField[]; danger: boolean }
 export interface Suggestion { departmentId: string; departmentName: string; basis: string }
 export interface DuplicateCandidate { caseId: string; caseNumber: string | null; distanceM: number; categoryName: string | null; statusLabel: string; createdAt: number; score: number }
@@ -85,6 +89,21 @@ export interface CaseDetail {
   standardLimit: LimitInfo | null;        // what a dispatch records unless overridden (时限依据)
   conditions: Condition[];                // 立案条件 of the category to choose from at 立案
   filingCondition: Condition | null;      // chosen at 立案 (or the category's), with its 结案条件
+  /** 督办, 批示 and 催办 on the case, oldest first, with their answers. */
+  supervision?: SupervisionItem[];
+}
+/** One 督办 / 批示 / 催办 of a case. */
+export interface SupervisionItem {
+  kind: 'escalate' | 'instruct' | 'urge'; label: string; eventId: string; text: string;
+  byName: string | null; byRole: string; at: number; addressee: string | null; replyBy: number | null;
+  answer: string | null; answeredAt: number | null; answeredBy: string | null; onTime: boolean | null;
+  /** The signed-in user must reply (督办) or acknowledge (批示). */
+  awaitingMe: boolean;
+}
+/** Something new for the signed-in user (`alerts://new`). */
+export interface Alert {
+  key: string; kind: 'task' | 'returned' | 'escalate' | 'instruct' | 'urge';
+  caseId: string; caseNumber: string | null; title: string; body: string; foundAt: number;
 }
 /** A handling limit with its basis. `unit`: working_minutes | working_hours | working_days | natural_minutes | natural_hours | natural_days */
 export interface LimitInfo { value: number; unit: string; text: string; basis: string }
@@ -99,6 +118,7 @@ export interface ActionInput {
   limitHours?: number; targetCase?: string;
   limitValue?: number; limitUnit?: string; condition?: string;
   correctedLon?: number; correctedLat?: number; correctedAccuracyM?: number;
+  level?: number; replyHours?: number; target?: string;
 }
 // act({caseId, input: ActionInput}) -> CaseDetail        (durable on the device before it returns)
 
@@ -220,6 +240,10 @@ export interface CaseRow {
   source?: string | null; sourceLabel?: string | null; street?: string | null;
   /** At 待受理: the channel needs a field verification first (受理 is then refused). */
   verificationRequired?: boolean;
+  /** 督办 (issue 15 item 1): highest level (0: none), a reply awaited; 批示 awaiting 签收; 催办 count. */
+  escalationLevel?: number; escalationAwaitingReply?: boolean; instructionPending?: boolean; urgeCount?: number;
+  /** Something new for this user on the case, not yet opened (alerts). */
+  isNew?: boolean;
 }
 export interface CaseQuery {
   /** `updated` (default) or `remaining` (least time left first, no deadline last). */
