@@ -59,7 +59,7 @@ export function AlertCenter({ alerts, onOpen, onDismiss }: {
       {alerts.slice(0, 3).map((a) => (
         <div key={a.key} class={`alert-notice alert-${a.kind}`} data-testid="alert-notice" data-kind={a.kind} data-case-id={a.caseId} data-key={a.key}>
           <div><strong>{a.title}</strong> <span class="muted">{a.caseNumber ?? ''}</span></div>
-          <div class="clip">{a.body}</div>
+          <div class="alert-body" data-testid="alert-body">{a.body}</div>
           <div class="alert-actions">
             <button class="btn btn-primary" data-testid="alert-open" onClick={() => onOpen(a)}>{t('alerts.open')}</button>
             <button class="btn" data-testid="alert-dismiss" onClick={() => onDismiss(a.key)}>{t('alerts.dismiss')}</button>
