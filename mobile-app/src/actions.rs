@@ -11,7 +11,7 @@ use crate::dto::{ActionInput, ActionSpec};
 use crate::error::{AppError, AppResult};
 use gridcase_core::codes::GridCode;
 use gridcase_core::model::{
-    Actor, CaseId, DepartmentId, EventId, Hlc, LimitBasis, LimitUnit, Location, PhotoRef,
+    Actor, CaseId, DepartmentId, EventId, Hlc, LimitBasis, LimitUnit, Location, PhotoRef, Role,
     TimeLimit, UserId,
 };
 use gridcase_core::workflow::limits::{MAX_LIMIT_VALUE, MAX_NOTE_CHARS};
@@ -190,6 +190,36 @@ const KNOWN: &[Known] = &[
         danger: true,
     },
     Known {
+        kind: "escalate",
+        label: "督办",
+        fields: &["level", "target", "replyHours", "reason"],
+        danger: false,
+    },
+    Known {
+        kind: "escalation_reply",
+        label: "回复督办",
+        fields: &["comment"],
+        danger: false,
+    },
+    Known {
+        kind: "instruct",
+        label: "批示",
+        fields: &["target", "comment"],
+        danger: false,
+    },
+    Known {
+        kind: "acknowledge_instruction",
+        label: "签收批示",
+        fields: &["comment"],
+        danger: false,
+    },
+    Known {
+        kind: "urge",
+        label: "催办",
+        fields: &["reason"],
+        danger: false,
+    },
+    Known {
         kind: "comment",
         label: "添加备注",
         fields: &["comment"],
@@ -210,6 +240,52 @@ pub struct ActContext<'a> {
     pub standard_limit: Option<(TimeLimit, LimitBasis)>,
     /// A corrected position of a 核实 with the cell the device's grid puts it in.
     pub corrected: Option<(Location, Option<GridCode>)>,
+    /// The first 督办 of the case awaiting this user's reply (what 回复督办 answers).
+    pub open_escalation: Option<EventId>,
+    /// The first 批示 of the case awaiting this user's acknowledgement (what 签收批示 signs).
+    pub open_instruction: Option<EventId>,
+    /// Now, on the device's clock (a 督办's reply time counts from it).
+    pub now: gridcase_core::model::Timestamp,
+}
+
+impl ActContext<'_> {
+    /// Fills [`Self::open_escalation`] and [`Self::open_instruction`] from the case's state.
+    pub fn with_open_items(mut self, state: &gridcase_core::workflow::CaseState) -> Self {
+        let me = self.actor;
+        self.open_escalation = state
+            .escalations_awaiting_reply()
+            .find(|e| e.addressee.is_some_and(|a| a.includes(&me)))
+            .and_then(|e| e.event);
+        self.open_instruction = state
+            .instructions_pending()
+            .find(|i| i.addressee.is_some_and(|a| a.includes(&me)))
+            .map(|i| i.event);
+        self
+    }
+}
+
+/// Longest reply time a 督办 may ask for, in hours (the fold's 90 days).
+pub const MAX_REPLY_HOURS: u32 = 90 * 24;
+
+/// A 督办's or 批示's target as the form sends it: empty (the case's department),
+/// `department:<id>` or `role:<role>`.
+fn target(v: &Option<String>) -> AppResult<(Option<DepartmentId>, Option<Role>)> {
+    let t = text(v);
+    if t.is_empty() || t == "case_department" {
+        return Ok((None, None));
+    }
+    if let Some(d) = t.strip_prefix("department:") {
+        return Ok((Some(department(&Some(d.to_owned()))?), None));
+    }
+    if let Some(r) = t.strip_prefix("role:") {
+        let role: Role = serde_json::from_value(serde_json::Value::String(r.to_owned()))
+            .map_err(|_| AppError::invalid_field("target", format!("接收角色无效：{r}")))?;
+        return Ok((None, Some(role)));
+    }
+    Err(AppError::invalid_field(
+        "target",
+        format!("接收方无效：{t}"),
+    ))
 }
 
 /// The actions `actor` may take now on a case with these events.
@@ -279,6 +355,8 @@ fn trial_input(kind: &str, ctx: &ActContext<'_>) -> ActionInput {
         // Extensions take hours; a dispatch records the standard limit (no override).
         limit_hours: (!matches!(kind, "dispatch" | "fast_dispatch")).then_some(1),
         target_case: Some(CaseId::from_parts(1, [0; 10]).to_string()),
+        level: Some(1),
+        reply_hours: Some(24),
         ..ActionInput::default()
     }
 }
@@ -483,6 +561,55 @@ pub fn to_event_kind(input: &ActionInput, ctx: &ActContext<'_>) -> AppResult<Eve
         "reopen" => EventKind::Reopen {
             reason: required(&input.reason, "重新办理的理由")?,
         },
+        "escalate" => {
+            let level = input.level.unwrap_or(1);
+            if level == 0 || level > gridcase_core::workflow::limits::MAX_ESCALATION_LEVEL {
+                return Err(AppError::invalid_field("level", "督办级别须为 1–9"));
+            }
+            let (department, role) = target(&input.target)?;
+            let reply_by = match input.reply_hours {
+                None | Some(0) => None,
+                Some(h) if h > MAX_REPLY_HOURS => {
+                    return Err(AppError::invalid_field(
+                        "replyHours",
+                        format!("要求回复时间不能超过 {MAX_REPLY_HOURS} 小时"),
+                    ));
+                }
+                Some(h) => Some(gridcase_core::model::Timestamp(
+                    ctx.now.0 + i64::from(h) * 3_600_000,
+                )),
+            };
+            EventKind::Escalate {
+                level,
+                reason: required(&input.reason, "督办理由")?,
+                department,
+                role,
+                reply_by,
+            }
+        }
+        "escalation_reply" => EventKind::EscalationReply {
+            escalation: ctx
+                .open_escalation
+                .ok_or_else(|| AppError::invalid("没有待您回复的督办"))?,
+            text: required(&input.comment, "督办回复内容")?,
+        },
+        "instruct" => {
+            let (department, role) = target(&input.target)?;
+            EventKind::Instruct {
+                text: required(&input.comment, "批示内容")?,
+                department,
+                role,
+            }
+        }
+        "acknowledge_instruction" => EventKind::AcknowledgeInstruction {
+            instruction: ctx
+                .open_instruction
+                .ok_or_else(|| AppError::invalid("没有待您签收的批示"))?,
+            note: text(&input.comment),
+        },
+        "urge" => EventKind::Urge {
+            reason: required(&input.reason, "催办理由")?,
+        },
         "comment" => EventKind::Comment {
             text: required(&input.comment, "备注")?,
         },
@@ -499,7 +626,6 @@ pub fn event_label(type_name: &str) -> &'static str {
         "report" => "上报",
         "self_handle" => "自行处置",
         "assign_number" => "生成案卷号",
-        "escalate" => "督办升级",
         "add_photo" => "补充照片",
         "merge_from" => "合并重复案件",
         _ => "未知操作",
@@ -529,6 +655,9 @@ mod tests {
             photos: &[],
             standard_limit: standard,
             corrected: None,
+            open_escalation: None,
+            open_instruction: None,
+            now: gridcase_core::model::Timestamp(1_790_000_000_000),
         }
     }
 

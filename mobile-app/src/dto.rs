@@ -133,6 +133,16 @@ pub struct CaseRow {
     /// At 待受理: the report's channel needs a field verification before filing (受理 is then
     /// not possible; 派发核实 is), and none was waived.
     pub verification_required: bool,
+    /// The highest 督办 level (0: never escalated).
+    pub escalation_level: u8,
+    /// A 督办 still awaits its addressee's reply.
+    pub escalation_awaiting_reply: bool,
+    /// A 批示 still awaits its addressee's acknowledgement.
+    pub instruction_pending: bool,
+    /// Times the centre urged (催办) the case.
+    pub urge_count: u32,
+    /// Something new for this user arrived on the case and has not been opened yet (alerts).
+    pub is_new: bool,
 }
 
 /// One value of a desk filter with how many cases of the queue have it.
@@ -359,6 +369,59 @@ pub struct CaseDetail {
     pub conditions: Vec<ConditionDto>,
     /// The 立案条件 chosen at filing, with its 结案条件 (shown at 核查 and 结案).
     pub filing_condition: Option<ConditionDto>,
+    /// 督办, 批示 and 催办 on the case, oldest first, with their answers.
+    pub supervision: Vec<SupervisionDto>,
+}
+
+/// One 督办, 批示 or 催办 on a case, as the detail view shows it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SupervisionItem"))]
+#[serde(rename_all = "camelCase")]
+pub struct SupervisionDto {
+    /// `escalate`, `instruct` or `urge`.
+    #[cfg_attr(test, ts(type = "SupervisionKind"))]
+    pub kind: String,
+    /// 督办 / 批示 / 催办, with the level for 督办 (`2 级督办`).
+    pub label: String,
+    pub event_id: String,
+    pub text: String,
+    pub by_name: Option<String>,
+    pub by_role: String,
+    pub at: i64,
+    /// Who must answer (`城管执法局`, `派遣员`), when anybody.
+    pub addressee: Option<String>,
+    /// 督办: the reply is due by.
+    pub reply_by: Option<i64>,
+    /// The reply (督办) or acknowledgement (批示), when given.
+    pub answer: Option<String>,
+    pub answered_at: Option<i64>,
+    pub answered_by: Option<String>,
+    /// 督办: replied by the due time (`None`: no due time, or not yet due).
+    pub on_time: Option<bool>,
+    /// The signed-in user must answer it.
+    pub awaiting_me: bool,
+}
+
+/// Something new for the signed-in user, found after a sync round (`alerts://new`).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Alert"))]
+#[serde(rename_all = "camelCase")]
+pub struct AlertDto {
+    /// Stable key (`escalate:<event id>`, `task:<case>:<event id>` …).
+    pub key: String,
+    /// `task`, `returned`, `escalate`, `instruct` or `urge`.
+    #[cfg_attr(test, ts(type = "AlertKind"))]
+    pub kind: String,
+    pub case_id: String,
+    pub case_number: Option<String>,
+    /// Short title (`2 级督办`, `新任务`).
+    pub title: String,
+    /// One line (the reason, the address).
+    pub body: String,
+    /// When the device found it (ms since the epoch).
+    pub found_at: i64,
 }
 
 /// A handling limit with its basis (时限依据), as shown at 派遣.
@@ -411,6 +474,13 @@ pub struct ActionInput {
     pub corrected_lon: Option<f64>,
     pub corrected_lat: Option<f64>,
     pub corrected_accuracy_m: Option<f64>,
+    /// 督办: the level (1–9).
+    pub level: Option<u8>,
+    /// 督办: the reply is due this many hours from now (none: no reply time).
+    pub reply_hours: Option<u32>,
+    /// 督办 / 批示: the addressee — empty for the case's department, `department:<id>` or
+    /// `role:<role>` (`dispatcher`, `shift_leader`, …).
+    pub target: Option<String>,
 }
 
 /// What EXIF said about a photo.

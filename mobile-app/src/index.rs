@@ -95,6 +95,7 @@ pub fn in_queue(queue: &str, s: &CaseState, viewer: &Viewer) -> bool {
         "closed" => st.is_terminal(),
         "callback" => awaiting_callback(s),
         "my_reports" => s.reported_by.is_some_and(|a| a.user == viewer.user),
+        "my_tasks" if awaits_me(s, viewer) && !st.is_terminal() => true,
         "my_tasks" => match viewer.role {
             Role::Inspector => {
                 (st == AwaitingVerification && s.verify_assignee == Some(viewer.user))
@@ -388,7 +389,31 @@ pub fn to_row(s: &CaseSummary, reference: Option<&Reference>) -> CaseRow {
         source_label: crate::desk::source_of(&s.state).map(|c| c.label_zh().to_owned()),
         street: crate::desk::street_of(s, reference),
         verification_required: crate::desk::verification_required(&s.state),
+        escalation_level: s.state.escalation_level(),
+        escalation_awaiting_reply: s.state.escalations_awaiting_reply().next().is_some(),
+        instruction_pending: s.state.instructions_pending().next().is_some(),
+        urge_count: u32::try_from(s.state.urges.len()).unwrap_or(u32::MAX),
+        is_new: false,
     }
+}
+
+/// Whether a 督办's or 批示's addressee includes this viewer.
+pub fn addressed_to(a: &gridcase_core::workflow::Addressee, viewer: &Viewer) -> bool {
+    match a {
+        gridcase_core::workflow::Addressee::Department(d) => {
+            viewer.role == Role::Department && viewer.department == Some(*d)
+        }
+        gridcase_core::workflow::Addressee::Role(r) => viewer.role == *r && *r != Role::Department,
+    }
+}
+
+/// Whether the case holds a 督办 awaiting this viewer's reply or a 批示 awaiting their
+/// acknowledgement.
+pub fn awaits_me(s: &CaseState, viewer: &Viewer) -> bool {
+    s.escalations_awaiting_reply()
+        .any(|e| e.addressee.is_some_and(|a| addressed_to(&a, viewer)))
+        || s.instructions_pending()
+            .any(|i| i.addressee.is_some_and(|a| addressed_to(&a, viewer)))
 }
 
 #[cfg(test)]

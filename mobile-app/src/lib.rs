@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actions;
+pub mod alerts;
 pub mod basemap;
 pub mod commands;
 pub mod contacts;
@@ -62,6 +63,7 @@ pub fn builder<R: Runtime>(
 ) -> tauri::Builder<R> {
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_geolocation::init());
+    let builder = builder.plugin(tauri_plugin_notification::init());
     // With a given root (tests) the state is managed at once; otherwise it needs the
     // platform's paths, which exist only once the app is set up.
     let builder = match &root {

@@ -104,6 +104,8 @@ pub struct Active {
     pub stop: tokio::sync::watch::Sender<bool>,
     /// The inspector's patrol: recorder and position source (crate::patrol).
     pub patrol: crate::patrol::Patrol,
+    /// What was announced to this user and which cases are new (crate::alerts).
+    pub alerts: Mutex<crate::alerts::AlertBook>,
 }
 
 impl std::fmt::Debug for Active {
@@ -148,6 +150,7 @@ impl Active {
             reference_due: std::sync::atomic::AtomicBool::new(false),
             stop,
             patrol: crate::patrol::Patrol::from_env(),
+            alerts: Mutex::new(crate::alerts::AlertBook::default()),
             dir,
         })
     }
@@ -241,6 +244,25 @@ impl Active {
     pub fn relight(&self) {
         let reference = self.reference();
         lock(&self.index).relight(reference.as_deref(), now());
+    }
+
+    /// Looks for what is new for this user since the last look (the first look only sets the
+    /// baseline) and remembers the cases it is on.
+    pub fn detect_alerts(&self) -> Vec<crate::dto::AlertDto> {
+        let viewer = self.viewer();
+        let found_at = now();
+        let items = self.with_index(|idx| crate::alerts::scan(idx.iter(), &viewer, found_at));
+        lock(&self.alerts).update(items)
+    }
+
+    /// The case was opened: nothing on it is new any more.
+    pub fn alerts_seen(&self, id: CaseId) {
+        lock(&self.alerts).seen(id);
+    }
+
+    /// Cases with something new not yet opened.
+    pub fn unseen_cases(&self) -> std::collections::BTreeSet<CaseId> {
+        lock(&self.alerts).unseen().clone()
     }
 
     /// Re-folds one case in the index.

@@ -8,7 +8,8 @@
 //! refreshed after every round; queued hotline callers are sent after every complete round
 //! (crate::contacts) and counted as `pendingContacts`; patrol data (track blocks, 签到/签退,
 //! survey marks) is pushed after every round by core's `sync_patrol` on its own backoff, and the
-//! survey tasks are fetched at the first round, every `SURVEYS_EVERY` and on 立即同步.
+//! survey tasks are fetched at the first round, every `SURVEYS_EVERY` and on 立即同步; after
+//! every round what is new for the user is announced (crate::alerts).
 
 use crate::dto::{ErrorDto, QuarantineDto, SyncStatus, UploadDto};
 use crate::error::AppResult;
@@ -223,11 +224,15 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
         let refreshed = tokio::task::spawn_blocking(move || {
             a.refresh_index()?;
             a.relight();
-            recount(&a)
+            let alerts = a.detect_alerts();
+            recount(&a).map(|s| (s, alerts))
         })
         .await;
-        if let Ok(Ok(status)) = refreshed {
+        if let Ok(Ok((status, alerts))) = refreshed {
             emit(&app, &status);
+            // What is new for this user (a task, a 督办 …): the UI's notice and a system
+            // notification (crate::alerts).
+            crate::alerts::announce(&app, alerts);
         }
         // Between rounds the server is long-polled: a new task, 督办 or returned case in this
         // user's scope starts a round at once (issue 15 item 2); the poll interval stays the

@@ -29,14 +29,15 @@ fn generated() -> String {
         ConditionDto, ActionInput, ExifDto, StagedPhoto, Position, NearbyComponent, NearestCell,
         Placement, PlaceHit, CategoryDto, DraftCaller, Draft, Submitted, ErrorDto, QuarantineDto,
         UploadDto, SyncStatus, MapCase, MapLayers, DepartmentDto, PatrolStatusDto,
-        SurveyComponentDto, SurveyCellDto, SurveyDto, SurveyMarkInput, DraftSurvey,
+        SurveyComponentDto, SurveyCellDto, SurveyDto, SurveyMarkInput, DraftSurvey, SupervisionDto,
+        AlertDto,
     ];
     let mut out = String::from(
         "// Generated from mobile-app/src/dto.rs by mobile-app/src/ts_bindings.rs: do not edit.\n\
          // Regenerate: GRIDCASE_BLESS=1 cargo test -p gridcase-app --lib ts_bindings\n\
          /* eslint-disable */\n\
-         import type {\n  ActionField, ActionKind, DraftKind, Light, Mode, PlaceKind, QueueId, Role,\n  \
-         SurveyState, SyncState, Urgency,\n} from './vocabulary';\n",
+         import type {\n  ActionField, ActionKind, AlertKind, DraftKind, Light, Mode, PlaceKind, QueueId, Role,\n  \
+         SupervisionKind, SurveyState, SyncState, Urgency,\n} from './vocabulary';\n",
     );
     for decl in decls {
         out.push('\n');

@@ -2,7 +2,9 @@
 // (initial `sync_status` + the `sync://status` event), toasts and the confirm dialog.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Backend } from './backend';
-import type { AppInfo, Session, SyncStatus } from './backend/types';
+import type { Alert, AppInfo, Session, SyncStatus } from './backend/types';
+import { mergeAlerts } from './logic/supervision';
+import { AlertCenter } from './ui/Supervision';
 import { toApiError } from './backend';
 import { t } from './i18n';
 import { Ctx, type AppCtx, type ToastKind } from './ui/context';
@@ -25,6 +27,8 @@ export function App({ backend }: { backend: Backend }) {
   const [fieldView, setFieldView] = useState<FieldView | null>(null);
   const [supView, setSupView] = useState<SupervisorView | null>(null);
   const toastSeq = useRef(0);
+  // What is new for this user (alerts://new): a task, 督办, 批示, 催办, a returned case.
+  const [alerts, setAlerts] = useState<Alert[]>([]);
 
   async function boot() {
     setBootError(null);
@@ -47,6 +51,21 @@ export function App({ backend }: { backend: Backend }) {
     backend.syncStatus().then((s) => { if (live) setSync(s); }, () => {});
     return () => { live = false; unlisten?.(); };
   }, [session?.userId, session?.deviceId]);
+
+  useEffect(() => {
+    if (!session || !backend.onAlerts) return undefined;
+    let unlisten: (() => void) | null = null;
+    let live = true;
+    backend.onAlerts((a) => { if (live) setAlerts((kept) => mergeAlerts(kept, a)); })
+      .then((u) => { if (live) unlisten = u; else u(); }, () => {});
+    return () => { live = false; unlisten?.(); setAlerts([]); };
+  }, [session?.userId, session?.deviceId]);
+
+  function openAlert(a: Alert) {
+    setAlerts((kept) => kept.filter((x) => x.caseId !== a.caseId));
+    if (session?.mode === 'field') setFieldView({ v: 'detail', caseId: a.caseId, from: 'my_tasks' });
+    else setSupView({ v: 'queue', queue: 'my_tasks', caseId: a.caseId });
+  }
 
   const ctx: AppCtx = useMemo(() => ({
     backend, session, sync, setSync,
@@ -91,6 +110,8 @@ export function App({ backend }: { backend: Backend }) {
   return (
     <Ctx.Provider value={ctx}>
       {body}
+      {session && <AlertCenter alerts={alerts} onOpen={openAlert}
+        onDismiss={(key) => setAlerts((kept) => (key == null ? [] : kept.filter((x) => x.key !== key)))} />}
       <div class="toasts" aria-live="polite">
         {toasts.map((x) => <div key={x.id} class={`toast toast-${x.kind}`} data-testid="toast" data-kind={x.kind} role={x.kind === 'error' ? 'alert' : 'status'}
           onClick={() => setToasts((ts) => ts.filter((y) => y.id !== x.id))}>{x.message}</div>)}

@@ -65,7 +65,8 @@ function row(id: string, patch: Partial<CaseRow> = {}): CaseRow {
     address: null, excerpt: null, urgency: 'normal', department: null, departmentName: null, light: null, dueAt: null,
     syncState: 'synced', conflictCount: 0, createdAt: 0, updatedAt: 0, lon: null, lat: null,
     remainingMs: null, remainingWorking: false, closedOnTime: null, source: null, sourceLabel: null, street: null,
-    verificationRequired: false, ...patch,
+    verificationRequired: false, escalationLevel: 0, escalationAwaitingReply: false, instructionPending: false,
+    urgeCount: 0, isNew: false, ...patch,
   };
 }
 

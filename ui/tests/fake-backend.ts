@@ -104,6 +104,7 @@ export class FakeBackend implements Backend {
         syncState: (['synced', 'pending', 'local'] as const)[i % 3], conflictCount: i % 11 === 0 ? 1 : 0,
         createdAt: this.now - i * 600_000, updatedAt: this.now - i * 300_000, lon: 103.83 + (i % 20) * 0.001, lat: 36.06 + (i % 13) * 0.001,
         source: 'inspector_patrol', sourceLabel: '监督员上报', street: '东岗街道', verificationRequired: false,
+        escalationLevel: 0, escalationAwaitingReply: false, instructionPending: false, urgeCount: 0, isNew: false,
       });
       this.queueOf.set(id, queue);
     }
@@ -178,7 +179,7 @@ export class FakeBackend implements Backend {
         { code: '0101-01', filing: '垃圾堆放 1 立方米以下', closing: '清理干净，无残留' },
         { code: '0101-02', filing: '垃圾堆放 1 立方米及以上', closing: '清理干净并消毒' },
       ],
-      filingCondition: null,
+      filingCondition: null, supervision: [],
     };
   }
   async casePhoto() { return PIXEL; }

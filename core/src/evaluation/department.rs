@@ -9,13 +9,16 @@
 //! with its feedback; 按期 = no handling round of the assignment late; 返工 = a failed check
 //! in the assignment; 超期待处置 = still handling at the period end with the clock overdue;
 //! 延期 = an extension approved in the assignment; 回访 figures (满意率, 回访率, 按时回访率) for a
-//! closed public case count for its last assignment. A row for every department of the tenant.
+//! closed public case count for its last assignment. 督办数 = 督办 addressed to the department
+//! raised in the period; 督办按时回复率 = of those with a required reply time, the share replied
+//! by it (counted once replied or past its time
+//! by the period end). A row for every department of the tenant.
 
 use super::case::CaseIndex;
 use super::table::{CallbackCounts, Figure, Level, Row, finish};
 use super::{Directory, EvalCase, EvaluationPolicy, Period};
 use crate::model::DepartmentId;
-use crate::workflow::{EventKind, Status};
+use crate::workflow::{Addressee, EventKind, Status};
 use std::collections::BTreeMap;
 
 #[derive(Default, Clone, Copy)]
@@ -27,6 +30,12 @@ struct Counts {
     overdue_pending: u64,
     extended: u64,
     callback: CallbackCounts,
+    /// 督办 addressed to the department, raised in the period.
+    escalated: u64,
+    /// Of those with a required reply time: replied by it.
+    escalation_ontime: u64,
+    /// 督办 with a required reply time.
+    escalation_due: u64,
 }
 
 impl Counts {
@@ -58,6 +67,21 @@ impl Counts {
             Figure::rate("extension_rate", "延期率", self.extended, self.due, true),
         ];
         figures.extend(self.callback.figures());
+        figures.extend([
+            Figure::count("escalated", "督办数", self.escalated),
+            Figure::count(
+                "escalation_reply_ontime",
+                "督办按时回复数",
+                self.escalation_ontime,
+            ),
+            Figure::rate(
+                "escalation_reply_ontime_rate",
+                "督办按时回复率",
+                self.escalation_ontime,
+                self.escalation_due,
+                false,
+            ),
+        ]);
         figures
     }
 }
@@ -114,6 +138,7 @@ fn assignment_counts(idx: &CaseIndex<'_>, start: usize, period: Period) -> Optio
         overdue_pending: u64::from(overdue_pending),
         extended: u64::from(extended),
         callback,
+        ..Counts::default()
     })
 }
 
@@ -129,6 +154,27 @@ pub(super) fn evaluate(
         .map(|d| (*d, Counts::default()))
         .collect();
     for case in cases {
+        // 督办 counts for the department it was addressed to, in the period it was raised; a
+        // reply is on time when it came by the required time (one still awaited at the period
+        // end and past it is late).
+        for e in &case.state.escalations {
+            let Some(Addressee::Department(d)) = e.addressee else {
+                continue;
+            };
+            if !period.contains(e.at) {
+                continue;
+            }
+            let entry = depts.entry(d).or_default();
+            entry.escalated += 1;
+            if let Some(due) = e.reply_by {
+                // Due in the figure once replied or past its time by the period end.
+                let reply = e.reply.as_ref().filter(|r| r.at < period.to);
+                if reply.is_some() || due < period.to {
+                    entry.escalation_due += 1;
+                    entry.escalation_ontime += u64::from(reply.is_some_and(|r| r.at <= due));
+                }
+            }
+        }
         let idx = case.index();
         for (start, dept, _) in idx.dispatches() {
             if !period.contains(idx.state().visits[start].entered_at) {

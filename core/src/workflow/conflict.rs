@@ -50,6 +50,14 @@ pub enum ConflictReason {
     UnknownEventType,
     /// The same duplicate was already merged into this case.
     AlreadyMerged,
+    /// A 督办's reply time is not after the act or too far ahead.
+    InvalidReplyTime,
+    /// The 督办 replied to or the 批示 acknowledged is not on this case.
+    NoSuchTarget,
+    /// Only the addressee of the 督办 or 批示 may answer it.
+    NotAddressee,
+    /// The 督办 was already replied to, or the 批示 already acknowledged.
+    AlreadyAnswered,
 }
 
 impl ConflictReason {
@@ -77,6 +85,12 @@ impl ConflictReason {
             ConflictReason::NumberNotAssignable => "案卷号已分配或案件未立案".into(),
             ConflictReason::UnknownEventType => "未知的事件类型（请升级应用）".into(),
             ConflictReason::AlreadyMerged => "该重复案件已并入本案".into(),
+            ConflictReason::InvalidReplyTime => {
+                "督办要求回复时间须晚于督办时间且不超过 90 天".into()
+            }
+            ConflictReason::NoSuchTarget => "本案没有该督办或批示".into(),
+            ConflictReason::NotAddressee => "不是该督办或批示的接收方".into(),
+            ConflictReason::AlreadyAnswered => "该督办已回复或批示已签收".into(),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::codes::{CategoryRef, ComponentId, GridCode};
 use crate::model::{
-    Actor, CaseId, DepartmentId, EventId, Hlc, LimitBasis, Location, PhotoRef, SourceChannel,
+    Actor, CaseId, DepartmentId, EventId, Hlc, LimitBasis, Location, PhotoRef, Role, SourceChannel,
     TimeLimit, Timestamp, Urgency, UserId,
 };
 use serde::{Deserialize, Serialize};
@@ -312,10 +312,51 @@ pub enum EventKind {
         /// Why.
         reason: String,
     },
-    /// 督办.
+    /// 督办: a leader, a shift leader or the system (overdue) presses a case, naming the
+    /// addressee and when a reply is due. Events of older builds carry only level and reason.
     Escalate {
         /// Escalation level (1 = first warning).
         level: u8,
+        /// Why.
+        reason: String,
+        /// The department that must reply (default: the case's department at the time).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        department: Option<DepartmentId>,
+        /// The centre role that must reply, when the 督办 is not for a department.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+        /// The reply is due by (after the act, at most [`super::limits::MAX_REPLY_DAYS`] days).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_by: Option<Timestamp>,
+    },
+    /// 督办回复: the addressee of a 督办 answers it.
+    EscalationReply {
+        /// The `escalate` event answered.
+        escalation: EventId,
+        /// The answer.
+        text: String,
+    },
+    /// 批示: a leader's instruction on the case to an addressee.
+    Instruct {
+        /// The instruction.
+        text: String,
+        /// The department addressed (default: the case's department at the time).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        department: Option<DepartmentId>,
+        /// The centre role addressed, when not a department.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+    },
+    /// 批示签收: the addressee acknowledges an instruction.
+    AcknowledgeInstruction {
+        /// The `instruct` event acknowledged.
+        instruction: EventId,
+        /// Free text.
+        #[serde(default)]
+        note: String,
+    },
+    /// 催办: the centre urges the case's department.
+    Urge {
         /// Why.
         reason: String,
     },
@@ -339,7 +380,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every known type name, in workflow order.
-    pub const TYPE_NAMES: [&'static str; 34] = [
+    pub const TYPE_NAMES: [&'static str; 38] = [
         "report",
         "accept",
         "request_verification",
@@ -372,6 +413,10 @@ impl EventKind {
         "callback",
         "reopen",
         "escalate",
+        "escalation_reply",
+        "instruct",
+        "acknowledge_instruction",
+        "urge",
         "comment",
         "add_photo",
     ];
@@ -411,6 +456,10 @@ impl EventKind {
             EventKind::Callback { .. } => "callback",
             EventKind::Reopen { .. } => "reopen",
             EventKind::Escalate { .. } => "escalate",
+            EventKind::EscalationReply { .. } => "escalation_reply",
+            EventKind::Instruct { .. } => "instruct",
+            EventKind::AcknowledgeInstruction { .. } => "acknowledge_instruction",
+            EventKind::Urge { .. } => "urge",
             EventKind::Comment { .. } => "comment",
             EventKind::AddPhoto { .. } => "add_photo",
             EventKind::Unknown { type_name } => type_name,

@@ -13,8 +13,9 @@ use super::conflict::{Conflict, ConflictReason};
 use super::event::{Event, EventKind, ReportPayload};
 use super::rules::{allowed_sources, role_may_append};
 use super::state::{
-    CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord, Escalation, Extension,
-    MergedDuplicate, ParkedInterval, PendingRequest, StageVisit,
+    Addressee, Answer, CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord,
+    Escalation, Extension, Instruction, MergedDuplicate, ParkedInterval, PendingRequest,
+    StageVisit, Urge,
 };
 use super::status::Status;
 use crate::model::{Role, Timestamp, Urgency};
@@ -73,6 +74,43 @@ fn act_time(state: &CaseState, ev: &Event) -> Timestamp {
 
 fn require(ok: bool, reason: ConflictReason) -> Result<(), ConflictReason> {
     if ok { Ok(()) } else { Err(reason) }
+}
+
+/// Flag events (督办, 批示, 催办 and their answers) are allowed in any non-terminal state.
+fn not_terminal(state: &CaseState) -> Result<(), ConflictReason> {
+    require(
+        !state.status.is_terminal(),
+        R::WrongState {
+            status: state.status,
+        },
+    )
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+fn answer(state: &CaseState, ev: &Event, text: &str) -> Answer {
+    Answer {
+        event: ev.id,
+        at: act_time(state, ev),
+        by: ev.actor,
+        text: text.to_owned(),
+    }
+}
+
+/// Records `answer` in `slot` when `ev`'s actor is the addressee and nobody answered yet.
+fn answer_target(
+    addressee: Option<Addressee>,
+    slot: &mut Option<Answer>,
+    ev: &Event,
+    answer: Answer,
+) -> Result<(), ConflictReason> {
+    require(
+        addressee.is_some_and(|a| a.includes(&ev.actor)),
+        R::NotAddressee,
+    )?;
+    require(slot.is_none(), R::AlreadyAnswered)?;
+    *slot = Some(answer);
+    Ok(())
 }
 
 fn in_state(state: &CaseState, allowed: &[Status]) -> Result<(), ConflictReason> {
@@ -410,12 +448,7 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             Ok(())
         }
         EventKind::Void { .. } => {
-            require(
-                !state.status.is_terminal(),
-                R::WrongState {
-                    status: state.status,
-                },
-            )?;
+            not_terminal(state)?;
             transition(state, ev, Voided);
             Ok(())
         }
@@ -436,19 +469,80 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             transition(state, ev, AwaitingDispatch);
             Ok(())
         }
-        EventKind::Escalate { level, reason } => {
-            require(
-                !state.status.is_terminal(),
-                R::WrongState {
-                    status: state.status,
-                },
-            )?;
+        EventKind::Escalate {
+            level,
+            reason,
+            department,
+            role,
+            reply_by,
+        } => {
+            not_terminal(state)?;
             let at = act_time(state, ev);
+            if let Some(due) = reply_by {
+                require(
+                    *due > at && due.0 - at.0 <= super::limits::MAX_REPLY_DAYS * DAY_MS,
+                    R::InvalidReplyTime,
+                )?;
+            }
+            // A system 督办 (overdue) and one naming nobody go to the case's department.
+            let addressee = Addressee::resolve(*department, *role, state.department);
             state.escalations.push(Escalation {
                 level: *level,
                 at,
                 reason: reason.clone(),
                 by: ev.actor,
+                event: Some(ev.id),
+                addressee,
+                reply_by: *reply_by,
+                reply: None,
+            });
+            Ok(())
+        }
+        EventKind::EscalationReply { escalation, text } => {
+            not_terminal(state)?;
+            let answer = answer(state, ev, text);
+            let target = state
+                .escalations
+                .iter_mut()
+                .find(|e| e.event == Some(*escalation))
+                .ok_or(R::NoSuchTarget)?;
+            answer_target(target.addressee, &mut target.reply, ev, answer)
+        }
+        EventKind::Instruct {
+            text,
+            department,
+            role,
+        } => {
+            not_terminal(state)?;
+            let addressee = Addressee::resolve(*department, *role, state.department);
+            state.instructions.push(Instruction {
+                event: ev.id,
+                at: act_time(state, ev),
+                by: ev.actor,
+                text: text.clone(),
+                addressee,
+                acknowledged: None,
+            });
+            Ok(())
+        }
+        EventKind::AcknowledgeInstruction { instruction, note } => {
+            not_terminal(state)?;
+            let answer = answer(state, ev, note);
+            let target = state
+                .instructions
+                .iter_mut()
+                .find(|i| i.event == *instruction)
+                .ok_or(R::NoSuchTarget)?;
+            answer_target(target.addressee, &mut target.acknowledged, ev, answer)
+        }
+        EventKind::Urge { reason } => {
+            not_terminal(state)?;
+            state.urges.push(Urge {
+                event: ev.id,
+                at: act_time(state, ev),
+                by: ev.actor,
+                reason: reason.clone(),
+                addressee: state.department.map(Addressee::Department),
             });
             Ok(())
         }

@@ -23,6 +23,9 @@ pub const MAX_LIMIT_VALUE: u32 = 10_000;
 /// Highest escalation (督办) level.
 pub const MAX_ESCALATION_LEVEL: u8 = 9;
 
+/// Longest a 督办 may give for its reply, in days from the act.
+pub const MAX_REPLY_DAYS: i64 = 90;
+
 /// Why a payload was refused: the field and the rule, in Chinese.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 #[error("{field}：{reason}")]
@@ -156,6 +159,31 @@ fn check_report(r: &ReportPayload) -> Result<(), PayloadError> {
     check_photos("photos", &r.photos)
 }
 
+/// A required reason (督办, 催办): not blank, within the note limit.
+fn check_reason(reason: &str) -> Result<(), PayloadError> {
+    if reason.trim().is_empty() {
+        return Err(err("reason", "须说明理由"));
+    }
+    check_text("reason", reason, MAX_NOTE_CHARS)
+}
+
+/// A 督办's or 批示's addressee: a department or a centre role, not both; a role must be
+/// one a 督办 can be answered by (not the department role without its department).
+fn check_target(
+    department: Option<crate::model::DepartmentId>,
+    role: Option<crate::model::Role>,
+) -> Result<(), PayloadError> {
+    match (department, role) {
+        (Some(_), Some(_)) => Err(err("role", "接收方只能是一个部门或一个角色")),
+        (None, Some(r))
+            if r == crate::model::Role::Department || !super::rules::ADDRESSEES.contains(&r) =>
+        {
+            Err(err("role", format!("{} 不能作为接收角色", r.label_zh())))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks an event payload against the limits above. `Unknown` types pass (they carry no
 /// payload this build reads; the fold flags them).
 pub fn validate_kind(kind: &EventKind) -> Result<(), PayloadError> {
@@ -214,15 +242,44 @@ pub fn validate_kind(kind: &EventKind) -> Result<(), PayloadError> {
         EventKind::FastDispatch { limit, basis, .. } | EventKind::Dispatch { limit, basis, .. } => {
             check_dispatch_limit(limit.as_ref(), basis.as_ref())
         }
-        EventKind::Escalate { level, reason } => {
+        EventKind::Escalate {
+            level,
+            reason,
+            department,
+            role,
+            reply_by,
+        } => {
             if *level == 0 || *level > MAX_ESCALATION_LEVEL {
                 return Err(err(
                     "level",
                     format!("督办级别 {level} 超出范围 1–{MAX_ESCALATION_LEVEL}"),
                 ));
             }
-            check_text("reason", reason, MAX_NOTE_CHARS)
+            check_target(*department, *role)?;
+            if reply_by.is_some_and(|t| t.0 <= 0) {
+                return Err(err("reply_by", "要求回复时间无效"));
+            }
+            check_reason(reason)
         }
+        EventKind::Instruct {
+            text,
+            department,
+            role,
+        } => {
+            check_target(*department, *role)?;
+            if text.trim().is_empty() {
+                return Err(err("text", "批示内容不能为空"));
+            }
+            check_text("text", text, MAX_NOTE_CHARS)
+        }
+        EventKind::EscalationReply { text, .. } => {
+            if text.trim().is_empty() {
+                return Err(err("text", "回复内容不能为空"));
+            }
+            check_text("text", text, MAX_NOTE_CHARS)
+        }
+        EventKind::AcknowledgeInstruction { note, .. } => check_text("note", note, MAX_NOTE_CHARS),
+        EventKind::Urge { reason } => check_reason(reason),
         EventKind::Comment { text } => check_text("text", text, MAX_NOTE_CHARS),
         EventKind::AddPhoto { .. }
         | EventKind::Accept
@@ -318,6 +375,9 @@ mod tests {
         let e = EventKind::Escalate {
             level: 0,
             reason: String::new(),
+            department: None,
+            role: None,
+            reply_by: None,
         };
         assert_eq!(validate_kind(&e).expect_err("level").field, "level");
         let e = EventKind::ApproveExtension {

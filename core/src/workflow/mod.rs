@@ -22,8 +22,9 @@ pub use fold::{fold, is_centre_role};
 pub use limits::{PayloadError, validate_kind};
 pub use rules::{allowed_roles, allowed_sources, role_may_append};
 pub use state::{
-    CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord, Escalation, Extension,
-    MergedDuplicate, ParkedInterval, PendingRequest, Reporter, StageVisit,
+    Addressee, Answer, CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord,
+    Escalation, Extension, Instruction, MergedDuplicate, ParkedInterval, PendingRequest, Reporter,
+    StageVisit, Urge,
 };
 pub use status::{Stage, Status};
 

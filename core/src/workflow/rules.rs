@@ -18,6 +18,15 @@ const ANYONE: &[Role] = &[
     System,
 ];
 
+/// The roles a 督办 or 批示 may be addressed to (a department's users, or a centre role).
+pub const ADDRESSEES: &[Role] = &[
+    Department,
+    ShiftLeader,
+    Dispatcher,
+    IntakeOperator,
+    Inspector,
+];
+
 /// The roles allowed to append an event of this type (`type_name` as in
 /// [`EventKind::TYPE_NAMES`]). Unknown types allow nobody.
 pub fn allowed_roles(type_name: &str) -> &'static [Role] {
@@ -40,7 +49,12 @@ pub fn allowed_roles(type_name: &str) -> &'static [Role] {
         | "deny_sendback" | "approve_park" | "deny_park" | "resume" => &[Dispatcher],
         "request_extension" | "request_sendback" | "request_park" | "feedback" => &[Department],
         "assign_number" => &[System],
-        "escalate" => &[System, Leader],
+        // 督办 by 领导/值班长, and by the system when a clock runs out.
+        "escalate" => &[Leader, ShiftLeader, System],
+        "instruct" => &[Leader],
+        "urge" => &[ShiftLeader, Dispatcher],
+        // The addressee answers; the fold checks it is the 督办's or 批示's addressee.
+        "escalation_reply" | "acknowledge_instruction" => ADDRESSEES,
         "comment" | "add_photo" => ANYONE,
         _ => &[],
     }

@@ -6,7 +6,8 @@ use super::event::{MergedReporter, ReportPayload};
 use super::status::Status;
 use crate::codes::{CategoryRef, GridCode};
 use crate::model::{
-    Actor, CaseId, DepartmentId, EventId, Hlc, PhotoRef, TimeLimit, Timestamp, Urgency, UserId,
+    Actor, CaseId, DepartmentId, EventId, Hlc, PhotoRef, Role, TimeLimit, Timestamp, Urgency,
+    UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -114,6 +115,53 @@ pub struct CheckRecord {
     pub by: UserId,
 }
 
+/// Who must answer a 督办 or acknowledge a 批示: a department's users, or everyone acting in a
+/// centre role.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Debug)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Addressee {
+    /// The users of this department.
+    Department(DepartmentId),
+    /// Everyone acting in this role.
+    Role(Role),
+}
+
+impl Addressee {
+    /// Resolves an event's optional target: the department named, else the role named, else
+    /// the case's department (`None` while the case has no department).
+    pub fn resolve(
+        department: Option<DepartmentId>,
+        role: Option<Role>,
+        case_department: Option<DepartmentId>,
+    ) -> Option<Addressee> {
+        department
+            .map(Addressee::Department)
+            .or(role.map(Addressee::Role))
+            .or(case_department.map(Addressee::Department))
+    }
+
+    /// Whether `actor` is (one of) the addressee(s).
+    pub fn includes(&self, actor: &Actor) -> bool {
+        match self {
+            Addressee::Department(d) => actor.role == Role::Department && actor.org == Some(*d),
+            Addressee::Role(r) => actor.role == *r && *r != Role::Department,
+        }
+    }
+}
+
+/// An answer to a 督办 or an acknowledgement of a 批示.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Answer {
+    /// The answering event.
+    pub event: EventId,
+    /// Act time.
+    pub at: Timestamp,
+    /// Who answered.
+    pub by: Actor,
+    /// The answer text (may be empty for an acknowledgement).
+    pub text: String,
+}
+
 /// A supervision (督办) escalation.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 pub struct Escalation {
@@ -123,8 +171,70 @@ pub struct Escalation {
     pub at: Timestamp,
     /// Why.
     pub reason: String,
-    /// Who escalated (system or leader).
+    /// Who escalated (system, leader or shift leader).
     pub by: Actor,
+    /// The `escalate` event.
+    #[serde(default)]
+    pub event: Option<EventId>,
+    /// Who must reply (`None`: nobody named and the case had no department).
+    #[serde(default)]
+    pub addressee: Option<Addressee>,
+    /// The reply is due by.
+    #[serde(default)]
+    pub reply_by: Option<Timestamp>,
+    /// The reply, once given.
+    #[serde(default)]
+    pub reply: Option<Answer>,
+}
+
+impl Escalation {
+    /// Whether a reply is still awaited.
+    pub fn awaiting_reply(&self) -> bool {
+        self.addressee.is_some() && self.reply.is_none()
+    }
+
+    /// Whether the reply came (or, with `now`, is still within) the required time; `None`
+    /// when no reply time was set or the answer is still awaited and not yet late.
+    pub fn replied_on_time(&self, now: Timestamp) -> Option<bool> {
+        let due = self.reply_by?;
+        match &self.reply {
+            Some(r) => Some(r.at <= due),
+            None if now > due => Some(false),
+            None => None,
+        }
+    }
+}
+
+/// A leader's instruction (批示).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Instruction {
+    /// The `instruct` event.
+    pub event: EventId,
+    /// Act time.
+    pub at: Timestamp,
+    /// The leader.
+    pub by: Actor,
+    /// The instruction.
+    pub text: String,
+    /// Who must acknowledge it.
+    pub addressee: Option<Addressee>,
+    /// The acknowledgement (签收), once given.
+    pub acknowledged: Option<Answer>,
+}
+
+/// The centre urging the department (催办).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
+pub struct Urge {
+    /// The `urge` event.
+    pub event: EventId,
+    /// Act time.
+    pub at: Timestamp,
+    /// Who urged.
+    pub by: Actor,
+    /// Why.
+    pub reason: String,
+    /// The department urged (the case's at the time).
+    pub addressee: Option<Addressee>,
 }
 
 /// A hotline call-back (回访).
@@ -215,8 +325,14 @@ pub struct CaseState {
     pub park_request: Option<PendingRequest>,
     /// Parked intervals.
     pub parked: Vec<ParkedInterval>,
-    /// Escalations.
+    /// Escalations (督办), with their replies.
     pub escalations: Vec<Escalation>,
+    /// Leaders' instructions (批示), with their acknowledgements.
+    #[serde(default)]
+    pub instructions: Vec<Instruction>,
+    /// The centre's urgings (催办).
+    #[serde(default)]
+    pub urges: Vec<Urge>,
     /// Call-backs.
     pub callbacks: Vec<CallbackRecord>,
     /// Times reopened.
@@ -279,6 +395,18 @@ impl CaseState {
     /// The highest escalation level so far (0 = none).
     pub fn escalation_level(&self) -> u8 {
         self.escalations.iter().map(|e| e.level).max().unwrap_or(0)
+    }
+
+    /// 督办 still awaiting their addressee's reply.
+    pub fn escalations_awaiting_reply(&self) -> impl Iterator<Item = &Escalation> {
+        self.escalations.iter().filter(|e| e.awaiting_reply())
+    }
+
+    /// 批示 not yet acknowledged by their addressee.
+    pub fn instructions_pending(&self) -> impl Iterator<Item = &Instruction> {
+        self.instructions
+            .iter()
+            .filter(|i| i.addressee.is_some() && i.acknowledged.is_none())
     }
 
     /// Every reporter: the case's own first, then those of the duplicates merged into it.

@@ -50,6 +50,7 @@ pub fn list(active: &Active, query: &CaseQuery) -> CaseList {
         .filter(|t| !t.is_empty());
     let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
     let offset = query.offset.unwrap_or(0);
+    let unseen = active.unseen_cases();
     active.with_index(|idx| {
         let mut hits: Vec<&index::CaseSummary> = idx
             .iter()
@@ -72,7 +73,11 @@ pub fn list(active: &Active, query: &CaseQuery) -> CaseList {
             .into_iter()
             .skip(offset)
             .take(limit)
-            .map(|s| to_row(s, reference.as_deref()))
+            .map(|s| {
+                let mut row = to_row(s, reference.as_deref());
+                row.is_new = unseen.contains(&s.row.case_id);
+                row
+            })
             .collect();
         let counts = idx.counts(queues, &viewer);
         CaseList {
@@ -204,7 +209,22 @@ fn timeline_summary(kind: &EventKind, r: Option<&Reference>) -> String {
                 sep(note)
             )
         }
-        EventKind::Escalate { level, reason } => format!("{level} 级督办：{reason}"),
+        EventKind::Escalate {
+            level,
+            reason,
+            reply_by,
+            ..
+        } => match reply_by {
+            Some(t) => format!(
+                "{level} 级督办：{reason}（要求 {} 前回复）",
+                crate::alerts::format_time(*t)
+            ),
+            None => format!("{level} 级督办：{reason}"),
+        },
+        EventKind::EscalationReply { text, .. } => format!("督办回复：{text}"),
+        EventKind::Instruct { text, .. } => format!("批示：{text}"),
+        EventKind::AcknowledgeInstruction { note, .. } => format!("已签收批示{}", sep(note)),
+        EventKind::Urge { reason } => format!("催办：{reason}"),
         EventKind::Comment { text } => text.clone(),
         EventKind::File {
             note,
@@ -294,8 +314,12 @@ pub fn detail(
     // Refresh the case's index entry from the events just read (no second load of the case).
     let stored = active.with_store(|s| s.case_row(id))?;
     let summary = index::summary_of(stored, state.clone(), r, now());
-    let row = to_row(&summary, r);
+    let mut row = to_row(&summary, r);
     active.with_index(|idx| idx.insert(summary));
+    // Opening the case is seeing what was new on it.
+    active.alerts_seen(id);
+    row.is_new = false;
+    let supervision = crate::alerts::supervision_items(&state, &active.viewer(), r);
     let report = state.report.as_ref().map(|p| ReportDto {
         description: p.description.clone(),
         lon: p.location.lon,
@@ -364,7 +388,11 @@ pub fn detail(
         photos: &[],
         standard_limit: standard_limit.clone(),
         corrected: None,
-    };
+        open_escalation: None,
+        open_instruction: None,
+        now: now(),
+    }
+    .with_open_items(&state);
     let probe = EventId::from_parts(u64::try_from(now().0).unwrap_or(0), [0xff; 10]);
     let mut actions = actions::available(&events, &ctx, probe);
     let suggestion = match (state.category(), state.cell(), r) {
@@ -412,6 +440,7 @@ pub fn detail(
         standard_limit,
         conditions,
         filing_condition,
+        supervision,
     })
 }
 
@@ -607,13 +636,18 @@ pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResu
     let reference = active.reference();
     let r = reference.as_deref();
     let corrected = corrected_location(input, r)?;
+    let folded = fold(&events);
     let ctx = ActContext {
         actor: active.saved.actor(),
         any_department: None,
         photos: &refs,
-        standard_limit: r.and_then(|x| x.standard_limit(&fold(&events))),
+        standard_limit: r.and_then(|x| x.standard_limit(&folded)),
         corrected,
-    };
+        open_escalation: None,
+        open_instruction: None,
+        now: now(),
+    }
+    .with_open_items(&folded);
     // Approving an extension without hours grants what was asked for.
     let mut input = input.clone();
     if input.kind == "approve_extension" && input.limit_hours.is_none() {

@@ -289,7 +289,13 @@ fn escalate(
             return Ok(false);
         }
         let before = doc.heads();
-        let kind = EventKind::Escalate { level: 1, reason };
+        let kind = EventKind::Escalate {
+            level: 1,
+            reason,
+            department: None,
+            role: None,
+            reply_by: None,
+        };
         append_system_event(dep, &mut doc, kind, now)?;
         store_case(tx, dep, &mut doc, Some(&before), now)?;
         Ok(true)

@@ -477,6 +477,9 @@ fn plan_case(
             EventKind::Escalate {
                 level: 1,
                 reason: "超期未处置，请加快办理".into(),
+                department: None,
+                role: None,
+                reply_by: None,
             },
         );
     }

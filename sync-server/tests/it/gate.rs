@@ -278,3 +278,45 @@ async fn an_event_type_the_server_does_not_know_is_refused() {
     let r = a.sync(vec![push]).await.expect("sync");
     assert_eq!(outcome(&r.docs[0]), "role_not_allowed");
 }
+
+/// Issue 15 item 1: supervision events pass the gate's role table and payload limits — an
+/// inspector's 督办 is refused, a leader's 督办 with a blank reason or both a department and a
+/// role as addressee is refused, and the leader's valid 督办 and 批示 are accepted.
+#[tokio::test]
+async fn escalations_and_instructions_at_the_gate() {
+    let ts = TestServer::start().await;
+    let mut a = ts.device("insp_a").await;
+    let case = a.report(CELL_A);
+    a.push(case).await.expect("push");
+    let escalate = |reason: &str, both: bool| EventKind::Escalate {
+        level: 1,
+        reason: reason.into(),
+        department: both.then(|| gridcase_core::model::DepartmentId::from_parts(1, [9; 10])),
+        role: both.then_some(gridcase_core::model::Role::Dispatcher),
+        reply_by: None,
+    };
+    a.append(case, escalate("请尽快处置", false));
+    let r = a.push(case).await.expect("sync");
+    assert_eq!(outcome(&r.docs[0]), "role_not_allowed");
+
+    let mut leader = ts.device("leader").await;
+    leader.pull(case).await.expect("pull");
+    for bad in [escalate("  ", false), escalate("请尽快处置", true)] {
+        let mut l = ts.device("leader").await;
+        l.pull(case).await.expect("pull");
+        l.append(case, bad);
+        let r = l.push(case).await.expect("sync");
+        assert_eq!(outcome(&r.docs[0]), "invalid_payload");
+    }
+    leader.append(case, escalate("请尽快处置", false));
+    leader.append(
+        case,
+        EventKind::Instruct {
+            text: "请今日处置完毕".into(),
+            department: None,
+            role: None,
+        },
+    );
+    let r = leader.push(case).await.expect("sync");
+    assert_eq!(outcome(&r.docs[0]), "accepted");
+}

@@ -17,11 +17,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const LANDSCAPE: (u32, u32, &str) = (1280, 800, "tablet-landscape");
-const PORTRAIT: (u32, u32, &str) = (800, 1280, "tablet-portrait");
-const DESKTOP: (u32, u32, &str) = (1440, 900, "desktop");
+mod supervision;
 
-fn workspace() -> PathBuf {
+pub(crate) const LANDSCAPE: (u32, u32, &str) = (1280, 800, "tablet-landscape");
+pub(crate) const PORTRAIT: (u32, u32, &str) = (800, 1280, "tablet-portrait");
+pub(crate) const DESKTOP: (u32, u32, &str) = (1440, 900, "desktop");
+
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("workspace root")
@@ -36,7 +38,7 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
-fn app_binary() -> Result<PathBuf> {
+pub(crate) fn app_binary() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("GRIDCASE_APP_BIN") {
         return Ok(p.into());
     }
@@ -71,7 +73,7 @@ fn driver_binary() -> PathBuf {
 }
 
 /// tauri-driver as a child process, stopped on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -89,7 +91,7 @@ fn free_port() -> Result<u16> {
         .port())
 }
 
-async fn start_driver(server_url: &str, log: &Path) -> Result<Driver> {
+pub(crate) async fn start_driver(server_url: &str, log: &Path) -> Result<Driver> {
     if std::env::var_os("DISPLAY").is_none() {
         bail!("no DISPLAY: run this suite under xvfb-run (scripts/test-all.sh does)");
     }
@@ -125,13 +127,13 @@ async fn start_driver(server_url: &str, log: &Path) -> Result<Driver> {
 }
 
 /// One run of the app as one user (its own data directory, kept between sessions).
-struct Ui {
-    s: Session,
+pub(crate) struct Ui {
+    pub(crate) s: Session,
     shots: PathBuf,
 }
 
 impl Ui {
-    async fn open(driver: &Driver, data_dir: &Path) -> Result<Ui> {
+    pub(crate) async fn open(driver: &Driver, data_dir: &Path) -> Result<Ui> {
         std::fs::create_dir_all(data_dir)?;
         let caps = json!({
             "browserName": "wry",
@@ -149,7 +151,7 @@ impl Ui {
     }
 
     /// Saves the current screen at the three sizes, then returns to `back`.
-    async fn shoot(&self, name: &str, back: (u32, u32, &str)) -> Result<()> {
+    pub(crate) async fn shoot(&self, name: &str, back: (u32, u32, &str)) -> Result<()> {
         std::fs::create_dir_all(&self.shots)?;
         for (w, h, label) in [LANDSCAPE, PORTRAIT, DESKTOP] {
             self.s.resize(w, h).await?;
@@ -178,7 +180,7 @@ impl Ui {
         Ok(())
     }
 
-    async fn sign_in(&self, username: &str) -> Result<()> {
+    pub(crate) async fn sign_in(&self, username: &str) -> Result<()> {
         // Start-up shows a spinner first, then sign-in or (a resumed session) the mode.
         self.s
             .wait_for("[data-testid=\"signin-form\"], [data-testid=\"mode-field\"], [data-testid=\"mode-supervisor\"]")
@@ -195,7 +197,7 @@ impl Ui {
     }
 
     /// Opens the case from a queue, re-opening the queue until it shows up (after syncs).
-    async fn open_case(&self, queue: &str, case_id: &str) -> Result<()> {
+    pub(crate) async fn open_case(&self, queue: &str, case_id: &str) -> Result<()> {
         let row = tid(&format!("case-row-{case_id}"));
         self.s
             .until(&format!("{case_id} in {queue}"), || async {
@@ -215,12 +217,12 @@ impl Ui {
     }
 
     /// Clicks an action, fills nothing more, submits its form if it has one.
-    async fn act(&self, kind: &str) -> Result<()> {
+    pub(crate) async fn act(&self, kind: &str) -> Result<()> {
         self.s.click(&format!("action-{kind}")).await?;
         self.submit_action().await
     }
 
-    async fn submit_action(&self) -> Result<()> {
+    pub(crate) async fn submit_action(&self) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(300)).await;
         if let Some(b) = self
             .s
@@ -246,7 +248,7 @@ impl Ui {
             .await
     }
 
-    async fn close(self) -> Result<()> {
+    pub(crate) async fn close(self) -> Result<()> {
         self.s.end().await
     }
 }
@@ -305,7 +307,7 @@ async fn first_render(ui: &Ui, nav: &str, map: &str) -> Result<(String, u128)> {
 }
 
 /// Appends a line to target/e2e-figures.txt (figures for docs/performance.md; never asserted).
-fn record_figure(line: &str) {
+pub(crate) fn record_figure(line: &str) {
     use std::io::Write;
     let path = workspace().join("target/e2e-figures.txt");
     if let Ok(mut f) = std::fs::OpenOptions::new()
@@ -336,11 +338,11 @@ fn metres_to_road(demo: &gridcase_core::demo::DemoTenant, name: &str, lon: f64, 
         .fold(f64::INFINITY, f64::min)
 }
 
-fn server_status(h: &Harness, case_id: &str) -> Result<Option<String>> {
+pub(crate) fn server_status(h: &Harness, case_id: &str) -> Result<Option<String>> {
     Ok(h.server_case(case_id)?.map(|r| r.status))
 }
 
-async fn wait_server(h: &Harness, case_id: &str, status: &str) -> Result<()> {
+pub(crate) async fn wait_server(h: &Harness, case_id: &str, status: &str) -> Result<()> {
     for _ in 0..300 {
         if server_status(h, case_id)?.as_deref() == Some(status) {
             return Ok(());
@@ -693,7 +695,11 @@ async fn workflow(
 
 /// Issue 15: cases made by harness devices (inspector insp051 in its cell, the workflow steps
 /// by the intake, shift-leader and dispatcher accounts), synced to the server.
-async fn desk_cases(h: &Harness, n: usize, tag: &str) -> Result<Vec<gridcase_core::model::CaseId>> {
+pub(crate) async fn desk_cases(
+    h: &Harness,
+    n: usize,
+    tag: &str,
+) -> Result<Vec<gridcase_core::model::CaseId>> {
     let mut insp = h.device(&format!("desk-{tag}-insp"), "insp051").await?;
     let mut ids = Vec::new();
     for i in 0..n {

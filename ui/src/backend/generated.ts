@@ -2,8 +2,8 @@
 // Regenerate: GRIDCASE_BLESS=1 cargo test -p gridcase-app --lib ts_bindings
 /* eslint-disable */
 import type {
-  ActionField, ActionKind, DraftKind, Light, Mode, PlaceKind, QueueId, Role,
-  SurveyState, SyncState, Urgency,
+  ActionField, ActionKind, AlertKind, DraftKind, Light, Mode, PlaceKind, QueueId, Role,
+  SupervisionKind, SurveyState, SyncState, Urgency,
 } from './vocabulary';
 
 export type Session = { userId: string, username: string, displayName: string, role: Role, roleLabel: string, department: string | null, departmentName: string | null, tenant: string, tenantName: string | null, cells: Array<string>, deviceId: string, 
@@ -54,7 +54,27 @@ street: string | null,
  * At 待受理: the report's channel needs a field verification before filing (受理 is then
  * not possible; 派发核实 is), and none was waived.
  */
-verificationRequired: boolean, };
+verificationRequired: boolean, 
+/**
+ * The highest 督办 level (0: never escalated).
+ */
+escalationLevel: number, 
+/**
+ * A 督办 still awaits its addressee's reply.
+ */
+escalationAwaitingReply: boolean, 
+/**
+ * A 批示 still awaits its addressee's acknowledgement.
+ */
+instructionPending: boolean, 
+/**
+ * Times the centre urged (催办) the case.
+ */
+urgeCount: number, 
+/**
+ * Something new for this user arrived on the case and has not been opened yet (alerts).
+ */
+isNew: boolean, };
 
 export type FacetValue = { value: string, label: string, count: number, };
 
@@ -128,7 +148,11 @@ conditions: Array<Condition>,
 /**
  * The 立案条件 chosen at filing, with its 结案条件 (shown at 核查 and 结案).
  */
-filingCondition: Condition | null, };
+filingCondition: Condition | null, 
+/**
+ * 督办, 批示 and 催办 on the case, oldest first, with their answers.
+ */
+supervision: Array<SupervisionItem>, };
 
 export type LimitInfo = { value: number, unit: string, text: string, basis: string, };
 
@@ -150,7 +174,20 @@ condition?: string | null,
 /**
  * 核实: a corrected position (both or neither), the device's fix at the scene.
  */
-correctedLon?: number | null, correctedLat?: number | null, correctedAccuracyM?: number | null, };
+correctedLon?: number | null, correctedLat?: number | null, correctedAccuracyM?: number | null, 
+/**
+ * 督办: the level (1–9).
+ */
+level?: number | null, 
+/**
+ * 督办: the reply is due this many hours from now (none: no reply time).
+ */
+replyHours?: number | null, 
+/**
+ * 督办 / 批示: the addressee — empty for the case's department, `department:<id>` or
+ * `role:<role>` (`dispatcher`, `shift_leader`, …).
+ */
+target?: string | null, };
 
 export type Exif = { lon: number | null, lat: number | null, accuracyM: number | null, takenAt: number | null, orientation: number, make: string | null, model: string | null, };
 
@@ -308,3 +345,55 @@ pendingMarks: number, refusedMarks: number, };
 export type SurveyMarkInput = { surveyId: string, cell: string, componentId?: string | null, };
 
 export type DraftSurvey = { surveyId: string, cell: string, componentId: string | null, };
+
+export type SupervisionItem = { 
+/**
+ * `escalate`, `instruct` or `urge`.
+ */
+kind: SupervisionKind, 
+/**
+ * 督办 / 批示 / 催办, with the level for 督办 (`2 级督办`).
+ */
+label: string, eventId: string, text: string, byName: string | null, byRole: string, at: number, 
+/**
+ * Who must answer (`城管执法局`, `派遣员`), when anybody.
+ */
+addressee: string | null, 
+/**
+ * 督办: the reply is due by.
+ */
+replyBy: number | null, 
+/**
+ * The reply (督办) or acknowledgement (批示), when given.
+ */
+answer: string | null, answeredAt: number | null, answeredBy: string | null, 
+/**
+ * 督办: replied by the due time (`None`: no due time, or not yet due).
+ */
+onTime: boolean | null, 
+/**
+ * The signed-in user must answer it.
+ */
+awaitingMe: boolean, };
+
+export type Alert = { 
+/**
+ * Stable key (`escalate:<event id>`, `task:<case>:<event id>` …).
+ */
+key: string, 
+/**
+ * `task`, `returned`, `escalate`, `instruct` or `urge`.
+ */
+kind: AlertKind, caseId: string, caseNumber: string | null, 
+/**
+ * Short title (`2 级督办`, `新任务`).
+ */
+title: string, 
+/**
+ * One line (the reason, the address).
+ */
+body: string, 
+/**
+ * When the device found it (ms since the epoch).
+ */
+foundAt: number, };

@@ -6,7 +6,7 @@ import type * as GeoJSON from 'geojson';
 import type {
   ActionInput, AppInfo, CaseDetail, CaseList, CaseQuery, Category, Draft, MapCase, Placement,
   EvaluationLevel, EvaluationReport, Position, Session, StagedPhoto, SyncStatus, ApiError,
-  BasemapInfo, PlaceHit, PlaceQuery, BatchItem, PatrolStatus, Survey, SurveyMarkInput,
+  BasemapInfo, PlaceHit, PlaceQuery, BatchItem, PatrolStatus, Survey, SurveyMarkInput, Alert,
 } from './types';
 import { patrolAdminCalls, type PatrolAdmin, type Roster, type SurveyTask } from './patrol';
 
@@ -64,6 +64,8 @@ export interface Backend extends PatrolAdmin {
   placeSearch(q: PlaceQuery): Promise<PlaceHit[]>;
   /** Subscribes to `sync://status`; resolves to the unsubscribe function. */
   onSyncStatus(handler: (status: SyncStatus) => void): Promise<() => void>;
+  /** Subscribes to `alerts://new` (new tasks, 督办, 批示, 催办 for this user). */
+  onAlerts?(handler: (alerts: Alert[]) => void): Promise<() => void>;
 }
 
 /** Turns whatever a rejected invoke carries into an ApiError. */
@@ -159,6 +161,13 @@ export class TauriBackend implements Backend {
   async onSyncStatus(handler: (status: SyncStatus) => void) {
     try {
       return await this.listenFn<SyncStatus>('sync://status', (e) => handler(e.payload));
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+  async onAlerts(handler: (alerts: Alert[]) => void) {
+    try {
+      return await this.listenFn<Alert[]>('alerts://new', (e) => handler(e.payload));
     } catch (e) {
       throw toApiError(e);
     }

@@ -26,13 +26,21 @@ export type ActionKind = 'accept' | 'request_verification' | 'verify' | 'merge_i
   | 'void' | 'fast_dispatch' | 'dispatch' | 'request_extension' | 'approve_extension' | 'deny_extension'
   | 'request_sendback' | 'approve_sendback' | 'deny_sendback' | 'request_park' | 'approve_park'
   | 'deny_park' | 'resume' | 'feedback' | 'request_check' | 'check' | 'close' | 'approve_self_handle'
-  | 'deny_self_handle' | 'callback' | 'reopen' | 'comment';
+  | 'deny_self_handle' | 'callback' | 'reopen' | 'comment'
+  // 督办 / 督办回复 / 批示 / 批示签收 / 催办 (issue 15 item 1)
+  | 'escalate' | 'escalation_reply' | 'instruct' | 'acknowledge_instruction' | 'urge';
 export type ActionField = 'reason' | 'photos' | 'department' | 'passed' | 'satisfied' | 'assignee'
   | 'limitHours' | 'comment' | 'targetCase'
   // 派遣: an override of the standard limit (value, explicit unit; the reason goes in `reason`)
   | 'limitValue' | 'limitUnit'
   // 立案: the 立案条件 chosen; 核实: a corrected position (the device's fix at the scene)
-  | 'condition' | 'correctedLocation';
+  | 'condition' | 'correctedLocation'
+  // 督办: level (1–9), addressee (`target`: '' = the case's department, `department:<id>`, `role:<role>`), reply time in hours
+  | 'level' | 'target' | 'replyHours';
 export type DraftKind = 'report' | 'hotline' | 'self_handle';
 export type PlaceKind = 'road' | 'place' | 'community' | 'street' | 'cell' | 'component';
 export type SurveyState = 'pending' | 'clear' | 'found';
+/** What a supervision item is: 督办, 批示 or 催办. */
+export type SupervisionKind = 'escalate' | 'instruct' | 'urge';
+/** What an alert announces: a new task, a returned case (返工), or a 督办/批示/催办 for me. */
+export type AlertKind = 'task' | 'returned' | 'escalate' | 'instruct' | 'urge';

@@ -11,7 +11,17 @@ export interface ActionValues {
   condition: string;
   /** 核实: the corrected position, when the inspector took the fix at the scene. */
   corrected: Position | null;
+  /** 督办: level (1–9), addressee ('' = the case's department), reply time in hours ('' = none). */
+  level: string; target: string; replyHours: string;
 }
+
+/** Centre roles a 督办 or 批示 may be addressed to (besides a department). */
+export const TARGET_ROLES: [string, string][] = [
+  ['dispatcher', '派遣员'], ['shift_leader', '值班长'], ['intake_operator', '受理员'],
+];
+
+/** Longest reply time a 督办 may ask for, in hours (core: 90 days). */
+export const MAX_REPLY_HOURS = 90 * 24;
 
 /** Units a dispatcher may choose for an override: stable name and zh label. */
 export const LIMIT_UNITS: [string, string][] = [
@@ -23,12 +33,17 @@ export type ActionErrors = Partial<Record<ActionField, string>>;
 
 /** Kinds whose reason is mandatory when the spec lists a reason field. */
 const REASON_REQUIRED: ActionKind[] = ['reject', 'void', 'request_extension', 'deny_extension',
-  'request_sendback', 'deny_sendback', 'request_park', 'deny_park', 'reopen', 'deny_self_handle'];
+  'request_sendback', 'deny_sendback', 'request_park', 'deny_park', 'reopen', 'deny_self_handle',
+  'escalate', 'urge'];
+
+/** Kinds whose comment is mandatory (the reply, the instruction, the feedback). */
+const COMMENT_REQUIRED: ActionKind[] = ['comment', 'escalation_reply', 'instruct'];
 
 export function initialValues(spec: ActionSpec, detail: CaseDetail | null): ActionValues {
   const v: ActionValues = {
     reason: '', comment: '', photos: [], department: '', passed: null, satisfied: null,
     assignee: '', limitHours: '', targetCase: '', limitValue: '', limitUnit: '', condition: '', corrected: null,
+    level: '1', target: '', replyHours: '24',
   };
   if (spec.fields.includes('condition') && detail?.conditions?.length === 1) v.condition = detail.conditions[0].code;
   if (spec.fields.includes('department')) v.department = detail?.suggestion?.departmentId ?? detail?.row.department ?? '';
@@ -43,7 +58,17 @@ export function validateAction(spec: ActionSpec, v: ActionValues, conditionsRequ
   const has = (f: ActionField) => spec.fields.includes(f);
   if (has('reason') && REASON_REQUIRED.includes(spec.kind) && v.reason.trim().length < 2) e.reason = 'err.reasonRequired';
   if (has('reason') && v.reason.length > 500) e.reason = 'err.textTooLong';
-  if (has('comment') && spec.kind === 'comment' && !v.comment.trim()) e.comment = 'err.commentRequired';
+  if (has('comment') && COMMENT_REQUIRED.includes(spec.kind) && !v.comment.trim()) {
+    e.comment = spec.kind === 'escalation_reply' ? 'err.replyRequired' : spec.kind === 'instruct' ? 'err.instructionRequired' : 'err.commentRequired';
+  }
+  if (has('level')) {
+    const n = Number(v.level);
+    if (!Number.isInteger(n) || n < 1 || n > 9) e.level = 'err.levelInvalid';
+  }
+  if (has('replyHours') && v.replyHours.trim()) {
+    const n = Number(v.replyHours);
+    if (!Number.isInteger(n) || n <= 0 || n > MAX_REPLY_HOURS) e.replyHours = 'err.replyHoursInvalid';
+  }
   // 处置反馈: the guide's 处置结果说明（必填）.
   if (has('comment') && spec.kind === 'feedback' && !v.comment.trim()) e.comment = 'err.feedbackRequired';
   if (has('comment') && v.comment.length > 500) e.comment = 'err.textTooLong';
@@ -94,6 +119,9 @@ export function toActionInput(spec: ActionSpec, v: ActionValues): ActionInput {
       case 'limitValue': if (v.limitValue.trim()) input.limitValue = Number(v.limitValue); break;
       case 'limitUnit': if (v.limitValue.trim() && v.limitUnit) input.limitUnit = v.limitUnit; break;
       case 'condition': if (v.condition) input.condition = v.condition; break;
+      case 'level': input.level = Number(v.level); break;
+      case 'target': if (v.target) input.target = v.target; break;
+      case 'replyHours': if (v.replyHours.trim()) input.replyHours = Number(v.replyHours); break;
       case 'correctedLocation':
         if (v.corrected) {
           input.correctedLon = v.corrected.lon; input.correctedLat = v.corrected.lat;

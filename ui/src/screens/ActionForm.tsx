@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ActionSpec, CaseDetail, StagedPhoto } from '../backend/types';
 import type { Department } from '../backend';
-import { LIMIT_UNITS, initialValues, toActionInput, validateAction, type ActionErrors, type ActionValues } from '../logic/actions';
+import { LIMIT_UNITS, TARGET_ROLES, initialValues, toActionInput, validateAction, type ActionErrors, type ActionValues } from '../logic/actions';
 import { t, tk } from '../i18n';
 import { useApp, useFail } from '../ui/context';
 import { Field, Modal } from '../ui/common';
@@ -26,7 +26,7 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
   const has = (f: ActionSpec['fields'][number]) => spec.fields.includes(f);
 
   useEffect(() => {
-    if (!has('department') || departmentsCache) return;
+    if (!(has('department') || has('target')) || departmentsCache) return;
     backend.departments().then((d) => { departmentsCache = d; setDepartments(d); }, fail);
   }, []);
 
@@ -126,6 +126,28 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
             )}
           </Field>
         )}
+        {has('level') && (
+          <Field label={t('action.field.level')} error={err('level')}>
+            <select class="input" data-testid="field-level" value={v.level} onChange={(e) => set({ level: (e.currentTarget as HTMLSelectElement).value })}>
+              {[1, 2, 3].map((n) => <option key={n} value={String(n)}>{t('action.level', { n })}</option>)}
+            </select>
+          </Field>
+        )}
+        {has('target') && (
+          <Field label={t('action.field.target')} error={err('target')}>
+            <select class="input" data-testid="field-target" value={v.target} onChange={(e) => set({ target: (e.currentTarget as HTMLSelectElement).value })}>
+              <option value="">{detail.row.departmentName ? t('action.target.caseDepartmentNamed', { name: detail.row.departmentName }) : t('action.target.caseDepartment')}</option>
+              {departments.filter((d) => d.id !== detail.row.department).map((d) => <option key={d.id} value={`department:${d.id}`}>{d.name}</option>)}
+              {TARGET_ROLES.map(([k, label]) => <option key={k} value={`role:${k}`}>{label}</option>)}
+            </select>
+          </Field>
+        )}
+        {has('replyHours') && (
+          <Field label={t('action.field.replyHours')} error={err('replyHours')} hint={t('action.field.replyHoursHint')}>
+            <input class="input" type="number" min="1" step="1" inputMode="numeric" data-testid="field-replyHours" value={v.replyHours}
+              onInput={(e) => set({ replyHours: (e.currentTarget as HTMLInputElement).value })} />
+          </Field>
+        )}
         {has('passed') && boolSelect('passed')}
         {has('satisfied') && boolSelect('satisfied')}
         {has('condition') && detail.conditions.length > 0 && (
@@ -205,7 +227,8 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
           </Field>
         )}
         {has('comment') && (
-          <Field label={t(spec.kind === 'feedback' ? 'action.field.feedbackResult' : 'action.field.comment')} error={err('comment')}>
+          <Field label={t(spec.kind === 'feedback' ? 'action.field.feedbackResult' : spec.kind === 'escalation_reply' ? 'action.field.replyText'
+            : spec.kind === 'instruct' ? 'action.field.instruction' : 'action.field.comment')} error={err('comment')}>
             <textarea class="input" rows={3} maxLength={500} data-testid="field-comment" value={v.comment}
               onInput={(e) => set({ comment: (e.currentTarget as HTMLTextAreaElement).value })} />
           </Field>

@@ -17,6 +17,7 @@ import { MapView } from '../ui/MapView';
 import { PhotoStrip } from '../ui/PhotoViewer';
 import { ActionForm } from './ActionForm';
 import { RowDeadline } from './CaseList';
+import { SupervisionPanel, SupervisionTags } from '../ui/Supervision';
 
 const KNOWN_SOURCES = ['gps', 'exif', 'manual', 'configured'];
 
@@ -82,6 +83,7 @@ export function CaseDetailView({ caseId, onBack, onChanged, onAdvance }: {
         </div>
         <div class="detail-badges">
           {r.urgency === 'urgent' && <span class="tag tag-urgent">{t('list.urgent')}</span>}
+          <SupervisionTags r={r} />
           <RowDeadline r={r} now={now} />
           <SyncBadge state={r.syncState} />
           <button class="btn btn-ghost" data-testid="detail-refresh" onClick={load} aria-label={t('common.refresh')}>⟳</button>
@@ -109,6 +111,8 @@ export function CaseDetailView({ caseId, onBack, onChanged, onAdvance }: {
         )}
       </section>
       </div>
+
+      <SupervisionPanel items={detail.supervision ?? []} />
 
       <div class="detail-grid">
         <section class="card">

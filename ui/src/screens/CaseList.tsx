@@ -12,6 +12,7 @@ import { t, tk } from '../i18n';
 import { useApp, useFail } from '../ui/context';
 import { LightBadge, SyncBadge } from '../ui/common';
 import { DeskFilterBar, BatchBar, ShortcutsHelp } from './DeskParts';
+import { SupervisionTags } from '../ui/Supervision';
 
 /** The deadline badge of a row: working-time countdown, or 按期/超期结案 on a closed case. */
 export function RowDeadline({ r, now }: { r: CaseRow; now: number }) {
@@ -162,7 +163,8 @@ function RowsTable({ rows, now, selected, cursor, onOpen, picked, onToggle, onTo
             checked={picked.has(r.caseId)} onChange={() => onToggle?.(r)} /></span>}
           <span class="mono">{r.caseNumber ?? <span class="muted">{t('list.noNumber')}</span>}
             {r.urgency === 'urgent' && <span class="tag tag-urgent">{t('list.urgent')}</span>}
-            {r.conflictCount > 0 && <span class="tag tag-conflict">{t('list.conflicts', { n: r.conflictCount })}</span>}</span>
+            {r.conflictCount > 0 && <span class="tag tag-conflict">{t('list.conflicts', { n: r.conflictCount })}</span>}
+            <SupervisionTags r={r} /></span>
           <span>{r.statusLabel}</span>
           <span><RowDeadline r={r} now={now} /></span>
           <span class="clip">{r.categoryName ?? '—'}</span>
@@ -192,6 +194,7 @@ function RowsCards({ rows, now, onOpen }: { rows: CaseRow[]; now: number; onOpen
             <SyncBadge state={r.syncState} />
             {r.urgency === 'urgent' && <span class="tag tag-urgent">{t('list.urgent')}</span>}
             {r.conflictCount > 0 && <span class="tag tag-conflict">{t('list.conflicts', { n: r.conflictCount })}</span>}
+            <SupervisionTags r={r} />
             <span class="muted right">{r.caseNumber ?? t('list.noNumber')} · {formatShort(r.createdAt, now)}</span>
           </div>
         </li>

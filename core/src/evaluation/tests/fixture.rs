@@ -790,6 +790,40 @@ pub fn natural_override_case() -> CaseBuilder {
     c
 }
 
+/// Issue 15 item 1: case 40 in c5, as case 36 but with two 督办 by the shift leader on
+/// Thursday March 26, addressed (by default) to D1: the first (12:20, reply due 13:20) is
+/// answered at 12:40 — on time; the second (12:25, reply due 13:10) is never answered, and
+/// its time runs out inside March — late. D1: 督办 2, on time 1 of 2.
+pub fn escalated_case() -> CaseBuilder {
+    let x = cast();
+    let t = |day: u32, m: i64| at(3, day, m);
+    let mut c = CaseBuilder::new(40);
+    c.add(t(26, 720), x.i1, patrol(C5))
+        .add(t(26, 725), x.o1, K::Accept)
+        .add(t(26, 730), x.l1, file())
+        .add(t(26, 735), x.p1, dispatch(dept(1)));
+    let escalate = |due: Timestamp| K::Escalate {
+        level: 1,
+        reason: "群众反映强烈".into(),
+        department: None,
+        role: None,
+        reply_by: Some(due),
+    };
+    c.add(t(26, 740), x.l1, escalate(t(26, 800)))
+        .add(t(26, 745), x.l1, escalate(t(26, 790)));
+    let first = c.events[4].id;
+    c.add(
+        t(26, 760),
+        x.d1,
+        K::EscalationReply {
+            escalation: first,
+            text: "已处理".into(),
+        },
+    )
+    .add(t(26, 900), x.d1, feedback());
+    c
+}
+
 /// Issue 12, C7: case 37 in c5, Tuesday March 24: dispatched 10:00 with 2 working hours (due
 /// 12:00); D1 asks 2 working hours more at 12:30, after the deadline, and P1 approves at 12:40:
 /// the late extension moves nothing, so the 15:00 feedback is late.

@@ -377,6 +377,11 @@ fn departments() {
             ("extension_rate", R(ext, due)),
         ];
         v.extend(callbacks(cb));
+        v.extend([
+            ("escalated", C(0)),
+            ("escalation_reply_ontime", C(0)),
+            ("escalation_reply_ontime_rate", R(0, 0)),
+        ]);
         v
     };
     // D1 市政局: assignments 1 3 4 7 9 17 18 21 25 28 (10; 11 parked and 20 sent back are left
@@ -999,4 +1004,29 @@ fn exact_missed_from_tracks_replaces_the_approximation() {
     assert_eq!(figure(&x.i2.user, "missed"), Some(1.0));
     assert_eq!(figure(&x.i2.user, "cell_filed"), Some(11.0));
     assert_eq!(figure(&x.i1.user, "missed"), Some(0.0));
+}
+
+/// Issue 15 item 1: 督办 counts for the department it was addressed to, with the share replied
+/// by the required time (fixture::escalated_case: 2 督办 at D1, one answered on time, one never).
+#[test]
+fn escalations_count_for_the_addressed_department() {
+    let period = fixture::march();
+    let with = fixture::eval_cases_plus(period.to, &|_| None, &[fixture::escalated_case()]);
+    let t = evaluate(
+        Level::Department,
+        &with,
+        &fixture::directory(),
+        period,
+        &EvaluationPolicy::default(),
+    );
+    let d1 = t.row(&fixture::dept(1).to_string()).expect("D1");
+    assert_eq!(d1.figure("escalated").and_then(|f| f.value), Some(2.0));
+    assert_eq!(
+        d1.figure("escalation_reply_ontime").and_then(|f| f.value),
+        Some(1.0)
+    );
+    let rate = d1.figure("escalation_reply_ontime_rate").expect("rate");
+    assert_eq!((rate.numerator, rate.denominator), (Some(1), Some(2)));
+    let d2 = t.row(&fixture::dept(2).to_string()).expect("D2");
+    assert_eq!(d2.figure("escalated").and_then(|f| f.value), Some(0.0));
 }

@@ -3,4 +3,5 @@
 pub(crate) mod fixtures;
 mod properties;
 mod roles;
+mod supervision;
 mod transitions;

@@ -91,6 +91,9 @@ fn kind(n: u8) -> K {
         22 => K::Escalate {
             level: 1,
             reason: "r".into(),
+            department: None,
+            role: None,
+            reply_by: None,
         },
         _ => K::Unknown {
             type_name: "future_type".into(),

@@ -129,6 +129,55 @@ fn setup(type_name: &str) -> (Scenario, K) {
             K::Escalate {
                 level: 1,
                 reason: "r".into(),
+                department: None,
+                role: None,
+                reply_by: None,
+            }
+        }
+        "instruct" => {
+            s.dispatched();
+            K::Instruct {
+                text: "r".into(),
+                department: None,
+                role: None,
+            }
+        }
+        "urge" => {
+            s.dispatched();
+            K::Urge { reason: "r".into() }
+        }
+        "escalation_reply" => {
+            s.dispatched();
+            let lead = s.leader;
+            let e = s.push(
+                lead,
+                K::Escalate {
+                    level: 1,
+                    reason: "r".into(),
+                    department: None,
+                    role: None,
+                    reply_by: None,
+                },
+            );
+            K::EscalationReply {
+                escalation: e.id,
+                text: "r".into(),
+            }
+        }
+        "acknowledge_instruction" => {
+            s.dispatched();
+            let lead = s.leader;
+            let e = s.push(
+                lead,
+                K::Instruct {
+                    text: "r".into(),
+                    department: None,
+                    role: None,
+                },
+            );
+            K::AcknowledgeInstruction {
+                instruction: e.id,
+                note: String::new(),
             }
         }
         "comment" => {

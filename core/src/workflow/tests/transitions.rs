@@ -726,6 +726,9 @@ fn escalation_is_a_flag() {
         K::Escalate {
             level: 1,
             reason: "超时".into(),
+            department: None,
+            role: None,
+            reply_by: None,
         },
     );
     s.push(
@@ -733,6 +736,9 @@ fn escalation_is_a_flag() {
         K::Escalate {
             level: 2,
             reason: "领导督办".into(),
+            department: None,
+            role: None,
+            reply_by: None,
         },
     );
     let st = s.state();
