@@ -349,10 +349,12 @@ async fn a_recorded_walk_synced_gives_the_hand_computed_coverage_duty_and_missed
     // 巡查里程 cannot be exact with noise: the counted path is the walked legs without the
     // tunnel (338 s > the 300 s longest gap, so the segment across it does not count, and the
     // smoothing's points just after it are jumps faster than 10 m/s, not counted either):
-    // 0.006° + 0.002° + 0.001° of longitude ≈ 809 m. Tolerance ±8 %: noise lengthens a
-    // 15–20 m segment by well under a metre (about +2 % over the walk), while each end of a
-    // leg (the start, the turn at the stop, the tunnel's two ends, the end) can be cut by up
-    // to the sampler's 15 m threshold plus a fix of smoothing lag (about −6 % at most).
+    // 0.006° + 0.002° + 0.001° of longitude ≈ 809 m. Tolerance −100 m / +4 %: noise
+    // lengthens a 15–20 m segment by well under a metre (about +2 % over the walk); the ends
+    // are cut short by what lies between a leg's end and the last point recorded before it,
+    // at most the sampler's 15 m threshold plus about a fix (6 m) of smoothing lag: ≤ 2 × 15 m
+    // at the turn at the stop (there and back), ≤ 21 m at each of the tunnel's ends and at
+    // the walk's end, so ≤ 93 m in all (the start is the 签到 point itself).
     let path_m = 0.009 * kx();
     println!(
         "insp01: 巡查里程 {:.1} m against the scripted {path_m:.1} m ({:+.2} %); 漏报 m1 at \
@@ -364,7 +366,7 @@ async fn a_recorded_walk_synced_gives_the_hand_computed_coverage_duty_and_missed
         w.missed.first().map_or(0, |m| m.segment[1] - t_in),
     );
     assert!(
-        (w.metres - path_m).abs() <= 0.08 * path_m,
+        w.metres >= path_m - 100.0 && w.metres <= path_m * 1.04,
         "巡查里程 {} m against the scripted {path_m} m",
         w.metres
     );
