@@ -156,6 +156,37 @@ impl Device {
         case_id: Option<CaseId>,
         actor: Option<ActorId>,
     ) -> Result<CaseId> {
+        let location = Location::new(103.8343, 36.0611, Some(4.0), LocationSource::Gps)?;
+        self.report_full(
+            cell,
+            photos,
+            (SourceChannel::InspectorPatrol, location),
+            case_id,
+            actor,
+        )
+    }
+
+    /// Reports a problem in `cell` at (lon, lat) that came in by `source` (a hotline call taken
+    /// by the intake operator, a camera), without photos, offline; returns the new case.
+    pub fn report_from(
+        &mut self,
+        cell: &str,
+        source: SourceChannel,
+        lon: f64,
+        lat: f64,
+    ) -> Result<CaseId> {
+        let location = Location::new(lon, lat, Some(10.0), LocationSource::Manual)?;
+        self.report_full(cell, &[], (source, location), None, None)
+    }
+
+    fn report_full(
+        &mut self,
+        cell: &str,
+        photos: &[Vec<u8>],
+        (source, location): (SourceChannel, Location),
+        case_id: Option<CaseId>,
+        actor: Option<ActorId>,
+    ) -> Result<CaseId> {
         let mut refs = Vec::new();
         for bytes in photos {
             let sha256 = Sha256::digest(bytes);
@@ -164,9 +195,9 @@ impl Device {
             refs.push((sha256, path, bytes.len() as u64));
         }
         let payload = ReportPayload {
-            source: SourceChannel::InspectorPatrol,
+            source,
             category: category(),
-            location: Location::new(103.8343, 36.0611, Some(4.0), LocationSource::Gps)?,
+            location,
             cell: Some(GridCode::parse(cell)?),
             component: None,
             address: format!("城关区张掖路 {} 号", self.rng.random_range(1..300)),

@@ -11,6 +11,7 @@ mod object_storage;
 mod offline_reports;
 mod patrol;
 mod patrol_admin_app;
+mod patrol_figures;
 mod proxy;
 mod security_accounts;
 mod security_clock;

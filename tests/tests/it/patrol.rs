@@ -2,10 +2,13 @@
 //! patrols (GPS noise, stops, a tunnel) with the real recorder while offline, each works its part
 //! of a 专项普查 task (a report linked to the task, a "nothing found" mark, and one mark the
 //! server must refuse), then reconnect: case sync first, then the patrol pass pushes sign events,
-//! track blocks and marks; the server holds each inspector-day exactly as recorded and the
-//! survey's progress counts both inspectors. Written before the server side was merged (the
-//! contract is `core::protocol` patrol): it passes only once both are in.
+//! track blocks and marks; the server holds each inspector-day exactly as recorded, the survey's
+//! progress counts both inspectors, and the workbook the 值班长 downloads
+//! (`GET /v1/surveys/{id}/export.xlsx`) holds the same progress row for row. Written before the
+//! server side was merged (the contract is `core::protocol` patrol): it passes only once both
+//! are in.
 
+use calamine::{Data, Reader, Xlsx};
 use gridcase_core::codes::GridCode;
 use gridcase_core::model::{SurveyId, UserId};
 use gridcase_core::patrol::{Recorder, SamplerConfig, decode, sim};
@@ -246,4 +249,112 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
     // The reported case itself went by case sync, before its mark.
     let row = h.server_case(&case.to_string()).expect("server case");
     assert!(row.is_some(), "case {case} not on the server");
+
+    // The workbook the 值班长 downloads holds the same progress, row for row.
+    let resp = reqwest::Client::new()
+        .get(format!("{base}/v1/surveys/{survey}/export.xlsx"))
+        .bearer_auth(&shift_token)
+        .send()
+        .await
+        .expect("export");
+    let status = resp.status();
+    let bytes = resp.bytes().await.expect("workbook bytes");
+    assert!(status.is_success(), "export.xlsx: {status}");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("opens");
+    assert_eq!(book.sheet_names(), ["网格进度", "监督员进度", "任务"]);
+    let rows = |book: &mut Xlsx<_>, name: &str| -> Vec<Vec<String>> {
+        book.worksheet_range(name)
+            .expect("sheet")
+            .rows()
+            .map(|r| r.iter().map(text).collect())
+            .collect()
+    };
+    let names: BTreeMap<UserId, &str> = progress
+        .inspectors
+        .iter()
+        .map(|i| (i.inspector, i.name.as_str()))
+        .collect();
+    // 网格进度: one row per cell of the progress, in its order; by hand: cell 1 found (the
+    // linked case) by insp01, cell 2 clear by insp02.
+    let cell_rows = rows(&mut book, "网格进度");
+    assert_eq!(cell_rows.len(), 1 + progress.cells.len());
+    let from_progress: Vec<Vec<String>> = progress
+        .cells
+        .iter()
+        .map(|c| {
+            let status = match c.status.as_str() {
+                "found" => "发现问题",
+                "clear" => "已查无问题",
+                _ => "未查",
+            };
+            vec![
+                c.cell.to_string(),
+                names[&c.inspector].to_owned(),
+                status.to_owned(),
+                c.found.to_string(),
+                if c.done { "是" } else { "否" }.to_owned(),
+                c.inspector.to_string(),
+            ]
+        })
+        .collect();
+    assert_eq!(cell_rows[1..], from_progress[..]);
+    let by_hand = |c: &GridCode, who: &str, status: &str, found: &str, u: UserId| {
+        vec![
+            c.to_string(),
+            who.to_owned(),
+            status.to_owned(),
+            found.to_owned(),
+            "是".to_owned(),
+            u.to_string(),
+        ]
+    };
+    assert_eq!(
+        cell_rows[1..],
+        [
+            by_hand(&c1, "insp01", "发现问题", "1", u1),
+            by_hand(&c2, "insp02", "已查无问题", "0", u2)
+        ]
+    );
+    // 监督员进度: assigned, done, reported, "nothing found" per inspector; the refused mark is
+    // in no count.
+    let inspector_rows = rows(&mut book, "监督员进度");
+    assert_eq!(inspector_rows.len(), 1 + progress.inspectors.len());
+    let sheet: BTreeMap<String, Vec<String>> = inspector_rows[1..]
+        .iter()
+        .map(|r| (r[5].clone(), r[..5].to_vec()))
+        .collect();
+    let want: BTreeMap<String, Vec<String>> = progress
+        .inspectors
+        .iter()
+        .map(|i| {
+            let n = [i.cells, i.done, i.reported, i.clear].map(|v| v.to_string());
+            (
+                i.inspector.to_string(),
+                [vec![i.name.clone()], n.to_vec()].concat(),
+            )
+        })
+        .collect();
+    assert_eq!(sheet, want);
+    assert_eq!(sheet[&u1.to_string()], ["insp01", "1", "1", "1", "0"]);
+    assert_eq!(sheet[&u2.to_string()], ["insp02", "1", "1", "0", "1"]);
+    // 任务: the title, the rate and the one linked case.
+    let about = book.worksheet_range("任务").expect("task");
+    assert_eq!(text(about.get((0, 1)).expect("title")), task.title);
+    assert_eq!(about.get((3, 1)), Some(&Data::Float(progress.rate)));
+    assert_eq!(
+        about.get((4, 1)),
+        Some(&Data::Float(f64::from(progress.cases)))
+    );
+    assert_eq!(progress.cases, 1);
+}
+
+/// A workbook cell as text (numbers as the shortest decimal: 1.0 → "1").
+fn text(c: &Data) -> String {
+    match c {
+        Data::String(s) => s.clone(),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        other => format!("{other:?}"),
+    }
 }
