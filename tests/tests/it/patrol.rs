@@ -134,8 +134,12 @@ async fn two_inspectors_patrol_and_survey_offline_then_sync() {
         ..FaultConfig::default()
     });
     h.proxy.cut_all();
-    // Two hours of patrol each, ending an hour ago (so nothing lies in the server's future).
-    let t0 = now_ms / 1000 - 3 * 3600;
+    // Two hours of patrol each, yesterday 10:00–12:00 Asia/Shanghai: inside one tenant day
+    // whenever the test runs (a walk ending "an hour ago" crossed Shanghai midnight between
+    // 17:00 and 19:00 UTC and split its sign events over two days), and never in the server's
+    // future.
+    let shanghai_midnight = (now_ms / 1000 + 8 * 3600) / 86_400 * 86_400 - 8 * 3600;
+    let t0 = shanghai_midnight - 86_400 + 10 * 3600;
     let day1 = patrol(&one, &sim::patrol_loop((103.834, 36.061), t0, 2.0, 1));
     let day2 = patrol(&two, &sim::patrol_loop((103.836, 36.063), t0, 2.0, 2));
     // insp01 reports a broken manhole cover for the task; insp02 finds nothing in cell 2.
