@@ -17,11 +17,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const LANDSCAPE: (u32, u32, &str) = (1280, 800, "tablet-landscape");
-const PORTRAIT: (u32, u32, &str) = (800, 1280, "tablet-portrait");
-const DESKTOP: (u32, u32, &str) = (1440, 900, "desktop");
+mod patrol;
 
-fn workspace() -> PathBuf {
+pub(crate) const LANDSCAPE: (u32, u32, &str) = (1280, 800, "tablet-landscape");
+pub(crate) const PORTRAIT: (u32, u32, &str) = (800, 1280, "tablet-portrait");
+pub(crate) const DESKTOP: (u32, u32, &str) = (1440, 900, "desktop");
+
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("workspace root")
@@ -71,7 +73,7 @@ fn driver_binary() -> PathBuf {
 }
 
 /// tauri-driver as a child process, stopped on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -90,6 +92,16 @@ fn free_port() -> Result<u16> {
 }
 
 async fn start_driver(server_url: &str, log: &Path) -> Result<Driver> {
+    start_driver_with(server_url, log, &[]).await
+}
+
+/// [`start_driver`] with more environment for the app it starts (e.g. the simulated position
+/// source of the patrol screens).
+pub(crate) async fn start_driver_with(
+    server_url: &str,
+    log: &Path,
+    env: &[(&str, &str)],
+) -> Result<Driver> {
     if std::env::var_os("DISPLAY").is_none() {
         bail!("no DISPLAY: run this suite under xvfb-run (scripts/test-all.sh does)");
     }
@@ -106,6 +118,7 @@ async fn start_driver(server_url: &str, log: &Path) -> Result<Driver> {
         .env("GRIDCASE_SERVER", server_url)
         .env("GRIDCASE_TENANT", TENANT)
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .envs(env.iter().copied())
         .stdout(Stdio::from(std::fs::File::create(log.join("driver.out"))?))
         .stderr(Stdio::from(std::fs::File::create(log.join("driver.err"))?))
         .spawn()
@@ -125,13 +138,13 @@ async fn start_driver(server_url: &str, log: &Path) -> Result<Driver> {
 }
 
 /// One run of the app as one user (its own data directory, kept between sessions).
-struct Ui {
-    s: Session,
+pub(crate) struct Ui {
+    pub(crate) s: Session,
     shots: PathBuf,
 }
 
 impl Ui {
-    async fn open(driver: &Driver, data_dir: &Path) -> Result<Ui> {
+    pub(crate) async fn open(driver: &Driver, data_dir: &Path) -> Result<Ui> {
         std::fs::create_dir_all(data_dir)?;
         let caps = json!({
             "browserName": "wry",
@@ -149,7 +162,7 @@ impl Ui {
     }
 
     /// Saves the current screen at the three sizes, then returns to `back`.
-    async fn shoot(&self, name: &str, back: (u32, u32, &str)) -> Result<()> {
+    pub(crate) async fn shoot(&self, name: &str, back: (u32, u32, &str)) -> Result<()> {
         std::fs::create_dir_all(&self.shots)?;
         for (w, h, label) in [LANDSCAPE, PORTRAIT, DESKTOP] {
             self.s.resize(w, h).await?;
@@ -178,7 +191,7 @@ impl Ui {
         Ok(())
     }
 
-    async fn sign_in(&self, username: &str) -> Result<()> {
+    pub(crate) async fn sign_in(&self, username: &str) -> Result<()> {
         // Start-up shows a spinner first, then sign-in or (a resumed session) the mode.
         self.s
             .wait_for("[data-testid=\"signin-form\"], [data-testid=\"mode-field\"], [data-testid=\"mode-supervisor\"]")
@@ -195,7 +208,7 @@ impl Ui {
     }
 
     /// Opens the case from a queue, re-opening the queue until it shows up (after syncs).
-    async fn open_case(&self, queue: &str, case_id: &str) -> Result<()> {
+    pub(crate) async fn open_case(&self, queue: &str, case_id: &str) -> Result<()> {
         let row = tid(&format!("case-row-{case_id}"));
         self.s
             .until(&format!("{case_id} in {queue}"), || async {
@@ -246,14 +259,14 @@ impl Ui {
             .await
     }
 
-    async fn close(self) -> Result<()> {
+    pub(crate) async fn close(self) -> Result<()> {
         self.s.end().await
     }
 }
 
 /// Waits until the map `testid` has painted basemap tiles with data (`data-tiles-drawn`, set
 /// by the UI's basemap layer); returns how many.
-async fn wait_tiles(ui: &Ui, testid: &str) -> Result<u32> {
+pub(crate) async fn wait_tiles(ui: &Ui, testid: &str) -> Result<u32> {
     ui.s.until(
         &format!("the offline basemap drawn on {testid}"),
         || async {
@@ -305,7 +318,7 @@ async fn first_render(ui: &Ui, nav: &str, map: &str) -> Result<(String, u128)> {
 }
 
 /// Appends a line to target/e2e-figures.txt (figures for docs/performance.md; never asserted).
-fn record_figure(line: &str) {
+pub(crate) fn record_figure(line: &str) {
     use std::io::Write;
     let path = workspace().join("target/e2e-figures.txt");
     if let Ok(mut f) = std::fs::OpenOptions::new()
@@ -360,16 +373,20 @@ async fn the_workflow_through_the_real_app() -> Result<()> {
     let driver = start_driver(&h.proxy.url(), work.path()).await?;
     let result = workflow(&h, &demo, &driver, work.path()).await;
     if result.is_err() {
-        // What the screen showed when it failed, for the log's reader.
-        let shot = workspace().join("target/e2e-failure.png");
-        let _ = std::fs::create_dir_all(workspace().join("target"));
-        let _ = Command::new("import")
-            .args(["-window", "root"])
-            .arg(&shot)
-            .status();
-        eprintln!("screen at failure: {}", shot.display());
+        screen_at_failure("e2e-failure.png");
     }
     result
+}
+
+/// Saves what the screen showed when a test failed to target/`name`, for the log's reader.
+pub(crate) fn screen_at_failure(name: &str) {
+    let shot = workspace().join("target").join(name);
+    let _ = std::fs::create_dir_all(workspace().join("target"));
+    let _ = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&shot)
+        .status();
+    eprintln!("screen at failure: {}", shot.display());
 }
 
 async fn workflow(
