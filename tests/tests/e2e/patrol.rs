@@ -46,10 +46,7 @@ fn shanghai_day(ms: i64) -> (String, i64) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        format!("{y:04}-{m:02}-{d:02}"),
-        days * DAY_MS - 8 * HOUR_MS,
-    )
+    (format!("{y:04}-{m:02}-{d:02}"), days * DAY_MS - 8 * HOUR_MS)
 }
 
 /// The Monday-to-Sunday week holding `ms`, as (day, midnight) pairs.
@@ -77,7 +74,12 @@ impl Api {
         }
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value> {
         let mut r = reqwest::Client::new()
             .request(method.clone(), format!("{}/v1{path}", self.base))
             .bearer_auth(&self.token);
@@ -101,7 +103,10 @@ impl Api {
 }
 
 /// The demo cells an inspector patrols (its community's cells), in code order.
-fn cells_of<'a>(demo: &'a gridcase_core::demo::DemoTenant, username: &str) -> Result<Vec<&'a Cell>> {
+fn cells_of<'a>(
+    demo: &'a gridcase_core::demo::DemoTenant,
+    username: &str,
+) -> Result<Vec<&'a Cell>> {
     let user = demo
         .users
         .iter()
@@ -175,9 +180,17 @@ fn walk(path: &[(GridCode, (f64, f64))], t0: i64, hours: f64, seed: u64) -> Scri
         *t += metres(*at, p) / speed_mps;
         let (lon, lat) = p;
         legs.push(if gap {
-            Leg::Gap { lon, lat, speed_mps }
+            Leg::Gap {
+                lon,
+                lat,
+                speed_mps,
+            }
         } else {
-            Leg::Walk { lon, lat, speed_mps }
+            Leg::Walk {
+                lon,
+                lat,
+                speed_mps,
+            }
         });
         *at = p;
     };
@@ -295,10 +308,9 @@ async fn set_input(ui: &Ui, testid: &str, value: &str) -> Result<()> {
 /// Waits until the patrol map has drawn basemap tiles.
 async fn wait_patrol_tiles(ui: &Ui) -> Result<()> {
     ui.s.until("the basemap drawn on the patrol map", || async {
-        for e in ui
-            .s
-            .find_all("[data-testid=\"patrol-map\"] [data-testid=\"basemap-layer\"]")
-            .await?
+        for e in
+            ui.s.find_all("[data-testid=\"patrol-map\"] [data-testid=\"basemap-layer\"]")
+                .await?
         {
             let n = ui.s.attr(&e, "data-tiles-drawn").await?;
             if n.and_then(|n| n.parse::<u32>().ok()).unwrap_or(0) > 0 {
@@ -358,12 +370,13 @@ async fn seed(h: &Harness, demo: &gridcase_core::demo::DemoTenant) -> Result<See
         let id = match n {
             51 => u1,
             52 => u2,
-            _ => h
-                .device(&format!("patrol-{username}"), &username)
-                .await?
-                .client
-                .session()
-                .user_id,
+            _ => {
+                h.device(&format!("patrol-{username}"), &username)
+                    .await?
+                    .client
+                    .session()
+                    .user_id
+            }
         };
         let cells = codes(&cells_of(demo, &username)?);
         for (day, midnight) in &days {
@@ -420,7 +433,10 @@ async fn seed(h: &Harness, demo: &gridcase_core::demo::DemoTenant) -> Result<See
 
     // The public's call about a spot insp051 walked past yesterday (9 m off the path): 漏报.
     let (code, spot) = path1[4];
-    let spot = (spot.0 + 9.0 / (M_PER_DEG * spot.1.to_radians().cos()), spot.1);
+    let spot = (
+        spot.0 + 9.0 / (M_PER_DEG * spot.1.to_radians().cos()),
+        spot.1,
+    );
     let mut intake = h.device("patrol-intake01", "intake01").await?;
     let missed_case = intake.report_payload(ReportPayload {
         source: SourceChannel::PublicHotline,
@@ -536,9 +552,16 @@ async fn supervisor(
     // walked; today, when rostered, not walked yet), late and early, outside, 漏报.
     assert!(r1.coverage_rate > 0.0 && r1.coverage_rate < 1.0, "{r1:?}");
     assert!(r1.metres > 5_000.0, "{}", r1.metres);
-    assert!(r1.missed.iter().any(|m| m.case_id == seeded.missed_case), "{:?}", r1.missed);
+    assert!(
+        r1.missed.iter().any(|m| m.case_id == seeded.missed_case),
+        "{:?}",
+        r1.missed
+    );
     let d1 = r1.days.iter().find(|d| d.day == *y).context("yesterday")?;
-    assert!(d1.late_s >= 20 * 60 && d1.early_leave_s > 0 && !d1.outside.is_empty(), "{d1:?}");
+    assert!(
+        d1.late_s >= 20 * 60 && d1.early_leave_s > 0 && !d1.outside.is_empty(),
+        "{d1:?}"
+    );
 
     let ui = Ui::open(driver, &work.join("shift01")).await?;
     ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
@@ -546,16 +569,23 @@ async fn supervisor(
 
     // 巡查考勤: yesterday and today, sorted by coverage; each figure equals the server's.
     ui.s.click("nav-patrol").await?;
-    ui.s.by_id("patrol").await?;
+    // The page first asks for this month; the period is set once that answer is in.
+    ui.s.by_id("patrol-heading").await?;
     set_input(&ui, "patrol-from", y).await?;
     set_input(&ui, "patrol-to", today).await?;
-    ui.s.click("patrol-run").await?;
+    let wanted = format!("{y} 至 {today}");
     ui.s.until("the report of yesterday and today", || async {
-        let h = ui.s.find_all(&tid("patrol-heading")).await?;
-        match h.first() {
-            Some(e) => Ok(ui.s.text(e).await?.contains(y.as_str()).then_some(())),
-            None => Ok(None),
+        if let Some(e) = ui.s.find_all(&tid("patrol-heading")).await?.first()
+            && ui.s.text(e).await?.contains(&wanted)
+        {
+            return Ok(Some(()));
         }
+        let run = ui.s.by_id("patrol-run").await?;
+        if ui.s.attr(&run, "disabled").await?.is_none() {
+            ui.s.click_el(&run).await?;
+        }
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        Ok(None)
     })
     .await?;
     ui.s.click("patrol-sort-coverage").await?;
@@ -563,13 +593,16 @@ async fn supervisor(
         .await?;
     for r in [r1, r2] {
         let row = ui.s.by_id(&format!("patrol-row-{}", r.inspector)).await?;
-        let shown: f64 = ui
-            .s
-            .attr(&row, "data-coverage")
-            .await?
-            .context("data-coverage")?
-            .parse()?;
-        assert!((shown - r.coverage_rate).abs() < 1e-9, "{shown} vs {}", r.coverage_rate);
+        let shown: f64 =
+            ui.s.attr(&row, "data-coverage")
+                .await?
+                .context("data-coverage")?
+                .parse()?;
+        assert!(
+            (shown - r.coverage_rate).abs() < 1e-9,
+            "{shown} vs {}",
+            r.coverage_rate
+        );
         assert_eq!(
             ui.s.attr(&row, "data-missed").await?,
             Some(r.missed.len().to_string())
@@ -582,7 +615,11 @@ async fn supervisor(
             format_duration(r.on_duty_s),
             format_rate(r.duty_rate),
         ] {
-            assert!(text.contains(&want), "row of {}: {want:?} not in {text:?}", r.name);
+            assert!(
+                text.contains(&want),
+                "row of {}: {want:?} not in {text:?}",
+                r.name
+            );
         }
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -590,10 +627,9 @@ async fn supervisor(
 
     // insp051's days and 漏报.
     ui.s.click(&format!("patrol-open-{}", seeded.insp1)).await?;
-    let day_row = ui
-        .s
-        .by_id(&format!("patrol-day-{}-{y}", seeded.insp1))
-        .await?;
+    let day_row =
+        ui.s.by_id(&format!("patrol-day-{}-{y}", seeded.insp1))
+            .await?;
     let flags = ui.s.attr(&day_row, "data-flags").await?.unwrap_or_default();
     assert!(flags.contains("outside"), "{flags}");
     let day_text = ui.s.text(&day_row).await?;
@@ -607,9 +643,8 @@ async fn supervisor(
     ] {
         assert!(day_text.contains(&want), "{want:?} not in {day_text:?}");
     }
-    let missed = ui
-        .s
-        .wait_for(&format!(
+    let missed =
+        ui.s.wait_for(&format!(
             "[data-testid=\"patrol-missed-{}\"] li[data-case-id=\"{}\"]",
             seeded.insp1, seeded.missed_case
         ))
@@ -637,7 +672,10 @@ async fn supervisor(
     );
     let map = ui.s.by_id("patrol-map").await?;
     let counts: Value = serde_json::from_str(
-        &ui.s.attr(&map, "data-coverage").await?.context("data-coverage")?,
+        &ui.s
+            .attr(&map, "data-coverage")
+            .await?
+            .context("data-coverage")?,
     )?;
     assert_eq!(
         counts["missed"].as_u64(),
@@ -662,9 +700,8 @@ async fn supervisor(
     ui.s.wait_for("[data-testid=\"patrol-map-card\"][data-mode=\"track\"]")
         .await?;
     ui.s.by_id("patrol-focus").await?;
-    let points = ui
-        .s
-        .until("the track drawn", || async {
+    let points =
+        ui.s.until("the track drawn", || async {
             let e = ui.s.by_id("patrol-map").await?;
             Ok(ui.s.attr(&e, "data-track-points").await?)
         })
@@ -686,9 +723,8 @@ async fn supervisor(
     ui.s.by_id("roster-table").await?;
     let week = week_of(gridcase_core::sync::runtime::now().0);
     let (monday, _) = &week[0];
-    let slot = ui
-        .s
-        .wait_for(&format!(
+    let slot =
+        ui.s.wait_for(&format!(
             "[data-testid=\"roster-row-{}\"] td[data-day=\"{monday}\"][data-has-shift=\"true\"]",
             seeded.insp1
         ))
@@ -706,15 +742,18 @@ async fn supervisor(
     ui.s.click("roster-save").await?;
     ui.s.wait_for("[data-testid=\"toast\"][data-kind=\"success\"]")
         .await?;
-    let held: Value = ui
-        .s
-        .until("the new shift on the server", || async {
+    let held: Value =
+        ui.s.until("the new shift on the server", || async {
             let held: Value = api
                 .get(&format!("/patrol/roster?from={saturday}&to={saturday}"))
                 .await?;
             let n = held["shifts"]
                 .as_array()
-                .map(|a| a.iter().filter(|s| s["inspector"] == json!(seeded.insp2)).count())
+                .map(|a| {
+                    a.iter()
+                        .filter(|s| s["inspector"] == json!(seeded.insp2))
+                        .count()
+                })
                 .unwrap_or(0);
             Ok((n > 0).then_some(held))
         })
@@ -726,7 +765,11 @@ async fn supervisor(
         .filter(|s| s["inspector"] == json!(seeded.insp2))
         .collect();
     assert_eq!(mine.len(), 1, "{held}");
-    assert_eq!(mine[0]["start"].as_i64(), Some(sat0 + 9 * HOUR_MS), "{held}");
+    assert_eq!(
+        mine[0]["start"].as_i64(),
+        Some(sat0 + 9 * HOUR_MS),
+        "{held}"
+    );
     assert_eq!(
         mine[0]["end"].as_i64(),
         Some(sat0 + 17 * HOUR_MS + 30 * 60_000),
@@ -754,7 +797,7 @@ async fn supervisor(
     ui.s.by_id(&format!("survey-row-{}", seeded.survey)).await?;
     ui.s.click("survey-new").await?;
     ui.s.by_id("survey-form").await?;
-    let title = "东片区消防栓专项复查";
+    let title = "东片区井盖专项复查";
     ui.s.type_into("survey-title", title).await?;
     ui.s.click("category-kind-component").await?;
     ui.s.type_into("category-search", "井盖").await?;
@@ -785,25 +828,33 @@ async fn supervisor(
         .iter()
         .find(|s| s["title"] == title)
         .with_context(|| format!("{title} on the server: {list}"))?;
-    assert_eq!(made["assignments"][insp3.to_string()], json!(chosen), "{made}");
-    assert_eq!(made["categories"], json!([{"kind": "component", "code": "01001"}]));
+    assert_eq!(
+        made["assignments"][insp3.to_string()],
+        json!(chosen),
+        "{made}"
+    );
+    assert_eq!(
+        made["categories"],
+        json!([{"kind": "component", "code": "01001"}])
+    );
     ui.s.click("survey-back").await?;
-    ui.s.by_id(&format!("survey-row-{}", made["id"].as_str().unwrap_or(""))).await?;
+    ui.s.by_id(&format!("survey-row-{}", made["id"].as_str().unwrap_or("")))
+        .await?;
     tokio::time::sleep(Duration::from_millis(400)).await;
     ui.shoot("43-surveys", DESKTOP).await?;
 
     // The seeded task's progress equals the server's.
-    ui.s.click(&format!("survey-open-{}", seeded.survey)).await?;
+    ui.s.click(&format!("survey-open-{}", seeded.survey))
+        .await?;
     let summary = ui.s.by_id("survey-summary").await?;
     let progress: SurveyProgressWire = api
         .get(&format!("/surveys/{}/progress", seeded.survey))
         .await?;
-    let rate: f64 = ui
-        .s
-        .attr(&summary, "data-rate")
-        .await?
-        .context("data-rate")?
-        .parse()?;
+    let rate: f64 =
+        ui.s.attr(&summary, "data-rate")
+            .await?
+            .context("data-rate")?
+            .parse()?;
     assert!((rate - progress.rate).abs() < 1e-9);
     let done = progress.cells.iter().filter(|c| c.done).count();
     assert_eq!((done, progress.cases), (6, 1), "{progress:?}");
@@ -817,10 +868,18 @@ async fn supervisor(
         "{text}"
     );
     for x in &progress.inspectors {
-        let row = ui.s.by_id(&format!("survey-inspector-{}", x.inspector)).await?;
+        let row =
+            ui.s.by_id(&format!("survey-inspector-{}", x.inspector))
+                .await?;
         let cells: Vec<String> = {
             let mut v = Vec::new();
-            for td in ui.s.find_all(&format!("[data-testid=\"survey-inspector-{}\"] td", x.inspector)).await? {
+            for td in
+                ui.s.find_all(&format!(
+                    "[data-testid=\"survey-inspector-{}\"] td",
+                    x.inspector
+                ))
+                .await?
+            {
                 v.push(ui.s.text(&td).await?);
             }
             v
@@ -865,18 +924,20 @@ async fn field(h: &Harness, seeded: &Seeded, driver: &Driver, work: &Path) -> Re
         ui.s.click("nav-patrol").await?;
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let duty = ui.s.by_id("patrol-duty").await?;
-        let points: u32 = ui
-            .s
-            .attr(&duty, "data-points")
-            .await?
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
+        let points: u32 =
+            ui.s.attr(&duty, "data-points")
+                .await?
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
         let task = ui.s.find_all(&survey).await?;
         Ok((points >= 2 && !task.is_empty()).then_some(()))
     })
     .await?;
     let duty = ui.s.by_id("patrol-duty").await?;
-    assert!(ui.s.text(&duty).await?.contains("模拟"), "the simulated source is named");
+    assert!(
+        ui.s.text(&duty).await?.contains("模拟"),
+        "the simulated source is named"
+    );
     // "未发现问题" on insp051's first cell still to check (the fifth of the task).
     let cell = seeded.cells1[4];
     ui.s.wait_for(&format!(
@@ -904,9 +965,8 @@ async fn field(h: &Harness, seeded: &Seeded, driver: &Driver, work: &Path) -> Re
         "/patrol/track?inspector={}&day={}",
         seeded.insp1, seeded.today
     );
-    let track = ui
-        .s
-        .until("the sign events and the mark on the server", || async {
+    let track =
+        ui.s.until("the sign events and the mark on the server", || async {
             ui.s.click("nav-sync").await?;
             if let Some(b) = ui.s.find_all(&tid("sync-now")).await?.first() {
                 ui.s.click_el(b).await?;
