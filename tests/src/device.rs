@@ -218,6 +218,22 @@ impl Device {
             external_deadline: None,
             verification_waived: None,
         };
+        self.store_report(payload, refs, case_id, actor)
+    }
+
+    /// Reports a problem as `payload` says (any channel, place and text; no photos), offline;
+    /// returns the new case. For a case taken in by the hotline at a chosen spot.
+    pub fn report_payload(&mut self, payload: ReportPayload) -> Result<CaseId> {
+        self.store_report(payload, Vec::new(), None, None)
+    }
+
+    fn store_report(
+        &mut self,
+        payload: ReportPayload,
+        refs: Vec<(Sha256, PathBuf, u64)>,
+        case_id: Option<CaseId>,
+        actor: Option<ActorId>,
+    ) -> Result<CaseId> {
         let event = self.event(EventKind::Report(payload));
         let case_id =
             case_id.unwrap_or_else(|| CaseId::from_parts(event.id.unix_ms(), self.rng.random()));

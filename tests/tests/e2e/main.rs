@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+mod patrol;
 mod supervision;
 
 pub(crate) const LANDSCAPE: (u32, u32, &str) = (1280, 800, "tablet-landscape");
@@ -92,6 +93,16 @@ fn free_port() -> Result<u16> {
 }
 
 pub(crate) async fn start_driver(server_url: &str, log: &Path) -> Result<Driver> {
+    start_driver_with(server_url, log, &[]).await
+}
+
+/// [`start_driver`] with more environment for the app it starts (e.g. the simulated position
+/// source of the patrol screens).
+pub(crate) async fn start_driver_with(
+    server_url: &str,
+    log: &Path,
+    env: &[(&str, &str)],
+) -> Result<Driver> {
     if std::env::var_os("DISPLAY").is_none() {
         bail!("no DISPLAY: run this suite under xvfb-run (scripts/test-all.sh does)");
     }
@@ -108,6 +119,7 @@ pub(crate) async fn start_driver(server_url: &str, log: &Path) -> Result<Driver>
         .env("GRIDCASE_SERVER", server_url)
         .env("GRIDCASE_TENANT", TENANT)
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .envs(env.iter().copied())
         .stdout(Stdio::from(std::fs::File::create(log.join("driver.out"))?))
         .stderr(Stdio::from(std::fs::File::create(log.join("driver.err"))?))
         .spawn()
@@ -255,7 +267,7 @@ impl Ui {
 
 /// Waits until the map `testid` has painted basemap tiles with data (`data-tiles-drawn`, set
 /// by the UI's basemap layer); returns how many.
-async fn wait_tiles(ui: &Ui, testid: &str) -> Result<u32> {
+pub(crate) async fn wait_tiles(ui: &Ui, testid: &str) -> Result<u32> {
     ui.s.until(
         &format!("the offline basemap drawn on {testid}"),
         || async {
@@ -362,16 +374,20 @@ async fn the_workflow_through_the_real_app() -> Result<()> {
     let driver = start_driver(&h.proxy.url(), work.path()).await?;
     let result = workflow(&h, &demo, &driver, work.path()).await;
     if result.is_err() {
-        // What the screen showed when it failed, for the log's reader.
-        let shot = workspace().join("target/e2e-failure.png");
-        let _ = std::fs::create_dir_all(workspace().join("target"));
-        let _ = Command::new("import")
-            .args(["-window", "root"])
-            .arg(&shot)
-            .status();
-        eprintln!("screen at failure: {}", shot.display());
+        screen_at_failure("e2e-failure.png");
     }
     result
+}
+
+/// Saves what the screen showed when a test failed to target/`name`, for the log's reader.
+pub(crate) fn screen_at_failure(name: &str) {
+    let shot = workspace().join("target").join(name);
+    let _ = std::fs::create_dir_all(workspace().join("target"));
+    let _ = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&shot)
+        .status();
+    eprintln!("screen at failure: {}", shot.display());
 }
 
 async fn workflow(
