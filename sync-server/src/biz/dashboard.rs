@@ -95,9 +95,7 @@ fn midnight(d: NaiveDate) -> Timestamp {
 }
 
 fn date_of(t: Timestamp) -> NaiveDate {
-    t.to_shanghai()
-        .map(|d| d.date_naive())
-        .unwrap_or_default()
+    t.to_shanghai().map(|d| d.date_naive()).unwrap_or_default()
 }
 
 fn first_of_month(y: i32, m: u32) -> Result<NaiveDate> {
@@ -127,9 +125,7 @@ fn calendar(start: NaiveDate, months: i32, end_cap: Option<Timestamp>) -> Result
 fn shift_date(d: NaiveDate, months: i32) -> Result<NaiveDate> {
     let first = add_months(d, months)?;
     let last = add_months(first, 1)?.pred_opt().unwrap_or(first);
-    Ok(first
-        .with_day(d.day().min(last.day()))
-        .unwrap_or(first))
+    Ok(first.with_day(d.day().min(last.day())).unwrap_or(first))
 }
 
 /// The previous period of an explicit one: when it starts on the 1st of a month at 00:00, the
@@ -186,7 +182,11 @@ impl DashboardQuery {
             (req.period, previous_of(req.period)?)
         } else {
             match self.period.as_deref().unwrap_or("month") {
-                "month" => calendar(first_of_month(today.year(), today.month())?, 1, Some(end_of_today))?,
+                "month" => calendar(
+                    first_of_month(today.year(), today.month())?,
+                    1,
+                    Some(end_of_today),
+                )?,
                 "quarter" => calendar(
                     first_of_month(today.year(), today.month0() / 3 * 3 + 1)?,
                     3,

@@ -8,9 +8,9 @@ use crate::support::*;
 use calamine::{Data, Reader, Xlsx};
 use gridcase_core::demo::{DEFAULT_SEED, DemoTenant};
 use gridcase_core::model::{Role, Timestamp};
+use gridcase_server::Config;
 use gridcase_server::biz::admin::{self, UserSpec};
 use gridcase_server::biz::{import, training};
-use gridcase_server::Config;
 use serde_json::Value;
 
 async fn get_bytes(dev: &Device, path: &str) -> Result<Vec<u8>, Failure> {
@@ -83,7 +83,10 @@ async fn only_leaders_shift_leaders_and_admins_see_the_dashboard_and_reports() {
     }
     for who in ["leader", "shift"] {
         let dev = ts.device(who).await;
-        let d = dev.get_json("/v1/dashboard?period=quarter").await.expect(who);
+        let d = dev
+            .get_json("/v1/dashboard?period=quarter")
+            .await
+            .expect(who);
         assert_eq!(d["tenant"], TENANT);
     }
     // Bad queries are refused, not guessed.
@@ -222,7 +225,9 @@ async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training
     // Real history: every headline figure is there.
     assert!(headline(&d, "filed")["value"].as_f64() > Some(100.0), "{d}");
     assert!(headline(&d, "closed")["value"].as_f64() > Some(50.0));
-    let dispatched = headline(&d, "dispatched")["value"].as_f64().expect("dispatched");
+    let dispatched = headline(&d, "dispatched")["value"]
+        .as_f64()
+        .expect("dispatched");
     assert!(dispatched > 50.0);
 
     // The previous period and the day are the evaluation's of those periods.
@@ -236,8 +241,16 @@ async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training
         .expect("evaluation");
     for key in ["reported", "filed", "closed", "ontime_close_rate"] {
         let h = headline(&d, key);
-        assert_eq!(h["previous"].as_f64().unwrap_or(0.0), eval_value(&prev, "620102", key), "{key}");
-        assert_eq!(h["day"].as_f64().unwrap_or(0.0), eval_value(&day, "620102", key), "{key}");
+        assert_eq!(
+            h["previous"].as_f64().unwrap_or(0.0),
+            eval_value(&prev, "620102", key),
+            "{key}"
+        );
+        assert_eq!(
+            h["day"].as_f64().unwrap_or(0.0),
+            eval_value(&day, "620102", key),
+            "{key}"
+        );
     }
 
     // Departments, cells and streets: the evaluation's tables.
@@ -249,7 +262,11 @@ async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training
     for line in d["departments"].as_array().expect("departments") {
         let id = line["id"].as_str().expect("id");
         for key in ["due", "handled", "overdue_pending"] {
-            assert_eq!(line[key].as_f64(), Some(eval_value(&depts, id, key)), "{id} {key}");
+            assert_eq!(
+                line[key].as_f64(),
+                Some(eval_value(&depts, id, key)),
+                "{id} {key}"
+            );
         }
         due_sum += line["due"].as_f64().expect("due");
     }
@@ -263,8 +280,16 @@ async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training
         assert!(!lines.is_empty(), "{list}");
         for line in lines {
             let id = line["id"].as_str().expect("id");
-            assert_eq!(line["filed"].as_f64(), Some(eval_value(&table, id, "filed")), "{id}");
-            assert_eq!(line["closed"].as_f64(), Some(eval_value(&table, id, "closed")), "{id}");
+            assert_eq!(
+                line["filed"].as_f64(),
+                Some(eval_value(&table, id, "filed")),
+                "{id}"
+            );
+            assert_eq!(
+                line["closed"].as_f64(),
+                Some(eval_value(&table, id, "closed")),
+                "{id}"
+            );
         }
         // Most filed first.
         let filed: Vec<u64> = lines.iter().map(|l| l["filed"].as_u64().unwrap()).collect();
@@ -278,15 +303,32 @@ async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training
         .map(|c| c["filed"].as_f64().unwrap())
         .sum();
     assert_eq!(cat_sum, headline(&d, "filed")["value"].as_f64().unwrap());
-    assert!(d["categories"][0]["name"].as_str().is_some_and(|n| !n.contains(':')), "{}", d["categories"][0]);
+    assert!(
+        d["categories"][0]["name"]
+            .as_str()
+            .is_some_and(|n| !n.contains(':')),
+        "{}",
+        d["categories"][0]
+    );
 
     // Every drill-down lists as many cases as its figure.
-    for key in ["reported", "filed", "dispatched", "due_close", "closed", "ontime_closed"] {
+    for key in [
+        "reported",
+        "filed",
+        "dispatched",
+        "due_close",
+        "closed",
+        "ontime_closed",
+    ] {
         let page = leader
             .get_json(&format!("/v1/dashboard/cases?{q}&figure={key}&limit=5"))
             .await
             .expect("drill");
-        assert_eq!(page["total"].as_f64(), headline(&d, key)["value"].as_f64(), "{key}");
+        assert_eq!(
+            page["total"].as_f64(),
+            headline(&d, key)["value"].as_f64(),
+            "{key}"
+        );
         assert_eq!(page["rows"].as_array().map(Vec::len), Some(5), "{key}");
     }
     let top_cell = &d["cells"][0];
@@ -328,7 +370,8 @@ async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training
     let bytes = get_bytes(&leader, "/v1/reports/monthly.xlsx?month=2026-11")
         .await
         .expect("report");
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
     assert_eq!(
         book.sheet_names(),
         vec!["概况", "分类统计", "部门考核", "高发区域"]
@@ -336,9 +379,14 @@ async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training
     let overview = book.worksheet_range("概况").expect("概况");
     let rows: Vec<Vec<Data>> = overview.rows().map(|r| r.to_vec()).collect();
     assert_eq!(rows[0][0], Data::String("报表".into()));
-    assert!(matches!(&rows[0][1], Data::String(t) if t.contains("2026年11月") && t.contains("月报")));
+    assert!(
+        matches!(&rows[0][1], Data::String(t) if t.contains("2026年11月") && t.contains("月报"))
+    );
     assert_eq!(rows[2][1], Data::String("2026-11-01 至 2026-11-30".into()));
-    let header = rows.iter().position(|r| r[0] == Data::String("指标".into())).expect("header");
+    let header = rows
+        .iter()
+        .position(|r| r[0] == Data::String("指标".into()))
+        .expect("header");
     assert_eq!(rows[header][1], Data::String("本期".into()));
     for h in d["figures"].as_array().unwrap() {
         let label = h["label"].as_str().unwrap();
@@ -347,7 +395,11 @@ async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training
             .find(|r| r[0] == Data::String(label.into()))
             .unwrap_or_else(|| panic!("no {label}"));
         assert_eq!(r[1], Data::Float(h["value"].as_f64().unwrap()), "{label}");
-        assert_eq!(r[2], Data::Float(h["previous"].as_f64().unwrap()), "{label}");
+        assert_eq!(
+            r[2],
+            Data::Float(h["previous"].as_f64().unwrap()),
+            "{label}"
+        );
     }
     let cats = book.worksheet_range("分类统计").expect("分类统计");
     let cat_rows: Vec<Vec<Data>> = cats.rows().map(|r| r.to_vec()).collect();
@@ -367,18 +419,25 @@ async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training
     assert_eq!(dept_rows[0][2], Data::String("应处置数".into()));
     assert_eq!(dept_rows.len() - 1, depts["rows"].as_array().unwrap().len());
     for r in &dept_rows[1..] {
-        let Data::String(id) = &r[0] else { panic!("id") };
+        let Data::String(id) = &r[0] else {
+            panic!("id")
+        };
         assert_eq!(r[2], Data::Float(eval_value(&depts, id, "due")), "{id}");
     }
     let area = book.worksheet_range("高发区域").expect("高发区域");
     let area_rows: Vec<Vec<Data>> = area.rows().map(|r| r.to_vec()).collect();
     assert_eq!(area_rows[0][1], Data::String("街道".into()));
-    assert!(area_rows.iter().any(|r| r[0] == Data::String("网格编码".into())));
+    assert!(
+        area_rows
+            .iter()
+            .any(|r| r[0] == Data::String("网格编码".into()))
+    );
     // The 季报 reads too.
     let bytes = get_bytes(&leader, "/v1/reports/quarterly.xlsx?quarter=2026-Q4")
         .await
         .expect("report");
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
     let overview = book.worksheet_range("概况").expect("概况");
     assert_eq!(
         overview.get_value((2, 1)),
