@@ -691,7 +691,8 @@ pub fn drill(dep: &Deployment, caller: &Caller, q: &DrillQuery) -> Result<QueueP
             hits.push((c.state.reported_at.unwrap_or(Timestamp(0)), c.case_id));
         }
     }
-    hits.sort_by(|a, b| b.cmp(a));
+    hits.sort_unstable();
+    hits.reverse();
     let total = hits.len() as i64;
     let page: Vec<CaseId> = hits
         .into_iter()
