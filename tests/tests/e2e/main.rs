@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+mod dashboard;
+
 const LANDSCAPE: (u32, u32, &str) = (1280, 800, "tablet-landscape");
 const PORTRAIT: (u32, u32, &str) = (800, 1280, "tablet-portrait");
 const DESKTOP: (u32, u32, &str) = (1440, 900, "desktop");
