@@ -300,6 +300,33 @@ export class FakeBackend implements Backend {
     this.publishes.push({ from, to, reason });
     return { version: this.publishes.filter((p) => p.from === from && p.to === to).length };
   }
+  dashCalls: { from: string; to: string }[] = [];
+  async dashboard(from: string, to: string): Promise<unknown> {
+    this.dashCalls.push({ from, to });
+    const role = this.session?.role;
+    if (role !== 'shift_leader' && role !== 'leader' && role !== 'admin') {
+      throw { code: 'dashboard_forbidden', message: '综合看板与月报、季报仅对值班长、领导和管理员开放' };
+    }
+    const span = { from: this.now - 7 * 86_400_000, to: this.now + 86_400_000 };
+    const fig = (key: string, label: string, value: number, previous: number) => ({ key, label, kind: 'count', value, day: 1, previous });
+    return {
+      tenant: '620102', tenant_name: '城关区',
+      periods: { current: span, previous: { from: span.from - 8 * 86_400_000, to: span.from }, day: { from: this.now - 3_600_000, to: this.now + 86_400_000 } },
+      figures: [fig('reported', '上报数', 12, 10), fig('filed', '立案数', 9, 9), fig('dispatched', '派遣数', 8, 6),
+        fig('due_close', '应结案数', 6, 5), fig('closed', '结案数', 5, 4), fig('ontime_closed', '按期结案数', 4, 4),
+        { key: 'ontime_close_rate', label: '按期结案率', kind: 'rate', value: 4 / 6, numerator: 4, denominator: 6, day: null, previous: 0.8 }],
+      departments: [{ id: 'dep-1', name: '城关区市政局', due: 3, handled: 2, ontime_handle_rate: 2 / 3, overdue_pending: 1, overdue_now: 2, score: null, grade: null }],
+      categories: [{ id: 'component:01001', name: '上水井盖', class: '公用设施', filed: 4, closed: 2, ontime_closed: 2, due_close: 3, previous_filed: 2 }],
+      cells: [{ id: '620102001001001', name: '620102001001001', filed: 3, closed: 1, ontime_closed: 1, due_close: 2, previous_filed: 3 }],
+      streets: [{ id: '620102001', name: '东岗街道', filed: 9, closed: 5, ontime_closed: 4, due_close: 6, previous_filed: 9 }],
+    };
+  }
+  async dashboardCases(): Promise<unknown> {
+    return { total: 1, rows: [{ case_id: this.rows[0]?.caseId ?? 'c-1', case_number: '620102-20261201-00001', status: 'in_progress', category: 'component:01001',
+      cell: '620102001001001', department: 'dep-1', light: 'red', address: '东岗西路 1 号', description: null, created_at: this.now }] };
+  }
+  async monthlyReport(month: string) { return `/home/user/.local/share/gridcase/exports/月报_${month}.xlsx`; }
+  async quarterlyReport(quarter: string) { return `/home/user/.local/share/gridcase/exports/季报_${quarter}.xlsx`; }
   placeQueries: PlaceQuery[] = [];
   async basemapInfo(): Promise<BasemapInfo | null> {
     if (!this.basemapUrl) return null;

@@ -142,6 +142,49 @@ fn assignment_counts(idx: &CaseIndex<'_>, start: usize, period: Period) -> Optio
     })
 }
 
+/// Every assignment of a case dispatched in the period, with what it adds to its department
+/// (None when it is not charged: see the module doc).
+fn assignments(idx: &CaseIndex<'_>, period: Period) -> Vec<(DepartmentId, Option<Counts>)> {
+    idx.dispatches()
+        .into_iter()
+        .filter(|(start, _, _)| period.contains(idx.state().visits[*start].entered_at))
+        .map(|(start, dept, _)| (dept, assignment_counts(idx, start, period)))
+        .collect()
+}
+
+/// What one assignment dispatched in the period adds to its department's figures: the facts
+/// the department table sums, so a drill-down lists exactly the cases behind a figure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AssignmentFacts {
+    /// The department dispatched to.
+    pub department: DepartmentId,
+    /// 应处置: charged to the department.
+    pub due: bool,
+    /// 处置: fed back.
+    pub handled: bool,
+    /// 按期处置.
+    pub ontime: bool,
+    /// 超期待处置: still handling at the period end with the clock overdue.
+    pub overdue_pending: bool,
+}
+
+/// The assignments of one case dispatched in the period (派遣 acts), in order.
+pub fn assignment_facts(case: &EvalCase, period: Period) -> Vec<AssignmentFacts> {
+    assignments(&case.index(), period)
+        .into_iter()
+        .map(|(department, c)| {
+            let c = c.unwrap_or_default();
+            AssignmentFacts {
+                department,
+                due: c.due == 1,
+                handled: c.handled == 1,
+                ontime: c.ontime == 1,
+                overdue_pending: c.overdue_pending == 1,
+            }
+        })
+        .collect()
+}
+
 pub(super) fn evaluate(
     cases: &[EvalCase],
     dir: &Directory,
@@ -175,13 +218,9 @@ pub(super) fn evaluate(
                 }
             }
         }
-        let idx = case.index();
-        for (start, dept, _) in idx.dispatches() {
-            if !period.contains(idx.state().visits[start].entered_at) {
-                continue;
-            }
+        for (dept, counts) in assignments(&case.index(), period) {
             let entry = depts.entry(dept).or_default();
-            if let Some(c) = assignment_counts(&idx, start, period) {
+            if let Some(c) = counts {
                 entry.due += c.due;
                 entry.handled += c.handled;
                 entry.ontime += c.ontime;

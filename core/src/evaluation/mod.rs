@@ -24,6 +24,8 @@ mod table;
 mod tests;
 
 pub use case::{ClockRules, EvalCase};
+pub use department::{AssignmentFacts, assignment_facts};
+pub use region::{RegionFacts, region_facts};
 pub use policy::{DEFAULT_POLICY, EvaluationPolicy, GradeBand, SECTIONS, Tier, Weights};
 pub use position::POOL_ROW;
 pub use table::{Column, Figure, FigureKind, Level, Row, Table};

@@ -79,6 +79,42 @@ fn case_counts(idx: &CaseIndex<'_>, period: Period) -> Counts {
     c
 }
 
+/// What one case adds to the region figures of a period: the per-case facts the region tables
+/// sum ([`case_counts`]), so a drill-down lists exactly the cases behind a figure (the
+/// dashboard, biz::dashboard). Each fact is a 0/1 of the matching figure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RegionFacts {
+    /// 上报数: reported in the period.
+    pub reported: bool,
+    /// 立案数: filed in the period.
+    pub filed: bool,
+    /// 挂账数: filed in the period and parked at its end.
+    pub parked: bool,
+    /// 作废数: filed in the period and voided at its end.
+    pub voided: bool,
+    /// 应结案数: filed in the period, neither parked nor voided, and due by its end.
+    pub due_close: bool,
+    /// 结案数: filed in the period and closed at its end.
+    pub closed: bool,
+    /// 按期结案数: closed with no handling round late.
+    pub ontime_closed: bool,
+}
+
+/// The region facts of one case for a period.
+pub fn region_facts(case: &EvalCase, period: Period) -> RegionFacts {
+    let c = case_counts(&case.index(), period);
+    let effective = c.filed - c.parked;
+    RegionFacts {
+        reported: c.reported == 1,
+        filed: c.filed == 1,
+        parked: c.parked == 1,
+        voided: c.voided == 1,
+        due_close: effective - c.voided - c.not_yet_due == 1,
+        closed: c.closed == 1,
+        ontime_closed: c.ontime_closed == 1,
+    }
+}
+
 /// Whether an open case filed in the period is still inside its limits at the period end: its
 /// running clock has a deadline after the end and no handling limit has run out before it. A
 /// case with no limit known, or with any handling run past its deadline, is due.

@@ -88,6 +88,7 @@ error_codes! {
     UnknownCamera = "unknown_camera", 422, "未登记的摄像头";
     BadImage = "bad_image", 422, "快照不是有效的 JPEG 图片";
     EvaluationForbidden = "evaluation_forbidden", 403, "综合评价仅对值班长、领导和管理员开放";
+    DashboardForbidden = "dashboard_forbidden", 403, "综合看板与月报、季报仅对值班长、领导和管理员开放";
     InvalidPayload = "invalid_payload", 422, "事件内容不符合规范";
     SecondReport = "second_report", 409, "案件已有上报记录，不能再次上报";
     HlcBackdated = "hlc_backdated", 409, "事件时间早于它所依据的记录";

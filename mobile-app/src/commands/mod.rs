@@ -5,6 +5,7 @@
 
 mod basemap;
 mod cases;
+mod dashboard;
 mod drafts;
 mod patrol;
 mod patrol_admin;
@@ -13,6 +14,7 @@ mod sync;
 
 pub use basemap::*;
 pub use cases::*;
+pub use dashboard::*;
 pub use drafts::*;
 pub use patrol::*;
 pub use patrol_admin::*;

@@ -67,7 +67,7 @@ pub async fn quarantine_resend(state: State<'_, AppState>, id: i64) -> AppResult
 
 /// Checks an inclusive period of dates and returns the exclusive end the server takes (the day
 /// after `to`).
-fn check_period(from: &str, to: &str) -> AppResult<String> {
+pub(super) fn check_day_period(from: &str, to: &str) -> AppResult<String> {
     let parse = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
     let (Some(f), Some(t)) = (parse(from), parse(to)) else {
         return Err(AppError::invalid("日期格式应为 YYYY-MM-DD"));
@@ -118,7 +118,7 @@ pub async fn evaluation(
     level: String,
 ) -> AppResult<serde_json::Value> {
     let active = state.active()?;
-    let end = check_period(&from, &to)?;
+    let end = check_day_period(&from, &to)?;
     let level = check_level(&level)?;
     let response = get(
         &active,
@@ -143,7 +143,7 @@ pub async fn evaluation_publish(
     reason: Option<String>,
 ) -> AppResult<serde_json::Value> {
     let active = state.active()?;
-    let end = check_period(&from, &to)?;
+    let end = check_day_period(&from, &to)?;
     let reason = reason
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
@@ -177,7 +177,7 @@ pub async fn evaluation_export(
     level: Option<String>,
 ) -> AppResult<String> {
     let active = state.active()?;
-    let end = check_period(&from, &to)?;
+    let end = check_day_period(&from, &to)?;
     let level = check_level(level.as_deref().unwrap_or("street"))?;
     let ext = match format.as_str() {
         "xlsx" => "xlsx",

@@ -10,6 +10,7 @@ mod auth;
 mod basemap;
 mod blobs;
 mod cases;
+mod dashboard;
 mod error;
 mod evaluation;
 mod file_body;
@@ -64,6 +65,10 @@ pub fn router(dep: AppState) -> Router {
         .merge(standards::routes())
         .merge(patrol::routes())
         .merge(survey::routes())
+        .route("/v1/dashboard", get(dashboard::figures))
+        .route("/v1/dashboard/cases", get(dashboard::cases))
+        .route("/v1/reports/monthly.xlsx", get(dashboard::monthly))
+        .route("/v1/reports/quarterly.xlsx", get(dashboard::quarterly))
         .route("/v1/evaluation", get(evaluation::figures))
         .route("/v1/evaluation/export.xlsx", get(evaluation::export_xlsx))
         .route("/v1/evaluation/export.csv", get(evaluation::export_csv))

@@ -10,6 +10,8 @@ pub mod blobs;
 mod caller;
 pub mod case_index;
 pub mod contacts;
+pub mod dashboard;
+pub mod dashboard_report;
 pub mod doc_cache;
 pub mod evaluation;
 pub mod evaluation_export;

@@ -9,6 +9,7 @@ mod bad_docs;
 mod basemap;
 mod blobs;
 mod blobstore;
+mod dashboard;
 mod duplicates;
 mod durability;
 mod evaluation;

@@ -17,6 +17,10 @@ export interface MapLayers { cells: GeoJSON.FeatureCollection; cases: MapCase[] 
 export interface SubmitResult { caseId: string; durableMs: number }
 export interface Department { id: string; name: string }
 export type ExportFormat = 'xlsx' | 'csv';
+export interface DashboardCasesQuery {
+  from: string; to: string; scope: 'current' | 'previous' | 'day'; figure: string;
+  category?: string; cell?: string; street?: string; department?: string; offset?: number;
+}
 export interface SignInInput {
   serverUrl: string; tenant: string; username: string; password: string; deviceName: string;
 }
@@ -58,6 +62,13 @@ export interface Backend extends PatrolAdmin {
   evaluationExport(from: string, to: string, format: ExportFormat, level: EvaluationLevel): Promise<string>;
   /** 发布: freezes the period's tables on the server (a republish needs `reason`); resolves to the server's answer (`version`, …). */
   evaluationPublish(from: string, to: string, reason: string | null): Promise<{ version: number }>;
+  /** 综合看板 of inclusive days `from`–`to`: the server's JSON as is (logic/dashboard.ts). */
+  dashboard(from: string, to: string): Promise<unknown>;
+  /** The cases behind one dashboard figure: `{total, rows}` (server queue rows, up to 200). */
+  dashboardCases(q: DashboardCasesQuery): Promise<unknown>;
+  /** 月报 (`YYYY-MM`) / 季报 (`YYYY-Qn`) saved as XLSX on the device; resolves to the file's path. */
+  monthlyReport(month: string): Promise<string>;
+  quarterlyReport(quarter: string): Promise<string>;
   /** The device's offline basemap package, or null when it has none yet (maps then draw as before). */
   basemapInfo(): Promise<BasemapInfo | null>;
   /** Offline place search (roads, places, communities, streets, cell codes, component ids), best first. */
@@ -142,6 +153,15 @@ export class TauriBackend implements Backend {
   evaluationPublish(from: string, to: string, reason: string | null) {
     return this.call<{ version: number }>('evaluation_publish', { from, to, reason });
   }
+  dashboard(from: string, to: string) { return this.call<unknown>('dashboard', { from, to }); }
+  dashboardCases(q: DashboardCasesQuery) {
+    return this.call<unknown>('dashboard_cases', {
+      from: q.from, to: q.to, scope: q.scope, figure: q.figure, category: q.category ?? null, cell: q.cell ?? null,
+      street: q.street ?? null, department: q.department ?? null, offset: q.offset ?? null,
+    });
+  }
+  monthlyReport(month: string) { return this.call<string>('monthly_report', { month }); }
+  quarterlyReport(quarter: string) { return this.call<string>('quarterly_report', { quarter }); }
   basemapInfo() { return this.call<BasemapInfo | null>('basemap_info'); }
   placeSearch(q: PlaceQuery) {
     return this.call<PlaceHit[]>('place_search', { query: q.query, lon: q.lon, lat: q.lat, limit: q.limit });

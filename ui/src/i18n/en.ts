@@ -68,7 +68,7 @@ export const en: Partial<Record<MessageKey, string>> = {
   'report.submit': 'Submit report', 'report.description': 'Description', 'report.urgency': 'Urgency',
   'report.category': 'Category', 'report.position': 'Position', 'report.photos': 'Photos',
   'detail.title': 'Case detail', 'detail.timeline': 'Timeline', 'detail.actions': 'Actions',
-  'action.submit': 'Submit', 'eval.title': 'Evaluation', 'eval.query': 'Query',
+  'action.submit': 'Submit', 'eval.title': 'Evaluation', 'nav.dashboard': 'Dashboard', 'dash.title': 'Dashboard', 'eval.query': 'Query',
   'eval.published': 'Published', 'eval.live': 'Live (not published)',
   'eval.publishedReason': 'Reason: {reason}', 'eval.publishedRules': 'Rules fingerprint {fingerprint}',
   'err.generic': 'Failed: {message}',

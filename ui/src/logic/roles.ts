@@ -21,3 +21,8 @@ export function mayPatrol(role: Role | null | undefined): boolean {
 export function mayPlanPatrol(role: Role | null | undefined): boolean {
   return role === 'shift_leader' || role === 'admin';
 }
+
+/** 综合看板 and 月报/季报: shift leaders, leaders and administrators (the server answers `dashboard_forbidden` to others). */
+export function mayDashboard(role: Role | null | undefined): boolean {
+  return role === 'shift_leader' || role === 'leader' || role === 'admin';
+}

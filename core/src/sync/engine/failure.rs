@@ -89,6 +89,7 @@ impl Failure {
             | ErrorCode::UnknownCamera
             | ErrorCode::BadImage
             | ErrorCode::EvaluationForbidden
+            | ErrorCode::DashboardForbidden
             | ErrorCode::EvaluationPublishForbidden
             | ErrorCode::RepublishReasonRequired
             | ErrorCode::EvaluationVersionNotFound

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { QueueCount, QueueId } from '../../backend/types';
 import { orderCounts, SUPERVISOR_QUEUES } from '../../logic/queue';
-import { mayEvaluate, mayHotline, mayPatrol, mayPlanPatrol } from '../../logic/roles';
+import { mayDashboard, mayEvaluate, mayHotline, mayPatrol, mayPlanPatrol } from '../../logic/roles';
 import { t, tk } from '../../i18n';
 import { useApp } from '../../ui/context';
 import { nextCaseAfter, queueBadge } from '../../logic/desk';
@@ -12,12 +12,13 @@ import { CaseDetailView } from '../CaseDetailView';
 import { ReportEditor } from '../ReportEditor';
 import { CasesMap } from '../CasesMap';
 import { SyncPanel } from '../SyncPanel';
+import { Dashboard } from './Dashboard';
 import { Evaluation } from './Evaluation';
 import { Patrol } from './Patrol';
 import { Roster } from './Roster';
 import { Surveys } from './Surveys';
 
-type View = { v: 'queue'; queue: QueueId; caseId: string | null } | { v: 'hotline' } | { v: 'map' } | { v: 'evaluation' } | { v: 'patrol' } | { v: 'roster' } | { v: 'surveys' } | { v: 'sync' };
+type View = { v: 'queue'; queue: QueueId; caseId: string | null } | { v: 'hotline' } | { v: 'map' } | { v: 'evaluation' } | { v: 'dashboard' } | { v: 'patrol' } | { v: 'roster' } | { v: 'surveys' } | { v: 'sync' };
 
 export function SupervisorApp({ view, setView }: { view: View | null; setView(v: View): void }) {
   const { session, sync, toast } = useApp();
@@ -29,11 +30,12 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
   const [batches, setBatches] = useState(0);
   const canHotline = mayHotline(session?.role);
   const canEvaluate = mayEvaluate(session?.role);
+  const canDashboard = mayDashboard(session?.role);
   const canPatrol = mayPatrol(session?.role);
   const requested: View = view ?? { v: 'queue', queue: 'all', caseId: null };
   // A view the role may not open (e.g. restored after a role change) falls back to the queues.
   const patrolView = requested.v === 'patrol' || requested.v === 'roster' || requested.v === 'surveys';
-  const cur: View = (requested.v === 'hotline' && !canHotline) || (requested.v === 'evaluation' && !canEvaluate) || (patrolView && !canPatrol)
+  const cur: View = (requested.v === 'hotline' && !canHotline) || (requested.v === 'evaluation' && !canEvaluate) || (requested.v === 'dashboard' && !canDashboard) || (patrolView && !canPatrol)
     ? { v: 'queue', queue: 'all', caseId: null } : requested;
 
   useEffect(() => { setRefresh((n) => n + 1); }, [sync?.lastSyncAt, sync?.pendingCases]);
@@ -58,6 +60,7 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
         <div class="nav-group" />
         {canHotline && item('nav-hotline', t('nav.hotline'), cur.v === 'hotline', () => setView({ v: 'hotline' }))}
         {item('nav-map', t('nav.openMap'), cur.v === 'map', () => setView({ v: 'map' }))}
+        {canDashboard && item('nav-dashboard', t('nav.dashboard'), cur.v === 'dashboard', () => setView({ v: 'dashboard' }))}
         {canEvaluate && item('nav-evaluation', t('nav.evaluation'), cur.v === 'evaluation', () => setView({ v: 'evaluation' }))}
         {canPatrol && <div class="nav-group">{t('nav.patrolGroup')}</div>}
         {canPatrol && item('nav-patrol', t('nav.patrol'), cur.v === 'patrol', () => setView({ v: 'patrol' }))}
@@ -90,6 +93,7 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
           onDone={(id) => { setRefresh((n) => n + 1); setView({ v: 'queue', queue: 'intake', caseId: id }); }} />}
         {cur.v === 'map' && <CasesMap mode="supervisor" onOpen={(id) => setView({ v: 'queue', queue: 'all', caseId: id })} />}
         {cur.v === 'evaluation' && <Evaluation />}
+        {cur.v === 'dashboard' && <Dashboard onOpenCase={(id) => setView({ v: 'queue', queue: 'all', caseId: id })} />}
         {cur.v === 'patrol' && <Patrol onOpenCase={(id) => setView({ v: 'queue', queue: 'all', caseId: id })} />}
         {cur.v === 'roster' && <Roster mayEdit={mayPlanPatrol(session?.role)} />}
         {cur.v === 'surveys' && <Surveys mayCreate={mayPlanPatrol(session?.role)} />}
