@@ -25,9 +25,9 @@ mod tests;
 
 pub use case::{ClockRules, EvalCase};
 pub use department::{AssignmentFacts, assignment_facts};
-pub use region::{RegionFacts, region_facts};
 pub use policy::{DEFAULT_POLICY, EvaluationPolicy, GradeBand, SECTIONS, Tier, Weights};
 pub use position::POOL_ROW;
+pub use region::{RegionFacts, region_facts};
 pub use table::{Column, Figure, FigureKind, Level, Row, Table};
 
 use crate::codes::GridCode;
