@@ -92,7 +92,7 @@ impl Api {
         if !status.is_success() {
             bail!("{method} {path}: {status} {text}");
         }
-        Ok(serde_json::from_str(&text).with_context(|| format!("{method} {path}: {text}"))?)
+        serde_json::from_str(&text).with_context(|| format!("{method} {path}: {text}"))
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -703,7 +703,7 @@ async fn supervisor(
     let points =
         ui.s.until("the track drawn", || async {
             let e = ui.s.by_id("patrol-map").await?;
-            Ok(ui.s.attr(&e, "data-track-points").await?)
+            ui.s.attr(&e, "data-track-points").await
         })
         .await?;
     assert_eq!(points, track.points.len().to_string());
