@@ -59,7 +59,7 @@ export const en: Partial<Record<MessageKey, string>> = {
   'report.surveyLink': 'This report answers a special survey (cell {cell})',
   'sync.pendingPatrol': 'Patrol data waiting to sync (tracks, sign-in/out, survey marks)',
   'sync.refusedPatrol': 'Patrol data refused',
-  'sync.summary.offlineCount': 'Offline · {n} to upload', 'sync.offlineBox': 'Offline: everything is kept on this device and uploads when the network is back ({message})',
+  'sync.summary.offlineCount': 'Offline · {n} to upload', 'sync.offlineBox': 'Offline: {message}',
   'photo.camera': 'Take photo', 'photo.album': 'From album', 'report.phrases': 'Common phrases', 'report.phraseHint': 'Tap to add to the description',
   'home.report': 'Photo report', 'header.outdoor': 'Outdoor', 'header.outdoorOn': 'Outdoor mode: high contrast, larger text for sunlight (tap again to turn off)',
   'sync.title': 'Sync', 'sync.now': 'Sync now', 'sync.pendingCases': 'Cases to sync',

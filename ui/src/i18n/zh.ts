@@ -80,7 +80,7 @@ export const zh = {
   'sync.summary.offline': '离线',
   'sync.summary.offlinePending': '离线，有数据待同步',
   'sync.summary.offlineCount': '离线 · {n} 件待上传',
-  'sync.offlineBox': '当前离线：数据已保存在本机，恢复网络后自动上传（{message}）',
+  'sync.offlineBox': '当前离线：{message}',
   'photo.camera': '拍照',
   'photo.album': '从相册选择',
   'report.phrases': '常用语',
