@@ -164,6 +164,37 @@ impl Session {
         self.click_el(&e).await
     }
 
+    /// Clicks an element through the DOM (`element.click()`): for a table row, which
+    /// WebKitWebDriver refuses as "not interactable" although it is shown.
+    pub async fn dom_click(&self, e: &Element) -> Result<()> {
+        self.script("arguments[0].click();", json!([{ (ELEMENT): e.0 }]))
+            .await?;
+        Ok(())
+    }
+
+    /// Scrolls an element to the middle of its scroll container.
+    pub async fn scroll_to(&self, e: &Element) -> Result<()> {
+        self.script(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            json!([{ (ELEMENT): e.0 }]),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Scrolls the element with this test id to the middle of its scroll container, then clicks
+    /// it (WebKitWebDriver answers "element not interactable" for an element below the fold of
+    /// a scrolling side bar instead of scrolling to it).
+    pub async fn click_scrolled(&self, testid: &str) -> Result<()> {
+        let e = self.by_id(testid).await?;
+        self.script(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            json!([{ (ELEMENT): e.0 }]),
+        )
+        .await?;
+        self.click_el(&e).await
+    }
+
     /// Clicks an element.
     pub async fn click_el(&self, e: &Element) -> Result<()> {
         self.post(&format!("/element/{}/click", e.0), json!({}))
