@@ -79,13 +79,6 @@ fn drill_query(
     Ok(q)
 }
 
-async fn json(response: reqwest::Response) -> AppResult<serde_json::Value> {
-    response
-        .json()
-        .await
-        .map_err(|e| AppError::new("bad_response", format!("看板数据无法解析：{e}")))
-}
-
 /// The dashboard of an inclusive period of dates (`YYYY-MM-DD`), passed through as JSON.
 #[tauri::command]
 pub async fn dashboard(
@@ -101,7 +94,7 @@ pub async fn dashboard(
         OFFLINE,
     )
     .await?;
-    json(response).await
+    super::read_json(response, "看板数据").await
 }
 
 /// The cases behind one dashboard figure (a queue page: `{total, rows}`), up to 200.
@@ -136,7 +129,7 @@ pub async fn dashboard_cases(
         OFFLINE,
     )
     .await?;
-    json(response).await
+    super::read_json(response, "看板数据").await
 }
 
 /// `YYYY-MM` → its file tag; `YYYY-Qn` likewise.

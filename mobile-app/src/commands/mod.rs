@@ -32,6 +32,20 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(AppError::internal)?
 }
 
+/// A server answer read whole and parsed: a body cut off is `network` ("…下载中断"), one that
+/// does not parse is `bad_response` naming `what`.
+pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    what: &str,
+) -> AppResult<T> {
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|_| AppError::new("network", format!("{what}下载中断")))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| AppError::new("bad_response", format!("{what}无法解析：{e}")))
+}
+
 /// `GET` on the signed-in user's server with their token. Connection failures become `network`
 /// with `offline` as the message; error answers keep the server's `{code, message}`.
 pub(crate) async fn server_get(

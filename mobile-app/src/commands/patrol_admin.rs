@@ -13,6 +13,7 @@
 //!   管理员 change the roster and create surveys; the server decides in the end;
 //! - the staff list and the cell components come from the device's reference data (offline).
 
+use super::read_json;
 use crate::error::{AppError, AppResult};
 use crate::state::{Active, AppState};
 use gridcase_core::codes::{CategoryCode, CategoryKind, GridCode};
@@ -240,18 +241,6 @@ pub fn export_name(title: &str, id: &SurveyId) -> String {
     } else {
         format!("专项普查_{clean}_{short}.xlsx")
     }
-}
-
-async fn read_json<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-    what: &str,
-) -> AppResult<T> {
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|_| AppError::new("network", format!("{what}下载中断")))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| AppError::new("bad_response", format!("{what}无法解析：{e}")))
 }
 
 const OFFLINE_PATROL: &str = "巡查考勤需要联网，当前无法连接服务器";

@@ -125,10 +125,7 @@ pub async fn evaluation(
         &format!("/v1/evaluation?from={from}&to={end}&level={level}"),
     )
     .await?;
-    response
-        .json()
-        .await
-        .map_err(|e| AppError::new("bad_response", format!("评价数据无法解析：{e}")))
+    super::read_json(response, "评价数据").await
 }
 
 /// Publishes (发布) the evaluation of a period: the server freezes every table of it as a
@@ -160,10 +157,7 @@ pub async fn evaluation_publish(
         "发布考核结果需要联网，当前无法连接服务器",
     )
     .await?;
-    response
-        .json()
-        .await
-        .map_err(|e| AppError::new("bad_response", format!("发布结果无法解析：{e}")))
+    super::read_json(response, "发布结果").await
 }
 
 /// Downloads the evaluation export (XLSX or CSV) into the user's `exports/` directory and
