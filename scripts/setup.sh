@@ -3,7 +3,8 @@
 # toolchain, and nasm for libjpeg-turbo's x86 SIMD code in the photo pipeline; WebKitGTK and
 # friends for the Tauri app; Xvfb, WebKitWebDriver, ImageMagick and a
 # CJK font for the app's end-to-end suite; Debian's aarch64 cross C compiler, which stands in
-# for the NDK's in the build scripts of the Android compile check), Node.js ≥ 20.19 for the UI,
+# for the NDK's in the build scripts of the Android compile check; PostgreSQL 15 for the
+# server's PostgreSQL backend tests, run by scripts/pg.sh in a temporary directory), Node.js ≥ 20.19 for the UI,
 # the Rust toolchain pinned in rust-toolchain.toml with the aarch64-linux-android target,
 # tauri-driver, s3s-fs (the S3 server of the blob-store tests, scripts/s3.sh), then
 # `npm ci && npm run build` in ui/.
@@ -17,7 +18,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(build-essential pkg-config ca-certificates curl nasm
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver imagemagick fonts-wqy-microhei
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  postgresql)
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs npm); fi
 need_apt=()
 for pkg in "${packages[@]}"; do

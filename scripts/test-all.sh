@@ -32,10 +32,13 @@ step "build: every binary (the SIGKILL suite runs gridcase-server, the E2E suite
 cargo build "${features[@]}" --bins --tests
 
 log="$(mktemp)"
-# The S3 server the blob-store tests run against (besides the local directory); stopped on exit.
+# The S3 server the blob-store tests run against (besides the local directory), and the
+# PostgreSQL cluster of the PostgreSQL backend's run; both stopped on exit.
 s3_env="$(bash scripts/s3.sh start)"
 eval "$s3_env"
-trap 'bash scripts/s3.sh stop; rm -f "$log"' EXIT
+pg_env="$(bash scripts/pg.sh start)"
+eval "$pg_env"
+trap 'bash scripts/pg.sh stop; bash scripts/s3.sh stop; rm -f "$log"' EXIT
 status=0
 set +e
 step "ui: npm test (Vitest)"
@@ -47,6 +50,12 @@ step "ui: npm test (Vitest)"
 step "cargo test --workspace --features gridcase-tests/e2e (under xvfb-run; the E2E suite is gridcase-tests' e2e)"
 xvfb-run -a -s "-screen 0 1440x1280x24 -nolisten tcp" \
   cargo test "${features[@]}" --no-fail-fast 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+# The server's integration suite again on PostgreSQL: every test server gets a fresh database on
+# the cluster of scripts/pg.sh (the same test binary; nothing is compiled).
+step "cargo test -p gridcase-server --test it on PostgreSQL (GRIDCASE_TEST_BACKEND=postgres)"
+GRIDCASE_TEST_BACKEND=postgres \
+  cargo test "${features[@]}" --test it --exclude gridcase-tests --no-fail-fast 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
 step "done"

@@ -371,7 +371,7 @@ fn main() {
 
     let have: i64 = dep
         .db()
-        .read(|tx| Ok(tx.query_row("SELECT count(*) FROM docs", [], |r| r.get(0))?))
+        .read(|tx| Ok(tx.query_row("SELECT count(*) FROM docs", (), |r| r.get(0))?))
         .expect("count");
     if have == 0 {
         let pa = setup(&dep, A, "城关区", 1);

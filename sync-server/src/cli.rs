@@ -69,6 +69,15 @@ pub enum Command {
     },
     /// Write an online backup to `<data>/backups/<timestamp>.sqlite`.
     Backup,
+    /// Copy this SQLite deployment (the configuration's data directory) into an empty
+    /// PostgreSQL database, and its local photos into the configured S3 object store; verifies
+    /// row counts, document heads and bytes, and object sizes (docs/deployment.md).
+    MigrateToPostgres {
+        /// A file holding the target's `postgres://…` URL (it may contain the password, so it
+        /// is not taken on the command line).
+        #[arg(long)]
+        url_file: PathBuf,
+    },
     /// Generate the demo tenant (620102, synthetic), import it and serve.
     Demo {
         /// Where to write the demo files (default `<data>/demo-620102`).
@@ -382,8 +391,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve => serve(config),
         Command::Migrate => {
             let dep = open(&config)?;
-            let version = dep.db().read(|tx| crate::db::schema::version(tx))?;
-            println!("schema version {version} at {}", dep.db().path().display());
+            let version = dep.db().schema_version()?;
+            println!("schema version {version} at {}", dep.db().describe());
             Ok(())
         }
         Command::Tenant(TenantCmd::Create { code, name }) => {
@@ -497,6 +506,24 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             serve(config)
         }
+        Command::MigrateToPostgres { url_file } => {
+            let url = std::fs::read_to_string(&url_file)
+                .with_context(|| format!("reading {}", url_file.display()))?;
+            let report = crate::biz::move_up::migrate_to_postgres(&config, url.trim(), |line| {
+                eprintln!("{line}")
+            })?;
+            for (table, rows) in &report.database.tables {
+                println!("{table}\t{rows}");
+            }
+            println!(
+                "已校验 {} 个案件文档；对象复制 {} 个（{} 字节），已存在 {} 个",
+                report.database.documents_verified,
+                report.objects_copied,
+                report.bytes_copied,
+                report.objects_present
+            );
+            Ok(())
+        }
         Command::Backup => {
             let dep = open(&config)?;
             let path = jobs::backup(&dep, dep.now())?;
@@ -508,7 +535,22 @@ pub fn run(cli: Cli) -> Result<()> {
                 bail!("run-jobs runs once (--once); `serve` runs the scheduler continuously");
             }
             let dep = open(&config)?;
-            let report = jobs::run_all(&dep, dep.now(), !no_backup)?;
+            // On PostgreSQL the jobs run once across instances: only the scheduler's leader.
+            let _lead = match dep.db().postgres() {
+                Some(pg) => match pg.try_lead()? {
+                    Some(lead) => Some(lead),
+                    None => {
+                        eprintln!("另一实例正在运行定时任务（持有调度领导锁），本次不运行");
+                        return Ok(());
+                    }
+                },
+                None => None,
+            };
+            let report = jobs::run_all(
+                &dep,
+                dep.now(),
+                !no_backup && dep.db().sqlite_path().is_some(),
+            )?;
             print_json(&report)?;
             // Skipped documents are listed; a failed run makes the exit status say so (cron).
             if !report.failures.is_empty() {

@@ -4,7 +4,8 @@
 //! `GRIDCASE_MIN_APP_VERSION`, `GRIDCASE_JOBS_INTERVAL_SECS`, `GRIDCASE_BACKUP_EVERY_HOURS`,
 //! `GRIDCASE_MAX_CONNECTIONS`, `GRIDCASE_MIN_FREE_BYTES`, and the object store's
 //! `GRIDCASE_OBJECT_STORE`, `GRIDCASE_S3_ENDPOINT`, `GRIDCASE_S3_BUCKET`, `GRIDCASE_S3_REGION`,
-//! `GRIDCASE_S3_PREFIX`, `GRIDCASE_S3_ACCESS_KEY_ID`, `GRIDCASE_S3_SECRET_ACCESS_KEY_FILE`).
+//! `GRIDCASE_S3_PREFIX`, `GRIDCASE_S3_ACCESS_KEY_ID`, `GRIDCASE_S3_SECRET_ACCESS_KEY_FILE`,
+//! and `GRIDCASE_DATABASE_URL`, the PostgreSQL database of a city-cloud deployment).
 //! The object store's secret key is never part of the configuration: it is read when the store
 //! is opened, from `GRIDCASE_S3_SECRET_ACCESS_KEY` or the file named by
 //! `secret_access_key_file` (crate::blobstore), so it cannot be printed with it.
@@ -46,6 +47,21 @@ pub struct Config {
     pub cache: CacheConfig,
     /// Where photos and basemap packages live (docs/deployment.md "对象存储 / Object storage").
     pub object_store: ObjectStoreConfig,
+    /// The PostgreSQL database (`postgres://user:password@host:port/db`) for the city cloud's
+    /// several instances; unset (the default), the embedded SQLite file in `data_dir`.
+    pub database_url: Option<DatabaseUrl>,
+}
+
+/// A PostgreSQL connection URL. Its `Debug` hides it (it may hold the password), so it never
+/// reaches a log with the configuration.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseUrl(hidden)")
+    }
 }
 
 /// `[cache]`: how much memory the write path's document cache may hold.
@@ -251,6 +267,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             cache: CacheConfig::default(),
             object_store: ObjectStoreConfig::default(),
+            database_url: None,
         }
     }
 }
@@ -290,6 +307,14 @@ impl Config {
             |key: &str, value: &str| ServerError::Config(format!("{key}={value:?} is invalid"));
         if let Some(v) = var("GRIDCASE_LISTEN") {
             self.listen = v.parse().map_err(|_| bad("GRIDCASE_LISTEN", &v))?;
+        }
+        if let Some(v) = var("GRIDCASE_DATABASE_URL") {
+            if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                return Err(ServerError::Config(
+                    "GRIDCASE_DATABASE_URL must be a postgres:// URL".into(),
+                ));
+            }
+            self.database_url = Some(DatabaseUrl(v));
         }
         if let Some(v) = var("GRIDCASE_DATA_DIR") {
             self.data_dir = PathBuf::from(v);

@@ -45,7 +45,10 @@ impl Deployment {
     pub fn open_with_clock(config: Config, clock: Clock) -> Result<Deployment> {
         std::fs::create_dir_all(&config.data_dir)?;
         std::fs::create_dir_all(config.data_dir.join("blobs"))?;
-        let db = Db::open(&config.db_path())?;
+        let db = match &config.database_url {
+            Some(url) => Db::open_postgres(&url.0)?,
+            None => Db::open(&config.db_path())?,
+        };
         let now = clock.now().ms();
         let identity = db.write(|tx| server_identity(tx, now))?;
         let secrets = SecretBox::open_or_create(&config.secrets_key_path())?;

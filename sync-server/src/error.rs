@@ -29,6 +29,9 @@ pub enum ServerError {
     /// SQLite failed.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
+    /// PostgreSQL failed (the city-cloud backend).
+    #[error("database: {0}")]
+    Pg(#[from] postgres::Error),
     /// A stored case document could not be read (the store is damaged, not the caller's input).
     #[error("stored document: {0}")]
     Doc(#[from] DocError),
@@ -120,9 +123,11 @@ impl ServerError {
             ServerError::DataFile(_) => ErrorCode::BadRequest,
             ServerError::Db(e) if crate::storage::is_full_db(e) => ErrorCode::StorageFull,
             ServerError::Io(e) if crate::storage::is_full_io(e) => ErrorCode::StorageFull,
+            ServerError::Pg(e) if crate::storage::is_full_pg(e) => ErrorCode::StorageFull,
             ServerError::Unreadable(_) => ErrorCode::DocumentUnreadable,
             ServerError::ObjectStore(_) => ErrorCode::ObjectStoreUnavailable,
             ServerError::Db(_)
+            | ServerError::Pg(_)
             | ServerError::Doc(_)
             | ServerError::Io(_)
             | ServerError::Config(_)

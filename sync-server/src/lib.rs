@@ -37,8 +37,8 @@ mod transport;
 
 pub use clock::Clock;
 pub use config::{
-    AuthConfig, Config, IntakeConfig, JobsConfig, ObjectStoreBackend, ObjectStoreConfig,
-    StorageConfig, TransportConfig,
+    AuthConfig, Config, DatabaseUrl, IntakeConfig, JobsConfig, ObjectStoreBackend,
+    ObjectStoreConfig, StorageConfig, TransportConfig,
 };
 pub use deployment::Deployment;
 pub use error::ServerError;

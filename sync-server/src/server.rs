@@ -126,10 +126,29 @@ async fn schedule(dep: Arc<Deployment>, mut stopped: watch::Receiver<bool>) {
     let hours = |h: u64| Duration::from_secs(h * 3600);
     let mut last_maintenance = Instant::now();
     let mut last_backup = Instant::now();
+    let mut leader: Option<crate::db::pg::Leadership> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stopped.wait_for(|s| *s) => return,
+        }
+        if dep.db().postgres().is_some() {
+            // Several instances share the database: only the holder of the leader lock runs
+            // the jobs (taken over by another instance when the leader's session ends).
+            let d = dep.clone();
+            let held = leader.take();
+            let was_leader = held.is_some();
+            leader = tokio::task::spawn_blocking(move || lead(&d, held))
+                .await
+                .unwrap_or(None);
+            match (was_leader, leader.is_some()) {
+                (false, true) => tracing::info!("this instance now runs the scheduled jobs"),
+                (true, false) => tracing::warn!("this instance lost the scheduler's lead"),
+                _ => {}
+            }
+            if leader.is_none() {
+                continue;
+            }
         }
         let now = dep.now();
         // Each tenant's run is isolated inside the job (its failure logged and recorded).
@@ -149,10 +168,30 @@ async fn schedule(dep: Arc<Deployment>, mut stopped: watch::Receiver<bool>) {
             run_blocking(&dep, "blob_gc", move |d| jobs::blob_gc(d, now)).await;
         }
         if jobs_config.backup_every_hours > 0
+            && dep.db().sqlite_path().is_some()
             && last_backup.elapsed() >= hours(jobs_config.backup_every_hours)
         {
             last_backup = Instant::now();
             run_blocking(&dep, "backup", move |d| jobs::backup(d, now)).await;
+        }
+    }
+}
+
+/// Keeps or takes the scheduler's leadership on PostgreSQL (blocking).
+fn lead(
+    dep: &Deployment,
+    held: Option<crate::db::pg::Leadership>,
+) -> Option<crate::db::pg::Leadership> {
+    if let Some(mut l) = held
+        && l.holds()
+    {
+        return Some(l);
+    }
+    match dep.db().postgres()?.try_lead() {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!("the scheduler's leader lock could not be asked for: {e}");
+            None
         }
     }
 }

@@ -14,6 +14,11 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// True when PostgreSQL refused a write because its disk is full (SQLSTATE 53100).
+pub fn is_full_pg(e: &postgres::Error) -> bool {
+    e.code() == Some(&postgres::error::SqlState::DISK_FULL)
+}
+
 /// True when SQLite refused a write because the database or the disk is full.
 pub fn is_full_db(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)

@@ -112,6 +112,8 @@ impl Harness {
     pub async fn start(inspectors: usize) -> Result<Harness> {
         let dir = tempfile::tempdir()?;
         let mut config = Config::with_data_dir(dir.path().join("server"));
+        config.database_url =
+            gridcase_server::db::pg::test_database_from_env().map(gridcase_server::DatabaseUrl);
         config.listen = "127.0.0.1:0".parse()?;
         config.jobs.enabled = false;
         let server = gridcase_server::spawn(config)
@@ -135,6 +137,8 @@ impl Harness {
     pub async fn start_demo() -> Result<(Harness, gridcase_core::demo::DemoTenant)> {
         let dir = tempfile::tempdir()?;
         let mut config = Config::with_data_dir(dir.path().join("server"));
+        config.database_url =
+            gridcase_server::db::pg::test_database_from_env().map(gridcase_server::DatabaseUrl);
         config.listen = "127.0.0.1:0".parse()?;
         config.jobs.enabled = false;
         let server = gridcase_server::spawn(config)

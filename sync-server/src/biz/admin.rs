@@ -51,7 +51,7 @@ pub fn list_tenants(dep: &Deployment) -> Result<Vec<tenants::TenantRow>> {
     dep.db().read(|tx| tenants::list(tx))
 }
 
-fn require_tenant(conn: &rusqlite::Connection, code: &str) -> Result<()> {
+fn require_tenant(conn: &crate::db::Connection<'_>, code: &str) -> Result<()> {
     tenants::get(conn, code)?
         .map(|_| ())
         .ok_or_else(|| ServerError::not_found(format!("租户 {code}")))

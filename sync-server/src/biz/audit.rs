@@ -77,7 +77,7 @@ pub struct Entry<'a> {
 
 /// Appends a record inside the caller's write transaction (so the record and the change it
 /// describes commit together).
-pub fn record_in(conn: &rusqlite::Connection, entry: &Entry<'_>, now: i64) -> Result<()> {
+pub fn record_in(conn: &crate::db::Connection<'_>, entry: &Entry<'_>, now: i64) -> Result<()> {
     audit::append(
         conn,
         &NewAudit {

@@ -60,7 +60,7 @@ pub fn parse_id(text: &str) -> Result<String> {
 /// Refuses a push whose new photo entries name a blob another device (or the server) uploaded:
 /// a device may only reference its own uploads, or photos not uploaded yet.
 pub fn check_photo_owner(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Connection<'_>,
     caller: &Caller,
     hashes: &[Sha256],
 ) -> Result<Option<super::gate::Rejection>> {

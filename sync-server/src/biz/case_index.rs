@@ -17,6 +17,7 @@
 
 use super::projection;
 use super::rules::{TenantRules, kind};
+use crate::db::sql::Connection;
 use crate::db::{case_index, docs};
 use crate::deployment::Deployment;
 use crate::error::Result;
@@ -24,7 +25,6 @@ use gridcase_core::deadline::Light;
 use gridcase_core::evaluation::EvalCase;
 use gridcase_core::model::{CaseId, Role, Timestamp};
 use gridcase_core::workflow::{CaseState, Event, Status};
-use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -106,7 +106,7 @@ fn next_light_at(
 
 /// A fingerprint of the rules that move deadlines (calendars, stage limits, catalog, team
 /// calendars and the departments they name).
-pub fn rules_fingerprint(conn: &Connection, tenant: &str) -> Result<String> {
+pub fn rules_fingerprint(conn: &Connection<'_>, tenant: &str) -> Result<String> {
     let mut h = Sha256::new();
     for k in [
         kind::CALENDAR,

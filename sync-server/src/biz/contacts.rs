@@ -126,7 +126,7 @@ impl ContactInput {
 
 /// Writes the contact an intake channel received, in the transaction creating the case.
 pub fn put_for_channel(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Connection<'_>,
     tenant: &str,
     case_id: &str,
     channel: &str,

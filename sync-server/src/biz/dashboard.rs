@@ -19,6 +19,7 @@ use super::evaluation::{self, Folded, may_evaluate};
 use super::isolation;
 use super::rules::TenantRules;
 use crate::db::cases::{self, CaseRow, QueuePage};
+use crate::db::sql::params;
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
 use chrono::{Datelike, NaiveDate};
@@ -28,7 +29,6 @@ use gridcase_core::evaluation::{
 };
 use gridcase_core::model::{CaseId, Timestamp};
 use gridcase_core::protocol::ErrorCode;
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -18,6 +18,7 @@
 use super::Caller;
 use super::isolation;
 use super::rules::{TenantRules, kind};
+use crate::db::sql::Connection;
 use crate::db::{docs, tenants, users};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
@@ -30,7 +31,6 @@ use gridcase_core::evaluation::{
 use gridcase_core::model::{Role, Timestamp};
 use gridcase_core::protocol::ErrorCode;
 use gridcase_core::workflow::CaseState;
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 /// What the caller asks for (the query string of `/v1/evaluation`).
@@ -148,7 +148,7 @@ impl EvaluationQuery {
 }
 
 /// The tenant's evaluation policy (its file, or the default).
-pub fn tenant_policy(conn: &Connection, tenant: &str) -> Result<EvaluationPolicy> {
+pub fn tenant_policy(conn: &Connection<'_>, tenant: &str) -> Result<EvaluationPolicy> {
     Ok(match tenants::file(conn, tenant, kind::EVALUATION)? {
         Some((name, text)) => EvaluationPolicy::parse_toml(&name, &text)?,
         None => EvaluationPolicy::parse_toml("evaluation/default.toml", DEFAULT_POLICY)?,
@@ -156,7 +156,7 @@ pub fn tenant_policy(conn: &Connection, tenant: &str) -> Result<EvaluationPolicy
 }
 
 /// The tenant's cells, departments and people.
-fn directory(conn: &Connection, tenant: &str) -> Result<Directory> {
+fn directory(conn: &Connection<'_>, tenant: &str) -> Result<Directory> {
     let tenant_name = tenants::get(conn, tenant)?
         .map(|t| t.name)
         .unwrap_or_default();
@@ -243,7 +243,7 @@ impl Folded {
 /// transaction; unreadable documents go to `skipped` (report them with
 /// [`isolation::report`] after the transaction).
 pub fn fold_in(
-    tx: &Connection,
+    tx: &Connection<'_>,
     tenant: &str,
     rules: &TenantRules,
     to: Timestamp,
@@ -267,7 +267,7 @@ pub fn fold_in(
 /// Once the tenant has recorded patrol tracks (any block before `to`), the directory carries
 /// exact 漏报 from them (biz::patrol::missed_for_evaluation) in place of the approximation.
 fn fold_with(
-    tx: &Connection,
+    tx: &Connection<'_>,
     tenant: &str,
     rules: &TenantRules,
     to: Timestamp,
@@ -315,7 +315,7 @@ fn fold_with(
 /// unchanged (biz::case_index). Falls back to [`fold_in`] while the tenant's index does not yet
 /// cover its older documents ([`super::case_index::ensure_spans`] fills it).
 pub fn fold_period_in(
-    tx: &Connection,
+    tx: &Connection<'_>,
     tenant: &str,
     rules: &TenantRules,
     period: Period,

@@ -224,7 +224,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The rules in force for the tenant, from its stored files.
-pub fn rules_in_force(conn: &rusqlite::Connection, tenant: &str) -> Result<RulesInForce> {
+pub fn rules_in_force(conn: &crate::db::Connection<'_>, tenant: &str) -> Result<RulesInForce> {
     use super::rules::kind;
     let stored = snapshots::tenant_files(conn, tenant)?;
     let find = |k: &str| {

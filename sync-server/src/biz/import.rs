@@ -26,6 +26,7 @@ use super::auth::hash_password;
 use super::password_policy::check_new_password;
 use super::rules::kind;
 use super::standards::{self, FileForm};
+use crate::db::sql::params;
 use crate::db::users::NewUser;
 use crate::db::{tenants, users};
 use crate::deployment::Deployment;
@@ -43,7 +44,6 @@ use gridcase_core::grid::{
 use gridcase_core::model::UserId;
 use gridcase_core::protocol::ErrorCode;
 use rand::Rng;
-use rusqlite::params;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::path::Path;

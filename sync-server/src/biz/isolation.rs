@@ -14,10 +14,10 @@
 
 use crate::db::bad_docs;
 use crate::db::docs::panic_text;
+use crate::db::sql::Connection;
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError, Unreadable};
 use gridcase_core::doc::{CaseDoc, EventsRead, PhotoEntry};
-use rusqlite::Connection;
 
 fn unreadable_of(
     doc: &CaseDoc,
@@ -99,7 +99,7 @@ pub fn reported<T>(dep: &Deployment, seen_in: &str, r: Result<T>) -> Result<T> {
 
 /// Records an unreadable document on the caller's own write transaction (for code already
 /// holding the writer). Does nothing for other errors; never fails.
-pub fn note(conn: &Connection, e: &ServerError, seen_in: &str, now: i64) {
+pub fn note(conn: &Connection<'_>, e: &ServerError, seen_in: &str, now: i64) {
     if let Some(u) = e.unreadable() {
         tracing::warn!(seen_in, tenant = %u.tenant, case = %u.case_id, stage = u.stage,
             error = %u.detail, "unreadable case document");

@@ -356,10 +356,14 @@ pub fn backup(dep: &Deployment, now: Timestamp) -> Result<PathBuf> {
         .map(|t| t.format("%Y%m%dT%H%M%S%.3f").to_string())
         .unwrap_or_else(|| now.ms().to_string());
     let target = dir.join(format!("{stamp}.sqlite"));
-    let src = rusqlite::Connection::open_with_flags(
-        dep.db().path(),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )?;
+    let Some(path) = dep.db().sqlite_path() else {
+        return Err(crate::error::ServerError::Config(
+            "PostgreSQL 部署的备份由数据库的运维负责（pg_dump 或基础备份，见 docs/deployment.md）"
+                .into(),
+        ));
+    };
+    let src =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut dst = rusqlite::Connection::open(&target)?;
     {
         let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;

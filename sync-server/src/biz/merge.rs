@@ -4,6 +4,7 @@
 
 use super::numbering;
 use super::projection::{self, Folded, Projected};
+use crate::db::sql::Connection;
 use crate::db::{docs, tenants};
 use crate::deployment::Deployment;
 use crate::error::Result;
@@ -12,7 +13,6 @@ use gridcase_core::doc::CaseDoc;
 use gridcase_core::model::{EventId, Hlc, HlcClock, Timestamp};
 use gridcase_core::workflow::{Event, EventKind, fold};
 use rand::Rng;
-use rusqlite::Connection;
 
 /// Receipts are written for events whose HLC is further than this from the server's clock.
 pub const RECEIPT_SKEW_MS: i64 = 60_000;
@@ -91,7 +91,7 @@ pub fn system_event(
 /// Allocates and appends the case number if the fold of `events` (the document's) shows the
 /// case filed without one.
 pub fn number_if_filed(
-    conn: &Connection,
+    conn: &Connection<'_>,
     dep: &Deployment,
     doc: &mut CaseDoc,
     events: &[Event],
@@ -117,7 +117,7 @@ pub fn number_if_filed(
 /// `folded` shows the case filed without one, and then adds the new event to `folded` and
 /// folds again (the only second fold of a request).
 pub fn number_if_filed_folded(
-    conn: &Connection,
+    conn: &Connection<'_>,
     dep: &Deployment,
     doc: &mut CaseDoc,
     folded: &mut Folded,
@@ -146,7 +146,7 @@ pub fn number_if_filed_folded(
 /// Stores the document (a new snapshot, or a chunk after `before`), projects it and gives it
 /// the tenant's next feed position. Returns the projection with its seq.
 pub fn store_case(
-    conn: &Connection,
+    conn: &Connection<'_>,
     dep: &Deployment,
     doc: &mut CaseDoc,
     before: Option<&[ChangeHash]>,
@@ -161,7 +161,7 @@ pub fn store_case(
 /// for a new case, optionally its `save()` made since its last change (`snapshot`, stored as
 /// is instead of saving again).
 pub fn store_case_folded(
-    conn: &Connection,
+    conn: &Connection<'_>,
     dep: &Deployment,
     doc: &mut CaseDoc,
     before: Option<&[ChangeHash]>,

@@ -23,6 +23,7 @@ pub mod intake;
 pub mod isolation;
 pub mod jobs;
 pub mod merge;
+pub mod move_up;
 pub mod numbering;
 pub mod password_policy;
 pub mod patrol;

@@ -2,10 +2,10 @@
 //! one: `<county>-<yyyymmdd>-<5-digit daily sequence>`, the date being the filing day in
 //! Asia/Shanghai as the server saw it. Offline devices never allocate numbers.
 
+use crate::db::sql::Connection;
 use crate::db::tenants;
 use crate::error::Result;
 use gridcase_core::model::Timestamp;
-use rusqlite::Connection;
 
 /// The `yyyymmdd` of an instant in Asia/Shanghai.
 pub fn day_of(t: Timestamp) -> String {
@@ -15,7 +15,7 @@ pub fn day_of(t: Timestamp) -> String {
 }
 
 /// Allocates the next number of the day for the tenant.
-pub fn allocate(conn: &Connection, tenant: &str, now: Timestamp) -> Result<String> {
+pub fn allocate(conn: &Connection<'_>, tenant: &str, now: Timestamp) -> Result<String> {
     let day = day_of(now);
     let n = tenants::next_case_number(conn, tenant, &day)?;
     Ok(format!("{tenant}-{day}-{n:05}"))

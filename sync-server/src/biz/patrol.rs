@@ -17,6 +17,7 @@
 
 use super::Caller;
 use super::rules::kind;
+use crate::db::sql::Connection;
 use crate::db::{patrol as db, tenants, users};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
@@ -38,7 +39,6 @@ use gridcase_core::protocol::{
     RosterShift, SignKindWire, SignPush, SignWire, TrackBlockAck, TrackBlockPush, TrackDay,
 };
 use gridcase_core::workflow::CaseState;
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -86,7 +86,7 @@ impl PatrolSettings {
 }
 
 /// The tenant's settings.
-pub fn settings_in(conn: &Connection, tenant: &str) -> Result<PatrolSettings> {
+pub fn settings_in(conn: &Connection<'_>, tenant: &str) -> Result<PatrolSettings> {
     match tenants::file(conn, tenant, kind::PATROL)? {
         Some((name, text)) => serde_json::from_str(&text)
             .map_err(|e| ServerError::Internal(format!("{tenant}/{name}: {e}"))),
@@ -341,7 +341,7 @@ pub fn push_sign(dep: &Deployment, caller: &Caller, push: &SignPush) -> Result<S
 
 /// The tenant's inspectors: id → (display name, own cells).
 fn inspectors(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
 ) -> Result<BTreeMap<UserId, (String, BTreeSet<GridCode>)>> {
     let mut out = BTreeMap::new();
@@ -371,7 +371,7 @@ fn grid_of(
 
 /// Whether a cell is one of the tenant's (its imported cell list or its geometry).
 fn known_cells(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     grid: Option<&GridIndex>,
 ) -> Result<BTreeSet<GridCode>> {
@@ -497,7 +497,7 @@ pub fn get_roster(dep: &Deployment, caller: &Caller, from: &str, to: &str) -> Re
 
 /// The inspector named by a read: the caller itself, or (for 值班长, 领导, 管理员) any inspector
 /// of the caller's tenant; another tenant's user is `not_found`.
-fn readable_inspector(conn: &Connection, caller: &Caller, inspector: UserId) -> Result<String> {
+fn readable_inspector(conn: &Connection<'_>, caller: &Caller, inspector: UserId) -> Result<String> {
     if inspector != caller.user && !may_read_all(caller.role) {
         return Err(refuse_role(caller, "只能查看本人的巡查轨迹"));
     }
@@ -511,7 +511,7 @@ fn readable_inspector(conn: &Connection, caller: &Caller, inspector: UserId) -> 
 
 /// A day's points (every stored block, decoded in order).
 fn day_points(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     inspector: UserId,
     day: &str,
@@ -594,14 +594,14 @@ impl CaseFacts {
 }
 
 /// Decoded inspector-days, read once per computation.
-struct Tracks<'c> {
-    conn: &'c Connection,
+struct Tracks<'c, 'a> {
+    conn: &'c Connection<'a>,
     tenant: &'c str,
     walk: gridcase_core::patrol::WalkRules,
     days: HashMap<(UserId, String), (Vec<TrackPoint>, Vec<Segment>)>,
 }
 
-impl Tracks<'_> {
+impl Tracks<'_, '_> {
     fn day(&mut self, u: UserId, day: &str) -> Result<&(Vec<TrackPoint>, Vec<Segment>)> {
         let key = (u, day.to_owned());
         if !self.days.contains_key(&key) {
@@ -642,7 +642,7 @@ impl Tracks<'_> {
 /// (user_cells) or rostered cells on a day of the rule's window hold its cell. Returns, per
 /// inspector, `(index in cases, evidence)`.
 pub fn exact_missed(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     settings: &PatrolSettings,
     cases: &[CaseFacts],
@@ -705,7 +705,7 @@ pub fn exact_missed(
 /// For the evaluation (biz::evaluation): exact 漏报 per inspector over the folded cases, or
 /// `None` (the approximation) while the tenant has no track recorded before `to`.
 pub fn missed_for_evaluation<'a>(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     to: Timestamp,
     cases: impl IntoIterator<Item = (CaseId, &'a CaseState)>,

@@ -6,13 +6,13 @@
 use super::rules::TenantRules;
 use super::scope::case_principals;
 use crate::db::cases::{self, CaseRow};
+use crate::db::sql::{Connection, params};
 use crate::error::Result;
 use gridcase_core::codes::CategoryKind;
 use gridcase_core::deadline::{DeadlineContext, Deadlines, Light, deadlines};
 use gridcase_core::doc::CaseDoc;
 use gridcase_core::model::{CaseId, Timestamp, Urgency};
 use gridcase_core::workflow::{CaseState, Event, fold};
-use rusqlite::{Connection, params};
 
 /// A case as the server projects it.
 #[derive(Clone, Debug)]
@@ -162,7 +162,7 @@ pub fn project_folded(
 }
 
 /// Writes the row with feed position `seq`, the scope and the blob references.
-pub fn write(conn: &Connection, p: &mut Projected, seq: i64) -> Result<()> {
+pub fn write(conn: &Connection<'_>, p: &mut Projected, seq: i64) -> Result<()> {
     p.row.seq = seq;
     let case_id = CaseId::parse(&p.row.case_id)
         .map_err(|e| crate::error::ServerError::Internal(e.to_string()))?;

@@ -13,12 +13,12 @@
 //! docs/evaluation.md); overrides carry their reason and are not checked against any table.
 
 use super::gate::Rejection;
+use crate::db::sql::Connection;
 use crate::db::standards;
 use crate::error::Result;
 use gridcase_core::model::LimitBasis;
 use gridcase_core::protocol::ErrorCode;
 use gridcase_core::workflow::{Event, EventKind, fold};
-use rusqlite::Connection;
 
 fn refuse(ev: &Event, why: String) -> Option<Rejection> {
     Some(Rejection {
@@ -29,7 +29,7 @@ fn refuse(ev: &Event, why: String) -> Option<Rejection> {
 
 /// Checks every new dispatch of a push whose limit claims a standards row.
 pub fn check(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     events: &[Event],
     new_events: &[Event],

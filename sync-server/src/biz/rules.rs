@@ -3,11 +3,11 @@
 //! tenant has not imported; its area grades and the current version of its standards table
 //! (立案、处置和结案标准, [`super::standards`]).
 
+use crate::db::sql::Connection;
 use crate::error::Result;
 use gridcase_core::calendar::WorkCalendar;
 use gridcase_core::catalog::Catalog;
 use gridcase_core::deadline::{DeadlinePolicy, TeamCalendars};
-use rusqlite::Connection;
 
 /// The default stage limits (the example file shipped with core).
 pub const DEFAULT_POLICY: &str =
@@ -71,7 +71,7 @@ pub struct TenantRules {
 
 impl TenantRules {
     /// Loads the tenant's files (defaults where absent).
-    pub fn load(conn: &Connection, tenant: &str) -> Result<TenantRules> {
+    pub fn load(conn: &Connection<'_>, tenant: &str) -> Result<TenantRules> {
         use crate::db::tenants::file;
         let mut catalog = Catalog::builtin();
         if let Some((name, text)) = file(conn, tenant, kind::CATALOG_EXTENSIONS)? {

@@ -16,6 +16,7 @@ use super::audit;
 use super::caller::Caller;
 use super::rules::kind;
 use super::standards_xlsx;
+use crate::db::sql::Connection;
 use crate::db::standards::{self as store, NewVersion, VersionInfo};
 use crate::db::tenants;
 use crate::deployment::Deployment;
@@ -25,7 +26,6 @@ use gridcase_core::catalog::standards::{AreaGrades, StandardsImportError};
 use gridcase_core::catalog::{Catalog, StandardsRelease, StandardsTable};
 use gridcase_core::model::Role;
 use gridcase_core::protocol::ErrorCode;
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -79,7 +79,7 @@ pub struct ImportOutcome {
 }
 
 /// The tenant's area grades (the imported `area_grades.csv`, else the defaults).
-pub fn area_grades(conn: &Connection, tenant: &str) -> Result<AreaGrades> {
+pub fn area_grades(conn: &Connection<'_>, tenant: &str) -> Result<AreaGrades> {
     match tenants::file(conn, tenant, kind::AREA_GRADES)? {
         Some((name, text)) => Ok(AreaGrades::parse_csv(&name, &text)?),
         None => Ok(AreaGrades::default()),
@@ -219,7 +219,7 @@ pub struct Import<'a> {
 
 /// Inside a write transaction: stores `new` as the next version unless its file is the
 /// current version's, and writes the audit entry.
-pub fn record_version(tx: &Connection, new: &Import<'_>, now: i64) -> Result<ImportOutcome> {
+pub fn record_version(tx: &Connection<'_>, new: &Import<'_>, now: i64) -> Result<ImportOutcome> {
     let conditions = new
         .table
         .categories()

@@ -19,6 +19,7 @@
 //!   `not_found`.
 
 use super::Caller;
+use crate::db::sql::Connection;
 use crate::db::{survey as db, tenants, users};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
@@ -29,7 +30,6 @@ use gridcase_core::protocol::{
     SurveyMarksPush, SurveyProgressWire, SurveyTaskWire,
 };
 use gridcase_core::survey::{Finding, Status, SurveyError, SurveyMark, SurveyTask};
-use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The longest title, in characters.
@@ -73,7 +73,12 @@ pub fn core_task(w: &SurveyTaskWire) -> SurveyTask {
     }
 }
 
-fn check_task(conn: &Connection, dep: &Deployment, tenant: &str, w: &SurveyTaskWire) -> Result<()> {
+fn check_task(
+    conn: &Connection<'_>,
+    dep: &Deployment,
+    tenant: &str,
+    w: &SurveyTaskWire,
+) -> Result<()> {
     let title = w.title.trim();
     if title.is_empty() || w.title.chars().count() > MAX_TITLE_CHARS {
         return Err(invalid(format!("标题须为 1–{MAX_TITLE_CHARS} 个字")));
@@ -186,7 +191,7 @@ pub fn list(dep: &Deployment, caller: &Caller) -> Result<Vec<SurveyTaskWire>> {
     Ok(out)
 }
 
-fn load(conn: &Connection, tenant: &str, id: SurveyId) -> Result<SurveyTaskWire> {
+fn load(conn: &Connection<'_>, tenant: &str, id: SurveyId) -> Result<SurveyTaskWire> {
     match db::task(conn, tenant, &id.to_string())? {
         Some(text) => task_of(&text),
         None => Err(ServerError::not_found("专项普查任务")),
@@ -249,7 +254,7 @@ pub fn push_marks(
 /// One mark: `Ok(Some(row))` to store, `Ok(None)` when stored before, `Err(code)` refused;
 /// the outer error is the database's.
 fn mark_one(
-    tx: &Connection,
+    tx: &Connection<'_>,
     tenant: &str,
     task: &SurveyTask,
     inspector: UserId,

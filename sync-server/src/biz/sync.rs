@@ -27,6 +27,7 @@ use super::isolation;
 use super::merge::{add_receipts_to, number_if_filed_folded, store_case_folded};
 use super::projection::Folded;
 use super::scope::may_create;
+use crate::db::sql::Connection;
 use crate::db::{cases, docs};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
@@ -37,7 +38,6 @@ use gridcase_core::protocol::{
     DocOutcome, DocPush, DocResult, ErrorCode, Heads, SyncRequest, SyncResponse,
 };
 use gridcase_core::workflow::Event;
-use rusqlite::Connection;
 use std::cell::Cell;
 
 fn wire_heads(heads: &[ChangeHash]) -> Heads {
@@ -244,7 +244,7 @@ fn gate_limits(dep: &Deployment) -> IncomingLimits {
 }
 
 /// The fingerprint of a case's stored bytes as they are in this transaction.
-fn stored_fingerprint(conn: &Connection, case_id: CaseId) -> Result<Fingerprint> {
+fn stored_fingerprint(conn: &Connection<'_>, case_id: CaseId) -> Result<Fingerprint> {
     let bytes = docs::stored_bytes(conn, case_id)?.unwrap_or_default();
     Ok(fingerprint(&bytes))
 }
@@ -252,7 +252,7 @@ fn stored_fingerprint(conn: &Connection, case_id: CaseId) -> Result<Fingerprint>
 /// The stored document of an existing case: from the cache when its heads and stored bytes are
 /// the ones read in this transaction, else loaded. Returns it with that fingerprint.
 fn stored_doc(
-    conn: &Connection,
+    conn: &Connection<'_>,
     dep: &Deployment,
     tenant: &str,
     case_id: CaseId,
@@ -290,7 +290,7 @@ enum Prepared {
 /// One document of a request, on the writer (the fallback when the document changed since the
 /// read phase).
 fn process(
-    conn: &Connection,
+    conn: &Connection<'_>,
     dep: &Deployment,
     caller: &Caller,
     push: &DocPush,
@@ -305,7 +305,7 @@ fn process(
 
 /// The read phase of one document: scope, the stored document, the gate.
 fn prepare(
-    conn: &Connection,
+    conn: &Connection<'_>,
     dep: &Deployment,
     caller: &Caller,
     push: &DocPush,
@@ -432,7 +432,7 @@ fn prepare(
 /// storage. Gates again if the stored document moved since the read phase. The case is folded
 /// once here (twice when the server numbers it).
 fn commit(
-    conn: &Connection,
+    conn: &Connection<'_>,
     dep: &Deployment,
     caller: &Caller,
     push: &DocPush,

@@ -6,8 +6,8 @@
 //! for the first). Appending happens inside the caller's write transaction, so the chain has
 //! one writer at a time. Records never hold a password, token or secret.
 
+use crate::db::sql::{Connection, OptionalExtension, Row, params};
 use crate::error::{Result, ServerError};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -92,11 +92,11 @@ pub fn record_hash(row: &AuditRow) -> Vec<u8> {
 }
 
 /// Appends a record after the last one; returns it.
-pub fn append(conn: &Connection, entry: &NewAudit<'_>, now: i64) -> Result<AuditRow> {
+pub fn append(conn: &Connection<'_>, entry: &NewAudit<'_>, now: i64) -> Result<AuditRow> {
     let last: Option<(i64, Vec<u8>)> = conn
         .query_row(
             "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -146,7 +146,7 @@ pub fn append(conn: &Connection, entry: &NewAudit<'_>, now: i64) -> Result<Audit
 
 const COLUMNS: &str = "seq, at, tenant, actor, source, event, success, details, prev_hash, hash";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<AuditRow> {
+fn row(r: &Row) -> crate::db::sql::Result<AuditRow> {
     Ok(AuditRow {
         seq: r.get(0)?,
         at: r.get(1)?,
@@ -162,19 +162,23 @@ fn row(r: &Row<'_>) -> rusqlite::Result<AuditRow> {
 }
 
 /// Records in chain order, optionally of one tenant and from a time on.
-pub fn list(conn: &Connection, tenant: Option<&str>, since: Option<i64>) -> Result<Vec<AuditRow>> {
+pub fn list(
+    conn: &Connection<'_>,
+    tenant: Option<&str>,
+    since: Option<i64>,
+) -> Result<Vec<AuditRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM audit_log
-         WHERE (?1 IS NULL OR tenant = ?1) AND (?2 IS NULL OR at >= ?2) ORDER BY seq"
+         WHERE (CAST(?1 AS TEXT) IS NULL OR tenant = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR at >= ?2) ORDER BY seq"
     ))?;
     let rows = stmt.query_map(params![tenant, since], row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Walks the whole chain in order, calling `f` on each record until it returns `false`.
-pub fn walk(conn: &Connection, mut f: impl FnMut(AuditRow) -> bool) -> Result<()> {
+pub fn walk(conn: &Connection<'_>, mut f: impl FnMut(AuditRow) -> bool) -> Result<()> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"))?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(())?;
     while let Some(r) = rows.next()? {
         if !f(row(r)?) {
             break;

@@ -7,8 +7,8 @@
 //! [`MAX_ERROR_CHARS`]; so the tables never grow with repeats. Rows leave only by an
 //! administrator's `forget` / `clear`.
 
+use crate::db::sql::{Connection, params};
 use crate::error::{Result, Unreadable};
-use rusqlite::{Connection, params};
 use serde::Serialize;
 
 /// Error texts are cut to this many characters.
@@ -57,14 +57,16 @@ pub struct JobFailure {
 }
 
 /// Records (upserts) an unreadable document met by `seen_in` at `now` (Unix ms).
-pub fn record(conn: &Connection, u: &Unreadable, seen_in: &str, now: i64) -> Result<()> {
+pub fn record(conn: &Connection<'_>, u: &Unreadable, seen_in: &str, now: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO bad_documents(tenant, case_id, stage, seen_in, error, first_seen,
                                    last_seen, count)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1)
          ON CONFLICT(tenant, case_id) DO UPDATE SET
             stage = excluded.stage, seen_in = excluded.seen_in, error = excluded.error,
-            last_seen = max(last_seen, excluded.last_seen), count = count + 1",
+            last_seen = CASE WHEN bad_documents.last_seen > excluded.last_seen
+                        THEN bad_documents.last_seen ELSE excluded.last_seen END,
+            count = bad_documents.count + 1",
         params![
             u.tenant,
             u.case_id.to_string(),
@@ -78,10 +80,10 @@ pub fn record(conn: &Connection, u: &Unreadable, seen_in: &str, now: i64) -> Res
 }
 
 /// The unreadable documents, of one tenant or all, by tenant and case.
-pub fn list(conn: &Connection, tenant: Option<&str>) -> Result<Vec<BadDocument>> {
+pub fn list(conn: &Connection<'_>, tenant: Option<&str>) -> Result<Vec<BadDocument>> {
     let mut stmt = conn.prepare(
         "SELECT tenant, case_id, stage, seen_in, error, first_seen, last_seen, count
-         FROM bad_documents WHERE ?1 IS NULL OR tenant = ?1 ORDER BY tenant, case_id",
+         FROM bad_documents WHERE CAST(?1 AS TEXT) IS NULL OR tenant = ?1 ORDER BY tenant, case_id",
     )?;
     let rows = stmt.query_map([tenant], |r| {
         Ok(BadDocument {
@@ -99,19 +101,19 @@ pub fn list(conn: &Connection, tenant: Option<&str>) -> Result<Vec<BadDocument>>
 }
 
 /// Forgets one case (repaired); returns whether it was listed.
-pub fn forget(conn: &Connection, case_id: &str) -> Result<bool> {
+pub fn forget(conn: &Connection<'_>, case_id: &str) -> Result<bool> {
     Ok(conn.execute("DELETE FROM bad_documents WHERE case_id = ?1", [case_id])? > 0)
 }
 
 /// Forgets every listed document and job failure, of one tenant or all; returns the rows
 /// removed.
-pub fn clear(conn: &Connection, tenant: Option<&str>) -> Result<usize> {
+pub fn clear(conn: &Connection<'_>, tenant: Option<&str>) -> Result<usize> {
     let docs = conn.execute(
-        "DELETE FROM bad_documents WHERE ?1 IS NULL OR tenant = ?1",
+        "DELETE FROM bad_documents WHERE CAST(?1 AS TEXT) IS NULL OR tenant = ?1",
         [tenant],
     )?;
     let jobs = conn.execute(
-        "DELETE FROM job_failures WHERE ?1 IS NULL OR tenant = ?1",
+        "DELETE FROM job_failures WHERE CAST(?1 AS TEXT) IS NULL OR tenant = ?1",
         [tenant],
     )?;
     Ok(docs + jobs)
@@ -119,7 +121,7 @@ pub fn clear(conn: &Connection, tenant: Option<&str>) -> Result<usize> {
 
 /// Records (upserts) a failed run of `job` for `tenant` at `now` (Unix ms).
 pub fn record_job_failure(
-    conn: &Connection,
+    conn: &Connection<'_>,
     job: &str,
     tenant: &str,
     error: &str,
@@ -129,18 +131,20 @@ pub fn record_job_failure(
         "INSERT INTO job_failures(job, tenant, error, first_seen, last_seen, count)
          VALUES (?1, ?2, ?3, ?4, ?4, 1)
          ON CONFLICT(job, tenant) DO UPDATE SET
-            error = excluded.error, last_seen = max(last_seen, excluded.last_seen),
-            count = count + 1",
+            error = excluded.error,
+            last_seen = CASE WHEN job_failures.last_seen > excluded.last_seen
+                        THEN job_failures.last_seen ELSE excluded.last_seen END,
+            count = job_failures.count + 1",
         params![job, tenant, cut(error), now],
     )?;
     Ok(())
 }
 
 /// The failing jobs, of one tenant or all.
-pub fn job_failures(conn: &Connection, tenant: Option<&str>) -> Result<Vec<JobFailure>> {
+pub fn job_failures(conn: &Connection<'_>, tenant: Option<&str>) -> Result<Vec<JobFailure>> {
     let mut stmt = conn.prepare(
         "SELECT job, tenant, error, first_seen, last_seen, count
-         FROM job_failures WHERE ?1 IS NULL OR tenant = ?1 ORDER BY tenant, job",
+         FROM job_failures WHERE CAST(?1 AS TEXT) IS NULL OR tenant = ?1 ORDER BY tenant, job",
     )?;
     let rows = stmt.query_map([tenant], |r| {
         Ok(JobFailure {

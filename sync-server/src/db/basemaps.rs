@@ -2,8 +2,8 @@
 //!
 //! Invariant: at most one row per tenant; every query names the tenant.
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// A tenant's current package.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -25,7 +25,7 @@ pub struct BasemapRow {
 }
 
 /// The tenant's current package.
-pub fn get(conn: &Connection, tenant: &str) -> Result<Option<BasemapRow>> {
+pub fn get(conn: &Connection<'_>, tenant: &str) -> Result<Option<BasemapRow>> {
     Ok(conn
         .query_row(
             "SELECT version, bytes, source, tiles, layers, built_at, build_ms
@@ -47,7 +47,7 @@ pub fn get(conn: &Connection, tenant: &str) -> Result<Option<BasemapRow>> {
 }
 
 /// Records (replaces) the tenant's current package.
-pub fn set(conn: &Connection, tenant: &str, row: &BasemapRow) -> Result<()> {
+pub fn set(conn: &Connection<'_>, tenant: &str, row: &BasemapRow) -> Result<()> {
     conn.execute(
         "INSERT INTO basemaps(tenant, version, bytes, source, tiles, layers, built_at, build_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)

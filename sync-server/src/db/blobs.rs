@@ -4,8 +4,8 @@
 //! in the blob store (crate::blobstore). `blob_segments`: the staged pieces of an upload in
 //! progress, whose end is its offset.
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// A blob record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct BlobRow {
 }
 
 /// A tenant's blob record.
-pub fn get(conn: &Connection, tenant: &str, sha256: &str) -> Result<Option<BlobRow>> {
+pub fn get(conn: &Connection<'_>, tenant: &str, sha256: &str) -> Result<Option<BlobRow>> {
     Ok(conn
         .query_row(
             "SELECT length, complete, created_at FROM blobs WHERE tenant = ?1 AND sha256 = ?2",
@@ -36,7 +36,13 @@ pub fn get(conn: &Connection, tenant: &str, sha256: &str) -> Result<Option<BlobR
 }
 
 /// Records the start of an upload.
-pub fn create(conn: &Connection, tenant: &str, sha256: &str, length: i64, now: i64) -> Result<()> {
+pub fn create(
+    conn: &Connection<'_>,
+    tenant: &str,
+    sha256: &str,
+    length: i64,
+    now: i64,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO blobs(tenant, sha256, length, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT DO NOTHING",
@@ -46,7 +52,7 @@ pub fn create(conn: &Connection, tenant: &str, sha256: &str, length: i64, now: i
 }
 
 /// Marks a blob complete and verified.
-pub fn complete(conn: &Connection, tenant: &str, sha256: &str, now: i64) -> Result<()> {
+pub fn complete(conn: &Connection<'_>, tenant: &str, sha256: &str, now: i64) -> Result<()> {
     conn.execute(
         "UPDATE blobs SET complete = 1, completed_at = ?3 WHERE tenant = ?1 AND sha256 = ?2",
         params![tenant, sha256, now],
@@ -55,7 +61,7 @@ pub fn complete(conn: &Connection, tenant: &str, sha256: &str, now: i64) -> Resu
 }
 
 /// Forgets a blob.
-pub fn delete(conn: &Connection, tenant: &str, sha256: &str) -> Result<()> {
+pub fn delete(conn: &Connection<'_>, tenant: &str, sha256: &str) -> Result<()> {
     conn.execute(
         "DELETE FROM blobs WHERE tenant = ?1 AND sha256 = ?2",
         params![tenant, sha256],
@@ -64,12 +70,12 @@ pub fn delete(conn: &Connection, tenant: &str, sha256: &str) -> Result<()> {
 }
 
 /// Whether the blob is complete for the tenant.
-pub fn is_complete(conn: &Connection, tenant: &str, sha256: &str) -> Result<bool> {
+pub fn is_complete(conn: &Connection<'_>, tenant: &str, sha256: &str) -> Result<bool> {
     Ok(get(conn, tenant, sha256)?.is_some_and(|b| b.complete))
 }
 
 /// Incomplete uploads started before `before`: `(tenant, sha256)`.
-pub fn stale_incomplete(conn: &Connection, before: i64) -> Result<Vec<(String, String)>> {
+pub fn stale_incomplete(conn: &Connection<'_>, before: i64) -> Result<Vec<(String, String)>> {
     let mut stmt =
         conn.prepare("SELECT tenant, sha256 FROM blobs WHERE complete = 0 AND created_at < ?1")?;
     let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -77,7 +83,7 @@ pub fn stale_incomplete(conn: &Connection, before: i64) -> Result<Vec<(String, S
 }
 
 /// Complete blobs no case references, completed before `before`: `(tenant, sha256)`.
-pub fn unreferenced(conn: &Connection, before: i64) -> Result<Vec<(String, String)>> {
+pub fn unreferenced(conn: &Connection<'_>, before: i64) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare(
         "SELECT b.tenant, b.sha256 FROM blobs b
          WHERE b.complete = 1 AND coalesce(b.completed_at, b.created_at) < ?1
@@ -89,7 +95,7 @@ pub fn unreferenced(conn: &Connection, before: i64) -> Result<Vec<(String, Strin
 
 /// An upload in progress: `(declared length, started at)`.
 pub fn part_get(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     sha256: &str,
     device: &str,
@@ -106,7 +112,7 @@ pub fn part_get(
 
 /// Records the start of a device's upload (kept if it exists).
 pub fn part_create(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     sha256: &str,
     device: &str,
@@ -122,7 +128,7 @@ pub fn part_create(
 }
 
 /// Forgets a device's upload in progress.
-pub fn part_delete(conn: &Connection, tenant: &str, sha256: &str, device: &str) -> Result<()> {
+pub fn part_delete(conn: &Connection<'_>, tenant: &str, sha256: &str, device: &str) -> Result<()> {
     conn.execute(
         "DELETE FROM blob_parts WHERE tenant = ?1 AND sha256 = ?2 AND device = ?3",
         params![tenant, sha256, device],
@@ -131,7 +137,7 @@ pub fn part_delete(conn: &Connection, tenant: &str, sha256: &str, device: &str) 
 }
 
 /// Uploads in progress started before `before`: `(tenant, sha256, device)`.
-pub fn stale_parts(conn: &Connection, before: i64) -> Result<Vec<(String, String, String)>> {
+pub fn stale_parts(conn: &Connection<'_>, before: i64) -> Result<Vec<(String, String, String)>> {
     let mut stmt =
         conn.prepare("SELECT tenant, sha256, device FROM blob_parts WHERE created_at < ?1")?;
     let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -140,7 +146,7 @@ pub fn stale_parts(conn: &Connection, before: i64) -> Result<Vec<(String, String
 
 /// Records a verified blob uploaded by `device` (`None`: the server itself).
 pub fn complete_by(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     sha256: &str,
     length: i64,
@@ -159,7 +165,11 @@ pub fn complete_by(
 
 /// Who uploaded a complete blob: `None` when there is no complete blob, `Some(None)` when the
 /// server did (or the blob predates the record).
-pub fn uploader(conn: &Connection, tenant: &str, sha256: &str) -> Result<Option<Option<String>>> {
+pub fn uploader(
+    conn: &Connection<'_>,
+    tenant: &str,
+    sha256: &str,
+) -> Result<Option<Option<String>>> {
     Ok(conn
         .query_row(
             "SELECT device FROM blobs WHERE tenant = ?1 AND sha256 = ?2 AND complete = 1",
@@ -174,7 +184,7 @@ pub type Segment = (i64, i64, String);
 
 /// The staged segments of a device's upload, by offset.
 pub fn segments(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     sha256: &str,
     device: &str,
@@ -190,7 +200,7 @@ pub fn segments(
 }
 
 /// The offset of a device's upload: the end of its last segment (0 without any).
-pub fn received(conn: &Connection, tenant: &str, sha256: &str, device: &str) -> Result<i64> {
+pub fn received(conn: &Connection<'_>, tenant: &str, sha256: &str, device: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT coalesce(max(\"offset\" + length), 0) FROM blob_segments
          WHERE tenant = ?1 AND sha256 = ?2 AND device = ?3",
@@ -204,7 +214,7 @@ pub fn received(conn: &Connection, tenant: &str, sha256: &str, device: &str) -> 
 /// The primary key on the offset refuses a second segment at the same place even when two
 /// transactions both read the old offset.
 pub fn segment_add(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     sha256: &str,
     device: &str,
@@ -224,7 +234,12 @@ pub fn segment_add(
 }
 
 /// Forgets a device's staged segments (the objects are deleted by the caller).
-pub fn segments_delete(conn: &Connection, tenant: &str, sha256: &str, device: &str) -> Result<()> {
+pub fn segments_delete(
+    conn: &Connection<'_>,
+    tenant: &str,
+    sha256: &str,
+    device: &str,
+) -> Result<()> {
     conn.execute(
         "DELETE FROM blob_segments WHERE tenant = ?1 AND sha256 = ?2 AND device = ?3",
         params![tenant, sha256, device],

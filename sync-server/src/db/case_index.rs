@@ -8,9 +8,9 @@
 //! Invariant: the row is written in the same transaction as the case's queue row
 //! (biz::projection::write), so it never lags the stored document written through the server.
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::{Result, ServerError};
 use gridcase_core::model::CaseId;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// The index facts of one case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,11 +39,11 @@ pub struct Candidate {
 }
 
 /// Writes (or replaces) a case's row and bumps its revision.
-pub fn upsert(conn: &Connection, tenant: &str, case_id: &str, e: &Entry) -> Result<()> {
+pub fn upsert(conn: &Connection<'_>, tenant: &str, case_id: &str, e: &Entry) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO case_index(case_id, tenant, rev, first_act, last_act, terminal, next_light_at)
          VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)
-         ON CONFLICT(case_id) DO UPDATE SET tenant = excluded.tenant, rev = rev + 1,
+         ON CONFLICT(case_id) DO UPDATE SET tenant = excluded.tenant, rev = case_index.rev + 1,
              first_act = excluded.first_act, last_act = excluded.last_act,
              terminal = excluded.terminal, next_light_at = excluded.next_light_at",
     )?
@@ -59,7 +59,7 @@ pub fn upsert(conn: &Connection, tenant: &str, case_id: &str, e: &Entry) -> Resu
 }
 
 /// Sets when a case's light next changes (the lights pass, after measuring it).
-pub fn set_next_light(conn: &Connection, case_id: &str, at: Option<i64>) -> Result<()> {
+pub fn set_next_light(conn: &Connection<'_>, case_id: &str, at: Option<i64>) -> Result<()> {
     conn.prepare_cached("UPDATE case_index SET next_light_at = ?2 WHERE case_id = ?1")?
         .execute(params![case_id, at])?;
     Ok(())
@@ -68,7 +68,12 @@ pub fn set_next_light(conn: &Connection, case_id: &str, at: Option<i64>) -> Resu
 /// The cases of the tenant that can count in `[from, to)`: some event acted before `to`, and
 /// either not terminal or some event acted at or after `from`. Ordered by case id (the order of
 /// the full fold).
-pub fn candidates(conn: &Connection, tenant: &str, from: i64, to: i64) -> Result<Vec<Candidate>> {
+pub fn candidates(
+    conn: &Connection<'_>,
+    tenant: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Candidate>> {
     let mut stmt = conn.prepare_cached(
         "SELECT case_id, rev, last_act, terminal FROM case_index
          WHERE tenant = ?1 AND first_act < ?3 AND (terminal = 0 OR last_act >= ?2)
@@ -97,7 +102,7 @@ pub fn candidates(conn: &Connection, tenant: &str, from: i64, to: i64) -> Result
 }
 
 /// The tenant's cases whose light is due to change at or before `now`, earliest first.
-pub fn due_lights(conn: &Connection, tenant: &str, now: i64) -> Result<Vec<String>> {
+pub fn due_lights(conn: &Connection<'_>, tenant: &str, now: i64) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT case_id FROM case_index
          WHERE tenant = ?1 AND next_light_at IS NOT NULL AND next_light_at <= ?2
@@ -108,7 +113,7 @@ pub fn due_lights(conn: &Connection, tenant: &str, now: i64) -> Result<Vec<Strin
 }
 
 /// The tenant's documents that have no index row yet (stored before the index existed).
-pub fn unindexed(conn: &Connection, tenant: &str) -> Result<Vec<CaseId>> {
+pub fn unindexed(conn: &Connection<'_>, tenant: &str) -> Result<Vec<CaseId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT d.case_id FROM docs d
          WHERE d.tenant = ?1 AND NOT EXISTS (SELECT 1 FROM case_index i WHERE i.case_id = d.case_id)
@@ -123,7 +128,7 @@ pub fn unindexed(conn: &Connection, tenant: &str) -> Result<Vec<CaseId>> {
 }
 
 /// Whether every document of the tenant has its index row.
-pub fn spans_built(conn: &Connection, tenant: &str) -> Result<bool> {
+pub fn spans_built(conn: &Connection<'_>, tenant: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT spans_built FROM case_index_state WHERE tenant = ?1")?
         .query_row([tenant], |r| r.get::<_, bool>(0))
@@ -132,7 +137,7 @@ pub fn spans_built(conn: &Connection, tenant: &str) -> Result<bool> {
 }
 
 /// Records that every document of the tenant has its index row.
-pub fn set_spans_built(conn: &Connection, tenant: &str) -> Result<()> {
+pub fn set_spans_built(conn: &Connection<'_>, tenant: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO case_index_state(tenant, spans_built) VALUES (?1, 1)
          ON CONFLICT(tenant) DO UPDATE SET spans_built = 1",
@@ -143,7 +148,7 @@ pub fn set_spans_built(conn: &Connection, tenant: &str) -> Result<()> {
 
 /// The rules fingerprint the tenant's `next_light_at` values were computed with, if they cover
 /// every running case.
-pub fn lights_rules(conn: &Connection, tenant: &str) -> Result<Option<String>> {
+pub fn lights_rules(conn: &Connection<'_>, tenant: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT lights_rules FROM case_index_state WHERE tenant = ?1")?
         .query_row([tenant], |r| r.get::<_, Option<String>>(0))
@@ -152,7 +157,7 @@ pub fn lights_rules(conn: &Connection, tenant: &str) -> Result<Option<String>> {
 }
 
 /// Records that the tenant's `next_light_at` values cover every running case under `rules`.
-pub fn set_lights_rules(conn: &Connection, tenant: &str, rules: &str) -> Result<()> {
+pub fn set_lights_rules(conn: &Connection<'_>, tenant: &str, rules: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO case_index_state(tenant, lights_rules) VALUES (?1, ?2)
          ON CONFLICT(tenant) DO UPDATE SET lights_rules = excluded.lights_rules",
@@ -162,7 +167,7 @@ pub fn set_lights_rules(conn: &Connection, tenant: &str, rules: &str) -> Result<
 }
 
 /// The running cases of one tenant (as [`super::cases::running`]).
-pub fn running_in(conn: &Connection, tenant: &str) -> Result<Vec<String>> {
+pub fn running_in(conn: &Connection<'_>, tenant: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT case_id FROM cases
          WHERE tenant = ?1

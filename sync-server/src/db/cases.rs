@@ -6,10 +6,10 @@
 //! scope-filtered queries take the caller's principals (`None` = the whole tenant).
 
 use super::decode_heads;
+use crate::db::sql::{Connection, OptionalExtension, Row, params};
 use crate::error::{Result, ServerError};
 use automerge::ChangeHash;
 use gridcase_core::model::CaseId;
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 /// One row of the case queue.
@@ -63,7 +63,7 @@ const COLUMNS: &str = "c.case_id, c.tenant, c.seq, c.status, c.stage, c.category
     c.department, c.urgency, c.light, c.clock, c.deadline, c.case_number, c.reporter, c.address, \
     c.description, c.conflicts, c.escalation, c.blobs_missing, c.created_at, c.updated_at";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
+fn row(r: &Row) -> crate::db::sql::Result<CaseRow> {
     Ok(CaseRow {
         case_id: r.get(0)?,
         tenant: r.get(1)?,
@@ -90,7 +90,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
 }
 
 /// Writes (inserts or replaces) a case's row.
-pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
+pub fn upsert(conn: &Connection<'_>, c: &CaseRow) -> Result<()> {
     conn.execute(
         "INSERT INTO cases(case_id, tenant, seq, status, stage, category, cell, department,
                            urgency, light, clock, deadline, case_number, reporter, address,
@@ -136,7 +136,7 @@ pub fn upsert(conn: &Connection, c: &CaseRow) -> Result<()> {
 
 /// Updates only the light, clock and deadline (the lights job; no feed change).
 pub fn set_light(
-    conn: &Connection,
+    conn: &Connection<'_>,
     case_id: &str,
     light: &str,
     clock: Option<&str>,
@@ -150,7 +150,7 @@ pub fn set_light(
 }
 
 /// A case's row in the tenant.
-pub fn get(conn: &Connection, tenant: &str, case_id: CaseId) -> Result<Option<CaseRow>> {
+pub fn get(conn: &Connection<'_>, tenant: &str, case_id: CaseId) -> Result<Option<CaseRow>> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM cases c WHERE c.case_id = ?1 AND c.tenant = ?2"),
@@ -161,11 +161,12 @@ pub fn get(conn: &Connection, tenant: &str, case_id: CaseId) -> Result<Option<Ca
 }
 
 /// Replaces a case's scope principals.
-pub fn set_scope(conn: &Connection, case_id: CaseId, principals: &[String]) -> Result<()> {
+pub fn set_scope(conn: &Connection<'_>, case_id: CaseId, principals: &[String]) -> Result<()> {
     let key = case_id.to_string();
     conn.execute("DELETE FROM case_scope WHERE case_id = ?1", [&key])?;
-    let mut stmt = conn
-        .prepare_cached("INSERT OR IGNORE INTO case_scope(principal, case_id) VALUES (?1, ?2)")?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO case_scope(principal, case_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
     for p in principals {
         stmt.execute(params![p, key])?;
     }
@@ -173,12 +174,15 @@ pub fn set_scope(conn: &Connection, case_id: CaseId, principals: &[String]) -> R
 }
 
 /// Whether any of `principals` may see the case.
-pub fn in_scope(conn: &Connection, case_id: CaseId, principals: &[String]) -> Result<bool> {
+pub fn in_scope(conn: &Connection<'_>, case_id: CaseId, principals: &[String]) -> Result<bool> {
     let json =
         serde_json::to_string(principals).map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM case_scope
-                        WHERE case_id = ?1 AND principal IN (SELECT value FROM json_each(?2)))",
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM case_scope
+                            WHERE case_id = ?1 AND principal IN ({}))",
+            conn.json_text_list(2)
+        ),
         params![case_id.to_string(), json],
         |r| r.get(0),
     )?)
@@ -186,7 +190,7 @@ pub fn in_scope(conn: &Connection, case_id: CaseId, principals: &[String]) -> Re
 
 /// Replaces the photos a case references.
 pub fn set_blob_refs(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     case_id: CaseId,
     shas: &[String],
@@ -194,7 +198,8 @@ pub fn set_blob_refs(
     let key = case_id.to_string();
     conn.execute("DELETE FROM blob_refs WHERE case_id = ?1", [&key])?;
     let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO blob_refs(tenant, sha256, case_id) VALUES (?1, ?2, ?3)",
+        "INSERT INTO blob_refs(tenant, sha256, case_id) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
     )?;
     for sha in shas {
         stmt.execute(params![tenant, sha, key])?;
@@ -203,7 +208,7 @@ pub fn set_blob_refs(
 }
 
 /// Recounts `blobs_missing` of every case referencing a blob (after it completed).
-pub fn recount_blobs_missing(conn: &Connection, tenant: &str, sha256: &str) -> Result<()> {
+pub fn recount_blobs_missing(conn: &Connection<'_>, tenant: &str, sha256: &str) -> Result<()> {
     conn.execute(
         "UPDATE cases SET blobs_missing = (
             SELECT count(*) FROM blob_refs r
@@ -217,7 +222,7 @@ pub fn recount_blobs_missing(conn: &Connection, tenant: &str, sha256: &str) -> R
 
 /// Whether a blob is referenced by a case in the caller's scope (`None` = the whole tenant).
 pub fn blob_in_scope(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     sha256: &str,
     principals: Option<&[String]>,
@@ -226,9 +231,12 @@ pub fn blob_in_scope(
         .map(|p| serde_json::to_string(p).map_err(|e| ServerError::Internal(e.to_string())))
         .transpose()?;
     Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM blob_refs r WHERE r.tenant = ?1 AND r.sha256 = ?2 AND
-            (?3 IS NULL OR EXISTS (SELECT 1 FROM case_scope s WHERE s.case_id = r.case_id
-                                   AND s.principal IN (SELECT value FROM json_each(?3)))))",
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM blob_refs r WHERE r.tenant = ?1 AND r.sha256 = ?2 AND
+                (CAST(?3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM case_scope s
+                    WHERE s.case_id = r.case_id AND s.principal IN ({}))))",
+            conn.json_text_list(3)
+        ),
         params![tenant, sha256, json],
         |r| r.get(0),
     )?)
@@ -243,7 +251,7 @@ pub struct FeedItem {
 }
 
 /// The cases a tenant holds (every status).
-pub fn count_in(conn: &Connection, tenant: &str) -> Result<i64> {
+pub fn count_in(conn: &Connection<'_>, tenant: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT count(*) FROM cases WHERE tenant = ?1",
         [tenant],
@@ -253,7 +261,7 @@ pub fn count_in(conn: &Connection, tenant: &str) -> Result<i64> {
 
 /// Cases of the tenant in scope with `seq > cursor`, in seq order, at most `limit`.
 pub fn feed(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     cursor: i64,
     limit: i64,
@@ -265,9 +273,10 @@ pub fn feed(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS}, d.heads FROM cases c JOIN docs d ON d.case_id = c.case_id
          WHERE c.tenant = ?1 AND c.seq > ?2 AND
-           (?3 IS NULL OR EXISTS (SELECT 1 FROM case_scope s WHERE s.case_id = c.case_id
-                                  AND s.principal IN (SELECT value FROM json_each(?3))))
-         ORDER BY c.seq LIMIT ?4"
+           (CAST(?3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM case_scope s
+                WHERE s.case_id = c.case_id AND s.principal IN ({})))
+         ORDER BY c.seq LIMIT ?4",
+        conn.json_text_list(3)
     ))?;
     let rows = stmt.query_map(params![tenant, cursor, json, limit], |r| {
         Ok((row(r)?, r.get::<_, Vec<u8>>(21)?))
@@ -322,16 +331,16 @@ fn like_pattern(q: &str) -> String {
 }
 
 /// The tenant's queue with filters and paging.
-pub fn queue(conn: &Connection, tenant: &str, f: &QueueFilter) -> Result<QueuePage> {
+pub fn queue(conn: &Connection<'_>, tenant: &str, f: &QueueFilter) -> Result<QueuePage> {
     let q =
         f.q.as_deref()
             .map(str::trim)
             .filter(|q| !q.is_empty())
             .map(like_pattern);
-    let filter = "c.tenant = ?1 AND (?2 IS NULL OR c.status = ?2) AND (?3 IS NULL OR c.stage = ?3)
-        AND (?4 IS NULL OR c.department = ?4) AND (?5 IS NULL OR c.cell = ?5)
-        AND (?6 IS NULL OR c.light = ?6)
-        AND (?7 IS NULL OR c.description LIKE ?7 ESCAPE '\\' OR c.address LIKE ?7 ESCAPE '\\')";
+    let filter = "c.tenant = ?1 AND (CAST(?2 AS TEXT) IS NULL OR c.status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR c.stage = ?3)
+        AND (CAST(?4 AS TEXT) IS NULL OR c.department = ?4) AND (CAST(?5 AS TEXT) IS NULL OR c.cell = ?5)
+        AND (CAST(?6 AS TEXT) IS NULL OR c.light = ?6)
+        AND (CAST(?7 AS TEXT) IS NULL OR c.description LIKE ?7 ESCAPE '\\' OR c.address LIKE ?7 ESCAPE '\\')";
     let limit = f.limit.unwrap_or(50).clamp(1, 500);
     let offset = f.offset.unwrap_or(0).max(0);
     let args = params![tenant, f.status, f.stage, f.department, f.cell, f.light, q];
@@ -349,12 +358,12 @@ pub fn queue(conn: &Connection, tenant: &str, f: &QueueFilter) -> Result<QueuePa
 }
 
 /// Cases of every tenant whose status runs a clock: `(tenant, case_id)`.
-pub fn running(conn: &Connection) -> Result<Vec<(String, String)>> {
+pub fn running(conn: &Connection<'_>) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare(
         "SELECT tenant, case_id FROM cases
          WHERE status NOT IN ('closed', 'rejected', 'voided', 'merged', 'parked', 'draft')
          ORDER BY tenant, case_id",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

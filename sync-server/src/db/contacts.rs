@@ -4,8 +4,8 @@
 //!
 //! Invariant: every query names the tenant; one row per (tenant, case).
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// A citizen's contact for one case.
@@ -33,7 +33,7 @@ pub struct Contact {
 }
 
 /// Writes (or replaces) the contact of a case.
-pub fn put(conn: &Connection, tenant: &str, c: &Contact) -> Result<()> {
+pub fn put(conn: &Connection<'_>, tenant: &str, c: &Contact) -> Result<()> {
     conn.execute(
         "INSERT INTO case_contacts(tenant, case_id, channel, name, phone, email, wants_callback,
                                    written_by, created_at, updated_at)
@@ -58,7 +58,7 @@ pub fn put(conn: &Connection, tenant: &str, c: &Contact) -> Result<()> {
 }
 
 /// The contact of a case, if any.
-pub fn get(conn: &Connection, tenant: &str, case_id: &str) -> Result<Option<Contact>> {
+pub fn get(conn: &Connection<'_>, tenant: &str, case_id: &str) -> Result<Option<Contact>> {
     Ok(conn
         .query_row(
             "SELECT case_id, channel, name, phone, email, wants_callback, written_by,

@@ -4,9 +4,9 @@
 //! Invariant: only [`readmit`] (an administrator's act) lifts a revocation; a new sign-in
 //! replaces the token but leaves `revoked_at` as it is.
 
+use crate::db::sql::{Connection, OptionalExtension, Row, params};
 use crate::error::Result;
 use gridcase_core::model::{DeviceId, UserId};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// An enrolled device.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -36,14 +36,17 @@ fn hex_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&hex::encode(b))
 }
 
-fn bad(e: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.to_string().into())
+fn bad(e: impl std::fmt::Display) -> crate::db::sql::SqlError {
+    crate::db::sql::SqlError::Type {
+        column: 0,
+        detail: e.to_string(),
+    }
 }
 
 const COLUMNS: &str =
     "id, tenant, user_id, install_id, name, actor_id, last_seen, revoked_at, token_issued_at";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
+fn row(r: &Row) -> crate::db::sql::Result<DeviceRow> {
     let id: String = r.get(0)?;
     let user: String = r.get(2)?;
     Ok(DeviceRow {
@@ -61,7 +64,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
 
 /// The device of this user and install, if enrolled.
 pub fn by_install(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     user: UserId,
     install_id: &str,
@@ -78,7 +81,7 @@ pub fn by_install(
 }
 
 /// The device holding this token hash.
-pub fn by_token_hash(conn: &Connection, hash: &[u8]) -> Result<Option<DeviceRow>> {
+pub fn by_token_hash(conn: &Connection<'_>, hash: &[u8]) -> Result<Option<DeviceRow>> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM devices WHERE token_hash = ?1"),
@@ -89,7 +92,7 @@ pub fn by_token_hash(conn: &Connection, hash: &[u8]) -> Result<Option<DeviceRow>
 }
 
 /// A device by id.
-pub fn get(conn: &Connection, id: DeviceId) -> Result<Option<DeviceRow>> {
+pub fn get(conn: &Connection<'_>, id: DeviceId) -> Result<Option<DeviceRow>> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM devices WHERE id = ?1"),
@@ -102,7 +105,7 @@ pub fn get(conn: &Connection, id: DeviceId) -> Result<Option<DeviceRow>> {
 /// Enrols a device with its actor id and first token hash.
 #[allow(clippy::too_many_arguments)]
 pub fn create(
-    conn: &Connection,
+    conn: &Connection<'_>,
     id: DeviceId,
     tenant: &str,
     user: UserId,
@@ -132,7 +135,7 @@ pub fn create(
 
 /// Replaces the token of a device (a new login from the same install); a revocation stays.
 pub fn replace_token(
-    conn: &Connection,
+    conn: &Connection<'_>,
     id: DeviceId,
     name: &str,
     token_hash: &[u8],
@@ -147,7 +150,7 @@ pub fn replace_token(
 }
 
 /// Revokes a device's token: it keeps its hash, so its requests answer `token_revoked`.
-pub fn revoke(conn: &Connection, id: DeviceId, now: i64) -> Result<bool> {
+pub fn revoke(conn: &Connection<'_>, id: DeviceId, now: i64) -> Result<bool> {
     let n = conn.execute(
         "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id.to_string(), now],
@@ -157,7 +160,7 @@ pub fn revoke(conn: &Connection, id: DeviceId, now: i64) -> Result<bool> {
 
 /// Lifts a revocation (an administrator re-admits the device); its old token stays dead: the
 /// token hash is cleared, so the device signs in again.
-pub fn readmit(conn: &Connection, id: DeviceId) -> Result<bool> {
+pub fn readmit(conn: &Connection<'_>, id: DeviceId) -> Result<bool> {
     let n = conn.execute(
         "UPDATE devices SET revoked_at = NULL, token_hash = NULL
          WHERE id = ?1 AND revoked_at IS NOT NULL",
@@ -167,7 +170,7 @@ pub fn readmit(conn: &Connection, id: DeviceId) -> Result<bool> {
 }
 
 /// Records the last authenticated request (at most once a minute per device).
-pub fn touch(conn: &Connection, id: DeviceId, now: i64) -> Result<()> {
+pub fn touch(conn: &Connection<'_>, id: DeviceId, now: i64) -> Result<()> {
     conn.execute(
         "UPDATE devices SET last_seen = ?2 WHERE id = ?1 AND (last_seen IS NULL OR last_seen < ?2 - 60000)",
         params![id.to_string(), now],
@@ -176,7 +179,7 @@ pub fn touch(conn: &Connection, id: DeviceId, now: i64) -> Result<()> {
 }
 
 /// The devices of a tenant.
-pub fn list(conn: &Connection, tenant: &str) -> Result<Vec<DeviceRow>> {
+pub fn list(conn: &Connection<'_>, tenant: &str) -> Result<Vec<DeviceRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM devices WHERE tenant = ?1 ORDER BY created_at"
     ))?;

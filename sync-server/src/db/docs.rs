@@ -4,11 +4,11 @@
 //! chunks back into a snapshot.
 
 use super::{decode_heads, encode_heads};
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::{Result, ServerError, Unreadable};
 use automerge::ChangeHash;
 use gridcase_core::doc::{CaseDoc, DocError};
 use gridcase_core::model::CaseId;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// What the store knows of a document besides its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub struct DocInfo {
 
 /// The tenant and heads of a case, if it exists (in any tenant). Stored heads that are not
 /// 32-byte hashes make the case [`Unreadable`] (stage `heads`).
-pub fn info(conn: &Connection, case_id: CaseId) -> Result<Option<DocInfo>> {
+pub fn info(conn: &Connection<'_>, case_id: CaseId) -> Result<Option<DocInfo>> {
     let row: Option<(String, Vec<u8>, i64, i64, i64)> = conn
         .query_row(
             "SELECT tenant, heads, chunk_count, chunk_bytes, length(snapshot)
@@ -50,7 +50,7 @@ pub fn info(conn: &Connection, case_id: CaseId) -> Result<Option<DocInfo>> {
 /// Loads a case's document (snapshot and chunks). Bytes that do not load (including a panic
 /// inside the decoder) are [`Unreadable`] at stage `load`; a header that does not read, or a
 /// document of another case, at stage `header`.
-pub fn load(conn: &Connection, case_id: CaseId) -> Result<CaseDoc> {
+pub fn load(conn: &Connection<'_>, case_id: CaseId) -> Result<CaseDoc> {
     let key = case_id.to_string();
     let (tenant, mut bytes): (String, Vec<u8>) = conn
         .query_row(
@@ -95,7 +95,7 @@ pub fn load(conn: &Connection, case_id: CaseId) -> Result<CaseDoc> {
 /// The stored bytes of a case's document as [`load`] reads them (snapshot, then its chunks in
 /// order), without parsing them; `None` for an unknown case. The write path's document cache
 /// compares their fingerprint with its entry's (biz::doc_cache).
-pub fn stored_bytes(conn: &Connection, case_id: CaseId) -> Result<Option<Vec<u8>>> {
+pub fn stored_bytes(conn: &Connection<'_>, case_id: CaseId) -> Result<Option<Vec<u8>>> {
     let key = case_id.to_string();
     let mut stmt = conn.prepare_cached("SELECT snapshot FROM docs WHERE case_id = ?1")?;
     let Some(mut bytes) = stmt
@@ -122,7 +122,7 @@ pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Stores a new case's document as its first snapshot.
-pub fn insert(conn: &Connection, tenant: &str, doc: &mut CaseDoc, now: i64) -> Result<()> {
+pub fn insert(conn: &Connection<'_>, tenant: &str, doc: &mut CaseDoc, now: i64) -> Result<()> {
     let snapshot = doc.save();
     insert_saved(conn, tenant, doc, &snapshot, now)
 }
@@ -130,7 +130,7 @@ pub fn insert(conn: &Connection, tenant: &str, doc: &mut CaseDoc, now: i64) -> R
 /// Stores a new case's document as its first snapshot from `snapshot`, a `save()` of `doc`
 /// made after its last change (the write path saved it already for its round-trip check).
 pub fn insert_saved(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     doc: &mut CaseDoc,
     snapshot: &[u8],
@@ -153,7 +153,7 @@ pub const MAX_CHUNK_BYTES: i64 = 64 * 1024;
 /// [`MAX_CHUNKS`] chunks or [`MAX_CHUNK_BYTES`] of them, rewrites it as one snapshot instead
 /// (the document is in memory anyway), so loading a case never replays a long tail.
 pub fn append(
-    conn: &Connection,
+    conn: &Connection<'_>,
     doc: &mut CaseDoc,
     previous: &[ChangeHash],
     now: i64,
@@ -194,7 +194,7 @@ pub fn append(
 }
 
 /// Replaces snapshot and chunks by one `save()`.
-pub fn compact(conn: &Connection, case_id: CaseId) -> Result<()> {
+pub fn compact(conn: &Connection<'_>, case_id: CaseId) -> Result<()> {
     let mut doc = load(conn, case_id)?;
     let key = case_id.to_string();
     conn.execute("DELETE FROM doc_chunks WHERE case_id = ?1", [&key])?;
@@ -208,7 +208,7 @@ pub fn compact(conn: &Connection, case_id: CaseId) -> Result<()> {
 
 /// Cases (tenant, id) with more than `chunks` chunks or `bytes` bytes of chunks.
 pub fn needing_compaction(
-    conn: &Connection,
+    conn: &Connection<'_>,
     chunks: i64,
     bytes: i64,
 ) -> Result<Vec<(String, CaseId)>> {
@@ -228,7 +228,7 @@ pub fn needing_compaction(
 }
 
 /// The ids of every case of a tenant (evaluation reads them all).
-pub fn tenant_case_ids(conn: &Connection, tenant: &str) -> Result<Vec<CaseId>> {
+pub fn tenant_case_ids(conn: &Connection<'_>, tenant: &str) -> Result<Vec<CaseId>> {
     let mut stmt =
         conn.prepare_cached("SELECT case_id FROM docs WHERE tenant = ?1 ORDER BY case_id")?;
     let ids = stmt.query_map([tenant], |r| r.get::<_, String>(0))?;

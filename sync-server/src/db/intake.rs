@@ -6,12 +6,18 @@
 //! Invariant: every query names the tenant; `intake_links` has one row per
 //! (tenant, channel, external id), which is what makes imports idempotent.
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// Stores a new Open311 api key's hash.
-pub fn add_key(conn: &Connection, tenant: &str, hash: &[u8], label: &str, now: i64) -> Result<()> {
+pub fn add_key(
+    conn: &Connection<'_>,
+    tenant: &str,
+    hash: &[u8],
+    label: &str,
+    now: i64,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO intake_keys(key_hash, tenant, label, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![hash, tenant, label, now],
@@ -20,7 +26,7 @@ pub fn add_key(conn: &Connection, tenant: &str, hash: &[u8], label: &str, now: i
 }
 
 /// The tenant of a valid (not revoked) api key hash.
-pub fn key_tenant(conn: &Connection, hash: &[u8]) -> Result<Option<String>> {
+pub fn key_tenant(conn: &Connection<'_>, hash: &[u8]) -> Result<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT tenant FROM intake_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
@@ -31,7 +37,7 @@ pub fn key_tenant(conn: &Connection, hash: &[u8]) -> Result<Option<String>> {
 }
 
 /// Revokes every key of a tenant with this label; returns how many.
-pub fn revoke_keys(conn: &Connection, tenant: &str, label: &str, now: i64) -> Result<usize> {
+pub fn revoke_keys(conn: &Connection<'_>, tenant: &str, label: &str, now: i64) -> Result<usize> {
     Ok(conn.execute(
         "UPDATE intake_keys SET revoked_at = ?3
          WHERE tenant = ?1 AND label = ?2 AND revoked_at IS NULL",
@@ -41,7 +47,12 @@ pub fn revoke_keys(conn: &Connection, tenant: &str, label: &str, now: i64) -> Re
 
 /// Sets (or replaces) the tenant's webhook secret, given in its sealed form
 /// ([`crate::secret_box::SecretBox::seal`]); the clear secret never reaches this table.
-pub fn set_sealed_secret(conn: &Connection, tenant: &str, sealed: &str, now: i64) -> Result<()> {
+pub fn set_sealed_secret(
+    conn: &Connection<'_>,
+    tenant: &str,
+    sealed: &str,
+    now: i64,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO webhook_secrets(tenant, secret, created_at, sealed) VALUES (?1, ?2, ?3, 1)
          ON CONFLICT(tenant) DO UPDATE SET secret = excluded.secret, sealed = 1,
@@ -52,7 +63,7 @@ pub fn set_sealed_secret(conn: &Connection, tenant: &str, sealed: &str, now: i64
 }
 
 /// The tenant's webhook secret as stored: (value, whether it is sealed).
-pub fn secret(conn: &Connection, tenant: &str) -> Result<Option<(String, bool)>> {
+pub fn secret(conn: &Connection<'_>, tenant: &str) -> Result<Option<(String, bool)>> {
     Ok(conn
         .query_row(
             "SELECT secret, sealed FROM webhook_secrets WHERE tenant = ?1",
@@ -63,14 +74,14 @@ pub fn secret(conn: &Connection, tenant: &str) -> Result<Option<(String, bool)>>
 }
 
 /// The secrets an older build stored in clear: (tenant, secret).
-pub fn clear_secrets(conn: &Connection) -> Result<Vec<(String, String)>> {
+pub fn clear_secrets(conn: &Connection<'_>) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare("SELECT tenant, secret FROM webhook_secrets WHERE sealed = 0")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// Replaces a clear secret by its sealed form, keeping its creation time.
-pub fn replace_with_sealed(conn: &Connection, tenant: &str, sealed: &str) -> Result<()> {
+pub fn replace_with_sealed(conn: &Connection<'_>, tenant: &str, sealed: &str) -> Result<()> {
     conn.execute(
         "UPDATE webhook_secrets SET secret = ?2, sealed = 1 WHERE tenant = ?1",
         params![tenant, sealed],
@@ -98,7 +109,7 @@ pub struct Camera {
 }
 
 /// Adds or updates a camera.
-pub fn upsert_camera(conn: &Connection, c: &Camera, now: i64) -> Result<()> {
+pub fn upsert_camera(conn: &Connection<'_>, c: &Camera, now: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO cameras(tenant, code, name, lon, lat, cell, address, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -111,7 +122,7 @@ pub fn upsert_camera(conn: &Connection, c: &Camera, now: i64) -> Result<()> {
     Ok(())
 }
 
-fn camera_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Camera> {
+fn camera_row(r: &crate::db::sql::Row) -> crate::db::sql::Result<Camera> {
     Ok(Camera {
         tenant: r.get(0)?,
         code: r.get(1)?,
@@ -124,7 +135,7 @@ fn camera_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Camera> {
 }
 
 /// One camera of a tenant.
-pub fn camera(conn: &Connection, tenant: &str, code: &str) -> Result<Option<Camera>> {
+pub fn camera(conn: &Connection<'_>, tenant: &str, code: &str) -> Result<Option<Camera>> {
     Ok(conn
         .query_row(
             "SELECT tenant, code, name, lon, lat, cell, address FROM cameras
@@ -136,19 +147,19 @@ pub fn camera(conn: &Connection, tenant: &str, code: &str) -> Result<Option<Came
 }
 
 /// The cameras of a tenant.
-pub fn cameras(conn: &Connection, tenant: &str) -> Result<Vec<Camera>> {
+pub fn cameras(conn: &Connection<'_>, tenant: &str) -> Result<Vec<Camera>> {
     let mut stmt = conn.prepare(
         "SELECT tenant, code, name, lon, lat, cell, address FROM cameras
          WHERE tenant = ?1 ORDER BY code",
     )?;
     let rows = stmt.query_map([tenant], camera_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// Records a nonce; `false` when it was seen before (a replay). Nonces older than
 /// `forget_before` are deleted first (they are outside the timestamp window anyway).
 pub fn use_nonce(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     nonce: &str,
     now: i64,
@@ -159,7 +170,8 @@ pub fn use_nonce(
         [forget_before],
     )?;
     let inserted = conn.execute(
-        "INSERT OR IGNORE INTO webhook_nonces(tenant, nonce, seen_at) VALUES (?1, ?2, ?3)",
+        "INSERT INTO webhook_nonces(tenant, nonce, seen_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
         params![tenant, nonce, now],
     )?;
     Ok(inserted == 1)
@@ -167,7 +179,7 @@ pub fn use_nonce(
 
 /// Whether `nonce` was already used by a webhook call of `tenant` (a read-only look before the
 /// body is read; [`use_nonce`] decides atomically).
-pub fn nonce_used(conn: &Connection, tenant: &str, nonce: &str) -> Result<bool> {
+pub fn nonce_used(conn: &Connection<'_>, tenant: &str, nonce: &str) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM webhook_nonces WHERE tenant = ?1 AND nonce = ?2",
@@ -193,7 +205,7 @@ pub struct AlertGroup {
 
 /// The current alert group of a camera and category.
 pub fn alert_group(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     camera: &str,
     category: &str,
@@ -217,7 +229,7 @@ pub fn alert_group(
 
 /// Starts a new group (replacing an expired one).
 pub fn start_group(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     camera: &str,
     category: &str,
@@ -236,14 +248,14 @@ pub fn start_group(
 
 /// Adds one alert to the current group.
 pub fn bump_group(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     camera: &str,
     category: &str,
     now: i64,
 ) -> Result<()> {
     conn.execute(
-        "UPDATE video_alerts SET count = count + 1, last_at = max(last_at, ?4)
+        "UPDATE video_alerts SET count = count + 1, last_at = CASE WHEN last_at > ?4 THEN last_at ELSE ?4 END
          WHERE tenant = ?1 AND camera = ?2 AND category = ?3",
         params![tenant, camera, category, now],
     )?;
@@ -252,7 +264,7 @@ pub fn bump_group(
 
 /// The case an external id became.
 pub fn link(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     channel: &str,
     external_id: &str,
@@ -268,7 +280,7 @@ pub fn link(
 
 /// Records the case an external id became.
 pub fn add_link(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     channel: &str,
     external_id: &str,
@@ -298,7 +310,7 @@ pub struct Link {
 /// The links of a channel for a tenant, newest first, at most `limit`, created in
 /// `[from, to]` (ms).
 pub fn links(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     channel: &str,
     from: i64,
@@ -317,12 +329,12 @@ pub fn links(
             media_url: r.get(2)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// One link by external id.
 pub fn link_row(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     channel: &str,
     external_id: &str,
@@ -346,7 +358,7 @@ pub fn link_row(
 /// The tenant's open (not terminal) cases reported in `[from, to]` (ms), for duplicate
 /// detection.
 pub fn open_cases_between(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     from: i64,
     to: i64,
@@ -358,7 +370,7 @@ pub fn open_cases_between(
     )?;
     let ids = stmt
         .query_map(params![tenant, from, to], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::sql::Result<Vec<_>>>()?;
     ids.iter()
         .map(|s| {
             gridcase_core::model::CaseId::parse(s)

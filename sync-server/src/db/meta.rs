@@ -1,20 +1,20 @@
 //! `meta`: key → value settings of the deployment, including the server's own identity (the
 //! Automerge actor and the system account it writes receipts, case numbers and escalations as).
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::{Result, ServerError};
 use automerge::ActorId;
 use gridcase_core::model::{DeviceId, UserId};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Reads a value.
-pub fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
+pub fn get(conn: &Connection<'_>, key: &str) -> Result<Option<Vec<u8>>> {
     Ok(conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
 }
 
 /// Writes a value.
-pub fn set(conn: &Connection, key: &str, value: &[u8]) -> Result<()> {
+pub fn set(conn: &Connection<'_>, key: &str, value: &[u8]) -> Result<()> {
     conn.execute(
         "INSERT INTO meta(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -42,7 +42,7 @@ fn id_bytes(now_ms: u64) -> [u8; 10] {
 }
 
 /// Reads the identity, creating it on first use.
-pub fn server_identity(conn: &Connection, now_ms: i64) -> Result<ServerIdentity> {
+pub fn server_identity(conn: &Connection<'_>, now_ms: i64) -> Result<ServerIdentity> {
     let actor = match get(conn, "server_actor")? {
         Some(bytes) => ActorId::from(bytes),
         None => {

@@ -5,9 +5,9 @@
 //! retry is compared with it by the business layer, biz::patrol); a day's blocks are read in
 //! `seq` order, which is the record's order.
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::Result;
 use gridcase_core::model::UserId;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// One stored block's key and summary.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub struct NewBlock<'a> {
 }
 
 /// Stores a block (the caller checked that its seq is the next one).
-pub fn insert_block(conn: &Connection, b: &NewBlock<'_>) -> Result<()> {
+pub fn insert_block(conn: &Connection<'_>, b: &NewBlock<'_>) -> Result<()> {
     conn.execute(
         "INSERT INTO track_blocks(tenant, inspector, day, seq, bytes, points, first_t, last_t,
                                   device, received_at)
@@ -64,7 +64,7 @@ pub fn insert_block(conn: &Connection, b: &NewBlock<'_>) -> Result<()> {
 
 /// The blocks of one inspector-day, in seq order.
 pub fn day_blocks(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     inspector: UserId,
     day: &str,
@@ -88,7 +88,7 @@ pub fn day_blocks(
 /// The (inspector, day) pairs with a track between two days (inclusive, `YYYY-MM-DD` sorts as
 /// text).
 pub fn track_days(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     from: &str,
     to: &str,
@@ -102,7 +102,7 @@ pub fn track_days(
 }
 
 /// Whether the tenant has a track block whose last point is before `before_s` (Unix s).
-pub fn has_track_before(conn: &Connection, tenant: &str, before_s: i64) -> Result<bool> {
+pub fn has_track_before(conn: &Connection<'_>, tenant: &str, before_s: i64) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM track_blocks WHERE tenant = ?1 AND first_t < ?2 LIMIT 1",
@@ -133,7 +133,7 @@ pub struct SignRow {
 }
 
 /// The sign event stored under `id`, if any.
-pub fn sign(conn: &Connection, tenant: &str, id: &str) -> Result<Option<SignRow>> {
+pub fn sign(conn: &Connection<'_>, tenant: &str, id: &str) -> Result<Option<SignRow>> {
     Ok(conn
         .query_row(
             "SELECT id, inspector, kind, at, day, lon, lat FROM sign_events
@@ -144,7 +144,7 @@ pub fn sign(conn: &Connection, tenant: &str, id: &str) -> Result<Option<SignRow>
         .optional()?)
 }
 
-fn sign_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SignRow> {
+fn sign_row(r: &crate::db::sql::Row) -> crate::db::sql::Result<SignRow> {
     Ok(SignRow {
         id: r.get(0)?,
         inspector: r.get(1)?,
@@ -158,7 +158,7 @@ fn sign_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SignRow> {
 
 /// Stores a sign event.
 pub fn insert_sign(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     s: &SignRow,
     device: &str,
@@ -174,7 +174,7 @@ pub fn insert_sign(
 
 /// The sign events of one inspector-day, in time order.
 pub fn day_signs(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     inspector: UserId,
     day: &str,
@@ -189,7 +189,7 @@ pub fn day_signs(
 
 /// The (inspector, day) pairs with a sign event between two days (inclusive).
 pub fn sign_days(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     from: &str,
     to: &str,
@@ -218,7 +218,7 @@ pub struct ShiftRow {
 }
 
 /// Deletes the shifts of one day.
-pub fn clear_day(conn: &Connection, tenant: &str, day: &str) -> Result<usize> {
+pub fn clear_day(conn: &Connection<'_>, tenant: &str, day: &str) -> Result<usize> {
     Ok(conn.execute(
         "DELETE FROM roster_shifts WHERE tenant = ?1 AND day = ?2",
         params![tenant, day],
@@ -226,11 +226,20 @@ pub fn clear_day(conn: &Connection, tenant: &str, day: &str) -> Result<usize> {
 }
 
 /// Stores a shift (replacing one of the same inspector, day and start).
-pub fn put_shift(conn: &Connection, tenant: &str, s: &ShiftRow, by: &str, now: i64) -> Result<()> {
+pub fn put_shift(
+    conn: &Connection<'_>,
+    tenant: &str,
+    s: &ShiftRow,
+    by: &str,
+    now: i64,
+) -> Result<()> {
     conn.execute(
-        "INSERT OR REPLACE INTO roster_shifts(tenant, inspector, day, start_ms, end_ms, cells,
-                                              updated_by, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO roster_shifts(tenant, inspector, day, start_ms, end_ms, cells,
+                                   updated_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(tenant, inspector, day, start_ms) DO UPDATE SET
+            end_ms = excluded.end_ms, cells = excluded.cells,
+            updated_by = excluded.updated_by, updated_at = excluded.updated_at",
         params![
             tenant,
             s.inspector,
@@ -246,7 +255,7 @@ pub fn put_shift(conn: &Connection, tenant: &str, s: &ShiftRow, by: &str, now: i
 }
 
 /// The shifts between two days (inclusive), by day, inspector and start.
-pub fn shifts(conn: &Connection, tenant: &str, from: &str, to: &str) -> Result<Vec<ShiftRow>> {
+pub fn shifts(conn: &Connection<'_>, tenant: &str, from: &str, to: &str) -> Result<Vec<ShiftRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT inspector, day, start_ms, end_ms, cells FROM roster_shifts
          WHERE tenant = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, inspector, start_ms",

@@ -8,8 +8,8 @@
 //! inside the single writer's transaction ([`next_version`] then [`insert`]), so two
 //! publications of one period never get the same number.
 
+use crate::db::sql::{Connection, OptionalExtension, Row, params};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 /// The header of one published version.
@@ -53,7 +53,7 @@ pub struct NewSnapshot<'a> {
 const HEADER: &str = "period_from, period_to, version, published_at, published_by, publisher_name,
      publisher_role, reason, case_count, rules_fingerprint, figures_sha256";
 
-fn header(r: &Row<'_>) -> rusqlite::Result<SnapshotRow> {
+fn header(r: &Row) -> crate::db::sql::Result<SnapshotRow> {
     Ok(SnapshotRow {
         from: r.get(0)?,
         to: r.get(1)?,
@@ -70,7 +70,12 @@ fn header(r: &Row<'_>) -> rusqlite::Result<SnapshotRow> {
 }
 
 /// The highest version of a period, if it was published.
-pub fn latest_version(conn: &Connection, tenant: &str, from: i64, to: i64) -> Result<Option<i64>> {
+pub fn latest_version(
+    conn: &Connection<'_>,
+    tenant: &str,
+    from: i64,
+    to: i64,
+) -> Result<Option<i64>> {
     Ok(conn.query_row(
         "SELECT max(version) FROM evaluation_snapshots
          WHERE tenant = ?1 AND period_from = ?2 AND period_to = ?3",
@@ -80,12 +85,12 @@ pub fn latest_version(conn: &Connection, tenant: &str, from: i64, to: i64) -> Re
 }
 
 /// The version the next publication of a period gets.
-pub fn next_version(conn: &Connection, tenant: &str, from: i64, to: i64) -> Result<i64> {
+pub fn next_version(conn: &Connection<'_>, tenant: &str, from: i64, to: i64) -> Result<i64> {
     Ok(latest_version(conn, tenant, from, to)?.unwrap_or(0) + 1)
 }
 
 /// Stores one version: its header and every table, in the caller's write transaction.
-pub fn insert(conn: &Connection, tenant: &str, s: &NewSnapshot<'_>) -> Result<()> {
+pub fn insert(conn: &Connection<'_>, tenant: &str, s: &NewSnapshot<'_>) -> Result<()> {
     let h = s.header;
     conn.execute(
         &format!(
@@ -121,7 +126,7 @@ pub fn insert(conn: &Connection, tenant: &str, s: &NewSnapshot<'_>) -> Result<()
 
 /// The header of one version.
 pub fn get(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     from: i64,
     to: i64,
@@ -141,7 +146,7 @@ pub fn get(
 
 /// The stored JSON of one table of one version.
 pub fn table(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     from: i64,
     to: i64,
@@ -161,7 +166,7 @@ pub fn table(
 
 /// The stored rules JSON of one version.
 pub fn rules(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     from: i64,
     to: i64,
@@ -178,7 +183,7 @@ pub fn rules(
 }
 
 /// Every version of the tenant: latest period first, versions in order.
-pub fn list(conn: &Connection, tenant: &str) -> Result<Vec<SnapshotRow>> {
+pub fn list(conn: &Connection<'_>, tenant: &str) -> Result<Vec<SnapshotRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {HEADER} FROM evaluation_snapshots WHERE tenant = ?1
          ORDER BY period_from DESC, period_to DESC, version"
@@ -189,7 +194,7 @@ pub fn list(conn: &Connection, tenant: &str) -> Result<Vec<SnapshotRow>> {
 
 /// The tenant's data files as stored in `tenant_files` (db::tenants), by kind: `(kind, name,
 /// text)`. Read here for the rules fingerprint of a publication, which covers every kind.
-pub fn tenant_files(conn: &Connection, tenant: &str) -> Result<Vec<(String, String, String)>> {
+pub fn tenant_files(conn: &Connection<'_>, tenant: &str) -> Result<Vec<(String, String, String)>> {
     let mut stmt =
         conn.prepare("SELECT kind, name, text FROM tenant_files WHERE tenant = ?1 ORDER BY kind")?;
     let rows = stmt.query_map([tenant], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

@@ -2,9 +2,9 @@
 //! are only inserted (triggers refuse updates and deletes); the current version is the
 //! highest. Every query names the tenant.
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::{Result, ServerError};
 use gridcase_core::catalog::{StandardsRelease, StandardsTable};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// One version without its table (for listings).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -40,7 +40,7 @@ pub struct NewVersion<'a> {
 }
 
 /// Stores `new` as the tenant's next version; returns its number.
-pub fn insert(conn: &Connection, new: &NewVersion<'_>, now: i64) -> Result<u32> {
+pub fn insert(conn: &Connection<'_>, new: &NewVersion<'_>, now: i64) -> Result<u32> {
     let last: Option<u32> = conn.query_row(
         "SELECT MAX(version) FROM standards_versions WHERE tenant = ?1",
         params![new.tenant],
@@ -66,7 +66,7 @@ pub fn insert(conn: &Connection, new: &NewVersion<'_>, now: i64) -> Result<u32> 
     Ok(version)
 }
 
-fn info(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionInfo> {
+fn info(r: &crate::db::sql::Row) -> crate::db::sql::Result<VersionInfo> {
     Ok(VersionInfo {
         version: r.get(0)?,
         sha256: r.get(1)?,
@@ -80,17 +80,17 @@ fn info(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionInfo> {
 const COLUMNS: &str = "version, sha256, file_name, form, imported_by, imported_at";
 
 /// The tenant's versions, newest first.
-pub fn list(conn: &Connection, tenant: &str) -> Result<Vec<VersionInfo>> {
+pub fn list(conn: &Connection<'_>, tenant: &str) -> Result<Vec<VersionInfo>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM standards_versions WHERE tenant = ?1 ORDER BY version DESC"
     ))?;
     let rows = stmt.query_map(params![tenant], info)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// One version of the tenant with its table (`None` for `version`: the current one).
 pub fn get(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     version: Option<u32>,
 ) -> Result<Option<StandardsRelease>> {
@@ -98,7 +98,7 @@ pub fn get(
         .query_row(
             &format!(
                 "SELECT {COLUMNS}, table_json FROM standards_versions
-                 WHERE tenant = ?1 AND (?2 IS NULL OR version = ?2)
+                 WHERE tenant = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR version = ?2)
                  ORDER BY version DESC LIMIT 1"
             ),
             params![tenant, version],

@@ -4,11 +4,11 @@
 //! Invariants: every query names the tenant; tasks and marks are never updated (a retry is
 //! compared with the stored row by biz::survey).
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// A stored task: its JSON.
-pub fn task(conn: &Connection, tenant: &str, id: &str) -> Result<Option<String>> {
+pub fn task(conn: &Connection<'_>, tenant: &str, id: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT task FROM survey_tasks WHERE tenant = ?1 AND id = ?2",
@@ -39,7 +39,7 @@ pub struct NewTask<'a> {
 }
 
 /// Stores a task.
-pub fn insert_task(conn: &Connection, t: &NewTask<'_>) -> Result<()> {
+pub fn insert_task(conn: &Connection<'_>, t: &NewTask<'_>) -> Result<()> {
     conn.execute(
         "INSERT INTO survey_tasks(tenant, id, title, task, starts_at, due_at, created_by, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -49,7 +49,7 @@ pub fn insert_task(conn: &Connection, t: &NewTask<'_>) -> Result<()> {
 }
 
 /// Every task of the tenant (JSON), newest start first.
-pub fn tasks(conn: &Connection, tenant: &str) -> Result<Vec<String>> {
+pub fn tasks(conn: &Connection<'_>, tenant: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT task FROM survey_tasks WHERE tenant = ?1 ORDER BY starts_at DESC, id",
     )?;
@@ -71,7 +71,7 @@ pub struct MarkRow {
 }
 
 /// The mark stored under `id`, if any.
-pub fn mark(conn: &Connection, tenant: &str, id: &str) -> Result<Option<MarkRow>> {
+pub fn mark(conn: &Connection<'_>, tenant: &str, id: &str) -> Result<Option<MarkRow>> {
     Ok(conn
         .query_row(
             "SELECT id, survey, inspector, mark FROM survey_marks WHERE tenant = ?1 AND id = ?2",
@@ -90,7 +90,7 @@ pub fn mark(conn: &Connection, tenant: &str, id: &str) -> Result<Option<MarkRow>
 
 /// Stores a mark.
 pub fn insert_mark(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     m: &MarkRow,
     case_id: Option<&str>,
@@ -115,7 +115,7 @@ pub fn insert_mark(
 }
 
 /// Every mark of a survey.
-pub fn marks(conn: &Connection, tenant: &str, survey: &str) -> Result<Vec<MarkRow>> {
+pub fn marks(conn: &Connection<'_>, tenant: &str, survey: &str) -> Result<Vec<MarkRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, survey, inspector, mark FROM survey_marks
          WHERE tenant = ?1 AND survey = ?2 ORDER BY at, id",
@@ -132,7 +132,7 @@ pub fn marks(conn: &Connection, tenant: &str, survey: &str) -> Result<Vec<MarkRo
 }
 
 /// The tenant a stored case document belongs to, if the server holds it.
-pub fn case_tenant(conn: &Connection, case_id: &str) -> Result<Option<String>> {
+pub fn case_tenant(conn: &Connection<'_>, case_id: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT tenant FROM docs WHERE case_id = ?1",

@@ -1,8 +1,8 @@
 //! `tenants`, `tenant_files`, `cells` and `case_numbers`: the counties of the deployment, their
 //! data files, grid cells, feed sequence and daily case number counters.
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::{Result, ServerError};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// A tenant (county).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -16,7 +16,7 @@ pub struct TenantRow {
 }
 
 /// Creates a tenant; refuses a code already present.
-pub fn create(conn: &Connection, code: &str, name: &str, now: i64) -> Result<()> {
+pub fn create(conn: &Connection<'_>, code: &str, name: &str, now: i64) -> Result<()> {
     let n = conn.execute(
         "INSERT INTO tenants(code, name, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         params![code, name, now],
@@ -28,7 +28,7 @@ pub fn create(conn: &Connection, code: &str, name: &str, now: i64) -> Result<()>
 }
 
 /// A tenant by code.
-pub fn get(conn: &Connection, code: &str) -> Result<Option<TenantRow>> {
+pub fn get(conn: &Connection<'_>, code: &str) -> Result<Option<TenantRow>> {
     Ok(conn
         .query_row(
             "SELECT code, name, seq FROM tenants WHERE code = ?1",
@@ -45,9 +45,9 @@ pub fn get(conn: &Connection, code: &str) -> Result<Option<TenantRow>> {
 }
 
 /// Every tenant, by code.
-pub fn list(conn: &Connection) -> Result<Vec<TenantRow>> {
+pub fn list(conn: &Connection<'_>) -> Result<Vec<TenantRow>> {
     let mut stmt = conn.prepare("SELECT code, name, seq FROM tenants ORDER BY code")?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         Ok(TenantRow {
             code: r.get(0)?,
             name: r.get(1)?,
@@ -59,7 +59,7 @@ pub fn list(conn: &Connection) -> Result<Vec<TenantRow>> {
 
 /// Gives the next feed sequence number of the tenant (and marks the tenant's feed changed, which
 /// [`super::Db::write`] announces to long-polling requests once the transaction commits).
-pub fn next_seq(conn: &Connection, tenant: &str) -> Result<i64> {
+pub fn next_seq(conn: &Connection<'_>, tenant: &str) -> Result<i64> {
     let seq = conn.query_row(
         "UPDATE tenants SET seq = seq + 1 WHERE code = ?1 RETURNING seq",
         [tenant],
@@ -70,7 +70,7 @@ pub fn next_seq(conn: &Connection, tenant: &str) -> Result<i64> {
 }
 
 /// The last feed sequence number given.
-pub fn current_seq(conn: &Connection, tenant: &str) -> Result<i64> {
+pub fn current_seq(conn: &Connection<'_>, tenant: &str) -> Result<i64> {
     Ok(conn
         .query_row("SELECT seq FROM tenants WHERE code = ?1", [tenant], |r| {
             r.get(0)
@@ -80,7 +80,7 @@ pub fn current_seq(conn: &Connection, tenant: &str) -> Result<i64> {
 }
 
 /// Gives the next case number of the day (`day` = yyyymmdd).
-pub fn next_case_number(conn: &Connection, tenant: &str, day: &str) -> Result<i64> {
+pub fn next_case_number(conn: &Connection<'_>, tenant: &str, day: &str) -> Result<i64> {
     Ok(conn.query_row(
         "INSERT INTO case_numbers(tenant, day, last) VALUES (?1, ?2, 1)
          ON CONFLICT(tenant, day) DO UPDATE SET last = last + 1
@@ -91,7 +91,7 @@ pub fn next_case_number(conn: &Connection, tenant: &str, day: &str) -> Result<i6
 }
 
 /// A stored data file of the tenant: `(name, text)`.
-pub fn file(conn: &Connection, tenant: &str, kind: &str) -> Result<Option<(String, String)>> {
+pub fn file(conn: &Connection<'_>, tenant: &str, kind: &str) -> Result<Option<(String, String)>> {
     Ok(conn
         .query_row(
             "SELECT name, text FROM tenant_files WHERE tenant = ?1 AND kind = ?2",
@@ -103,7 +103,7 @@ pub fn file(conn: &Connection, tenant: &str, kind: &str) -> Result<Option<(Strin
 
 /// Stores (replaces) a data file of the tenant.
 pub fn set_file(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     kind: &str,
     name: &str,
@@ -120,7 +120,7 @@ pub fn set_file(
 }
 
 /// Adds (or renames) a grid cell of the tenant.
-pub fn upsert_cell(conn: &Connection, tenant: &str, code: &str, name: &str) -> Result<()> {
+pub fn upsert_cell(conn: &Connection<'_>, tenant: &str, code: &str, name: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO cells(tenant, code, name) VALUES (?1, ?2, ?3)
          ON CONFLICT(tenant, code) DO UPDATE SET name = excluded.name",
@@ -130,7 +130,7 @@ pub fn upsert_cell(conn: &Connection, tenant: &str, code: &str, name: &str) -> R
 }
 
 /// Number of cells of the tenant.
-pub fn cell_count(conn: &Connection, tenant: &str) -> Result<i64> {
+pub fn cell_count(conn: &Connection<'_>, tenant: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT count(*) FROM cells WHERE tenant = ?1",
         [tenant],
@@ -139,7 +139,7 @@ pub fn cell_count(conn: &Connection, tenant: &str) -> Result<i64> {
 }
 
 /// The tenant's grid cells: `(code, name)` (the import writes "street community" as the name).
-pub fn cells(conn: &Connection, tenant: &str) -> Result<Vec<(String, String)>> {
+pub fn cells(conn: &Connection<'_>, tenant: &str) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare("SELECT code, name FROM cells WHERE tenant = ?1 ORDER BY code")?;
     let rows = stmt.query_map([tenant], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)

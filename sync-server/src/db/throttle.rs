@@ -5,8 +5,8 @@
 //! Invariants: a counter counts failures since `window_start`; failures older than the window
 //! start a new count; reaching the limit sets `locked_until` and starts a new count.
 
+use crate::db::sql::{Connection, OptionalExtension, params};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// What is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +27,7 @@ impl Kind {
 }
 
 /// When the lock on this key ends, if it is locked at `now`.
-pub fn locked_until(conn: &Connection, kind: Kind, key: &str, now: i64) -> Result<Option<i64>> {
+pub fn locked_until(conn: &Connection<'_>, kind: Kind, key: &str, now: i64) -> Result<Option<i64>> {
     Ok(conn
         .query_row(
             "SELECT locked_until FROM login_throttle
@@ -40,7 +40,7 @@ pub fn locked_until(conn: &Connection, kind: Kind, key: &str, now: i64) -> Resul
 
 /// Counts one failure; returns the end of the lock this failure started, if it did.
 pub fn fail(
-    conn: &Connection,
+    conn: &Connection<'_>,
     kind: Kind,
     key: &str,
     now: i64,
@@ -74,7 +74,7 @@ pub fn fail(
 }
 
 /// Forgets the failures of a key (a successful sign-in of the account).
-pub fn clear(conn: &Connection, kind: Kind, key: &str) -> Result<()> {
+pub fn clear(conn: &Connection<'_>, kind: Kind, key: &str) -> Result<()> {
     conn.execute(
         "DELETE FROM login_throttle WHERE kind = ?1 AND key = ?2",
         params![kind.as_str(), key],

@@ -1,9 +1,9 @@
 //! `users`, `departments` and `user_cells`: the accounts of a tenant, the departments they act
 //! for and the grid cells given to inspectors.
 
+use crate::db::sql::{Connection, OptionalExtension, Row, params};
 use crate::error::{Result, ServerError};
 use gridcase_core::model::{DepartmentId, Role, UserId};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// A user account (without its password hash).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -38,15 +38,18 @@ pub struct DepartmentRow {
     pub name: String,
 }
 
-fn bad(e: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.to_string().into())
+fn bad(e: impl std::fmt::Display) -> crate::db::sql::SqlError {
+    crate::db::sql::SqlError::Type {
+        column: 0,
+        detail: e.to_string(),
+    }
 }
 
 const USER_COLUMNS: &str =
     "id, tenant, username, display_name, role, department, disabled_at IS NOT NULL,
      must_change_password";
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+fn user_row(r: &Row) -> crate::db::sql::Result<UserRow> {
     let id: String = r.get(0)?;
     let role: String = r.get(4)?;
     let department: Option<String> = r.get(5)?;
@@ -86,7 +89,7 @@ pub struct NewUser<'a> {
 }
 
 /// Creates a user; refuses a username already taken in the tenant.
-pub fn create(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<()> {
+pub fn create(conn: &Connection<'_>, user: &NewUser<'_>, now: i64) -> Result<()> {
     let n = conn.execute(
         "INSERT INTO users(id, tenant, username, display_name, role, department, password_hash,
                            created_at, must_change_password)
@@ -116,7 +119,7 @@ pub fn create(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<()> {
 /// Passwords kept per user to refuse their reuse.
 pub const PASSWORD_HISTORY: usize = 5;
 
-fn remember_password(conn: &Connection, id: UserId, hash: &str, now: i64) -> Result<()> {
+fn remember_password(conn: &Connection<'_>, id: UserId, hash: &str, now: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO password_history(user_id, password_hash, set_at) VALUES (?1, ?2, ?3)",
         params![id.to_string(), hash, now],
@@ -131,7 +134,7 @@ fn remember_password(conn: &Connection, id: UserId, hash: &str, now: i64) -> Res
 }
 
 /// The hashes of the user's last [`PASSWORD_HISTORY`] passwords (the current one included).
-pub fn password_history(conn: &Connection, id: UserId) -> Result<Vec<String>> {
+pub fn password_history(conn: &Connection<'_>, id: UserId) -> Result<Vec<String>> {
     let mut stmt = conn.prepare(
         "SELECT password_hash FROM password_history WHERE user_id = ?1
          ORDER BY set_at DESC, rowid DESC LIMIT ?2",
@@ -144,7 +147,7 @@ pub fn password_history(conn: &Connection, id: UserId) -> Result<Vec<String>> {
 
 /// A user by tenant and login name, with the password hash.
 pub fn by_username(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     username: &str,
 ) -> Result<Option<(UserRow, String)>> {
@@ -158,7 +161,7 @@ pub fn by_username(
 }
 
 /// A user by id.
-pub fn get(conn: &Connection, id: UserId) -> Result<Option<UserRow>> {
+pub fn get(conn: &Connection<'_>, id: UserId) -> Result<Option<UserRow>> {
     Ok(conn
         .query_row(
             &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
@@ -169,7 +172,7 @@ pub fn get(conn: &Connection, id: UserId) -> Result<Option<UserRow>> {
 }
 
 /// The users of a tenant, by login name.
-pub fn list(conn: &Connection, tenant: &str) -> Result<Vec<UserRow>> {
+pub fn list(conn: &Connection<'_>, tenant: &str) -> Result<Vec<UserRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {USER_COLUMNS} FROM users WHERE tenant = ?1 ORDER BY username"
     ))?;
@@ -180,7 +183,7 @@ pub fn list(conn: &Connection, tenant: &str) -> Result<Vec<UserRow>> {
 /// Replaces the password hash (remembered in the history) and sets whether it must be changed
 /// at the next sign-in (an administrator's reset) or not (the user's own change).
 pub fn set_password(
-    conn: &Connection,
+    conn: &Connection<'_>,
     id: UserId,
     hash: &str,
     must_change: bool,
@@ -194,7 +197,7 @@ pub fn set_password(
 }
 
 /// Disables (or re-enables) an account.
-pub fn set_disabled(conn: &Connection, id: UserId, disabled_at: Option<i64>) -> Result<()> {
+pub fn set_disabled(conn: &Connection<'_>, id: UserId, disabled_at: Option<i64>) -> Result<()> {
     conn.execute(
         "UPDATE users SET disabled_at = ?2 WHERE id = ?1",
         params![id.to_string(), disabled_at],
@@ -203,7 +206,7 @@ pub fn set_disabled(conn: &Connection, id: UserId, disabled_at: Option<i64>) -> 
 }
 
 /// The grid cells given to a user.
-pub fn cells(conn: &Connection, id: UserId) -> Result<Vec<String>> {
+pub fn cells(conn: &Connection<'_>, id: UserId) -> Result<Vec<String>> {
     let mut stmt =
         conn.prepare_cached("SELECT cell FROM user_cells WHERE user_id = ?1 ORDER BY cell")?;
     let rows = stmt.query_map([id.to_string()], |r| r.get(0))?;
@@ -211,14 +214,14 @@ pub fn cells(conn: &Connection, id: UserId) -> Result<Vec<String>> {
 }
 
 /// Replaces the grid cells given to a user.
-pub fn set_cells(conn: &Connection, id: UserId, cells: &[String]) -> Result<()> {
+pub fn set_cells(conn: &Connection<'_>, id: UserId, cells: &[String]) -> Result<()> {
     conn.execute(
         "DELETE FROM user_cells WHERE user_id = ?1",
         [id.to_string()],
     )?;
     for cell in cells {
         conn.execute(
-            "INSERT OR IGNORE INTO user_cells(user_id, cell) VALUES (?1, ?2)",
+            "INSERT INTO user_cells(user_id, cell) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![id.to_string(), cell],
         )?;
     }
@@ -227,7 +230,7 @@ pub fn set_cells(conn: &Connection, id: UserId, cells: &[String]) -> Result<()> 
 
 /// Creates a department, or returns the one of that name.
 pub fn upsert_department(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     id: DepartmentId,
     code: Option<&str>,
@@ -244,7 +247,7 @@ pub fn upsert_department(
     Ok(id)
 }
 
-fn department_row(r: &Row<'_>) -> rusqlite::Result<DepartmentRow> {
+fn department_row(r: &Row) -> crate::db::sql::Result<DepartmentRow> {
     let id: String = r.get(0)?;
     Ok(DepartmentRow {
         id: DepartmentId::parse(&id).map_err(bad)?,
@@ -255,7 +258,7 @@ fn department_row(r: &Row<'_>) -> rusqlite::Result<DepartmentRow> {
 
 /// A department of the tenant by name.
 pub fn department_by_name(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     name: &str,
 ) -> Result<Option<DepartmentRow>> {
@@ -270,7 +273,7 @@ pub fn department_by_name(
 
 /// A department of the tenant by id, code or name.
 pub fn find_department(
-    conn: &Connection,
+    conn: &Connection<'_>,
     tenant: &str,
     key: &str,
 ) -> Result<Option<DepartmentRow>> {
@@ -285,7 +288,7 @@ pub fn find_department(
 }
 
 /// The departments of a tenant.
-pub fn departments(conn: &Connection, tenant: &str) -> Result<Vec<DepartmentRow>> {
+pub fn departments(conn: &Connection<'_>, tenant: &str) -> Result<Vec<DepartmentRow>> {
     let mut stmt =
         conn.prepare("SELECT id, code, name FROM departments WHERE tenant = ?1 ORDER BY name")?;
     let rows = stmt.query_map([tenant], department_row)?;

@@ -21,6 +21,7 @@ mod import;
 mod jobs;
 mod open311;
 mod patrol;
+mod postgres;
 mod privacy;
 mod standards;
 mod superior;

@@ -476,7 +476,7 @@ async fn a_clear_secret_of_an_older_build_is_sealed_at_start() {
             rusqlite::params![clear, TENANT],
         )
         .expect("update");
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", (), |_| Ok(()))
             .expect("checkpoint");
     }
     assert!(file_holds(&dir.path().join("data/gridcase.sqlite"), clear));

@@ -54,6 +54,8 @@ impl TestServer {
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = Config::with_data_dir(dir.path().join("data"));
+        config.database_url =
+            gridcase_server::db::pg::test_database_from_env().map(gridcase_server::DatabaseUrl);
         config.listen = "127.0.0.1:0".parse().expect("addr");
         config.jobs.enabled = false;
         configure(&mut config);

@@ -70,7 +70,7 @@ fn three_months_of_history_in_every_channel_state_and_outcome() {
         .db()
         .read(|tx| {
             let one = |sql: &str| -> Result<i64, gridcase_server::ServerError> {
-                Ok(tx.query_row(sql, [], |r| r.get(0))?)
+                Ok(tx.query_row(sql, (), |r| r.get(0))?)
             };
             Ok((
                 one("SELECT count(*) FROM cases WHERE tenant = '620102'")?,

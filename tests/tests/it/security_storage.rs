@@ -67,12 +67,16 @@ async fn push_all(devices: Vec<Device>) -> Vec<(Device, RoundSummary)> {
 /// Compacts the database and sets the writer connection's page limit: `None` to its current
 /// size (the database is full once the space left inside its pages is used), `Some(n)` to `n`.
 fn set_page_limit(h: &Harness, limit: Option<u64>) {
-    let conn = h.deployment().db().writer();
+    let conn = h
+        .deployment()
+        .db()
+        .sqlite_writer()
+        .expect("an SQLite deployment");
     let pages = match limit {
         Some(n) => n,
         None => {
             conn.execute_batch("VACUUM").expect("vacuum");
-            conn.query_row("PRAGMA page_count", [], |r| r.get(0))
+            conn.query_row("PRAGMA page_count", (), |r| r.get(0))
                 .expect("page_count")
         }
     };

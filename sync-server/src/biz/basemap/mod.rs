@@ -120,7 +120,7 @@ pub struct Sources {
 
 impl Sources {
     /// The tenant's stored files.
-    pub fn of_tenant(conn: &rusqlite::Connection, tenant: &str) -> Result<Sources> {
+    pub fn of_tenant(conn: &crate::db::Connection<'_>, tenant: &str) -> Result<Sources> {
         let text = |kind: &str| -> Result<Option<String>> {
             Ok(tenants::file(conn, tenant, kind)?.map(|(_, t)| t))
         };

@@ -6,13 +6,13 @@
 use crate::biz::{Caller, isolation};
 use crate::db::cases::{self, CaseRow};
 use crate::db::docs;
+use crate::db::sql::Connection;
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
 use gridcase_core::dedup::{Candidate, CategoryMatch, DedupPolicy, ReportPoint, candidates};
 use gridcase_core::model::CaseId;
 use gridcase_core::protocol::ErrorCode;
 use gridcase_core::workflow::fold;
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 /// Query parameters (each optional; defaults from [`DedupPolicy::default`]).
@@ -70,7 +70,7 @@ pub struct Duplicates {
     pub candidates: Vec<DuplicateCandidate>,
 }
 
-fn point(conn: &Connection, case_id: CaseId) -> Result<Option<ReportPoint>> {
+fn point(conn: &Connection<'_>, case_id: CaseId) -> Result<Option<ReportPoint>> {
     let doc = docs::load(conn, case_id)?;
     let events = isolation::read_events(&doc)?.events;
     Ok(ReportPoint::of(case_id, &fold(&events)))

@@ -111,7 +111,7 @@ pub fn export(
 }
 
 fn answer(
-    tx: &rusqlite::Connection,
+    tx: &crate::db::Connection<'_>,
     link: &intake::Link,
     skipped: &mut Vec<crate::error::Unreadable>,
 ) -> Result<CaseFeedback> {

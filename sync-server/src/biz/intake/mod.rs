@@ -21,6 +21,7 @@ pub mod video;
 
 use super::merge::{store_case, system_event};
 use super::projection::Projected;
+use crate::db::sql::Connection;
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
 use base64::Engine;
@@ -30,7 +31,6 @@ use gridcase_core::model::{CaseId, Location, LocationSource, Timestamp};
 use gridcase_core::protocol::ErrorCode;
 use gridcase_core::workflow::{EventKind, ReportPayload};
 use rand::Rng;
-use rusqlite::Connection;
 
 /// Longest description, and longest address, reporter or external id accepted: core's payload
 /// limits, the same the gate applies to devices (`workflow::limits`).
@@ -52,7 +52,7 @@ pub fn new_secret() -> String {
 /// Creates a case from `report` as the system account and commits it (document, projection,
 /// scope, feed) on `conn`. Returns the projection.
 pub fn create_system_case(
-    conn: &Connection,
+    conn: &Connection<'_>,
     dep: &Deployment,
     tenant: &str,
     mut report: ReportPayload,
@@ -130,7 +130,7 @@ pub fn text_field(name: &str, value: &str, max: usize) -> Result<String> {
 }
 
 /// Checks that the tenant exists (`not_found` otherwise).
-pub fn require_tenant(conn: &Connection, tenant: &str) -> Result<()> {
+pub fn require_tenant(conn: &Connection<'_>, tenant: &str) -> Result<()> {
     match crate::db::tenants::get(conn, tenant)? {
         Some(_) => Ok(()),
         None => Err(ServerError::not_found(format!("区县 {tenant}"))),

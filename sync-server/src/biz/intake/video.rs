@@ -210,7 +210,7 @@ fn check_jpeg(bytes: &[u8]) -> Result<()> {
 
 /// Writes the snapshot as a complete blob of the tenant (idempotent by hash).
 fn store_snapshot(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Connection<'_>,
     dep: &Deployment,
     tenant: &str,
     bytes: &[u8],
@@ -356,7 +356,7 @@ pub fn receive_checked(
     Ok(outcome)
 }
 
-fn still_open(conn: &rusqlite::Connection, tenant: &str, case_id: &str) -> Result<bool> {
+fn still_open(conn: &crate::db::Connection<'_>, tenant: &str, case_id: &str) -> Result<bool> {
     let Ok(id) = gridcase_core::model::CaseId::parse(case_id) else {
         return Ok(false);
     };

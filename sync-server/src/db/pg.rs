@@ -1,0 +1,243 @@
+//! The PostgreSQL backend: a pool of blocking clients (the `postgres` crate), one transaction per
+//! [`crate::db::Db::write`] / [`crate::db::Db::read`], the schema from [`super::pg_schema`].
+//!
+//! Invariants:
+//! - **One writer across instances.** Every write transaction first takes the transaction-level
+//!   advisory lock [`WRITER_LOCK`], so writes from any number of `serve` processes on one database
+//!   are serialised exactly as SQLite's single writer serialises them. Business rules that read
+//!   then write (numbering, merges, the feed) keep their meaning, and a tenant's feed sequence is
+//!   committed in sequence order: a reader never sees entry N+1 committed while N is still to
+//!   come, so a device's cursor never skips (tests/it/pg_feed.rs races writers and a reader).
+//! - **Reads are snapshots**: `REPEATABLE READ, READ ONLY`, one snapshot per `read`.
+//! - **Leadership** for the scheduler is a session-level advisory lock ([`LEADER_LOCK`]) held by
+//!   one instance's dedicated connection ([`Leadership`]); when that process dies its
+//!   connection closes, PostgreSQL releases the lock and another instance takes it.
+//! - A client whose connection broke is not returned to the pool.
+
+use super::sql::Connection;
+use crate::error::{Result, ServerError};
+use postgres::{Client, IsolationLevel, NoTls};
+use std::sync::Mutex;
+
+/// The advisory lock every write transaction holds (`pg_advisory_xact_lock`).
+pub const WRITER_LOCK: i64 = 0x6772_6964_0001;
+/// The advisory lock the scheduler's leader holds for its session (`pg_try_advisory_lock`).
+pub const LEADER_LOCK: i64 = 0x6772_6964_0002;
+/// The advisory lock held while migrating.
+pub const MIGRATE_LOCK: i64 = 0x6772_6964_0003;
+
+/// Idle clients kept.
+const POOL_MAX: usize = 16;
+
+/// A PostgreSQL database shared by the deployment's instances.
+pub struct PgStore {
+    url: String,
+    pool: Mutex<Vec<Client>>,
+}
+
+/// Closes clients on a thread of their own: the blocking client drives its connection on an
+/// internal runtime, which must not be entered from an async task (where the last `Arc` of a
+/// deployment may be dropped).
+fn close_elsewhere<T: Send + 'static>(clients: T) {
+    let _ = std::thread::Builder::new()
+        .name("gridcase-pg-close".into())
+        .spawn(move || drop(clients));
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        let clients = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|p| p.into_inner()));
+        close_elsewhere(clients);
+    }
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: never printed.
+        f.write_str("PgStore")
+    }
+}
+
+impl PgStore {
+    /// Connects, migrates (under [`MIGRATE_LOCK`]) and keeps the client.
+    pub fn open(url: &str) -> Result<PgStore> {
+        let store = PgStore {
+            url: url.to_owned(),
+            pool: Mutex::new(Vec::new()),
+        };
+        let mut client = store.connect()?;
+        super::pg_schema::migrate(&mut client)?;
+        store.put(client);
+        Ok(store)
+    }
+
+    fn connect(&self) -> Result<Client> {
+        let mut config: postgres::Config = self
+            .url
+            .parse()
+            .map_err(|e| ServerError::Config(format!("database_url: {e}")))?;
+        config.application_name("gridcase-server");
+        config.connect_timeout(std::time::Duration::from_secs(10));
+        Ok(config.connect(NoTls)?)
+    }
+
+    fn take(&self) -> Result<Client> {
+        let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match pooled {
+            Some(c) if !c.is_closed() => Ok(c),
+            _ => self.connect(),
+        }
+    }
+
+    fn put(&self, client: Client) {
+        if client.is_closed() {
+            return;
+        }
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < POOL_MAX {
+            pool.push(client);
+        }
+    }
+
+    /// One write transaction holding [`WRITER_LOCK`]; committed if `f` returns `Ok`.
+    pub fn write<T>(&self, f: impl FnOnce(&Connection<'_>) -> Result<T>) -> Result<T> {
+        let mut client = self.take()?;
+        let result = (|| {
+            let mut tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::ReadCommitted)
+                .start()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])?;
+            let conn = Connection::postgres(tx);
+            let value = f(&conn)?;
+            conn.commit()?;
+            Ok(value)
+        })();
+        self.put(client);
+        result
+    }
+
+    /// One read-only snapshot.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection<'_>) -> Result<T>) -> Result<T> {
+        let mut client = self.take()?;
+        let result = (|| {
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?;
+            let conn = Connection::postgres(tx);
+            let value = f(&conn)?;
+            conn.commit()?;
+            Ok(value)
+        })();
+        self.put(client);
+        result
+    }
+
+    /// Tells other instances that these tenants' feeds moved (`NOTIFY gridcase_feed`), so their
+    /// long-polling feed requests wake up. Best effort: a waiting request that misses it asks
+    /// again when its wait ends.
+    pub fn notify_feeds(&self, tenants: &[String]) {
+        if tenants.is_empty() {
+            return;
+        }
+        let Ok(mut client) = self.take() else {
+            return;
+        };
+        for t in tenants {
+            if let Err(e) = client.execute("SELECT pg_notify('gridcase_feed', $1)", &[t]) {
+                tracing::warn!("feed notification not sent: {e}");
+                break;
+            }
+        }
+        self.put(client);
+    }
+
+    /// A dedicated connection listening for other instances' feed notifications.
+    pub fn listen_feeds(&self) -> Result<Client> {
+        let mut client = self.connect()?;
+        client.batch_execute("LISTEN gridcase_feed")?;
+        Ok(client)
+    }
+
+    /// Tries to become the scheduler's leader: `Some` while this instance holds
+    /// [`LEADER_LOCK`] on its own session.
+    pub fn try_lead(&self) -> Result<Option<Leadership>> {
+        let mut client = self.connect()?;
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK])?
+            .get(0);
+        Ok(if got {
+            Some(Leadership {
+                client: Some(client),
+            })
+        } else {
+            close_elsewhere(client);
+            None
+        })
+    }
+}
+
+/// This instance leads the scheduler while the value lives and its connection is open.
+pub struct Leadership {
+    client: Option<Client>,
+}
+
+impl Drop for Leadership {
+    fn drop(&mut self) {
+        close_elsewhere(self.client.take());
+    }
+}
+
+impl Leadership {
+    /// Whether the lock is still held (the session is alive).
+    pub fn holds(&mut self) -> bool {
+        match &mut self.client {
+            Some(c) => !c.is_closed() && c.simple_query("SELECT 1").is_ok(),
+            None => false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Leadership {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Leadership")
+    }
+}
+
+/// For test suites: when `GRIDCASE_TEST_BACKEND=postgres`, creates a fresh database on the
+/// cluster named by `GRIDCASE_TEST_PG` (an admin URL, scripts/pg.sh) and returns its URL;
+/// `None` for the default SQLite backend. Panics when PostgreSQL was asked for and cannot be
+/// reached, so a misconfigured run fails instead of silently testing SQLite.
+pub fn test_database_from_env() -> Option<String> {
+    if std::env::var("GRIDCASE_TEST_BACKEND").ok().as_deref() != Some("postgres") {
+        return None;
+    }
+    let admin = std::env::var("GRIDCASE_TEST_PG")
+        .expect("GRIDCASE_TEST_BACKEND=postgres needs GRIDCASE_TEST_PG (scripts/pg.sh start)");
+    Some(create_database(&admin).expect("a test database on GRIDCASE_TEST_PG"))
+}
+
+/// Creates an empty database with a fresh name on the cluster of `admin_url`; its URL. Runs on
+/// a thread of its own, so async callers (test set-ups) may call it too.
+pub fn create_database(admin_url: &str) -> Result<String> {
+    let admin_url = admin_url.to_owned();
+    std::thread::spawn(move || create_database_blocking(&admin_url))
+        .join()
+        .map_err(|_| ServerError::Internal("creating the database panicked".into()))?
+}
+
+fn create_database_blocking(admin_url: &str) -> Result<String> {
+    let name = format!("gc_{}", uuid::Uuid::now_v7().simple());
+    let mut client = admin_url
+        .parse::<postgres::Config>()
+        .map_err(|e| ServerError::Config(format!("database_url: {e}")))?
+        .connect(NoTls)?;
+    client.batch_execute(&format!("CREATE DATABASE {name}"))?;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .ok_or_else(|| ServerError::Config("database_url has no database name".into()))?;
+    Ok(format!("{base}/{name}"))
+}

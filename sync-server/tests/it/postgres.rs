@@ -1,0 +1,174 @@
+//! The PostgreSQL backend with several instances (docs/deployment.md "市级云平台"): two
+//! `serve` instances in this process on one PostgreSQL database (scripts/pg.sh), devices split
+//! across them, a feed reader racing the writers, and the scheduler's leadership.
+//!
+//! These tests need `GRIDCASE_TEST_PG` (an admin URL; scripts/test-all.sh starts the cluster);
+//! they fail when it is unset unless `GRIDCASE_TEST_PG=off` says to skip them.
+
+use crate::support::{Device, TENANT, TestServer, act, report_payload};
+use gridcase_core::model::CaseId;
+use gridcase_core::workflow::EventKind;
+use gridcase_server::db::Backend;
+use gridcase_server::{Config, DatabaseUrl};
+use std::collections::BTreeSet;
+
+/// The admin URL of the test cluster, or `None` when the run says to skip PostgreSQL.
+fn admin_url() -> Option<String> {
+    match std::env::var("GRIDCASE_TEST_PG").ok().as_deref() {
+        Some("off") => None,
+        Some(url) => Some(url.to_owned()),
+        None => panic!(
+            "GRIDCASE_TEST_PG is unset: start PostgreSQL with `eval \"$(scripts/pg.sh start)\"` \
+             (or set GRIDCASE_TEST_PG=off to skip the PostgreSQL tests)"
+        ),
+    }
+}
+
+/// Instance A (seeded with the usual tenants and accounts) and instance B, both on one fresh
+/// database, sharing the key that seals secrets (as a deployment's instances must).
+async fn two_instances(
+    admin: &str,
+) -> (
+    TestServer,
+    gridcase_server::RunningServer,
+    tempfile::TempDir,
+) {
+    // The servers' warnings and errors in the test's output (an `internal` answer says why).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
+    let url = gridcase_server::db::pg::create_database(admin).expect("database");
+    let shared = url.clone();
+    let a = TestServer::start_with(move |c| c.database_url = Some(DatabaseUrl(shared))).await;
+    assert_eq!(a.server.deployment().db().backend(), Backend::Postgres);
+    let dir_b = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::with_data_dir(dir_b.path().join("data"));
+    config.database_url = Some(DatabaseUrl(url));
+    config.listen = "127.0.0.1:0".parse().expect("addr");
+    config.jobs.enabled = false;
+    config.secrets_key_file = Some(a.server.deployment().config().secrets_key_path());
+    let b = gridcase_server::spawn(config)
+        .await
+        .expect("instance B starts");
+    (a, b, dir_b)
+}
+
+async fn device_on(base: &str, username: &str) -> Device {
+    let install = format!("install-{username}-{}", uuid::Uuid::now_v7().simple());
+    Device::login(base, TENANT, username, &install)
+        .await
+        .expect("login")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_feed_reader_racing_writers_on_two_instances_never_skips_an_entry() {
+    let Some(admin) = admin_url() else { return };
+    let (a, b, _dir_b) = two_instances(&admin).await;
+    const PER_WRITER: usize = 30;
+    // Four writers, two on each instance, each reporting and then accepting its own cases, so
+    // transactions of both instances interleave.
+    let mut writers = Vec::new();
+    for (i, user) in ["insp_a", "insp_b", "insp_a", "insp_b"].iter().enumerate() {
+        let base = if i % 2 == 0 { a.url() } else { b.url() };
+        let user = (*user).to_owned();
+        writers.push(tokio::spawn(async move {
+            let mut dev = device_on(&base, &user).await;
+            let cell = if user == "insp_a" {
+                crate::support::CELL_A
+            } else {
+                crate::support::CELL_B
+            };
+            let mut ids = Vec::new();
+            for _ in 0..PER_WRITER {
+                let id = dev.report_with(report_payload(cell));
+                let r = dev.push(id).await.expect("push");
+                assert_eq!(crate::support::outcome(&r.docs[0]), "accepted");
+                ids.push(id);
+            }
+            ids
+        }));
+    }
+    // The reader (the shift leader sees every case) walks the feed on instance B while they
+    // write, never re-reading from an earlier cursor.
+    let reader = device_on(&b.url(), "shift").await;
+    let mut seen: BTreeSet<CaseId> = BTreeSet::new();
+    let mut cursor = 0u64;
+    let mut last_seq = 0u64;
+    let mut rounds = 0;
+    loop {
+        let done = writers.iter().all(|w| w.is_finished());
+        let (page, _) = reader.feed(cursor).await.expect("feed");
+        for e in &page.entries {
+            assert!(e.seq > last_seq, "feed order: {} after {last_seq}", e.seq);
+            last_seq = e.seq;
+            seen.insert(e.case_id);
+        }
+        cursor = page.cursor;
+        rounds += 1;
+        if done && !page.more {
+            break;
+        }
+    }
+    let mut written = BTreeSet::new();
+    for w in writers {
+        written.extend(w.await.expect("writer"));
+    }
+    assert_eq!(written.len(), 4 * PER_WRITER);
+    let missed: Vec<_> = written.difference(&seen).collect();
+    assert!(
+        missed.is_empty(),
+        "the reader skipped {} of {} cases: {missed:?}",
+        missed.len(),
+        written.len()
+    );
+    assert!(rounds > 1, "the reader raced the writers");
+    b.shutdown().await.expect("B stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn devices_split_across_two_instances_converge_on_one_case() {
+    let Some(admin) = admin_url() else { return };
+    let (a, b, _dir_b) = two_instances(&admin).await;
+    let mut insp = device_on(&a.url(), "insp_a").await;
+    let id = insp.report_with(report_payload(crate::support::CELL_A));
+    insp.push(id).await.expect("push on A");
+    // The intake operator on B accepts it; the inspector on A sees the result.
+    let mut intake = device_on(&b.url(), "intake").await;
+    intake.pull(id).await.expect("pull on B");
+    act(&mut intake, id, EventKind::Accept).await;
+    insp.pull(id).await.expect("pull on A");
+    let heads_a = insp.docs.get_mut(&id).expect("doc on A").heads();
+    let heads_b = intake.docs.get_mut(&id).expect("doc on B").heads();
+    assert_eq!(heads_a, heads_b, "both devices hold the same document");
+    b.shutdown().await.expect("B stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_instance_leads_the_scheduler_and_another_takes_over_when_it_goes() {
+    let Some(admin) = admin_url() else { return };
+    let url = gridcase_server::db::pg::create_database(&admin).expect("database");
+    let leader = tokio::task::spawn_blocking(move || {
+        let first = gridcase_server::db::pg::PgStore::open(&url).expect("open");
+        let second = gridcase_server::db::pg::PgStore::open(&url).expect("open");
+        let lead = first
+            .try_lead()
+            .expect("ask")
+            .expect("the first asker leads");
+        assert!(second.try_lead().expect("ask").is_none(), "only one leader");
+        // The leader's session ends (its process dies): the lock is released.
+        drop(lead);
+        let mut next = None;
+        for _ in 0..50 {
+            next = second.try_lead().expect("ask");
+            if next.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        next.is_some()
+    })
+    .await
+    .expect("join");
+    assert!(leader, "the second instance took over the lead");
+}
