@@ -5,52 +5,69 @@
 //! marks the cases new in every list until they are opened.
 //!
 //! Invariants: an item is announced at most once per session (its key — the event that made
-//! it — is remembered); what the device already held when the session's first look ran is the
+//! it — is remembered per case); after the session's first look only the cases a sync round
+//! changed are examined (never the whole index each round); what the device already held when the session's first look ran is the
 //! baseline and is never announced (so signing in does not replay history); finding alerts
 //! never fails a sync round (the notification is best effort: no notification daemon, as
 //! under Xvfb, is logged and the in-app notice still shows).
 
 use crate::dto::{AlertDto, SupervisionDto};
-use crate::index::{CaseSummary, Viewer, addressed_to, in_queue};
+use crate::index::{CaseIndex, CaseSummary, Viewer, addressed_to, in_queue};
 use crate::reference::Reference;
 use gridcase_core::model::{CaseId, Timestamp};
 use gridcase_core::workflow::{Addressee, CaseState, Status};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 /// The event name the UI listens to for new alerts.
 pub const ALERT_EVENT: &str = "alerts://new";
 
-/// What the session remembers: the keys already seen (or announced) and the cases with
-/// something new not yet opened.
+/// What the session remembers: per case, the keys of the items seen (or announced) on it at
+/// its last look, and the cases with something new not yet opened.
 #[derive(Debug, Default)]
 pub struct AlertBook {
-    known: Option<HashSet<String>>,
+    known: Option<HashMap<CaseId, HashSet<String>>>,
     unseen: BTreeSet<CaseId>,
 }
 
 impl AlertBook {
-    /// Compares what is addressed to the viewer now with what was known; returns the new
-    /// items (none at the first look, which sets the baseline).
-    pub fn update(&mut self, now: Vec<AlertDto>) -> Vec<AlertDto> {
-        let keys: HashSet<String> = now.iter().map(|a| a.key.clone()).collect();
-        let fresh = match &self.known {
-            None => Vec::new(),
-            Some(known) => now
-                .into_iter()
-                .filter(|a| !known.contains(&a.key))
-                .collect(),
-        };
-        for a in &fresh {
+    /// Whether the session's first look (the baseline) has run.
+    pub fn has_baseline(&self) -> bool {
+        self.known.is_some()
+    }
+
+    /// Records a look at the cases `examined`, `now` being everything addressed to the viewer
+    /// on them; returns the new items (none at the first look, which sets the baseline). Cases
+    /// not examined keep what was known of them.
+    pub fn update(&mut self, examined: &[CaseId], now: Vec<AlertDto>) -> Vec<AlertDto> {
+        let mut by_case: HashMap<CaseId, Vec<AlertDto>> = HashMap::new();
+        for a in now {
             if let Ok(id) = CaseId::parse(&a.case_id) {
-                self.unseen.insert(id);
+                by_case.entry(id).or_default().push(a);
             }
         }
-        // Keep what was known and is still there, plus what is there now.
-        let mut known = self.known.take().unwrap_or_default();
-        known.retain(|k| keys.contains(k));
-        known.extend(keys);
-        self.known = Some(known);
+        let baseline = self.known.is_none();
+        let known = self.known.get_or_insert_with(HashMap::new);
+        let mut fresh = Vec::new();
+        for id in examined {
+            let items = by_case.remove(id).unwrap_or_default();
+            let keys: HashSet<String> = items.iter().map(|a| a.key.clone()).collect();
+            if !baseline {
+                let before = known.get(id);
+                for a in items {
+                    if before.is_none_or(|k| !k.contains(&a.key)) {
+                        self.unseen.insert(*id);
+                        fresh.push(a);
+                    }
+                }
+            }
+            // Keep what is there now: an item that went and comes back is new again.
+            if keys.is_empty() {
+                known.remove(id);
+            } else {
+                known.insert(*id, keys);
+            }
+        }
         fresh
     }
 
@@ -62,6 +79,44 @@ impl AlertBook {
     /// Cases with something new not yet opened.
     pub fn unseen(&self) -> &BTreeSet<CaseId> {
         &self.unseen
+    }
+}
+
+/// What one look found.
+#[derive(Debug)]
+pub struct Look {
+    /// The new items, to announce.
+    pub fresh: Vec<AlertDto>,
+    /// How many cases were examined.
+    pub examined: usize,
+}
+
+/// The look after a sync round: the session's first look examines every case of the index
+/// (the baseline, never announced); later looks examine only the cases the index folded again
+/// since the last look ([`CaseIndex::take_touched`]: what the round received, and local
+/// writes). A case's items depend on its events and the viewer alone, so an unchanged case
+/// has nothing new.
+pub fn look(
+    book: &mut AlertBook,
+    index: &mut CaseIndex,
+    viewer: &Viewer,
+    found_at: Timestamp,
+) -> Look {
+    let touched = index.take_touched();
+    let examined: Vec<CaseId> = if book.has_baseline() {
+        touched
+    } else {
+        index.iter().map(|s| s.row.case_id).collect()
+    };
+    let items = examined
+        .iter()
+        .filter_map(|id| index.get(id))
+        .flat_map(|s| items_for(s, viewer, found_at))
+        .collect();
+    let fresh = book.update(&examined, items);
+    Look {
+        fresh,
+        examined: examined.len(),
     }
 }
 
@@ -204,15 +259,6 @@ fn returned(state: &CaseState) -> bool {
         && state.visits[n - 2].status == Status::AwaitingCheck
 }
 
-/// Every item addressed to the viewer over the whole index.
-pub fn scan<'a>(
-    cases: impl Iterator<Item = &'a CaseSummary>,
-    viewer: &Viewer,
-    found_at: Timestamp,
-) -> Vec<AlertDto> {
-    cases.flat_map(|s| items_for(s, viewer, found_at)).collect()
-}
-
 /// A time as the tenant reads it (Beijing time, `MM-DD HH:mm`).
 pub fn format_time(t: Timestamp) -> String {
     let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
@@ -319,16 +365,114 @@ mod tests {
         }
     }
 
+    fn case(n: u8) -> CaseId {
+        CaseId::from_parts(1, [n; 10])
+    }
+
     #[test]
     fn the_first_look_is_the_baseline_and_each_item_is_announced_once() {
         let mut book = AlertBook::default();
-        assert!(book.update(vec![alert("a")]).is_empty());
-        let fresh = book.update(vec![alert("a"), alert("b")]);
+        let one = [case(1)];
+        assert!(book.update(&one, vec![alert("a")]).is_empty());
+        let fresh = book.update(&one, vec![alert("a"), alert("b")]);
         assert_eq!(fresh.len(), 1);
         assert_eq!(fresh[0].key, "b");
         assert_eq!(book.unseen().len(), 1);
-        assert!(book.update(vec![alert("a"), alert("b")]).is_empty());
-        book.seen(CaseId::from_parts(1, [1; 10]));
+        assert!(book.update(&one, vec![alert("a"), alert("b")]).is_empty());
+        book.seen(case(1));
         assert!(book.unseen().is_empty());
+    }
+
+    mod look {
+        use super::*;
+        use crate::index::summary_of;
+        use gridcase_core::model::{Actor, DepartmentId, DeviceId, EventId, Role, UserId};
+        use gridcase_core::store::fold_projection;
+        use gridcase_core::workflow::Urge;
+
+        fn department() -> DepartmentId {
+            DepartmentId::from_parts(1, [9; 10])
+        }
+
+        fn viewer() -> Viewer {
+            Viewer {
+                user: UserId::from_parts(1, [2; 10]),
+                role: Role::Department,
+                department: Some(department()),
+            }
+        }
+
+        /// A running case with `urges` 催办 to the viewer's department.
+        fn summary(id: CaseId, urges: u8) -> CaseSummary {
+            let by = Actor {
+                user: UserId::from_parts(1, [3; 10]),
+                device: DeviceId::from_parts(1, [3; 10]),
+                role: Role::ShiftLeader,
+                org: None,
+            };
+            let state = CaseState {
+                status: Status::InProgress,
+                urges: (0..urges)
+                    .map(|n| Urge {
+                        event: EventId::from_parts(2, [n; 10]),
+                        at: Timestamp(1_000),
+                        by,
+                        reason: format!("催办 {n}"),
+                        addressee: Some(Addressee::Department(department())),
+                    })
+                    .collect(),
+                ..CaseState::default()
+            };
+            summary_of(fold_projection(id, &[]), state, None, Timestamp(2_000))
+        }
+
+        fn index_of(cases: &[(CaseId, u8)]) -> CaseIndex {
+            let mut idx = CaseIndex::default();
+            for (id, urges) in cases {
+                idx.insert(summary(*id, *urges));
+            }
+            idx
+        }
+
+        #[test]
+        fn after_the_baseline_only_the_changed_cases_are_examined_and_nothing_is_repeated() {
+            let (a, b, c) = (case(1), case(2), case(3));
+            let mut idx = index_of(&[(a, 1), (b, 1), (c, 0)]);
+            let mut book = AlertBook::default();
+            let t = Timestamp(3_000);
+            // The first look examines the whole index and announces nothing.
+            let first = look(&mut book, &mut idx, &viewer(), t);
+            assert_eq!(first.examined, 3);
+            assert!(first.fresh.is_empty());
+            // A round that changed nothing examines nothing (a and b still hold their 催办).
+            let idle = look(&mut book, &mut idx, &viewer(), t);
+            assert_eq!(idle.examined, 0);
+            assert!(idle.fresh.is_empty());
+            // The round changed c (a new 催办): only c is examined and its item announced.
+            idx.insert(summary(c, 1));
+            let round = look(&mut book, &mut idx, &viewer(), t);
+            assert_eq!(round.examined, 1);
+            assert_eq!(round.fresh.len(), 1);
+            assert_eq!(round.fresh[0].case_id, c.to_string());
+            // c changes again (a second 催办): the first one is not announced again.
+            idx.insert(summary(c, 2));
+            let again = look(&mut book, &mut idx, &viewer(), t);
+            assert_eq!(again.examined, 1);
+            assert_eq!(again.fresh.len(), 1);
+            assert_eq!(
+                again.fresh[0].key,
+                format!("urge:{}", EventId::from_parts(2, [1; 10]))
+            );
+            // a's baseline item is still known when a changes without news.
+            idx.insert(summary(a, 1));
+            let quiet = look(&mut book, &mut idx, &viewer(), t);
+            assert_eq!(quiet.examined, 1);
+            assert!(quiet.fresh.is_empty());
+            assert_eq!(
+                book.unseen().iter().copied().collect::<Vec<_>>(),
+                vec![c],
+                "only the case with news is marked new"
+            );
+        }
     }
 }

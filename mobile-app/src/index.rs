@@ -126,6 +126,9 @@ pub fn in_queue(queue: &str, s: &CaseState, viewer: &Viewer) -> bool {
 #[derive(Default)]
 pub struct CaseIndex {
     cases: HashMap<CaseId, CaseSummary>,
+    /// Cases folded again, put in or dropped since [`CaseIndex::take_touched`] last ran (the
+    /// alerts look at only these: crate::alerts::look).
+    touched: std::collections::HashSet<CaseId>,
 }
 
 impl std::fmt::Debug for CaseIndex {
@@ -235,17 +238,19 @@ impl CaseIndex {
     }
 
     /// Brings the index up to date with the store: folds cases that are new or changed (by
-    /// `updated_at`, sync state or conflict count), drops deleted ones. Returns how many were
-    /// folded.
+    /// `updated_at`, sync state or conflict count), drops deleted ones. Returns the cases
+    /// folded again (new or changed since the last refresh) and the ones dropped: after a
+    /// sync round, the cases that round changed (a local write re-folds its case at once,
+    /// [`CaseIndex::update_one`], so it is not in the list).
     pub fn refresh(
         &mut self,
         store: &DeviceStore,
         reference: Option<&Reference>,
         now: Timestamp,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<CaseId>, StoreError> {
         let rows = all_rows(store)?;
         let mut seen = std::collections::HashSet::with_capacity(rows.len());
-        let mut folded = 0;
+        let mut folded = Vec::new();
         for row in rows {
             seen.insert(row.case_id);
             match self.cases.get_mut(&row.case_id) {
@@ -257,18 +262,34 @@ impl CaseIndex {
                     old.row = row;
                 }
                 _ => {
+                    folded.push(row.case_id);
                     self.insert(summarize(store, row, reference, now)?);
-                    folded += 1;
                 }
             }
         }
-        self.cases.retain(|id, _| seen.contains(id));
+        self.cases.retain(|id, _| {
+            let keep = seen.contains(id);
+            if !keep {
+                folded.push(*id);
+                self.touched.insert(*id);
+            }
+            keep
+        });
         Ok(folded)
     }
 
     /// Puts a summary in (replacing the case's old one).
     pub fn insert(&mut self, summary: CaseSummary) {
+        self.touched.insert(summary.row.case_id);
         self.cases.insert(summary.row.case_id, summary);
+    }
+
+    /// The cases folded again, put in or dropped since the last call (a sync round's
+    /// changes, and local writes), and forgets them.
+    pub fn take_touched(&mut self) -> Vec<CaseId> {
+        let mut ids: Vec<CaseId> = self.touched.drain().collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Re-folds one case (after a local write).

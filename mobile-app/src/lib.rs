@@ -63,6 +63,9 @@ pub fn builder<R: Runtime>(
 ) -> tauri::Builder<R> {
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_geolocation::init());
+    // 扫码配置: the sign-in screen's QR scan of the enrolment code (ui/src/logic/provisioning.ts).
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
     let builder = builder.plugin(tauri_plugin_notification::init());
     // With a given root (tests) the state is managed at once; otherwise it needs the
     // platform's paths, which exist only once the app is set up.

@@ -232,8 +232,9 @@ impl Active {
         CaseId::from_parts(u64::try_from(now().0).unwrap_or(0), rand::rng().random())
     }
 
-    /// Brings the index up to date with the store.
-    pub fn refresh_index(&self) -> AppResult<usize> {
+    /// Brings the index up to date with the store; returns the cases folded again or dropped
+    /// (after a sync round: the cases it changed).
+    pub fn refresh_index(&self) -> AppResult<Vec<CaseId>> {
         let reference = self.reference();
         let store = lock(&self.store);
         let n = lock(&self.index).refresh(&store, reference.as_deref(), now())?;
@@ -246,13 +247,17 @@ impl Active {
         lock(&self.index).relight(reference.as_deref(), now());
     }
 
-    /// Looks for what is new for this user since the last look (the first look only sets the
-    /// baseline) and remembers the cases it is on.
+    /// Looks for what is new for this user after a sync round and remembers the cases it is
+    /// on. The session's first look examines every case and only sets the baseline; later
+    /// looks examine only the cases the index folded again since the last look — the round's
+    /// changes found by [`Active::refresh_index`], and local writes: what is addressed to the
+    /// user depends on the case's events alone (crate::alerts::look).
     pub fn detect_alerts(&self) -> Vec<crate::dto::AlertDto> {
         let viewer = self.viewer();
         let found_at = now();
-        let items = self.with_index(|idx| crate::alerts::scan(idx.iter(), &viewer, found_at));
-        lock(&self.alerts).update(items)
+        let mut index = lock(&self.index);
+        let mut book = lock(&self.alerts);
+        crate::alerts::look(&mut book, &mut index, &viewer, found_at).fresh
     }
 
     /// The case was opened: nothing on it is new any more.

@@ -222,6 +222,7 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, active: Arc<Active>, mut client:
         }
         let a = active.clone();
         let refreshed = tokio::task::spawn_blocking(move || {
+            // The cases this round changed are folded again here; the alerts look at those.
             a.refresh_index()?;
             a.relight();
             let alerts = a.detect_alerts();

@@ -17,6 +17,9 @@
 //! of the whole tenant (today's `fold_in`) once; (b) the lights pass over 620103: the first
 //! (full) pass that fills the index, then passes at now, now + 1 min, + 1 h, + 3 h and + 1 day
 //! (time and cases touched).
+//!
+//! With `SCALE_GENERATE_ONLY` set in the environment it stops after generating (and printing
+//! the database size), for tools that measure other things over the same data.
 
 use automerge::ActorId;
 use gridcase_core::codes::{CategoryCode, CategoryKind, CategoryRef, CountyCode, GridCode};
@@ -399,6 +402,10 @@ fn main() {
         .map(|m| m.len())
         .unwrap_or(0);
     println!("database: {:.0} MB", size as f64 / 1e6);
+    if std::env::var_os("SCALE_GENERATE_ONLY").is_some() {
+        // Only the data, for another tool (e.g. the dashboard_figures example).
+        return;
+    }
 
     // (a) Evaluation of November 2026.
     let from = chrono::NaiveDate::from_ymd_opt(2026, 11, 1)

@@ -444,6 +444,15 @@ fn overdue_now(dep: &Deployment, tenant: &str) -> Result<BTreeMap<String, u64>> 
     })
 }
 
+/// What the dashboard takes from the previous period (computed on its own thread).
+struct PreviousSide {
+    figures: PeriodFigures,
+    categories: BTreeMap<String, [u64; 4]>,
+    cells: Table,
+    streets: Table,
+    unreadable: Vec<String>,
+}
+
 /// The dashboard for the caller's tenant.
 pub fn dashboard(dep: &Deployment, caller: &Caller, q: &DashboardQuery) -> Result<Dashboard> {
     check_may_view(caller)?;
@@ -460,14 +469,41 @@ pub fn compute(dep: &Deployment, tenant: &str, periods: Periods) -> Result<Dashb
         periods.previous.period(),
         periods.day.period(),
     );
-    let cur = fold(dep, tenant, &rules, cur_p)?;
-    let prev = fold(dep, tenant, &rules, prev_p)?;
-    let day = fold(dep, tenant, &rules, day_p)?;
-    let (cur_f, prev_f, day_f) = (
-        period_figures(&cur, cur_p),
-        period_figures(&prev, prev_p),
-        period_figures(&day, day_p),
-    );
+    // The previous period is folded and summed on a second thread while this one folds the
+    // period: the two are independent (each its own read transaction, as before), and a cold
+    // fold is most of a dashboard's time (docs/performance.md, 综合看板).
+    let (cur, prev) = std::thread::scope(|s| {
+        let prev = s.spawn(|| -> Result<PreviousSide> {
+            let prev = fold(dep, tenant, &rules, prev_p)?;
+            Ok(PreviousSide {
+                figures: period_figures(&prev, prev_p),
+                categories: by_category(&prev.cases, prev_p),
+                cells: prev.report(Level::Cell, prev_p).table,
+                streets: prev.report(Level::Street, prev_p).table,
+                unreadable: prev.unreadable,
+            })
+        });
+        let cur = fold(dep, tenant, &rules, cur_p);
+        let prev = prev
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (cur, prev)
+    });
+    let (cur, prev) = (cur?, prev?);
+    // The day usually ends where the period ends (the period's last day, or today in a
+    // period cut at the end of today): then the period's fold is the day's — the same cases
+    // as of the same instant, a superset of the day's candidates, which count nowhere on the
+    // day (fold_period_in equals the full fold) — and folding again would only repeat the
+    // work (every running case refolded).
+    let day_own;
+    let day: &Folded = if day_p.to == cur_p.to {
+        &cur
+    } else {
+        day_own = fold(dep, tenant, &rules, day_p)?;
+        &day_own
+    };
+    let (cur_f, day_f) = (period_figures(&cur, cur_p), period_figures(day, day_p));
+    let prev_f = &prev.figures;
     let figures = HEADLINES
         .iter()
         .map(|(key, label)| {
@@ -481,7 +517,7 @@ pub fn compute(dep: &Deployment, tenant: &str, periods: Periods) -> Result<Dashb
                 numerator: f.and_then(|f| f.numerator),
                 denominator: f.and_then(|f| f.denominator),
                 day: headline_value(&day_f, key),
-                previous: headline_value(&prev_f, key),
+                previous: headline_value(prev_f, key),
             }
         })
         .collect();
@@ -510,7 +546,7 @@ pub fn compute(dep: &Deployment, tenant: &str, periods: Periods) -> Result<Dashb
     });
 
     let cur_cat = by_category(&cur.cases, cur_p);
-    let prev_cat = by_category(&prev.cases, prev_p);
+    let prev_cat = &prev.categories;
     let mut categories: Vec<HotLine> = cur_cat
         .keys()
         .chain(prev_cat.keys())
@@ -544,15 +580,9 @@ pub fn compute(dep: &Deployment, tenant: &str, periods: Periods) -> Result<Dashb
         .collect();
     categories.sort_by(|a, b| b.filed.cmp(&a.filed).then_with(|| a.id.cmp(&b.id)));
 
-    let mut cells = hot_lines(
-        &cur.report(Level::Cell, cur_p).table,
-        &prev.report(Level::Cell, prev_p).table,
-    );
+    let mut cells = hot_lines(&cur.report(Level::Cell, cur_p).table, &prev.cells);
     cells.retain(|c| c.filed + c.previous_filed > 0);
-    let streets = hot_lines(
-        &cur.report(Level::Street, cur_p).table,
-        &prev.report(Level::Street, prev_p).table,
-    );
+    let streets = hot_lines(&cur.report(Level::Street, cur_p).table, &prev.streets);
     let mut unreadable = cur.unreadable.clone();
     unreadable.extend(prev.unreadable.iter().cloned());
     unreadable.sort();

@@ -27,6 +27,8 @@ export interface SignInInput {
 
 export interface Backend extends PatrolAdmin {
   appInfo(): Promise<AppInfo>;
+  /** Tablets only: scans one QR code with the camera (tauri-plugin-barcode-scanner), its text. */
+  scanQr?(): Promise<string>;
   signIn(input: SignInInput): Promise<Session>;
   signOut(): Promise<void>;
   listCases(query: CaseQuery): Promise<CaseList>;
@@ -115,6 +117,10 @@ export class TauriBackend implements Backend {
   }
 
   appInfo() { return this.call<AppInfo>('app_info'); }
+  async scanQr() {
+    const r = await this.call<{ content: string }>('plugin:barcode-scanner|scan', { windowed: false, formats: ['QR_CODE'] });
+    return r.content;
+  }
   signIn(input: SignInInput) { return this.call<Session>('sign_in', { ...input }); }
   async signOut() { await this.call<null>('sign_out'); }
   listCases(query: CaseQuery) { return this.call<CaseList>('list_cases', { query }); }

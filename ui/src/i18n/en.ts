@@ -218,4 +218,10 @@ export const en: Partial<Record<MessageKey, string>> = {
   'alerts.open': 'Open',
   'alerts.dismiss': 'OK',
   'alerts.dismissAll': 'Mark all read',
+  'provision.scan': 'Scan setup code', 'provision.paste': 'Paste setup code', 'provision.apply': 'Fill in',
+  'provision.applied': 'Server address and county code filled in{name}; enter your user name and password',
+  'provision.err.not_ours': 'This is not a gridcase device setup code (it starts with gridcase://enrol?)',
+  'provision.err.server_scheme': 'The server address must start with https:// (http only for 127.0.0.1 in tests)',
+  'provision.err.tenant_invalid': 'The county code is 6 digits (e.g. 620102)',
+  'enrol.nav': 'Device setup code', 'enrol.copy': 'Copy code', 'enrol.copied': 'Code copied',
 };

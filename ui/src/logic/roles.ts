@@ -26,3 +26,8 @@ export function mayPlanPatrol(role: Role | null | undefined): boolean {
 export function mayDashboard(role: Role | null | undefined): boolean {
   return role === 'shift_leader' || role === 'leader' || role === 'admin';
 }
+
+/** 设备配置码 (the enrolment QR code for tablets): shift leaders and administrators. */
+export function mayEnrol(role: Role | null | undefined): boolean {
+  return role === 'shift_leader' || role === 'admin';
+}

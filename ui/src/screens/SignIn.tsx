@@ -5,6 +5,14 @@ import { t } from '../i18n';
 import { useApp } from '../ui/context';
 import { Field } from '../ui/common';
 import { toApiError } from '../backend';
+import { parseProvisioning, type Parsed } from '../logic/provisioning';
+import { tk } from '../i18n';
+
+/** The message for a provisioning code that was read, in the UI's language. */
+export function provisionMessage(p: Parsed): string {
+  if (p.ok) return t('provision.applied', { name: p.value.tenantName ? `（${p.value.tenantName}）` : '' });
+  return tk(`provision.err.${p.error.code}`, { field: p.error.field ?? '' });
+}
 
 export interface SignInForm { serverUrl: string; tenant: string; username: string; password: string; deviceName: string }
 export type SignInErrors = Partial<Record<keyof SignInForm, string>>;
@@ -32,6 +40,29 @@ export function SignIn({ info, onSignedIn }: { info: AppInfo; onSignedIn(s: Sess
   const [errors, setErrors] = useState<SignInErrors>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // 扫码配置: a scanned or pasted code fills in the server address and the county code.
+  const [pasting, setPasting] = useState(false);
+  const [pasted, setPasted] = useState('');
+  // The text as typed, also between an input event and the re-render it causes.
+  const pastedNow = useRef('');
+  const [provision, setProvision] = useState<{ ok: boolean; text: string } | null>(null);
+  const canScan = info.platform === 'mobile' && !!backend.scanQr;
+  function applyCode(text: string) {
+    const p = parseProvisioning(text);
+    if (p.ok) {
+      edit('serverUrl', p.value.serverUrl);
+      edit('tenant', p.value.tenant);
+      setErrors((e) => ({ ...e, serverUrl: undefined, tenant: undefined }));
+      setPasting(false); setPasted(''); pastedNow.current = '';
+    }
+    setProvision({ ok: p.ok, text: provisionMessage(p) });
+  }
+  async function scan() {
+    setProvision({ ok: true, text: t('provision.scanning') });
+    try { applyCode(await backend.scanQr!()); } catch (x) {
+      setProvision({ ok: false, text: t('provision.scanFailed', { message: toApiError(x).message }) });
+    }
+  }
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -59,6 +90,20 @@ export function SignIn({ info, onSignedIn }: { info: AppInfo; onSignedIn(s: Sess
       <form class="signin-card" onSubmit={submit} data-testid="signin-form">
         <h1>{t('app.title')}</h1>
         <p class="muted">{t('app.subtitle')} · v{info.version}</p>
+        <div class="signin-provision">
+          {canScan && <button type="button" class="btn btn-big" data-testid="signin-scan" onClick={scan}>{t('provision.scan')}</button>}
+          <button type="button" class="btn" data-testid="signin-paste" aria-expanded={pasting} onClick={() => setPasting(!pasting)}>{t('provision.paste')}</button>
+        </div>
+        {pasting && (
+          <div class="field" data-testid="signin-paste-box">
+            <textarea class="input mono" rows={3} maxLength={2048} data-testid="signin-paste-text" value={pasted} placeholder="gridcase://enrol?…"
+              onInput={(e) => { pastedNow.current = (e.currentTarget as HTMLTextAreaElement).value; setPasted(pastedNow.current); }} />
+            <div class="field-hint">{t('provision.pasteHint')}</div>
+            <button type="button" class="btn btn-primary" data-testid="signin-paste-apply" onClick={() => applyCode(pastedNow.current)}>{t('provision.apply')}</button>
+          </div>
+        )}
+        {provision && <div class={provision.ok ? 'info-box' : 'error-box'} role={provision.ok ? 'status' : 'alert'}
+          data-testid="signin-provision" data-ok={provision.ok ? '1' : '0'}>{provision.text}</div>}
         {input('serverUrl', 'url', { inputMode: 'url', placeholder: 'https://' })}
         {input('tenant', 'text', { inputMode: 'numeric', maxLength: 6 })}
         {input('username', 'text', { autoCapitalize: 'off' })}

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { QueueCount, QueueId } from '../../backend/types';
 import { orderCounts, SUPERVISOR_QUEUES } from '../../logic/queue';
-import { mayDashboard, mayEvaluate, mayHotline, mayPatrol, mayPlanPatrol } from '../../logic/roles';
+import { mayDashboard, mayEnrol, mayEvaluate, mayHotline, mayPatrol, mayPlanPatrol } from '../../logic/roles';
 import { t, tk } from '../../i18n';
 import { useApp } from '../../ui/context';
 import { nextCaseAfter, queueBadge } from '../../logic/desk';
@@ -13,12 +13,13 @@ import { ReportEditor } from '../ReportEditor';
 import { CasesMap } from '../CasesMap';
 import { SyncPanel } from '../SyncPanel';
 import { Dashboard } from './Dashboard';
+import { Enrol } from './Enrol';
 import { Evaluation } from './Evaluation';
 import { Patrol } from './Patrol';
 import { Roster } from './Roster';
 import { Surveys } from './Surveys';
 
-type View = { v: 'queue'; queue: QueueId; caseId: string | null } | { v: 'hotline' } | { v: 'map' } | { v: 'evaluation' } | { v: 'dashboard' } | { v: 'patrol' } | { v: 'roster' } | { v: 'surveys' } | { v: 'sync' };
+type View = { v: 'queue'; queue: QueueId; caseId: string | null } | { v: 'hotline' } | { v: 'map' } | { v: 'evaluation' } | { v: 'dashboard' } | { v: 'patrol' } | { v: 'roster' } | { v: 'surveys' } | { v: 'enrol' } | { v: 'sync' };
 
 export function SupervisorApp({ view, setView }: { view: View | null; setView(v: View): void }) {
   const { session, sync, toast } = useApp();
@@ -32,10 +33,11 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
   const canEvaluate = mayEvaluate(session?.role);
   const canDashboard = mayDashboard(session?.role);
   const canPatrol = mayPatrol(session?.role);
+  const canEnrol = mayEnrol(session?.role);
   const requested: View = view ?? { v: 'queue', queue: 'all', caseId: null };
   // A view the role may not open (e.g. restored after a role change) falls back to the queues.
   const patrolView = requested.v === 'patrol' || requested.v === 'roster' || requested.v === 'surveys';
-  const cur: View = (requested.v === 'hotline' && !canHotline) || (requested.v === 'evaluation' && !canEvaluate) || (requested.v === 'dashboard' && !canDashboard) || (patrolView && !canPatrol)
+  const cur: View = (requested.v === 'hotline' && !canHotline) || (requested.v === 'evaluation' && !canEvaluate) || (requested.v === 'dashboard' && !canDashboard) || (patrolView && !canPatrol) || (requested.v === 'enrol' && !canEnrol)
     ? { v: 'queue', queue: 'all', caseId: null } : requested;
 
   useEffect(() => { setRefresh((n) => n + 1); }, [sync?.lastSyncAt, sync?.pendingCases]);
@@ -67,6 +69,7 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
         {canPatrol && item('nav-roster', t('nav.roster'), cur.v === 'roster', () => setView({ v: 'roster' }))}
         {canPatrol && item('nav-surveys', t('nav.surveys'), cur.v === 'surveys', () => setView({ v: 'surveys' }))}
         {canPatrol && <div class="nav-group" />}
+        {canEnrol && item('nav-enrol', t('enrol.nav'), cur.v === 'enrol', () => setView({ v: 'enrol' }))}
         {item('nav-sync', t('nav.sync'), cur.v === 'sync', () => setView({ v: 'sync' }))}
       </nav>
       <main class="sup-main">
@@ -97,6 +100,7 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
         {cur.v === 'patrol' && <Patrol onOpenCase={(id) => setView({ v: 'queue', queue: 'all', caseId: id })} />}
         {cur.v === 'roster' && <Roster mayEdit={mayPlanPatrol(session?.role)} />}
         {cur.v === 'surveys' && <Surveys mayCreate={mayPlanPatrol(session?.role)} />}
+        {cur.v === 'enrol' && <Enrol />}
         {cur.v === 'sync' && <SyncPanel />}
       </main>
     </div>
