@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod codes;
 pub mod deadline;
+pub mod departments;
 pub mod dedup;
 pub mod demo;
 pub mod doc;
