@@ -29,6 +29,7 @@ pub mod recent;
 pub mod reference;
 pub mod state;
 pub mod syncer;
+pub mod units;
 #[cfg(test)]
 mod ts_bindings;
 
