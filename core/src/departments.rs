@@ -79,7 +79,8 @@ impl DepartmentTree {
                 .map_err(|e| r.error("unit", e.to_string()))?;
             pairs.push((unit, parent));
         }
-        DepartmentTree::from_pairs(pairs).map_err(|e| DataFileError::new(file, 0, "unit", e.to_string()))
+        DepartmentTree::from_pairs(pairs)
+            .map_err(|e| DataFileError::new(file, 0, "unit", e.to_string()))
     }
 
     /// The parent of `unit`, if it is a child unit.
@@ -228,8 +229,9 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(t.children_of(d(1)), vec![d(11), d(12)]);
-        let e = DepartmentTree::parse_csv("department_units.csv", "unit,parent\nsz-1,zz\n", &by_code)
-            .expect_err("unknown code");
+        let e =
+            DepartmentTree::parse_csv("department_units.csv", "unit,parent\nsz-1,zz\n", &by_code)
+                .expect_err("unknown code");
         assert_eq!((e.line, e.field.as_str()), (2, "parent"));
         let e = DepartmentTree::parse_csv(
             "department_units.csv",

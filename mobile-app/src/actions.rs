@@ -396,10 +396,7 @@ fn sub_dispatch_trial(kind: &str, ctx: &ActContext<'_>) -> ActionInput {
         .and_then(|o| ctx.units.children_of(o).first().copied());
     ActionInput {
         department_id: Some(unit.map(|u| u.to_string()).unwrap_or_default()),
-        due_at: Some(
-            ctx.parent_due
-                .map_or(ctx.now.0 + 24 * 3_600_000, |d| d.0),
-        ),
+        due_at: Some(ctx.parent_due.map_or(ctx.now.0 + 24 * 3_600_000, |d| d.0)),
         ..ActionInput::default()
     }
 }

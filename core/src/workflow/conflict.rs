@@ -100,9 +100,7 @@ impl ConflictReason {
             ConflictReason::NotAddressee => "不是该督办或批示的接收方".into(),
             ConflictReason::AlreadyAnswered => "该督办已回复或批示已签收".into(),
             ConflictReason::AlreadySignedFor => "该任务已签收".into(),
-            ConflictReason::InvalidSubDispatch => {
-                "不能下派给本单位，或已有未反馈的下派任务".into()
-            }
+            ConflictReason::InvalidSubDispatch => "不能下派给本单位，或已有未反馈的下派任务".into(),
             ConflictReason::InvalidDueTime => "下派时限须晚于下派时间".into(),
             ConflictReason::NotSignedFor => "下级单位须先签收再反馈".into(),
         }

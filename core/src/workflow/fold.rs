@@ -614,7 +614,10 @@ fn dispatch(
 }
 
 /// The open 下派 given to the actor's department, or `NotAssignedDepartment`.
-fn open_task_of<'s>(state: &'s mut CaseState, ev: &Event) -> Result<&'s mut SubTask, ConflictReason> {
+fn open_task_of<'s>(
+    state: &'s mut CaseState,
+    ev: &Event,
+) -> Result<&'s mut SubTask, ConflictReason> {
     state
         .sub_tasks
         .iter_mut()

@@ -270,7 +270,11 @@ pub fn import_dir_as(
                 .find(|d| d.code.as_deref() == Some(code))
                 .map(|d| d.id),
         };
-        gridcase_core::departments::DepartmentTree::parse_csv(super::units::FILE_NAME, &text, &known)?;
+        gridcase_core::departments::DepartmentTree::parse_csv(
+            super::units::FILE_NAME,
+            &text,
+            &known,
+        )?;
         files.push((kind::DEPARTMENT_UNITS, super::units::FILE_NAME, text));
     }
     if let Some(text) = src.read("stage_limits.toml")? {

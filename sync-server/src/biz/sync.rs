@@ -439,10 +439,12 @@ fn sub_dispatch_check(
     events: &[Event],
     new_events: &[Event],
 ) -> Result<Option<Rejection>> {
-    if !new_events
-        .iter()
-        .any(|e| matches!(e.kind, gridcase_core::workflow::EventKind::SubDispatch { .. }))
-    {
+    if !new_events.iter().any(|e| {
+        matches!(
+            e.kind,
+            gridcase_core::workflow::EventKind::SubDispatch { .. }
+        )
+    }) {
         return Ok(None);
     }
     let rules = dep.rules(tenant)?;

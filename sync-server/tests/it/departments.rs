@@ -16,10 +16,10 @@ use gridcase_server::biz::admin::{self, UserSpec};
 async fn with_units(ts: &TestServer) -> (DepartmentId, DepartmentId, DepartmentId) {
     let dep = ts.server.deployment().clone();
     tokio::task::spawn_blocking(move || {
-        let w1 = admin::create_department(&dep, TENANT, "城关供水所", Some("water-1"))
-            .expect("dept");
-        let c1 = admin::create_department(&dep, TENANT, "市政养护一班", Some("city-1"))
-            .expect("dept");
+        let w1 =
+            admin::create_department(&dep, TENANT, "城关供水所", Some("water-1")).expect("dept");
+        let c1 =
+            admin::create_department(&dep, TENANT, "市政养护一班", Some("city-1")).expect("dept");
         let foreign = admin::create_department(&dep, OTHER_TENANT, "七里河供水所", Some("water-1"))
             .expect("dept");
         for (username, department) in [("dept_water1", "water-1"), ("dept_city1", "city-1")] {
@@ -103,7 +103,9 @@ async fn a_second_level_unit_sub_dispatches_and_its_child_signs_and_reports_back
         .get_json(&format!("/v1/cases/{case}"))
         .await
         .expect("detail");
-    let deadline = detail["row"]["deadline"].as_i64().expect("a handling deadline");
+    let deadline = detail["row"]["deadline"]
+        .as_i64()
+        .expect("a handling deadline");
     assert!(detail["state"]["dispatches"][0]["signed"].is_object());
 
     // Crafted 下派: beyond the parent's deadline, to another department's unit, to another
@@ -175,8 +177,11 @@ async fn a_second_level_unit_sub_dispatches_and_its_child_signs_and_reports_back
         .filter(|d| d["parent"].is_string())
         .collect();
     assert_eq!(units.len(), 2);
-    assert!(units.iter().any(|d| d["id"] == water1.to_string()
-        && d["parent"] == water.to_string()));
+    assert!(
+        units
+            .iter()
+            .any(|d| d["id"] == water1.to_string() && d["parent"] == water.to_string())
+    );
 }
 
 #[tokio::test]

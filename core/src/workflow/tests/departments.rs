@@ -46,7 +46,11 @@ fn the_parent_signs_sub_dispatches_and_the_child_signs_and_reports_back() {
     let st = s.state();
     assert_eq!(st.sub_tasks.len(), 1);
     assert_eq!(st.open_sub_task().map(|t| t.event), Some(sd.id));
-    assert_eq!(st.department, Some(dept_id(1)), "the parent stays responsible");
+    assert_eq!(
+        st.department,
+        Some(dept_id(1)),
+        "the parent stays responsible"
+    );
     s.push(crew, sign());
     let fb = s.push(crew, sub_feedback());
     let st = s.state();
@@ -57,7 +61,11 @@ fn the_parent_signs_sub_dispatches_and_the_child_signs_and_reports_back() {
     assert_eq!(task.photos.len(), 1);
     assert!(st.open_sub_task().is_none());
     assert_eq!(task.on_time(None, Timestamp(i64::MAX)), Some(true));
-    assert_eq!(st.status, Status::InProgress, "the child's report is not the case's");
+    assert_eq!(
+        st.status,
+        Status::InProgress,
+        "the child's report is not the case's"
+    );
     s.push(
         dept,
         K::Feedback {
