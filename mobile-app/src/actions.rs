@@ -371,7 +371,12 @@ fn trial_input(kind: &str, ctx: &ActContext<'_>) -> ActionInput {
         reason: Some("trial".into()),
         comment: Some("trial".into()),
         photos: None,
-        department_id: ctx.any_department.map(|d| d.to_string()),
+        // 下派 names a child unit of the actor's department instead (below).
+        department_id: if kind == "sub_dispatch" {
+            sub_dispatch_trial(kind, ctx).department_id
+        } else {
+            ctx.any_department.map(|d| d.to_string())
+        },
         passed: Some(true),
         satisfied: Some(true),
         assignee: Some(ctx.actor.user.to_string()),

@@ -29,9 +29,9 @@ pub mod recent;
 pub mod reference;
 pub mod state;
 pub mod syncer;
-pub mod units;
 #[cfg(test)]
 mod ts_bindings;
+pub mod units;
 
 use state::AppState;
 use tauri::{Manager, Runtime};
