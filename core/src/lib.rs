@@ -17,6 +17,7 @@ pub mod codes;
 pub mod deadline;
 pub mod dedup;
 pub mod demo;
+pub mod departments;
 pub mod doc;
 pub mod error;
 pub mod evaluation;

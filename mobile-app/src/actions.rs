@@ -214,6 +214,24 @@ const KNOWN: &[Known] = &[
         danger: false,
     },
     Known {
+        kind: "sign_for",
+        label: "签收",
+        fields: &["comment"],
+        danger: false,
+    },
+    Known {
+        kind: "sub_dispatch",
+        label: "下派",
+        fields: &["unit", "dueAt", "comment"],
+        danger: false,
+    },
+    Known {
+        kind: "sub_feedback",
+        label: "下级反馈",
+        fields: &["comment", "photos"],
+        danger: false,
+    },
+    Known {
         kind: "urge",
         label: "催办",
         fields: &["reason"],
@@ -246,6 +264,11 @@ pub struct ActContext<'a> {
     pub open_instruction: Option<EventId>,
     /// Now, on the device's clock (a 督办's reply time counts from it).
     pub now: gridcase_core::model::Timestamp,
+    /// 下派: the tenant's department tree and the case's handling deadline (the parent's),
+    /// which a child's deadline must not pass (docs/departments.md).
+    pub units: gridcase_core::departments::DepartmentTree,
+    /// The case's handling deadline, when it has one.
+    pub parent_due: Option<gridcase_core::model::Timestamp>,
 }
 
 impl ActContext<'_> {
@@ -348,7 +371,12 @@ fn trial_input(kind: &str, ctx: &ActContext<'_>) -> ActionInput {
         reason: Some("trial".into()),
         comment: Some("trial".into()),
         photos: None,
-        department_id: ctx.any_department.map(|d| d.to_string()),
+        // 下派 names a child unit of the actor's department instead (below).
+        department_id: if kind == "sub_dispatch" {
+            sub_dispatch_trial(kind, ctx).department_id
+        } else {
+            ctx.any_department.map(|d| d.to_string())
+        },
         passed: Some(true),
         satisfied: Some(true),
         assignee: Some(ctx.actor.user.to_string()),
@@ -357,8 +385,63 @@ fn trial_input(kind: &str, ctx: &ActContext<'_>) -> ActionInput {
         target_case: Some(CaseId::from_parts(1, [0; 10]).to_string()),
         level: Some(1),
         reply_hours: Some(24),
+        // 下派: the first child unit of the actor's department, due by the parent's deadline
+        // (or a day from now when it has none); no child unit, no 下派 offered.
+        ..sub_dispatch_trial(kind, ctx)
+    }
+}
+
+fn sub_dispatch_trial(kind: &str, ctx: &ActContext<'_>) -> ActionInput {
+    if kind != "sub_dispatch" {
+        return ActionInput::default();
+    }
+    let unit = ctx
+        .actor
+        .org
+        .and_then(|o| ctx.units.children_of(o).first().copied());
+    ActionInput {
+        department_id: Some(unit.map(|u| u.to_string()).unwrap_or_default()),
+        due_at: Some(ctx.parent_due.map_or(ctx.now.0 + 24 * 3_600_000, |d| d.0)),
         ..ActionInput::default()
     }
+}
+
+/// 下派: the child unit and its deadline, checked against the tree and the parent's deadline
+/// with core's check (the server's write path runs the same).
+fn sub_dispatch(input: &ActionInput, ctx: &ActContext<'_>) -> AppResult<EventKind> {
+    let t = text(&input.department_id);
+    if t.is_empty() {
+        return Err(AppError::invalid_field("unit", "请选择下派单位"));
+    }
+    let unit = DepartmentId::parse(&t)
+        .map_err(|e| AppError::invalid_field("unit", format!("单位编号无效：{e}")))?;
+    let due = gridcase_core::model::Timestamp(
+        input
+            .due_at
+            .ok_or_else(|| AppError::invalid_field("dueAt", "请填写下派时限"))?,
+    );
+    if due <= ctx.now {
+        return Err(AppError::invalid_field("dueAt", "下派时限须晚于现在"));
+    }
+    gridcase_core::departments::check_sub_dispatch(
+        &ctx.units,
+        ctx.actor.org,
+        unit,
+        due,
+        ctx.parent_due,
+    )
+    .map_err(|e| {
+        let field = match e {
+            gridcase_core::departments::SubDispatchError::NotChildUnit { .. } => "unit",
+            gridcase_core::departments::SubDispatchError::BeyondParentDeadline { .. } => "dueAt",
+        };
+        AppError::invalid_field(field, e.to_string())
+    })?;
+    Ok(EventKind::SubDispatch {
+        unit,
+        due,
+        note: text(&input.comment),
+    })
 }
 
 fn text(v: &Option<String>) -> String {
@@ -610,6 +693,14 @@ pub fn to_event_kind(input: &ActionInput, ctx: &ActContext<'_>) -> AppResult<Eve
         "urge" => EventKind::Urge {
             reason: required(&input.reason, "催办理由")?,
         },
+        "sign_for" => EventKind::SignFor {
+            note: text(&input.comment),
+        },
+        "sub_dispatch" => sub_dispatch(input, ctx)?,
+        "sub_feedback" => EventKind::SubFeedback {
+            result: required(&input.comment, "下级处置结果说明")?,
+            photos,
+        },
         "comment" => EventKind::Comment {
             text: required(&input.comment, "备注")?,
         },
@@ -634,7 +725,7 @@ pub fn event_label(type_name: &str) -> &'static str {
 
 /// Whether the action's form takes photos.
 pub fn takes_photos(kind: &str) -> bool {
-    matches!(kind, "verify" | "feedback" | "check")
+    matches!(kind, "verify" | "feedback" | "check" | "sub_feedback")
 }
 
 #[cfg(test)]
@@ -658,6 +749,8 @@ mod tests {
             open_escalation: None,
             open_instruction: None,
             now: gridcase_core::model::Timestamp(1_790_000_000_000),
+            units: Default::default(),
+            parent_due: None,
         }
     }
 
@@ -774,5 +867,52 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// 下派 (docs/departments.md): only to a child of the actor's department, due after now
+    /// and not after the parent's deadline — the form names the field at fault.
+    #[test]
+    fn a_sub_dispatch_is_checked_against_the_tree_and_the_parent_deadline() {
+        let (parent, child, other) = (
+            DepartmentId::from_parts(3, [1; 10]),
+            DepartmentId::from_parts(3, [11; 10]),
+            DepartmentId::from_parts(3, [21; 10]),
+        );
+        let mut c = ctx(None);
+        c.actor.role = Role::Department;
+        c.actor.org = Some(parent);
+        c.units = gridcase_core::departments::DepartmentTree::from_pairs([(child, parent)])
+            .expect("tree");
+        let parent_due = gridcase_core::model::Timestamp(c.now.0 + 8 * 3_600_000);
+        c.parent_due = Some(parent_due);
+        let input = |unit: DepartmentId, due: i64| ActionInput {
+            kind: "sub_dispatch".into(),
+            department_id: Some(unit.to_string()),
+            due_at: Some(due),
+            comment: Some("今日处理".into()),
+            ..ActionInput::default()
+        };
+        let kind = to_event_kind(&input(child, parent_due.0), &c).expect("within the parent");
+        assert!(validate_kind(&kind).is_ok());
+        assert!(matches!(kind, EventKind::SubDispatch { unit, .. } if unit == child));
+        let field = |r: AppResult<EventKind>| r.expect_err("refused").field;
+        assert_eq!(
+            field(to_event_kind(&input(child, parent_due.0 + 1), &c)).as_deref(),
+            Some("dueAt")
+        );
+        assert_eq!(
+            field(to_event_kind(&input(other, parent_due.0 - 1), &c)).as_deref(),
+            Some("unit")
+        );
+        assert_eq!(
+            field(to_event_kind(&input(child, c.now.0), &c)).as_deref(),
+            Some("dueAt")
+        );
+        // The trial input offers 下派 only with a child unit to choose.
+        let trial = trial_input("sub_dispatch", &c);
+        assert_eq!(trial.department_id, Some(child.to_string()));
+        assert_eq!(trial.due_at, Some(parent_due.0));
+        c.units = Default::default();
+        assert!(to_event_kind(&trial_input("sub_dispatch", &c), &c).is_err());
     }
 }

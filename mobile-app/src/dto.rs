@@ -371,6 +371,45 @@ pub struct CaseDetail {
     pub filing_condition: Option<ConditionDto>,
     /// 督办, 批示 and 催办 on the case, oldest first, with their answers.
     pub supervision: Vec<SupervisionDto>,
+    /// The department's 签收 of the current dispatch: when and by whom.
+    pub signed_at: Option<i64>,
+    pub signed_by: Option<String>,
+    /// 下派 tasks of the case's department to its child units, oldest first.
+    pub sub_tasks: Vec<SubTaskDto>,
+    /// 下派: the child units the signed-in department user may choose (empty: none).
+    pub child_units: Vec<DepartmentDto>,
+    /// 下派: the latest deadline a child may be given (the case's handling deadline).
+    pub parent_due: Option<i64>,
+}
+
+/// One 下派 (sub-dispatch) of a case, as the detail view shows it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SubTask"))]
+#[serde(rename_all = "camelCase")]
+pub struct SubTaskDto {
+    pub event_id: String,
+    /// The child unit.
+    pub unit: String,
+    pub unit_name: Option<String>,
+    /// Who gave it (a user of the parent department).
+    pub by_name: Option<String>,
+    pub at: i64,
+    /// The child's deadline (never later than the parent's).
+    pub due_at: i64,
+    pub note: String,
+    /// The child's 签收.
+    pub signed_at: Option<i64>,
+    pub signed_by: Option<String>,
+    /// The child's 下级反馈.
+    pub result: Option<String>,
+    pub reported_at: Option<i64>,
+    /// Reported by the deadline (`None`: still open and not late, or lapsed).
+    pub on_time: Option<bool>,
+    /// The case left handling before the child reported.
+    pub lapsed: bool,
+    /// The signed-in user's unit holds it.
+    pub mine: bool,
 }
 
 /// One 督办, 批示 or 催办 on a case, as the detail view shows it.
@@ -481,6 +520,8 @@ pub struct ActionInput {
     /// 督办 / 批示: the addressee — empty for the case's department, `department:<id>` or
     /// `role:<role>` (`dispatcher`, `shift_leader`, …).
     pub target: Option<String>,
+    /// 下派: the child's deadline (ms since the epoch); the child unit goes in `department_id`.
+    pub due_at: Option<i64>,
 }
 
 /// What EXIF said about a photo.

@@ -104,7 +104,7 @@ pub fn in_queue(queue: &str, s: &CaseState, viewer: &Viewer) -> bool {
             Role::Department => {
                 matches!(st, InProgress | Parked)
                     && viewer.department.is_some()
-                    && s.department == viewer.department
+                    && (s.department == viewer.department || crate::units::open_for(s, viewer))
             }
             Role::IntakeOperator => matches!(st, Reported | FeedbackReceived),
             Role::ShiftLeader => {

@@ -31,6 +31,7 @@ pub mod state;
 pub mod syncer;
 #[cfg(test)]
 mod ts_bindings;
+pub mod units;
 
 use state::AppState;
 use tauri::{Manager, Runtime};

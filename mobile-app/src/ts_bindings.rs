@@ -30,7 +30,7 @@ fn generated() -> String {
         Placement, PlaceHit, CategoryDto, DraftCaller, Draft, Submitted, ErrorDto, QuarantineDto,
         UploadDto, SyncStatus, MapCase, MapLayers, DepartmentDto, PatrolStatusDto,
         SurveyComponentDto, SurveyCellDto, SurveyDto, SurveyMarkInput, DraftSurvey, SupervisionDto,
-        AlertDto,
+        AlertDto, SubTaskDto,
     ];
     let mut out = String::from(
         "// Generated from mobile-app/src/dto.rs by mobile-app/src/ts_bindings.rs: do not edit.\n\

@@ -180,6 +180,7 @@ export class FakeBackend implements Backend {
         { code: '0101-02', filing: '垃圾堆放 1 立方米及以上', closing: '清理干净并消毒' },
       ],
       filingCondition: null, supervision: [],
+      signedAt: null, signedBy: null, subTasks: [], childUnits: [], parentDue: null,
     };
   }
   async casePhoto() { return PIXEL; }

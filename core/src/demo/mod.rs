@@ -28,7 +28,7 @@ mod names;
 mod org;
 mod records;
 pub mod rng;
-mod rows;
+pub(crate) mod rows;
 
 pub use basemap::DemoBasemap;
 pub use duty::{Responsibility, ResponsibilityList};

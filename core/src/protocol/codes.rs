@@ -121,6 +121,8 @@ error_codes! {
     SurveyUnknownComponent = "survey_unknown_component", 422, "该部件不在本次普查范围内";
     SurveyNotStarted = "survey_not_started", 422, "普查尚未开始";
     SurveyInvalid = "survey_invalid", 422, "普查任务内容有误";
+    NotChildUnit = "not_child_unit", 403, "只能下派给本单位的下级单位（三级单位或作业班组）";
+    BeyondParentDeadline = "beyond_parent_deadline", 422, "下派时限不能晚于本单位的处置时限";
 }
 
 #[cfg(test)]

@@ -20,6 +20,10 @@ pub struct RefDepartment {
     pub code: Option<String>,
     /// Name.
     pub name: String,
+    /// The parent unit of a 三级 unit or 作业班组 (`department_units.csv`; absent: a
+    /// department of the flat level, and every department of older servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<DepartmentId>,
 }
 
 /// A staff member as devices see them (for assignee pickers and timelines).

@@ -58,6 +58,14 @@ pub enum ConflictReason {
     NotAddressee,
     /// The 督办 was already replied to, or the 批示 already acknowledged.
     AlreadyAnswered,
+    /// 签收 of a task already signed for.
+    AlreadySignedFor,
+    /// A 下派 to the case's own department, or while another 下派 is still open.
+    InvalidSubDispatch,
+    /// A 下派's deadline is not after the act.
+    InvalidDueTime,
+    /// 下级反馈 before the child unit signed for the task (签收).
+    NotSignedFor,
 }
 
 impl ConflictReason {
@@ -91,6 +99,10 @@ impl ConflictReason {
             ConflictReason::NoSuchTarget => "本案没有该督办或批示".into(),
             ConflictReason::NotAddressee => "不是该督办或批示的接收方".into(),
             ConflictReason::AlreadyAnswered => "该督办已回复或批示已签收".into(),
+            ConflictReason::AlreadySignedFor => "该任务已签收".into(),
+            ConflictReason::InvalidSubDispatch => "不能下派给本单位，或已有未反馈的下派任务".into(),
+            ConflictReason::InvalidDueTime => "下派时限须晚于下派时间".into(),
+            ConflictReason::NotSignedFor => "下级单位须先签收再反馈".into(),
         }
     }
 }

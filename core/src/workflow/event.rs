@@ -355,6 +355,35 @@ pub enum EventKind {
         #[serde(default)]
         note: String,
     },
+    /// 签收: a department acknowledges the task it was given — the case's department the
+    /// centre's dispatch, or the child unit its parent's 下派 (docs/departments.md). Which one
+    /// follows from the actor's department.
+    SignFor {
+        /// Free text.
+        #[serde(default)]
+        note: String,
+    },
+    /// 下派 (二次派遣): the case's department (a 二级 unit) gives the task to one of its own
+    /// 三级 units or 作业班组, due by `due` (within its own handling deadline: checked against
+    /// the tenant's department tree and the case's clock by [`crate::departments`]).
+    SubDispatch {
+        /// The child unit.
+        unit: DepartmentId,
+        /// The child's deadline (absolute).
+        due: Timestamp,
+        /// Instructions for the child.
+        #[serde(default)]
+        note: String,
+    },
+    /// 下级反馈: the child unit reports its result to its parent, which then gives the
+    /// centre its own 处置反馈.
+    SubFeedback {
+        /// What was done.
+        result: String,
+        /// After photos.
+        #[serde(default)]
+        photos: Vec<PhotoRef>,
+    },
     /// 催办: the centre urges the case's department.
     Urge {
         /// Why.
@@ -380,7 +409,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every known type name, in workflow order.
-    pub const TYPE_NAMES: [&'static str; 38] = [
+    pub const TYPE_NAMES: [&'static str; 41] = [
         "report",
         "accept",
         "request_verification",
@@ -416,6 +445,9 @@ impl EventKind {
         "escalation_reply",
         "instruct",
         "acknowledge_instruction",
+        "sign_for",
+        "sub_dispatch",
+        "sub_feedback",
         "urge",
         "comment",
         "add_photo",
@@ -459,6 +491,9 @@ impl EventKind {
             EventKind::EscalationReply { .. } => "escalation_reply",
             EventKind::Instruct { .. } => "instruct",
             EventKind::AcknowledgeInstruction { .. } => "acknowledge_instruction",
+            EventKind::SignFor { .. } => "sign_for",
+            EventKind::SubDispatch { .. } => "sub_dispatch",
+            EventKind::SubFeedback { .. } => "sub_feedback",
             EventKind::Urge { .. } => "urge",
             EventKind::Comment { .. } => "comment",
             EventKind::AddPhoto { .. } => "add_photo",
@@ -498,6 +533,7 @@ impl EventKind {
             }
             EventKind::Verify { photos, .. }
             | EventKind::Feedback { photos, .. }
+            | EventKind::SubFeedback { photos, .. }
             | EventKind::Check { photos, .. } => photos.iter().collect(),
             EventKind::AddPhoto { photo } => vec![photo],
             _ => Vec::new(),

@@ -15,7 +15,7 @@ use super::rules::{allowed_sources, role_may_append};
 use super::state::{
     Addressee, Answer, CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord,
     Escalation, Extension, Instruction, MergedDuplicate, ParkedInterval, PendingRequest,
-    StageVisit, Urge,
+    StageVisit, SubTask, Urge,
 };
 use super::status::Status;
 use crate::model::{Role, Timestamp, Urgency};
@@ -145,6 +145,10 @@ fn transition(state: &mut CaseState, ev: &Event, to: Status) {
         }
         state.sendback_request = None;
         state.park_request = None;
+        // A 下派 lives within its parent's handling: it lapses when the case leaves it.
+        for t in state.sub_tasks.iter_mut().filter(|t| t.is_open()) {
+            t.lapsed = true;
+        }
     }
     state.status = to;
 }
@@ -546,6 +550,40 @@ fn apply(state: &mut CaseState, ev: &Event) -> Result<(), ConflictReason> {
             });
             Ok(())
         }
+        EventKind::SignFor { note } => sign_for(state, ev, note),
+        EventKind::SubDispatch { unit, due, note } => {
+            in_state(state, &[InProgress])?;
+            from_department(state, ev)?;
+            require(
+                state.department != Some(*unit) && state.open_sub_task().is_none(),
+                R::InvalidSubDispatch,
+            )?;
+            let at = act_time(state, ev);
+            require(*due > at, R::InvalidDueTime)?;
+            state.sub_tasks.push(SubTask {
+                event: ev.id,
+                unit: *unit,
+                by: ev.actor,
+                at,
+                due: *due,
+                note: note.clone(),
+                round: state.rework_count,
+                signed: None,
+                feedback: None,
+                photos: Vec::new(),
+                lapsed: false,
+            });
+            Ok(())
+        }
+        EventKind::SubFeedback { result, photos } => {
+            in_state(state, &[InProgress])?;
+            let answer = answer(state, ev, result);
+            let task = open_task_of(state, ev)?;
+            require(task.signed.is_some(), R::NotSignedFor)?;
+            task.feedback = Some(answer);
+            task.photos = photos.clone();
+            Ok(())
+        }
         EventKind::Comment { .. } | EventKind::AddPhoto { .. } => Ok(()),
         EventKind::Unknown { .. } => Err(R::UnknownEventType),
     }
@@ -570,8 +608,42 @@ fn dispatch(
         limit,
         basis,
         fast,
+        signed: None,
     });
     transition(state, ev, Status::InProgress);
+}
+
+/// The open 下派 given to the actor's department, or `NotAssignedDepartment`.
+fn open_task_of<'s>(
+    state: &'s mut CaseState,
+    ev: &Event,
+) -> Result<&'s mut SubTask, ConflictReason> {
+    state
+        .sub_tasks
+        .iter_mut()
+        .rev()
+        .find(|t| t.is_open())
+        .filter(|t| ev.actor.org == Some(t.unit))
+        .ok_or(R::NotAssignedDepartment)
+}
+
+/// 签收: the case's department signs for the current dispatch; a child unit for its open
+/// 下派. Once each.
+fn sign_for(state: &mut CaseState, ev: &Event, note: &str) -> Result<(), ConflictReason> {
+    in_state(state, &[Status::InProgress, Status::Parked])?;
+    let answer = answer(state, ev, note);
+    let slot = if state.department.is_some() && ev.actor.org == state.department {
+        let dispatch = state
+            .dispatches
+            .last_mut()
+            .ok_or(R::NotAssignedDepartment)?;
+        &mut dispatch.signed
+    } else {
+        &mut open_task_of(state, ev)?.signed
+    };
+    require(slot.is_none(), R::AlreadySignedFor)?;
+    *slot = Some(answer);
+    Ok(())
 }
 
 fn decide_extension(

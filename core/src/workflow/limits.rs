@@ -206,6 +206,20 @@ pub fn validate_kind(kind: &EventKind) -> Result<(), PayloadError> {
             check_photos("photos", photos)?;
             check_text("result", result, MAX_NOTE_CHARS)
         }
+        EventKind::SubFeedback { result, photos } => {
+            check_photos("photos", photos)?;
+            if result.trim().is_empty() {
+                return Err(err("result", "反馈内容不能为空"));
+            }
+            check_text("result", result, MAX_NOTE_CHARS)
+        }
+        EventKind::SignFor { note } => check_text("note", note, MAX_NOTE_CHARS),
+        EventKind::SubDispatch { due, note, .. } => {
+            if due.0 <= 0 {
+                return Err(err("due", "下派时限无效"));
+            }
+            check_text("note", note, MAX_NOTE_CHARS)
+        }
         EventKind::MergeFrom { reporter, .. } => {
             if let Some(text) = &reporter.reporter {
                 check_text("reporter", text, MAX_SHORT_CHARS)?;

@@ -24,7 +24,7 @@ pub use rules::{allowed_roles, allowed_sources, role_may_append};
 pub use state::{
     Addressee, Answer, CallbackRecord, CaseState, CheckRecord, Decision, DispatchRecord,
     Escalation, Extension, Instruction, MergedDuplicate, ParkedInterval, PendingRequest, Reporter,
-    StageVisit, Urge,
+    StageVisit, SubTask, Urge,
 };
 pub use status::{Stage, Status};
 

@@ -48,6 +48,9 @@ pub fn allowed_roles(type_name: &str) -> &'static [Role] {
         "dispatch" | "approve_extension" | "deny_extension" | "approve_sendback"
         | "deny_sendback" | "approve_park" | "deny_park" | "resume" => &[Dispatcher],
         "request_extension" | "request_sendback" | "request_park" | "feedback" => &[Department],
+        // 签收 / 下派 / 下级反馈: department users; the fold checks which department
+        // (the case's for 下派, the child unit's for 下级反馈, either's own task for 签收).
+        "sign_for" | "sub_dispatch" | "sub_feedback" => &[Department],
         "assign_number" => &[System],
         // 督办 by 领导/值班长, and by the system when a clock runs out.
         "escalate" => &[Leader, ShiftLeader, System],

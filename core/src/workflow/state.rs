@@ -102,6 +102,9 @@ pub struct DispatchRecord {
     pub basis: Option<crate::model::LimitBasis>,
     /// Fast track (快速立案派遣).
     pub fast: bool,
+    /// The department's 签收 of this dispatch, once given (older builds: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<Answer>,
 }
 
 /// A field check (核查) result.
@@ -237,6 +240,61 @@ pub struct Urge {
     pub addressee: Option<Addressee>,
 }
 
+/// A 下派 (sub-dispatch): the case's department (a 二级 unit) gave the task to one of its child
+/// units (三级 unit or 作业班组), which signs for it (签收) and reports back (下级反馈). The
+/// parent stays the case's department: it answers to the centre and is evaluated as before.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Debug)]
+pub struct SubTask {
+    /// The `sub_dispatch` event.
+    pub event: EventId,
+    /// The child unit.
+    pub unit: DepartmentId,
+    /// The parent department's user who gave it.
+    pub by: Actor,
+    /// Act time of the 下派.
+    pub at: Timestamp,
+    /// The child's deadline as given (the child's clock never runs past the parent's
+    /// deadline: [`SubTask::effective_due`]).
+    pub due: Timestamp,
+    /// Instructions.
+    pub note: String,
+    /// The handling round (rework count) it belongs to.
+    pub round: u32,
+    /// The child's 签收.
+    pub signed: Option<Answer>,
+    /// The child's 下级反馈 (its result text), with the after photos.
+    pub feedback: Option<Answer>,
+    /// Photos of the 下级反馈.
+    #[serde(default)]
+    pub photos: Vec<PhotoRef>,
+    /// The case left handling (parent's 处置反馈, 回退, 作废…) before the child reported.
+    pub lapsed: bool,
+}
+
+impl SubTask {
+    /// Whether the child still has to act on it (not reported, not lapsed).
+    pub fn is_open(&self) -> bool {
+        self.feedback.is_none() && !self.lapsed
+    }
+
+    /// The child's deadline: the one given, never later than the parent's handling deadline
+    /// (`parent_due`; `None`: no limit known, the given one stands).
+    pub fn effective_due(&self, parent_due: Option<Timestamp>) -> Timestamp {
+        parent_due.map_or(self.due, |p| p.min(self.due))
+    }
+
+    /// Whether the child reported by its deadline (`None` while open and not yet late at
+    /// `now`).
+    pub fn on_time(&self, parent_due: Option<Timestamp>, now: Timestamp) -> Option<bool> {
+        let due = self.effective_due(parent_due);
+        match &self.feedback {
+            Some(f) => Some(f.at <= due),
+            None if !self.lapsed && now > due => Some(false),
+            None => None,
+        }
+    }
+}
+
 /// A hotline call-back (回访).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 pub struct CallbackRecord {
@@ -333,6 +391,9 @@ pub struct CaseState {
     /// The centre's urgings (催办).
     #[serde(default)]
     pub urges: Vec<Urge>,
+    /// 下派 of the case's department to its child units, in order.
+    #[serde(default)]
+    pub sub_tasks: Vec<SubTask>,
     /// Call-backs.
     pub callbacks: Vec<CallbackRecord>,
     /// Times reopened.
@@ -407,6 +468,16 @@ impl CaseState {
         self.instructions
             .iter()
             .filter(|i| i.addressee.is_some() && i.acknowledged.is_none())
+    }
+
+    /// The 下派 the child unit still has to act on, if any (at most one is open).
+    pub fn open_sub_task(&self) -> Option<&SubTask> {
+        self.sub_tasks.iter().rev().find(|t| t.is_open())
+    }
+
+    /// The current dispatch (the last one while the case has a department).
+    pub fn current_dispatch(&self) -> Option<&DispatchRecord> {
+        self.department.and(self.dispatches.last())
     }
 
     /// Every reporter: the case's own first, then those of the duplicates merged into it.

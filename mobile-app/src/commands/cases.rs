@@ -225,6 +225,14 @@ fn timeline_summary(kind: &EventKind, r: Option<&Reference>) -> String {
         EventKind::Instruct { text, .. } => format!("批示：{text}"),
         EventKind::AcknowledgeInstruction { note, .. } => format!("已签收批示{}", sep(note)),
         EventKind::Urge { reason } => format!("催办：{reason}"),
+        EventKind::SignFor { note } => format!("已签收{}", sep(note)),
+        EventKind::SubDispatch { unit, due, note } => format!(
+            "下派至 {}，时限 {}{}",
+            dept(unit),
+            crate::alerts::format_time(*due),
+            sep(note)
+        ),
+        EventKind::SubFeedback { result, .. } => format!("下级反馈：{result}"),
         EventKind::Comment { text } => text.clone(),
         EventKind::File {
             note,
@@ -382,6 +390,7 @@ pub fn detail(
     let clocks = clocks_of(&state, r);
     let any_department = r.and_then(|x| x.bundle.departments.first().map(|d| d.id));
     let standard_limit = r.and_then(|x| x.standard_limit(&state));
+    let parent_due = crate::units::parent_due(r, &state, now());
     let ctx = ActContext {
         actor: active.saved.actor(),
         any_department,
@@ -391,6 +400,8 @@ pub fn detail(
         open_escalation: None,
         open_instruction: None,
         now: now(),
+        units: crate::units::tree(r),
+        parent_due,
     }
     .with_open_items(&state);
     let probe = EventId::from_parts(u64::try_from(now().0).unwrap_or(0), [0xff; 10]);
@@ -441,6 +452,18 @@ pub fn detail(
         conditions,
         filing_condition,
         supervision,
+        signed_at: state
+            .current_dispatch()
+            .and_then(|d| d.signed.as_ref())
+            .map(|a| a.at.0),
+        signed_by: state
+            .current_dispatch()
+            .and_then(|d| d.signed.as_ref())
+            .and_then(|a| r.and_then(|x| x.user_name(&a.by.user)))
+            .map(str::to_owned),
+        sub_tasks: crate::units::sub_tasks(&state, r, &active.viewer(), now()),
+        child_units: crate::units::child_units(r, active.saved.session.department),
+        parent_due: parent_due.map(|t| t.0),
     })
 }
 
@@ -646,6 +669,8 @@ pub fn apply_action(active: &Active, id: CaseId, input: &ActionInput) -> AppResu
         open_escalation: None,
         open_instruction: None,
         now: now(),
+        units: crate::units::tree(r),
+        parent_due: crate::units::parent_due(r, &folded, now()),
     }
     .with_open_items(&folded);
     // Approving an extension without hours grants what was asked for.

@@ -257,6 +257,26 @@ pub fn import_dir_as(
         gridcase_core::deadline::TeamCalendars::parse_toml("team_calendars.toml", &text, &known)?;
         files.push((kind::TEAM_CALENDARS, "team_calendars.toml", text));
     }
+    if let Some(text) = src.read(super::units::FILE_NAME)? {
+        // 三级 units and 作业班组 under their 二级 unit, by code (docs/departments.md).
+        let stored = dep
+            .db()
+            .read(|tx| users::departments(tx, &tenant))
+            .unwrap_or_default();
+        let known = |code: &str| match &departments {
+            Some(list) => list.iter().find(|d| d.code == code).map(|d| d.id),
+            None => stored
+                .iter()
+                .find(|d| d.code.as_deref() == Some(code))
+                .map(|d| d.id),
+        };
+        gridcase_core::departments::DepartmentTree::parse_csv(
+            super::units::FILE_NAME,
+            &text,
+            &known,
+        )?;
+        files.push((kind::DEPARTMENT_UNITS, super::units::FILE_NAME, text));
+    }
     if let Some(text) = src.read("stage_limits.toml")? {
         DeadlinePolicy::parse_toml("stage_limits.toml", &text)?;
         files.push((kind::POLICY, "stage_limits.toml", text));

@@ -39,6 +39,7 @@ pub mod survey;
 pub mod survey_export;
 pub mod sync;
 pub mod training;
+pub mod units;
 pub mod waivers;
 
 pub use caller::Caller;

@@ -52,9 +52,12 @@ pub fn bundle(dep: &Deployment, caller: &Caller) -> Result<ReferenceBundle> {
                 .map_err(|e| crate::error::ServerError::Internal(e.to_string()))?;
             files.insert(STANDARDS_KEY.to_owned(), json);
         }
+        // A tree that no longer reads (a department deleted since) is left out, not fatal.
+        let tree = super::units::load(tx, &tenant).unwrap_or_default();
         let departments = users::departments(tx, &tenant)?
             .into_iter()
             .map(|d| RefDepartment {
+                parent: tree.parent_of(d.id),
                 id: d.id,
                 code: d.code,
                 name: d.name,
@@ -104,6 +107,9 @@ fn version_of(bundle: &ReferenceBundle) -> String {
     for d in &bundle.departments {
         hasher.update(d.id.to_string().as_bytes());
         hasher.update(d.name.as_bytes());
+        if let Some(p) = d.parent {
+            hasher.update(p.to_string().as_bytes());
+        }
     }
     for u in &bundle.users {
         hasher.update(u.id.to_string().as_bytes());

@@ -42,6 +42,9 @@ pub mod kind {
     pub const MAP: &str = "map";
     /// Patrol settings: the 漏报 rule and the coverage rules (JSON, `biz::patrol::PatrolSettings`).
     pub const PATROL: &str = "patrol";
+    /// The department tree: 三级 units and 作业班组 under their 二级 unit (CSV `unit,parent`,
+    /// `biz::units`; docs/departments.md), handed to devices.
+    pub const DEPARTMENT_UNITS: &str = "department_units";
     /// Area grades (区域等级) and their cells (CSV, `AreaGrades::parse_csv`), handed to devices.
     pub const AREA_GRADES: &str = gridcase_core::catalog::standards::AREA_GRADES_KEY;
 }
@@ -67,6 +70,8 @@ pub struct TenantRules {
     pub standards: Option<gridcase_core::catalog::StandardsRelease>,
     /// The area grades and their cells (defaults when the tenant has no `area_grades.csv`).
     pub area_grades: gridcase_core::catalog::AreaGrades,
+    /// The department tree (二级 → 三级/作业班组), empty when the tenant has none.
+    pub units: gridcase_core::departments::DepartmentTree,
 }
 
 impl TenantRules {
@@ -111,7 +116,9 @@ impl TenantRules {
             Some((name, text)) => super::waivers::parse(&name, &text, &catalog)?,
             None => Vec::new(),
         };
+        let units = super::units::load(conn, tenant)?;
         Ok(TenantRules {
+            units,
             waivers,
             catalog,
             calendar,

@@ -1,6 +1,7 @@
 //! Who besides the centre may see a case (docs/protocol.md "Scope"): the inspectors of its cell,
 //! its reporter (and the reporters of duplicates merged into it), every inspector ever given
-//! its verification or check task, and every department it was ever dispatched to. Centre
+//! its verification or check task, every department it was ever dispatched to, and every
+//! child unit its department gave it to (下派, docs/departments.md). Centre
 //! roles see the whole tenant.
 //!
 //! The principals are recomputed from the events on every merge and stored in `case_scope`; a
@@ -25,6 +26,10 @@ pub fn case_principals(state: &CaseState, events: &[Event]) -> Vec<String> {
     }
     if let Some(d) = state.department {
         p.insert(format!("dept:{d}"));
+    }
+    // A child unit given the task by 下派 sees the case (and keeps seeing it).
+    for t in &state.sub_tasks {
+        p.insert(format!("dept:{}", t.unit));
     }
     for ev in events {
         match &ev.kind {

@@ -403,7 +403,10 @@ fn prepare(
         Some(r) => Some(r),
         None => match blobs::check_photo_owner(conn, caller, &new_photos)? {
             Some(r) => Some(r),
-            None => super::recorded_limits::check(conn, &tenant, &events, &new_events)?,
+            None => match super::recorded_limits::check(conn, &tenant, &events, &new_events)? {
+                Some(r) => Some(r),
+                None => sub_dispatch_check(dep, &tenant, &events, &new_events)?,
+            },
         },
     };
     if let Some(r) = checked {
@@ -426,6 +429,26 @@ fn prepare(
         problems,
         saved,
     })))
+}
+
+/// The reference-data check of new 下派 events (biz::units); the tenant's rules are read only
+/// when the push has one.
+fn sub_dispatch_check(
+    dep: &Deployment,
+    tenant: &str,
+    events: &[Event],
+    new_events: &[Event],
+) -> Result<Option<Rejection>> {
+    if !new_events.iter().any(|e| {
+        matches!(
+            e.kind,
+            gridcase_core::workflow::EventKind::SubDispatch { .. }
+        )
+    }) {
+        return Ok(None);
+    }
+    let rules = dep.rules(tenant)?;
+    Ok(super::units::check(&rules, events, new_events))
 }
 
 /// The write phase of one admitted document: its scope as a new case, the server's additions,

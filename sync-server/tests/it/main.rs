@@ -10,6 +10,7 @@ mod basemap;
 mod blobs;
 mod blobstore;
 mod dashboard;
+mod departments;
 mod duplicates;
 mod durability;
 mod evaluation;

@@ -152,7 +152,23 @@ filingCondition: Condition | null,
 /**
  * 督办, 批示 and 催办 on the case, oldest first, with their answers.
  */
-supervision: Array<SupervisionItem>, };
+supervision: Array<SupervisionItem>, 
+/**
+ * The department's 签收 of the current dispatch: when and by whom.
+ */
+signedAt: number | null, signedBy: string | null, 
+/**
+ * 下派 tasks of the case's department to its child units, oldest first.
+ */
+subTasks: Array<SubTask>, 
+/**
+ * 下派: the child units the signed-in department user may choose (empty: none).
+ */
+childUnits: Array<Department>, 
+/**
+ * 下派: the latest deadline a child may be given (the case's handling deadline).
+ */
+parentDue: number | null, };
 
 export type LimitInfo = { value: number, unit: string, text: string, basis: string, };
 
@@ -187,7 +203,11 @@ replyHours?: number | null,
  * 督办 / 批示: the addressee — empty for the case's department, `department:<id>` or
  * `role:<role>` (`dispatcher`, `shift_leader`, …).
  */
-target?: string | null, };
+target?: string | null, 
+/**
+ * 下派: the child's deadline (ms since the epoch); the child unit goes in `department_id`.
+ */
+dueAt?: number | null, };
 
 export type Exif = { lon: number | null, lat: number | null, accuracyM: number | null, takenAt: number | null, orientation: number, make: string | null, model: string | null, };
 
@@ -397,3 +417,37 @@ body: string,
  * When the device found it (ms since the epoch).
  */
 foundAt: number, };
+
+export type SubTask = { eventId: string, 
+/**
+ * The child unit.
+ */
+unit: string, unitName: string | null, 
+/**
+ * Who gave it (a user of the parent department).
+ */
+byName: string | null, at: number, 
+/**
+ * The child's deadline (never later than the parent's).
+ */
+dueAt: number, note: string, 
+/**
+ * The child's 签收.
+ */
+signedAt: number | null, signedBy: string | null, 
+/**
+ * The child's 下级反馈.
+ */
+result: string | null, reportedAt: number | null, 
+/**
+ * Reported by the deadline (`None`: still open and not late, or lapsed).
+ */
+onTime: boolean | null, 
+/**
+ * The case left handling before the child reported.
+ */
+lapsed: boolean, 
+/**
+ * The signed-in user's unit holds it.
+ */
+mine: boolean, };

@@ -28,7 +28,9 @@ export type ActionKind = 'accept' | 'request_verification' | 'verify' | 'merge_i
   | 'deny_park' | 'resume' | 'feedback' | 'request_check' | 'check' | 'close' | 'approve_self_handle'
   | 'deny_self_handle' | 'callback' | 'reopen' | 'comment'
   // 督办 / 督办回复 / 批示 / 批示签收 / 催办 (issue 15 item 1)
-  | 'escalate' | 'escalation_reply' | 'instruct' | 'acknowledge_instruction' | 'urge';
+  | 'escalate' | 'escalation_reply' | 'instruct' | 'acknowledge_instruction' | 'urge'
+  // 签收 / 下派 / 下级反馈 (issue 15 item 6, docs/departments.md)
+  | 'sign_for' | 'sub_dispatch' | 'sub_feedback';
 export type ActionField = 'reason' | 'photos' | 'department' | 'passed' | 'satisfied' | 'assignee'
   | 'limitHours' | 'comment' | 'targetCase'
   // 派遣: an override of the standard limit (value, explicit unit; the reason goes in `reason`)
@@ -36,7 +38,9 @@ export type ActionField = 'reason' | 'photos' | 'department' | 'passed' | 'satis
   // 立案: the 立案条件 chosen; 核实: a corrected position (the device's fix at the scene)
   | 'condition' | 'correctedLocation'
   // 督办: level (1–9), addressee (`target`: '' = the case's department, `department:<id>`, `role:<role>`), reply time in hours
-  | 'level' | 'target' | 'replyHours';
+  | 'level' | 'target' | 'replyHours'
+  // 下派: the child unit and its deadline (≤ the parent's)
+  | 'unit' | 'dueAt';
 export type DraftKind = 'report' | 'hotline' | 'self_handle';
 export type PlaceKind = 'road' | 'place' | 'community' | 'street' | 'cell' | 'component';
 export type SurveyState = 'pending' | 'clear' | 'found';

@@ -1,6 +1,7 @@
 // The form behind each action button: exactly the fields its ActionSpec lists, pre-filled from
 // the case detail, validated, then turned into an ActionInput for `act`.
 import type { ActionField, ActionInput, ActionKind, ActionSpec, CaseDetail, Position } from '../backend/types';
+import { defaultDue, dueError, fromLocalInput } from './subdispatch';
 
 export interface ActionValues {
   reason: string; comment: string; photos: string[]; department: string;
@@ -13,6 +14,8 @@ export interface ActionValues {
   corrected: Position | null;
   /** 督办: level (1–9), addressee ('' = the case's department), reply time in hours ('' = none). */
   level: string; target: string; replyHours: string;
+  /** 下派: the child unit's id and the deadline (`datetime-local`, Asia/Shanghai). */
+  unit: string; dueAt: string;
 }
 
 /** Centre roles a 督办 or 批示 may be addressed to (besides a department). */
@@ -37,14 +40,16 @@ const REASON_REQUIRED: ActionKind[] = ['reject', 'void', 'request_extension', 'd
   'escalate', 'urge'];
 
 /** Kinds whose comment is mandatory (the reply, the instruction, the feedback). */
-const COMMENT_REQUIRED: ActionKind[] = ['comment', 'escalation_reply', 'instruct'];
+const COMMENT_REQUIRED: ActionKind[] = ['comment', 'escalation_reply', 'instruct', 'sub_feedback'];
 
 export function initialValues(spec: ActionSpec, detail: CaseDetail | null): ActionValues {
   const v: ActionValues = {
     reason: '', comment: '', photos: [], department: '', passed: null, satisfied: null,
     assignee: '', limitHours: '', targetCase: '', limitValue: '', limitUnit: '', condition: '', corrected: null,
-    level: '1', target: '', replyHours: '24',
+    level: '1', target: '', replyHours: '24', unit: '', dueAt: '',
   };
+  if (spec.fields.includes('unit') && detail?.childUnits?.length === 1) v.unit = detail.childUnits[0].id;
+  if (spec.fields.includes('dueAt')) v.dueAt = defaultDue(detail?.parentDue, Date.now());
   if (spec.fields.includes('condition') && detail?.conditions?.length === 1) v.condition = detail.conditions[0].code;
   if (spec.fields.includes('department')) v.department = detail?.suggestion?.departmentId ?? detail?.row.department ?? '';
   if (spec.fields.includes('assignee') && detail?.assignees.length === 1) v.assignee = detail.assignees[0].userId;
@@ -53,13 +58,21 @@ export function initialValues(spec: ActionSpec, detail: CaseDetail | null): Acti
 }
 
 /** `conditionsRequired`: the case's category has 立案条件 to choose from (filing must name one). */
-export function validateAction(spec: ActionSpec, v: ActionValues, conditionsRequired = false): ActionErrors {
+export function validateAction(spec: ActionSpec, v: ActionValues, conditionsRequired = false,
+  subDispatch: { parentDue?: number | null; now?: number } = {}): ActionErrors {
   const e: ActionErrors = {};
   const has = (f: ActionField) => spec.fields.includes(f);
+  // 下派: a child unit, and a deadline after now and not after the parent's.
+  if (has('unit') && !v.unit) e.unit = 'err.unitRequired';
+  if (has('dueAt')) {
+    const bad = dueError(v.dueAt, subDispatch.parentDue, subDispatch.now ?? Date.now());
+    if (bad) e.dueAt = bad;
+  }
   if (has('reason') && REASON_REQUIRED.includes(spec.kind) && v.reason.trim().length < 2) e.reason = 'err.reasonRequired';
   if (has('reason') && v.reason.length > 500) e.reason = 'err.textTooLong';
   if (has('comment') && COMMENT_REQUIRED.includes(spec.kind) && !v.comment.trim()) {
-    e.comment = spec.kind === 'escalation_reply' ? 'err.replyRequired' : spec.kind === 'instruct' ? 'err.instructionRequired' : 'err.commentRequired';
+    e.comment = spec.kind === 'escalation_reply' ? 'err.replyRequired' : spec.kind === 'instruct' ? 'err.instructionRequired'
+      : spec.kind === 'sub_feedback' ? 'err.feedbackRequired' : 'err.commentRequired';
   }
   if (has('level')) {
     const n = Number(v.level);
@@ -122,6 +135,8 @@ export function toActionInput(spec: ActionSpec, v: ActionValues): ActionInput {
       case 'level': input.level = Number(v.level); break;
       case 'target': if (v.target) input.target = v.target; break;
       case 'replyHours': if (v.replyHours.trim()) input.replyHours = Number(v.replyHours); break;
+      case 'unit': input.departmentId = v.unit; break;
+      case 'dueAt': { const ms = fromLocalInput(v.dueAt); if (ms != null) input.dueAt = ms; break; }
       case 'correctedLocation':
         if (v.corrected) {
           input.correctedLon = v.corrected.lon; input.correctedLat = v.corrected.lat;

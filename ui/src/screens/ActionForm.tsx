@@ -10,6 +10,7 @@ import { PhotoPicker } from '../ui/PhotoPicker';
 import { formatDateTime } from '../logic/time';
 import { BeforeAfter } from '../ui/PhotoViewer';
 import { reportedAtOf } from '../logic/desk';
+import { toLocalInput } from '../logic/subdispatch';
 
 let departmentsCache: Department[] | null = null;
 
@@ -39,7 +40,7 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
     e.preventDefault();
     if (busy) return;
     const values = { ...latest.current, photos: photos.map((p) => p.sha256) };
-    const errs = validateAction(spec, values, detail.conditions.length > 0);
+    const errs = validateAction(spec, values, detail.conditions.length > 0, { parentDue: detail.parentDue });
     setErrors(errs);
     if (Object.keys(errs).length) return;
     setBusy(true);
@@ -148,6 +149,22 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
               onInput={(e) => set({ replyHours: (e.currentTarget as HTMLInputElement).value })} />
           </Field>
         )}
+        {has('unit') && (
+          <Field label={t('action.field.unit')} error={err('unit')}>
+            <select class="input" data-testid="field-unit" value={v.unit} onChange={(e) => set({ unit: (e.currentTarget as HTMLSelectElement).value })}>
+              <option value="">{t('action.selectPlaceholder')}</option>
+              {(detail.childUnits ?? []).map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
+            </select>
+          </Field>
+        )}
+        {has('dueAt') && (
+          <Field label={t('action.field.dueAt')} error={err('dueAt')}
+            hint={detail.parentDue != null ? t('action.field.dueAtHint', { at: formatDateTime(detail.parentDue) }) : null}>
+            <input class="input" type="datetime-local" data-testid="field-dueAt" value={v.dueAt}
+              max={detail.parentDue != null ? toLocalInput(detail.parentDue) : undefined}
+              onInput={(e) => set({ dueAt: (e.currentTarget as HTMLInputElement).value })} />
+          </Field>
+        )}
         {has('passed') && boolSelect('passed')}
         {has('satisfied') && boolSelect('satisfied')}
         {has('condition') && detail.conditions.length > 0 && (
@@ -227,8 +244,8 @@ export function ActionForm({ spec, detail, preset, onClose, onDone }: {
           </Field>
         )}
         {has('comment') && (
-          <Field label={t(spec.kind === 'feedback' ? 'action.field.feedbackResult' : spec.kind === 'escalation_reply' ? 'action.field.replyText'
-            : spec.kind === 'instruct' ? 'action.field.instruction' : 'action.field.comment')} error={err('comment')}>
+          <Field label={t(spec.kind === 'feedback' || spec.kind === 'sub_feedback' ? 'action.field.feedbackResult' : spec.kind === 'escalation_reply' ? 'action.field.replyText'
+            : spec.kind === 'instruct' ? 'action.field.instruction' : spec.kind === 'sub_dispatch' ? 'action.field.subNote' : 'action.field.comment')} error={err('comment')}>
             <textarea class="input" rows={3} maxLength={500} data-testid="field-comment" value={v.comment}
               onInput={(e) => set({ comment: (e.currentTarget as HTMLTextAreaElement).value })} />
           </Field>

@@ -18,6 +18,7 @@ import { PhotoStrip } from '../ui/PhotoViewer';
 import { ActionForm } from './ActionForm';
 import { RowDeadline } from './CaseList';
 import { SupervisionPanel, SupervisionTags } from '../ui/Supervision';
+import { SubTaskPanel } from '../ui/SubTasks';
 
 const KNOWN_SOURCES = ['gps', 'exif', 'manual', 'configured'];
 
@@ -113,6 +114,7 @@ export function CaseDetailView({ caseId, onBack, onChanged, onAdvance }: {
       </div>
 
       <SupervisionPanel items={detail.supervision ?? []} />
+      <SubTaskPanel detail={detail} />
 
       <div class="detail-grid">
         <section class="card">

@@ -114,7 +114,11 @@ impl Failure {
             | ErrorCode::InvalidPayload
             | ErrorCode::SecondReport
             | ErrorCode::HlcBackdated
-            | ErrorCode::PhotoNotOwned => FailureClass::Permanent,
+            | ErrorCode::PhotoNotOwned
+            // A 下派 the reference data refuses (docs/departments.md): quarantined like any
+            // event the gate refuses; the user sees the code and acts again.
+            | ErrorCode::NotChildUnit
+            | ErrorCode::BeyondParentDeadline => FailureClass::Permanent,
             // Patrol and survey pushes (docs/patrol.md): the item is refused for good and set
             // aside with its code; the other items and case sync go on.
             ErrorCode::TrackMalformed

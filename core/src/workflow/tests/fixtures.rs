@@ -157,6 +157,20 @@ impl Scenario {
         self
     }
 
+    /// Dispatches to department 1 a case that is already filed.
+    pub fn dispatched_again(&mut self) -> &mut Self {
+        let a = self.dispatcher;
+        self.push(
+            a,
+            EventKind::Dispatch {
+                department: dept_id(1),
+                limit: None,
+                basis: None,
+            },
+        );
+        self
+    }
+
     pub fn fed_back(&mut self) -> &mut Self {
         self.dispatched();
         let a = self.dept;

@@ -290,6 +290,52 @@ fn setup(type_name: &str) -> (Scenario, K) {
             s.closed();
             K::Reopen { reason: "r".into() }
         }
+        "sign_for" => {
+            s.dispatched();
+            K::SignFor {
+                note: String::new(),
+            }
+        }
+        "sub_dispatch" => {
+            s.dispatched();
+            K::SubDispatch {
+                unit: dept_id(11),
+                due: crate::model::Timestamp(s.ms + 36_000_000),
+                note: String::new(),
+            }
+        }
+        "sub_feedback" => {
+            // Department 2 holds the case and gives it to department 1 (the `dept` actor).
+            s.filed();
+            let (disp, parent, child) = (s.dispatcher, s.dept2, s.dept);
+            s.push(
+                disp,
+                K::Dispatch {
+                    department: dept_id(2),
+                    limit: None,
+                    basis: None,
+                },
+            );
+            let due = crate::model::Timestamp(s.ms + 36_000_000);
+            s.push(
+                parent,
+                K::SubDispatch {
+                    unit: dept_id(1),
+                    due,
+                    note: String::new(),
+                },
+            );
+            s.push(
+                child,
+                K::SignFor {
+                    note: String::new(),
+                },
+            );
+            K::SubFeedback {
+                result: "r".into(),
+                photos: Vec::new(),
+            }
+        }
         other => panic!("no setup for {other}"),
     };
     (s, kind)
