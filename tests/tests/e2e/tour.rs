@@ -381,24 +381,45 @@ async fn desk(h: &Harness, driver: &Driver, work: &Path, username: &str) -> Resu
     Ok((ui, took))
 }
 
-/// Opens the first case of `queue`'s list; returns its id.
-async fn open_first(ui: &Ui, queue: &str) -> Result<String> {
+/// Opens the first case of `queue`'s list with `status` (the previous queue's rows stay on the
+/// screen for a moment); returns its id. The list re-renders as syncs finish, so a row found
+/// may be gone when it is read or clicked: both are retried.
+async fn open_first(ui: &Ui, queue: &str, status: &str) -> Result<String> {
     ui.s.click(&format!("nav-{queue}")).await?;
-    let row = ui
-        .s
-        .wait_for(&format!(
-            "[data-testid=\"case-list\"][data-queue=\"{queue}\"][data-loading=\"false\"] [data-testid^=\"case-row-\"]"
-        ))
-        .await?;
+    let rows = format!(
+        "[data-testid=\"case-list\"][data-queue=\"{queue}\"][data-loading=\"false\"] [data-testid^=\"case-row-\"][data-status=\"{status}\"]"
+    );
     let id =
-        ui.s.attr(&row, "data-testid")
-            .await?
-            .and_then(|t| t.strip_prefix("case-row-").map(str::to_owned))
-            .context("case id")?;
-    ui.s.click_el(&row).await?;
-    ui.s.wait_for(&format!(
-        "[data-testid=\"case-detail\"][data-case-id=\"{id}\"]"
-    ))
+        ui.s.until(&format!("a case in {queue}"), || async {
+            let Some(row) = ui.s.find_all(&rows).await?.into_iter().next() else {
+                return Ok(None);
+            };
+            Ok(ui
+                .s
+                .attr(&row, "data-testid")
+                .await
+                .ok()
+                .flatten()
+                .and_then(|t| t.strip_prefix("case-row-").map(str::to_owned)))
+        })
+        .await?;
+    let detail = format!("[data-testid=\"case-detail\"][data-case-id=\"{id}\"]");
+    ui.s.until(&format!("{id} opened"), || async {
+        if !ui.s.find_all(&detail).await?.is_empty() {
+            return Ok(Some(()));
+        }
+        if let Some(row) =
+            ui.s.find_all(&tid(&format!("case-row-{id}")))
+                .await?
+                .into_iter()
+                .next()
+        {
+            // A stale row is found again on the next round.
+            let _ = ui.s.click_el(&row).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(None)
+    })
     .await?;
     Ok(id)
 }
@@ -459,9 +480,16 @@ async fn evaluation(h: &Harness, ui: &Ui, username: &str, level: &str) -> Result
     );
     ui.s.click("nav-evaluation").await?;
     ui.s.by_id("evaluation").await?;
+    // The page runs this month once when it opens; 查询 is disabled until that is done.
+    let ready = "[data-testid=\"eval-run\"]:not([disabled])";
+    ui.s.wait_for("[data-testid=\"eval-table\"], [data-testid=\"eval-empty\"]")
+        .await?;
+    ui.s.wait_for(ready).await?;
     ui.s.select("eval-level", level).await?;
     ui.s.click("eval-last-month").await?;
-    ui.s.click("eval-run").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let run = ui.s.wait_for(ready).await?;
+    ui.s.click_el(&run).await?;
     let (from, _) = last_full_month()?;
     let seen = std::sync::Mutex::new(BTreeMap::new());
     let shown =
@@ -611,7 +639,7 @@ async fn intake_desk(
     assert!(entries >= 6, "a long timeline: {entries} entries");
     wait_tiles(&ui, "detail-map").await?;
     ui.shoot("11-case-detail", DESKTOP).await?;
-    let case = open_first(&ui, "intake").await?;
+    let case = open_first(&ui, "intake", "reported").await?;
     form_cancelled(
         h,
         &ui,
@@ -630,7 +658,7 @@ async fn intake_desk(
 /// evaluation of the last full month by street.
 async fn shift_desk(h: &Harness, driver: &Driver, work: &Path) -> Result<Duration> {
     let (ui, took) = desk(h, driver, work, "shift01").await?;
-    let case = open_first(&ui, "filing").await?;
+    let case = open_first(&ui, "filing", "awaiting_filing").await?;
     form_cancelled(
         h,
         &ui,
@@ -641,7 +669,7 @@ async fn shift_desk(h: &Harness, driver: &Driver, work: &Path) -> Result<Duratio
         DESKTOP,
     )
     .await?;
-    let case = open_first(&ui, "close").await?;
+    let case = open_first(&ui, "close", "awaiting_close").await?;
     form_cancelled(
         h,
         &ui,
@@ -689,7 +717,7 @@ async fn dispatch_desk(h: &Harness, driver: &Driver, work: &Path) -> Result<Dura
     .with_context(|| format!("处置中 of {department}: the server has {want}"))?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     ui.shoot("10a-desk-filtered-queue", DESKTOP).await?;
-    let case = open_first(&ui, "dispatch").await?;
+    let case = open_first(&ui, "dispatch", "awaiting_dispatch").await?;
     let suggestion = ui.s.by_id("suggestion").await?;
     assert!(!ui.s.text(&suggestion).await?.is_empty());
     form_cancelled(
@@ -720,7 +748,7 @@ async fn department(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     ui.shoot("20a-department-tasks", LANDSCAPE).await?;
-    let case = open_first(&ui, "my_tasks").await?;
+    let case = open_first(&ui, "my_tasks", "in_progress").await?;
     ui.shoot("20-department-task", LANDSCAPE).await?;
     assert_eq!(server_status(h, &case)?.as_deref(), Some("in_progress"));
     ui.s.click("action-feedback").await?;
