@@ -192,6 +192,23 @@ async fn feedback_with_photos(h: &Harness) -> Result<String> {
     Ok(id)
 }
 
+/// The cases in 待受理 that may be 受理'd without 派核实: a 监督员's own report, or one whose
+/// verification was waived (the rule of `core::workflow`'s accept).
+fn acceptable_reports(h: &Harness) -> Result<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for id in case_ids(h, "status = 'reported'", "")? {
+        let state = fold(&server_events(h, &id)?);
+        if state
+            .report
+            .as_ref()
+            .is_some_and(|r| !r.source.needs_verification() || r.verification_waived.is_some())
+        {
+            out.insert(id);
+        }
+    }
+    Ok(out)
+}
+
 /// The inspector with the most tasks (cases waiting for their 核实 or 核查), with its tasks,
 /// its reports and the open cases of either (what the field map shows).
 struct Inspector {
@@ -385,22 +402,36 @@ async fn desk(h: &Harness, driver: &Driver, work: &Path, username: &str) -> Resu
 /// screen for a moment); returns its id. The list re-renders as syncs finish, so a row found
 /// may be gone when it is read or clicked: both are retried.
 async fn open_first(ui: &Ui, queue: &str, status: &str) -> Result<String> {
+    open_first_of(ui, queue, status, None).await
+}
+
+/// As [`open_first`], the first row whose case is one of `among` when given.
+async fn open_first_of(
+    ui: &Ui,
+    queue: &str,
+    status: &str,
+    among: Option<&BTreeSet<String>>,
+) -> Result<String> {
     ui.s.click(&format!("nav-{queue}")).await?;
     let rows = format!(
         "[data-testid=\"case-list\"][data-queue=\"{queue}\"][data-loading=\"false\"] [data-testid^=\"case-row-\"][data-status=\"{status}\"]"
     );
     let id =
         ui.s.until(&format!("a case in {queue}"), || async {
-            let Some(row) = ui.s.find_all(&rows).await?.into_iter().next() else {
-                return Ok(None);
-            };
-            Ok(ui
-                .s
-                .attr(&row, "data-testid")
-                .await
-                .ok()
-                .flatten()
-                .and_then(|t| t.strip_prefix("case-row-").map(str::to_owned)))
+            for row in ui.s.find_all(&rows).await? {
+                let id =
+                    ui.s.attr(&row, "data-testid")
+                        .await
+                        .ok()
+                        .flatten()
+                        .and_then(|t| t.strip_prefix("case-row-").map(str::to_owned));
+                if let Some(id) = id
+                    && among.is_none_or(|a| a.contains(&id))
+                {
+                    return Ok(Some(id));
+                }
+            }
+            Ok(None)
         })
         .await?;
     let detail = format!("[data-testid=\"case-detail\"][data-case-id=\"{id}\"]");
@@ -639,7 +670,13 @@ async fn intake_desk(
     assert!(entries >= 6, "a long timeline: {entries} entries");
     wait_tiles(&ui, "detail-map").await?;
     ui.shoot("11-case-detail", DESKTOP).await?;
-    let case = open_first(&ui, "intake", "reported").await?;
+    // 受理 is for a 监督员's own report; the other channels' reports go to 派核实 first.
+    let acceptable = acceptable_reports(h)?;
+    assert!(
+        !acceptable.is_empty(),
+        "the history has 监督员 reports in 待受理"
+    );
+    let case = open_first_of(&ui, "intake", "reported", Some(&acceptable)).await?;
     form_cancelled(
         h,
         &ui,
@@ -701,6 +738,20 @@ async fn shift_desk(h: &Harness, driver: &Driver, work: &Path) -> Result<Duratio
 /// training case with the responsibility list's suggestion (cancelled).
 async fn dispatch_desk(h: &Harness, driver: &Driver, work: &Path) -> Result<Duration> {
     let (ui, took) = desk(h, driver, work, "dispatch01").await?;
+    // The 派遣 form first: a department filter stays on when the queue changes.
+    let case = open_first(&ui, "dispatch", "awaiting_dispatch").await?;
+    let suggestion = ui.s.by_id("suggestion").await?;
+    assert!(!ui.s.text(&suggestion).await?.is_empty());
+    form_cancelled(
+        h,
+        &ui,
+        &case,
+        "dispatch",
+        "awaiting_dispatch",
+        "15-dispatch-form",
+        DESKTOP,
+    )
+    .await?;
     let (department, _) = busiest_department(h)?;
     let want = count(
         h,
@@ -717,19 +768,6 @@ async fn dispatch_desk(h: &Harness, driver: &Driver, work: &Path) -> Result<Dura
     .with_context(|| format!("处置中 of {department}: the server has {want}"))?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     ui.shoot("10a-desk-filtered-queue", DESKTOP).await?;
-    let case = open_first(&ui, "dispatch", "awaiting_dispatch").await?;
-    let suggestion = ui.s.by_id("suggestion").await?;
-    assert!(!ui.s.text(&suggestion).await?.is_empty());
-    form_cancelled(
-        h,
-        &ui,
-        &case,
-        "dispatch",
-        "awaiting_dispatch",
-        "15-dispatch-form",
-        DESKTOP,
-    )
-    .await?;
     ui.close().await?;
     Ok(took)
 }
