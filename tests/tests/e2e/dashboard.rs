@@ -159,6 +159,9 @@ async fn leaders_dashboard() -> Result<()> {
     assert_eq!(total.parse::<f64>()?, filed);
     let rows = ui.s.find_all(&tid("dash-drill-row")).await?;
     assert!(!rows.is_empty());
+    // The list opens below the board: bring it into the picture.
+    ui.s.scroll_to(&ui.s.by_id("dash-drill-title").await?)
+        .await?;
     ui.shoot("56-dashboard-drill", DESKTOP).await?;
     let case = ui.s.attr(&rows[0], "data-case").await?.context("case")?;
     // The drill-down lists the server's cases; the detail reads this device's store, where the
