@@ -1,6 +1,7 @@
 //! The end-to-end harness: the sync server in-process on `127.0.0.1:0` with a temporary data
-//! directory and a demo tenant (an account for every role), the fault proxy in front of it, and
-//! devices, each with its own store file, signed in through the proxy.
+//! directory and a demo tenant (an account for every role; optionally the training tenant's
+//! months of history), the fault proxy in front of it, and devices, each with its own store
+//! file, signed in through the proxy.
 
 use crate::device::Device;
 use crate::proxy::{FaultConfig, FaultProxy};
@@ -135,6 +136,44 @@ impl Harness {
     /// server's tenant import, every account with [`PASSWORD`]; returns the harness and the
     /// generated tenant (its users and cells).
     pub async fn start_demo() -> Result<(Harness, gridcase_core::demo::DemoTenant)> {
+        let (h, demo, _) = Harness::start_demo_seeded(0).await?;
+        Ok((h, demo))
+    }
+
+    /// [`Harness::start_demo`] with the training tenant's history (`biz::training::generate`,
+    /// as `gridcase-server demo --history-days`): `days` days of cases before now in every
+    /// channel, state and outcome, written into the imported tenant before any device signs
+    /// in. Prints how long the generation took; returns what it wrote and that time.
+    pub async fn start_demo_with_history(
+        days: u32,
+    ) -> Result<(
+        Harness,
+        gridcase_core::demo::DemoTenant,
+        gridcase_server::biz::training::TrainingReport,
+        Duration,
+    )> {
+        let (h, demo, history) = Harness::start_demo_seeded(days).await?;
+        let (report, took) = history.context("a training history")?;
+        eprintln!(
+            "training history: {} cases over {days} days written in {:.1} s ({} with rework, {} with 督办; by status {:?})",
+            report.cases,
+            took.as_secs_f64(),
+            report.reworked,
+            report.escalated,
+            report.by_status
+        );
+        Ok((h, demo, report, took))
+    }
+
+    /// The demo tenant, then `days` days of training history (none for 0).
+    #[allow(clippy::type_complexity)]
+    async fn start_demo_seeded(
+        days: u32,
+    ) -> Result<(
+        Harness,
+        gridcase_core::demo::DemoTenant,
+        Option<(gridcase_server::biz::training::TrainingReport, Duration)>,
+    )> {
         let dir = tempfile::tempdir()?;
         let mut config = Config::with_data_dir(dir.path().join("server"));
         config.database_url =
@@ -146,13 +185,26 @@ impl Harness {
             .context("server starts")?;
         let dep = server.deployment().clone();
         let files = dir.path().join("demo-tenant");
-        let (demo, departments) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let (demo, departments, history) = tokio::task::spawn_blocking(move || -> Result<_> {
             let demo = gridcase_core::demo::DemoTenant::generate(gridcase_core::demo::DEFAULT_SEED);
             demo.write_to(&files)?;
             let tenant = demo.info.code.to_string();
             gridcase_server::biz::import::import_dir(&dep, &tenant, &files, Some(PASSWORD))?;
             let departments = admin::list_departments(&dep, &tenant)?;
-            Ok((demo, departments))
+            let history = if days > 0 {
+                let started = std::time::Instant::now();
+                let report = gridcase_server::biz::training::generate(
+                    &dep,
+                    &tenant,
+                    gridcase_core::demo::DEFAULT_SEED,
+                    days,
+                    dep.now(),
+                )?;
+                Some((report, started.elapsed()))
+            } else {
+                None
+            };
+            Ok((demo, departments, history))
         })
         .await??;
         let pick = |i: usize| {
@@ -171,6 +223,7 @@ impl Harness {
                 dir,
             },
             demo,
+            history,
         ))
     }
 

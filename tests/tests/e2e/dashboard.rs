@@ -2,7 +2,8 @@
 //! written into the demo tenant, the leader signs in, opens 综合看板, and every headline figure
 //! read from the DOM equals the server's evaluation API (`GET /v1/evaluation`, tenant table) for
 //! the same period, the department figures equal its department table; clicking 立案数 lists as
-//! many cases as the card shows and a listed case opens; 大屏 mode shows the same figures.
+//! many cases as the card shows and a listed case opens (once the leader's device has the
+//! tenant: the detail reads this device's store); 大屏 mode shows the same figures.
 //! Screenshots `55-dashboard-*`, `56-dashboard-drill-*`, `57-dashboard-bigscreen-*`.
 
 use super::*;
@@ -51,7 +52,6 @@ async fn data_value(ui: &Ui, testid: &str) -> Result<Option<f64>> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "passed alone (44.6 s) but failed in the full .ci/run: the drill-down row's case detail did not open within the wait (the leader's device still syncing the history?); run with --ignored until that step is made robust"]
 async fn the_leaders_dashboard_equals_the_evaluation() -> Result<()> {
     let result = leaders_dashboard().await;
     if result.is_err() {
@@ -159,16 +159,21 @@ async fn leaders_dashboard() -> Result<()> {
     assert_eq!(total.parse::<f64>()?, filed);
     let rows = ui.s.find_all(&tid("dash-drill-row")).await?;
     assert!(!rows.is_empty());
+    // The list opens below the board: bring it into the picture.
+    ui.s.scroll_to(&ui.s.by_id("dash-drill-title").await?)
+        .await?;
     ui.shoot("56-dashboard-drill", DESKTOP).await?;
     let case = ui.s.attr(&rows[0], "data-case").await?.context("case")?;
-    // A table row: WebKitWebDriver refuses a WebDriver click on a <tr> ("not interactable"),
-    // so the row is brought into view and clicked through the DOM.
-    ui.s.scroll_to(&rows[0]).await?;
-    ui.s.dom_click(&rows[0]).await?;
-    ui.s.wait_for(&format!(
-        "[data-testid=\"case-detail\"][data-case-id=\"{case}\"]"
-    ))
-    .await?;
+    // The drill-down lists the server's cases; the detail reads this device's store, where the
+    // case arrives with the leader's first sync of the history (the full run's failure: the
+    // detail was asked for before, said "not found" and stayed so). The detail now looks the
+    // case up again after each sync round: open it through its number (a real button) and
+    // wait for the detail, as long as a first sync of the history may take.
+    let opened = open_from_drill(&ui, &case).await?;
+    eprintln!(
+        "dashboard: {case} opened {:.1} s after its number was clicked",
+        opened.as_secs_f64()
+    );
 
     // 大屏: the same figures, full screen.
     ui.s.click_scrolled("nav-dashboard").await?;
@@ -184,4 +189,31 @@ async fn leaders_dashboard() -> Result<()> {
         .await?;
     ui.close().await?;
     Ok(())
+}
+
+/// Clicks the drill-down's number of `case` and waits until its detail shows (a sync round's
+/// end may re-render the list under the click, so the click is repeated while neither the
+/// detail nor its "not on this device yet" notice shows); returns the time from the first click.
+async fn open_from_drill(ui: &Ui, case: &str) -> Result<std::time::Duration> {
+    let started = std::time::Instant::now();
+    let detail = format!("[data-testid=\"case-detail\"][data-case-id=\"{case}\"]");
+    let open = format!("dash-drill-open-{case}");
+    loop {
+        if !ui.s.find_all(&detail).await?.is_empty() {
+            return Ok(started.elapsed());
+        }
+        let waiting = !ui.s.find_all(&tid("case-missing")).await?.is_empty();
+        if !waiting && let Some(button) = ui.s.find_all(&tid(&open)).await?.into_iter().next() {
+            // WebKitWebDriver may call a button under the fixed side bar "not interactable":
+            // then it is clicked through the DOM, as a keyboard's Enter would.
+            if let Err(e) = ui.s.click_scrolled(&open).await {
+                eprintln!("dashboard: clicking {open}: {e:#}");
+                let _ = ui.s.dom_click(&button).await;
+            }
+        }
+        if started.elapsed() > std::time::Duration::from_secs(600) {
+            bail!("{case} did not open from the drill-down (still missing: {waiting})");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }

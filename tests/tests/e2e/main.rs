@@ -1,8 +1,10 @@
 //! The desktop/tablet app end to end in the real webview (WebKitGTK through tauri-driver and
 //! WebKitWebDriver, under Xvfb): the whole workflow driven through the UI as its users would,
-//! each step asserted in the UI and on the server, and screenshots of every screen at tablet
-//! landscape (1280×800), tablet portrait (800×1280) and desktop (1440×900) sizes saved to
-//! `docs/screenshots/` for the user guide.
+//! each step asserted in the UI and on the server, and screenshots at tablet landscape
+//! (1280×800), tablet portrait (800×1280) and desktop (1440×900) sizes saved to
+//! `docs/screenshots/` for the user guide: the flow's own states here (sign-in, offline,
+//! hotline, publish, check, closed, the desk's batch and countdown), every other screen by the
+//! tour of the training tenant (`tour.rs`). Each file name has one writer.
 //!
 //! Needs (scripts/test-all.sh provides them): a display (`xvfb-run`), `tauri-driver` on PATH
 //! (or `TAURI_DRIVER`), `/usr/bin/WebKitWebDriver`, and the app built with the
@@ -20,6 +22,7 @@ use std::time::Duration;
 mod dashboard;
 mod patrol;
 mod supervision;
+mod tour;
 
 pub(crate) const LANDSCAPE: (u32, u32, &str) = (1280, 800, "tablet-landscape");
 pub(crate) const PORTRAIT: (u32, u32, &str) = (800, 1280, "tablet-portrait");
@@ -405,7 +408,6 @@ async fn workflow(
     ui.shoot("01-sign-in", LANDSCAPE).await?;
     ui.sign_in("insp051").await?;
     ui.s.by_id("mode-field").await?;
-    ui.shoot("02-field-home", LANDSCAPE).await?;
     // The offline basemap arrives with the reference data (issue 13): the field map draws it
     // before the network goes away.
     ui.s.click("nav-map").await?;
@@ -447,7 +449,6 @@ async fn workflow(
     .await?;
     // Offline, the new-report map shows the basemap under the pin.
     wait_tiles(&ui, "editor-map").await?;
-    ui.shoot("03-new-report", LANDSCAPE).await?;
     ui.s.click("submit-report").await?;
     let row =
         ui.s.wait_for("[data-testid^=\"case-row-\"][data-sync=\"local\"]")
@@ -480,7 +481,6 @@ async fn workflow(
     .await?;
     ui.s.click("nav-map").await?;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    ui.shoot("06-field-map", LANDSCAPE).await?;
     ui.close().await?;
 
     // Intake operator accepts.
@@ -489,12 +489,10 @@ async fn workflow(
     ui.sign_in("intake01").await?;
     ui.open_case("intake", &case_id).await?;
     wait_tiles(&ui, "detail-map").await?;
-    ui.shoot("11-case-detail", DESKTOP).await?;
     ui.act("accept").await?;
     wait_server(h, &case_id, "awaiting_filing").await?;
     ui.s.click("nav-intake").await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    ui.shoot("10-supervisor-queue", DESKTOP).await?;
     // The hotline operator places a caller's "秦安巷" by its 拼音首字母 (issue 13, item 5): the
     // pin lands on the road, the cell and address are filled.
     ui.s.click("nav-hotline").await?;
@@ -542,7 +540,6 @@ async fn workflow(
         "first basemap tile on the supervisor map (1440×900, debug app build, WebKitGTK under Xvfb): layer {own} ms, driver {seen} ms"
     ));
     tokio::time::sleep(Duration::from_millis(800)).await;
-    ui.shoot("13-supervisor-map", DESKTOP).await?;
     assert!(
         ui.s.find_all(&tid("nav-evaluation")).await?.is_empty(),
         "综合评价 is for shift leaders, leaders and admins only"
@@ -575,7 +572,6 @@ async fn workflow(
     })
     .await?;
     ui.s.click("field-condition-01001-01").await?;
-    ui.shoot("14a-file-form", DESKTOP).await?;
     ui.submit_action().await?;
     wait_server(h, &case_id, "awaiting_dispatch").await?;
     // This month's evaluation by street, from the server.
@@ -585,7 +581,6 @@ async fn workflow(
     let row = ui.s.by_id("eval-row-620102011").await?;
     assert!(ui.s.text(&row).await?.contains("靖远路街道"));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    ui.shoot("14-evaluation", DESKTOP).await?;
     // 发布 this month (issue 12, item 5): the server freezes it and the page shows version 1.
     ui.s.click("eval-publish").await?;
     ui.s.by_id("eval-publish-form").await?;
@@ -620,7 +615,6 @@ async fn workflow(
     ui.s.type_into("field-limitValue", "8").await?;
     ui.s.select("field-limitUnit", "working_hours").await?;
     ui.s.type_into("field-reason", "井盖缺失须加急更换").await?;
-    ui.shoot("15-dispatch-form", DESKTOP).await?;
     ui.submit_action().await?;
     wait_server(h, &case_id, "in_progress").await?;
     let timeline = ui.s.by_id("timeline").await?;
@@ -635,7 +629,6 @@ async fn workflow(
     let ui = Ui::open(driver, &dir("dept-zls")).await?;
     ui.sign_in("dept-zls").await?;
     ui.open_case("my_tasks", &case_id).await?;
-    ui.shoot("20-department-task", LANDSCAPE).await?;
     ui.s.click("action-feedback").await?;
     ui.s.by_id("action-form-feedback").await?;
     ui.s.type_into("field-comment", "已更换井盖并恢复路面")
@@ -643,7 +636,6 @@ async fn workflow(
     let photos = ui.s.by_id("field-photos").await?;
     ui.s.send_keys(&photos, &fixture("rotated.jpg")).await?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    ui.shoot("21-feedback-form", LANDSCAPE).await?;
     ui.submit_action().await?;
     wait_server(h, &case_id, "feedback_received").await?;
     ui.close().await?;

@@ -251,6 +251,7 @@ export const zh = {
   'detail.map': '位置',
   'detail.acted': '{label}已完成，已保存在本机',
   'detail.notFound': '案件不存在或不在您的权限范围内',
+  'detail.notFoundSyncing': '正在同步，案件一到本机即自动打开',
   'detail.pickCase': '请从左侧列表选择一个案件',
   'detail.coords': '坐标',
 

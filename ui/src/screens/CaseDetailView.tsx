@@ -5,6 +5,7 @@
 // their forms (docs/ui.md "The supervisor's desk").
 import { useEffect, useState } from 'preact/hooks';
 import type { ActionSpec, CaseDetail } from '../backend/types';
+import { toApiError } from '../backend';
 import type { ActionValues } from '../logic/actions';
 import { formatDateTime } from '../logic/time';
 import { clockText, keyCommand, reportedAtOf } from '../logic/desk';
@@ -28,12 +29,17 @@ export function locationSourceLabel(source: string): string {
 }
 
 
+/** The case is not in this device's store: the app's store says `store_not_found`. */
+export function isMissing(code: string): boolean {
+  return code === 'not_found' || code === 'store_not_found';
+}
+
 export function CaseDetailView({ caseId, onBack, onChanged, onAdvance }: {
   caseId: string; onBack?(): void; onChanged?(): void;
   /** The desk: called after an action that moved the case on (its status changed). */
   onAdvance?(): void;
 }) {
-  const { backend } = useApp();
+  const { backend, sync } = useApp();
   const fail = useFail();
   const [detail, setDetail] = useState<CaseDetail | null>(null);
   const [missing, setMissing] = useState<string | null>(null);
@@ -45,12 +51,22 @@ export function CaseDetailView({ caseId, onBack, onChanged, onAdvance }: {
       setDetail(await backend.caseDetail(caseId));
       setMissing(null);
     } catch (e) {
-      const err = fail(e);
-      if (err.code === 'not_found') setMissing(err.message);
+      const err = toApiError(e);
+      // Not on this device (yet): the notice below says so, no error toast.
+      if (isMissing(err.code)) setMissing(err.message);
+      else fail(e);
     }
   }
 
   useEffect(() => { setDetail(null); void load(); }, [caseId]);
+  // A case opened from the server's figures (综合看板) may not be on this device yet: it is
+  // looked up again after each sync round until it arrives.
+  useEffect(() => {
+    if (!missing) return undefined;
+    let live = true;
+    backend.caseDetail(caseId).then((d) => { if (live) { setDetail(d); setMissing(null); } }, () => {});
+    return () => { live = false; };
+  }, [sync?.lastSyncAt]);
   useEffect(() => { const h = setInterval(() => setNow(Date.now()), 30_000); return () => clearInterval(h); }, []);
   // Desk keys: the action's letter opens its form when the case offers it (SHORTCUTS).
   useEffect(() => {
@@ -66,7 +82,7 @@ export function CaseDetailView({ caseId, onBack, onChanged, onAdvance }: {
     return () => document.removeEventListener('keydown', onKey);
   }, [detail, form, onAdvance]);
 
-  if (missing) return <section class="panel" data-testid="case-missing"><p>{t('detail.notFound')}</p>{onBack && <button class="btn" data-testid="back" onClick={onBack}>{t('common.back')}</button>}</section>;
+  if (missing) return <section class="panel" data-testid="case-missing"><p>{t('detail.notFound')}</p>{sync?.running && <p class="muted" data-testid="case-missing-syncing">{t('detail.notFoundSyncing')}</p>}{onBack && <button class="btn" data-testid="back" onClick={onBack}>{t('common.back')}</button>}</section>;
   if (!detail) return <Spinner />;
   const r = detail.row;
   const rep = detail.report;

@@ -238,8 +238,15 @@ function DrillView({ drill, days, onClose, onOpenCase }: {
             <thead><tr><th>{t('dash.col.number')}</th><th>{t('dash.col.status')}</th><th>{t('dash.col.address')}</th><th>{t('dash.col.reported')}</th></tr></thead>
             <tbody>
               {page.rows.map((r) => (
+                // The row opens the case on a click anywhere; its number is a real button, so the
+                // keyboard and screen readers reach it too.
                 <tr key={r.case_id} class="clickable" data-testid="dash-drill-row" data-case={r.case_id} onClick={() => onOpenCase(r.case_id)}>
-                  <td class="mono">{r.case_number ?? t('dash.unnumbered')}</td>
+                  <td class="mono">
+                    <button type="button" class="link" data-testid={`dash-drill-open-${r.case_id}`}
+                      onClick={(e) => { e.stopPropagation(); onOpenCase(r.case_id); }}>
+                      {r.case_number ?? t('dash.unnumbered')}
+                    </button>
+                  </td>
                   <td>{statusZh(r.status)}</td>
                   <td>{r.address ?? r.description ?? ''}</td>
                   <td>{formatDateTime(r.created_at)}</td>

@@ -22,7 +22,7 @@ import { Surveys } from './Surveys';
 type View = { v: 'queue'; queue: QueueId; caseId: string | null } | { v: 'hotline' } | { v: 'map' } | { v: 'evaluation' } | { v: 'dashboard' } | { v: 'patrol' } | { v: 'roster' } | { v: 'surveys' } | { v: 'enrol' } | { v: 'sync' };
 
 export function SupervisorApp({ view, setView }: { view: View | null; setView(v: View): void }) {
-  const { session, sync, toast } = useApp();
+  const { backend, session, sync, toast } = useApp();
   const [counts, setCounts] = useState<QueueCount[]>([]);
   const [refresh, setRefresh] = useState(0);
   // The list's rows as last shown, for the next case after an action (issue 15).
@@ -41,6 +41,15 @@ export function SupervisorApp({ view, setView }: { view: View | null; setView(v:
     ? { v: 'queue', queue: 'all', caseId: null } : requested;
 
   useEffect(() => { setRefresh((n) => n + 1); }, [sync?.lastSyncAt, sync?.pendingCases]);
+  // Outside the queues (看板, 地图, 评价 …) no list reports the counts: the nav asks for them
+  // itself, so they follow each sync round there too.
+  const inQueue = cur.v === 'queue';
+  useEffect(() => {
+    if (inQueue) return undefined;
+    let live = true;
+    backend.listCases({ queue: 'all', limit: 1, offset: 0 }).then((d) => { if (live) setCounts(d.counts); }, () => {});
+    return () => { live = false; };
+  }, [refresh, inQueue]);
 
   const ordered = orderCounts(counts, SUPERVISOR_QUEUES);
   const navQueues: QueueCount[] = ordered.length ? ordered
