@@ -48,7 +48,7 @@ pub fn create_tenant(dep: &Deployment, code: &str, name: &str) -> Result<()> {
 
 /// Every tenant.
 pub fn list_tenants(dep: &Deployment) -> Result<Vec<tenants::TenantRow>> {
-    dep.db().read(|tx| tenants::list(tx))
+    dep.db().read(tenants::list)
 }
 
 fn require_tenant(conn: &crate::db::Connection<'_>, code: &str) -> Result<()> {

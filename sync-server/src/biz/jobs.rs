@@ -144,7 +144,7 @@ fn needs_escalation(p: &projection::Projected) -> bool {
 /// run fails (its rules do not load, …) is logged and reported, and the other tenants still
 /// run. Fails only when the tenants cannot be listed at all.
 pub fn lights_and_escalation(dep: &Deployment, now: Timestamp) -> Result<Tally> {
-    let tenants = dep.db().read(|tx| crate::db::tenants::list(tx))?;
+    let tenants = dep.db().read(crate::db::tenants::list)?;
     let mut tally = Tally::default();
     for t in &tenants {
         let tenant = t.code.as_str();

@@ -14,19 +14,19 @@
 use super::gate::Rejection;
 use super::projection::case_deadlines;
 use super::rules::{TenantRules, kind};
+use crate::db::sql::Connection;
 use crate::db::{tenants, users};
 use crate::deployment::Deployment;
 use crate::error::Result;
 use gridcase_core::departments::{DepartmentTree, check_sub_dispatch, handling_due};
 use gridcase_core::protocol::ErrorCode;
 use gridcase_core::workflow::{Event, EventKind, fold};
-use rusqlite::Connection;
 
 /// The file name the tree is imported from and kept under.
 pub const FILE_NAME: &str = "department_units.csv";
 
 /// Parses a tree file against the tenant's departments (by code).
-pub fn parse(conn: &Connection, tenant: &str, text: &str) -> Result<DepartmentTree> {
+pub fn parse(conn: &Connection<'_>, tenant: &str, text: &str) -> Result<DepartmentTree> {
     let departments = users::departments(conn, tenant)?;
     let by_code = |code: &str| {
         departments
@@ -38,7 +38,7 @@ pub fn parse(conn: &Connection, tenant: &str, text: &str) -> Result<DepartmentTr
 }
 
 /// The tenant's tree (empty: every department is of the flat level).
-pub fn load(conn: &Connection, tenant: &str) -> Result<DepartmentTree> {
+pub fn load(conn: &Connection<'_>, tenant: &str) -> Result<DepartmentTree> {
     match tenants::file(conn, tenant, kind::DEPARTMENT_UNITS)? {
         Some((_, text)) => parse(conn, tenant, &text),
         None => Ok(DepartmentTree::default()),

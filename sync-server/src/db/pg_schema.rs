@@ -13,7 +13,7 @@ use crate::error::{Result, ServerError};
 use postgres::Client;
 
 /// The SQLite schema version these migrations reproduce.
-pub const SQLITE_VERSION: i64 = 13;
+pub const SQLITE_VERSION: i64 = 14;
 
 /// The migrations, oldest first.
 pub const MIGRATIONS: &[&str] = &[
@@ -505,6 +505,10 @@ pub const MIGRATIONS: &[&str] = &[
         );
 
     CREATE INDEX survey_marks_task ON survey_marks(tenant, survey);
+    "#,
+    // 2 (SQLite 14): open cases by first act, for the dashboard's candidate query.
+    r#"
+    CREATE INDEX case_index_open ON case_index(tenant, first_act) WHERE terminal = 0;
     "#,
 ];
 

@@ -355,7 +355,8 @@ pub struct Rows {
 }
 
 impl Rows {
-    /// The next row, if any.
+    /// The next row, if any (rusqlite's `Rows::next`, which is fallible, not an `Iterator`).
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<&Row>> {
         self.current = self.rows.next();
         Ok(self.current.as_ref())

@@ -101,10 +101,13 @@ async fn tour(h: &Harness, driver: &Driver, work: &Path) -> Result<Vec<(String, 
 /// One count over the tenant's cases on the server (`?1` is the tenant).
 fn count(h: &Harness, condition: &str, arg: &str) -> Result<usize> {
     let sql = format!("SELECT count(*) FROM cases WHERE tenant = ?1 AND {condition} AND ?2 = ?2");
-    let n: i64 = h
-        .deployment()
-        .db()
-        .read(|tx| Ok(tx.query_row(&sql, rusqlite::params![TENANT, arg], |r| r.get(0))?))?;
+    let n: i64 = h.deployment().db().read(|tx| {
+        Ok(
+            tx.query_row(&sql, gridcase_server::db::sql::params![TENANT, arg], |r| {
+                r.get(0)
+            })?,
+        )
+    })?;
     Ok(usize::try_from(n)?)
 }
 
@@ -115,7 +118,7 @@ fn case_ids(h: &Harness, condition: &str, arg: &str) -> Result<Vec<String>> {
     );
     Ok(h.deployment().db().read(|tx| {
         let mut stmt = tx.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params![TENANT, arg], |r| r.get(0))?;
+        let rows = stmt.query_map(gridcase_server::db::sql::params![TENANT, arg], |r| r.get(0))?;
         Ok(rows.collect::<Result<Vec<String>, _>>()?)
     })?)
 }
