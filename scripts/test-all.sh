@@ -33,7 +33,8 @@ cargo build "${features[@]}" --bins --tests
 
 log="$(mktemp)"
 # The S3 server the blob-store tests run against (besides the local directory), and the
-# PostgreSQL cluster of the PostgreSQL backend's run; both stopped on exit.
+# PostgreSQL cluster the server's PostgreSQL tests (sync-server/tests/it/postgres.rs: two
+# instances on one database) run against; both stopped on exit.
 s3_env="$(bash scripts/s3.sh start)"
 eval "$s3_env"
 pg_env="$(bash scripts/pg.sh start)"
@@ -50,12 +51,6 @@ step "ui: npm test (Vitest)"
 step "cargo test --workspace --features gridcase-tests/e2e (under xvfb-run; the E2E suite is gridcase-tests' e2e)"
 xvfb-run -a -s "-screen 0 1440x1280x24 -nolisten tcp" \
   cargo test "${features[@]}" --no-fail-fast 2>&1 | tee -a "$log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-# The server's integration suite again on PostgreSQL: every test server gets a fresh database on
-# the cluster of scripts/pg.sh (the same test binary; nothing is compiled).
-step "cargo test -p gridcase-server --test it on PostgreSQL (GRIDCASE_TEST_BACKEND=postgres)"
-GRIDCASE_TEST_BACKEND=postgres \
-  cargo test "${features[@]}" --test it --exclude gridcase-tests --no-fail-fast 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
 step "done"

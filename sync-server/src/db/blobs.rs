@@ -157,7 +157,8 @@ pub fn complete_by(
         "INSERT INTO blobs(tenant, sha256, length, complete, created_at, completed_at, device)
          VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5)
          ON CONFLICT (tenant, sha256) DO UPDATE
-           SET complete = 1, length = ?3, completed_at = ?4, device = ?5 WHERE complete = 0",
+           SET complete = 1, length = ?3, completed_at = ?4, device = ?5
+           WHERE blobs.complete = 0",
         params![tenant, sha256, length, now, device],
     )?;
     Ok(())

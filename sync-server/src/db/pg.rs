@@ -35,6 +35,20 @@ pub struct PgStore {
     pool: Mutex<Vec<Client>>,
 }
 
+/// Runs blocking database work. The server calls the store from blocking threads; a caller on
+/// a worker of a multi-threaded tokio runtime (a test body) is moved off it with
+/// `block_in_place`, since the blocking client enters a runtime of its own. A caller on the
+/// async thread of a current-thread runtime cannot be moved (and a blocking-pool thread cannot
+/// be told from it): such a caller gets the client's panic, so call through `spawn_blocking`.
+fn off_runtime<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// Closes clients on a thread of their own: the blocking client drives its connection on an
 /// internal runtime, which must not be entered from an async task (where the last `Arc` of a
 /// deployment may be dropped).
@@ -101,6 +115,10 @@ impl PgStore {
 
     /// One write transaction holding [`WRITER_LOCK`]; committed if `f` returns `Ok`.
     pub fn write<T>(&self, f: impl FnOnce(&Connection<'_>) -> Result<T>) -> Result<T> {
+        off_runtime(|| self.write_blocking(f))
+    }
+
+    fn write_blocking<T>(&self, f: impl FnOnce(&Connection<'_>) -> Result<T>) -> Result<T> {
         let mut client = self.take()?;
         let result = (|| {
             let mut tx = client
@@ -119,6 +137,10 @@ impl PgStore {
 
     /// One read-only snapshot.
     pub fn read<T>(&self, f: impl FnOnce(&Connection<'_>) -> Result<T>) -> Result<T> {
+        off_runtime(|| self.read_blocking(f))
+    }
+
+    fn read_blocking<T>(&self, f: impl FnOnce(&Connection<'_>) -> Result<T>) -> Result<T> {
         let mut client = self.take()?;
         let result = (|| {
             let tx = client

@@ -83,7 +83,7 @@ pub fn current_seq(conn: &Connection<'_>, tenant: &str) -> Result<i64> {
 pub fn next_case_number(conn: &Connection<'_>, tenant: &str, day: &str) -> Result<i64> {
     Ok(conn.query_row(
         "INSERT INTO case_numbers(tenant, day, last) VALUES (?1, ?2, 1)
-         ON CONFLICT(tenant, day) DO UPDATE SET last = last + 1
+         ON CONFLICT(tenant, day) DO UPDATE SET last = case_numbers.last + 1
          RETURNING last",
         params![tenant, day],
         |r| r.get(0),

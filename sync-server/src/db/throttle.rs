@@ -55,8 +55,10 @@ pub fn fail(
     let failures: i64 = conn.query_row(
         "INSERT INTO login_throttle(kind, key, failures, window_start) VALUES (?1, ?2, 1, ?3)
          ON CONFLICT(kind, key) DO UPDATE SET
-           failures = CASE WHEN window_start < ?3 - ?4 THEN 1 ELSE failures + 1 END,
-           window_start = CASE WHEN window_start < ?3 - ?4 THEN ?3 ELSE window_start END
+           failures = CASE WHEN login_throttle.window_start < ?3 - ?4 THEN 1
+                           ELSE login_throttle.failures + 1 END,
+           window_start = CASE WHEN login_throttle.window_start < ?3 - ?4 THEN ?3
+                               ELSE login_throttle.window_start END
          RETURNING failures",
         params![kind.as_str(), key, now, window_ms],
         |r| r.get(0),
