@@ -172,3 +172,116 @@ async fn one_instance_leads_the_scheduler_and_another_takes_over_when_it_goes() 
     .expect("join");
     assert!(leader, "the second instance took over the lead");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_county_moves_up_to_postgres_and_its_enrolled_device_syncs_on() {
+    let Some(admin) = admin_url() else { return };
+    // The county: SQLite, an inspector's device with three reported cases, one accepted.
+    let county = TestServer::start_with(|c| c.database_url = None).await;
+    assert_eq!(county.server.deployment().db().backend(), Backend::Sqlite);
+    let mut insp = device_on(&county.url(), "insp_a").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = insp.report_with(report_payload(crate::support::CELL_A));
+        insp.push(id).await.expect("push");
+        ids.push(id);
+    }
+    let mut intake = device_on(&county.url(), "intake").await;
+    intake.pull(ids[0]).await.expect("pull");
+    act(&mut intake, ids[0], EventKind::Accept).await;
+    let config = county.server.deployment().config().clone();
+    let heads_before: Vec<Vec<u8>> = {
+        let dep = county.server.deployment().clone();
+        let ids = ids.clone();
+        tokio::task::spawn_blocking(move || {
+            ids.iter()
+                .map(|id| {
+                    dep.db()
+                        .read(|c| {
+                            Ok(c.query_row(
+                                "SELECT heads FROM docs WHERE case_id = ?1",
+                                [id.to_string()],
+                                |r| r.get(0),
+                            )?)
+                        })
+                        .expect("heads")
+                })
+                .collect()
+        })
+        .await
+        .expect("join")
+    };
+    let TestServer { server, dir, .. } = county;
+    server.shutdown().await.expect("the county's server stops");
+
+    // The move: every table copied and verified.
+    let url = gridcase_server::db::pg::create_database(&admin).expect("database");
+    let (report, url) = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = gridcase_server::biz::move_up::migrate_to_postgres(&config, &url, |_| {})
+                .expect("migrated");
+            (r, url)
+        })
+        .await
+        .expect("join")
+    };
+    let rows = |t: &str| {
+        report
+            .database
+            .tables
+            .iter()
+            .find(|(n, _)| n == t)
+            .map(|(_, n)| *n)
+    };
+    assert_eq!(rows("docs"), Some(3));
+    assert_eq!(rows("cases"), Some(3));
+    assert_eq!(report.database.documents_verified, 3);
+    assert!(
+        rows("devices").unwrap_or(0) >= 2,
+        "the enrolled devices came along"
+    );
+
+    // The city cloud: the same configuration on PostgreSQL. The inspector's tablet, with its
+    // old token, syncs on: the cases are there with the same heads, and a new report is taken.
+    let mut city_config = config;
+    city_config.database_url = Some(DatabaseUrl(url));
+    city_config.listen = "127.0.0.1:0".parse().expect("addr");
+    let city = gridcase_server::spawn(city_config)
+        .await
+        .expect("the city cloud starts");
+    let heads_after: Vec<Vec<u8>> = {
+        let dep = city.deployment().clone();
+        let ids = ids.clone();
+        tokio::task::spawn_blocking(move || {
+            ids.iter()
+                .map(|id| {
+                    dep.db()
+                        .read(|c| {
+                            Ok(c.query_row(
+                                "SELECT heads FROM docs WHERE case_id = ?1",
+                                [id.to_string()],
+                                |r| r.get(0),
+                            )?)
+                        })
+                        .expect("heads")
+                })
+                .collect()
+        })
+        .await
+        .expect("join")
+    };
+    assert_eq!(heads_before, heads_after, "every document keeps its heads");
+    insp.base = city.url();
+    let (page, _) = insp.feed(0).await.expect("the old token still works");
+    let seen: BTreeSet<CaseId> = page.entries.iter().map(|e| e.case_id).collect();
+    assert!(
+        ids.iter().all(|id| seen.contains(id)),
+        "the device's cases are in its feed"
+    );
+    let id = insp.report_with(report_payload(crate::support::CELL_A));
+    let r = insp.push(id).await.expect("push to the city cloud");
+    assert_eq!(crate::support::outcome(&r.docs[0]), "accepted");
+    city.shutdown().await.expect("stops");
+    drop(dir);
+}
