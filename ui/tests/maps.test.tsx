@@ -48,7 +48,9 @@ afterAll(() => { for (const [k, d] of sizes) if (d) Object.defineProperty(HTMLEl
 // happy-dom has no 2D canvas: Leaflet's canvas renderer and the basemap draw on a recording one.
 const realGetContext = HTMLCanvasElement.prototype.getContext;
 beforeAll(() => { HTMLCanvasElement.prototype.getContext = (() => recordingContext().ctx) as never; });
-afterAll(() => { HTMLCanvasElement.prototype.getContext = realGetContext; });
+// getContext stays the recording one after the last test: a redraw Leaflet scheduled before the
+// last unmount can fire after this file's hooks (see patrol-screens.test.tsx).
+afterAll(() => { void realGetContext; });
 
 let root: HTMLElement;
 function mount(b: FakeBackend) {

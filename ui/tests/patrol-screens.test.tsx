@@ -44,7 +44,11 @@ beforeAll(() => {
 });
 afterAll(() => {
   for (const [k, d] of sizes) if (d) Object.defineProperty(HTMLElement.prototype, k, d);
-  HTMLCanvasElement.prototype.getContext = realGetContext;
+  // getContext stays the recording one: a canvas redraw Leaflet scheduled before the last
+  // unmount can still fire after this hook (happy-dom's real getContext returns undefined, and
+  // Leaflet's clearRect on it was an unhandled error that failed the run). Each test file has
+  // its own environment, so nothing else sees it.
+  void realGetContext;
 });
 
 let root: HTMLElement;

@@ -285,3 +285,55 @@ async fn a_county_moves_up_to_postgres_and_its_enrolled_device_syncs_on() {
     city.shutdown().await.expect("stops");
     drop(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_schema_has_every_table_and_column_of_the_sqlite_schema() {
+    let Some(admin) = admin_url() else { return };
+    let url = gridcase_server::db::pg::create_database(&admin).expect("database");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("schema.sqlite");
+    let (lite, pg) = tokio::task::spawn_blocking(move || {
+        let lite = gridcase_server::db::Db::open(&path).expect("sqlite");
+        let pg = gridcase_server::db::Db::open_postgres(&url).expect("postgres");
+        let lite_cols = lite
+            .read(|c| {
+                let conn = c.as_sqlite().expect("sqlite");
+                let mut tables = conn
+                    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?;
+                let names: Vec<String> =
+                    tables.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                let mut out = BTreeSet::new();
+                for t in names {
+                    let mut info = conn.prepare(&format!("PRAGMA table_info(\"{t}\")"))?;
+                    for col in info.query_map([], |r| r.get::<_, String>(1))? {
+                        out.insert(format!("{t}.{}", col?));
+                    }
+                }
+                Ok(out)
+            })
+            .expect("sqlite columns");
+        let pg_cols: BTreeSet<String> = pg
+            .read(|c| {
+                Ok(c.query_all(
+                    "SELECT table_name || '.' || column_name FROM information_schema.columns
+                     WHERE table_schema = 'public' AND table_name <> 'gridcase_schema'",
+                    (),
+                    |r| r.get(0),
+                )?)
+            })
+            .expect("postgres columns")
+            .into_iter()
+            .collect();
+        (lite_cols, pg_cols)
+    })
+    .await
+    .expect("join");
+    let missing: Vec<_> = lite.difference(&pg).collect();
+    assert!(
+        missing.is_empty(),
+        "columns missing on PostgreSQL: {missing:?}"
+    );
+    // PostgreSQL's only extra column stands in for SQLite's implicit rowid.
+    let extra: Vec<_> = pg.difference(&lite).collect();
+    assert_eq!(extra, vec!["password_history.rowid"]);
+}
