@@ -176,13 +176,6 @@ impl PgStore {
         self.put(client);
     }
 
-    /// A dedicated connection listening for other instances' feed notifications.
-    pub fn listen_feeds(&self) -> Result<Client> {
-        let mut client = self.connect()?;
-        client.batch_execute("LISTEN gridcase_feed")?;
-        Ok(client)
-    }
-
     /// Tries to become the scheduler's leader: `Some` while this instance holds
     /// [`LEADER_LOCK`] on its own session.
     pub fn try_lead(&self) -> Result<Option<Leadership>> {

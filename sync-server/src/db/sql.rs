@@ -21,7 +21,6 @@
 //! Invariant: a `Connection` is one transaction. A PostgreSQL one is committed only by
 //! [`Connection::commit`]; dropped, it rolls back.
 
-use crate::error::Result as ServerResult;
 use postgres::types::{IsNull, ToSql as PgToSql, Type, to_sql_checked};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -785,11 +784,6 @@ impl From<SqlError> for crate::error::ServerError {
             e @ SqlError::Type { .. } => crate::error::ServerError::Internal(e.to_string()),
         }
     }
-}
-
-/// Runs `f` and maps its SQL error into the server's.
-pub fn lift<T>(r: Result<T>) -> ServerResult<T> {
-    r.map_err(Into::into)
 }
 
 #[cfg(test)]

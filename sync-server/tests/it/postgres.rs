@@ -54,6 +54,27 @@ async fn two_instances(
     (a, b, dir_b)
 }
 
+/// The stored heads of these cases (db::docs::info), read on a blocking thread.
+async fn stored_heads(
+    dep: &std::sync::Arc<gridcase_server::Deployment>,
+    ids: &[CaseId],
+) -> Vec<Vec<automerge::ChangeHash>> {
+    let (dep, ids) = (dep.clone(), ids.to_vec());
+    tokio::task::spawn_blocking(move || {
+        ids.iter()
+            .map(|id| {
+                dep.db()
+                    .read(|c| gridcase_server::db::docs::info(c, *id))
+                    .expect("read")
+                    .expect("stored")
+                    .heads
+            })
+            .collect()
+    })
+    .await
+    .expect("join")
+}
+
 async fn device_on(base: &str, username: &str) -> Device {
     let install = format!("install-{username}-{}", uuid::Uuid::now_v7().simple());
     Device::login(base, TENANT, username, &install)
@@ -190,27 +211,7 @@ async fn a_county_moves_up_to_postgres_and_its_enrolled_device_syncs_on() {
     intake.pull(ids[0]).await.expect("pull");
     act(&mut intake, ids[0], EventKind::Accept).await;
     let config = county.server.deployment().config().clone();
-    let heads_before: Vec<Vec<u8>> = {
-        let dep = county.server.deployment().clone();
-        let ids = ids.clone();
-        tokio::task::spawn_blocking(move || {
-            ids.iter()
-                .map(|id| {
-                    dep.db()
-                        .read(|c| {
-                            Ok(c.query_row(
-                                "SELECT heads FROM docs WHERE case_id = ?1",
-                                [id.to_string()],
-                                |r| r.get(0),
-                            )?)
-                        })
-                        .expect("heads")
-                })
-                .collect()
-        })
-        .await
-        .expect("join")
-    };
+    let heads_before = stored_heads(county.server.deployment(), &ids).await;
     let TestServer { server, dir, .. } = county;
     server.shutdown().await.expect("the county's server stops");
 
@@ -250,27 +251,7 @@ async fn a_county_moves_up_to_postgres_and_its_enrolled_device_syncs_on() {
     let city = gridcase_server::spawn(city_config)
         .await
         .expect("the city cloud starts");
-    let heads_after: Vec<Vec<u8>> = {
-        let dep = city.deployment().clone();
-        let ids = ids.clone();
-        tokio::task::spawn_blocking(move || {
-            ids.iter()
-                .map(|id| {
-                    dep.db()
-                        .read(|c| {
-                            Ok(c.query_row(
-                                "SELECT heads FROM docs WHERE case_id = ?1",
-                                [id.to_string()],
-                                |r| r.get(0),
-                            )?)
-                        })
-                        .expect("heads")
-                })
-                .collect()
-        })
-        .await
-        .expect("join")
-    };
+    let heads_after = stored_heads(city.deployment(), &ids).await;
     assert_eq!(heads_before, heads_after, "every document keeps its heads");
     insp.base = city.url();
     let (page, _) = insp.feed(0).await.expect("the old token still works");
