@@ -152,12 +152,58 @@ impl Deployment {
         &self.eval_cache
     }
 
-    /// Drops the cached rules of a tenant (after an import).
+    /// Drops the cached rules of a tenant (after an import), here and, on PostgreSQL, on the
+    /// deployment's other instances (`NOTIFY`, [`crate::db::pg::RULES_CHANNEL`]).
     pub fn forget_rules(&self, tenant: &str) {
+        self.forget_rules_here(tenant);
+        if let Some(pg) = self.db.postgres() {
+            pg.notify(crate::db::pg::RULES_CHANNEL, &[tenant.to_owned()]);
+        }
+    }
+
+    /// Drops the cached rules of a tenant in this process only (another instance changed them).
+    pub fn forget_rules_here(&self, tenant: &str) {
         self.rules
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(tenant);
+    }
+
+    /// Whether this process holds `tenant`'s rules (tests of the cross-instance invalidation).
+    pub fn holds_rules(&self, tenant: &str) -> bool {
+        self.rules
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(tenant)
+    }
+
+    /// On PostgreSQL, starts listening for the other instances' notifications (a thread of its
+    /// own, ended by `stop` or when the deployment is dropped): their feed changes wake this
+    /// instance's long polls, their rule changes drop its cached rules. `None` on SQLite.
+    pub fn listen_to_other_instances(
+        self: &Arc<Self>,
+        stop: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Option<std::thread::JoinHandle<()>> {
+        let pg = self.db.postgres()?;
+        let weak = Arc::downgrade(self);
+        let started = pg.listen(stop, move |notice| {
+            let Some(dep) = weak.upgrade() else {
+                return false;
+            };
+            if notice.channel == crate::db::pg::RULES_CHANNEL {
+                dep.forget_rules_here(&notice.tenant);
+            } else {
+                dep.db.announce(vec![notice.tenant]);
+            }
+            true
+        });
+        match started {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                tracing::warn!("could not listen to the other instances: {e}");
+                None
+            }
+        }
     }
 
     /// The lock serialising uploads of one blob.

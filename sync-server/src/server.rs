@@ -9,6 +9,7 @@ use crate::error::{Result, ServerError};
 use crate::transport;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -21,6 +22,18 @@ pub struct RunningServer {
     stop: watch::Sender<bool>,
     http: JoinHandle<std::io::Result<()>>,
     scheduler: Option<JoinHandle<()>>,
+    /// Ends the PostgreSQL notification listener when the server stops or is dropped.
+    _listening: StopOnDrop,
+}
+
+/// Sets its flag when dropped.
+#[derive(Debug)]
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Opens the data directory of `config` and serves it on `config.listen`.
@@ -45,6 +58,9 @@ pub async fn spawn_with(dep: Arc<Deployment>, listen: SocketAddr) -> Result<Runn
         .jobs
         .enabled
         .then(|| tokio::spawn(schedule(dep.clone(), stopped)));
+    // On PostgreSQL: the other instances' feed and rule changes reach this one.
+    let listening = Arc::new(AtomicBool::new(false));
+    dep.listen_to_other_instances(listening.clone());
     tracing::info!(
         %addr,
         data_dir = %dep.data_dir().display(),
@@ -57,6 +73,7 @@ pub async fn spawn_with(dep: Arc<Deployment>, listen: SocketAddr) -> Result<Runn
         stop,
         http,
         scheduler,
+        _listening: StopOnDrop(listening),
     })
 }
 

@@ -9,7 +9,8 @@
 //!   front of it, and devices signed in through it;
 //! - [`process`]: the server binary as a child process (for the SIGKILL suite and the load
 //!   tool);
-//! - [`load`]: the multi-device ingest of `gridcase-load --multi`.
+//! - [`load`]: the multi-device ingest of `gridcase-load --multi`;
+//! - [`services`]: the PostgreSQL cluster and S3 server the scripts start (`GRIDCASE_TEST_*`).
 //!
 //! The suites live in `tests/it/` (one test binary); the load tool is `src/bin/gridcase-load.rs`.
 #![forbid(unsafe_code)]
@@ -21,6 +22,7 @@ pub mod load;
 pub mod photos;
 pub mod process;
 pub mod proxy;
+pub mod services;
 pub mod webdriver;
 
 pub use device::Device;

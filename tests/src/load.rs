@@ -6,6 +6,13 @@
 //! from `/proc/<pid>/stat` (utime + stime, all its threads) per case, and the bytes on the wire
 //! per case (proxy, both ways, HTTP headers included). Then every device comments once on each
 //! of its cases and syncs again: CPU and bytes per updated case.
+//!
+//! The same workload runs on the embedded SQLite default (one instance) or on PostgreSQL with
+//! one or more instances ([`Topology`]): each instance its own process and data directory, all
+//! on one database, the devices spread over them round robin, each instance behind its own
+//! counting proxy (the load balancer). Server CPU is then the sum over the instances, and the
+//! database's own CPU (every `postgres` process on the machine: the scripts' cluster) is
+//! reported beside it.
 
 use crate::device::Device;
 use crate::harness::{PASSWORD, TENANT, cell, client_config, seed};
@@ -20,6 +27,34 @@ use std::time::Instant;
 /// Events of each new case (the report and this many less one comments).
 pub const EVENTS_PER_CASE: usize = 10;
 
+/// Where the server runs.
+#[derive(Clone, Debug, Default)]
+pub struct Topology {
+    /// `None`: the embedded SQLite default; `Some(url)`: this (empty) PostgreSQL database.
+    pub database_url: Option<String>,
+    /// `gridcase-server serve` processes (PostgreSQL only may have more than one).
+    pub instances: usize,
+}
+
+impl Topology {
+    /// The SQLite default: one instance.
+    pub fn sqlite() -> Topology {
+        Topology {
+            database_url: None,
+            instances: 1,
+        }
+    }
+
+    /// A label for the figures' tables.
+    pub fn label(&self) -> String {
+        match (&self.database_url, self.instances) {
+            (None, _) => "SQLite, 1 instance".to_owned(),
+            (Some(_), 1) => "PostgreSQL, 1 instance".to_owned(),
+            (Some(_), n) => format!("PostgreSQL, {n} instances"),
+        }
+    }
+}
+
 /// One phase's figures.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Phase {
@@ -33,6 +68,8 @@ pub struct Phase {
     pub bytes: u64,
     /// Requests made by the devices.
     pub requests: u64,
+    /// PostgreSQL's CPU seconds during it (0 on SQLite).
+    pub db_cpu: f64,
 }
 
 impl Phase {
@@ -44,6 +81,10 @@ impl Phase {
     pub fn cpu_ms(&self) -> f64 {
         self.server_cpu * 1000.0 / self.cases as f64
     }
+    /// Database CPU milliseconds per case.
+    pub fn db_cpu_ms(&self) -> f64 {
+        self.db_cpu * 1000.0 / self.cases as f64
+    }
     /// Bytes per case.
     pub fn bytes_per_case(&self) -> f64 {
         self.bytes as f64 / self.cases as f64
@@ -51,8 +92,10 @@ impl Phase {
 }
 
 /// A run's figures: the new cases, then one edit of each.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct MultiRun {
+    /// Where the server ran ([`Topology::label`]).
+    pub topology: String,
     /// Devices.
     pub devices: usize,
     /// New cases per device.
@@ -63,7 +106,7 @@ pub struct MultiRun {
     pub new: Phase,
     /// One comment on every case.
     pub updated: Phase,
-    /// Peak resident memory of the server process (kB, `VmHWM`).
+    /// Peak resident memory of the server process (kB, `VmHWM`; the largest instance's).
     pub server_peak_kb: u64,
 }
 
@@ -86,6 +129,26 @@ pub fn process_cpu(pid: u32) -> Result<f64> {
     let utime: f64 = fields.get(11).context("utime")?.parse()?;
     let stime: f64 = fields.get(12).context("stime")?.parse()?;
     Ok((utime + stime) / clock_ticks())
+}
+
+/// CPU seconds of every `postgres` process on the machine (the database's share of a run).
+pub fn postgres_cpu() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .filter_map(|pid| process_cpu(pid).ok())
+        .sum()
+}
+
+/// CPU seconds of all these processes.
+fn cpu_of(pids: &[u32]) -> Result<f64> {
+    pids.iter().map(|p| process_cpu(*p)).sum()
 }
 
 fn peak_kb(pid: u32) -> u64 {
@@ -131,7 +194,7 @@ async fn sync_all(devices: Vec<Device>) -> Result<(Vec<Device>, u64)> {
 /// Runs the workload: `devices` × `per_device` new cases of ten events, then one comment each.
 /// `server_bin` is the release `gridcase-server`; `whole`: whether devices push new cases as
 /// whole documents (the server announces it; `false` makes them push change lists as an older
-/// app does).
+/// app does). On the SQLite default.
 pub async fn multi_device_with(
     server_bin: &Path,
     dir: &Path,
@@ -139,20 +202,79 @@ pub async fn multi_device_with(
     per_device: usize,
     whole: bool,
 ) -> Result<MultiRun> {
+    multi_device_on(
+        server_bin,
+        dir,
+        devices,
+        per_device,
+        whole,
+        &Topology::sqlite(),
+    )
+    .await
+}
+
+/// [`multi_device_with`] on a given [`Topology`].
+pub async fn multi_device_on(
+    server_bin: &Path,
+    dir: &Path,
+    devices: usize,
+    per_device: usize,
+    whole: bool,
+    topology: &Topology,
+) -> Result<MultiRun> {
     let data = dir.join("server");
     let seed_dir = data.clone();
+    let database_url = topology.database_url.clone();
     tokio::task::spawn_blocking(move || -> Result<()> {
-        let dep = Deployment::open(Config::with_data_dir(seed_dir))?;
+        let mut config = Config::with_data_dir(seed_dir);
+        config.database_url = database_url.map(gridcase_server::DatabaseUrl);
+        let dep = Deployment::open(config)?;
         seed(&dep, devices)?;
         Ok(())
     })
     .await??;
-    let server = ServerProcess::start_binary(server_bin, &data)?;
-    let pid = server.pid();
-    let proxy = FaultProxy::start(server.addr()?, FaultConfig::default(), 3).await?;
+    let mut servers = Vec::new();
+    let mut proxies = Vec::new();
+    match &topology.database_url {
+        None => servers.push(ServerProcess::start_binary(server_bin, &data)?),
+        Some(url) => {
+            // Stateless instances: their own data directories, the seed's secrets key.
+            let env = [
+                ("GRIDCASE_DATABASE_URL", url.clone()),
+                (
+                    "GRIDCASE_SECRETS_KEY_FILE",
+                    data.join("keys/secrets.key").display().to_string(),
+                ),
+                ("GRIDCASE_LOG", "warn".to_owned()),
+            ];
+            for i in 0..topology.instances.max(1) {
+                servers.push(ServerProcess::start_binary_with(
+                    server_bin,
+                    &dir.join(format!("instance-{}", i + 1)),
+                    &env,
+                )?);
+            }
+        }
+    }
+    for (i, server) in servers.iter().enumerate() {
+        proxies.push(FaultProxy::start(server.addr()?, FaultConfig::default(), 3 + i as u64).await?);
+    }
+    let pids: Vec<u32> = servers.iter().map(ServerProcess::pid).collect();
+    let on_pg = topology.database_url.is_some();
+    let db_cpu = || if on_pg { postgres_cpu() } else { 0.0 };
+    let bytes = || -> u64 {
+        proxies
+            .iter()
+            .map(|p| {
+                let s = p.stats();
+                s.bytes_up + s.bytes_down
+            })
+            .sum()
+    };
     let mut list = Vec::new();
     for n in 1..=devices {
         let name = format!("tablet-{n:02}");
+        let proxy = &proxies[(n - 1) % proxies.len()];
         let mut config = client_config(&proxy.url(), n as u64);
         config.engine.limits.max_docs_per_sync = 1024;
         let d = Device::login(
@@ -201,23 +323,19 @@ pub async fn multi_device_with(
     }
     let cases = devices * per_device;
 
-    let phase = |secs: f64, cpu: f64, bytes: u64, requests: u64| Phase {
+    let phase = |secs: f64, cpu: f64, bytes: u64, requests: u64, db_cpu: f64| Phase {
         cases,
         secs,
         server_cpu: cpu,
         bytes,
         requests,
+        db_cpu,
     };
-    let (b0, c0, t0) = (proxy.stats(), process_cpu(pid)?, Instant::now());
+    let (b0, c0, d0, t0) = (bytes(), cpu_of(&pids)?, db_cpu(), Instant::now());
     let (list, requests) = sync_all(list).await?;
     let secs = t0.elapsed().as_secs_f64();
-    let (b1, c1) = (proxy.stats(), process_cpu(pid)?);
-    let new = phase(
-        secs,
-        c1 - c0,
-        (b1.bytes_up - b0.bytes_up) + (b1.bytes_down - b0.bytes_down),
-        requests,
-    );
+    let (b1, c1, d1) = (bytes(), cpu_of(&pids)?, db_cpu());
+    let new = phase(secs, c1 - c0, b1 - b0, requests, d1 - d0);
 
     // One comment on each case, then sync.
     let tasks: Vec<_> = list
@@ -241,19 +359,15 @@ pub async fn multi_device_with(
     for t in tasks {
         list.push(t.await??);
     }
-    let (b0, c0, t0) = (proxy.stats(), process_cpu(pid)?, Instant::now());
+    let (b0, c0, d0, t0) = (bytes(), cpu_of(&pids)?, db_cpu(), Instant::now());
     let (_list, requests) = sync_all(list).await?;
     let secs = t0.elapsed().as_secs_f64();
-    let (b1, c1) = (proxy.stats(), process_cpu(pid)?);
-    let updated = phase(
-        secs,
-        c1 - c0,
-        (b1.bytes_up - b0.bytes_up) + (b1.bytes_down - b0.bytes_down),
-        requests,
-    );
-    let server_peak_kb = peak_kb(pid);
-    drop(server);
+    let (b1, c1, d1) = (bytes(), cpu_of(&pids)?, db_cpu());
+    let updated = phase(secs, c1 - c0, b1 - b0, requests, d1 - d0);
+    let server_peak_kb = pids.iter().map(|p| peak_kb(*p)).max().unwrap_or(0);
+    drop(servers);
     Ok(MultiRun {
+        topology: topology.label(),
         devices,
         per_device,
         whole,
@@ -269,15 +383,23 @@ pub fn table(runs: &[MultiRun]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "| Workload | New case as | Cases/s | Server CPU per new case | Bytes per new case | Server CPU per updated case | Bytes per updated case | Server peak RSS |"
+        "| Workload | Server | New case as | Cases/s | Server CPU per new case | Database CPU per new case | Bytes per new case | Server CPU per updated case | Database CPU per updated case | Bytes per updated case | Server peak RSS |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|");
     for r in runs {
+        let db = |p: &Phase| {
+            if r.topology.starts_with("SQLite") {
+                "(in process)".to_owned()
+            } else {
+                format!("{:.3} ms", p.db_cpu_ms())
+            }
+        };
         let _ = writeln!(
             s,
-            "| {} devices × {} new cases of {EVENTS_PER_CASE} events | {} | **{:.0}** ({:.2} s) | **{:.3} ms** | **{:.0} B** | **{:.3} ms** | **{:.0} B** | {:.0} MiB |",
+            "| {} devices × {} new cases of {EVENTS_PER_CASE} events | {} | {} | **{:.0}** ({:.2} s) | **{:.3} ms** | {} | **{:.0} B** | **{:.3} ms** | {} | **{:.0} B** | {:.0} MiB |",
             r.devices,
             r.per_device,
+            r.topology,
             if r.whole {
                 "one document"
             } else {
@@ -286,8 +408,10 @@ pub fn table(runs: &[MultiRun]) -> String {
             r.new.rate(),
             r.new.secs,
             r.new.cpu_ms(),
+            db(&r.new),
             r.new.bytes_per_case(),
             r.updated.cpu_ms(),
+            db(&r.updated),
             r.updated.bytes_per_case(),
             r.server_peak_kb as f64 / 1024.0
         );

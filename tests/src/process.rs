@@ -1,4 +1,5 @@
-//! The server binary as a child process, for the suite that kills it with SIGKILL mid-batch.
+//! The server binary as a child process, for the suites that kill it with SIGKILL mid-batch
+//! (one instance on SQLite; two instances on PostgreSQL and S3).
 //!
 //! The binary is found, in order: `$GRIDCASE_SERVER_BIN`; `gridcase-server` next to the test
 //! executable's `deps/` directory (the same target directory and profile, where
@@ -9,13 +10,14 @@ use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 /// A running `gridcase-server serve`.
 pub struct ServerProcess {
     child: Child,
     url: String,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Drop for ServerProcess {
@@ -67,18 +69,49 @@ impl ServerProcess {
 
     /// [`ServerProcess::start`] with a given server binary.
     pub fn start_binary(binary: &Path, data_dir: &Path) -> Result<ServerProcess> {
-        let mut child = Command::new(binary)
-            .arg("serve")
+        Self::spawn(binary, data_dir, &[])
+    }
+
+    /// [`ServerProcess::start`] with more `GRIDCASE_*` settings (a database URL, an object
+    /// store, a jobs interval: later entries override the defaults), logging at info; its log
+    /// lines are kept ([`ServerProcess::log`]).
+    pub fn start_with(data_dir: &Path, env: &[(&str, String)]) -> Result<ServerProcess> {
+        Self::spawn(&server_binary()?, data_dir, env)
+    }
+
+    /// [`ServerProcess::start_with`] with a given server binary.
+    pub fn start_binary_with(
+        binary: &Path,
+        data_dir: &Path,
+        env: &[(&str, String)],
+    ) -> Result<ServerProcess> {
+        Self::spawn(binary, data_dir, env)
+    }
+
+    fn spawn(binary: &Path, data_dir: &Path, env: &[(&str, String)]) -> Result<ServerProcess> {
+        let mut cmd = Command::new(binary);
+        cmd.arg("serve")
             .env("GRIDCASE_DATA_DIR", data_dir)
             .env("GRIDCASE_LISTEN", "127.0.0.1:0")
             .env("GRIDCASE_JOBS_INTERVAL_SECS", "3600")
             .env("GRIDCASE_BACKUP_EVERY_HOURS", "0")
+            .env("GRIDCASE_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("spawn gridcase-server")?;
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().context("spawn gridcase-server")?;
         let stdout = child.stdout.take().context("no stdout")?;
+        let stderr = child.stderr.take().context("no stderr")?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+            }
+        });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -90,7 +123,12 @@ impl ServerProcess {
         let url = rx
             .recv_timeout(Duration::from_secs(60))
             .context("gridcase-server did not say where it listens")?;
-        Ok(ServerProcess { child, url })
+        Ok(ServerProcess { child, url, log })
+    }
+
+    /// The log lines it wrote so far (standard error).
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// `http://127.0.0.1:<port>`.

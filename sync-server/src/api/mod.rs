@@ -103,6 +103,14 @@ async fn health(axum::extract::State(dep): axum::extract::State<AppState>) -> St
     let min_free = dep.config().storage.min_free_bytes;
     let d = dep.clone();
     let reason = tokio::task::spawn_blocking(move || {
+        // The database answers (on PostgreSQL, a network service: a load balancer's health
+        // check must see an instance that lost it).
+        let reachable: crate::error::Result<i64> =
+            d.db().read(|c| Ok(c.query_row("SELECT 1", (), |r| r.get(0))?));
+        if let Err(e) = reachable {
+            tracing::warn!("health: the database does not answer: {e}");
+            return Some("数据库无法访问".to_owned());
+        }
         let pages_left = d.db().pages_left();
         d.storage()
             .degraded_reason(d.data_dir(), min_free, pages_left)

@@ -213,7 +213,9 @@ impl Db {
             .subscribe()
     }
 
-    fn announce(&self, moved: Vec<String>) {
+    /// Wakes the long polls waiting on these tenants' feeds (after a commit here, or another
+    /// instance's notification).
+    pub(crate) fn announce(&self, moved: Vec<String>) {
         if moved.is_empty() {
             return;
         }
@@ -248,7 +250,7 @@ impl Db {
             Ok(_) => {
                 self.storage.record_write(false);
                 if let Some(pg) = self.postgres() {
-                    pg.notify_feeds(&moved);
+                    pg.notify(pg::FEED_CHANNEL, &moved);
                 }
                 self.announce(moved);
             }

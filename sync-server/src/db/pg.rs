@@ -7,14 +7,19 @@
 //!   are serialised exactly as SQLite's single writer serialises them. Business rules that read
 //!   then write (numbering, merges, the feed) keep their meaning, and a tenant's feed sequence is
 //!   committed in sequence order: a reader never sees entry N+1 committed while N is still to
-//!   come, so a device's cursor never skips (tests/it/pg_feed.rs races writers and a reader).
+//!   come, so a device's cursor never skips (tests/it/postgres.rs races writers and a reader).
 //! - **Reads are snapshots**: `REPEATABLE READ, READ ONLY`, one snapshot per `read`.
 //! - **Leadership** for the scheduler is a session-level advisory lock ([`LEADER_LOCK`]) held by
 //!   one instance's dedicated connection ([`Leadership`]); when that process dies its
 //!   connection closes, PostgreSQL releases the lock and another instance takes it.
 //! - A client whose connection broke is not returned to the pool.
+//! - **Other instances hear of changes** through `NOTIFY`: after a commit that moved a tenant's
+//!   feed ([`FEED_CHANNEL`]) or after a tenant's rules changed ([`RULES_CHANNEL`]), with this
+//!   instance's id in the payload; every `serve` instance [`PgStore::listen`]s on both on a
+//!   connection of its own and wakes its long polls or drops its cached rules. Best effort: a
+//!   missed notification costs a long poll its wait's end, and cached rules their minute.
 
-use super::sql::Connection;
+use super::sql::{Connection, StatementCache};
 use crate::error::{Result, ServerError};
 use postgres::{Client, IsolationLevel, NoTls};
 use std::sync::Mutex;
@@ -29,10 +34,32 @@ pub const MIGRATE_LOCK: i64 = 0x6772_6964_0003;
 /// Idle clients kept.
 const POOL_MAX: usize = 16;
 
+/// The channel announcing that a tenant's feed moved (payload `<instance>:<tenant>`).
+pub const FEED_CHANNEL: &str = "gridcase_feed";
+/// The channel announcing that a tenant's rules changed (payload `<instance>:<tenant>`).
+pub const RULES_CHANNEL: &str = "gridcase_rules";
+
 /// A PostgreSQL database shared by the deployment's instances.
 pub struct PgStore {
     url: String,
-    pool: Mutex<Vec<Client>>,
+    pool: Mutex<Vec<Pooled>>,
+    /// This process's id in notification payloads (its own are not acted on twice).
+    instance: String,
+}
+
+/// A session of the pool with the statements it prepared.
+struct Pooled {
+    client: Client,
+    statements: StatementCache,
+}
+
+/// A notification from another instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// [`FEED_CHANNEL`] or [`RULES_CHANNEL`].
+    pub channel: String,
+    /// The tenant it is about.
+    pub tenant: String,
 }
 
 /// Runs blocking database work. The server calls the store from blocking threads; a caller on
@@ -78,10 +105,14 @@ impl PgStore {
         let store = PgStore {
             url: url.to_owned(),
             pool: Mutex::new(Vec::new()),
+            instance: uuid::Uuid::now_v7().simple().to_string(),
         };
         let mut client = store.connect()?;
         super::pg_schema::migrate(&mut client)?;
-        store.put(client);
+        store.put(Pooled {
+            client,
+            statements: StatementCache::default(),
+        });
         Ok(store)
     }
 
@@ -95,21 +126,24 @@ impl PgStore {
         Ok(config.connect(NoTls)?)
     }
 
-    fn take(&self) -> Result<Client> {
+    fn take(&self) -> Result<Pooled> {
         let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
         match pooled {
-            Some(c) if !c.is_closed() => Ok(c),
-            _ => self.connect(),
+            Some(p) if !p.client.is_closed() => Ok(p),
+            _ => Ok(Pooled {
+                client: self.connect()?,
+                statements: StatementCache::default(),
+            }),
         }
     }
 
-    fn put(&self, client: Client) {
-        if client.is_closed() {
+    fn put(&self, pooled: Pooled) {
+        if pooled.client.is_closed() {
             return;
         }
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         if pool.len() < POOL_MAX {
-            pool.push(client);
+            pool.push(pooled);
         }
     }
 
@@ -119,19 +153,20 @@ impl PgStore {
     }
 
     fn write_blocking<T>(&self, f: impl FnOnce(&Connection<'_>) -> Result<T>) -> Result<T> {
-        let mut client = self.take()?;
+        let mut pooled = self.take()?;
         let result = (|| {
+            let Pooled { client, statements } = &mut pooled;
             let mut tx = client
                 .build_transaction()
                 .isolation_level(IsolationLevel::ReadCommitted)
                 .start()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])?;
-            let conn = Connection::postgres(tx);
+            let conn = Connection::postgres(tx, statements);
             let value = f(&conn)?;
             conn.commit()?;
             Ok(value)
         })();
-        self.put(client);
+        self.put(pooled);
         result
     }
 
@@ -141,39 +176,112 @@ impl PgStore {
     }
 
     fn read_blocking<T>(&self, f: impl FnOnce(&Connection<'_>) -> Result<T>) -> Result<T> {
-        let mut client = self.take()?;
+        let mut pooled = self.take()?;
         let result = (|| {
+            let Pooled { client, statements } = &mut pooled;
             let tx = client
                 .build_transaction()
                 .isolation_level(IsolationLevel::RepeatableRead)
                 .read_only(true)
                 .start()?;
-            let conn = Connection::postgres(tx);
+            let conn = Connection::postgres(tx, statements);
             let value = f(&conn)?;
             conn.commit()?;
             Ok(value)
         })();
-        self.put(client);
+        self.put(pooled);
         result
     }
 
-    /// Tells other instances that these tenants' feeds moved (`NOTIFY gridcase_feed`), so their
-    /// long-polling feed requests wake up. Best effort: a waiting request that misses it asks
-    /// again when its wait ends.
-    pub fn notify_feeds(&self, tenants: &[String]) {
+    /// Tells the other instances that these tenants' feeds moved ([`FEED_CHANNEL`]) or rules
+    /// changed ([`RULES_CHANNEL`]). Best effort, after the commit: a failure is logged.
+    pub fn notify(&self, channel: &str, tenants: &[String]) {
         if tenants.is_empty() {
             return;
         }
-        let Ok(mut client) = self.take() else {
-            return;
-        };
-        for t in tenants {
-            if let Err(e) = client.execute("SELECT pg_notify('gridcase_feed', $1)", &[t]) {
-                tracing::warn!("feed notification not sent: {e}");
-                break;
+        let _ = off_runtime(|| {
+            let mut pooled = self.take()?;
+            for t in tenants {
+                let payload = format!("{}:{t}", self.instance);
+                let sent = pooled
+                    .client
+                    .execute("SELECT pg_notify($1, $2)", &[&channel, &payload]);
+                if let Err(e) = sent {
+                    tracing::warn!("notification to other instances not sent: {e}");
+                    break;
+                }
             }
-        }
-        self.put(client);
+            self.put(pooled);
+            Ok(())
+        });
+    }
+
+    /// Listens for the other instances' notifications on a connection of its own, on a thread
+    /// of its own, calling `on` for each until `on` returns `false` (its deployment is gone)
+    /// or `stop` is set; a broken connection is opened again after a second.
+    pub fn listen(
+        &self,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        on: impl Fn(Notice) -> bool + Send + 'static,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let url = self.url.clone();
+        let instance = self.instance.clone();
+        std::thread::Builder::new()
+            .name("gridcase-pg-listen".into())
+            .spawn(move || {
+                use postgres::fallible_iterator::FallibleIterator as _;
+                use std::sync::atomic::Ordering;
+                let store = PgStore {
+                    url,
+                    pool: Mutex::new(Vec::new()),
+                    instance: instance.clone(),
+                };
+                while !stop.load(Ordering::Relaxed) {
+                    let mut client = match store.connect().and_then(|mut c| {
+                        c.batch_execute(&format!("LISTEN {FEED_CHANNEL}; LISTEN {RULES_CHANNEL}"))?;
+                        Ok(c)
+                    }) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            tracing::warn!("listening for other instances failed: {e}");
+                            std::thread::sleep(std::time::Duration::from_secs(1));
+                            continue;
+                        }
+                    };
+                    'session: while !stop.load(Ordering::Relaxed) {
+                        let mut notes = client.notifications();
+                        let mut it = notes.timeout_iter(std::time::Duration::from_millis(500));
+                        loop {
+                            match it.next() {
+                                Ok(Some(n)) => {
+                                    let Some((from, tenant)) = n.payload().split_once(':') else {
+                                        continue;
+                                    };
+                                    if from == instance {
+                                        continue;
+                                    }
+                                    let notice = Notice {
+                                        channel: n.channel().to_owned(),
+                                        tenant: tenant.to_owned(),
+                                    };
+                                    if !on(notice) {
+                                        return;
+                                    }
+                                }
+                                Ok(None) => break,
+                                Err(e) => {
+                                    tracing::warn!("the notification connection broke: {e}");
+                                    break 'session;
+                                }
+                            }
+                        }
+                        if client.is_closed() {
+                            break;
+                        }
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            })
     }
 
     /// Tries to become the scheduler's leader: `Some` while this instance holds

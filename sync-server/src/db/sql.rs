@@ -424,9 +424,18 @@ enum Inner<'a> {
     Lite(&'a rusqlite::Connection),
     Pg {
         tx: RefCell<postgres::Transaction<'a>>,
-        statements: RefCell<HashMap<String, postgres::Statement>>,
+        statements: RefCell<&'a mut StatementCache>,
     },
 }
+
+/// Prepared statements kept per PostgreSQL session (a pooled client), by their SQL text as the
+/// business code writes it: a statement is prepared once per session, not once per
+/// transaction. Bounded ([`STATEMENT_CACHE_MAX`]).
+#[derive(Default)]
+pub struct StatementCache(HashMap<String, postgres::Statement>);
+
+/// Statements a [`StatementCache`] holds before it starts again.
+pub const STATEMENT_CACHE_MAX: usize = 512;
 
 /// One transaction on either backend.
 pub struct Connection<'a> {
@@ -447,12 +456,15 @@ impl<'a> Connection<'a> {
         }
     }
 
-    /// A PostgreSQL transaction.
-    pub fn postgres(tx: postgres::Transaction<'a>) -> Connection<'a> {
+    /// A PostgreSQL transaction, preparing statements through its session's `statements`.
+    pub fn postgres(
+        tx: postgres::Transaction<'a>,
+        statements: &'a mut StatementCache,
+    ) -> Connection<'a> {
         Connection {
             inner: Inner::Pg {
                 tx: RefCell::new(tx),
-                statements: RefCell::new(HashMap::new()),
+                statements: RefCell::new(statements),
             },
         }
     }
@@ -561,12 +573,17 @@ impl<'a> Connection<'a> {
         let Inner::Pg { tx, statements } = &self.inner else {
             unreachable!("pg_statement on SQLite");
         };
-        if let Some(s) = statements.borrow().get(sql) {
+        if let Some(s) = statements.borrow().0.get(sql) {
             return Ok(s.clone());
         }
         let translated = pg_placeholders(sql);
         let stmt = tx.borrow_mut().prepare(&translated)?;
-        statements.borrow_mut().insert(sql.to_owned(), stmt.clone());
+        let mut cache = statements.borrow_mut();
+        if cache.0.len() >= STATEMENT_CACHE_MAX {
+            // Statements built with a variable number of placeholders could grow it forever.
+            cache.0.clear();
+        }
+        cache.0.insert(sql.to_owned(), stmt.clone());
         Ok(stmt)
     }
 

@@ -86,7 +86,7 @@ fn events(dep: &Deployment) -> Vec<(String, bool)> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_wrong_passwords_lock_the_account_until_the_lock_ends() {
     let ts = TestServer::start().await;
     let client = reqwest::Client::new();
@@ -115,9 +115,9 @@ async fn thirty_wrong_passwords_lock_the_account_until_the_lock_ends() {
     );
 
     // The lock is in the database: a second process on the same data directory sees it.
-    let data = ts.dir.path().join("data");
+    let config = ts.same_data_config();
     let refused = tokio::task::spawn_blocking(move || {
-        let other = Deployment::open(Config::with_data_dir(data)).expect("open");
+        let other = Deployment::open(config).expect("open");
         let login = gridcase_core::protocol::Login {
             tenant: TENANT.into(),
             username: "insp_a".into(),
@@ -149,7 +149,7 @@ async fn thirty_wrong_passwords_lock_the_account_until_the_lock_ends() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_from_one_address_across_accounts_lock_the_address() {
     let ts = TestServer::start().await;
     let attacker = client_from("127.0.0.1");
@@ -177,7 +177,7 @@ async fn failures_from_one_address_across_accounts_lock_the_address() {
     assert_eq!(status, 200, "another address is not locked");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weak_and_reused_passwords_are_refused_with_the_rule() {
     let ts = TestServer::start().await;
     let refusals = on_dep(&ts, |dep| {
@@ -245,7 +245,7 @@ async fn weak_and_reused_passwords_are_refused_with_the_rule() {
     assert_eq!(status, 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_and_imported_accounts_must_change_the_password_first() {
     let ts = TestServer::start().await;
     let dev = ts.device("insp_a").await;
@@ -300,7 +300,7 @@ async fn reset_and_imported_accounts_must_change_the_password_first() {
     assert_eq!((status, code.as_str()), (403, "password_change_required"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_expire_when_idle_or_old_and_renew_on_use() {
     let ts = TestServer::start_with(|c| c.auth.token_lifetime_hours = 24).await;
     let clock = ts.server.deployment().clock().clone();
@@ -341,18 +341,20 @@ async fn tokens_expire_when_idle_or_old_and_renew_on_use() {
         .expect("login");
     again.feed(0).await.expect("a new token");
     // Tokens stay hashed at rest.
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
-    let stored: Vec<u8> = conn
-        .query_row(
-            "SELECT token_hash FROM devices WHERE id = ?1",
-            [again.login.device_id.to_string()],
-            |r| r.get(0),
-        )
+    let id = again.login.device_id.to_string();
+    let stored: Vec<u8> = ts
+        .sql(|c| {
+            Ok(c.query_row(
+                "SELECT token_hash FROM devices WHERE id = ?1",
+                [id.as_str()],
+                |r| r.get(0),
+            )?)
+        })
         .expect("row");
     assert_eq!(stored, auth::token_hash(&again.login.token));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_device_stays_revoked_until_readmitted() {
     let ts = TestServer::start().await;
     let dev = ts.device("insp_a").await;
@@ -396,7 +398,7 @@ async fn a_revoked_device_stays_revoked_until_readmitted() {
     back.feed(0).await.expect("works");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_log_records_each_event_and_verify_finds_tampering() {
     let ts = TestServer::start().await;
     let client = reqwest::Client::new();
@@ -454,51 +456,49 @@ async fn the_audit_log_records_each_event_and_verify_finds_tampering() {
     assert!(verified.checked >= rows.len() as u64);
 
     // The table refuses changes; with the trigger dropped, verify names the edited record.
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
-    let refused = conn.execute("UPDATE audit_log SET success = 1 WHERE seq = 12", []);
+    // Each statement in its own transaction: on PostgreSQL a refused statement ends its
+    // transaction.
+    let refused = ts.sql(|c| Ok(c.execute("UPDATE audit_log SET success = 1 WHERE seq = 12", ())?));
     assert!(refused.is_err(), "append-only");
     assert!(
-        conn.execute("DELETE FROM audit_log WHERE seq = 12", [])
+        ts.sql(|c| Ok(c.execute("DELETE FROM audit_log WHERE seq = 12", ())?))
             .is_err()
     );
-    conn.execute_batch(
-        "DROP TRIGGER audit_log_no_update;
-         UPDATE audit_log SET details = '{\"reason\":\"nothing happened\"}' WHERE seq = 12;",
-    )
+    let drop_trigger = if ts.on_postgres() {
+        "DROP TRIGGER audit_log_no_update ON audit_log"
+    } else {
+        "DROP TRIGGER audit_log_no_update"
+    };
+    ts.sql(|c| {
+        c.execute_batch(drop_trigger)?;
+        c.execute(
+            "UPDATE audit_log SET details = '{\"reason\":\"nothing happened\"}' WHERE seq = 12",
+            (),
+        )?;
+        Ok(())
+    })
     .expect("tamper");
-    let data = ts.dir.path().join("data");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridcase-server"))
-        .args(["audit", "verify"])
-        .env("GRIDCASE_DATA_DIR", &data)
-        .env("GRIDCASE_LOG", "warn")
-        .output()
-        .expect("runs");
+    let out = ts.cli_command(["audit", "verify"]).output().expect("runs");
     assert!(!out.status.success(), "verify fails on a tampered log");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("record 12"), "{stderr}");
-    let listed = server_cli(
-        &data,
-        ["audit", "list", "--tenant", TENANT, "--since", "2020-01-01"],
-    );
+    let listed = ts.cli(["audit", "list", "--tenant", TENANT, "--since", "2020-01-01"]);
     assert!(listed.contains("\"event\": \"lockout\""), "{listed}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_line_reads_passwords_from_stdin_or_a_file_never_argv() {
     use std::io::Write;
     let ts = TestServer::start().await;
-    let data = ts.dir.path().join("data");
-    let bin = env!("CARGO_BIN_EXE_gridcase-server");
-    let argv = std::process::Command::new(bin)
-        .args(["user", "passwd", "--tenant", TENANT, "--username", "insp_a"])
+    let argv = ts
+        .cli_command(["user", "passwd", "--tenant", TENANT, "--username", "insp_a"])
         .args(["--password", "Argv-pass-2026"])
-        .env("GRIDCASE_DATA_DIR", &data)
         .output()
         .expect("runs");
     assert!(!argv.status.success(), "--password is gone");
 
-    let mut child = std::process::Command::new(bin)
-        .args(["user", "create", "--tenant", TENANT, "--username", "fresh"])
+    let mut child = ts
+        .cli_command(["user", "create", "--tenant", TENANT, "--username", "fresh"])
         .args([
             "--name",
             "新用户",
@@ -506,8 +506,6 @@ async fn the_command_line_reads_passwords_from_stdin_or_a_file_never_argv() {
             "dispatcher",
             "--password-stdin",
         ])
-        .env("GRIDCASE_DATA_DIR", &data)
-        .env("GRIDCASE_LOG", "warn")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -521,8 +519,7 @@ async fn the_command_line_reads_passwords_from_stdin_or_a_file_never_argv() {
     assert!(child.wait().expect("wait").success());
     let file = ts.dir.path().join("pw.txt");
     std::fs::write(&file, "File-pass-2026\n").expect("write");
-    server_cli(
-        &data,
+    ts.cli(
         [
             "user",
             "passwd",

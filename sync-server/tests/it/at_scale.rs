@@ -97,7 +97,7 @@ async fn pause() {
     tokio::time::sleep(Duration::from_millis(30)).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn indexed_evaluation_equals_the_full_fold() {
     let ts = TestServer::start().await;
     let dep = ts.server.deployment().clone();
@@ -213,22 +213,22 @@ async fn indexed_evaluation_equals_the_full_fold() {
     }
 
     // Documents stored before the index existed: the rows are rebuilt lazily, same tables.
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
-    conn.execute_batch("DELETE FROM case_index; DELETE FROM case_index_state;")
+    ts.sql(|c| c.execute_batch("DELETE FROM case_index; DELETE FROM case_index_state;"))
         .expect("forget the index");
     dep.eval_cache().clear();
     for (what, p) in periods {
         same_both_ways(&dep, p, &format!("{what}, index rebuilt"));
     }
-    let rows: i64 = conn
-        .query_row("SELECT count(*) FROM case_index", [], |r| r.get(0))
-        .expect("count");
-    let docs: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM docs WHERE tenant = ?1",
-            [TENANT],
-            |r| r.get(0),
-        )
+    let (rows, docs): (i64, i64) = ts
+        .sql(|c| {
+            let rows = c.query_row("SELECT count(*) FROM case_index", (), |r| r.get(0))?;
+            let docs = c.query_row(
+                "SELECT count(*) FROM docs WHERE tenant = ?1",
+                [TENANT],
+                |r| r.get(0),
+            )?;
+            Ok((rows, docs))
+        })
         .expect("count");
     assert_eq!(rows, docs);
 }
@@ -246,13 +246,14 @@ fn natural_policy(ts: &TestServer, dep: &Deployment) {
             "[stages.file]\nurgent = \"10 natural_minutes\"\nnormal = \"30 natural_minutes\"",
         );
     assert!(text.contains("\"60 natural_minutes\"") && text.contains("\"30 natural_minutes\""));
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
-    conn.execute(
-        "INSERT INTO tenant_files(tenant, kind, name, text, updated_at)
-         VALUES (?1, 'policy', 'stage_limits.toml', ?2, 0)
-         ON CONFLICT(tenant, kind) DO UPDATE SET text = excluded.text",
-        rusqlite::params![TENANT, text],
-    )
+    ts.sql(|c| {
+        Ok(c.execute(
+            "INSERT INTO tenant_files(tenant, kind, name, text, updated_at)
+             VALUES (?1, 'policy', 'stage_limits.toml', ?2, 0)
+             ON CONFLICT(tenant, kind) DO UPDATE SET text = excluded.text",
+            gridcase_server::db::sql::params![TENANT, text],
+        )?)
+    })
     .expect("policy");
     dep.forget_rules(TENANT);
 }
@@ -261,7 +262,7 @@ fn lights(dep: &Deployment, at: i64) -> jobs::Tally {
     jobs::lights_and_escalation(dep, Timestamp(at)).expect("the lights pass runs")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lights_pass_touches_only_the_due_cases() {
     let ts = TestServer::start().await;
     let dep = ts.server.deployment().clone();
@@ -311,11 +312,12 @@ async fn the_lights_pass_touches_only_the_due_cases() {
     assert_eq!(detail["row"]["escalation"], 1);
 
     // New rules move every deadline: the next pass measures every running case again.
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
-    conn.execute(
-        "DELETE FROM tenant_files WHERE tenant = ?1 AND kind = 'policy'",
-        [TENANT],
-    )
+    ts.sql(|c| {
+        Ok(c.execute(
+            "DELETE FROM tenant_files WHERE tenant = ?1 AND kind = 'policy'",
+            [TENANT],
+        )?)
+    })
     .expect("policy back to the default");
     dep.forget_rules(TENANT);
     let d = dep.clone();

@@ -3,7 +3,7 @@
 use crate::support::*;
 use gridcase_server::biz::admin;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_checks_the_password_and_is_idempotent_per_install() {
     let ts = TestServer::start().await;
     let client = reqwest::Client::new();
@@ -57,7 +57,7 @@ async fn login_checks_the_password_and_is_idempotent_per_install() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoked_tokens_and_disabled_users_get_token_revoked() {
     let ts = TestServer::start().await;
     let dev = ts.device("insp_a").await;
@@ -110,7 +110,7 @@ async fn revoked_tokens_and_disabled_users_get_token_revoked() {
     assert_eq!(none.status().as_u16(), 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hello_negotiates_the_version() {
     let ts = TestServer::start().await;
     let client = reqwest::Client::new();

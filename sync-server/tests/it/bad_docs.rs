@@ -1,5 +1,6 @@
 //! A bad document never stops anything else (docs/security/isolation.md): stored documents are
-//! damaged directly in the real SQLite file (a garbled snapshot, a garbage chunk), then pulls,
+//! damaged directly in the real database (the SQLite file, or PostgreSQL under
+//! `GRIDCASE_TEST_BACKEND=postgres`: a garbled snapshot, a garbage chunk), then pulls,
 //! case detail, evaluation and its exports, Open311 reads and the scheduled jobs serve every
 //! other case, the damaged ones answer `document_unreadable`, and the administrator's CLI lists
 //! them with their error. A tenant whose job run fails does not stop the other tenant's.
@@ -9,47 +10,49 @@ use gridcase_core::model::CaseId;
 use gridcase_core::workflow::{EventKind, fold};
 use gridcase_server::biz::intake::open311;
 use gridcase_server::biz::jobs;
-use rusqlite::params;
+use gridcase_server::db::sql::params;
 use serde_json::Value;
 
 /// Replaces the case's snapshot by bytes that are not a document (its start kept, the rest
 /// garbled), as a torn write or a non-canonical encoding would leave it.
 fn garble_snapshot(ts: &TestServer, case: CaseId) {
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
-    let snapshot: Vec<u8> = conn
-        .query_row(
-            "SELECT snapshot FROM docs WHERE case_id = ?1",
-            [case.to_string()],
-            |r| r.get(0),
-        )
-        .expect("snapshot");
-    let mut damaged = snapshot[..12].to_vec();
-    damaged.extend(snapshot[12..].iter().map(|b| b ^ 0x5a));
-    let n = conn
-        .execute(
-            "UPDATE docs SET snapshot = ?2 WHERE case_id = ?1",
-            params![case.to_string(), damaged],
-        )
+    let id = case.to_string();
+    let n = ts
+        .sql(|conn| {
+            let snapshot: Vec<u8> = conn.query_row(
+                "SELECT snapshot FROM docs WHERE case_id = ?1",
+                [id.as_str()],
+                |r| r.get(0),
+            )?;
+            let mut damaged = snapshot[..12].to_vec();
+            damaged.extend(snapshot[12..].iter().map(|b| b ^ 0x5a));
+            Ok(conn.execute(
+                "UPDATE docs SET snapshot = ?2 WHERE case_id = ?1",
+                params![id, damaged],
+            )?)
+        })
         .expect("update");
     assert_eq!(n, 1);
 }
 
 /// Appends a garbage change chunk to the case's stored document.
 fn append_garbage_chunk(ts: &TestServer, case: CaseId) {
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
+    let id = case.to_string();
     let garbage = b"\x85\x6f\x4a\x83 not an automerge chunk at all".to_vec();
-    conn.execute(
-        "INSERT INTO doc_chunks(case_id, n, bytes)
-         VALUES (?1, (SELECT chunk_count + 1 FROM docs WHERE case_id = ?1), ?2)",
-        params![case.to_string(), garbage],
-    )
+    ts.sql(|conn| {
+        conn.execute(
+            "INSERT INTO doc_chunks(case_id, n, bytes)
+             VALUES (?1, (SELECT chunk_count + 1 FROM docs WHERE case_id = ?1), ?2)",
+            params![id, garbage],
+        )?;
+        conn.execute(
+            "UPDATE docs SET chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?2
+             WHERE case_id = ?1",
+            params![id, garbage.len() as i64],
+        )?;
+        Ok(())
+    })
     .expect("chunk");
-    conn.execute(
-        "UPDATE docs SET chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?2
-         WHERE case_id = ?1",
-        params![case.to_string(), garbage.len() as i64],
-    )
-    .expect("count");
 }
 
 async fn open311_post(ts: &TestServer, key: &str, lat: &str) -> String {
@@ -101,7 +104,7 @@ fn figure(report: &Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {key}"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_case_is_skipped_and_reported_while_everything_else_is_served() {
     // The clock moves days ahead; the devices' tokens must outlive that idle time.
     let ts = TestServer::start_with(|c| {
@@ -254,9 +257,9 @@ async fn a_damaged_case_is_skipped_and_reported_while_everything_else_is_served(
     assert_eq!(detail["row"]["escalation"], 1);
 
     // The administrator sees both, with where and why they failed.
-    let data = ts.dir.path().join("data");
+    let data = ts.data_ref();
     ts.server.shutdown().await.expect("shutdown");
-    let out = server_cli(&data, ["bad-docs", "list"]);
+    let out = data.cli(["bad-docs", "list"]);
     let listed: Value = serde_json::from_str(&out).expect("json");
     let listed = listed.as_array().expect("array");
     assert_eq!(listed.len(), 2, "{out}");
@@ -274,19 +277,19 @@ async fn a_damaged_case_is_skipped_and_reported_while_everything_else_is_served(
     );
     assert!(entry["count"].as_i64().is_some_and(|n| n >= 4), "{entry}");
     assert!(listed.iter().any(|e| e["case_id"] == bad311));
-    let out = server_cli(&data, ["bad-docs", "list", "--tenant", OTHER_TENANT]);
+    let out = data.cli(["bad-docs", "list", "--tenant", OTHER_TENANT]);
     assert_eq!(
         serde_json::from_str::<Value>(&out).expect("json"),
         Value::Array(vec![])
     );
-    let out = server_cli(&data, ["bad-docs", "forget", "--case", &bad.to_string()]);
+    let out = data.cli(["bad-docs", "forget", "--case", &bad.to_string()]);
     assert_eq!(out.trim(), "forgotten");
-    let out = server_cli(&data, ["bad-docs", "list", "--tenant", TENANT]);
+    let out = data.cli(["bad-docs", "list", "--tenant", TENANT]);
     let listed: Value = serde_json::from_str(&out).expect("json");
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_whose_job_run_fails_does_not_stop_the_other_tenant() {
     // The clock moves days ahead; the devices' tokens must outlive that idle time.
     let ts = TestServer::start_with(|c| {
@@ -302,13 +305,14 @@ async fn a_tenant_whose_job_run_fails_does_not_stop_the_other_tenant() {
     x.push(other).await.expect("push");
 
     // 620102 (listed first) gets a calendar that does not parse: its rules no longer load.
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
-    conn.execute(
-        "INSERT INTO tenant_files(tenant, kind, name, text, updated_at)
-         VALUES (?1, 'calendar', 'calendar.toml', 'this is [ not toml', 0)
-         ON CONFLICT(tenant, kind) DO UPDATE SET text = excluded.text",
-        [TENANT],
-    )
+    ts.sql(|conn| {
+        Ok(conn.execute(
+            "INSERT INTO tenant_files(tenant, kind, name, text, updated_at)
+             VALUES (?1, 'calendar', 'calendar.toml', 'this is [ not toml', 0)
+             ON CONFLICT(tenant, kind) DO UPDATE SET text = excluded.text",
+            [TENANT],
+        )?)
+    })
     .expect("damage the calendar");
     let dep = ts.server.deployment().clone();
     dep.forget_rules(TENANT);
@@ -327,9 +331,9 @@ async fn a_tenant_whose_job_run_fails_does_not_stop_the_other_tenant() {
     let state = fold(&x.docs[&other].events().expect("events"));
     assert_eq!(state.escalations.len(), 1);
 
-    let data = ts.dir.path().join("data");
+    let data = ts.data_ref();
     ts.server.shutdown().await.expect("shutdown");
-    let out = server_cli(&data, ["bad-docs", "jobs"]);
+    let out = data.cli(["bad-docs", "jobs"]);
     let listed: Value = serde_json::from_str(&out).expect("json");
     let listed = listed.as_array().expect("array");
     assert_eq!(listed.len(), 1, "{out}");

@@ -91,7 +91,7 @@ fn layer_values<'t>(tile: &'t mvt::Tile, layer: &str) -> Vec<&'t str> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_builds_a_deterministic_package_rebuilt_only_when_a_layer_changes() {
     let ts = TestServer::start().await;
     let demo = DemoTenant::generate(DEFAULT_SEED);
@@ -178,7 +178,7 @@ async fn basemap_row(ts: &TestServer) -> Option<gridcase_server::db::basemaps::B
         .expect("row")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tiles_carry_layers_at_their_zooms_and_the_grid_codes() {
     let ts = TestServer::start().await;
     let demo = DemoTenant::generate(DEFAULT_SEED);
@@ -244,7 +244,7 @@ async fn tiles_carry_layers_at_their_zooms_and_the_grid_codes() {
     assert_eq!(json["vector_layers"].as_array().map(Vec::len), Some(7));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_with_only_cells_gets_grid_and_boundaries_from_its_cells() {
     let ts = TestServer::start().await;
     let demo = DemoTenant::generate(DEFAULT_SEED);
@@ -269,7 +269,7 @@ async fn a_tenant_with_only_cells_gets_grid_and_boundaries_from_its_cells() {
     assert!(values.contains(&"community") && values.contains(&"street"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_is_resumable_and_tenant_isolated() {
     let ts = TestServer::start().await;
     let demo = DemoTenant::generate(DEFAULT_SEED);
@@ -348,7 +348,7 @@ async fn download_is_resumable_and_tenant_isolated() {
 /// The tenant's online layer (`map.toml`, e.g. 天地图 with its key) reaches devices in the
 /// reference bundle; an unsafe one (plain http, a script in the URL) refuses the import naming
 /// the field.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_online_layer_is_handed_to_devices_and_an_unsafe_one_refused() {
     let ts = TestServer::start().await;
     let demo = DemoTenant::generate(DEFAULT_SEED);

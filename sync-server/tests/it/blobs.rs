@@ -4,11 +4,11 @@ use crate::support::*;
 use gridcase_core::model::{CaseId, PhotoRef, PhotoRole, Sha256, Timestamp};
 use gridcase_core::workflow::EventKind;
 
-fn photo_bytes(n: usize) -> Vec<u8> {
+pub(crate) fn photo_bytes(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 31 % 251) as u8).collect()
 }
 
-async fn put(
+pub(crate) async fn put(
     d: &Device,
     sha: &str,
     offset: usize,
@@ -26,7 +26,7 @@ async fn put(
         .expect("send")
 }
 
-async fn head(d: &Device, sha: &str) -> reqwest::Response {
+pub(crate) async fn head(d: &Device, sha: &str) -> reqwest::Response {
     d.client
         .head(format!("{}/v1/blobs/{sha}", d.base))
         .bearer_auth(&d.login.token)
@@ -35,7 +35,7 @@ async fn head(d: &Device, sha: &str) -> reqwest::Response {
         .expect("send")
 }
 
-fn header(r: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn header(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -44,7 +44,7 @@ fn header(r: &reqwest::Response, name: &str) -> Option<String> {
 
 /// A case of `a` in its cell whose second event adds the photo `sha` of `size` bytes, both
 /// pushed (a blob exists for a device only once a case in its scope references it).
-async fn case_with_photo(a: &mut Device, sha: &str, size: usize) -> CaseId {
+pub(crate) async fn case_with_photo(a: &mut Device, sha: &str, size: usize) -> CaseId {
     let case = a.report(CELL_A);
     a.push(case).await.expect("push");
     a.append(
@@ -63,7 +63,7 @@ async fn case_with_photo(a: &mut Device, sha: &str, size: usize) -> CaseId {
     case
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_resume_from_the_server_offset_and_are_verified() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;
@@ -167,7 +167,7 @@ async fn uploads_resume_from_the_server_offset_and_are_verified() {
     assert_eq!(denied.status().as_u16(), 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_hash_is_refused_and_bad_ids_never_reach_the_disk() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;

@@ -25,7 +25,7 @@ enum Store {
 
 /// The S3 settings of the test server (a fresh key prefix per test, the secret in a file),
 /// `None` only when `GRIDCASE_TEST_S3=off` says to skip.
-fn s3_settings(secret_dir: &Path) -> Option<ObjectStoreConfig> {
+pub(crate) fn s3_settings(secret_dir: &Path) -> Option<ObjectStoreConfig> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let Some(endpoint) = var("GRIDCASE_TEST_S3_ENDPOINT") else {
         if var("GRIDCASE_TEST_S3").as_deref() == Some("off") {
@@ -249,12 +249,12 @@ async fn chunks_through_two_instances(store: Store) {
     other.shutdown().await.expect("shutdown");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunks_of_one_upload_through_two_instances_local() {
     chunks_through_two_instances(Store::Local).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunks_of_one_upload_through_two_instances_s3() {
     chunks_through_two_instances(Store::S3).await;
 }
@@ -340,12 +340,12 @@ async fn resume_across_restart_and_serve(store: Store) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_resume_across_a_restart_and_downloads_stream_ranges_local() {
     resume_across_restart_and_serve(Store::Local).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_resume_across_a_restart_and_downloads_stream_ranges_s3() {
     resume_across_restart_and_serve(Store::S3).await;
 }
@@ -372,17 +372,17 @@ async fn wrong_hash_is_discarded(store: Store) {
     assert_eq!(size.expect("head"), None, "nothing unverified is visible");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_hash_discards_the_upload_local() {
     wrong_hash_is_discarded(Store::Local).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_hash_discards_the_upload_s3() {
     wrong_hash_is_discarded(Store::S3).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_object_store_is_a_retryable_error_and_leaks_no_secret() {
     let secrets = tempfile::tempdir().expect("tempdir");
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -500,12 +500,12 @@ async fn basemap_package_in_the_store(store: Store) {
     assert_eq!(denied.status().as_u16(), 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_basemap_package_is_stored_and_served_in_ranges_local() {
     basemap_package_in_the_store(Store::Local).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_basemap_package_is_stored_and_served_in_ranges_s3() {
     basemap_package_in_the_store(Store::S3).await;
 }
@@ -559,12 +559,12 @@ async fn racing_chunks_on_two_instances(store: Store) {
     other.shutdown().await.expect("shutdown");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_chunk_through_two_instances_at_once_is_recorded_once_local() {
     racing_chunks_on_two_instances(Store::Local).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_chunk_through_two_instances_at_once_is_recorded_once_s3() {
     racing_chunks_on_two_instances(Store::S3).await;
 }

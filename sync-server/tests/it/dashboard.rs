@@ -65,7 +65,7 @@ fn create_user(dep: &gridcase_server::Deployment, tenant: &str, username: &str, 
     .expect("user");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_leaders_shift_leaders_and_admins_see_the_dashboard_and_reports() {
     let ts = TestServer::start().await;
     for who in ["insp_a", "intake", "disp1", "dept_water"] {
@@ -104,7 +104,7 @@ async fn only_leaders_shift_leaders_and_admins_see_the_dashboard_and_reports() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_sees_only_its_own_cases() {
     let ts = TestServer::start().await;
     let dep = ts.server.deployment().clone();
@@ -164,6 +164,8 @@ const TRAINING_NOW: i64 = 1_796_090_400_000;
 async fn training_server() -> (gridcase_server::RunningServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = Config::with_data_dir(dir.path().join("data"));
+    config.database_url =
+        gridcase_server::db::pg::test_database_from_env().map(gridcase_server::DatabaseUrl);
     config.listen = "127.0.0.1:0".parse().expect("addr");
     config.jobs.enabled = false;
     let server = gridcase_server::spawn(config).await.expect("server");
@@ -190,7 +192,7 @@ async fn training_server() -> (gridcase_server::RunningServer, tempfile::TempDir
     (server, dir)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_equals_the_evaluation_for_the_same_period_on_the_training_tenant() {
     let (server, _dir) = training_server().await;
     let leader = Device::login(&server.url(), "620102", "dash_leader", "install-dash")

@@ -66,7 +66,7 @@ async fn try_act(dev: &mut Device, case: gridcase_core::model::CaseId, kind: Eve
     outcome(&r.docs[0])
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_level_unit_sub_dispatches_and_its_child_signs_and_reports_back() {
     let ts = TestServer::start().await;
     let (water1, city1, foreign) = with_units(&ts).await;
@@ -184,7 +184,7 @@ async fn a_second_level_unit_sub_dispatches_and_its_child_signs_and_reports_back
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tree_naming_an_unknown_or_nested_unit_is_refused_whole() {
     let ts = TestServer::start().await;
     let _ = with_units(&ts).await;

@@ -4,7 +4,7 @@ use crate::support::*;
 use gridcase_core::model::CaseId;
 use gridcase_core::workflow::{EventKind, MergedReporter, fold};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nearby_report_is_offered_as_a_duplicate_and_the_merge_keeps_both_reporters() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;
@@ -114,7 +114,7 @@ async fn a_nearby_report_is_offered_as_a_duplicate_and_the_merge_keeps_both_repo
     assert_eq!(state.reporters().len(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_are_for_the_centre_and_the_own_tenant_only() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;

@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 /// Kills the server when dropped, so a failing test leaves no process behind.
 struct Killed(Child);
@@ -14,12 +14,10 @@ impl Drop for Killed {
     }
 }
 
-fn start(data: &std::path::Path) -> (Killed, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gridcase-server"))
-        .arg("serve")
-        .env("GRIDCASE_DATA_DIR", data)
+fn start(data: &DataRef) -> (Killed, String) {
+    let mut child = data
+        .command(["serve"])
         .env("GRIDCASE_LISTEN", "127.0.0.1:0")
-        .env("GRIDCASE_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -37,11 +35,11 @@ fn start(data: &std::path::Path) -> (Killed, String) {
     (Killed(child), url)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answered_sync_survives_sigkill() {
     // Set up accounts in process, then hand the data directory to the binary.
     let ts = TestServer::start().await;
-    let data = ts.dir.path().join("data");
+    let data = ts.data_ref();
     ts.server.shutdown().await.expect("shutdown");
 
     let (mut child, url) = start(&data);

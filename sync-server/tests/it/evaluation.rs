@@ -146,7 +146,7 @@ const QUERIES: [&str; 9] = [
     "level=position&position=dispatcher",
 ];
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evaluation_json_has_the_tenants_figures_only() {
     let ts = TestServer::start().await;
     month_of_cases(&ts).await;
@@ -261,7 +261,7 @@ fn as_number(v: &Value) -> Value {
     v.as_f64().map_or(Value::Null, |f| serde_json::json!(f))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_xlsx_export_equals_the_json_cell_by_cell() {
     let ts = TestServer::start().await;
     month_of_cases(&ts).await;
@@ -341,7 +341,7 @@ async fn the_xlsx_export_equals_the_json_cell_by_cell() {
     assert!(compared > 200, "compared {compared} cells");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_csv_export_equals_the_json() {
     let ts = TestServer::start().await;
     month_of_cases(&ts).await;
@@ -388,7 +388,7 @@ async fn the_csv_export_equals_the_json() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_that_may_not_evaluate_are_refused_with_a_clear_code() {
     let ts = TestServer::start().await;
     let p = period();
@@ -429,7 +429,7 @@ async fn roles_that_may_not_evaluate_are_refused_with_a_clear_code() {
     assert_eq!(resp.status().as_u16(), 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_queries_are_refused() {
     let ts = TestServer::start().await;
     let leader = ts.device("leader").await;
@@ -461,7 +461,7 @@ async fn bad_queries_are_refused() {
     assert_eq!(ok["from"], 1_772_294_400_000_i64);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenants_own_policy_file_changes_weights_and_grades() {
     let ts = TestServer::start().await;
     month_of_cases(&ts).await;
@@ -522,7 +522,7 @@ async fn a_tenants_own_policy_file_changes_weights_and_grades() {
 
 /// CSV injection: a department named like a formula comes out of the CSV with a leading `'`
 /// (every text cell starting with `= + - @`, tab or CR), and out of the XLSX as a string cell.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_that_look_like_formulas_are_neutralised_in_csv_and_strings_in_xlsx() {
     let ts = TestServer::start().await;
     let dep = ts.server.deployment().clone();

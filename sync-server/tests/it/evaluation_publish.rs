@@ -215,7 +215,7 @@ impl LateDispatch {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_published_period_keeps_its_bytes_under_a_late_event_and_a_rule_reimport() {
     let ts = TestServer::start().await;
     let waiting = cases(&ts).await;
@@ -304,7 +304,7 @@ async fn a_published_period_keeps_its_bytes_under_a_late_event_and_a_rule_reimpo
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn republishing_needs_a_reason_and_keeps_version_one() {
     let ts = TestServer::start().await;
     let waiting = cases(&ts).await;
@@ -419,17 +419,16 @@ async fn republishing_needs_a_reason_and_keeps_version_one() {
     );
 
     // The stored snapshots refuse changes and removal, even straight in the database.
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
     for sql in [
         "UPDATE evaluation_snapshot_tables SET report = '{}' WHERE version = 1",
         "UPDATE evaluation_snapshots SET reason = 'x' WHERE version = 1",
         "DELETE FROM evaluation_snapshot_tables WHERE version = 1",
         "DELETE FROM evaluation_snapshots WHERE version = 2",
     ] {
-        let e = conn.execute(sql, []).expect_err(sql);
-        assert!(e.to_string().contains("immutable"), "{sql}: {e}");
+        // Each in its own transaction: on PostgreSQL a refused statement ends its transaction.
+        let e = ts.sql(|c| Ok(c.execute(sql, ())?)).expect_err(sql);
+        assert!(format!("{e} {e:?}").contains("immutable"), "{sql}: {e}");
     }
-    drop(conn);
 
     // The listing: both versions, the second the latest.
     let list = leader
@@ -481,7 +480,7 @@ async fn login_new(ts: &TestServer, tenant: &str, username: &str, role: Role) ->
         .expect("login")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_shift_leaders_and_admins_publish_and_tenants_stay_apart() {
     let ts = TestServer::start().await;
     cases(&ts).await;
@@ -549,7 +548,7 @@ async fn only_shift_leaders_and_admins_publish_and_tenants_stay_apart() {
     assert_eq!(list["publications"][0]["published_by_role"], "admin");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_publish_bodies_and_read_options_are_refused() {
     let ts = TestServer::start().await;
     let shift = ts.device("shift").await;

@@ -3,7 +3,7 @@
 use crate::support::*;
 use gridcase_core::workflow::EventKind;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cursor_pages_and_an_idle_device_costs_a_tiny_page() {
     let ts = TestServer::start().await;
     let mut inspector = ts.device("insp_a").await;
@@ -53,7 +53,7 @@ async fn the_cursor_pages_and_an_idle_device_costs_a_tiny_page() {
     assert_eq!(after.entries[0].row.status, "awaiting_filing");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scope_filters_the_feed_and_the_documents() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;
@@ -129,7 +129,7 @@ async fn scope_filters_the_feed_and_the_documents() {
     assert!(water.docs.contains_key(&case));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_assigned_department_handles_and_others_stay_out() {
     let ts = TestServer::start().await;
     let case = crate::sync::filed_case(&ts).await;
@@ -189,7 +189,7 @@ async fn the_assigned_department_handles_and_others_stay_out() {
 /// answered as soon as a change in the caller's scope commits; a change outside its scope (another
 /// inspector's cell, another tenant) does not answer it; with nothing at all it answers the empty
 /// page when the wait is over. Prints the commit → answer latency (docs/performance.md).
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_poll_answers_when_a_change_in_scope_commits() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;

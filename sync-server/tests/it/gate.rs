@@ -7,7 +7,7 @@ use gridcase_core::doc::CaseDoc;
 use gridcase_core::protocol::{DocPush, SyncRequest};
 use gridcase_core::workflow::EventKind;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn security_violations_are_rejected_with_their_codes() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;
@@ -132,7 +132,7 @@ async fn security_violations_are_rejected_with_their_codes() {
     assert_eq!(ids, expected);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn modifying_an_existing_event_or_a_header_field_is_rejected() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;
@@ -194,7 +194,7 @@ async fn modifying_an_existing_event_or_a_header_field_is_rejected() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversize_requests_and_bad_bodies_are_refused_whole() {
     let ts = TestServer::start().await;
     let a = ts.device("insp_a").await;
@@ -234,7 +234,7 @@ async fn oversize_requests_and_bad_bodies_are_refused_whole() {
     assert_eq!((err.status, err.error.code.as_str()), (400, "bad_message"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_type_the_server_does_not_know_is_refused() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;
@@ -282,7 +282,7 @@ async fn an_event_type_the_server_does_not_know_is_refused() {
 /// Issue 15 item 1: supervision events pass the gate's role table and payload limits — an
 /// inspector's 督办 is refused, a leader's 督办 with a blank reason or both a department and a
 /// role as addressee is refused, and the leader's valid 督办 and 批示 are accepted.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escalations_and_instructions_at_the_gate() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;

@@ -446,7 +446,7 @@ fn hostile_files_give_errors() {
 /// A tenant directory with `gis.toml` (the zone-35 Shapefile delivery) imports through the real
 /// import path: the canonical files replace the hand-written ones, the import report carries the
 /// log, cells are located, and devices receive the converted layers in the reference bundle.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_with_a_gis_delivery_imports_and_serves_its_layers() {
     let ts = TestServer::start().await;
     let dir = delivery("shp_4523");
@@ -542,7 +542,7 @@ async fn a_tenant_with_a_gis_delivery_imports_and_serves_its_layers() {
 /// A delivery that converts but whose import is refused for another file (here users.csv)
 /// leaves the directory's own files untouched: the converted layers are only written after the
 /// import has committed.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_import_leaves_the_directory_as_it_was() {
     let ts = TestServer::start().await;
     let dir = delivery("shp_4523");

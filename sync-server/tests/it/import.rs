@@ -65,7 +65,7 @@ fn write_tenant_dir(dir: &std::path::Path) {
     .expect("write");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_directory_imports_and_its_users_log_in() {
     let ts = TestServer::start().await;
     let src = tempfile::tempdir().expect("tempdir");
@@ -111,7 +111,7 @@ async fn a_tenant_directory_imports_and_its_users_log_in() {
     assert_eq!(wrong.error.code, "bad_credentials");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_generated_demo_tenant_imports() {
     let ts = TestServer::start().await;
     let src = tempfile::tempdir().expect("tempdir");

@@ -162,7 +162,7 @@ fn request_form<'a>(key: &'a str, lat: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_and_definitions_match_the_spec_in_json_and_xml() {
     let ts = TestServer::start().await;
     let r = get(&ts, "/open311/v2/services.json?jurisdiction_id=620102").await;
@@ -277,7 +277,7 @@ async fn services_and_definitions_match_the_spec_in_json_and_xml() {
     assert_eq!(json(&r)["attributes"].as_array().map(Vec::len), Some(1));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_posted_request_becomes_a_public_case_and_reads_back_in_json_and_xml() {
     let ts = TestServer::start().await;
     let key = key_for(&ts, TENANT).await;
@@ -472,7 +472,7 @@ fn assert_error_xml(r: &Reply, status: u16) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_the_spec_array_with_the_right_statuses() {
     let ts = TestServer::start().await;
     let key = key_for(&ts, TENANT).await;
@@ -595,7 +595,7 @@ async fn errors_are_the_spec_array_with_the_right_statuses() {
 
 /// The public list takes a bounded number of distinct ids: 1,000 repeats of one id load it once;
 /// more than 50 distinct ids are refused with `too_many_ids`.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_ids_load_once_and_too_many_ids_are_refused() {
     let ts = TestServer::start().await;
     let key = key_for(&ts, TENANT).await;
@@ -637,7 +637,7 @@ async fn repeated_ids_load_once_and_too_many_ids_are_refused() {
 /// Control characters in device-written text cannot break the Open311 XML: the gate refuses
 /// them now, and a case stored before it did still gives a document that parses, its text read
 /// back without them.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn control_characters_in_device_text_give_well_formed_xml() {
     let ts = TestServer::start().await;
     let mut insp = ts.device("insp_a").await;

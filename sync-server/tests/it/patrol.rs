@@ -257,7 +257,7 @@ fn close(a: f64, b: f64, what: &str) {
     assert!((a - b).abs() < 1e-6, "{what}: {a} ≠ {b}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_walked_day_gives_the_hand_computed_report() {
     let ts = TestServer::start().await;
     fixture(&ts).await;
@@ -385,7 +385,7 @@ async fn a_walked_day_gives_the_hand_computed_report() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_refusal_has_its_code() {
     let ts = TestServer::start().await;
     fixture(&ts).await;
@@ -608,7 +608,7 @@ fn missed_of(table: &Value, user: UserId) -> f64 {
         .expect("missed figure")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exact_missed_replaces_the_approximation_in_the_evaluation() {
     let ts = TestServer::start().await;
     fixture(&ts).await;

@@ -207,10 +207,30 @@ async fn a_county_moves_up_to_postgres_and_its_enrolled_device_syncs_on() {
         insp.push(id).await.expect("push");
         ids.push(id);
     }
+    // Two cases with a photo each, uploaded and verified into the county's photo directory.
+    let mut photos = Vec::new();
+    for n in [30_000usize, 70_000] {
+        let bytes = crate::blobs::photo_bytes(n);
+        let sha = gridcase_core::model::Sha256::digest(&bytes).to_hex();
+        let case = crate::blobs::case_with_photo(&mut insp, &sha, n).await;
+        let r = crate::blobs::put(&insp, &sha, 0, n, &bytes).await;
+        assert_eq!(
+            crate::blobs::header(&r, "upload-complete").as_deref(),
+            Some("1")
+        );
+        ids.push(case);
+        photos.push((sha, bytes));
+    }
     let mut intake = device_on(&county.url(), "intake").await;
     intake.pull(ids[0]).await.expect("pull");
     act(&mut intake, ids[0], EventKind::Accept).await;
-    let config = county.server.deployment().config().clone();
+    let mut config = county.server.deployment().config().clone();
+    // The city's object store: the county's photos are streamed into it.
+    let s3_dir = tempfile::tempdir().expect("tempdir");
+    let s3 = crate::blobstore::s3_settings(s3_dir.path());
+    if let Some(s3) = &s3 {
+        config.object_store = s3.clone();
+    }
     let heads_before = stored_heads(county.server.deployment(), &ids).await;
     let TestServer { server, dir, .. } = county;
     server.shutdown().await.expect("the county's server stops");
@@ -235,9 +255,16 @@ async fn a_county_moves_up_to_postgres_and_its_enrolled_device_syncs_on() {
             .find(|(n, _)| n == t)
             .map(|(_, n)| *n)
     };
-    assert_eq!(rows("docs"), Some(3));
-    assert_eq!(rows("cases"), Some(3));
-    assert_eq!(report.database.documents_verified, 3);
+    assert_eq!(rows("docs"), Some(ids.len() as i64));
+    assert_eq!(rows("cases"), Some(ids.len() as i64));
+    assert_eq!(report.database.documents_verified, ids.len() as i64);
+    if s3.is_some() {
+        assert_eq!(report.objects_copied, 2, "{report:?}");
+        assert_eq!(
+            report.bytes_copied,
+            photos.iter().map(|(_, b)| b.len() as u64).sum::<u64>()
+        );
+    }
     assert!(
         rows("devices").unwrap_or(0) >= 2,
         "the enrolled devices came along"
@@ -260,6 +287,28 @@ async fn a_county_moves_up_to_postgres_and_its_enrolled_device_syncs_on() {
         ids.iter().all(|id| seen.contains(id)),
         "the device's cases are in its feed"
     );
+    if s3.is_some() {
+        // The photos are in the bucket: the county's directory is not needed any more.
+        std::fs::remove_dir_all(dir.path().join("data").join("blobs")).expect("remove");
+    }
+    // Every photo is served by the city cloud with its bytes (from the bucket when S3 ran).
+    for (sha, bytes) in &photos {
+        let got = insp
+            .client
+            .get(format!("{}/v1/blobs/{sha}", insp.base))
+            .bearer_auth(&insp.login.token)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(got.status().as_u16(), 200, "photo {sha}");
+        let got = got.bytes().await.expect("body");
+        assert_eq!(
+            gridcase_core::model::Sha256::digest(&got).to_hex(),
+            *sha,
+            "the same photo"
+        );
+        assert_eq!(got.len(), bytes.len());
+    }
     let id = insp.report_with(report_payload(crate::support::CELL_A));
     let r = insp.push(id).await.expect("push to the city cloud");
     assert_eq!(crate::support::outcome(&r.docs[0]), "accepted");
@@ -317,4 +366,99 @@ async fn the_postgres_schema_has_every_table_and_column_of_the_sqlite_schema() {
     // PostgreSQL's only extra column stands in for SQLite's implicit rowid.
     let extra: Vec<_> = pg.difference(&lite).collect();
     assert_eq!(extra, vec!["password_history.rowid"]);
+}
+
+/// Item 4: what one instance changes reaches the other at once. Instance B holds the tenant's
+/// rules and a long poll on its feed; instance A drops the rules (as an import does) and takes
+/// a new case. B's cached rules are dropped through `NOTIFY gridcase_rules`, and B's long poll
+/// answers with the case through `NOTIFY gridcase_feed` long before its 20 s wait ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_other_instance_hears_of_rule_and_feed_changes_at_once() {
+    let Some(admin) = admin_url() else { return };
+    let (a, b, _dir_b) = two_instances(&admin).await;
+    let dep_b = b.deployment().clone();
+    let d = dep_b.clone();
+    tokio::task::spawn_blocking(move || d.rules(TENANT).map(|_| ()))
+        .await
+        .expect("join")
+        .expect("rules");
+    assert!(dep_b.holds_rules(TENANT));
+    let dep_a = a.server.deployment().clone();
+    tokio::task::spawn_blocking(move || dep_a.forget_rules(TENANT))
+        .await
+        .expect("join");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while dep_b.holds_rules(TENANT) {
+        assert!(
+            std::time::Instant::now() < until,
+            "instance B still holds the rules instance A dropped"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    let mut on_a = device_on(&a.url(), "insp_a").await;
+    let on_b = device_on(&b.url(), "insp_a").await;
+    let (start, _) = on_b.feed(0).await.expect("feed");
+    let url = format!("{}/v1/feed?cursor={}&wait=20", b.url(), start.cursor);
+    let token = on_b.login.token.clone();
+    let poll = tokio::spawn(async move {
+        let resp = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(resp.status(), 200);
+        let page: gridcase_core::protocol::FeedPage = resp.json().await.expect("json");
+        (page, std::time::Instant::now())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let case = on_a.report_with(report_payload(crate::support::CELL_A));
+    let pushed = std::time::Instant::now();
+    on_a.push(case).await.expect("push on A");
+    // Woken by the notification, not by the wait's end (20 s).
+    let (page, answered) = tokio::time::timeout(std::time::Duration::from_secs(10), poll)
+        .await
+        .expect("B's long poll answered before its wait ran out")
+        .expect("join");
+    assert_eq!(page.entries.len(), 1, "{page:?}");
+    assert_eq!(page.entries[0].case_id, case);
+    eprintln!(
+        "long poll on instance B: push to A sent → B answered in {} ms",
+        answered.duration_since(pushed).as_millis()
+    );
+}
+
+/// Item 8, monitoring: `/v1/health` (the load balancer's check) says `degraded` when the
+/// instance cannot reach its database, here dropped under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_degraded_when_the_database_is_gone() {
+    let Some(admin) = admin_url() else { return };
+    let url = gridcase_server::db::pg::create_database(&admin).expect("database");
+    let shared = url.clone();
+    let ts = TestServer::start_with(move |c| c.database_url = Some(DatabaseUrl(shared))).await;
+    let health = || async {
+        reqwest::get(format!("{}/v1/health", ts.url()))
+            .await
+            .expect("send")
+            .text()
+            .await
+            .expect("body")
+    };
+    assert_eq!(health().await, "ok");
+    let name = url.rsplit_once('/').expect("a database name").1.to_owned();
+    std::thread::spawn(move || {
+        let mut client = admin
+            .parse::<postgres::Config>()
+            .expect("admin url")
+            .connect(postgres::NoTls)
+            .expect("connect");
+        client
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .expect("drop");
+    })
+    .join()
+    .expect("join");
+    let answer = health().await;
+    assert!(answer.starts_with("degraded: 数据库无法访问"), "{answer}");
 }

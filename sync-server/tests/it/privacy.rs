@@ -89,7 +89,7 @@ async fn call(
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open311_contact_reaches_only_the_citizen_facing_roles() {
     let ts = TestServer::start().await;
     let case = open311_request(&ts).await;
@@ -251,7 +251,7 @@ async fn an_open311_contact_reaches_only_the_citizen_facing_roles() {
 
 /// A hotline case as the app writes it: the report without the caller, then the caller with
 /// `PUT /v1/cases/{id}/contact` once the case is on the server.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hotline_caller_is_sent_apart_from_the_case_and_shown_to_the_shift_leader() {
     let ts = TestServer::start().await;
     let mut intake = ts.device("intake").await;
@@ -342,7 +342,7 @@ async fn the_hotline_caller_is_sent_apart_from_the_case_and_shown_to_the_shift_l
 /// A document written by an older app still carries the caller in its report: the server
 /// strips it from every case detail it builds for other roles, and shows it to the citizen-
 /// facing roles as `legacy`.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contact_text_in_an_older_document_is_kept_out_of_other_roles_case_detail() {
     let ts = TestServer::start().await;
     let mut intake = ts.device("intake").await;
@@ -409,6 +409,14 @@ fn file_holds(path: &std::path::Path, needle: &str) -> bool {
     }
 }
 
+/// Whether a webhook secret row holds `needle` in clear (either engine).
+fn stored_in_clear(ts: &TestServer, needle: &str) -> bool {
+    let secrets: Vec<String> = ts
+        .sql(|c| Ok(c.query_all("SELECT secret FROM webhook_secrets", (), |r| r.get(0))?))
+        .expect("secrets");
+    secrets.iter().any(|s| s.contains(needle))
+}
+
 /// The database file and its WAL.
 fn db_files(ts: &TestServer) -> Vec<std::path::PathBuf> {
     let db = ts.db_path();
@@ -421,12 +429,18 @@ fn db_files(ts: &TestServer) -> Vec<std::path::PathBuf> {
     out
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhook_secret_is_neither_in_the_database_nor_in_a_backup_and_still_verifies() {
     let ts = TestServer::start().await;
     let secret = crate::video::setup(&ts).await;
     for f in db_files(&ts) {
         assert!(!file_holds(&f, &secret), "{} holds the secret", f.display());
+    }
+    assert!(!stored_in_clear(&ts, &secret), "a row holds the secret");
+    if ts.on_postgres() {
+        // PostgreSQL has no backup file here (its own tools back it up, docs/deployment.md)
+        // and no database file to read: the rows are what is checked.
+        return;
     }
     let dep = ts.server.deployment().clone();
     let backup = tokio::task::spawn_blocking(move || {
@@ -460,15 +474,34 @@ async fn the_webhook_secret_is_neither_in_the_database_nor_in_a_backup_and_still
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clear_secret_of_an_older_build_is_sealed_at_start() {
     let ts = TestServer::start().await;
     crate::video::setup(&ts).await;
     let config = ts.server.deployment().config().clone();
+    let clear = "clear-secret-of-an-older-build-0123456789";
+    if ts.on_postgres() {
+        // What an older build stored, written while the server runs (there is no file to
+        // edit); a second process starting on the same database seals it.
+        ts.sql(|c| {
+            Ok(c.execute(
+                "UPDATE webhook_secrets SET secret = ?1, sealed = 0 WHERE tenant = ?2",
+                gridcase_server::db::sql::params![clear, TENANT],
+            )?)
+        })
+        .expect("update");
+        assert!(stored_in_clear(&ts, clear));
+        let mut second = config.clone();
+        second.listen = "127.0.0.1:0".parse().expect("addr");
+        let other = gridcase_server::spawn(second).await.expect("second start");
+        assert!(!stored_in_clear(&ts, clear), "sealed at start");
+        other.shutdown().await.expect("shutdown");
+        ts.server.shutdown().await.expect("shutdown");
+        return;
+    }
     let TestServer { server, dir, .. } = ts;
     server.shutdown().await.expect("shutdown");
     // What an older build stored: the secret in clear.
-    let clear = "clear-secret-of-an-older-build-0123456789";
     {
         let conn = rusqlite::Connection::open(dir.path().join("data/gridcase.sqlite")).expect("db");
         conn.execute(

@@ -249,7 +249,7 @@ async fn current(dev: &Device) -> Result<StandardsRelease, Failure> {
     Ok(serde_json::from_value(v).expect("release"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_route_versions_roles_and_isolation() {
     let ts = TestServer::start().await;
     add_admins(&ts).await;
@@ -400,7 +400,7 @@ async fn import_route_versions_roles_and_isolation() {
     assert_eq!(theirs.version, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imports_and_refusals_are_audited() {
     let ts = TestServer::start().await;
     add_admins(&ts).await;
@@ -413,17 +413,15 @@ async fn imports_and_refusals_are_audited() {
     post_file(&admin, "?file=bad.csv", "text/csv", b"kind\n".to_vec())
         .await
         .expect_err("refused");
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
-    let mut stmt = conn
-        .prepare(
-            "SELECT success, details FROM audit_log WHERE event = 'standards_import' ORDER BY seq",
-        )
-        .expect("query");
-    let rows: Vec<(bool, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("rows")
-        .map(|r| r.expect("row"))
-        .collect();
+    let rows: Vec<(bool, String)> = ts
+        .sql(|c| {
+            let mut stmt = c.prepare(
+                "SELECT success, details FROM audit_log WHERE event = 'standards_import' ORDER BY seq",
+            )?;
+            let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .expect("rows");
     assert_eq!(rows.len(), 2);
     assert!(
         rows[0].0 && rows[0].1.contains("\"version\":1"),
@@ -453,7 +451,7 @@ async fn put_grades(dev: &Device, body: &str) -> Result<serde_json::Value, Failu
     Ok(serde_json::from_slice(&bytes).expect("json"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn area_grades_route_and_the_table_that_uses_them() {
     let ts = TestServer::start().await;
     add_admins(&ts).await;
@@ -556,7 +554,7 @@ fn an_xlsx_over_the_row_bound_is_refused() {
     assert_eq!(errors[0].2, "(行)");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dispatch_must_record_what_the_standards_version_gives() {
     // Issue 12, item 2: a tablet records the handling limit with its basis; a limit claimed
     // from the standards table must be what that version of the table gives the case, else the

@@ -53,7 +53,7 @@ async fn import(
     (status, resp.json().await.expect("json"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn importing_the_same_files_twice_makes_no_duplicates_and_keeps_the_deadline() {
     let ts = TestServer::start().await;
     let intake = ts.device("intake").await;
@@ -114,7 +114,7 @@ async fn importing_the_same_files_twice_makes_no_duplicates_and_keeps_the_deadli
     assert_eq!(detail["row"]["cell"], CELL_A);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_file_is_refused_whole_and_only_intake_may_import() {
     let ts = TestServer::start().await;
     let intake = ts.device("intake").await;
@@ -148,27 +148,24 @@ async fn a_bad_file_is_refused_whole_and_only_intake_may_import() {
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_import_is_the_same_idempotent_import() {
     let ts = TestServer::start().await;
     let intake = ts.device("intake").await;
     let (status, _) = import(&intake, "application/json", "", json_file()).await;
     assert_eq!(status, 200);
-    let data = ts.dir.path().join("data");
+    let data = ts.data_ref();
     let file = ts.dir.path().join("handed-down.json");
     std::fs::write(&file, json_file()).expect("write");
     ts.server.shutdown().await.expect("shutdown");
     let file = file.to_str().expect("a UTF-8 temporary path");
-    let out = server_cli(
-        &data,
-        ["intake", "import-superior", "--tenant", TENANT, file],
-    );
+    let out = data.cli(["intake", "import-superior", "--tenant", TENANT, file]);
     let report: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(report["created"].as_array().map(Vec::len), Some(0));
     assert_eq!(report["skipped"].as_array().map(Vec::len), Some(3));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_superior_is_answered_for_each_case_and_urgent_ones_go_straight_out() {
     // Issue 12, item 6: 办结反馈. The urgent handed-down case (SJ-2026-0002, 井盖缺失) is fast
     // dispatched straight from 待受理, handled with an after-photo, checked and closed; the
@@ -304,7 +301,7 @@ async fn status_of(dev: &Device, case: gridcase_core::model::CaseId) -> String {
         .to_owned()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_may_file_superior_orders_without_field_verification() {
     // Issue 12, item 6. Without a waiver a handed-down case must be verified in the field: the
     // intake operator's 受理 is refused by the fold (the case stays 待受理). With the tenant's

@@ -39,6 +39,9 @@ pub struct TestServer {
     pub server: RunningServer,
     pub dir: tempfile::TempDir,
     pub departments: HashMap<&'static str, DepartmentId>,
+    /// The PostgreSQL database of this server when the suite runs with
+    /// `GRIDCASE_TEST_BACKEND=postgres`; `None` on the default SQLite file.
+    pub database_url: Option<String>,
 }
 
 impl TestServer {
@@ -59,6 +62,7 @@ impl TestServer {
         config.listen = "127.0.0.1:0".parse().expect("addr");
         config.jobs.enabled = false;
         configure(&mut config);
+        let database_url = config.database_url.as_ref().map(|u| u.0.clone());
         let server = gridcase_server::spawn(config).await.expect("server starts");
         let dep = server.deployment().clone();
         let departments = tokio::task::spawn_blocking(move || {
@@ -103,6 +107,7 @@ impl TestServer {
             server,
             dir,
             departments,
+            database_url,
         }
     }
 
@@ -112,6 +117,57 @@ impl TestServer {
 
     pub fn db_path(&self) -> std::path::PathBuf {
         self.dir.path().join("data").join("gridcase.sqlite")
+    }
+
+    /// Runs `f` in one write transaction on this server's database, whichever engine it runs
+    /// on (SQLite by default, PostgreSQL under `GRIDCASE_TEST_BACKEND=postgres`): how a test
+    /// looks behind the API or damages a row. Call it from a multi-threaded test runtime.
+    pub fn sql<T>(
+        &self,
+        f: impl FnOnce(&gridcase_server::db::Connection<'_>) -> Result<T, gridcase_server::ServerError>,
+    ) -> Result<T, gridcase_server::ServerError> {
+        self.server.deployment().db().write(f)
+    }
+
+    /// The configuration of another process on this server's data: the same data directory
+    /// and, on PostgreSQL, the same database (the scheduler off).
+    pub fn same_data_config(&self) -> Config {
+        let mut config = Config::with_data_dir(self.dir.path().join("data"));
+        config.database_url = self.database_url.clone().map(gridcase_server::DatabaseUrl);
+        config.jobs.enabled = false;
+        config
+    }
+
+    /// Whether this server runs on PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.database_url.is_some()
+    }
+
+    /// `gridcase-server <args>` on this server's data directory and database (see
+    /// [`DataRef::cli`]).
+    pub fn cli<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.data_ref().cli(args)
+    }
+
+    /// The `gridcase-server <args>` command on this server's data (see [`DataRef::command`]).
+    pub fn cli_command<I, S>(&self, args: I) -> std::process::Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.data_ref().command(args)
+    }
+
+    /// Where this server's data is, for command-line runs that outlive the server.
+    pub fn data_ref(&self) -> DataRef {
+        DataRef {
+            data: self.dir.path().join("data"),
+            database_url: self.database_url.clone(),
+        }
     }
 
     /// Logs in `username` from a new install.
@@ -460,6 +516,48 @@ pub fn outcome(r: &DocResult) -> String {
 
 pub fn timestamp_now() -> Timestamp {
     Timestamp(now_ms())
+}
+
+/// A test server's data directory and, on PostgreSQL, its database: what an administrator's
+/// `gridcase-server` command runs on.
+#[derive(Clone, Debug)]
+pub struct DataRef {
+    pub data: std::path::PathBuf,
+    pub database_url: Option<String>,
+}
+
+impl DataRef {
+    /// The `gridcase-server <args>` command on this data, logging at warn, not yet run.
+    pub fn command<I, S>(&self, args: I) -> std::process::Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gridcase-server"));
+        cmd.args(args)
+            .env("GRIDCASE_DATA_DIR", &self.data)
+            .env("GRIDCASE_LOG", "warn");
+        if let Some(url) = &self.database_url {
+            cmd.env("GRIDCASE_DATABASE_URL", url);
+        }
+        cmd
+    }
+
+    /// Runs `gridcase-server <args>` on this data, asserts that it succeeded and returns its
+    /// standard output.
+    pub fn cli<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let out = self.command(args).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
 }
 
 /// Runs the `gridcase-server` binary with `args` on the data directory `data` (logging at warn),

@@ -76,7 +76,7 @@ fn text(c: Option<&Data>) -> String {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_survey_worked_by_two_inspectors_gives_its_progress_and_workbook() {
     let ts = TestServer::start().await;
     fixture(&ts).await;

@@ -6,7 +6,7 @@ use crate::support::*;
 use gridcase_core::protocol::DocOutcome;
 use gridcase_core::workflow::{EventKind, fold};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_case_reaches_another_device_and_replays_change_nothing() {
     let ts = TestServer::start().await;
     let mut inspector = ts.device("insp_a").await;
@@ -54,7 +54,7 @@ async fn a_new_case_reaches_another_device_and_replays_change_nothing() {
     assert_eq!(state.status.as_str(), "awaiting_filing");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filing_allocates_a_case_number_once() {
     let ts = TestServer::start().await;
     let mut inspector = ts.device("insp_a").await;
@@ -140,7 +140,7 @@ pub async fn filed_case(ts: &TestServer) -> gridcase_core::model::CaseId {
     case
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_dispatchers_racing_are_accepted_and_flagged() {
     let ts = TestServer::start().await;
     let case = filed_case(&ts).await;
@@ -195,7 +195,7 @@ async fn two_dispatchers_racing_are_accepted_and_flagged() {
     assert!(winner == water || winner == city);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_projection_is_committed_with_the_merge() {
     let ts = TestServer::start().await;
     let mut inspector = ts.device("insp_a").await;
@@ -203,43 +203,50 @@ async fn the_projection_is_committed_with_the_merge() {
     let r = inspector.push(case).await.expect("push");
     let heads = r.docs[0].heads.clone();
     let seq = r.docs[0].seq;
-    let db_path = ts.db_path();
+    let config = ts.same_data_config();
     ts.server.shutdown().await.expect("shutdown");
-    let conn = rusqlite::Connection::open(&db_path).expect("reopen");
-    let (status, row_seq, cell): (String, i64, String) = conn
-        .query_row(
-            "SELECT status, seq, cell FROM cases WHERE case_id = ?1",
-            [case.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .expect("row");
+    // Reopened by another process's view: what was committed, on either engine.
+    let id = case.to_string();
+    type Stored = ((String, i64, String), Vec<u8>, i64, Vec<String>);
+    let ((status, row_seq, cell), stored, tenant_seq, scope): Stored =
+        tokio::task::spawn_blocking(move || {
+            let dep = gridcase_server::Deployment::open(config).expect("reopen");
+            dep.db().read(|conn| {
+                let row = conn.query_row(
+                    "SELECT status, seq, cell FROM cases WHERE case_id = ?1",
+                    [id.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?;
+                let stored = conn.query_row(
+                    "SELECT heads FROM docs WHERE case_id = ?1",
+                    [id.as_str()],
+                    |r| r.get(0),
+                )?;
+                let tenant_seq = conn.query_row(
+                    "SELECT seq FROM tenants WHERE code = ?1",
+                    [TENANT],
+                    |r| r.get(0),
+                )?;
+                let scope = conn
+                    .prepare(
+                        "SELECT principal FROM case_scope WHERE case_id = ?1 ORDER BY principal",
+                    )?
+                    .query_map([id.as_str()], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                Ok((row, stored, tenant_seq, scope))
+            })
+        })
+        .await
+        .expect("join")
+        .expect("rows");
     assert_eq!(
         (status.as_str(), row_seq as u64, cell.as_str()),
         ("reported", seq, CELL_A)
     );
-    let stored: Vec<u8> = conn
-        .query_row(
-            "SELECT heads FROM docs WHERE case_id = ?1",
-            [case.to_string()],
-            |r| r.get(0),
-        )
-        .expect("doc");
     let mut wire_heads: Vec<Vec<u8>> = heads.iter().map(|h| h.to_vec()).collect();
     wire_heads.sort();
     assert_eq!(stored, wire_heads.concat());
-    let tenant_seq: i64 = conn
-        .query_row("SELECT seq FROM tenants WHERE code = ?1", [TENANT], |r| {
-            r.get(0)
-        })
-        .expect("tenant");
     assert_eq!(tenant_seq as u64, seq);
-    let scope: Vec<String> = conn
-        .prepare("SELECT principal FROM case_scope WHERE case_id = ?1 ORDER BY principal")
-        .expect("prepare")
-        .query_map([case.to_string()], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
     assert!(scope.contains(&format!("cell:{CELL_A}")), "{scope:?}");
     assert!(
         scope.contains(&format!("user:{}", inspector.login.user_id)),
@@ -247,7 +254,7 @@ async fn the_projection_is_committed_with_the_merge() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_filters_and_searches() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;
@@ -290,7 +297,7 @@ async fn the_queue_filters_and_searches() {
     let _ = DocOutcome::Accepted;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receipts_are_written_only_for_events_that_waited() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;
@@ -317,7 +324,7 @@ async fn receipts_are_written_only_for_events_that_waited() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_devices_get_distinct_feed_positions() {
     let ts = TestServer::start().await;
     let mut tasks = Vec::new();
@@ -352,7 +359,7 @@ async fn concurrent_devices_get_distinct_feed_positions() {
     assert_eq!(page.cursor, all.len() as u64);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_merges_keep_the_stored_document_short() {
     let ts = TestServer::start().await;
     let mut a = ts.device("insp_a").await;

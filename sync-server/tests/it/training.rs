@@ -13,7 +13,10 @@ const NOW: i64 = 1_796_090_400_000;
 #[test]
 fn three_months_of_history_in_every_channel_state_and_outcome() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let dep = Deployment::open(Config::with_data_dir(tmp.path().join("data"))).expect("open");
+    let mut config = Config::with_data_dir(tmp.path().join("data"));
+    config.database_url =
+        gridcase_server::db::pg::test_database_from_env().map(gridcase_server::DatabaseUrl);
+    let dep = Deployment::open(config).expect("open");
     let src = tmp.path().join("demo");
     DemoTenant::generate(DEFAULT_SEED)
         .write_to(&src)

@@ -44,7 +44,7 @@ async fn half_headers(addr: &str) -> TcpStream {
     s
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_sending_half_its_headers_is_cut_after_the_timeout() {
     let ts = TestServer::start_with(|c| c.transport.header_read_timeout_secs = 1).await;
     let mut s = half_headers(&addr(&ts)).await;
@@ -62,7 +62,7 @@ async fn a_client_sending_half_its_headers_is_cut_after_the_timeout() {
     assert_eq!(ok.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_trickled_slowly_is_cut_with_request_timeout() {
     let ts = TestServer::start_with(|c| c.transport.body_read_timeout_secs = 1).await;
     let mut s = TcpStream::connect(addr(&ts)).await.expect("connect");
@@ -100,7 +100,7 @@ async fn a_body_trickled_slowly_is_cut_with_request_timeout() {
     assert!(answer.contains("\"code\":\"request_timeout\""), "{answer}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn held_connections_beyond_the_limit_get_server_busy_then_are_cut() {
     let ts = TestServer::start_with(|c| {
         c.transport.max_connections = 4;
@@ -154,7 +154,7 @@ async fn held_connections_beyond_the_limit_get_server_busy_then_are_cut() {
     assert_eq!(r.text().await.expect("text"), "ok");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_is_degraded_below_the_free_space_threshold() {
     let ts = TestServer::start_with(|c| c.storage.min_free_bytes = 1).await;
     let body = reqwest::get(format!("{}/v1/health", ts.url()))

@@ -86,7 +86,7 @@ pub(crate) async fn send(
     (status, resp.json().await.expect("json"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_signature_replay_unknown_camera_and_bad_image_are_refused() {
     let ts = TestServer::start().await;
     let secret = setup(&ts).await;
@@ -162,7 +162,7 @@ async fn bad_signature_replay_unknown_camera_and_bad_image_are_refused() {
     assert_eq!(page["total"], 1, "{page}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_100_alerts_from_one_camera_makes_one_report() {
     let ts = TestServer::start().await;
     let secret = setup(&ts).await;
@@ -278,7 +278,7 @@ async fn answer_before_the_body(base: &str, headers: &str) -> Option<String> {
 
 /// An unsigned or badly signed call is refused from its headers alone, before the server reads
 /// its (large) body: the answer arrives while the client still owes most of the body.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_signature_headers_are_refused_before_the_body_is_read() {
     let ts = TestServer::start().await;
     let _secret = setup(&ts).await;

@@ -40,7 +40,7 @@ fn code(r: &gridcase_core::protocol::DocResult) -> String {
     outcome(r)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_ten_event_case_goes_as_one_small_document_and_converges_with_the_change_list() {
     let ts = TestServer::start().await;
     let mut insp = ts.device("insp_a").await;
@@ -68,13 +68,15 @@ async fn a_new_ten_event_case_goes_as_one_small_document_and_converges_with_the_
     assert!(r.docs[0].changes.is_empty(), "the device lacks nothing");
     // The server stored the pushed bytes as they came: its own save of the document gave them
     // back, so the gate's round trip did not need a second load.
-    let conn = rusqlite::Connection::open(ts.db_path()).expect("db");
-    let stored: Vec<u8> = conn
-        .query_row(
-            "SELECT snapshot FROM docs WHERE case_id = ?1",
-            [whole_case.to_string()],
-            |r| r.get(0),
-        )
+    let id = whole_case.to_string();
+    let stored: Vec<u8> = ts
+        .sql(|c| {
+            Ok(c.query_row(
+                "SELECT snapshot FROM docs WHERE case_id = ?1",
+                [id.as_str()],
+                |r| r.get(0),
+            )?)
+        })
         .expect("stored");
     assert_eq!(stored, whole.changes);
 
@@ -123,7 +125,7 @@ fn bomb(actor: automerge::ActorId, len: usize) -> Vec<u8> {
     doc.save()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_whole_documents_are_refused_with_their_codes_and_never_stop_the_others() {
     let ts = TestServer::start().await;
     let mut insp = ts.device("insp_a").await;
@@ -202,7 +204,7 @@ async fn hostile_whole_documents_are_refused_with_their_codes_and_never_stop_the
     assert_eq!(ids, vec![good_case]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_document_cannot_rewrite_an_existing_case() {
     let ts = TestServer::start().await;
     let mut insp = ts.device("insp_a").await;
@@ -237,7 +239,7 @@ async fn a_whole_document_cannot_rewrite_an_existing_case() {
     assert_eq!(code(&r.docs[0]), "event_modified");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_the_whole_documents_of_one_request_inflate_to_is_bounded() {
     let ts = TestServer::start_with(|c: &mut Config| c.limits.max_sync_bytes = 64 * 1024).await;
     let mut insp = ts.device("insp_a").await;
@@ -269,7 +271,7 @@ async fn what_the_whole_documents_of_one_request_inflate_to_is_bounded() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_by_another_server_process_on_the_same_database_is_never_hidden_by_the_cache() {
     let ts = TestServer::start().await;
     let mut insp = ts.device("insp_a").await;
@@ -289,9 +291,8 @@ async fn a_write_by_another_server_process_on_the_same_database_is_never_hidden_
     assert!(stats.entries >= 1 && stats.hits >= 1, "{stats:?}");
 
     // A second server process on the same database: the intake operator accepts the case there.
-    let mut config = Config::with_data_dir(ts.dir.path().join("data"));
+    let mut config = ts.same_data_config();
     config.listen = "127.0.0.1:0".parse().expect("addr");
-    config.jobs.enabled = false;
     let second = gridcase_server::spawn(config).await.expect("second server");
     let mut intake = Device::login(&second.url(), TENANT, "intake", "install-intake-2")
         .await
@@ -326,7 +327,7 @@ async fn a_write_by_another_server_process_on_the_same_database_is_never_hidden_
     second.shutdown().await.expect("stop");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_case_is_never_served_to_another_tenant() {
     let ts = TestServer::start().await;
     let mut insp = ts.device("insp_a").await;

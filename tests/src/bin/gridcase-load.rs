@@ -19,6 +19,9 @@
 //! as change lists (an older app), then × 500 as documents; server CPU from `/proc`, bytes per
 //! new and per updated case. It prints a markdown table and writes nothing.
 //! `--multi-devices N`, `--multi-cases M` run one such workload of N × M only.
+//! `--postgres` runs every workload three times in the same run: on SQLite, and on PostgreSQL
+//! (a fresh database on the cluster of `GRIDCASE_TEST_PG`, `scripts/pg.sh start`) with one and
+//! with two server instances.
 
 use anyhow::{Context, Result};
 use gridcase_core::protocol::SyncResponse;
@@ -304,14 +307,40 @@ async fn multi() -> Result<()> {
             (Some(d), Some(c)) => vec![(d, c, !std::env::args().any(|a| a == "--changes"))],
             _ => vec![(20, 50, true), (20, 50, false), (20, 500, true)],
         };
+    let postgres = std::env::args().any(|a| a == "--postgres");
+    let admin = if postgres {
+        Some(std::env::var("GRIDCASE_TEST_PG").context(
+            "--postgres needs GRIDCASE_TEST_PG: eval \"$(scripts/pg.sh start)\"",
+        )?)
+    } else {
+        None
+    };
     let mut runs = Vec::new();
     for (devices, per_device, whole) in plans {
-        let dir = tempfile::tempdir()?;
-        let run =
-            gridcase_tests::load::multi_device_with(&bin, dir.path(), devices, per_device, whole)
-                .await?;
-        eprintln!("{run:?}");
-        runs.push(run);
+        let mut topologies = vec![gridcase_tests::load::Topology::sqlite()];
+        if let Some(admin) = &admin {
+            for instances in [1, 2] {
+                let url = gridcase_server::db::pg::create_database(admin)?;
+                topologies.push(gridcase_tests::load::Topology {
+                    database_url: Some(url),
+                    instances,
+                });
+            }
+        }
+        for topology in &topologies {
+            let dir = tempfile::tempdir()?;
+            let run = gridcase_tests::load::multi_device_on(
+                &bin,
+                dir.path(),
+                devices,
+                per_device,
+                whole,
+                topology,
+            )
+            .await?;
+            eprintln!("{run:?}");
+            runs.push(run);
+        }
     }
     print!("{}", gridcase_tests::load::table(&runs));
     Ok(())

@@ -4,6 +4,7 @@
 mod app_flow;
 mod attacks;
 mod basemap;
+mod city_cloud;
 mod desk;
 mod dispatch_conflict;
 mod intake_cells;

@@ -5,40 +5,12 @@
 //! refused for good); once that instance reaches the store again the same devices finish the
 //! upload. Every photo ends in the bucket with its hash, none on an instance's disk.
 
-use gridcase_server::{Config, ObjectStoreBackend, ObjectStoreConfig, RunningServer};
+use gridcase_server::{Config, ObjectStoreConfig, RunningServer};
+use gridcase_tests::services::s3;
 use gridcase_tests::harness::{cell, client_config, seed};
 use gridcase_tests::photos::photo;
 use gridcase_tests::{Device, PASSWORD, TENANT};
 use std::path::Path;
-
-/// The test S3 server's settings with a fresh prefix (the secret in a file under `dir`);
-/// `None` only when `GRIDCASE_TEST_S3=off` says to skip.
-fn s3(dir: &Path) -> Option<ObjectStoreConfig> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let Some(endpoint) = var("GRIDCASE_TEST_S3_ENDPOINT") else {
-        if var("GRIDCASE_TEST_S3").as_deref() == Some("off") {
-            eprintln!("S3 test skipped: GRIDCASE_TEST_S3=off");
-            return None;
-        }
-        panic!(
-            "GRIDCASE_TEST_S3_ENDPOINT is not set: start the test S3 server with \
-             `eval \"$(scripts/s3.sh start)\"` (or set GRIDCASE_TEST_S3=off to skip explicitly)"
-        );
-    };
-    let need = |k: &str| var(k).unwrap_or_else(|| panic!("{k} is not set (scripts/s3.sh start)"));
-    let secret = dir.join("s3-secret");
-    std::fs::write(&secret, need("GRIDCASE_TEST_S3_SECRET_ACCESS_KEY")).expect("secret");
-    Some(ObjectStoreConfig {
-        backend: ObjectStoreBackend::S3,
-        endpoint: Some(endpoint),
-        bucket: Some(need("GRIDCASE_TEST_S3_BUCKET")),
-        region: var("GRIDCASE_TEST_S3_REGION"),
-        prefix: Some(format!("x{:08x}", rand::random::<u32>())),
-        access_key_id: Some(need("GRIDCASE_TEST_S3_ACCESS_KEY_ID")),
-        secret_access_key_file: Some(secret),
-        request_timeout_secs: Some(5),
-    })
-}
 
 async fn instance(data: &Path, listen: &str, store: ObjectStoreConfig) -> RunningServer {
     let mut config = Config::with_data_dir(data);
