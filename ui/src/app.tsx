@@ -112,7 +112,8 @@ export function App({ backend }: { backend: Backend }) {
       {body}
       {session && <AlertCenter alerts={alerts} onOpen={openAlert}
         onDismiss={(key) => setAlerts((kept) => (key == null ? [] : kept.filter((x) => x.key !== key)))} />}
-      <div class="toasts" aria-live="polite">
+      {/* In field mode the toasts sit above the bottom navigation bar (tablets; styles.css). */}
+      <div class={`toasts${session?.mode === 'field' ? ' toasts-field' : ''}`} aria-live="polite">
         {toasts.map((x) => <div key={x.id} class={`toast toast-${x.kind}`} data-testid="toast" data-kind={x.kind} role={x.kind === 'error' ? 'alert' : 'status'}
           onClick={() => setToasts((ts) => ts.filter((y) => y.id !== x.id))}>{x.message}</div>)}
       </div>

@@ -28,7 +28,7 @@ export const en: Partial<Record<MessageKey, string>> = {
   'queue.close': 'To close', 'queue.callback': 'To call back', 'queue.closed': 'Finished', 'queue.all': 'All cases',
   'light.green': 'Green', 'light.yellow': 'Yellow', 'light.red': 'Red', 'light.none': 'No limit', 'light.filter': 'Light',
   'sync.state.local': 'Local', 'sync.state.pending': 'Pending', 'sync.state.synced': 'Synced',
-  'nav.fieldPatrol': 'Patrol',
+  'nav.fieldPatrol': 'Patrol', 'nav.fieldNav': 'Navigation',
   'fieldPatrol.title': 'Patrol duty',
   'patrol.confirmOut': 'Sign out? The patrol track stops recording.',
   'patrol.signedIn': 'Signed in; recording the patrol track',

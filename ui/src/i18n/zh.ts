@@ -93,6 +93,7 @@ export const zh = {
   'sync.summary.done': '已同步',
   'sync.summary.never': '尚未同步',
   'nav.fieldPatrol': '巡查',
+  'nav.fieldNav': '功能导航',
   'fieldPatrol.title': '巡查签到',
   'patrol.confirmOut': '确定签退？签退后停止记录巡查轨迹。',
   'patrol.signedIn': '已签到，开始记录巡查轨迹',

@@ -5,6 +5,7 @@ import type { DraftKind, QueueCount, QueueId } from '../../backend/types';
 import { t } from '../../i18n';
 import { useApp } from '../../ui/context';
 import { CountDots } from '../../ui/common';
+import { NavIcon, type NavIconName } from '../../ui/NavIcons';
 import { CaseList } from '../CaseList';
 import { CaseDetailView } from '../CaseDetailView';
 import { ReportEditor } from '../ReportEditor';
@@ -36,29 +37,36 @@ export function FieldApp({ view, setView }: { view: View | null; setView(v: View
 
   const cur = view ?? { v: 'list', queue: 'my_tasks' as QueueId };
   const count = (q: QueueId) => counts.find((c) => c.queue === q);
-  const tab = (id: string, label: string, active: boolean, go: () => void, badge?: QueueCount) => (
+  // One destination: icon, label, and for a queue its count (total, then red/yellow/green). On a
+  // desktop the tabs run along the top (icon, label, count in a row); on a tablet or any touch
+  // screen styles.css moves this same <nav> to a bar at the bottom (icon and count over the label,
+  // items sharing the width, safe-area padding), and the content above it scrolls on its own.
+  const tab = (id: string, icon: NavIconName, label: string, active: boolean, go: () => void, badge?: QueueCount) => (
     <button class={`tab${active ? ' on' : ''}`} data-testid={id} aria-current={active ? 'page' : undefined} onClick={go}>
-      <span>{label}</span>
-      {badge && <span class="tab-count">{badge.total}<CountDots {...badge} /></span>}
+      <span class="tab-top">
+        <NavIcon name={icon} />
+        {badge && <span class="tab-count" data-testid={`nav-count-${badge.queue}`} data-total={badge.total}>{badge.total}<CountDots {...badge} /></span>}
+      </span>
+      <span class="tab-label">{label}</span>
     </button>
   );
 
   return (
     <div class="field-app">
-      <nav class="tabs" aria-label={t('nav.queues')}>
-        {tab('nav-my_tasks', t('nav.my_tasks'), cur.v === 'list' && cur.queue === 'my_tasks', () => setView({ v: 'list', queue: 'my_tasks' }), count('my_tasks'))}
-        {isInspector && tab('nav-my_reports', t('nav.my_reports'), cur.v === 'list' && cur.queue === 'my_reports', () => setView({ v: 'list', queue: 'my_reports' }), count('my_reports'))}
-        {isInspector && tab('new-report', `＋ ${t('nav.new')}`, cur.v === 'editor' && cur.kind === 'report', () => setView({ v: 'editor', kind: 'report' }))}
-        {isInspector && tab('new-self-handle', t('nav.selfHandle'), cur.v === 'editor' && cur.kind === 'self_handle', () => setView({ v: 'editor', kind: 'self_handle' }))}
-        {isInspector && tab('nav-patrol', t('nav.fieldPatrol'), cur.v === 'patrol', () => setView({ v: 'patrol' }))}
-        {tab('nav-map', t('nav.map'), cur.v === 'map', () => setView({ v: 'map' }))}
-        {tab('nav-sync', t('nav.sync'), cur.v === 'sync', () => setView({ v: 'sync' }))}
+      <nav class="tabs field-nav" data-testid="field-nav" aria-label={t('nav.fieldNav')}>
+        {tab('nav-my_tasks', 'tasks', t('nav.my_tasks'), cur.v === 'list' && cur.queue === 'my_tasks', () => setView({ v: 'list', queue: 'my_tasks' }), count('my_tasks'))}
+        {isInspector && tab('nav-my_reports', 'reports', t('nav.my_reports'), cur.v === 'list' && cur.queue === 'my_reports', () => setView({ v: 'list', queue: 'my_reports' }), count('my_reports'))}
+        {isInspector && tab('new-report', 'new', t('nav.new'), cur.v === 'editor' && cur.kind === 'report', () => setView({ v: 'editor', kind: 'report' }))}
+        {isInspector && tab('new-self-handle', 'selfHandle', t('nav.selfHandle'), cur.v === 'editor' && cur.kind === 'self_handle', () => setView({ v: 'editor', kind: 'self_handle' }))}
+        {isInspector && tab('nav-patrol', 'patrol', t('nav.fieldPatrol'), cur.v === 'patrol', () => setView({ v: 'patrol' }))}
+        {tab('nav-map', 'map', t('nav.map'), cur.v === 'map', () => setView({ v: 'map' }))}
+        {tab('nav-sync', 'sync', t('nav.sync'), cur.v === 'sync', () => setView({ v: 'sync' }))}
       </nav>
-      <main class="field-main">
+      <main class="field-main clear-bottom-nav" data-testid="field-main">
         {cur.v === 'list' && cur.queue === 'my_tasks' && isInspector && (
           // Home: the one thing an inspector does most, large and first (one hand, gloves).
           <button class="btn btn-primary home-report" data-testid="home-report" onClick={() => setView({ v: 'editor', kind: 'report' })}>
-            <span aria-hidden="true">📷</span> {t('home.report')}
+            <NavIcon name="new" class="home-report-icon" /> {t('home.report')}
           </button>
         )}
         {cur.v === 'list' && <CaseList queue={cur.queue} variant="cards" refreshKey={refresh} onCounts={setCounts}
