@@ -180,6 +180,7 @@ impl Deployment {
     /// On PostgreSQL, starts listening for the other instances' notifications (a thread of its
     /// own, ended by `stop` or when the deployment is dropped): their feed changes wake this
     /// instance's long polls, their rule changes drop its cached rules. `None` on SQLite.
+    /// Blocking: returns once the first `LISTEN` is in place.
     pub fn listen_to_other_instances(
         self: &Arc<Self>,
         stop: Arc<std::sync::atomic::AtomicBool>,

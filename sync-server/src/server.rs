@@ -60,7 +60,10 @@ pub async fn spawn_with(dep: Arc<Deployment>, listen: SocketAddr) -> Result<Runn
         .then(|| tokio::spawn(schedule(dep.clone(), stopped)));
     // On PostgreSQL: the other instances' feed and rule changes reach this one.
     let listening = Arc::new(AtomicBool::new(false));
-    dep.listen_to_other_instances(listening.clone());
+    if dep.db().postgres().is_some() {
+        let (d, stop) = (dep.clone(), listening.clone());
+        let _ = tokio::task::spawn_blocking(move || d.listen_to_other_instances(stop)).await;
+    }
     tracing::info!(
         %addr,
         data_dir = %dep.data_dir().display(),

@@ -257,7 +257,8 @@ pub async fn multi_device_on(
         }
     }
     for (i, server) in servers.iter().enumerate() {
-        proxies.push(FaultProxy::start(server.addr()?, FaultConfig::default(), 3 + i as u64).await?);
+        proxies
+            .push(FaultProxy::start(server.addr()?, FaultConfig::default(), 3 + i as u64).await?);
     }
     let pids: Vec<u32> = servers.iter().map(ServerProcess::pid).collect();
     let on_pg = topology.database_url.is_some();

@@ -81,9 +81,7 @@ pub fn s3_env(store: &ObjectStoreConfig) -> Vec<(&'static str, String)> {
 /// directory and a key as a path), for counting what reached the bucket.
 pub fn s3_objects_dir(store: &ObjectStoreConfig) -> Option<std::path::PathBuf> {
     let root = var("GRIDCASE_TEST_S3_DIR")?;
-    let mut dir = Path::new(&root)
-        .join("data")
-        .join(store.bucket.as_deref()?);
+    let mut dir = Path::new(&root).join("data").join(store.bucket.as_deref()?);
     if let Some(p) = &store.prefix {
         dir = dir.join(p);
     }

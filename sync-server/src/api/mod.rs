@@ -105,8 +105,9 @@ async fn health(axum::extract::State(dep): axum::extract::State<AppState>) -> St
     let reason = tokio::task::spawn_blocking(move || {
         // The database answers (on PostgreSQL, a network service: a load balancer's health
         // check must see an instance that lost it).
-        let reachable: crate::error::Result<i64> =
-            d.db().read(|c| Ok(c.query_row("SELECT 1", (), |r| r.get(0))?));
+        let reachable: crate::error::Result<i64> = d
+            .db()
+            .read(|c| Ok(c.query_row("SELECT 1", (), |r| r.get(0))?));
         if let Err(e) = reachable {
             tracing::warn!("health: the database does not answer: {e}");
             return Some("数据库无法访问".to_owned());

@@ -409,7 +409,8 @@ pub fn run_all(dep: &Deployment, now: Timestamp, with_backup: bool) -> Result<Jo
     if let Some(t) = whole.absorb(dep, "blob_gc", "", blob_gc(dep, now)) {
         report.blobs_removed = merge(&mut report, t);
     }
-    if with_backup {
+    // PostgreSQL is backed up by its operator (docs/deployment.md): no file backup there.
+    if with_backup && dep.db().sqlite_path().is_some() {
         report.backup = whole.absorb(dep, "backup", "", backup(dep, now));
     }
     merge(&mut report, whole);

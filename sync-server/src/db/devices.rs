@@ -172,7 +172,9 @@ pub fn readmit(conn: &Connection<'_>, id: DeviceId) -> Result<bool> {
 /// Records the last authenticated request (at most once a minute per device).
 pub fn touch(conn: &Connection<'_>, id: DeviceId, now: i64) -> Result<()> {
     conn.execute(
-        "UPDATE devices SET last_seen = ?2 WHERE id = ?1 AND (last_seen IS NULL OR last_seen < ?2 - 60000)",
+        // The cast: PostgreSQL types a parameter where it first meets it, and the WHERE clause
+        // comes first (`?2 - 60000` alone would make it a 4-byte integer).
+        "UPDATE devices SET last_seen = ?2 WHERE id = ?1 AND (last_seen IS NULL OR last_seen < CAST(?2 AS BIGINT) - 60000)",
         params![id.to_string(), now],
     )?;
     Ok(())

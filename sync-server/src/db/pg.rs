@@ -218,15 +218,23 @@ impl PgStore {
 
     /// Listens for the other instances' notifications on a connection of its own, on a thread
     /// of its own, calling `on` for each until `on` returns `false` (its deployment is gone)
-    /// or `stop` is set; a broken connection is opened again after a second.
+    /// or `stop` is set; a broken connection is opened again after a second. The first
+    /// `LISTEN` is in place when this returns (blocking), so nothing committed afterwards by
+    /// another instance is missed.
     pub fn listen(
         &self,
         stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
         on: impl Fn(Notice) -> bool + Send + 'static,
-    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    ) -> Result<std::thread::JoinHandle<()>> {
+        let subscribe = |store: &PgStore| -> Result<Client> {
+            let mut c = store.connect()?;
+            c.batch_execute(&format!("LISTEN {FEED_CHANNEL}; LISTEN {RULES_CHANNEL}"))?;
+            Ok(c)
+        };
+        let first = off_runtime(|| subscribe(self))?;
         let url = self.url.clone();
         let instance = self.instance.clone();
-        std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("gridcase-pg-listen".into())
             .spawn(move || {
                 use postgres::fallible_iterator::FallibleIterator as _;
@@ -236,11 +244,9 @@ impl PgStore {
                     pool: Mutex::new(Vec::new()),
                     instance: instance.clone(),
                 };
+                let mut next = Some(first);
                 while !stop.load(Ordering::Relaxed) {
-                    let mut client = match store.connect().and_then(|mut c| {
-                        c.batch_execute(&format!("LISTEN {FEED_CHANNEL}; LISTEN {RULES_CHANNEL}"))?;
-                        Ok(c)
-                    }) {
+                    let mut client = match next.take().map_or_else(|| subscribe(&store), Ok) {
                         Ok(c) => c,
                         Err(e) => {
                             tracing::warn!("listening for other instances failed: {e}");
@@ -249,6 +255,9 @@ impl PgStore {
                         }
                     };
                     'session: while !stop.load(Ordering::Relaxed) {
+                        if client.is_closed() {
+                            break;
+                        }
                         let mut notes = client.notifications();
                         let mut it = notes.timeout_iter(std::time::Duration::from_millis(500));
                         loop {
@@ -275,13 +284,11 @@ impl PgStore {
                                 }
                             }
                         }
-                        if client.is_closed() {
-                            break;
-                        }
                     }
                     std::thread::sleep(std::time::Duration::from_millis(200));
                 }
-            })
+            });
+        spawned.map_err(|e| ServerError::Internal(format!("listener thread: {e}")))
     }
 
     /// Tries to become the scheduler's leader: `Some` while this instance holds

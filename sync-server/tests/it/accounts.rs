@@ -6,8 +6,8 @@
 use crate::support::*;
 use gridcase_core::model::Role;
 use gridcase_core::protocol::ChangePassword;
+use gridcase_server::Deployment;
 use gridcase_server::biz::{admin, audit, auth, import};
-use gridcase_server::{Config, Deployment};
 use std::net::IpAddr;
 
 const MIN: i64 = 60_000;

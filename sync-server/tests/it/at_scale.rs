@@ -213,7 +213,7 @@ async fn indexed_evaluation_equals_the_full_fold() {
     }
 
     // Documents stored before the index existed: the rows are rebuilt lazily, same tables.
-    ts.sql(|c| c.execute_batch("DELETE FROM case_index; DELETE FROM case_index_state;"))
+    ts.sql(|c| Ok(c.execute_batch("DELETE FROM case_index; DELETE FROM case_index_state;")?))
         .expect("forget the index");
     dep.eval_cache().clear();
     for (what, p) in periods {

@@ -280,6 +280,7 @@ async fn resume_across_restart_and_serve(store: Store) {
         server,
         dir,
         departments,
+        database_url,
     } = ts;
     server.shutdown().await.expect("shutdown");
     let mut config = config;
@@ -289,6 +290,7 @@ async fn resume_across_restart_and_serve(store: Store) {
         server,
         dir,
         departments,
+        database_url,
     };
     a.base = ts.url();
     let h = head(&a, &sha).await;

@@ -55,6 +55,12 @@ impl TestServer {
     /// [`TestServer::start`] with a changed configuration (the scheduler is off unless
     /// `configure` turns it on).
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> TestServer {
+        // The server's warnings and errors in a failing test's output (an `internal` answer
+        // says why there).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn")
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = Config::with_data_dir(dir.path().join("data"));
         config.database_url =

@@ -222,11 +222,10 @@ async fn the_projection_is_committed_with_the_merge() {
                     [id.as_str()],
                     |r| r.get(0),
                 )?;
-                let tenant_seq = conn.query_row(
-                    "SELECT seq FROM tenants WHERE code = ?1",
-                    [TENANT],
-                    |r| r.get(0),
-                )?;
+                let tenant_seq =
+                    conn.query_row("SELECT seq FROM tenants WHERE code = ?1", [TENANT], |r| {
+                        r.get(0)
+                    })?;
                 let scope = conn
                     .prepare(
                         "SELECT principal FROM case_scope WHERE case_id = ?1 ORDER BY principal",

@@ -83,7 +83,7 @@ fn three_months_of_history_in_every_channel_state_and_outcome() {
                      ('awaiting_dispatch','in_progress','feedback_received','awaiting_check', \
                       'awaiting_close')",
                 )?,
-                one("SELECT coalesce(sum(conflicts), 0) FROM cases")?,
+                one("SELECT CAST(coalesce(sum(conflicts), 0) AS BIGINT) FROM cases")?,
                 one("SELECT count(*) FROM cases WHERE light = 'red'")?,
             ))
         })

@@ -309,9 +309,10 @@ async fn multi() -> Result<()> {
         };
     let postgres = std::env::args().any(|a| a == "--postgres");
     let admin = if postgres {
-        Some(std::env::var("GRIDCASE_TEST_PG").context(
-            "--postgres needs GRIDCASE_TEST_PG: eval \"$(scripts/pg.sh start)\"",
-        )?)
+        Some(
+            std::env::var("GRIDCASE_TEST_PG")
+                .context("--postgres needs GRIDCASE_TEST_PG: eval \"$(scripts/pg.sh start)\"")?,
+        )
     } else {
         None
     };

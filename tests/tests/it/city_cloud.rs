@@ -221,7 +221,10 @@ async fn two_instances_on_postgres_and_s3_converge_and_one_killed_mid_batch_lose
     // The load balancer fails over; the survivor takes the scheduler's lead.
     to_leader.set_upstream(survivor.addr().expect("addr"));
     to_leader.set_config(FaultConfig::default());
-    wait_for(30, "the survivor to take the lead", || leads(&survivor) == 1).await;
+    wait_for(30, "the survivor to take the lead", || {
+        leads(&survivor) == 1
+    })
+    .await;
 
     let mut done = Vec::new();
     for task in tasks {

@@ -6,9 +6,9 @@
 //! upload. Every photo ends in the bucket with its hash, none on an instance's disk.
 
 use gridcase_server::{Config, ObjectStoreConfig, RunningServer};
-use gridcase_tests::services::s3;
 use gridcase_tests::harness::{cell, client_config, seed};
 use gridcase_tests::photos::photo;
+use gridcase_tests::services::s3;
 use gridcase_tests::{Device, PASSWORD, TENANT};
 use std::path::Path;
 
