@@ -14,7 +14,7 @@ const STAGE_LIMITS: &str = include_str!("../../data/limits/stage_limits.example.
 const STANDARDS: &str = include_str!("../../data/standards/standards.sample.csv");
 
 /// The files a tenant directory holds, in the order [`DemoTenant::files`] returns them.
-pub const FILE_NAMES: [&str; 19] = [
+pub const FILE_NAMES: [&str; 20] = [
     "README.md",
     "tenant.toml",
     "streets.csv",
@@ -23,6 +23,7 @@ pub const FILE_NAMES: [&str; 19] = [
     "components.geojson",
     "places.geojson",
     "departments.csv",
+    "department_units.csv",
     "responsibility.csv",
     "users.csv",
     "calendar.toml",
@@ -230,7 +231,8 @@ impl DemoTenant {
              Files (formats: docs/data-formats.md in the gridcase repository): {files}.\n\n\
              `users.csv` holds no passwords: the server's import sets a demo password for every account and stores \
              only its hash. Counts: {streets} streets, {communities} communities, {cells} cells, {components} components, \
-             {places} roads and places, {departments} departments, {users} users.\n",
+             {places} roads and places, {departments} departments (of which {units} child units in \
+             `department_units.csv`), {users} users.\n",
             name = self.info.name,
             code = self.info.code,
             seed = self.info.seed.unwrap_or_default(),
@@ -241,6 +243,7 @@ impl DemoTenant {
             components = self.components.len(),
             places = self.places.len(),
             departments = self.departments.len(),
+            units = self.department_units.len(),
             users = self.users.len(),
         )
     }
@@ -313,6 +316,15 @@ impl DemoTenant {
                 self.departments
                     .iter()
                     .map(|d| vec![d.code.clone(), d.id.to_string(), d.name.clone()]),
+            ),
+            csv_file(
+                &format!(
+                    "{note}. Child units (三级 units / 作业班组) under their 二级 department, by department code"
+                ),
+                "unit,parent",
+                self.department_units
+                    .iter()
+                    .map(|u| vec![u.unit.clone(), u.parent.clone()]),
             ),
             csv_file(
                 &note,

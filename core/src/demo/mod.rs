@@ -1,8 +1,8 @@
 //! The demo tenant: a deterministic, seeded generator of a county-sized tenant with the real
 //! administrative code of 兰州市城关区 (620102) and synthetic data near its real position — 20
 //! streets, 100 communities, 3,000 unit cells of about 100 m, about 30,000 components, 15
-//! departments with a responsibility list, users for every role, the 2026 example work calendar
-//! and the example stage limits — written as the GeoJSON / CSV / TOML files an administrator
+//! departments with a responsibility list, 7 child units (三级 units / 作业班组) under three of
+//! them, users for every role, the 2026 example work calendar and the example stage limits — written as the GeoJSON / CSV / TOML files an administrator
 //! could also write by hand (formats in `docs/data-formats.md`).
 //!
 //! Invariants:
@@ -11,6 +11,8 @@
 //! - every grid code, component id and category code is valid by [`crate::codes`]; every
 //!   component type is in the GB/T 47678.5 catalog; every component lies strictly inside the cell
 //!   its `cell` property names; every department code used anywhere is in `departments.csv`;
+//! - child units are departments of `departments.csv` too, named in `department_units.csv` under
+//!   a 二级 department (one level deep); the responsibility list names only 二级 departments;
 //! - cells are numbered west→east, north→south inside each community; 12 m lanes and 30 m roads
 //!   between communities and streets belong to no cell, so some points are outside every cell;
 //! - the files load back with the grid loaders and the readers of this module.
@@ -34,8 +36,8 @@ pub use basemap::DemoBasemap;
 pub use duty::{Responsibility, ResponsibilityList};
 pub use files::FILE_NAMES;
 pub use records::{
-    Community, Department, Street, TenantInfo, UserRecord, parse_communities, parse_departments,
-    parse_streets, parse_users,
+    Community, Department, DepartmentUnit, Street, TenantInfo, UserRecord, parse_communities,
+    parse_departments, parse_streets, parse_users,
 };
 pub use rng::SplitMix64;
 
@@ -60,8 +62,10 @@ pub struct DemoTenant {
     pub components: Vec<Component>,
     /// `places.geojson`: main roads, one lane per street and one named place per community.
     pub places: Vec<Place>,
-    /// `departments.csv`.
+    /// `departments.csv`: the 二级 departments, then the child units.
     pub departments: Vec<Department>,
+    /// `department_units.csv`: each child unit with its parent (docs/departments.md).
+    pub department_units: Vec<DepartmentUnit>,
     /// `responsibility.csv`.
     pub responsibility: ResponsibilityList,
     /// `users.csv`.
@@ -92,8 +96,16 @@ impl DemoTenant {
             Ok(b) => b,
             Err(e) => panic!("demo generator bug: {e}"),
         };
-        let departments = org::departments(&mut rng);
-        let users = org::users(&mut rng, &departments, &layout.communities);
+        let mut departments = org::departments(&mut rng);
+        let mut users = org::users(&mut rng, &departments, &layout.communities);
+        let (units, department_units, unit_users) = org::child_units(&mut rng);
+        departments.extend(units);
+        // The child units' accounts after the other department accounts.
+        let at = users
+            .iter()
+            .rposition(|u| u.role == crate::model::Role::Department)
+            .map_or(users.len(), |i| i + 1);
+        users.splice(at..at, unit_users);
         let basemap = basemap::basemap(seed, &layout, &layout.streets, &layout.communities);
         DemoTenant {
             info: TenantInfo {
@@ -111,6 +123,7 @@ impl DemoTenant {
             components,
             places: layout.places,
             departments,
+            department_units,
             users,
             basemap,
         }

@@ -104,6 +104,20 @@ pub(crate) const DEPARTMENTS: [(&str, &str); 15] = [
     ("gdds", "甘肃广电网络兰州分公司"),
 ];
 
+/// Child units (三级 units and 作业班组) of three 二级 departments: code, parent code, name. The
+/// 执法局's 中队 take the 占道经营 and 乱张贴 matters, the 环卫局's 班组 the sanitation work and the
+/// 排水公司's 班 the drains (docs/departments.md: one level deep, the 二级 unit stays the case's
+/// department).
+pub(crate) const CHILD_UNITS: [(&str, &str, &str); 7] = [
+    ("zf-zyl", "zf", "城关区城市管理行政执法局张掖路中队"),
+    ("zf-dg", "zf", "城关区城市管理行政执法局东岗中队"),
+    ("zf-yn", "zf", "城关区城市管理行政执法局雁南中队"),
+    ("hw-qs", "hw", "城关区市容环境卫生管理局清扫保洁班组"),
+    ("hw-qy", "hw", "城关区市容环境卫生管理局垃圾清运班组"),
+    ("ps-wx", "ps", "兰州市排水公司城关管网维修班"),
+    ("ps-sl", "ps", "兰州市排水公司城关管道疏通班"),
+];
+
 /// Component types placed in the demo: code, weight (per mille of components), owner and
 /// maintainer department. East streets use `hwdp` instead of `hw` as maintainer.
 pub(crate) const COMPONENT_TYPES: [(&str, u32, &str); 24] = [

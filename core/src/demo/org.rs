@@ -1,8 +1,9 @@
-//! The demo's organisation: 15 departments, the responsibility list, and users for every role.
+//! The demo's organisation: 15 二级 departments, 7 child units (三级 units and 作业班组) under
+//! three of them, the responsibility list, and users for every role.
 
 use super::duty::{Responsibility, ResponsibilityList};
-use super::names::{COMPONENT_TYPES, DEPARTMENTS, GIVEN, SURNAMES};
-use super::records::{Community, Department, Street, UserRecord};
+use super::names::{CHILD_UNITS, COMPONENT_TYPES, DEPARTMENTS, GIVEN, SURNAMES};
+use super::records::{Community, Department, DepartmentUnit, Street, UserRecord};
 use super::rng::SplitMix64;
 use crate::codes::CategoryKind;
 use crate::model::{DepartmentId, Role};
@@ -21,6 +22,39 @@ pub(crate) fn departments(rng: &mut SplitMix64) -> Vec<Department> {
             name: (*name).to_owned(),
         })
         .collect()
+}
+
+/// The child units (三级 units and 作业班组) with their parents, and one department account
+/// for each (`dept-<code>`, like the 二级 departments'). Ids continue the departments' sequence.
+/// Drawn after everything else, so the rest of the tenant is the same as without them.
+pub(crate) fn child_units(
+    rng: &mut SplitMix64,
+) -> (Vec<Department>, Vec<DepartmentUnit>, Vec<UserRecord>) {
+    let mut units = Vec::new();
+    let mut links = Vec::new();
+    let mut users = Vec::new();
+    for (i, (code, parent, name)) in CHILD_UNITS.iter().enumerate() {
+        let n = (DEPARTMENTS.len() + i) as u64;
+        units.push(Department {
+            code: (*code).to_owned(),
+            id: DepartmentId::from_parts(ID_EPOCH_MS + n, rng.bytes10()),
+            name: (*name).to_owned(),
+        });
+        links.push(DepartmentUnit {
+            unit: (*code).to_owned(),
+            parent: (*parent).to_owned(),
+        });
+    }
+    for unit in &units {
+        users.push(UserRecord {
+            username: format!("dept-{}", unit.code),
+            display_name: person(rng),
+            role: Role::Department,
+            department: Some(unit.code.clone()),
+            cells: Vec::new(),
+        });
+    }
+    (units, links, users)
 }
 
 /// The responsibility list: every demo component type (and its "…异常" matter, which shares the

@@ -122,6 +122,16 @@ pub struct Department {
     pub name: String,
 }
 
+/// A child unit (三级 unit or 作业班组) under its 二级 department, a row of
+/// `department_units.csv` (read by [`crate::departments::DepartmentTree::parse_csv`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DepartmentUnit {
+    /// The child unit's department code.
+    pub unit: String,
+    /// Its parent's department code.
+    pub parent: String,
+}
+
 /// An account of `users.csv`. Passwords are never in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserRecord {

@@ -10,6 +10,7 @@ use gridcase_core::demo::{
     DemoTenant, FILE_NAMES, ResponsibilityList, TenantInfo, parse_communities, parse_departments,
     parse_streets, parse_users,
 };
+use gridcase_core::departments::DepartmentTree;
 use gridcase_core::grid::{ComponentIndex, GridIndex, PlaceLayer};
 use gridcase_core::model::Role;
 use std::collections::{BTreeMap, HashSet};
@@ -36,8 +37,10 @@ fn sizes_and_roles() {
             t.cells.len(),
             t.departments.len()
         ),
-        (20, 100, 3000, 15)
+        (20, 100, 3000, 22)
     );
+    // 15 二级 departments and 7 child units under three of them.
+    assert_eq!(t.department_units.len(), 7);
     assert!(
         (27_000..=33_000).contains(&t.components.len()),
         "{}",
@@ -168,6 +171,60 @@ fn department_codes_resolve_and_responsibility_suggests() {
     assert_eq!(find(CategoryKind::Matter, "06010", &east), Some("hwdp"));
     assert_eq!(find(CategoryKind::Matter, "09005", &west), Some("zf"));
     assert_eq!(find(CategoryKind::Matter, "21001", &west), Some("zf"));
+}
+
+#[test]
+fn child_units_form_a_one_level_tree_each_with_an_account() {
+    let t = &*DEMO;
+    let by_code = |c: &str| t.departments.iter().find(|d| d.code == c).map(|d| d.id);
+    let text = t
+        .files()
+        .into_iter()
+        .find(|(n, _)| *n == "department_units.csv")
+        .map(|(_, text)| text)
+        .expect("department_units.csv");
+    let tree = DepartmentTree::parse_csv("department_units.csv", &text, &by_code).expect("tree");
+    let id = |c: &str| by_code(c).expect(c);
+    let mut parents = Vec::new();
+    for parent in ["zf", "hw", "ps"] {
+        let children = tree.children_of(id(parent));
+        assert!((2..=3).contains(&children.len()), "{parent}: {children:?}");
+        parents.push(parent);
+    }
+    assert_eq!(tree.pairs().count(), t.department_units.len());
+    let responsible: HashSet<&str> = t
+        .responsibility
+        .rows
+        .iter()
+        .map(|r| r.department.as_str())
+        .collect();
+    for u in &t.department_units {
+        assert!(parents.contains(&u.parent.as_str()), "{u:?}");
+        // The centre dispatches to 二级 departments: no child unit is on the list.
+        assert!(!responsible.contains(u.unit.as_str()), "{u:?}");
+        let name = &t
+            .departments
+            .iter()
+            .find(|d| d.code == u.unit)
+            .expect("unit")
+            .name;
+        let parent_name = &t
+            .departments
+            .iter()
+            .find(|d| d.code == u.parent)
+            .expect("p")
+            .name;
+        assert!(
+            name.starts_with(parent_name.as_str()),
+            "{name} under {parent_name}"
+        );
+        let accounts = t
+            .users
+            .iter()
+            .filter(|a| a.role == Role::Department && a.department.as_deref() == Some(&u.unit))
+            .count();
+        assert_eq!(accounts, 1, "one account for {}", u.unit);
+    }
 }
 
 #[test]

@@ -8,6 +8,11 @@
 //! - every outcome: closed on time, closed late (the department's feedback after the limit),
 //!   返工 (a failed 核查, fixed and checked again), 不予立案, 作废, 挂账 and resumed, 延期 granted,
 //!   自行处置 approved, 回访; 督办 (`escalate` by the leader) on late cases;
+//! - 签收 and 下派 (docs/departments.md): most departments sign for (签收) the centre's
+//!   dispatch; a department with child units (the tenant's `department_units.csv`) hands about
+//!   two in five of its cases to one of them (下派, due by the department's own handling
+//!   deadline as the server computes it), which signs for it and reports back (下级反馈) before
+//!   that deadline; the department then gives the centre its 处置反馈;
 //! - every state: a case's events later than `now` are not written, and most of the last three
 //!   days' cases (2 % of older ones: the overdue backlog) wait at a random step of their
 //!   lifecycle (待受理, 待核实, 待立案, 待派遣, 处置中, 待派核查, 待核查, 待结案 …).
@@ -15,8 +20,10 @@
 //! Invariants:
 //! - the actors are the tenant's real accounts with their roles, departments and cells (read
 //!   from the database, as imported from the same seed); each case's department is the one the
-//!   responsibility list names for its category and cell; every generated case folds without a
-//!   conflict (tests: `sync-server/tests/it/training.rs`);
+//!   responsibility list names for its category and cell (a 二级 department, never a child
+//!   unit); every generated case folds without a conflict, and every 下派 passes the server's
+//!   own check (a child of the case's department, due within its deadline; tests:
+//!   `sync-server/tests/it/training.rs`);
 //! - deterministic for a seed and `now` (case ids and event ids come from the seeded generator;
 //!   only the server's case-number events carry random ids);
 //! - written through the server's own write path (`merge::store_case`), case numbers allocated
@@ -25,13 +32,14 @@
 //! Photos are not generated (cases show none): the history exercises the queue, clocks and
 //! evaluation, not the photo pipeline.
 
+use super::projection::case_deadlines;
+use super::rules::TenantRules;
 use super::{merge, numbering};
 use crate::db::{cases, users};
 use crate::deployment::Deployment;
 use crate::error::{Result, ServerError};
 use automerge::ActorId;
 use geo::{Centroid, Contains, Point};
-use gridcase_core::catalog::Catalog;
 use gridcase_core::codes::{CategoryKind, CategoryRef, CountyCode, GridCode};
 use gridcase_core::demo::{DemoTenant, SplitMix64};
 use gridcase_core::doc::CaseDoc;
@@ -62,7 +70,14 @@ pub struct TrainingReport {
     pub reworked: usize,
     /// Cases with a 督办.
     pub escalated: usize,
+    /// Cases whose department signed for (签收) the dispatch.
+    pub signed_for: usize,
+    /// Cases handed to a child unit (下派).
+    pub sub_dispatched: usize,
 }
+
+/// Share (%) of a department's cases it hands to a child unit, when it has any.
+const SUB_DISPATCH_SHARE: u64 = 40;
 
 /// The problems the history reports, by kind and code (common ones of GB/T 30428.2 tables).
 const COMPONENTS: &[&str] = &[
@@ -86,6 +101,21 @@ const DESCRIPTIONS: &[&str] = &[
     "绿地内有积存垃圾",
     "道路积水",
     "护栏倾斜损坏",
+];
+
+/// What a department asks of its child unit when it hands a case down (下派).
+const SUB_NOTES: &[&str] = &[
+    "请今日内到场处置，完成后上传照片反馈",
+    "请安排班组尽快处置",
+    "属辖区内问题，请中队到场处理",
+];
+
+/// What a child unit reports back (下级反馈).
+const SUB_RESULTS: &[&str] = &[
+    "已到场处置完毕，现场已恢复",
+    "班组已清理完毕",
+    "已责令当事人整改，现场已清理",
+    "已疏通修复，通行正常",
 ];
 
 /// The history's only source of randomness: core's seeded SplitMix64 with the draws used here.
@@ -121,8 +151,10 @@ struct People {
     shift: Vec<Actor>,
     dispatchers: Vec<Actor>,
     leaders: Vec<Actor>,
-    /// Department accounts by department code.
+    /// Department accounts by department code: the 二级 departments the centre dispatches to.
     departments: BTreeMap<String, (DepartmentId, Actor)>,
+    /// The child units' (三级 / 作业班组) accounts, by parent: (unit, its account).
+    children: BTreeMap<DepartmentId, Vec<(DepartmentId, Actor)>>,
 }
 
 fn actor(user: UserId, role: Role, org: Option<DepartmentId>, rng: &mut Rng) -> Actor {
@@ -134,7 +166,7 @@ fn actor(user: UserId, role: Role, org: Option<DepartmentId>, rng: &mut Rng) -> 
     }
 }
 
-fn people(dep: &Deployment, tenant: &str, rng: &mut Rng) -> Result<People> {
+fn people(dep: &Deployment, tenant: &str, rules: &TenantRules, rng: &mut Rng) -> Result<People> {
     let (rows, departments) = dep.db().read(|tx| {
         let rows = users::list(tx, tenant)?;
         let mut with_cells = Vec::with_capacity(rows.len());
@@ -160,6 +192,7 @@ fn people(dep: &Deployment, tenant: &str, rng: &mut Rng) -> Result<People> {
         dispatchers: Vec::new(),
         leaders: Vec::new(),
         departments: BTreeMap::new(),
+        children: BTreeMap::new(),
     };
     for (row, cells) in rows {
         if row.disabled {
@@ -187,7 +220,17 @@ fn people(dep: &Deployment, tenant: &str, rng: &mut Rng) -> Result<People> {
                 if let Some(d) = row.department
                     && let Some(code) = code_of.get(&d)
                 {
-                    p.departments.entry(code.clone()).or_insert((d, a));
+                    match rules.units.parent_of(d) {
+                        Some(parent) => {
+                            let units = p.children.entry(parent).or_default();
+                            if !units.iter().any(|(u, _)| *u == d) {
+                                units.push((d, a));
+                            }
+                        }
+                        None => {
+                            p.departments.entry(code.clone()).or_insert((d, a));
+                        }
+                    }
                 }
             }
             _ => {}
@@ -219,6 +262,30 @@ impl Plan {
     fn push(&mut self, who: Actor, at: i64, kind: EventKind) -> i64 {
         self.steps.push((who, at, kind));
         at
+    }
+
+    /// The department's handling deadline at `at`, after the steps so far (as the server's
+    /// write path computes it for a 下派 at that time; `None`: no limit).
+    fn handling_due(&self, rules: &TenantRules, at: i64) -> Option<i64> {
+        let events: Vec<Event> = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(n, (who, ms, kind))| Event {
+                id: EventId::from_parts(*ms as u64, [n as u8; 10]),
+                hlc: Hlc {
+                    ms: *ms,
+                    counter: 0,
+                    node: Hlc::node_of(&who.device),
+                },
+                actor: *who,
+                received_at: None,
+                kind: kind.clone(),
+            })
+            .collect();
+        let state = fold(&events);
+        gridcase_core::departments::handling_due(&case_deadlines(rules, &state, Timestamp(at)))
+            .map(|t| t.ms())
     }
 }
 
@@ -260,10 +327,11 @@ fn location_in(
 fn plan_case(
     rng: &mut Rng,
     demo: &DemoTenant,
-    catalog: &Catalog,
+    rules: &TenantRules,
     p: &People,
     t0: i64,
 ) -> Option<Plan> {
+    let catalog = &rules.catalog;
     // Channel.
     let roll = rng.below(100);
     let channel = match roll {
@@ -432,6 +500,19 @@ fn plan_case(
         },
     );
     let late = rng.chance(14);
+    let children = p.children.get(&department).map_or(&[][..], Vec::as_slice);
+    let sub = !children.is_empty() && rng.chance(SUB_DISPATCH_SHARE);
+    // 签收: most departments acknowledge the dispatch soon after it arrives (always before a 下派).
+    if sub || rng.chance(80) {
+        t += rng.between(5 * MIN, 60 * MIN);
+        plan.push(
+            dept_actor,
+            t,
+            EventKind::SignFor {
+                note: "已签收，安排处置".into(),
+            },
+        );
+    }
     // 挂账, resumed three to ten days later.
     if rng.chance(3) {
         t += rng.between(2 * HOUR, DAY);
@@ -464,11 +545,57 @@ fn plan_case(
         t += rng.between(20 * MIN, 3 * HOUR);
         plan.push(disp, t, EventKind::ApproveExtension { granted: l });
     }
-    let handling = if late {
+    // 下派 to a child unit, due by the department's own deadline; the unit signs for it and
+    // reports back before then. Not when that deadline is less than two hours away.
+    let mut sub_reported = None;
+    if sub {
+        let at = t + rng.between(10 * MIN, 2 * HOUR);
+        let (unit, unit_actor) = *rng.pick(children);
+        let due = plan
+            .handling_due(rules, at)
+            .unwrap_or(at + DAY)
+            .div_euclid(MIN)
+            * MIN;
+        if due - at >= 2 * HOUR {
+            plan.push(
+                dept_actor,
+                at,
+                EventKind::SubDispatch {
+                    unit,
+                    due: Timestamp(due),
+                    note: (*rng.pick(SUB_NOTES)).to_owned(),
+                },
+            );
+            let signed = at + rng.between(5 * MIN, 45 * MIN);
+            plan.push(
+                unit_actor,
+                signed,
+                EventKind::SignFor {
+                    note: "收到，马上安排人员".into(),
+                },
+            );
+            let room = (due - MIN - signed).min(10 * HOUR);
+            let reported = signed + rng.between(20 * MIN, room);
+            plan.push(
+                unit_actor,
+                reported,
+                EventKind::SubFeedback {
+                    result: (*rng.pick(SUB_RESULTS)).to_owned(),
+                    photos: Vec::new(),
+                },
+            );
+            sub_reported = Some(reported);
+        }
+    }
+    let mut handling = if late {
         rng.between(6 * DAY, 14 * DAY)
     } else {
         rng.between(HOUR, 20 * HOUR)
     };
+    // After a 下级反馈 the department checks it and reports to the centre.
+    if let Some(reported) = sub_reported {
+        handling = handling.max(reported + rng.between(10 * MIN, 2 * HOUR) - t);
+    }
     // 督办 on a late case, by the leader, halfway.
     if late && rng.chance(45) {
         plan.push(
@@ -600,9 +727,9 @@ pub fn generate(
     let county = CountyCode::parse(tenant)
         .map_err(|e| ServerError::api(ErrorCode::BadRequest, format!("租户编码 {tenant}：{e}")))?;
     let demo = DemoTenant::generate(seed);
-    let catalog = Catalog::builtin();
+    let rules = dep.rules(tenant)?;
     let mut rng = Rng(SplitMix64::new(seed ^ 0x7472_6169_6e69_6e67));
-    let p = people(dep, tenant, &mut rng)?;
+    let p = people(dep, tenant, &rules, &mut rng)?;
     let now_ms = now.ms();
     let start = now_ms - i64::from(days) * DAY;
     let mut report = TrainingReport::default();
@@ -617,7 +744,7 @@ pub fn generate(
             if t0 >= now_ms - 10 * MIN {
                 continue;
             }
-            let Some(mut plan) = plan_case(&mut rng, &demo, &catalog, &p, t0) else {
+            let Some(mut plan) = plan_case(&mut rng, &demo, &rules, &p, t0) else {
                 continue;
             };
             // The backlog: most of the last three days' cases, and a few older ones (overdue),
@@ -661,6 +788,9 @@ pub fn generate(
             }
             report.reworked += usize::from(state.rework_count > 0);
             report.escalated += usize::from(!state.escalations.is_empty());
+            report.signed_for +=
+                usize::from(state.dispatches.last().is_some_and(|d| d.signed.is_some()));
+            report.sub_dispatched += usize::from(!state.sub_tasks.is_empty());
             docs.push((doc, state.filed_at.map(|t| t.ms())));
         }
     }

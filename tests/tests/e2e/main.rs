@@ -168,10 +168,26 @@ impl Ui {
 
     /// Saves the current screen at the three sizes, then returns to `back`.
     pub(crate) async fn shoot(&self, name: &str, back: (u32, u32, &str)) -> Result<()> {
+        self.shoot_showing(name, back, None).await
+    }
+
+    /// [`Ui::shoot`], scrolling the element with test id `showing` (when given) into view at
+    /// each size (a resize moves what a scrolled panel shows).
+    pub(crate) async fn shoot_showing(
+        &self,
+        name: &str,
+        back: (u32, u32, &str),
+        showing: Option<&str>,
+    ) -> Result<()> {
         std::fs::create_dir_all(&self.shots)?;
         for (w, h, label) in [LANDSCAPE, PORTRAIT, DESKTOP] {
             self.s.resize(w, h).await?;
             tokio::time::sleep(Duration::from_millis(600)).await;
+            if let Some(testid) = showing {
+                let e = self.s.by_id(testid).await?;
+                self.s.scroll_to(&e).await?;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
             // The display's pixels (ImageMagick's `import`): WebKitWebDriver's own screenshot
             // command hangs under Xvfb without compositing. The window sits at (0, 0) with no
             // window manager, so the crop is the window.

@@ -6,11 +6,15 @@
 //! Invariants:
 //! - every screen asserts something the server can contradict: each queue's count on the nav
 //!   equals the server's count of that queue's statuses, a list's total equals the server's
-//!   count for that user (an inspector's tasks and reports, a department's tasks), a map's case
+//!   count for that user (an inspector's tasks and reports, a department's tasks as the app's
+//!   queue definition selects them from the server's events), a map's case
 //!   count equals the server's open cases, the evaluation's rows equal the server's evaluation
 //!   API for the last full month;
 //! - action forms are opened on training cases and cancelled: the server's status of each case
-//!   is unchanged afterwards;
+//!   (and, for 签收 and 下派, its events) is unchanged afterwards;
+//! - the 下派 form offers exactly the child units of the department (the tenant's
+//!   `department_units.csv`), the 签收·下派 panel shows a 下派 the history completed, and the
+//!   设备配置码 screen shows a QR code of the desk's server and tenant without any account;
 //! - the only write besides the history is one 处置反馈 with two photos on the training case
 //!   with the longest history still in handling (the history has no photos), so the case
 //!   detail shows photos and a long timeline;
@@ -21,7 +25,7 @@
 //! whole tour's time (figures, not assertions).
 
 use super::*;
-use gridcase_core::model::{CaseId, PhotoRef, PhotoRole, Role, Sha256, UserId};
+use gridcase_core::model::{CaseId, DepartmentId, PhotoRef, PhotoRole, Role, Sha256, UserId};
 use gridcase_core::store::BlobSource;
 use gridcase_core::workflow::{EventKind, Status, fold};
 use gridcase_server::db;
@@ -274,6 +278,30 @@ fn busiest_department(h: &Harness) -> Result<(String, usize)> {
         )?)
     })?;
     Ok((row.0, usize::try_from(row.1)?))
+}
+
+/// How many cases the department user `username` has in 我的任务, as the app defines that
+/// queue (`gridcase_app_lib::index::in_queue`) over the server's events: its cases in handling, a
+/// 下派 open for its unit, and a 督办 or 批示 awaiting its answer (on a case in any open
+/// state: the history never replies to its 督办).
+fn department_tasks(h: &Harness, username: &str) -> Result<usize> {
+    let user = users(h)?
+        .into_iter()
+        .find(|u| u.username == username)
+        .with_context(|| format!("the account {username}"))?;
+    let viewer = gridcase_app_lib::index::Viewer {
+        user: user.id,
+        role: user.role,
+        department: user.department,
+    };
+    let mut n = 0;
+    for id in case_ids(h, OPEN, "")? {
+        let state = fold(&server_events(h, &id)?);
+        n += usize::from(gridcase_app_lib::index::in_queue(
+            "my_tasks", &state, &viewer,
+        ));
+    }
+    Ok(n)
 }
 
 /// The last full month in Shanghai: its first day and the next month's first day.
@@ -720,6 +748,7 @@ async fn shift_desk(h: &Harness, driver: &Driver, work: &Path) -> Result<Duratio
         DESKTOP,
     )
     .await?;
+    enrol(&ui).await?;
     ui.s.click("nav-map").await?;
     wait_tiles(&ui, "cases-map").await?;
     assert_eq!(
@@ -778,8 +807,9 @@ async fn dispatch_desk(h: &Harness, driver: &Driver, work: &Path) -> Result<Dura
 /// 专业部门 (tablet landscape): its tasks (count against the server), one task, the 处置反馈
 /// form with a photo (cancelled).
 async fn department(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
-    let (department, tasks) = busiest_department(h)?;
+    let (department, _) = busiest_department(h)?;
     let username = department_user(h, &department)?;
+    let tasks = department_tasks(h, &username)?;
     let ui = Ui::open(driver, &work.join(&username)).await?;
     ui.sign_in(&username).await?;
     let took = wait_total(&ui, "nav-my_tasks", tasks).await?;
@@ -807,7 +837,233 @@ async fn department(h: &Harness, driver: &Driver, work: &Path) -> Result<()> {
         Some("in_progress"),
         "a cancelled 处置反馈 changes nothing"
     );
+    sign_for_and_sub_dispatch(h, &ui, &department).await?;
     ui.close().await
+}
+
+/// The training cases in handling of a department with child units that its user may act on:
+/// not yet signed for (签收), open to a 下派 (none open, the department's deadline more than
+/// two hours away), with a 下派 its child unit reported back on, and with any 下派 (the
+/// panel shows the first kind when the history left one in handling, else the second).
+struct UnitCases {
+    /// The child units' names, as the 下派 form lists them (by name).
+    children: Vec<String>,
+    sign: BTreeSet<String>,
+    sub: BTreeSet<String>,
+    reported: BTreeSet<String>,
+    handed_down: BTreeSet<String>,
+}
+
+fn unit_cases(h: &Harness, department: &str) -> Result<UnitCases> {
+    let dep = h.deployment();
+    let rules = dep.rules(TENANT)?;
+    let id = DepartmentId::parse(department).map_err(anyhow::Error::msg)?;
+    let names: BTreeMap<String, String> = dep
+        .db()
+        .read(|tx| db::users::departments(tx, TENANT))?
+        .into_iter()
+        .map(|d| (d.id.to_string(), d.name))
+        .collect();
+    let mut children: Vec<String> = rules
+        .units
+        .children_of(id)
+        .into_iter()
+        .filter_map(|c| names.get(&c.to_string()).cloned())
+        .collect();
+    children.sort();
+    let now = dep.now();
+    let mut out = UnitCases {
+        children,
+        sign: BTreeSet::new(),
+        sub: BTreeSet::new(),
+        reported: BTreeSet::new(),
+        handed_down: BTreeSet::new(),
+    };
+    for case in case_ids(h, "status = 'in_progress' AND department = ?2", department)? {
+        let state = fold(&server_events(h, &case)?);
+        if state.dispatches.last().is_some_and(|d| d.signed.is_none()) {
+            out.sign.insert(case.clone());
+        }
+        let due = gridcase_core::departments::handling_due(
+            &gridcase_server::biz::projection::case_deadlines(&rules, &state, now),
+        );
+        if state.open_sub_task().is_none() && due.is_none_or(|d| d.ms() > now.ms() + 2 * 3_600_000)
+        {
+            out.sub.insert(case.clone());
+        }
+        if state.sub_tasks.iter().any(|t| t.feedback.is_some()) {
+            out.reported.insert(case.clone());
+        }
+        if !state.sub_tasks.is_empty() {
+            out.handed_down.insert(case);
+        }
+    }
+    eprintln!(
+        "tour: {department} has {} child units; in handling: {} not signed for, {} open to a 下派, {} with a 下派 ({} reported back)",
+        out.children.len(),
+        out.sign.len(),
+        out.sub.len(),
+        out.handed_down.len(),
+        out.reported.len()
+    );
+    Ok(out)
+}
+
+/// 签收 and 下派 for the department (its task list open): the 签收 form and the 下派 form
+/// (listing the department's child units) on a training case, both cancelled, and the
+/// 签收·下派 panel of a case its child unit reported back on.
+async fn sign_for_and_sub_dispatch(h: &Harness, ui: &Ui, department: &str) -> Result<()> {
+    let cases = unit_cases(h, department)?;
+    assert!(
+        cases.children.len() >= 2,
+        "the training tenant's busiest department has child units: {:?}",
+        cases.children
+    );
+    // Both forms on one case when the history has one open to both.
+    let both: BTreeSet<String> = cases.sign.intersection(&cases.sub).cloned().collect();
+    let sign_among = if both.is_empty() { &cases.sign } else { &both };
+    assert!(
+        !sign_among.is_empty(),
+        "a case in handling not yet signed for"
+    );
+    let case = open_first_of(ui, "my_tasks", "in_progress", Some(sign_among)).await?;
+    let events = server_events(h, &case)?.len();
+    ui.s.click("action-sign_for").await?;
+    ui.s.by_id("action-form-sign_for").await?;
+    ui.s.type_into("field-comment", "已签收，安排中队到场处置")
+        .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ui.shoot("23-sign-for-form", LANDSCAPE).await?;
+    cancel_form(ui, "sign_for").await?;
+    assert_eq!(
+        server_events(h, &case)?.len(),
+        events,
+        "a cancelled 签收 writes nothing"
+    );
+    assert_eq!(server_status(h, &case)?.as_deref(), Some("in_progress"));
+
+    let case = if cases.sub.contains(&case) {
+        case
+    } else {
+        assert!(!cases.sub.is_empty(), "a case in handling open to a 下派");
+        open_first_of(ui, "my_tasks", "in_progress", Some(&cases.sub)).await?
+    };
+    let events = server_events(h, &case)?.len();
+    ui.s.click("action-sub_dispatch").await?;
+    ui.s.by_id("action-form-sub_dispatch").await?;
+    // The options of a closed select have no rendered text: read them from the page.
+    let options =
+        ui.s.script(
+            "return Array.from(document.querySelectorAll('[data-testid=\"field-unit\"] option')).filter((o) => o.value).map((o) => [o.value, o.textContent.trim()]);",
+            json!([]),
+        )
+        .await?;
+    let options: Vec<(String, String)> = serde_json::from_value(options)?;
+    let first = options.first().map(|(id, _)| id.clone());
+    let mut offered: Vec<String> = options.into_iter().map(|(_, name)| name).collect();
+    offered.sort();
+    assert_eq!(
+        offered, cases.children,
+        "the 下派 form offers the department's child units"
+    );
+    let first = first.context("a child unit")?;
+    ui.s.select("field-unit", &first).await?;
+    let due = input_value(ui, "field-dueAt").await?;
+    assert!(
+        due.len() == 16 && due.contains('T'),
+        "the 下派 deadline defaults to the department's: {due:?}"
+    );
+    ui.s.type_into("field-comment", "请今日内到场处置，完成后上传照片反馈")
+        .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ui.shoot("24-sub-dispatch-form", LANDSCAPE).await?;
+    cancel_form(ui, "sub_dispatch").await?;
+    assert_eq!(
+        server_events(h, &case)?.len(),
+        events,
+        "a cancelled 下派 writes nothing"
+    );
+
+    let (among, stage) = if cases.reported.is_empty() {
+        (&cases.handed_down, "")
+    } else {
+        (&cases.reported, "[data-stage=\"sub.reported\"]")
+    };
+    assert!(
+        !among.is_empty(),
+        "a case in handling handed down to a child unit"
+    );
+    open_first_of(ui, "my_tasks", "in_progress", Some(among)).await?;
+    ui.s.wait_for(&format!("[data-testid=\"sub-task\"]{stage}"))
+        .await?;
+    let text =
+        ui.s.script(
+            "return document.querySelector('[data-testid=\"sub-tasks\"]').textContent;",
+            json!([]),
+        )
+        .await?;
+    let text = text.as_str().unwrap_or_default();
+    assert!(
+        cases.children.iter().any(|c| text.contains(c.as_str())),
+        "the panel names the child unit: {text}"
+    );
+    ui.shoot_showing("25-sub-tasks", LANDSCAPE, Some("sub-tasks"))
+        .await?;
+    Ok(())
+}
+
+/// Cancels the open action form `kind` and waits for it to close.
+async fn cancel_form(ui: &Ui, kind: &str) -> Result<()> {
+    ui.s.click("action-cancel").await?;
+    ui.s.until("the form to close", || async {
+        Ok(ui
+            .s
+            .find_all(&tid(&format!("action-form-{kind}")))
+            .await?
+            .is_empty()
+            .then_some(()))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    Ok(())
+}
+
+/// 设备配置码 (值班长): the QR code (an SVG drawn from the code's modules) and the same code as
+/// text, for the address this desk signed in to and the tenant, never an account.
+async fn enrol(ui: &Ui) -> Result<()> {
+    ui.s.click_scrolled("nav-enrol").await?;
+    ui.s.by_id("enrol").await?;
+    let qr = ui.s.wait_for("svg[data-testid=\"enrol-qr\"]").await?;
+    let modules: usize =
+        ui.s.attr(&qr, "data-modules")
+            .await?
+            .and_then(|m| m.parse().ok())
+            .context("the QR code's size")?;
+    assert!(modules >= 21, "a QR code of {modules} modules");
+    let dark =
+        ui.s.script(
+            "return document.querySelector('[data-testid=\"enrol-qr\"] path').getAttribute('d').length;",
+            json!([]),
+        )
+        .await?;
+    assert!(dark.as_u64().is_some_and(|n| n > 100), "dark modules drawn");
+    let server = input_value(ui, "enrol-server").await?;
+    let code = input_value(ui, "enrol-code").await?;
+    let port = server.rsplit(':').next().unwrap_or_default();
+    assert!(
+        server.starts_with("http://127.0.0.1:") && code.contains(port),
+        "the desk's own server {server} in {code}"
+    );
+    assert!(
+        code.starts_with("gridcase://enrol?") && code.contains("tenant=620102"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("shift01") && !code.contains(PASSWORD),
+        "no account in {code}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ui.shoot("19a-enrol-qr", DESKTOP).await
 }
 
 /// 领导: the evaluation of the last full month by department.
@@ -819,4 +1075,18 @@ async fn leader(h: &Harness, driver: &Driver, work: &Path) -> Result<Duration> {
     ui.shoot("17-leader-evaluation", DESKTOP).await?;
     ui.close().await?;
     Ok(took)
+}
+
+/// The current value of the input or text area with test id `testid` (a property the page
+/// sets, not an attribute).
+async fn input_value(ui: &Ui, testid: &str) -> Result<String> {
+    let v =
+        ui.s.script(
+            &format!("return document.querySelector('[data-testid=\"{testid}\"]').value;"),
+            json!([]),
+        )
+        .await?;
+    v.as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("the value of {testid}: {v}"))
 }
