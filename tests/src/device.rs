@@ -273,3 +273,41 @@ impl Device {
         Ok(events)
     }
 }
+
+/// The cases of a device's store the server has acknowledged, with the heads it acknowledged
+/// (the SIGKILL suites: what must survive the server's death).
+pub fn acknowledged(
+    store: &SharedStore,
+) -> std::collections::HashMap<gridcase_core::model::CaseId, Vec<automerge::ChangeHash>> {
+    let store = store.lock().unwrap_or_else(|p| p.into_inner());
+    store
+        .sync_index()
+        .expect("the store's sync index")
+        .into_iter()
+        .filter_map(|r| r.server_heads.map(|h| (r.case_id, h)))
+        .collect()
+}
+
+/// Asserts that a desk device that pulled from a server holds every `acknowledged` case with
+/// the acknowledged heads; returns how many cases the desk holds.
+pub fn assert_acknowledged_kept(
+    desk: &Device,
+    acknowledged: &std::collections::HashMap<
+        gridcase_core::model::CaseId,
+        Vec<automerge::ChangeHash>,
+    >,
+) -> usize {
+    let on_server: std::collections::HashMap<_, _> = desk
+        .with_store(|s| s.sync_index())
+        .expect("index")
+        .into_iter()
+        .map(|r| (r.case_id, r.local_heads))
+        .collect();
+    for (case, heads) in acknowledged {
+        let got = on_server
+            .get(case)
+            .unwrap_or_else(|| panic!("acknowledged case {case} lost"));
+        assert_eq!(got, heads, "case {case} as acknowledged");
+    }
+    on_server.len()
+}

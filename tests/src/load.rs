@@ -131,19 +131,40 @@ pub fn process_cpu(pid: u32) -> Result<f64> {
     Ok((utime + stime) / clock_ticks())
 }
 
-/// CPU seconds of every `postgres` process on the machine (the database's share of a run).
+/// CPU seconds PostgreSQL has used so far: every live `postgres` process's own, plus, for the
+/// postmaster, the CPU of the backends it has already reaped (`cutime` + `cstime`), so a
+/// connection that closes during a phase does not take its CPU out of the sum.
 pub fn postgres_cpu() -> f64 {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return 0.0;
     };
-    dir.flatten()
+    let ticks = clock_ticks();
+    let pids: std::collections::HashSet<u32> = dir
+        .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|c| c.trim() == "postgres")
         })
-        .filter_map(|pid| process_cpu(pid).ok())
-        .sum()
+        .collect();
+    let mut total = 0.0;
+    for pid in &pids {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        total += num(11) + num(12);
+        let parent = f.get(1).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+        if !pids.contains(&parent) {
+            // The postmaster: its reaped children's CPU.
+            total += num(13) + num(14);
+        }
+    }
+    total / ticks
 }
 
 /// CPU seconds of all these processes.

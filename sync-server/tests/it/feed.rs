@@ -196,19 +196,7 @@ async fn a_long_poll_answers_when_a_change_in_scope_commits() {
     let mut b = ts.device("insp_b").await;
     let mut x = ts.device("insp_x").await;
     let (start, _) = a.feed(0).await.expect("feed");
-    let url = format!("{}/v1/feed?cursor={}&wait=20", ts.url(), start.cursor);
-    let token = a.login.token.clone();
-    let poll = tokio::spawn(async move {
-        let resp = reqwest::Client::new()
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(resp.status(), 200);
-        let page: gridcase_core::protocol::FeedPage = resp.json().await.expect("json");
-        (page, std::time::Instant::now())
-    });
+    let poll = long_poll(&ts.url(), &a, start.cursor, 20);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     // Outside the inspector's scope: another cell, another tenant.
     let other_cell = b.report(CELL_B);

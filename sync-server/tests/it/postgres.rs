@@ -400,19 +400,7 @@ async fn the_other_instance_hears_of_rule_and_feed_changes_at_once() {
     let mut on_a = device_on(&a.url(), "insp_a").await;
     let on_b = device_on(&b.url(), "insp_a").await;
     let (start, _) = on_b.feed(0).await.expect("feed");
-    let url = format!("{}/v1/feed?cursor={}&wait=20", b.url(), start.cursor);
-    let token = on_b.login.token.clone();
-    let poll = tokio::spawn(async move {
-        let resp = reqwest::Client::new()
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(resp.status(), 200);
-        let page: gridcase_core::protocol::FeedPage = resp.json().await.expect("json");
-        (page, std::time::Instant::now())
-    });
+    let poll = crate::support::long_poll(&b.url(), &on_b, start.cursor, 20);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let case = on_a.report_with(report_payload(crate::support::CELL_A));
     let pushed = std::time::Instant::now();

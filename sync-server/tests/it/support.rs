@@ -586,3 +586,26 @@ where
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
+
+/// `GET <base>/v1/feed?cursor=…&wait=…` as `device`, in a task of its own: the page it is
+/// answered with and when (long-poll tests).
+pub fn long_poll(
+    base: &str,
+    device: &Device,
+    cursor: u64,
+    wait_secs: u64,
+) -> tokio::task::JoinHandle<(FeedPage, std::time::Instant)> {
+    let url = format!("{base}/v1/feed?cursor={cursor}&wait={wait_secs}");
+    let token = device.login.token.clone();
+    tokio::spawn(async move {
+        let resp = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(resp.status(), 200);
+        let page: FeedPage = resp.json().await.expect("json");
+        (page, std::time::Instant::now())
+    })
+}

@@ -16,6 +16,7 @@
 use gridcase_core::model::CaseId;
 use gridcase_core::sync::Progress;
 use gridcase_server::{Config, DatabaseUrl, Deployment};
+use gridcase_tests::device;
 use gridcase_tests::harness::{self, PASSWORD, TENANT, cell, client_config};
 use gridcase_tests::photos::photo;
 use gridcase_tests::process::ServerProcess;
@@ -165,18 +166,8 @@ async fn two_instances_on_postgres_and_s3_converge_and_one_killed_mid_batch_lose
         ..FaultConfig::default()
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let acknowledged: HashMap<CaseId, Vec<automerge::ChangeHash>> = stores[..2]
-        .iter()
-        .flat_map(|store| {
-            let store = store.lock().expect("store");
-            store
-                .sync_index()
-                .expect("index")
-                .into_iter()
-                .filter_map(|r| r.server_heads.map(|h| (r.case_id, h)))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let acknowledged: HashMap<CaseId, Vec<automerge::ChangeHash>> =
+        stores[..2].iter().flat_map(device::acknowledged).collect();
     assert!(
         acknowledged.len() >= 10,
         "the leader acknowledged batches: {}",
@@ -200,22 +191,10 @@ async fn two_instances_on_postgres_and_s3_converge_and_one_killed_mid_batch_lose
     .expect("login");
     let rounds = desk.client.sync_until_clean(10).await.expect("pull");
     assert!(rounds.last().expect("a round").is_clean(), "{rounds:?}");
-    let on_server: HashMap<CaseId, Vec<automerge::ChangeHash>> = desk
-        .with_store(|s| s.sync_index())
-        .expect("index")
-        .into_iter()
-        .map(|r| (r.case_id, r.local_heads))
-        .collect();
-    for (case, heads) in &acknowledged {
-        let got = on_server
-            .get(case)
-            .unwrap_or_else(|| panic!("acknowledged case {case} lost"));
-        assert_eq!(got, heads, "case {case} as acknowledged");
-    }
+    let on_server = device::assert_acknowledged_kept(&desk, &acknowledged);
     eprintln!(
-        "SIGKILL after {} cases acknowledged by the leader; {} on the survivor before the retry",
+        "SIGKILL after {} cases acknowledged by the leader; {on_server} on the survivor before the retry",
         acknowledged.len(),
-        on_server.len()
     );
 
     // The load balancer fails over; the survivor takes the scheduler's lead.

@@ -1,14 +1,12 @@
 //! Issue 4: the server process killed (SIGKILL) in the middle of a batch and restarted: nothing
 //! that was acknowledged is lost, and the device's retry completes.
 
-use gridcase_core::model::CaseId;
 use gridcase_core::sync::Progress;
 use gridcase_server::{Config, Deployment};
 use gridcase_tests::harness::{self, PASSWORD, TENANT, cell, client_config};
 use gridcase_tests::photos::photo;
 use gridcase_tests::process::ServerProcess;
 use gridcase_tests::{Device, FaultConfig, FaultProxy};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -93,15 +91,7 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged_and_the_retry_completes() 
         ..FaultConfig::default()
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let acknowledged: HashMap<CaseId, Vec<automerge::ChangeHash>> = {
-        let store = store.lock().expect("store");
-        store
-            .sync_index()
-            .expect("index")
-            .into_iter()
-            .filter_map(|r| r.server_heads.map(|h| (r.case_id, h)))
-            .collect()
-    };
+    let acknowledged = gridcase_tests::device::acknowledged(&store);
     assert!(
         acknowledged.len() >= 75,
         "three batches were acknowledged: {}",
@@ -124,22 +114,10 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged_and_the_retry_completes() 
     .expect("login");
     let rounds = leader.client.sync_until_clean(5).await.expect("bootstrap");
     assert!(rounds.last().expect("a round").is_clean(), "{rounds:?}");
-    let on_server: HashMap<CaseId, Vec<automerge::ChangeHash>> = leader
-        .with_store(|s| s.sync_index())
-        .expect("index")
-        .into_iter()
-        .map(|r| (r.case_id, r.local_heads))
-        .collect();
-    for (case_id, heads) in &acknowledged {
-        let server_heads = on_server
-            .get(case_id)
-            .unwrap_or_else(|| panic!("acknowledged case {case_id} lost"));
-        assert_eq!(server_heads, heads, "case {case_id} as acknowledged");
-    }
+    let on_server = gridcase_tests::device::assert_acknowledged_kept(&leader, &acknowledged);
     eprintln!(
-        "SIGKILL after {} acknowledged cases; {} on the restarted server before the retry",
+        "SIGKILL after {} acknowledged cases; {on_server} on the restarted server before the retry",
         acknowledged.len(),
-        on_server.len()
     );
 
     // The device's retry completes.
