@@ -53,11 +53,7 @@ async fn data_value(ui: &Ui, testid: &str) -> Result<Option<f64>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_leaders_dashboard_equals_the_evaluation() -> Result<()> {
-    let result = leaders_dashboard().await;
-    if result.is_err() {
-        screen_at_failure("e2e-dashboard-failure.png");
-    }
-    result
+    leaders_dashboard().await
 }
 
 async fn leaders_dashboard() -> Result<()> {
@@ -79,116 +75,123 @@ async fn leaders_dashboard() -> Result<()> {
 
     let work = tempfile::tempdir()?;
     let driver = start_driver(&h.proxy.url(), work.path()).await?;
-    let ui = Ui::open(&driver, &work.path().join("leader01")).await?;
-    ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
-    ui.sign_in("leader01").await?;
-    ui.s.click_scrolled("nav-dashboard").await?;
-    let period = ui.s.by_id("dash-period").await?;
-    let from = ui.s.attr(&period, "data-from-ms").await?.context("from")?;
-    let to = ui.s.attr(&period, "data-to-ms").await?.context("to")?;
+    let result = async {
+        let ui = Ui::open(&driver, &work.path().join("leader01")).await?;
+        ui.s.resize(DESKTOP.0, DESKTOP.1).await?;
+        ui.sign_in("leader01").await?;
+        ui.s.click_scrolled("nav-dashboard").await?;
+        let period = ui.s.by_id("dash-period").await?;
+        let from = ui.s.attr(&period, "data-from-ms").await?.context("from")?;
+        let to = ui.s.attr(&period, "data-to-ms").await?.context("to")?;
 
-    // The headline figures against the evaluation of the same period.
-    let tenant = api_get(
-        &h,
-        &token,
-        &format!("/v1/evaluation?from={from}&to={to}&level=tenant"),
-    )
-    .await?;
-    for key in [
-        "reported",
-        "filed",
-        "due_close",
-        "closed",
-        "ontime_closed",
-        "ontime_close_rate",
-    ] {
-        let shown = data_value(&ui, &format!("dash-fig-{key}")).await?;
-        let expected = figure(&tenant, TENANT, key);
-        assert_eq!(shown, expected, "{key}: the card against the evaluation");
-    }
-    let filed = data_value(&ui, "dash-fig-filed").await?.context("filed")?;
-    assert!(filed > 0.0, "this month has filed cases");
-    // 派遣数 and 当前超期 against the server's dashboard API of the same period.
-    let dash = api_get(&h, &token, &format!("/v1/dashboard?from={from}&to={to}")).await?;
-    let dispatched = dash["figures"]
-        .as_array()
-        .and_then(|f| f.iter().find(|h| h["key"] == "dispatched"))
-        .and_then(|h| h["value"].as_f64());
-    assert_eq!(data_value(&ui, "dash-fig-dispatched").await?, dispatched);
-    let depts = api_get(
-        &h,
-        &token,
-        &format!("/v1/evaluation?from={from}&to={to}&level=department"),
-    )
-    .await?;
-    for line in dash["departments"].as_array().context("departments")? {
-        let id = line["id"].as_str().context("id")?;
-        // The 应处置 cell shows its number as text.
-        let due_text =
-            ui.s.text(&ui.s.by_id(&format!("dash-dept-due-{id}")).await?)
-                .await?;
-        assert_eq!(
-            due_text.trim().parse::<f64>().ok(),
-            figure(&depts, id, "due"),
-            "{id} 应处置"
-        );
-        assert_eq!(
-            data_value(&ui, &format!("dash-overdue-{id}")).await?,
-            line["overdue_now"].as_f64(),
-            "{id} 当前超期"
-        );
-    }
-    ui.shoot("55-dashboard", DESKTOP).await?;
+        // The headline figures against the evaluation of the same period.
+        let tenant = api_get(
+            &h,
+            &token,
+            &format!("/v1/evaluation?from={from}&to={to}&level=tenant"),
+        )
+        .await?;
+        for key in [
+            "reported",
+            "filed",
+            "due_close",
+            "closed",
+            "ontime_closed",
+            "ontime_close_rate",
+        ] {
+            let shown = data_value(&ui, &format!("dash-fig-{key}")).await?;
+            let expected = figure(&tenant, TENANT, key);
+            assert_eq!(shown, expected, "{key}: the card against the evaluation");
+        }
+        let filed = data_value(&ui, "dash-fig-filed").await?.context("filed")?;
+        assert!(filed > 0.0, "this month has filed cases");
+        // 派遣数 and 当前超期 against the server's dashboard API of the same period.
+        let dash = api_get(&h, &token, &format!("/v1/dashboard?from={from}&to={to}")).await?;
+        let dispatched = dash["figures"]
+            .as_array()
+            .and_then(|f| f.iter().find(|h| h["key"] == "dispatched"))
+            .and_then(|h| h["value"].as_f64());
+        assert_eq!(data_value(&ui, "dash-fig-dispatched").await?, dispatched);
+        let depts = api_get(
+            &h,
+            &token,
+            &format!("/v1/evaluation?from={from}&to={to}&level=department"),
+        )
+        .await?;
+        for line in dash["departments"].as_array().context("departments")? {
+            let id = line["id"].as_str().context("id")?;
+            // The 应处置 cell shows its number as text.
+            let due_text =
+                ui.s.text(&ui.s.by_id(&format!("dash-dept-due-{id}")).await?)
+                    .await?;
+            assert_eq!(
+                due_text.trim().parse::<f64>().ok(),
+                figure(&depts, id, "due"),
+                "{id} 应处置"
+            );
+            assert_eq!(
+                data_value(&ui, &format!("dash-overdue-{id}")).await?,
+                line["overdue_now"].as_f64(),
+                "{id} 当前超期"
+            );
+        }
+        ui.shoot("55-dashboard", DESKTOP).await?;
 
-    // Drill-down: 立案数 lists as many cases as the card says; one opens.
-    // The cards re-render when a sync round ends (a node replaced under the click answers
-    // "not interactable"): click until one lands.
-    ui.s.until("the 立案数 figure clicked", || async {
-        Ok(ui.s.click_scrolled("dash-fig-filed").await.ok())
-    })
-    .await?;
-    let total =
-        ui.s.until("the drill-down's total", || async {
-            let t = ui.s.find_all(&tid("dash-drill-total")).await?;
-            match t.first() {
-                Some(e) => Ok(ui.s.attr(e, "data-total").await?),
-                None => Ok(None),
-            }
+        // Drill-down: 立案数 lists as many cases as the card says; one opens.
+        // The cards re-render when a sync round ends (a node replaced under the click answers
+        // "not interactable"): click until one lands.
+        ui.s.until("the 立案数 figure clicked", || async {
+            Ok(ui.s.click_scrolled("dash-fig-filed").await.ok())
         })
         .await?;
-    assert_eq!(total.parse::<f64>()?, filed);
-    let rows = ui.s.find_all(&tid("dash-drill-row")).await?;
-    assert!(!rows.is_empty());
-    // The list opens below the board: bring it into the picture.
-    ui.s.scroll_to(&ui.s.by_id("dash-drill-title").await?)
-        .await?;
-    ui.shoot("56-dashboard-drill", DESKTOP).await?;
-    let case = ui.s.attr(&rows[0], "data-case").await?.context("case")?;
-    // The drill-down lists the server's cases; the detail reads this device's store, where the
-    // case arrives with the leader's first sync of the history (the full run's failure: the
-    // detail was asked for before, said "not found" and stayed so). The detail now looks the
-    // case up again after each sync round: open it through its number (a real button) and
-    // wait for the detail, as long as a first sync of the history may take.
-    let opened = open_from_drill(&ui, &case).await?;
-    eprintln!(
-        "dashboard: {case} opened {:.1} s after its number was clicked",
-        opened.as_secs_f64()
-    );
+        let total =
+            ui.s.until("the drill-down's total", || async {
+                let t = ui.s.find_all(&tid("dash-drill-total")).await?;
+                match t.first() {
+                    Some(e) => Ok(ui.s.attr(e, "data-total").await?),
+                    None => Ok(None),
+                }
+            })
+            .await?;
+        assert_eq!(total.parse::<f64>()?, filed);
+        let rows = ui.s.find_all(&tid("dash-drill-row")).await?;
+        assert!(!rows.is_empty());
+        // The list opens below the board: bring it into the picture.
+        ui.s.scroll_to(&ui.s.by_id("dash-drill-title").await?)
+            .await?;
+        ui.shoot("56-dashboard-drill", DESKTOP).await?;
+        let case = ui.s.attr(&rows[0], "data-case").await?.context("case")?;
+        // The drill-down lists the server's cases; the detail reads this device's store, where the
+        // case arrives with the leader's first sync of the history (the full run's failure: the
+        // detail was asked for before, said "not found" and stayed so). The detail now looks the
+        // case up again after each sync round: open it through its number (a real button) and
+        // wait for the detail, as long as a first sync of the history may take.
+        let opened = open_from_drill(&ui, &case).await?;
+        eprintln!(
+            "dashboard: {case} opened {:.1} s after its number was clicked",
+            opened.as_secs_f64()
+        );
 
-    // 大屏: the same figures, full screen.
-    ui.s.click_scrolled("nav-dashboard").await?;
-    ui.s.by_id("dash-fig-filed").await?;
-    ui.s.click("dash-big").await?;
-    ui.s.wait_for("[data-testid=\"dashboard\"][data-big=\"1\"]")
-        .await?;
-    assert_eq!(data_value(&ui, "dash-fig-filed").await?, Some(filed));
-    ui.s.by_id("dash-clock").await?;
-    ui.shoot("57-dashboard-bigscreen", DESKTOP).await?;
-    ui.s.click("dash-big-exit").await?;
-    ui.s.wait_for("[data-testid=\"dashboard\"][data-big=\"0\"]")
-        .await?;
-    ui.close().await?;
-    Ok(())
+        // 大屏: the same figures, full screen.
+        ui.s.click_scrolled("nav-dashboard").await?;
+        ui.s.by_id("dash-fig-filed").await?;
+        ui.s.click("dash-big").await?;
+        ui.s.wait_for("[data-testid=\"dashboard\"][data-big=\"1\"]")
+            .await?;
+        assert_eq!(data_value(&ui, "dash-fig-filed").await?, Some(filed));
+        ui.s.by_id("dash-clock").await?;
+        ui.shoot("57-dashboard-bigscreen", DESKTOP).await?;
+        ui.s.click("dash-big-exit").await?;
+        ui.s.wait_for("[data-testid=\"dashboard\"][data-big=\"0\"]")
+            .await?;
+        ui.close().await?;
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        screen_at_failure(&driver, "e2e-dashboard-failure.png");
+    }
+    result
 }
 
 /// Clicks the drill-down's number of `case` and waits until its detail shows (a sync round's

@@ -6,7 +6,8 @@
 //! hotline, publish, check, closed, the desk's batch and countdown), every other screen by the
 //! tour of the training tenant (`tour.rs`). Each file name has one writer.
 //!
-//! Needs (scripts/test-all.sh provides them): a display (`xvfb-run`), `tauri-driver` on PATH
+//! Needs (scripts/test-all.sh provides them): `Xvfb` (each driver starts a private display of
+//! its own, so tests running at once never see each other's windows), `tauri-driver` on PATH
 //! (or `TAURI_DRIVER`), `/usr/bin/WebKitWebDriver`, and the app built with the
 //! `custom-protocol` feature next to this test binary (or `GRIDCASE_APP_BIN`). A missing piece
 //! fails the suite; it never skips. Built only with `--features e2e`.
@@ -77,17 +78,51 @@ fn driver_binary() -> PathBuf {
     }
 }
 
-/// tauri-driver as a child process, stopped on drop.
+/// tauri-driver as a child process on a private X display of its own (an `Xvfb` per driver),
+/// both stopped on drop. Tests running at once each draw on their own display, so one test's
+/// screenshot can never catch another test's window.
 pub(crate) struct Driver {
     child: Child,
     url: String,
+    xvfb: Child,
+    /// `:N`, the driver's display.
+    display: String,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
     }
+}
+
+/// Starts `Xvfb` on a free display (it picks one and writes its number: `-displayfd`).
+fn private_display() -> Result<(Child, String)> {
+    use std::io::BufRead as _;
+    let mut xvfb = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1440x1280x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("start Xvfb (apt install xvfb)")?;
+    let stdout = xvfb.stdout.take().context("Xvfb's stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let n: u32 = line
+        .trim()
+        .parse()
+        .with_context(|| format!("Xvfb did not say its display: {line:?}"))?;
+    Ok((xvfb, format!(":{n}")))
 }
 
 fn free_port() -> Result<u16> {
@@ -107,9 +142,7 @@ pub(crate) async fn start_driver_with(
     log: &Path,
     env: &[(&str, &str)],
 ) -> Result<Driver> {
-    if std::env::var_os("DISPLAY").is_none() {
-        bail!("no DISPLAY: run this suite under xvfb-run (scripts/test-all.sh does)");
-    }
+    let (xvfb, display) = private_display()?;
     let port = free_port()?;
     let native = free_port()?;
     let child = Command::new(driver_binary())
@@ -120,6 +153,7 @@ pub(crate) async fn start_driver_with(
             &native.to_string(),
         ])
         .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+        .env("DISPLAY", &display)
         .env("GRIDCASE_SERVER", server_url)
         .env("GRIDCASE_TENANT", TENANT)
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
@@ -129,7 +163,12 @@ pub(crate) async fn start_driver_with(
         .spawn()
         .context("start tauri-driver (cargo install tauri-driver --version '^2' --locked)")?;
     let url = format!("http://127.0.0.1:{port}");
-    let driver = Driver { child, url };
+    let driver = Driver {
+        child,
+        url,
+        xvfb,
+        display,
+    };
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
@@ -146,6 +185,8 @@ pub(crate) async fn start_driver_with(
 pub(crate) struct Ui {
     pub(crate) s: Session,
     shots: PathBuf,
+    /// The driver's display, where the app's window is.
+    display: String,
 }
 
 impl Ui {
@@ -163,6 +204,7 @@ impl Ui {
         Ok(Ui {
             s,
             shots: workspace().join("docs/screenshots"),
+            display: driver.display.clone(),
         })
     }
 
@@ -189,10 +231,11 @@ impl Ui {
                 tokio::time::sleep(Duration::from_millis(300)).await;
             }
             // The display's pixels (ImageMagick's `import`): WebKitWebDriver's own screenshot
-            // command hangs under Xvfb without compositing. The window sits at (0, 0) with no
-            // window manager, so the crop is the window.
+            // command hangs under Xvfb without compositing. The window sits at (0, 0) of the
+            // driver's own display with no window manager, so the crop is the window.
             let path = self.shots.join(format!("{name}-{label}.png"));
             let status = Command::new("import")
+                .env("DISPLAY", &self.display)
                 .args([
                     "-window",
                     "root",
@@ -394,16 +437,18 @@ async fn the_workflow_through_the_real_app() -> Result<()> {
     let driver = start_driver(&h.proxy.url(), work.path()).await?;
     let result = workflow(&h, &demo, &driver, work.path()).await;
     if result.is_err() {
-        screen_at_failure("e2e-failure.png");
+        screen_at_failure(&driver, "e2e-failure.png");
     }
     result
 }
 
-/// Saves what the screen showed when a test failed to target/`name`, for the log's reader.
-pub(crate) fn screen_at_failure(name: &str) {
+/// Saves what the driver's display showed when a test failed to target/`name`, for the log's
+/// reader.
+pub(crate) fn screen_at_failure(driver: &Driver, name: &str) {
     let shot = workspace().join("target").join(name);
     let _ = std::fs::create_dir_all(workspace().join("target"));
     let _ = Command::new("import")
+        .env("DISPLAY", &driver.display)
         .args(["-window", "root"])
         .arg(&shot)
         .status();

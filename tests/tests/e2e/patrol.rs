@@ -522,7 +522,7 @@ async fn patrol_screens_through_the_real_app() -> Result<()> {
     }
     .await;
     if result.is_err() {
-        screen_at_failure("e2e-patrol-failure.png");
+        screen_at_failure(&driver, "e2e-patrol-failure.png");
     }
     result
 }

@@ -64,7 +64,7 @@ async fn a_tour_of_every_screen_on_the_training_tenant() -> Result<()> {
     let driver = start_driver(&h.proxy.url(), work.path()).await?;
     let result = tour(&h, &driver, work.path()).await;
     if result.is_err() {
-        screen_at_failure("e2e-tour-failure.png");
+        screen_at_failure(&driver, "e2e-tour-failure.png");
     }
     let syncs = result?;
     record_figure(&format!(
