@@ -61,7 +61,13 @@ if [ "$(printf '%s\n' "$it_bins" | grep -c .)" -ne 1 ]; then
   echo "!! the server's it suite was not found: $it_bins"
   exit 1
 fi
+main_done="$(mktemp -u)"
 (
+  # Start when the E2E suite starts: it waits on the webview more than it computes, while the
+  # suites before it keep both cores busy.
+  while ! grep -q 'Running tests/e2e/main.rs' "$log" 2>/dev/null && [ ! -e "$main_done" ]; do
+    sleep 2
+  done
   rc=0
   while read -r manifest exe; do
     echo "==> [$(date -u +%H:%M:%S)] on PostgreSQL: $(basename "$(dirname "$manifest")") it"
@@ -77,10 +83,11 @@ step "cargo test --workspace --features gridcase-tests/e2e (under xvfb-run; the 
 xvfb-run -a -s "-screen 0 1440x1280x24 -nolisten tcp" \
   cargo test "${features[@]}" --no-fail-fast 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+touch "$main_done"
 step "the server's it suite on PostgreSQL (GRIDCASE_TEST_BACKEND=postgres), run beside the main run"
 wait "$pg_lane" || status=1
 tee -a "$log" < "$pg_log"
-rm -f "$pg_log"
+rm -f "$pg_log" "$main_done"
 set -e
 step "done"
 echo
