@@ -178,16 +178,18 @@ impl Deployment {
     }
 
     /// On PostgreSQL, starts listening for the other instances' notifications (a thread of its
-    /// own, ended by `stop` or when the deployment is dropped): their feed changes wake this
-    /// instance's long polls, their rule changes drop its cached rules. `None` on SQLite.
-    /// Blocking: returns once the first `LISTEN` is in place.
+    /// own, ended when `running()` turns false or the deployment is dropped): their feed
+    /// changes wake this instance's long polls, their rule changes drop its cached rules.
+    /// Nothing on SQLite. Blocking: returns once the first `LISTEN` is in place.
     pub fn listen_to_other_instances(
         self: &Arc<Self>,
-        stop: Arc<std::sync::atomic::AtomicBool>,
-    ) -> Option<std::thread::JoinHandle<()>> {
-        let pg = self.db.postgres()?;
+        running: impl Fn() -> bool + Send + 'static,
+    ) {
+        let Some(pg) = self.db.postgres() else {
+            return;
+        };
         let weak = Arc::downgrade(self);
-        let started = pg.listen(stop, move |notice| {
+        let started = pg.listen(running, move |notice| {
             let Some(dep) = weak.upgrade() else {
                 return false;
             };
@@ -198,12 +200,8 @@ impl Deployment {
             }
             true
         });
-        match started {
-            Ok(handle) => Some(handle),
-            Err(e) => {
-                tracing::warn!("could not listen to the other instances: {e}");
-                None
-            }
+        if let Err(e) = started {
+            tracing::warn!("could not listen to the other instances: {e}");
         }
     }
 

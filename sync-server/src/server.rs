@@ -9,7 +9,6 @@ use crate::error::{Result, ServerError};
 use crate::transport;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -22,18 +21,6 @@ pub struct RunningServer {
     stop: watch::Sender<bool>,
     http: JoinHandle<std::io::Result<()>>,
     scheduler: Option<JoinHandle<()>>,
-    /// Ends the PostgreSQL notification listener when the server stops or is dropped.
-    _listening: StopOnDrop,
-}
-
-/// Sets its flag when dropped.
-#[derive(Debug)]
-struct StopOnDrop(Arc<AtomicBool>);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
 }
 
 /// Opens the data directory of `config` and serves it on `config.listen`.
@@ -58,11 +45,12 @@ pub async fn spawn_with(dep: Arc<Deployment>, listen: SocketAddr) -> Result<Runn
         .jobs
         .enabled
         .then(|| tokio::spawn(schedule(dep.clone(), stopped)));
-    // On PostgreSQL: the other instances' feed and rule changes reach this one.
-    let listening = Arc::new(AtomicBool::new(false));
+    // On PostgreSQL: the other instances' feed and rule changes reach this one, until the
+    // server is stopped (`stop` sends true) or dropped (the sender closes).
     if dep.db().postgres().is_some() {
-        let (d, stop) = (dep.clone(), listening.clone());
-        let _ = tokio::task::spawn_blocking(move || d.listen_to_other_instances(stop)).await;
+        let (d, stopped) = (dep.clone(), stop.subscribe());
+        let running = move || !*stopped.borrow() && stopped.has_changed().is_ok();
+        let _ = tokio::task::spawn_blocking(move || d.listen_to_other_instances(running)).await;
     }
     tracing::info!(
         %addr,
@@ -76,7 +64,6 @@ pub async fn spawn_with(dep: Arc<Deployment>, listen: SocketAddr) -> Result<Runn
         stop,
         http,
         scheduler,
-        _listening: StopOnDrop(listening),
     })
 }
 

@@ -311,3 +311,23 @@ pub fn assert_acknowledged_kept(
     }
     on_server.len()
 }
+
+/// Asserts that a device holds nothing left to send: no dirty case, no photo to upload.
+pub fn assert_nothing_pending(device: &Device) {
+    assert!(
+        device
+            .with_store(|s| s.dirty_cases())
+            .expect("dirty")
+            .is_empty(),
+        "{}: a case is left to send",
+        device.name
+    );
+    assert!(
+        device
+            .with_store(|s| s.pending_blobs(10))
+            .expect("blobs")
+            .is_empty(),
+        "{}: a photo is left to upload",
+        device.name
+    );
+}

@@ -76,6 +76,59 @@ fn off_runtime<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     }
 }
 
+/// A new session on the database at `url`.
+fn connect(url: &str) -> Result<Client> {
+    let mut config: postgres::Config = url
+        .parse()
+        .map_err(|e| ServerError::Config(format!("database_url: {e}")))?;
+    config.application_name("gridcase-server");
+    config.connect_timeout(std::time::Duration::from_secs(10));
+    Ok(config.connect(NoTls)?)
+}
+
+/// A session listening on [`FEED_CHANNEL`] and [`RULES_CHANNEL`].
+fn subscribe(url: &str) -> Result<Client> {
+    let mut client = connect(url)?;
+    client.batch_execute(&format!("LISTEN {FEED_CHANNEL}; LISTEN {RULES_CHANNEL}"))?;
+    Ok(client)
+}
+
+/// Hands one session's notifications from other instances to `on` until the session breaks
+/// (`true`: open another) or `running()` / `on` says to stop (`false`).
+fn relay(
+    mut client: Client,
+    instance: &str,
+    running: &impl Fn() -> bool,
+    on: &impl Fn(Notice) -> bool,
+) -> bool {
+    use postgres::fallible_iterator::FallibleIterator as _;
+    while running() && !client.is_closed() {
+        let mut notes = client.notifications();
+        let mut it = notes.timeout_iter(std::time::Duration::from_millis(500));
+        loop {
+            let n = match it.next() {
+                Ok(Some(n)) => n,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!("the notification connection broke: {e}");
+                    return true;
+                }
+            };
+            let Some((from, tenant)) = n.payload().split_once(':') else {
+                continue;
+            };
+            let notice = Notice {
+                channel: n.channel().to_owned(),
+                tenant: tenant.to_owned(),
+            };
+            if from != instance && !on(notice) {
+                return false;
+            }
+        }
+    }
+    running()
+}
+
 /// Closes clients on a thread of their own: the blocking client drives its connection on an
 /// internal runtime, which must not be entered from an async task (where the last `Arc` of a
 /// deployment may be dropped).
@@ -117,13 +170,7 @@ impl PgStore {
     }
 
     fn connect(&self) -> Result<Client> {
-        let mut config: postgres::Config = self
-            .url
-            .parse()
-            .map_err(|e| ServerError::Config(format!("database_url: {e}")))?;
-        config.application_name("gridcase-server");
-        config.connect_timeout(std::time::Duration::from_secs(10));
-        Ok(config.connect(NoTls)?)
+        connect(&self.url)
     }
 
     fn take(&self) -> Result<Pooled> {
@@ -217,36 +264,23 @@ impl PgStore {
     }
 
     /// Listens for the other instances' notifications on a connection of its own, on a thread
-    /// of its own, calling `on` for each until `on` returns `false` (its deployment is gone)
-    /// or `stop` is set; a broken connection is opened again after a second. The first
-    /// `LISTEN` is in place when this returns (blocking), so nothing committed afterwards by
-    /// another instance is missed.
+    /// of its own, calling `on` for each while `running()` says so and `on` returns `true`
+    /// (`false`: its deployment is gone); a broken connection is opened again after a second.
+    /// The first `LISTEN` is in place when this returns (blocking), so nothing committed
+    /// afterwards by another instance is missed.
     pub fn listen(
         &self,
-        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        running: impl Fn() -> bool + Send + 'static,
         on: impl Fn(Notice) -> bool + Send + 'static,
-    ) -> Result<std::thread::JoinHandle<()>> {
-        let subscribe = |store: &PgStore| -> Result<Client> {
-            let mut c = store.connect()?;
-            c.batch_execute(&format!("LISTEN {FEED_CHANNEL}; LISTEN {RULES_CHANNEL}"))?;
-            Ok(c)
-        };
-        let first = off_runtime(|| subscribe(self))?;
-        let url = self.url.clone();
-        let instance = self.instance.clone();
-        let spawned = std::thread::Builder::new()
+    ) -> Result<()> {
+        let first = off_runtime(|| subscribe(&self.url))?;
+        let (url, instance) = (self.url.clone(), self.instance.clone());
+        std::thread::Builder::new()
             .name("gridcase-pg-listen".into())
             .spawn(move || {
-                use postgres::fallible_iterator::FallibleIterator as _;
-                use std::sync::atomic::Ordering;
-                let store = PgStore {
-                    url,
-                    pool: Mutex::new(Vec::new()),
-                    instance: instance.clone(),
-                };
                 let mut next = Some(first);
-                while !stop.load(Ordering::Relaxed) {
-                    let mut client = match next.take().map_or_else(|| subscribe(&store), Ok) {
+                while running() {
+                    let client = match next.take().map_or_else(|| subscribe(&url), Ok) {
                         Ok(c) => c,
                         Err(e) => {
                             tracing::warn!("listening for other instances failed: {e}");
@@ -254,41 +288,14 @@ impl PgStore {
                             continue;
                         }
                     };
-                    'session: while !stop.load(Ordering::Relaxed) {
-                        if client.is_closed() {
-                            break;
-                        }
-                        let mut notes = client.notifications();
-                        let mut it = notes.timeout_iter(std::time::Duration::from_millis(500));
-                        loop {
-                            match it.next() {
-                                Ok(Some(n)) => {
-                                    let Some((from, tenant)) = n.payload().split_once(':') else {
-                                        continue;
-                                    };
-                                    if from == instance {
-                                        continue;
-                                    }
-                                    let notice = Notice {
-                                        channel: n.channel().to_owned(),
-                                        tenant: tenant.to_owned(),
-                                    };
-                                    if !on(notice) {
-                                        return;
-                                    }
-                                }
-                                Ok(None) => break,
-                                Err(e) => {
-                                    tracing::warn!("the notification connection broke: {e}");
-                                    break 'session;
-                                }
-                            }
-                        }
+                    if !relay(client, &instance, &running, &on) {
+                        return;
                     }
                     std::thread::sleep(std::time::Duration::from_millis(200));
                 }
-            });
-        spawned.map_err(|e| ServerError::Internal(format!("listener thread: {e}")))
+            })
+            .map_err(|e| ServerError::Internal(format!("listener thread: {e}")))?;
+        Ok(())
     }
 
     /// Tries to become the scheduler's leader: `Some` while this instance holds

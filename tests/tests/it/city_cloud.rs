@@ -210,19 +210,8 @@ async fn two_instances_on_postgres_and_s3_converge_and_one_killed_mid_batch_lose
         let (device, rounds) = task.await.expect("device task");
         let rounds = rounds.expect("rounds");
         assert!(rounds.last().expect("a round").is_clean(), "{rounds:?}");
-        assert!(
-            device
-                .with_store(|s| s.dirty_cases())
-                .expect("dirty")
-                .is_empty()
-        );
-        assert!(
-            device
-                .with_store(|s| s.pending_blobs(10))
-                .expect("blobs")
-                .is_empty(),
-            "every photo uploaded and verified"
-        );
+        // Every case sent, every photo uploaded and verified.
+        device::assert_nothing_pending(&device);
         done.push(device);
     }
 

@@ -131,18 +131,7 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged_and_the_retry_completes() 
             .iter()
             .any(|r| r.retries > 0 || r.interrupted.is_some())
     );
-    assert!(
-        device
-            .with_store(|s| s.dirty_cases())
-            .expect("dirty")
-            .is_empty()
-    );
-    assert!(
-        device
-            .with_store(|s| s.pending_blobs(10))
-            .expect("blobs")
-            .is_empty()
-    );
+    gridcase_tests::device::assert_nothing_pending(&device);
     let rounds = leader.client.sync_until_clean(5).await.expect("pull");
     assert!(rounds.last().expect("a round").is_clean());
     let all = leader.with_store(|s| s.sync_index()).expect("index");
